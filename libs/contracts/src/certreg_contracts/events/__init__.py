@@ -1,3 +1,3 @@
 """Every event module, imported so that each contract is registered."""
 
-from certreg_contracts.events import platform  # noqa: F401
+from certreg_contracts.events import entities, filings, identity, platform, review  # noqa: F401

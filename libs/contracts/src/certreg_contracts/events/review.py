@@ -1,0 +1,322 @@
+"""Events of the review service: the procedure from reception to decision.
+
+Every event about a filing carries ``filing_id``, ``entity_id`` (so the notifier finds
+the depositors to tell), ``repertoire`` and ``title`` (so a message can name the filing
+without a lookup). ``*_by`` fields are account ids; ``None`` means the system did it
+(the deadline sweeper).
+"""
+
+import datetime as dt
+import uuid
+from typing import Literal
+
+from pydantic import AwareDatetime, Field, NonNegativeInt, model_validator
+
+from certreg_contracts.envelope import Event
+from certreg_contracts.types import CaseStatus, DocType, Part, Repertoire
+
+
+class _CaseEvent(Event):
+    """Common fields of every event about one filing (not an event itself)."""
+
+    filing_id: uuid.UUID
+    entity_id: uuid.UUID
+    repertoire: Repertoire
+    title: str
+
+
+class RequestItem(Part):
+    """One thing asked of the depositor: a piece to (re)send, a question, or both."""
+
+    doc_type: DocType | None = None
+    question: str | None = None
+
+    @model_validator(mode="after")
+    def _something_asked(self) -> "RequestItem":
+        if self.doc_type is None and not self.question:
+            raise ValueError("a request item names a doc_type or asks a question")
+        return self
+
+
+class Reason(Part):
+    """A reason of an opinion or decision, against one registration criterion."""
+
+    criterion: str
+    text: str
+
+
+class CaseOpened(_CaseEvent):
+    """A case was opened for a filing submitted for the first time (status ``received``).
+
+    Emitted by review on the first ``filings.filing.submitted`` of a filing. Consumed by
+    the notifier (acknowledgement of receipt).
+    """
+
+    routing_key = "review.case.opened"
+    submitted_at: AwareDatetime
+
+
+class CaseStatusChanged(_CaseEvent):
+    """The case moved to another status; says what the depositor may edit now.
+
+    Emitted by review on every transition. Consumed by filings, which shows ``status``
+    and ``banner`` on the filing's page and unlocks exactly ``editable_items`` (empty:
+    the filing is locked), and by the notifier (bell).
+    """
+
+    routing_key = "review.case.status_changed"
+    status: CaseStatus
+    previous_status: CaseStatus | None = None
+    editable_items: list[str] = Field(
+        description="doc_types and filing field names the depositor may change now; empty = locked"
+    )
+    banner: str | None = Field(default=None, description="the message shown on top of the filing's page")
+    open_request_id: uuid.UUID | None = None
+    due_date: dt.date | None = None
+    changed_by: uuid.UUID | None = None
+    reason: str | None = None
+
+
+class CaseCompletenessChecked(_CaseEvent):
+    """A reviewer checked completeness; ``missing`` lists doc_types or field names.
+
+    Emitted by review on POST /cases/{id}/completeness. Consumed by the notifier
+    (an incomplete filing's message goes to the depositor).
+    """
+
+    routing_key = "review.case.completeness_checked"
+    complete: bool
+    missing: list[str]
+    message: str
+    due_date: dt.date | None = None
+    checked_by: uuid.UUID
+
+
+class CaseAdmissibilityDecided(_CaseEvent):
+    """A reviewer decided admissibility (recevabilité).
+
+    Emitted by review on POST /cases/{id}/admissibility. Inadmissible: the filing goes
+    back with ``recommendations``. Consumed by the notifier.
+    """
+
+    routing_key = "review.case.admissibility_decided"
+    admissible: bool
+    reasons: str | None = None
+    recommendations: str | None = None
+    decided_by: uuid.UUID
+
+
+class CaseInstructorAssigned(_CaseEvent):
+    """An admissible case was assigned to an instructor.
+
+    Emitted by review on POST /cases/{id}/assignment. Consumed by the notifier (tells
+    the instructor).
+    """
+
+    routing_key = "review.case.instructor_assigned"
+    instructor_id: uuid.UUID
+    assigned_by: uuid.UUID
+
+
+class RequestOpened(_CaseEvent):
+    """The instructor asked for documents or precisions, with a deadline.
+
+    Emitted by review on POST /cases/{id}/requests. Consumed by filings (records the
+    open request, to which the next submission answers) and the notifier.
+    """
+
+    routing_key = "review.request.opened"
+    request_id: uuid.UUID
+    items: list[RequestItem] = Field(min_length=1)
+    message: str
+    due_date: dt.date
+    opened_by: uuid.UUID
+
+
+class RequestAnswered(_CaseEvent):
+    """The depositor answered a request (a resubmission ``in_response_to`` it).
+
+    Emitted by review on ``filings.filing.submitted`` answering an open request.
+    Consumed by the notifier (tells ``opened_by``, the instructor who asked).
+    """
+
+    routing_key = "review.request.answered"
+    request_id: uuid.UUID
+    opened_by: uuid.UUID
+
+
+class RequestReminderDue(_CaseEvent):
+    """A request's deadline is near and it is still unanswered.
+
+    Emitted by review's deadline sweeper. Consumed by the notifier (reminds the
+    depositor).
+    """
+
+    routing_key = "review.request.reminder_due"
+    request_id: uuid.UUID
+    due_date: dt.date
+    days_left: NonNegativeInt
+
+
+class RequestOverdue(_CaseEvent):
+    """A request's deadline passed unanswered: the case may now be declared abandoned.
+
+    Emitted by review's deadline sweeper. Consumed by the notifier (tells the depositor
+    and ``opened_by``).
+    """
+
+    routing_key = "review.request.overdue"
+    request_id: uuid.UUID
+    due_date: dt.date
+    opened_by: uuid.UUID
+
+
+class CaseAbandoned(_CaseEvent):
+    """The certification directorate declared the case abandoned (a request overdue).
+
+    Emitted by review on POST /cases/{id}/abandon. Consumed by the notifier.
+    """
+
+    routing_key = "review.case.abandoned"
+    decided_by: uuid.UUID
+    reason: str
+
+
+class CaseAdmissibilityWithdrawn(_CaseEvent):
+    """The director withdrew admissibility (falsified data).
+
+    Emitted by review on POST /cases/{id}/withdraw-admissibility. Consumed by the
+    notifier.
+    """
+
+    routing_key = "review.case.admissibility_withdrawn"
+    decided_by: uuid.UUID
+    reason: str
+
+
+class CaseReadyForCommission(_CaseEvent):
+    """The instructor finished: the case waits for a commission session.
+
+    Emitted by review on POST /cases/{id}/ready. Consumed by the notifier.
+    """
+
+    routing_key = "review.case.ready_for_commission"
+    marked_by: uuid.UUID
+
+
+class SessionCreated(Event):
+    """The commission scheduled a session (not about one filing: no filing_id).
+
+    Emitted by review on POST /sessions. Consumed by the notifier (commission members).
+    """
+
+    routing_key = "review.session.created"
+    session_id: uuid.UUID
+    date: dt.date
+    created_by: uuid.UUID
+
+
+class CaseScheduled(_CaseEvent):
+    """The case was put on a commission session's agenda.
+
+    Emitted by review on POST /sessions/{id}/agenda. Consumed by the notifier.
+    """
+
+    routing_key = "review.case.scheduled"
+    session_id: uuid.UUID
+    session_date: dt.date
+    scheduled_by: uuid.UUID
+
+
+class CaseOpinionGiven(_CaseEvent):
+    """The commission gave its opinion. Adjourned: ``resubmission_due`` is the deadline
+    to send an improved dossier.
+
+    Emitted by review on POST /sessions/{id}/opinions. Consumed by the notifier.
+    """
+
+    routing_key = "review.case.opinion_given"
+    session_id: uuid.UUID
+    opinion: Literal["favourable", "unfavourable", "adjourned"]
+    reasons: list[Reason]
+    resubmission_due: dt.date | None = None
+    given_by: uuid.UUID
+
+    @model_validator(mode="after")
+    def _due_when_adjourned(self) -> "CaseOpinionGiven":
+        if (self.opinion == "adjourned") != (self.resubmission_due is not None):
+            raise ValueError("resubmission_due is given exactly when the opinion is adjourned")
+        return self
+
+
+class CaseReturnedToCommission(_CaseEvent):
+    """An adjourned dossier's deadline passed without withdrawal: it goes back to a later
+    commission as is.
+
+    Emitted by review's deadline sweeper. ``session_id`` is the session it is put on,
+    if one is already known. Consumed by the notifier.
+    """
+
+    routing_key = "review.case.returned_to_commission"
+    previous_due: dt.date
+    session_id: uuid.UUID | None = None
+
+
+class CaseRegistered(_CaseEvent):
+    """The director general registered the certification: number, period, decision.
+
+    Emitted by review on POST /cases/{id}/decision with ``register``. Consumed by the
+    notifier (registration letter, PDF).
+    """
+
+    routing_key = "review.case.registered"
+    registration_number: str = Field(pattern=r"^(RNCP|RS)[0-9]+$", description="with its prefix: RNCP12345, RS1234")
+    decision_date: dt.date
+    registration_start: dt.date
+    registration_end: dt.date
+    motivation: str
+    decided_by: uuid.UUID
+    jo_reference: str | None = Field(default=None, description="Journal officiel reference, once published")
+
+    @model_validator(mode="after")
+    def _coherent(self) -> "CaseRegistered":
+        if not self.registration_number.startswith(self.repertoire.upper()):
+            raise ValueError("registration_number's prefix does not match the repertoire")
+        if self.registration_end <= self.registration_start:
+            raise ValueError("registration_end is after registration_start")
+        return self
+
+
+class CaseRefused(_CaseEvent):
+    """The director general refused the registration: a motivated decision.
+
+    Emitted by review on POST /cases/{id}/decision without ``register``. No gracious
+    appeal; a contentious appeal to ``appeal_court`` until ``appeal_deadline`` (2 months
+    after notification). Consumed by the notifier (decision letter, PDF).
+    """
+
+    routing_key = "review.case.refused"
+    motivation: str
+    reasons: list[Reason]
+    decision_date: dt.date
+    notified_at: AwareDatetime
+    appeal_deadline: dt.date
+    appeal_court: str
+    decided_by: uuid.UUID
+
+
+class MessagePosted(_CaseEvent):
+    """A message was posted in a filing's dialogue thread.
+
+    Emitted by review on POST /cases/{id}/messages. Consumed by the notifier (tells the
+    other side: the depositor's entity, or the staff following the case).
+    """
+
+    routing_key = "review.message.posted"
+    message_id: uuid.UUID
+    author_id: uuid.UUID
+    author_side: Literal["staff", "depositor"]
+    subject: str | None = None
+    excerpt: str = Field(max_length=200, description="the first 200 characters of the message")
+    attachment_count: NonNegativeInt
+
