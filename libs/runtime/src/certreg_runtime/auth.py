@@ -1,0 +1,129 @@
+"""Verifying identity's tokens in every service: signature against the JWKS, expiry,
+issuer, audience, scope; then roles and entity scope on each route."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import jwt
+
+from certreg_runtime.errors import ApiError
+
+ALGORITHM = "RS256"
+STAFF_ROLES = frozenset({"si_admin", "reviewer", "instructor", "commission", "director"})
+PUBLIC_ROLES = frozenset({"depositor", "entity_manager"})
+ALL_ROLES = STAFF_ROLES | PUBLIC_ROLES
+ACCESS_SCOPE = "access"
+ONBOARDING_SCOPE = "onboarding"
+
+
+@dataclass(frozen=True)
+class Principal:
+    account_id: uuid.UUID
+    email: str
+    roles: frozenset[str]
+    entity_id: uuid.UUID | None
+    scope: str
+    name: str = ""
+
+    def has_any(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def is_staff(self) -> bool:
+        return bool(self.roles & STAFF_ROLES)
+
+    def may_see_entity(self, entity_id: uuid.UUID | str | None) -> bool:
+        """Staff see every entity; a depositor only their own."""
+        if self.is_staff:
+            return True
+        return entity_id is not None and self.entity_id is not None and str(self.entity_id) == str(entity_id)
+
+
+def unauthorized(detail: str = "Authentification requise.") -> ApiError:
+    return ApiError(401, detail, code="not_authenticated")
+
+
+class HttpJwks:
+    """Identity's public keys fetched over HTTP and cached; refreshed when an unknown
+    key id shows up (key rotation), at most every few seconds."""
+
+    def __init__(self, url: str, ttl: float = 300.0) -> None:
+        self.url = url
+        self.ttl = ttl
+        self._keys: dict[str, Any] = {}
+        self._fetched = 0.0
+        self._lock = threading.Lock()
+
+    def __call__(self, refresh: bool = False) -> dict[str, Any]:
+        with self._lock:
+            age = time.monotonic() - self._fetched
+            if not self._keys or age > self.ttl or (refresh and age > 5):
+                response = httpx.get(self.url, timeout=5)
+                response.raise_for_status()
+                self._keys = response.json()
+                self._fetched = time.monotonic()
+            return self._keys
+
+
+JwksSource = Callable[..., dict[str, Any]]
+
+
+class TokenVerifier:
+    def __init__(self, jwks: JwksSource, *, issuer: str, audience: str) -> None:
+        self.jwks = jwks
+        self.issuer = issuer
+        self.audience = audience
+
+    def _key(self, kid: str | None) -> Any:
+        for refresh in (False, True):
+            try:
+                keys = self.jwks(refresh=refresh)
+            except Exception as exc:
+                raise ApiError(503, "Service d'identité injoignable.", code="identity_unavailable") from exc
+            for jwk in keys.get("keys", []):
+                if jwk.get("kid") == kid:
+                    return jwt.PyJWK(jwk, algorithm=ALGORITHM).key
+        raise unauthorized("Jeton invalide.")
+
+    def verify(self, token: str, *, scope: str = ACCESS_SCOPE) -> Principal:
+        try:
+            header = jwt.get_unverified_header(token)
+            claims = jwt.decode(
+                token,
+                self._key(header.get("kid")),
+                algorithms=[ALGORITHM],
+                audience=self.audience,
+                issuer=self.issuer,
+                options={"require": ["exp", "iat", "sub", "scope"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise unauthorized("Jeton expiré.") from None
+        except jwt.PyJWTError:
+            raise unauthorized("Jeton invalide.") from None
+        if claims.get("scope") != scope:
+            raise unauthorized("Jeton invalide pour cette opération.")
+        entity = claims.get("entity_id")
+        return Principal(
+            account_id=uuid.UUID(claims["sub"]),
+            email=claims.get("email", ""),
+            roles=frozenset(claims.get("roles", [])),
+            entity_id=uuid.UUID(entity) if entity else None,
+            scope=claims["scope"],
+            name=claims.get("name", ""),
+        )
+
+
+def bearer_token(authorization: str | None) -> str:
+    if not authorization:
+        raise unauthorized()
+    kind, _, token = authorization.partition(" ")
+    if kind.lower() != "bearer" or not token:
+        raise unauthorized()
+    return token.strip()

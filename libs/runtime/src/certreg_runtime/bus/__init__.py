@@ -1,0 +1,27 @@
+"""The message bus: RabbitMQ in production, a durable in-process bus in the embedded
+mode, with one delivery semantics (retries with back-off, then a parking queue)."""
+
+from certreg_runtime.bus.base import Bus, DeliveryHandler, OutgoingMessage, ParkedMessage, topic_matches
+
+__all__ = ["Bus", "DeliveryHandler", "OutgoingMessage", "ParkedMessage", "topic_matches", "create_bus"]
+
+
+def create_bus(settings, *, path=None) -> Bus:  # type: ignore[no-untyped-def]
+    """RabbitMQ when ``CERTREG_AMQP_URL`` is set, else the in-process bus."""
+    if settings.amqp_url:
+        from certreg_runtime.bus.rabbit import RabbitBus
+
+        return RabbitBus(
+            settings.amqp_url,
+            namespace=settings.bus_namespace,
+            max_attempts=settings.bus_max_attempts,
+            backoff=settings.bus_retry_backoff_seconds,
+            prefetch=settings.bus_prefetch,
+        )
+    from certreg_runtime.bus.inprocess import InProcessBus
+
+    return InProcessBus(
+        path if path is not None else settings.data_dir / "bus.sqlite3",
+        max_attempts=settings.bus_max_attempts,
+        backoff=settings.bus_retry_backoff_seconds,
+    )

@@ -1,0 +1,51 @@
+"""The clock every deadline rule reads, injectable so that tests can move time."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc)
+
+    def today(self) -> date:
+        return self.now().date()
+
+
+class FixedClock(SystemClock):
+    """For unit tests: a clock that moves only when told."""
+
+    def __init__(self, at: datetime) -> None:
+        self._at = at
+
+    def now(self) -> datetime:
+        return self._at
+
+    def advance(self, **delta: float) -> None:
+        self._at += timedelta(**delta)
+
+
+class OffsetFileClock(SystemClock):
+    """System time plus an offset (seconds) read from a file: how end-to-end tests move
+    the time of services running in other processes. Only enabled by configuration."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+
+    def now(self) -> datetime:
+        try:
+            offset = float(self._path.read_text().strip() or 0)
+        except FileNotFoundError:
+            offset = 0.0
+        return datetime.now(timezone.utc) + timedelta(seconds=offset)
+
+
+def clock_from_settings(offset_file: Path | None) -> SystemClock:
+    return OffsetFileClock(offset_file) if offset_file else SystemClock()

@@ -1,0 +1,74 @@
+"""Databases: one per service, PostgreSQL in production, SQLite in the embedded mode."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import registry
+from sqlmodel import Session, SQLModel
+
+log = logging.getLogger(__name__)
+
+
+def service_base(service: str) -> type[SQLModel]:
+    """A SQLModel base with its own metadata, so that each service's tables (and its
+    outbox and inbox) live in its own database even when all run in one process."""
+    reg = registry()
+    base = type(f"{service.capitalize()}Table", (SQLModel,), {}, registry=reg)
+    from certreg_runtime.messaging import add_messaging_tables
+
+    add_messaging_tables(reg.metadata)
+    return base
+
+
+def create_db_engine(url: str, **kwargs: Any) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            from pathlib import Path
+
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+
+        @sa.event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 20)
+    return sa.create_engine(url, **kwargs)
+
+
+def ensure_database(url: str) -> None:
+    """Create the PostgreSQL database named in ``url`` if it does not exist."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        return
+    admin = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.execute(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database}
+            ).scalar()
+            if not exists:
+                log.info("creating database %s", parsed.database)
+                conn.execute(sa.text(f'CREATE DATABASE "{parsed.database}"'))
+    finally:
+        admin.dispose()
+
+
+def is_postgres(engine: Engine) -> bool:
+    return engine.dialect.name == "postgresql"
+
+
+def new_session(engine: Engine) -> Session:
+    return Session(engine, expire_on_commit=False)

@@ -1,0 +1,156 @@
+"""The outbox and the inbox tables (one pair in every service's database) and the unit
+of work that writes state changes and the events they cause in one transaction."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from certreg_contracts import Envelope, Event
+from certreg_runtime import telemetry
+
+log = logging.getLogger(__name__)
+
+OUTBOX = "outbox"
+INBOX = "inbox"
+
+
+def add_messaging_tables(metadata: sa.MetaData) -> None:
+    sa.Table(
+        OUTBOX,
+        metadata,
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True),
+        sa.Column("event_id", sa.String(36), nullable=False, unique=True),
+        sa.Column("routing_key", sa.String(200), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        # W3C trace context of the request that caused the event, restored by the relay.
+        sa.Column("headers", sa.Text(), nullable=False, server_default="{}"),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Index("ix_outbox_pending", "published_at", "id"),
+    )
+    sa.Table(
+        INBOX,
+        metadata,
+        sa.Column("consumer", sa.String(100), primary_key=True),
+        sa.Column("event_id", sa.String(36), primary_key=True),
+        sa.Column("event_type", sa.String(200), nullable=False),
+        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
+    )
+
+
+def outbox_table(metadata: sa.MetaData) -> sa.Table:
+    return metadata.tables[OUTBOX]
+
+
+def inbox_table(metadata: sa.MetaData) -> sa.Table:
+    return metadata.tables[INBOX]
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UnitOfWork:
+    """A session and the events it emits, committed together or not at all.
+
+    Rolls back unless ``commit()`` is called. Inside an event handler, emitted events
+    carry the handled event as their cause and share its correlation id.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        metadata: sa.MetaData,
+        producer: str,
+        *,
+        cause: Envelope | None = None,
+        correlation_id: uuid.UUID | None = None,
+        on_commit: Callable[[], None] | None = None,
+    ) -> None:
+        self.session = Session(engine, expire_on_commit=False)
+        self._outbox = outbox_table(metadata)
+        self._producer = producer
+        self._cause = cause
+        self._correlation_id = cause.correlation_id if cause else correlation_id
+        self._on_commit = on_commit
+        self._emitted = 0
+
+    def emit(self, event: Event) -> Envelope:
+        envelope = Envelope.wrap(
+            event,
+            producer=self._producer,
+            correlation_id=self._correlation_id,
+            causation_id=self._cause.event_id if self._cause else None,
+        )
+        self.session.execute(
+            self._outbox.insert().values(
+                event_id=str(envelope.event_id),
+                routing_key=envelope.type,
+                body=envelope.model_dump_json(),
+                headers=json.dumps(telemetry.current_trace_headers()),
+                created_at=utcnow(),
+            )
+        )
+        self._emitted += 1
+        return envelope
+
+    def commit(self) -> None:
+        self.session.commit()
+        if self._emitted and self._on_commit:
+            self._on_commit()
+        self._emitted = 0
+
+    def rollback(self) -> None:
+        self.session.rollback()
+        self._emitted = 0
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> "UnitOfWork":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.rollback()
+        self.close()
+
+
+def record_processed(session: Session, metadata: sa.MetaData, consumer: str, envelope: Envelope) -> bool:
+    """Record that ``consumer`` handled ``envelope`` in the handler's transaction.
+
+    Returns False when it was already recorded (a redelivery): the caller then does
+    nothing. The insert is flushed at once so the check happens before the effect.
+    """
+    inbox = inbox_table(metadata)
+    already = session.execute(
+        sa.select(inbox.c.event_id).where(inbox.c.consumer == consumer, inbox.c.event_id == str(envelope.event_id))
+    ).first()
+    if already:
+        return False
+    try:
+        session.execute(
+            inbox.insert().values(
+                consumer=consumer,
+                event_id=str(envelope.event_id),
+                event_type=envelope.type,
+                processed_at=utcnow(),
+            )
+        )
+    except IntegrityError:
+        # Another worker handled it concurrently and its transaction carries the effect.
+        # The insert comes before any effect, so rolling back loses nothing.
+        session.rollback()
+        return False
+    return True

@@ -1,0 +1,104 @@
+"""Alembic, one history per service. Each service's ``migrations/env.py`` calls
+``run_env()``; ``upgrade`` and ``revision`` drive it programmatically."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Engine
+
+from certreg_runtime.db import ensure_database
+
+if TYPE_CHECKING:
+    from certreg_runtime.service import ServiceDefinition
+
+log = logging.getLogger(__name__)
+
+
+def _config(definition: "ServiceDefinition", engine: Engine | None = None, url: str | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(definition.migrations))
+    cfg.set_main_option("version_table", "alembic_version")
+    cfg.attributes["target_metadata"] = definition.metadata
+    if engine is not None:
+        cfg.attributes["engine"] = engine
+    if url is not None:
+        cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade(definition: "ServiceDefinition", engine: Engine) -> None:
+    ensure_database(engine.url.render_as_string(hide_password=False))
+    command.upgrade(_config(definition, engine), "head")
+
+
+def revision(definition: "ServiceDefinition", url: str, message: str) -> None:
+    """Autogenerate a migration from the difference between the models and ``url``."""
+    from certreg_runtime.db import create_db_engine
+
+    engine = create_db_engine(url)
+    upgrade(definition, engine)
+    command.revision(_config(definition, engine), message=message, autogenerate=True)
+
+
+def run_env() -> None:
+    """The body of every service's ``migrations/env.py``."""
+    from alembic import context
+
+    cfg = context.config
+    metadata = cfg.attributes["target_metadata"]
+    engine: Engine = cfg.attributes["engine"]
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+        connection.commit()
+
+
+ENV_PY = '''"""Alembic environment: the shared one of certreg_runtime."""
+
+from certreg_runtime.migrations import run_env
+
+run_env()
+'''
+
+SCRIPT_MAKO = '''"""${message}
+
+Revision ID: ${up_revision}
+Revises: ${down_revision | comma,n}
+Create Date: ${create_date}
+"""
+from alembic import op
+import sqlalchemy as sa
+import sqlmodel
+${imports if imports else ""}
+
+revision = ${repr(up_revision)}
+down_revision = ${repr(down_revision)}
+branch_labels = ${repr(branch_labels)}
+depends_on = ${repr(depends_on)}
+
+
+def upgrade() -> None:
+    ${upgrades if upgrades else "pass"}
+
+
+def downgrade() -> None:
+    ${downgrades if downgrades else "pass"}
+'''
+
+
+def scaffold(directory: Path) -> None:
+    """Create a service's migrations folder (env.py, template, versions/)."""
+    (directory / "versions").mkdir(parents=True, exist_ok=True)
+    (directory / "env.py").write_text(ENV_PY)
+    (directory / "script.py.mako").write_text(SCRIPT_MAKO)

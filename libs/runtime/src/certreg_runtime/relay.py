@@ -1,0 +1,104 @@
+"""The outbox relay: publishes committed events, marks only what the broker confirmed."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from certreg_contracts import Envelope
+from certreg_runtime.bus import Bus, OutgoingMessage
+from certreg_runtime.messaging import outbox_table, utcnow
+
+log = logging.getLogger(__name__)
+
+
+class OutboxRelay:
+    def __init__(self, engine: Engine, metadata: sa.MetaData, bus: Bus, *, batch: int = 200, poll_seconds: float = 1.0) -> None:
+        self.engine = engine
+        self.outbox = outbox_table(metadata)
+        self.bus = bus
+        self.batch = batch
+        self.poll_seconds = poll_seconds
+        self._wake = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        """Called after a commit that emitted events (from any thread)."""
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._wake.set)
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+    async def _run(self) -> None:
+        failures = 0
+        while True:
+            try:
+                sent = await asyncio.to_thread(self.drain_once)
+                failures = 0
+                if sent == self.batch:
+                    continue  # more may be waiting
+            except Exception as exc:
+                failures += 1
+                # The events stay in the outbox; try again with back-off.
+                log.warning("outbox relay could not publish (%s); retrying", exc)
+                await asyncio.sleep(min(30, 0.2 * 2**failures))
+                continue
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+            except asyncio.TimeoutError:
+                pass
+
+    def drain_once(self) -> int:
+        """Publish one batch of pending events. Runs in a worker thread; the rows stay
+        locked (``FOR UPDATE SKIP LOCKED`` on PostgreSQL) until marked, so several
+        relays (replicas) never publish the same row at the same time."""
+        assert self._loop is not None
+        o = self.outbox
+        with self.engine.begin() as conn:
+            rows = conn.execute(
+                sa.select(o.c.id, o.c.event_id, o.c.body, o.c.headers)
+                .where(o.c.published_at.is_(None))
+                .order_by(o.c.id)
+                .limit(self.batch)
+                .with_for_update(skip_locked=True)
+            ).all()
+            if not rows:
+                return 0
+            messages = [OutgoingMessage(Envelope.model_validate_json(r.body), json.loads(r.headers or "{}")) for r in rows]
+            future = asyncio.run_coroutine_threadsafe(self.bus.publish(messages), self._loop)
+            error: Exception | None = None
+            try:
+                confirmed = {str(i) for i in future.result(timeout=60)}
+            except Exception as exc:
+                error, confirmed = exc, set()
+            sent = [r.id for r in rows if r.event_id in confirmed]
+            failed = [r.id for r in rows if r.event_id not in confirmed]
+            if sent:
+                conn.execute(o.update().where(o.c.id.in_(sent)).values(published_at=utcnow(), last_error=None))
+            if failed:
+                conn.execute(
+                    o.update()
+                    .where(o.c.id.in_(failed))
+                    .values(attempts=o.c.attempts + 1, last_error=str(error or "not confirmed by the broker")[:1000])
+                )
+        if failed:
+            raise RuntimeError(f"{len(failed)} event(s) not confirmed by the broker: {error}")
+        return len(sent)
+
+    def pending(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(self.outbox).where(self.outbox.c.published_at.is_(None))).scalar_one()

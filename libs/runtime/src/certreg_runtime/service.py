@@ -1,0 +1,234 @@
+"""A service, put together: its definition (what it owns), its context (the adapters it
+is given) and the runner that starts and stops it. One composition root per service:
+``ServiceRunner`` builds everything when asked to, nothing is built at import time."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy.engine import Engine
+
+from certreg_contracts import Envelope, Event
+from certreg_runtime.auth import HttpJwks, JwksSource, TokenVerifier
+from certreg_runtime.bus import Bus, topic_matches
+from certreg_runtime.clock import SystemClock, clock_from_settings
+from certreg_runtime.db import create_db_engine
+from certreg_runtime.errors import install_error_handlers
+from certreg_runtime.messaging import UnitOfWork, record_processed
+from certreg_runtime.relay import OutboxRelay
+from certreg_runtime.settings import Settings
+from certreg_runtime.storage import BlobStore
+
+log = logging.getLogger(__name__)
+
+EventHandler = Callable[[UnitOfWork, Event, Envelope], None]
+"""Runs in a worker thread, in one transaction with the inbox record; commit is done
+by the runtime. It may ``uow.emit(...)`` further events."""
+
+BackgroundTask = Callable[[], Awaitable[None]]
+
+
+@dataclass
+class ServiceContext:
+    """What a service is given: its settings and adapters."""
+
+    name: str
+    settings: Settings
+    engine: Engine
+    metadata: sa.MetaData
+    bus: Bus
+    blobs: BlobStore | None
+    clock: SystemClock
+    verifier: TokenVerifier
+    relay: OutboxRelay
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def uow(self, *, cause: Envelope | None = None, correlation_id: uuid.UUID | None = None) -> UnitOfWork:
+        return UnitOfWork(self.engine, self.metadata, self.name, cause=cause, correlation_id=correlation_id, on_commit=self.relay.wake)
+
+    def bucket(self, purpose: str = "documents") -> str:
+        return self.settings.bucket(self.name, purpose)
+
+
+@dataclass
+class ServiceDefinition:
+    """What a service owns. Each service package exposes one, built by a function."""
+
+    name: str
+    metadata: sa.MetaData
+    migrations: Path
+    routers: Callable[[ServiceContext], list[APIRouter]]
+    # routing key (or topic pattern) -> handler, built with the context.
+    handlers: Callable[[ServiceContext], dict[str, EventHandler]] = lambda ctx: {}
+    # long-running coroutines (sweepers, mail sender), started after the bus.
+    background: Callable[[ServiceContext], list[BackgroundTask]] = lambda ctx: []
+    # bucket purposes this service stores blobs in ("documents", "letters"…).
+    buckets: tuple[str, ...] = ()
+    # run once at start, after migrations (e.g. identity's signing key).
+    on_start: Callable[[ServiceContext], None] | None = None
+    description: str = ""
+
+
+class ServiceRunner:
+    def __init__(
+        self,
+        definition: ServiceDefinition,
+        settings: Settings,
+        bus: Bus,
+        *,
+        blobs: BlobStore | None = None,
+        jwks: JwksSource | None = None,
+        clock: SystemClock | None = None,
+        engine: Engine | None = None,
+    ) -> None:
+        self.definition = definition
+        name = definition.name
+        engine = engine or create_db_engine(settings.database_url_for(name))
+        relay = OutboxRelay(engine, definition.metadata, bus, poll_seconds=settings.outbox_poll_seconds)
+        if jwks is None:
+            base = settings.identity_url or settings.public_url
+            jwks = HttpJwks(f"{base.rstrip('/')}/api/identity/.well-known/jwks.json")
+        self.ctx = ServiceContext(
+            name=name,
+            settings=settings,
+            engine=engine,
+            metadata=definition.metadata,
+            bus=bus,
+            blobs=blobs,
+            clock=clock or clock_from_settings(settings.clock_offset_file),
+            verifier=TokenVerifier(jwks, issuer=settings.jwt_issuer, audience=settings.jwt_audience),
+            relay=relay,
+        )
+        self.handlers = definition.handlers(self.ctx)
+        if self.handlers:
+            bus.subscribe(name, sorted(self.handlers), self._dispatch)
+        self.app = build_app(definition, self.ctx)
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def migrate(self) -> None:
+        from certreg_runtime.migrations import upgrade
+
+        upgrade(self.definition, self.ctx.engine)
+
+    async def start(self, *, migrate: bool = False) -> None:
+        """Call after the bus has started."""
+        if migrate:
+            await asyncio.to_thread(self.migrate)
+        if self.ctx.blobs is not None:
+            for purpose in self.definition.buckets:
+                await asyncio.to_thread(self.ctx.blobs.ensure_bucket, self.ctx.bucket(purpose))
+        if self.definition.on_start:
+            await asyncio.to_thread(self.definition.on_start, self.ctx)
+        await self.ctx.relay.start()
+        for task in self.definition.background(self.ctx):
+            self._tasks.append(asyncio.create_task(_forever(task, self.definition.name)))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.ctx.relay.stop()
+        self.ctx.engine.dispose()
+
+    def handler_for(self, routing_key: str) -> EventHandler | None:
+        handler = self.handlers.get(routing_key)
+        if handler is None:
+            handler = next((h for p, h in self.handlers.items() if topic_matches(p, routing_key)), None)
+        return handler
+
+    async def _dispatch(self, envelope: Envelope) -> None:
+        handler = self.handler_for(envelope.type)
+        if handler is None:
+            return
+        await asyncio.to_thread(self._handle, handler, envelope)
+
+    def _handle(self, handler: EventHandler, envelope: Envelope) -> None:
+        """The effect and the inbox record in one transaction: a redelivery does nothing."""
+        event = envelope.open()
+        with self.ctx.uow(cause=envelope) as uow:
+            if not record_processed(uow.session, self.ctx.metadata, self.definition.name, envelope):
+                log.info("event already handled", extra={"event_id": str(envelope.event_id), "event_type": envelope.type})
+                return
+            handler(uow, event, envelope)
+            uow.commit()
+
+
+async def _forever(task: BackgroundTask, service: str) -> None:
+    """A background loop that survives its own failures (logged, then restarted)."""
+    while True:
+        try:
+            await task()
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("background task of %s failed; restarting", service)
+            await asyncio.sleep(5)
+
+
+def build_app(definition: ServiceDefinition, ctx: ServiceContext) -> FastAPI:
+    name = definition.name
+    app = FastAPI(
+        title=f"certreg {name}",
+        description=definition.description,
+        openapi_url=f"/api/{name}/openapi.json",
+        docs_url=f"/api/{name}/docs",
+        redoc_url=None,
+    )
+    app.state.ctx = ctx
+    install_error_handlers(app)
+    for router in definition.routers(ctx):
+        app.include_router(router, prefix=f"/api/{name}")
+
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": name}
+
+    async def readyz() -> JSONResponse:
+        checks = await readiness(definition, ctx)
+        ok = all(checks.values())
+        return JSONResponse(
+            {"status": "ready" if ok else "unavailable", "service": name, "checks": checks},
+            status_code=200 if ok else 503,
+        )
+
+    for prefix in ("", f"/api/{name}"):
+        app.add_api_route(f"{prefix}/healthz", healthz, methods=["GET"], include_in_schema=bool(prefix), tags=["health"])
+        app.add_api_route(f"{prefix}/readyz", readyz, methods=["GET"], include_in_schema=bool(prefix), tags=["health"])
+    return app
+
+
+async def readiness(definition: ServiceDefinition, ctx: ServiceContext) -> dict[str, bool]:
+    def database() -> bool:
+        with ctx.engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+        return True
+
+    def storage() -> bool:
+        assert ctx.blobs is not None
+        return all(ctx.blobs.ping(ctx.bucket(p)) for p in definition.buckets)
+
+    checks: dict[str, bool] = {}
+    for check_name, check in (("database", database), ("storage", storage if definition.buckets and ctx.blobs else None)):
+        if check is None:
+            continue
+        try:
+            checks[check_name] = await asyncio.wait_for(asyncio.to_thread(check), 5)
+        except Exception:
+            checks[check_name] = False
+    try:
+        checks["broker"] = await asyncio.wait_for(ctx.bus.ping(), 5)
+    except Exception:
+        checks["broker"] = False
+    return checks
+
+
+__all__ = ["ServiceContext", "ServiceDefinition", "ServiceRunner", "EventHandler", "build_app"]

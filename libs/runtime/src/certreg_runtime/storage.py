@@ -1,0 +1,124 @@
+"""Blob storage: S3-compatible (MinIO) in production, a local folder in the embedded
+mode. Both take files from disk and give chunks back: nothing is held whole in memory."""
+
+from __future__ import annotations
+
+import abc
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+CHUNK = 1024 * 1024
+PART_SIZE = 16 * 1024 * 1024
+
+
+class BlobStore(abc.ABC):
+    @abc.abstractmethod
+    def ensure_bucket(self, bucket: str) -> None: ...
+
+    @abc.abstractmethod
+    def put_file(self, bucket: str, key: str, path: Path, content_type: str) -> None: ...
+
+    @abc.abstractmethod
+    def iter_chunks(self, bucket: str, key: str, chunk_size: int = CHUNK) -> Iterator[bytes]: ...
+
+    @abc.abstractmethod
+    def delete(self, bucket: str, key: str) -> None: ...
+
+    @abc.abstractmethod
+    def exists(self, bucket: str, key: str) -> bool: ...
+
+    @abc.abstractmethod
+    def ping(self, bucket: str) -> bool: ...
+
+
+class S3BlobStore(BlobStore):
+    def __init__(self, endpoint: str, access_key: str | None, secret_key: str | None, *, secure: bool = False, region: str | None = None) -> None:
+        from minio import Minio
+
+        self.client = Minio(endpoint, access_key=access_key, secret_key=secret_key, secure=secure, region=region)
+
+    def ensure_bucket(self, bucket: str) -> None:
+        from minio.error import S3Error
+
+        if self.client.bucket_exists(bucket):
+            return
+        try:
+            self.client.make_bucket(bucket)
+        except S3Error as exc:  # created meanwhile by another replica
+            if exc.code not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                raise
+
+    def put_file(self, bucket: str, key: str, path: Path, content_type: str) -> None:
+        self.client.fput_object(bucket, key, str(path), content_type=content_type, part_size=PART_SIZE)
+
+    def iter_chunks(self, bucket: str, key: str, chunk_size: int = CHUNK) -> Iterator[bytes]:
+        response = self.client.get_object(bucket, key)
+        try:
+            yield from response.stream(chunk_size)
+        finally:
+            response.close()
+            response.release_conn()
+
+    def delete(self, bucket: str, key: str) -> None:
+        self.client.remove_object(bucket, key)
+
+    def exists(self, bucket: str, key: str) -> bool:
+        from minio.error import S3Error
+
+        try:
+            self.client.stat_object(bucket, key)
+            return True
+        except S3Error as exc:
+            if exc.code in ("NoSuchKey", "NoSuchObject", "NoSuchBucket"):
+                return False
+            raise
+
+    def ping(self, bucket: str) -> bool:
+        return self.client.bucket_exists(bucket)
+
+
+class LocalBlobStore(BlobStore):
+    """A folder per bucket. Keys may contain slashes; they never leave the folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+
+    def _path(self, bucket: str, key: str) -> Path:
+        path = (self.root / bucket / key).resolve()
+        if not path.is_relative_to(self.root / bucket):
+            raise ValueError("key escapes its bucket")
+        return path
+
+    def ensure_bucket(self, bucket: str) -> None:
+        (self.root / bucket).mkdir(parents=True, exist_ok=True)
+
+    def put_file(self, bucket: str, key: str, path: Path, content_type: str) -> None:
+        target = self._path(bucket, key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".partial")
+        shutil.copyfile(path, partial)
+        os.replace(partial, target)
+
+    def iter_chunks(self, bucket: str, key: str, chunk_size: int = CHUNK) -> Iterator[bytes]:
+        with open(self._path(bucket, key), "rb") as fh:
+            while chunk := fh.read(chunk_size):
+                yield chunk
+
+    def delete(self, bucket: str, key: str) -> None:
+        self._path(bucket, key).unlink(missing_ok=True)
+
+    def exists(self, bucket: str, key: str) -> bool:
+        return self._path(bucket, key).is_file()
+
+    def ping(self, bucket: str) -> bool:
+        return (self.root / bucket).is_dir()
+
+
+def create_blob_store(settings) -> BlobStore:  # type: ignore[no-untyped-def]
+    if settings.s3_endpoint:
+        return S3BlobStore(
+            settings.s3_endpoint, settings.s3_access_key, settings.s3_secret_key, secure=settings.s3_secure, region=settings.s3_region
+        )
+    return LocalBlobStore(settings.data_dir / "blobs")

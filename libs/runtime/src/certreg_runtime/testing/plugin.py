@@ -1,0 +1,64 @@
+"""pytest fixtures for the real infrastructure (see ``certreg_runtime.testing.infra``).
+
+Register with ``pytest_plugins = ["certreg_runtime.testing.plugin"]`` in the root conftest.py.
+All fixtures are session-scoped; a missing dependency fails its tests with a message
+saying which variable to set or what to install.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from certreg_runtime.testing import infra
+
+
+def _resolve(resolve, *args):
+    try:
+        return resolve(*args)
+    except infra.InfraUnavailable as exc:
+        message = str(exc)
+    pytest.fail(message, pytrace=False)  # outside `except`: no chained traceback
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[infra.PostgresServer]:
+    """The PostgreSQL server; databases made through it are dropped at the end of the session."""
+    server = _resolve(infra.resolve_postgres)
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture(scope="session")
+def amqp_url() -> Iterator[str]:
+    """The URL of a RabbitMQ broker; isolate each test with ``infra.unique_namespace()``."""
+    server = _resolve(infra.resolve_amqp)
+    try:
+        yield server.url
+    finally:
+        server.close()
+
+
+@pytest.fixture(scope="session")
+def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[infra.S3Server]:
+    """An S3-compatible server: $CERTREG_TEST_S3_*, a MinIO container, or ``weed mini``."""
+    workdir: Path = tmp_path_factory.mktemp("s3")
+    server = _resolve(infra.resolve_s3, workdir)
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture(scope="session")
+def smtp_sink() -> Iterator[infra.SmtpSink]:
+    """An in-process SMTP server on 127.0.0.1 that keeps every mail it receives."""
+    sink = infra.SmtpSink().start()
+    try:
+        yield sink
+    finally:
+        sink.close()

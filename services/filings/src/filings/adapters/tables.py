@@ -1,0 +1,6 @@
+"""The filings service's tables: its own metadata, its own database."""
+
+from certreg_runtime.db import service_base
+
+Base = service_base("filings")
+metadata = Base.metadata

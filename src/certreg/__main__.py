@@ -1,0 +1,5 @@
+import sys
+
+from certreg.cli import main
+
+sys.exit(main())

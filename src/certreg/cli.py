@@ -1,0 +1,206 @@
+"""``certreg``: the one entry point (DESIGN.md section 6)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from certreg_runtime.settings import SERVICES, load_settings
+from certreg_runtime.telemetry import setup_logging, setup_tracing
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="certreg", description="certreg: RNCP and RS registration platform")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    up = sub.add_parser("up", help="run the platform (embedded by default)")
+    up.add_argument("--host", default="127.0.0.1")
+    up.add_argument("--port", type=int, default=8000)
+    up.add_argument("--distributed", action="store_true", help="each service its own process")
+
+    serve = sub.add_parser("serve", help="run one service (what a container runs)")
+    serve.add_argument("service", choices=[*SERVICES, "gateway"])
+    serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument("--port", type=int, default=8000)
+
+    migrate = sub.add_parser("migrate", help="apply database migrations")
+    migrate.add_argument("service", nargs="?", choices=SERVICES)
+
+    makemigrations = sub.add_parser("makemigrations", help="(development) autogenerate a migration")
+    makemigrations.add_argument("service", choices=SERVICES)
+    makemigrations.add_argument("-m", "--message", required=True)
+
+    admin = sub.add_parser("admin", help="back-office accounts")
+    admin_sub = admin.add_subparsers(dest="admin_command", required=True)
+    create = admin_sub.add_parser("create", help="create an active back-office account")
+    create.add_argument("--email", required=True)
+    create.add_argument("--password", required=True)
+    create.add_argument("--first-name", default="Administrateur")
+    create.add_argument("--last-name", default="SI")
+    create.add_argument("--role", action="append", required=True, dest="roles")
+
+    dlq = sub.add_parser("dlq", help="the parking queues")
+    dlq_sub = dlq.add_subparsers(dest="dlq_command", required=True)
+    dlq_list = dlq_sub.add_parser("list")
+    dlq_list.add_argument("--consumer", choices=SERVICES)
+    dlq_replay = dlq_sub.add_parser("replay")
+    dlq_replay.add_argument("--consumer", choices=SERVICES, required=True)
+    dlq_replay.add_argument("--event-id", action="append", dest="event_ids")
+
+    args = parser.parse_args(argv)
+    settings = load_settings()
+    handler = {
+        "up": _up,
+        "serve": _serve,
+        "migrate": _migrate,
+        "makemigrations": _makemigrations,
+        "admin": _admin,
+        "dlq": _dlq,
+    }[args.command]
+    return handler(args, settings) or 0
+
+
+def _up(args, settings) -> int:  # type: ignore[no-untyped-def]
+    if args.distributed:
+        return _up_distributed(args, settings)
+    import uvicorn
+
+    from certreg.platform import embedded_app
+
+    setup_logging("certreg")
+    setup_tracing("certreg")
+    app, _ = embedded_app(settings)
+    base = f"http://{args.host}:{args.port}"
+    print(
+        f"certreg (embedded) on {base}\n"
+        f"  portail public : {base}/\n"
+        f"  back office    : {base}/back-office/\n"
+        f"  données        : {settings.data_dir.resolve()}\n"
+        f"  courriels      : {(settings.data_dir / 'mail').resolve()} (et dans le back office)\n"
+        f"  premier administrateur SI : certreg admin create --email admin@example.org --password '…' --role si_admin",
+        flush=True,
+    )
+    uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
+    return 0
+
+
+def _up_distributed(args, settings) -> int:  # type: ignore[no-untyped-def]
+    if not settings.amqp_url:
+        print("certreg up --distributed needs CERTREG_AMQP_URL (RabbitMQ) so that the services can talk.", file=sys.stderr)
+        return 2
+    env = dict(os.environ)
+    ports = {name: args.port + 1 + i for i, name in enumerate(SERVICES)}
+    for name, port in ports.items():
+        env[f"CERTREG_{name.upper()}_URL"] = f"http://127.0.0.1:{port}"
+    if _migrate(argparse.Namespace(service=None), settings):
+        return 1
+    procs = [
+        subprocess.Popen([sys.executable, "-m", "certreg", "serve", name, "--host", "127.0.0.1", "--port", str(port)], env=env)
+        for name, port in ports.items()
+    ]
+    procs.append(
+        subprocess.Popen([sys.executable, "-m", "certreg", "serve", "gateway", "--host", args.host, "--port", str(args.port)], env=env)
+    )
+    print(f"certreg (distributed) on http://{args.host}:{args.port}", flush=True)
+
+    def stop(*_: object) -> None:
+        for proc in procs:
+            proc.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while all(p.poll() is None for p in procs):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    stop()
+    for proc in procs:
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    return 0
+
+
+def _serve(args, settings) -> int:  # type: ignore[no-untyped-def]
+    import uvicorn
+
+    from certreg.platform import service_app
+
+    setup_logging(args.service)
+    setup_tracing(args.service)
+    uvicorn.run(service_app(settings, args.service), host=args.host, port=args.port, log_config=None, access_log=False)
+    return 0
+
+
+def _migrate(args, settings) -> int:  # type: ignore[no-untyped-def]
+    from certreg_runtime.db import create_db_engine
+    from certreg_runtime.migrations import upgrade
+
+    from certreg.platform import definitions
+
+    for name, definition in definitions().items():
+        if args.service and name != args.service:
+            continue
+        engine = create_db_engine(settings.database_url_for(name))
+        try:
+            upgrade(definition, engine)
+            print(f"{name}: up to date")
+        finally:
+            engine.dispose()
+    return 0
+
+
+def _makemigrations(args, settings) -> int:  # type: ignore[no-untyped-def]
+    from certreg_runtime.migrations import revision
+
+    from certreg.platform import definitions
+
+    revision(definitions()[args.service], settings.database_url_for(args.service), args.message)
+    return 0
+
+
+def _admin(args, settings) -> int:  # type: ignore[no-untyped-def]
+    from identity.admin import create_staff_account
+
+    account_id = create_staff_account(
+        settings, email=args.email, password=args.password, first_name=args.first_name, last_name=args.last_name, roles=args.roles
+    )
+    print(f"account {account_id} created ({', '.join(args.roles)}), active")
+    return 0
+
+
+def _dlq(args, settings) -> int:  # type: ignore[no-untyped-def]
+    from certreg_runtime.bus import create_bus
+
+    async def run() -> int:
+        bus = create_bus(settings)
+        for name in SERVICES:  # so that "list" knows every consumer's parking queue
+            bus.subscribe(name, [], _never)
+        try:
+            if args.dlq_command == "list":
+                parked = await bus.parked(args.consumer)
+                for p in parked:
+                    print(f"{p.consumer}\t{p.event_id}\t{p.type}\t{p.error}")
+                print(f"{len(parked)} parked message(s)")
+            else:
+                count = await bus.replay(args.consumer, set(args.event_ids) if args.event_ids else None)
+                print(f"{count} message(s) replayed to {args.consumer}")
+        finally:
+            await bus.close()
+        return 0
+
+    return asyncio.run(run())
+
+
+async def _never(_: object) -> None:  # pragma: no cover - a subscription only listed, never started
+    raise AssertionError
+
+
+if __name__ == "__main__":
+    sys.exit(main())

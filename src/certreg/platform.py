@@ -1,0 +1,103 @@
+"""Composition of the whole platform: which services exist, and how they are started
+in one process (embedded) or one per process (distributed)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from certreg_runtime.bus import Bus, create_bus
+from certreg_runtime.service import ServiceDefinition, ServiceRunner
+from certreg_runtime.settings import SERVICES, Settings
+from certreg_runtime.storage import create_blob_store
+from fastapi import FastAPI
+
+log = logging.getLogger(__name__)
+
+
+def definitions() -> dict[str, ServiceDefinition]:
+    """Every service's definition, in start order (identity first: it signs tokens)."""
+    import entities.service
+    import filings.service
+    import identity.service
+    import notifier.service
+    import review.service
+
+    defs = [m.definition() for m in (identity.service, entities.service, filings.service, review.service, notifier.service)]
+    return {d.name: d for d in defs}
+
+
+class Platform:
+    """Services sharing one bus and one blob store in this process."""
+
+    def __init__(self, settings: Settings, names: Sequence[str] = SERVICES, *, bus: Bus | None = None) -> None:
+        self.settings = settings
+        self.bus = bus or create_bus(settings)
+        blobs = create_blob_store(settings)
+        defs = definitions()
+        self.runners: dict[str, ServiceRunner] = {}
+        jwks = self._in_process_jwks if "identity" in names else None
+        for name in names:
+            self.runners[name] = ServiceRunner(defs[name], settings, self.bus, blobs=blobs, jwks=jwks)
+
+    def _in_process_jwks(self, refresh: bool = False) -> dict[str, Any]:
+        # Identity's public keys straight from its runner: no HTTP call to ourselves.
+        return self.runners["identity"].ctx.extras["jwks"]()
+
+    async def start(self, *, migrate: bool) -> None:
+        await self.bus.start()
+        for runner in self.runners.values():
+            await runner.start(migrate=migrate)
+
+    async def stop(self) -> None:
+        for runner in reversed(list(self.runners.values())):
+            await runner.stop()
+        await self.bus.close()
+
+    @asynccontextmanager
+    async def lifespan(self, _: FastAPI | None = None, *, migrate: bool = True) -> AsyncIterator[None]:
+        await self.start(migrate=migrate)
+        try:
+            yield
+        finally:
+            await self.stop()
+
+    async def readiness(self) -> dict[str, bool]:
+        from certreg_runtime.service import readiness
+
+        results = await asyncio.gather(*(readiness(r.definition, r.ctx) for r in self.runners.values()))
+        return {f"{name}.{check}": ok for name, checks in zip(self.runners, results) for check, ok in checks.items()}
+
+
+def embedded_app(settings: Settings, *, platform: Platform | None = None):  # type: ignore[no-untyped-def]
+    """Every service in this process behind the gateway (``certreg up``)."""
+    from gateway.app import create_gateway
+
+    platform = platform or Platform(settings)
+    targets = {name: runner.app for name, runner in platform.runners.items()}
+    return create_gateway(targets, lifespan=platform.lifespan, readiness=platform.readiness), platform
+
+
+def service_app(settings: Settings, name: str):  # type: ignore[no-untyped-def]
+    """One service in its own process (``certreg serve NAME``)."""
+    if name == "gateway":
+        from gateway.app import create_gateway
+
+        targets = {s: url for s in SERVICES if (url := settings.service_url(s))}
+        missing = [s for s in SERVICES if s not in targets]
+        if missing:
+            raise SystemExit(f"the gateway needs CERTREG_<SERVICE>_URL for: {', '.join(missing)}")
+        return create_gateway(targets)
+    platform = Platform(settings, [name])
+    app = platform.runners[name].app
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        async with platform.lifespan(migrate=settings.auto_migrate):
+            yield
+
+    app.router.lifespan_context = lifespan
+    return app
