@@ -1,5 +1,6 @@
 """The test infrastructure itself, against the real servers."""
 
+import io
 import smtplib
 import socket
 from email.message import EmailMessage
@@ -81,8 +82,6 @@ def test_s3_bucket_roundtrip(s3):
     bucket = f"certreg-{infra.unique_namespace()}"
     client.make_bucket(bucket)
     try:
-        import io
-
         client.put_object(bucket, "dossier/piece.pdf", io.BytesIO(b"%PDF-1.4 test"), 13, content_type="application/pdf")
         response = client.get_object(bucket, "dossier/piece.pdf")
         assert response.read() == b"%PDF-1.4 test"
