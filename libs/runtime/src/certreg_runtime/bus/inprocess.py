@@ -135,5 +135,9 @@ class InProcessBus(Bus):
             self._wake[consumer].set()
         return len(ids)
 
+    def pending(self) -> int:
+        """Deliveries not yet handled (parked ones excluded)."""
+        return self._sql("SELECT count(*) FROM deliveries WHERE parked = 0")[0][0]
+
     async def ping(self) -> bool:
         return bool(self._sql("SELECT 1"))
