@@ -367,6 +367,10 @@ class S3Server:
             "CERTREG_S3_SECURE": str(self.secure).lower(),
         }
 
+    def settings(self) -> dict[str, str]:
+        """The same, as ``Settings`` keyword arguments."""
+        return {k.removeprefix("CERTREG_").lower(): v for k, v in self.env().items()}
+
     def close(self) -> None:
         if self._on_close:
             self._on_close()
@@ -588,6 +592,10 @@ class SmtpSink:
     def env(self) -> dict[str, str]:
         """The services' ``CERTREG_SMTP_*`` variables pointing at this sink."""
         return {"CERTREG_SMTP_HOST": self.host, "CERTREG_SMTP_PORT": str(self.port)}
+
+    def settings(self) -> dict[str, str]:
+        """The same, as ``Settings`` keyword arguments."""
+        return {k.removeprefix("CERTREG_").lower(): v for k, v in self.env().items()}
 
     async def handle_DATA(self, server, session, envelope) -> str:  # aiosmtpd hook
         message = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
