@@ -1,0 +1,63 @@
+"""One-time tokens (activation, password reset, set password): a random secret given
+once in a link, stored only as its SHA-256, single-use and expiring."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta, timezone
+
+ACTIVATION = "activation"
+PASSWORD_RESET = "password_reset"
+SET_PASSWORD = "set_password"
+PURPOSES = (ACTIVATION, PASSWORD_RESET, SET_PASSWORD)
+
+TTL = {
+    ACTIVATION: timedelta(hours=48),
+    PASSWORD_RESET: timedelta(hours=1),
+    SET_PASSWORD: timedelta(days=3),
+}
+
+
+class TokenRejected(Exception):
+    """The token cannot be used; ``code`` says why (the client branches on it)."""
+
+    MESSAGES = {
+        "token_invalid": "Ce lien n'est pas valide.",
+        "token_used": "Ce lien a déjà été utilisé.",
+        "token_expired": "Ce lien a expiré ; demandez-en un nouveau.",
+    }
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+    @property
+    def message(self) -> str:
+        return self.MESSAGES[self.code]
+
+
+def new_token() -> tuple[str, str]:
+    """(the secret to put in the link, the hash to store)."""
+    secret = secrets.token_urlsafe(32)
+    return secret, hash_token(secret)
+
+
+def hash_token(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def aware(moment: datetime) -> datetime:
+    """SQLite gives naive datetimes back: they were stored in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def check_usable(*, found: bool, purpose: str | None, allowed: tuple[str, ...], used_at: datetime | None,
+                 expires_at: datetime | None, now: datetime) -> None:
+    """Raise ``TokenRejected`` unless a stored token may be used now for ``allowed``."""
+    if not found or purpose not in allowed or expires_at is None:
+        raise TokenRejected("token_invalid")
+    if used_at is not None:
+        raise TokenRejected("token_used")
+    if aware(now) >= aware(expires_at):
+        raise TokenRejected("token_expired")
