@@ -1,6 +1,101 @@
 """The entities service's tables: its own metadata, its own database."""
 
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+import sqlalchemy as sa
 from certreg_runtime.db import service_base
+from sqlmodel import Field
 
 Base = service_base("entities")
 metadata = Base.metadata
+
+TZ = sa.DateTime(timezone=True)
+
+
+class Entity(Base, table=True):  # type: ignore[call-arg]
+    """An organisation of the registry. Its SIRET is unique among live entities (a
+    rejected one frees it for a new declaration)."""
+
+    __tablename__ = "entities"
+    __table_args__ = (
+        sa.Index(
+            "uq_entities_siret_live",
+            "siret",
+            unique=True,
+            postgresql_where=sa.text("status <> 'rejected'"),
+            sqlite_where=sa.text("status <> 'rejected'"),
+        ),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    kind: str = Field(max_length=20)
+    legal_form: str = Field(max_length=30)
+    siret: str | None = Field(default=None, max_length=14)
+    denomination: str = Field(max_length=300)
+    street: str | None = Field(default=None, max_length=300)
+    postal_code: str | None = Field(default=None, max_length=20)
+    city: str | None = Field(default=None, max_length=150)
+    country: str | None = Field(default=None, max_length=100)
+    status: str = Field(default="pending_verification", max_length=30)
+    created_by: uuid.UUID
+    created_at: datetime = Field(sa_type=TZ)
+    verified_by: uuid.UUID | None = None
+    verified_at: datetime | None = Field(default=None, sa_type=TZ)
+
+
+class Application(Base, table=True):  # type: ignore[call-arg]
+    """A person's request to create or join an entity."""
+
+    __tablename__ = "applications"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    entity_id: uuid.UUID = Field(foreign_key="entities.id", index=True)
+    account_id: uuid.UUID = Field(index=True)
+    email: str = Field(default="", max_length=320)
+    new_entity: bool
+    named_on_legal_proof: bool = False
+    status: str = Field(default="draft", max_length=20)
+    created_at: datetime = Field(sa_type=TZ)
+    updated_at: datetime = Field(sa_type=TZ)
+    submitted_at: datetime | None = Field(default=None, sa_type=TZ)
+    decided_at: datetime | None = Field(default=None, sa_type=TZ)
+    decided_by: uuid.UUID | None = None
+    rejection_reason: str | None = Field(default=None, max_length=2000)
+
+
+class Document(Base, table=True):  # type: ignore[call-arg]
+    """One version of a piece; a re-upload of the same doc_type adds version n+1."""
+
+    __tablename__ = "documents"
+    __table_args__ = (sa.UniqueConstraint("application_id", "doc_type", "version", name="uq_documents_version"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    application_id: uuid.UUID = Field(foreign_key="applications.id", index=True)
+    entity_id: uuid.UUID = Field(foreign_key="entities.id", index=True)
+    doc_type: str = Field(max_length=40)
+    version: int
+    object_key: str = Field(max_length=300)
+    sha256: str = Field(max_length=64)
+    size: int = Field(sa_type=sa.BigInteger)
+    content_type: str = Field(max_length=120)
+    filename: str = Field(max_length=200)
+    document_date: date | None = None
+    uploaded_by: uuid.UUID
+    uploaded_at: datetime = Field(sa_type=TZ)
+
+
+class Membership(Base, table=True):  # type: ignore[call-arg]
+    """An approved account of an entity, as identity told us."""
+
+    __tablename__ = "memberships"
+
+    entity_id: uuid.UUID = Field(foreign_key="entities.id", primary_key=True)
+    account_id: uuid.UUID = Field(primary_key=True, index=True)
+    role: str = Field(max_length=30)
+    email: str = Field(default="", max_length=320)
+    first_name: str = Field(default="", max_length=150)
+    last_name: str = Field(default="", max_length=150)
+    since: datetime = Field(sa_type=TZ)
