@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from sqlalchemy.engine import Engine
 
 from certreg_contracts import Envelope, Event
@@ -186,6 +187,8 @@ def build_app(definition: ServiceDefinition, ctx: ServiceContext) -> FastAPI:
     )
     app.state.ctx = ctx
     install_error_handlers(app)
+    # A server span per request; its context goes into the outbox rows the request writes.
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz")
     for router in definition.routers(ctx):
         app.include_router(router, prefix=f"/api/{name}")
 

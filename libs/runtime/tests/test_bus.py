@@ -1,0 +1,213 @@
+"""The bus contract: the same tests on RabbitMQ and on the embedded in-process bus.
+
+Nothing is lost (outbox + relay, broker outages), nothing takes effect twice (inbox),
+a handler that keeps failing parks its event, and replay delivers it once fixed."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from certreg_contracts import Envelope
+from certreg_contracts.events.platform import Ping
+from certreg_runtime.bus import OutgoingMessage
+from certreg_runtime.bus.inprocess import InProcessBus
+from certreg_runtime.bus.rabbit import RabbitBus
+from certreg_runtime.db import create_db_engine
+from certreg_runtime.service import ServiceRunner
+from certreg_runtime.settings import Settings
+from certreg_runtime.telemetry import setup_tracing
+from certreg_runtime.testing.infra import delete_namespace, unique_namespace
+
+from certreg_runtime.testing.probe import ProbeBehaviour, effect_rows, probe_definition
+
+from certreg_runtime.testing.tcp_proxy import TcpProxy
+
+CONSUMER = "review"
+
+
+async def eventually(check, timeout: float = 20.0):  # type: ignore[no-untyped-def]
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = check()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.05)
+
+
+class Harness:
+    def __init__(self, runner: ServiceRunner, behaviour: ProbeBehaviour, bus) -> None:  # type: ignore[no-untyped-def]
+        self.runner = runner
+        self.behaviour = behaviour
+        self.bus = bus
+        self.engine = runner.ctx.engine
+
+    def emit(self, seq: int) -> Envelope:
+        with self.runner.ctx.uow() as uow:
+            envelope = uow.emit(Ping(seq=seq))
+            uow.commit()
+        return envelope
+
+    def effects(self) -> list:  # type: ignore[type-arg]
+        return effect_rows(self.engine)
+
+
+@contextlib.asynccontextmanager
+async def harness(kind: str, tmp_path: Path, postgres, amqp_url: str, *, amqp_override: str | None = None) -> AsyncIterator[Harness]:  # type: ignore[no-untyped-def]
+    namespace = unique_namespace()
+    if kind == "rabbitmq":
+        bus = RabbitBus(amqp_override or amqp_url, namespace=namespace, max_attempts=3, backoff=0.01)
+        url = postgres.create_database(f"{namespace}_probe")
+    else:
+        bus = InProcessBus(tmp_path / "bus.sqlite3", max_attempts=3, backoff=0.01)
+        url = f"sqlite:///{tmp_path / 'probe.sqlite3'}"
+    engine = create_db_engine(url)
+    behaviour = ProbeBehaviour()
+    definition = probe_definition(behaviour, CONSUMER)
+    definition.metadata.create_all(engine)
+    settings = Settings(data_dir=tmp_path, outbox_poll_seconds=0.2, bus_namespace=namespace)
+    runner = ServiceRunner(definition, settings, bus, engine=engine, jwks=lambda refresh=False: {"keys": []})
+    await bus.start()
+    await runner.start()
+    try:
+        yield Harness(runner, behaviour, bus)
+    finally:
+        await runner.stop()
+        await bus.close()
+        if kind == "rabbitmq":
+            await delete_namespace(amqp_url, namespace, [f"{namespace}.{CONSUMER}", f"{namespace}.{CONSUMER}.parking"])
+
+
+BUSES = ["inprocess", "rabbitmq"]
+
+
+@pytest.fixture
+def infra_args(request, tmp_path):  # type: ignore[no-untyped-def]
+    """PostgreSQL and RabbitMQ only for the RabbitMQ variant."""
+    kind = request.param
+    if kind == "rabbitmq":
+        return kind, tmp_path, request.getfixturevalue("postgres"), request.getfixturevalue("amqp_url")
+    return kind, tmp_path, None, None
+
+
+@pytest.mark.parametrize("infra_args", BUSES, indirect=True)
+async def test_committed_event_is_handled_once(infra_args) -> None:  # type: ignore[no-untyped-def]
+    async with harness(*infra_args) as h:
+        envelope = h.emit(seq=1)
+        rows = await eventually(h.effects)
+        assert [(r.event_id, r.seq) for r in rows] == [(str(envelope.event_id), 1)]
+        assert await asyncio.to_thread(h.runner.ctx.relay.pending) == 0
+
+
+@pytest.mark.parametrize("infra_args", BUSES, indirect=True)
+async def test_same_event_delivered_twice_has_one_effect(infra_args) -> None:  # type: ignore[no-untyped-def]
+    async with harness(*infra_args) as h:
+        envelope = Envelope.wrap(Ping(seq=7), producer="test")
+        await h.bus.publish([OutgoingMessage(envelope)])
+        await h.bus.publish([OutgoingMessage(envelope)])
+        await eventually(lambda: h.behaviour.calls >= 1)
+        # Give the second copy every chance to be handled too.
+        await asyncio.sleep(1.0)
+        assert [r.event_id for r in h.effects()] == [str(envelope.event_id)]
+        assert await h.bus.parked(CONSUMER) == []
+
+
+@pytest.mark.parametrize("infra_args", BUSES, indirect=True)
+async def test_failing_handler_is_parked_then_replayed_once(infra_args) -> None:  # type: ignore[no-untyped-def]
+    async with harness(*infra_args) as h:
+        h.behaviour.broken = True
+        envelope = h.emit(seq=3)
+        parked = await eventually(lambda: h.bus.parked(CONSUMER))
+        assert len(parked) == 1
+        assert parked[0].event_id == str(envelope.event_id)
+        assert "boom: the handler is broken" in parked[0].error
+        assert h.behaviour.calls == h.bus.max_attempts == 3
+        assert h.effects() == []
+
+        h.behaviour.broken = False  # the fix
+        assert await h.bus.replay(CONSUMER) == 1
+        rows = await eventually(h.effects)
+        assert [r.event_id for r in rows] == [str(envelope.event_id)]
+        assert await h.bus.parked(CONSUMER) == []
+        assert h.behaviour.calls == 4
+
+
+@pytest.mark.parametrize("infra_args", ["rabbitmq"], indirect=True)
+async def test_event_committed_while_broker_unreachable_is_published_when_it_returns(infra_args) -> None:  # type: ignore[no-untyped-def]
+    kind, tmp_path, postgres, amqp_url = infra_args
+    upstream = httpx.URL(amqp_url.replace("amqp://", "http://"))
+    proxy = TcpProxy(upstream.host, upstream.port or 5672)
+    await proxy.start()
+    proxied = amqp_url.replace(f"{upstream.host}:{upstream.port or 5672}", f"127.0.0.1:{proxy.port}")
+    try:
+        async with harness(kind, tmp_path, postgres, amqp_url, amqp_override=proxied) as h:
+            h.emit(seq=1)
+            await eventually(h.effects)
+
+            await proxy.stop()  # the broker becomes unreachable: connections cut, new ones refused
+            envelope = h.emit(seq=2)
+            await asyncio.sleep(2.0)
+            assert await asyncio.to_thread(h.runner.ctx.relay.pending) == 1  # kept, not lost
+            assert len(h.effects()) == 1
+
+            await proxy.start()  # the broker comes back
+            rows = await eventually(lambda: len(h.effects()) == 2 and h.effects(), timeout=60)
+            assert str(envelope.event_id) in {r.event_id for r in rows}
+            assert await asyncio.to_thread(h.runner.ctx.relay.pending) == 0
+    finally:
+        await proxy.stop()
+
+
+@pytest.mark.parametrize("infra_args", BUSES, indirect=True)
+async def test_one_trace_from_http_request_to_handler(infra_args) -> None:  # type: ignore[no-untyped-def]
+    setup_tracing("test")
+    provider = trace.get_tracer_provider()
+    assert isinstance(provider, TracerProvider)
+    exporter = InMemorySpanExporter()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    async with harness(*infra_args) as h:
+        transport = httpx.ASGITransport(app=h.runner.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://probe") as client:
+            response = await client.post(f"/api/{CONSUMER}/pings", params={"seq": 5})
+        assert response.status_code == 202
+        http_trace = response.json()["trace_id"]
+        rows = await eventually(h.effects)
+        assert rows[0].trace_id == http_trace
+        spans = [s for s in exporter.get_finished_spans() if format(s.context.trace_id, "032x") == http_trace]
+        kinds = {s.kind.name for s in spans}
+        assert {"SERVER", "PRODUCER", "CONSUMER"} <= kinds, kinds
+
+
+async def test_topic_patterns_route_to_each_consumer_once(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    bus = InProcessBus(tmp_path / "bus.sqlite3", max_attempts=1, backoff=0)
+    seen: dict[str, list[str]] = {"a": [], "b": []}
+
+    def recorder(name: str):  # type: ignore[no-untyped-def]
+        async def handle(envelope: Envelope) -> None:
+            seen[name].append(envelope.type)
+
+        return handle
+
+    bus.subscribe("a", ["platform.#"], recorder("a"))
+    bus.subscribe("b", ["platform.probe.pinged", "other.*.*"], recorder("b"))
+    await bus.start()
+    try:
+        await bus.publish([OutgoingMessage(Envelope.wrap(Ping(seq=1), producer="t"))])
+        await eventually(lambda: seen["a"] and seen["b"])
+        assert seen == {"a": ["platform.probe.pinged"], "b": ["platform.probe.pinged"]}
+    finally:
+        await bus.close()
