@@ -1,6 +1,118 @@
 """The filings service's tables: its own metadata, its own database."""
 
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
 from certreg_runtime.db import service_base
+from sqlmodel import Field
 
 Base = service_base("filings")
 metadata = Base.metadata
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    """SQLite gives naive datetimes back; every datetime stored here is UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=dt.timezone.utc)
+    return value
+
+
+def _json_list() -> Any:
+    return Field(default_factory=list, sa_column=sa.Column(sa.JSON(), nullable=False))
+
+
+def _when(nullable: bool = True) -> Any:
+    return Field(default=None, sa_column=sa.Column(sa.DateTime(timezone=True), nullable=nullable))
+
+
+class Filing(Base, table=True):  # type: ignore[call-arg]
+    """A registration request of an entity."""
+
+    __tablename__ = "filings"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    entity_id: uuid.UUID = Field(index=True)
+    created_by: uuid.UUID
+    repertoire: str = Field(max_length=8)
+    title: str = Field(max_length=300)
+    qualification_level: int | None = None
+    is_cqp: bool = False
+    cqp_filed_by: str | None = Field(default=None, max_length=16)
+    rests_on_standards: bool = False
+    summary: str | None = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
+    activities: list[str] = _json_list()
+    competences: list[str] = _json_list()
+    competence_blocks: list[dict[str, Any]] = _json_list()
+    assessment_methods: list[str] = _json_list()
+
+    # draft | submitted | withdrawn (filings' own state).
+    status: str = Field(default="draft", max_length=16, index=True)
+    submission_round: int = 0
+    submitted_at: dt.datetime | None = _when()
+    withdrawn_at: dt.datetime | None = _when()
+    # What review last said (review.case.status_changed / review.request.opened).
+    case_status: str | None = Field(default=None, max_length=40, index=True)
+    editable_items: list[str] = _json_list()
+    banner: str | None = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
+    due_date: dt.date | None = None
+    open_request_id: uuid.UUID | None = None
+    open_request: dict[str, Any] | None = Field(default=None, sa_column=sa.Column(sa.JSON(), nullable=True))
+
+    created_at: dt.datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
+    updated_at: dt.datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
+
+    def aware(self, name: str) -> dt.datetime | None:
+        return _aware(getattr(self, name))
+
+
+class Document(Base, table=True):  # type: ignore[call-arg]
+    """One version of one piece. The current version of a piece has ``superseded_at``
+    and ``removed_at`` both empty; older versions stay as its history."""
+
+    __tablename__ = "documents"
+    __table_args__ = (sa.Index("ix_documents_filing_type", "filing_id", "doc_type"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    filing_id: uuid.UUID = Field(foreign_key="filings.id")
+    doc_type: str = Field(max_length=40)
+    version: int
+    sha256: str = Field(max_length=64)
+    size: int = Field(sa_column=sa.Column(sa.BigInteger(), nullable=False))
+    content_type: str = Field(max_length=120)
+    filename: str = Field(max_length=200)
+    document_date: dt.date | None = None
+    object_key: str = Field(max_length=200)
+    uploaded_by: uuid.UUID
+    uploaded_at: dt.datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
+    superseded_at: dt.datetime | None = _when()
+    removed_at: dt.datetime | None = _when()
+    # The first submission round whose manifest carried this version (then it is kept forever).
+    submitted_in_round: int | None = None
+
+    @property
+    def is_current(self) -> bool:
+        return self.superseded_at is None and self.removed_at is None
+
+    def aware(self, name: str) -> dt.datetime | None:
+        return _aware(getattr(self, name))
+
+
+class Receipt(Base, table=True):  # type: ignore[call-arg]
+    """The proof of submission (PDF) of one submission round."""
+
+    __tablename__ = "receipts"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    filing_id: uuid.UUID = Field(foreign_key="filings.id", index=True)
+    submission_round: int
+    object_key: str = Field(max_length=200)
+    sha256: str = Field(max_length=64)
+    size: int = Field(sa_column=sa.Column(sa.BigInteger(), nullable=False))
+    submitted_by: uuid.UUID
+    created_at: dt.datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
+
+    def aware(self, name: str) -> dt.datetime | None:
+        return _aware(getattr(self, name))

@@ -1,0 +1,76 @@
+"""A filing's state as filings keeps it, and how it reads to a depositor.
+
+``status`` is filings' own: ``draft`` (being written), ``submitted`` (sent, in review's
+hands) or ``withdrawn``. ``case_status`` mirrors review's case status, received through
+``review.case.status_changed``; with it come the ``editable_items`` review reopens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+DRAFT = "draft"
+SUBMITTED = "submitted"
+WITHDRAWN = "withdrawn"
+STATUSES = (DRAFT, SUBMITTED, WITHDRAWN)
+
+# Case statuses after which nothing changes any more: no edit, no withdrawal.
+FINAL_CASE_STATUSES = frozenset({"registered", "refused", "abandoned", "admissibility_withdrawn", "withdrawn"})
+
+CASE_LABELS = {
+    "received": "Déposé — en attente du contrôle de complétude",
+    "incomplete": "Incomplet — pièces demandées",
+    "completeness_ok": "Complet — en attente de l'examen de recevabilité",
+    "inadmissible": "Irrecevable — modifications recommandées",
+    "admissible": "Recevable — en attente d'instruction",
+    "under_instruction": "En cours d'instruction",
+    "awaiting_complement": "En instruction — compléments demandés",
+    "ready_for_commission": "Instruction terminée — en attente de commission",
+    "scheduled": "Inscrit à l'ordre du jour d'une commission",
+    "adjourned": "Ajourné — dossier amélioré attendu",
+    "favourable": "Avis favorable de la commission — en attente de décision",
+    "unfavourable": "Avis défavorable de la commission — en attente de décision",
+    "registered": "Enregistré",
+    "refused": "Enregistrement refusé",
+    "abandoned": "Abandonné — délai de réponse dépassé",
+    "admissibility_withdrawn": "Recevabilité retirée",
+    "withdrawn": "Retiré par le déposant",
+}
+
+
+def procedure_status(status: str, case_status: str | None, submission_round: int) -> str:
+    """The procedure's state as the depositor should understand it, in French."""
+    if status == DRAFT:
+        return "Brouillon"
+    if status == WITHDRAWN:
+        return CASE_LABELS["withdrawn"]
+    if case_status is None:
+        if submission_round > 1:
+            return "Complément déposé — en attente de l'examen de France compétences"
+        return CASE_LABELS["received"]
+    return CASE_LABELS.get(case_status, case_status)
+
+
+def is_final(status: str, case_status: str | None) -> bool:
+    return status == WITHDRAWN or case_status in FINAL_CASE_STATUSES
+
+
+def may_edit(status: str, case_status: str | None, editable_items: Iterable[str], item: str) -> bool:
+    """A draft is editable; once submitted, only what review reopened (``editable_items``)."""
+    if is_final(status, case_status):
+        return False
+    if status == DRAFT:
+        return True
+    return item in set(editable_items)
+
+
+def may_submit(status: str, case_status: str | None, editable_items: Iterable[str]) -> bool:
+    """A draft, or a submitted filing that review reopened."""
+    if is_final(status, case_status):
+        return False
+    return status == DRAFT or bool(list(editable_items))
+
+
+def may_withdraw(status: str, case_status: str | None) -> bool:
+    """At any time before the decision (and not twice)."""
+    return not is_final(status, case_status)
