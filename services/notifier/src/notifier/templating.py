@@ -1,0 +1,156 @@
+"""Rendering a notification from its template: subject, in-app summary, text and HTML.
+
+Each kind is one Jinja2 file ``templates/<name>.j2`` with three blocks: ``subject``,
+``summary`` (the bell's text) and ``body``. The body is written once in a tiny markup and
+turned into both the text part and the (escaped) HTML part:
+
+- a blank line separates paragraphs;
+- lines starting with ``- `` form a list;
+- a line ``=> URL | Label`` is a call to action (a button in HTML).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from notifier.domain import formatting as fmt
+from notifier.domain.rules import Recipient
+
+TEMPLATES = Path(__file__).parent / "templates"
+SIGNATURE = "L'équipe certreg — France compétences"
+FOOTER = "Ce message vous est envoyé automatiquement par la plateforme certreg de France compétences ; merci de ne pas y répondre."
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    summary: str
+    text: str
+    html: str
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=False,  # the body is escaped when turned into HTML, below
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters.update(
+        date_fr=fmt.date_fr,
+        datetime_fr=fmt.datetime_fr,
+        days_fr=fmt.days_fr,
+        doc_type=fmt.doc_type_fr,
+        status=lambda s: fmt.label(fmt.STATUSES, s),
+        opinion=lambda s: fmt.label(fmt.OPINIONS, s),
+        repertoire=lambda s: fmt.label(fmt.REPERTOIRES, s),
+        repertoire_name=lambda s: fmt.label(fmt.REPERTOIRE_NAMES, s),
+        role=lambda s: fmt.label(fmt.ROLES, s),
+    )
+    return env
+
+
+def template_path(name: str) -> Path:
+    return TEMPLATES / f"{name}.j2"
+
+
+def context(event: Any, recipient: Recipient, *, public_url: str, today: dt.date, **extra: Any) -> dict[str, Any]:
+    ctx: dict[str, Any] = {"e": event, "to": recipient, "public_url": public_url, "today": today}
+    filing_id = getattr(event, "filing_id", None)
+    ctx["filing_url"] = f"{public_url}/dossiers/{filing_id}" if filing_id else public_url
+    due = getattr(event, "due_date", None) or getattr(event, "resubmission_due", None)
+    ctx["days_left"] = (due - today).days if isinstance(due, dt.date) else None
+    ctx.update(extra)
+    return ctx
+
+
+def render(name: str, ctx: dict[str, Any]) -> Rendered:
+    template = environment().get_template(f"{name}.j2")
+    blocks = {}
+    for block in ("subject", "summary", "body"):
+        fn = template.blocks.get(block)
+        if fn is None:
+            raise LookupError(f"template {name} has no {block!r} block")
+        blocks[block] = "".join(fn(template.new_context(ctx))).strip()
+    subject = " ".join(blocks["subject"].split())
+    summary = _squeeze_blank_lines(blocks["summary"])
+    greeting = f"Bonjour {ctx['to'].first_name}," if ctx["to"].first_name else "Bonjour,"
+    body = f"{greeting}\n\n{_squeeze_blank_lines(blocks['body'])}"
+    return Rendered(subject=subject, summary=summary, text=to_text(body), html=to_html(body, subject))
+
+
+def _squeeze_blank_lines(text: str) -> str:
+    lines = [line.rstrip() for line in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+_ACTION = re.compile(r"^=>\s*(\S+)\s*\|\s*(.+)$")
+
+
+def to_text(body: str) -> str:
+    lines = []
+    for line in body.splitlines():
+        match = _ACTION.match(line.strip())
+        lines.append(f"{match.group(2).strip()} :\n{match.group(1)}" if match else line)
+    return "\n".join(lines) + f"\n\n{SIGNATURE}\n\n--\n{FOOTER}\n"
+
+
+_URL = re.compile(r"https?://[^\s<>\"']+")
+
+
+def _inline(text: str) -> str:
+    """Escaped text with its URLs as links."""
+    out, last = [], 0
+    for match in _URL.finditer(text):
+        out.append(escape(text[last : match.start()]))
+        url = escape(match.group(0))
+        out.append(f'<a href="{url}">{url}</a>')
+        last = match.end()
+    out.append(escape(text[last:]))
+    return "".join(out)
+
+
+def to_html(body: str, title: str) -> str:
+    parts = []
+    for paragraph in re.split(r"\n\s*\n", body):
+        lines = [line for line in paragraph.splitlines() if line.strip()]
+        if not lines:
+            continue
+        if all(line.lstrip().startswith("- ") for line in lines):
+            items = "".join(f"<li>{_inline(line.lstrip()[2:])}</li>" for line in lines)
+            parts.append(f"<ul>{items}</ul>")
+            continue
+        html_lines = []
+        for line in lines:
+            match = _ACTION.match(line.strip())
+            if match:
+                url, label = escape(match.group(1)), escape(match.group(2).strip())
+                html_lines.append(
+                    f'<a href="{url}" style="display:inline-block;background:#000091;color:#ffffff;'
+                    f'padding:10px 16px;text-decoration:none;border-radius:4px">{label}</a>'
+                )
+            elif line.lstrip().startswith("- "):
+                html_lines.append(f"&bull; {_inline(line.lstrip()[2:])}")
+            else:
+                html_lines.append(_inline(line))
+        parts.append(f"<p>{'<br>'.join(html_lines)}</p>")
+    content = "\n".join(parts)
+    return (
+        '<!DOCTYPE html>\n<html lang="fr"><head><meta charset="utf-8">'
+        f"<title>{escape(title)}</title></head>\n"
+        '<body style="font-family:Marianne,Arial,sans-serif;color:#161616;line-height:1.5;max-width:640px;margin:0 auto;padding:16px">\n'
+        '<p style="color:#000091;font-weight:bold">France compétences — certreg</p>\n'
+        f"{content}\n<p>{escape(SIGNATURE)}</p>\n"
+        f'<hr><p style="font-size:12px;color:#666666">{escape(FOOTER)}</p>\n</body></html>\n'
+    )
