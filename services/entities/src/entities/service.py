@@ -6,10 +6,12 @@ from certreg_runtime.service import ServiceContext, ServiceDefinition
 from fastapi import APIRouter
 
 from entities.adapters.tables import metadata
+from entities.api.routes import build_router
+from entities.handlers import handlers
 
 
 def routers(ctx: ServiceContext) -> list[APIRouter]:
-    return []
+    return [build_router(ctx)]
 
 
 def definition() -> ServiceDefinition:
@@ -18,4 +20,7 @@ def definition() -> ServiceDefinition:
         metadata=metadata,
         migrations=Path(__file__).parent / "migrations",
         routers=routers,
+        handlers=handlers,
+        buckets=("documents",),
+        description="The entity registry: entities, SIRET, legal pieces and membership applications.",
     )
