@@ -1,0 +1,106 @@
+"""What the identity API reads and returns (never a table)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+
+class AccountCreate(BaseModel):
+    # Defaults instead of "required" so that a missing field gets a French message.
+    email: str = ""
+    password: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    phone: str = ""
+    job_title: str = ""
+
+
+class AccountCreated(BaseModel):
+    account_id: uuid.UUID
+    status: str
+    onboarding_token: str
+    onboarding_expires_in: int = Field(description="seconds")
+
+
+class TokenBody(BaseModel):
+    token: str = ""
+
+
+class EmailBody(BaseModel):
+    email: str = ""
+
+
+class ActivationResult(BaseModel):
+    status: str
+
+
+class PasswordReset(BaseModel):
+    token: str = ""
+    new_password: str = ""
+
+
+class AccessToken(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+class Me(BaseModel):
+    account_id: uuid.UUID
+    email: str
+    first_name: str
+    last_name: str
+    phone: str
+    job_title: str
+    roles: list[str]
+    entity_id: uuid.UUID | None
+    status: str
+    is_staff: bool
+
+
+class AccountRequest(BaseModel):
+    account_id: uuid.UUID
+    email: str
+    first_name: str
+    last_name: str
+    phone: str
+    job_title: str
+    status: str
+    entity_id: uuid.UUID | None
+    application_id: uuid.UUID | None
+    new_entity: bool | None
+    roles: list[str]
+    created_at: datetime
+    activated_at: datetime | None
+    application_submitted_at: datetime | None
+    decided_by: uuid.UUID | None
+    decided_at: datetime | None
+    decision_reason: str | None
+
+
+class AccountRequests(BaseModel):
+    items: list[AccountRequest]
+    total: int
+    limit: int
+    offset: int
+
+
+class Decision(BaseModel):
+    reason: str = ""
+
+
+class StaffCreate(BaseModel):
+    email: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    roles: list[str] = Field(default_factory=list)
+
+
+class StaffCreated(BaseModel):
+    account_id: uuid.UUID
+    email: str
+    status: str
+    roles: list[str]

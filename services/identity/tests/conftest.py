@@ -1,0 +1,119 @@
+"""Fixtures of identity's tests: the whole platform in this process (module-scoped,
+unique e-mails per test), and helpers that read identity's outbox and drive its
+handlers as the entities service would."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+import sqlalchemy as sa
+from certreg.testing import TestPlatform, embedded_platform
+from certreg_contracts import Envelope
+from certreg_contracts.events.entities import ApplicationSubmitted
+from certreg_runtime.bus.base import OutgoingMessage
+from certreg_runtime.messaging import outbox_table
+
+PASSWORD = "Correct-Horse-42"
+_counter = itertools.count()
+
+
+@dataclass
+class Identity:
+    """Test helpers bound to one platform."""
+
+    p: TestPlatform
+
+    @property
+    def client(self):  # type: ignore[no-untyped-def]
+        return self.p.client
+
+    @property
+    def ctx(self):  # type: ignore[no-untyped-def]
+        return self.p.platform.runners["identity"].ctx
+
+    def new_email(self, prefix: str = "user") -> str:
+        return f"{prefix}.{next(_counter)}.{uuid.uuid4().hex[:6]}@example.org"
+
+    def events(self, routing_key: str, **match: Any) -> list[dict[str, Any]]:
+        """Payloads identity wrote to its outbox with that key, oldest first."""
+        outbox = outbox_table(self.ctx.metadata)
+        with self.ctx.engine.connect() as conn:
+            rows = conn.execute(sa.select(outbox.c.body).where(outbox.c.routing_key == routing_key).order_by(outbox.c.id)).all()
+        payloads = [json.loads(r.body)["payload"] for r in rows]
+        return [pl for pl in payloads if all(str(pl.get(k)) == str(v) for k, v in match.items())]
+
+    def last_event(self, routing_key: str, **match: Any) -> dict[str, Any]:
+        found = self.events(routing_key, **match)
+        assert found, f"no {routing_key} event matching {match}"
+        return found[-1]
+
+    @staticmethod
+    def token_of(url: str) -> str:
+        return parse_qs(urlparse(url).query)["token"][0]
+
+    async def register(self, email: str | None = None, password: str = PASSWORD, **fields: Any) -> dict[str, Any]:
+        email = email or self.new_email()
+        body = {"email": email, "password": password, "first_name": "Camille", "last_name": "Durand",
+                "phone": "01 23 45 67 89", "job_title": "Responsable certification", **fields}
+        response = await self.client.post("/api/identity/accounts", json=body)
+        assert response.status_code == 201, response.text
+        return {**response.json(), "email": email.lower()}
+
+    async def activate(self, account_id: str) -> None:
+        url = self.last_event("identity.account.registered", account_id=account_id)["activation_url"]
+        response = await self.client.post("/api/identity/activation", json={"token": self.token_of(url)})
+        assert response.status_code == 200, response.text
+
+    async def submit_application(self, account_id: str, *, new_entity: bool, entity_id: uuid.UUID | None = None) -> uuid.UUID:
+        """What entities publishes when the person submits their entity application."""
+        entity_id = entity_id or uuid.uuid4()
+        event = ApplicationSubmitted(
+            application_id=uuid.uuid4(),
+            entity_id=entity_id,
+            account_id=uuid.UUID(account_id),
+            new_entity=new_entity,
+            denomination="Organisme de test",
+            kind="other",
+            legal_form="company",
+        )
+        await self.p.platform.bus.publish([OutgoingMessage(Envelope.wrap(event, producer="entities"))])
+        await self.p.settle()
+        return entity_id
+
+    async def staff(self, *roles: str) -> tuple[str, dict[str, str]]:
+        """An active staff member created by the admin command; (email, auth headers)."""
+        from identity.admin import create_staff_account
+
+        email = self.new_email("staff")
+        create_staff_account(self.p.settings, email=email, password=PASSWORD, first_name="Alex", last_name="Martin", roles=list(roles))
+        return email, await self.p.login(email, PASSWORD)
+
+    async def validated_member(self, *, new_entity: bool, entity_id: uuid.UUID | None = None,
+                               approver: dict[str, str] | None = None) -> dict[str, Any]:
+        """An account taken through creation, activation, application and approval."""
+        account = await self.register()
+        await self.activate(account["account_id"])
+        entity_id = await self.submit_application(account["account_id"], new_entity=new_entity, entity_id=entity_id)
+        if approver is None:
+            _, approver = await self.staff("si_admin")
+        response = await self.client.post(f"/api/identity/account-requests/{account['account_id']}/approve", headers=approver, json={})
+        assert response.status_code == 200, response.text
+        headers = await self.p.login(account["email"], PASSWORD)
+        return {**account, "entity_id": entity_id, "headers": headers}
+
+
+@pytest.fixture(scope="module")
+async def platform(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    async with embedded_platform(tmp_path_factory.mktemp("identity")) as p:
+        yield p
+
+
+@pytest.fixture
+def ident(platform: TestPlatform) -> Identity:
+    return Identity(platform)
