@@ -13,6 +13,7 @@ from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 from starlette.types import ASGIApp
 
 from gateway.proxy import Gateway
+from gateway.ui import mount_ui
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
@@ -50,6 +51,7 @@ def create_gateway(
 
     if extra_routes:
         extra_routes(app)
+    mount_ui(app)  # the public portal and the back office
     gateway = Gateway(targets, app)
     return OpenTelemetryMiddleware(gateway)
 

@@ -1,0 +1,122 @@
+"""The two web interfaces served by the gateway: the public portal (``/``) and the
+back office (``/back-office/``).
+
+Static HTML pages (``pages/*.html``, each a fragment put into ``layout.html``) and
+small ES modules (``static/js``) that call the JSON API. No build step: this module
+only maps each path to its page and serves ``static/`` (DSFR vendored under
+``static/dsfr``: nothing is loaded from outside)."""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+UI_DIR = Path(__file__).parent
+PAGES_DIR = UI_DIR / "pages"
+STATIC_DIR = UI_DIR / "static"
+
+# path → page file (without .html). ``{…}`` segments are ids read by the page's script.
+ROUTES: dict[str, str] = {
+    "/": "accueil",
+    "/accessibilite": "accessibilite",
+    "/comptes/creer": "compte-creer",
+    "/comptes/verifiez-votre-messagerie": "compte-verifiez",
+    "/activation": "activation",
+    "/connexion": "connexion",
+    "/mot-de-passe/oublie": "mdp-oublie",
+    "/mot-de-passe/reinitialiser": "mdp-reinitialiser",
+    "/mot-de-passe/definir": "mdp-definir",
+    "/dossiers": "dossiers",
+    "/dossiers/nouveau": "dossier-nouveau",
+    "/dossiers/{filing_id}": "dossier",
+    "/registre": "registre",
+    "/registre/{number}": "registre-fiche",
+    "/entite/demandes": "entite-demandes",
+    "/notifications": "notifications",
+    "/back-office/": "bo-accueil",
+    "/back-office/connexion": "bo-connexion",
+    "/back-office/demandes-de-compte": "bo-demandes",
+    "/back-office/agents": "bo-agents",
+    "/back-office/dossiers": "bo-dossiers",
+    "/back-office/dossiers/{filing_id}": "bo-dossier",
+    "/back-office/commission": "bo-commission",
+    "/back-office/courriels": "bo-courriels",
+}
+
+# Strict by default: every script and style comes from this origin (DSFR included).
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+_META = re.compile(r"<!--\s*(\w+):\s*(.*?)\s*-->")
+
+
+@lru_cache(maxsize=None)
+def render_page(name: str) -> str:
+    """The page fragment in the layout of its area (public portal or back office)."""
+    text = (PAGES_DIR / f"{name}.html").read_text(encoding="utf-8")
+    meta = dict(_META.findall(text.split("\n\n", 1)[0]))
+    area = meta.get("area", "public")
+    layout = (PAGES_DIR / "_layout.html").read_text(encoding="utf-8")
+    script = meta.get("script", "")
+    values = {
+        "title": html.escape(meta.get("title", "certreg")),
+        "area": area,
+        "home": "/back-office/" if area == "back" else "/",
+        "service": "certreg — back office" if area == "back" else "certreg",
+        "tagline": (
+            "France compétences — instruction des demandes d’enregistrement"
+            if area == "back"
+            else "Enregistrer une certification professionnelle au RNCP ou au RS"
+        ),
+        "script": f'<script type="module" src="/static/js/pages/{script}"></script>' if script else "",
+        "body": text,
+    }
+    for key, value in values.items():
+        layout = layout.replace("{{" + key + "}}", value)
+    return layout
+
+
+def mount_ui(app: FastAPI) -> None:
+    """Add the pages and ``/static`` to the gateway app (its fallback after ``/api``)."""
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    def page(name: str):  # type: ignore[no-untyped-def]
+        async def serve(request: Request) -> Response:
+            return HTMLResponse(render_page(name), headers={**SECURITY_HEADERS, "Cache-Control": "no-cache"})
+
+        return serve
+
+    for path, name in ROUTES.items():
+        if not (PAGES_DIR / f"{name}.html").exists():
+            continue
+        app.add_api_route(path, page(name), methods=["GET"], include_in_schema=False, name=f"ui:{name}")
+
+    @app.get("/back-office", include_in_schema=False)
+    async def back_office() -> Response:
+        return RedirectResponse("/back-office/", status_code=308)
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> Response:
+        return RedirectResponse("/static/dsfr/favicon/favicon.ico", status_code=308)
+
+    @app.middleware("http")
+    async def static_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response = await call_next(request)
+        if request.url.path.startswith("/static/"):
+            response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response

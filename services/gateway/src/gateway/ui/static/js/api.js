@@ -1,0 +1,444 @@
+// The JSON API of certreg (API.md) for the pages: token, calls, errors next to fields.
+// No framework: every page module imports what it needs from here.
+
+const TOKEN_KEY = "certreg.token";
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(typeof body?.detail === "string" ? body.detail : `HTTP ${status}`);
+    this.status = status;
+    this.body = body || {};
+    this.detail = body?.detail;
+    this.code = body?.code;
+  }
+}
+
+// ---------------------------------------------------------------- session
+export function getToken() {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  if (!token) return null;
+  const claims = decodeToken(token);
+  if (claims?.exp && claims.exp * 1000 < Date.now()) {
+    sessionStorage.removeItem(TOKEN_KEY);
+    return null;
+  }
+  return token;
+}
+
+export function setToken(token) {
+  sessionStorage.setItem(TOKEN_KEY, token);
+}
+
+export function logout() {
+  sessionStorage.removeItem(TOKEN_KEY);
+}
+
+export function decodeToken(token) {
+  try {
+    const part = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    const json = decodeURIComponent(
+      atob(part.padEnd(part.length + ((4 - (part.length % 4)) % 4), "="))
+        .split("")
+        .map((c) => "%" + c.charCodeAt(0).toString(16).padStart(2, "0"))
+        .join(""),
+    );
+    return JSON.parse(json);
+  } catch {
+    return null;
+  }
+}
+
+/** The signed-in user as the token says (display only: every service checks it). */
+export function currentUser() {
+  const token = getToken();
+  if (!token) return null;
+  const c = decodeToken(token) || {};
+  return {
+    id: c.sub,
+    email: c.email,
+    name: c.name || c.email,
+    roles: c.roles || [],
+    entityId: c.entity_id || null,
+    isStaff: (c.roles || []).some((r) => STAFF_ROLES.includes(r)),
+  };
+}
+
+export const STAFF_ROLES = ["si_admin", "reviewer", "instructor", "commission", "director"];
+
+export function isBackOffice() {
+  return location.pathname.startsWith("/back-office");
+}
+
+export function loginUrl() {
+  const next = encodeURIComponent(location.pathname + location.search);
+  return `${isBackOffice() ? "/back-office/connexion" : "/connexion"}?suivant=${next}`;
+}
+
+/** Send to the login page unless signed in; returns the user. */
+export function requireLogin() {
+  const user = currentUser();
+  if (!user) {
+    location.assign(loginUrl());
+    throw new Error("redirecting to login");
+  }
+  return user;
+}
+
+/** Only a local path may be the target after login (no open redirect). */
+export function safeNext(fallback) {
+  const next = new URLSearchParams(location.search).get("suivant");
+  return next && next.startsWith("/") && !next.startsWith("//") ? next : fallback;
+}
+
+// ---------------------------------------------------------------- calls
+async function parse(res) {
+  if (res.status === 204) return null;
+  const type = res.headers.get("content-type") || "";
+  if (type.includes("json")) {
+    try {
+      return await res.json();
+    } catch {
+      return null;
+    }
+  }
+  const text = await res.text();
+  return text ? { detail: text } : null;
+}
+
+/**
+ * Call the API. `json` sends a JSON body, `form` a urlencoded one, `body` anything else.
+ * `token` overrides the session token (the onboarding token); `auth:false` sends none.
+ * Resolves with the parsed body; rejects with an ApiError. A 401 on an authenticated
+ * call ends the session and goes to the login page.
+ */
+export async function api(path, { method = "GET", json, form, body, headers = {}, token, auth = true } = {}) {
+  const h = { Accept: "application/json", ...headers };
+  const sessionToken = token ? null : auth ? getToken() : null;
+  const bearer = token || sessionToken;
+  if (bearer) h.Authorization = `Bearer ${bearer}`;
+  let payload = body;
+  if (json !== undefined) {
+    h["Content-Type"] = "application/json";
+    payload = JSON.stringify(json);
+  } else if (form) {
+    payload = new URLSearchParams(form);
+  }
+  let res;
+  try {
+    res = await fetch(path, { method, headers: h, body: payload });
+  } catch {
+    throw new ApiError(0, { detail: "Le service est injoignable. Vérifiez votre connexion puis réessayez." });
+  }
+  const data = await parse(res);
+  if (res.ok) return data;
+  if (res.status === 401 && sessionToken) {
+    logout();
+    location.assign(loginUrl());
+  }
+  throw new ApiError(res.status, data);
+}
+
+/**
+ * Upload a file with progress (XMLHttpRequest: fetch has no upload progress).
+ * `onProgress(fraction)` is called as bytes go out.
+ */
+export function upload(path, file, { method = "POST", token, onProgress } = {}) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open(method, path);
+    const bearer = token || getToken();
+    if (bearer) xhr.setRequestHeader("Authorization", `Bearer ${bearer}`);
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.setRequestHeader("Content-Type", file.type || "application/octet-stream");
+    xhr.setRequestHeader("Content-Disposition", `attachment; filename*=UTF-8''${encodeURIComponent(file.name)}`);
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable && onProgress) onProgress(e.loaded / e.total);
+    };
+    xhr.onload = () => {
+      let data = null;
+      try {
+        data = xhr.responseText ? JSON.parse(xhr.responseText) : null;
+      } catch {
+        data = { detail: xhr.responseText };
+      }
+      if (xhr.status >= 200 && xhr.status < 300) resolve(data);
+      else reject(new ApiError(xhr.status, data));
+    };
+    xhr.onerror = () => reject(new ApiError(0, { detail: "L’envoi a échoué : le service est injoignable." }));
+    xhr.send(file);
+  });
+}
+
+/** Download an authenticated file (a link cannot carry the token). */
+export async function download(path, filename) {
+  const h = {};
+  const token = getToken();
+  if (token) h.Authorization = `Bearer ${token}`;
+  const res = await fetch(path, { headers: h });
+  if (!res.ok) throw new ApiError(res.status, await parse(res));
+  const blob = await res.blob();
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = url;
+  const disposition = res.headers.get("content-disposition") || "";
+  const match = disposition.match(/filename\*?=(?:UTF-8'')?"?([^";]+)"?/i);
+  a.download = filename || (match ? decodeURIComponent(match[1]) : "document");
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+// ---------------------------------------------------------------- errors
+const GROUPS = [
+  ["fr-input-group", "fr-input-group--error", "fr-input--error"],
+  ["fr-select-group", "fr-select-group--error", "fr-select--error"],
+  ["fr-upload-group", "fr-upload-group--error", null],
+  ["fr-checkbox-group", "fr-checkbox-group--error", null],
+  ["fr-fieldset", "fr-fieldset--error", null],
+];
+
+/** Remove the errors shown in `root` (fields and alert). */
+export function clearErrors(root) {
+  root.querySelectorAll("[data-api-error]").forEach((el) => el.remove());
+  for (const [, groupError, inputError] of GROUPS) {
+    root.querySelectorAll("." + groupError).forEach((el) => el.classList.remove(groupError));
+    if (inputError) root.querySelectorAll("." + inputError).forEach((el) => el.classList.remove(inputError));
+  }
+  root.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
+  root.querySelectorAll("[data-described]").forEach((el) => {
+    const base = el.dataset.described;
+    if (base) el.setAttribute("aria-describedby", base);
+    else el.removeAttribute("aria-describedby");
+    delete el.dataset.described;
+  });
+}
+
+function findField(root, loc) {
+  const parts = loc.filter((p) => !["body", "query", "path", "header"].includes(p));
+  const candidates = [parts.join("."), parts.filter((p) => typeof p === "string").join("."), parts.filter((p) => typeof p === "string").at(-1)];
+  for (const name of candidates) {
+    if (!name) continue;
+    const el = root.querySelector(`[name="${CSS.escape(name)}"], [data-field="${CSS.escape(name)}"]`);
+    if (el) return el;
+  }
+  return null;
+}
+
+/** Show `msg` next to the field `el` (DSFR error state, linked by aria-describedby). */
+export function markField(el, msg) {
+  let group = null;
+  let classes = null;
+  for (const entry of GROUPS) {
+    const g = el.closest("." + entry[0]);
+    if (g) {
+      group = g;
+      classes = entry;
+      break;
+    }
+  }
+  const target = group || el.parentElement;
+  if (classes) group.classList.add(classes[1]);
+  if (classes?.[2] && el.classList) el.classList.add(classes[2]);
+  const key = el.id || el.name || "champ";
+  const errorId = `${key}-erreur`;
+  let p = document.getElementById(errorId);
+  if (!p) {
+    p = document.createElement("p");
+    p.id = errorId;
+    p.className = "fr-error-text";
+    p.dataset.apiError = "";
+    const messages = target.querySelector(":scope > .fr-messages-group");
+    (messages || target).append(p);
+  }
+  p.textContent = msg;
+  const described = el.tagName === "INPUT" && el.type === "radio" ? el.closest("fieldset") || el : el;
+  if (!("described" in described.dataset)) described.dataset.described = described.getAttribute("aria-describedby") || "";
+  const ids = new Set((described.getAttribute("aria-describedby") || "").split(/\s+/).filter(Boolean));
+  ids.add(errorId);
+  described.setAttribute("aria-describedby", [...ids].join(" "));
+  if (el.tagName !== "FIELDSET") el.setAttribute("aria-invalid", "true");
+}
+
+/** Show an alert at the top of `root` (role=alert, focused). */
+export function showAlert(root, message, { title = "Votre demande n’a pas abouti", type = "error", focus = true } = {}) {
+  root.querySelectorAll(":scope > [data-api-error].fr-alert").forEach((el) => el.remove());
+  const box = document.createElement("div");
+  box.className = `fr-alert fr-alert--${type} fr-mb-3w`;
+  box.dataset.apiError = "";
+  box.setAttribute("role", type === "error" ? "alert" : "status");
+  box.tabIndex = -1;
+  const h = document.createElement("h3");
+  h.className = "fr-alert__title";
+  h.textContent = title;
+  box.append(h);
+  const items = Array.isArray(message) ? message : [message];
+  if (items.length === 1) {
+    const p = document.createElement("p");
+    if (items[0] instanceof Node) p.append(items[0]);
+    else p.textContent = items[0];
+    box.append(p);
+  } else {
+    const ul = document.createElement("ul");
+    for (const item of items) {
+      const li = document.createElement("li");
+      li.textContent = item;
+      ul.append(li);
+    }
+    box.append(ul);
+  }
+  root.prepend(box);
+  if (focus) box.focus();
+  return box;
+}
+
+/**
+ * Show field errors `[{field, msg}]` in `root`; the first invalid field gets the focus.
+ * Errors whose field is not in the form go to the alert. Returns true if any.
+ */
+export function showFieldErrors(root, errors, { alertTitle } = {}) {
+  clearErrors(root);
+  const unmatched = [];
+  let first = null;
+  for (const e of errors) {
+    const el = typeof e.field === "string" ? findField(root, [e.field]) : findField(root, e.loc || []);
+    if (el) {
+      markField(el, e.msg);
+      first = first || el;
+    } else unmatched.push(e.msg);
+  }
+  if (unmatched.length) showAlert(root, unmatched, { title: alertTitle, focus: !first });
+  if (first) first.focus();
+  return errors.length > 0;
+}
+
+/** Display any API error in `root`: 422 next to its fields, the rest in an alert. */
+export function showError(root, err, { alertTitle } = {}) {
+  clearErrors(root);
+  if (!(err instanceof ApiError)) {
+    console.error(err);
+    showAlert(root, "Une erreur inattendue est survenue. Réessayez dans un instant.");
+    return;
+  }
+  if (err.status === 422 && Array.isArray(err.detail)) {
+    showFieldErrors(
+      root,
+      err.detail.map((d) => ({ loc: d.loc || [], msg: d.msg || String(d) })),
+      { alertTitle },
+    );
+    return;
+  }
+  showAlert(root, messageOf(err), { title: alertTitle });
+}
+
+/** A readable French sentence for an API error. */
+export function messageOf(err) {
+  if (typeof err.detail === "string" && err.detail) return err.detail;
+  if (Array.isArray(err.detail)) return err.detail.map((d) => d.msg || String(d)).join(" ");
+  return (
+    {
+      0: "Le service est injoignable.",
+      403: "Vous n’avez pas accès à cette action.",
+      404: "Élément introuvable.",
+      409: "Cette action n’est pas possible dans l’état actuel du dossier.",
+      413: "Le fichier est trop volumineux.",
+      415: "Ce type de fichier n’est pas accepté.",
+      429: "Trop de tentatives : patientez quelques minutes avant de réessayer.",
+      503: "Le service est momentanément indisponible.",
+    }[err.status] || "Une erreur est survenue."
+  );
+}
+
+// ---------------------------------------------------------------- DOM and formats
+/** Create an element: h("a", {href: "/"}, "texte", child…). */
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === "class") el.className = v;
+    else if (k === "text") el.textContent = v;
+    else if (k.startsWith("on") && typeof v === "function") el.addEventListener(k.slice(2), v);
+    else if (k === "dataset") Object.assign(el.dataset, v);
+    else el.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+export function $(selector, root = document) {
+  return root.querySelector(selector);
+}
+
+export function formValues(form) {
+  const data = {};
+  for (const [k, v] of new FormData(form).entries()) {
+    if (!(v instanceof File)) data[k] = typeof v === "string" ? v.trim() : v;
+  }
+  return data;
+}
+
+export function fmtDate(value) {
+  if (!value) return "—";
+  const d = new Date(value.length === 10 ? value + "T00:00:00" : value);
+  return d.toLocaleDateString("fr-FR", { day: "numeric", month: "long", year: "numeric" });
+}
+
+export function fmtDateTime(value) {
+  if (!value) return "—";
+  return new Date(value).toLocaleString("fr-FR", { dateStyle: "long", timeStyle: "short" });
+}
+
+/** "dans 12 jours", "aujourd’hui", "dépassée depuis 3 jours". */
+export function daysLeft(value) {
+  if (!value) return "";
+  const due = new Date(value.length === 10 ? value + "T23:59:59" : value);
+  const days = Math.ceil((due - Date.now()) / 86_400_000);
+  if (days > 1) return `${days} jours restants`;
+  if (days === 1) return "1 jour restant";
+  if (days === 0) return "échéance aujourd’hui";
+  return `échéance dépassée depuis ${-days} jour${days < -1 ? "s" : ""}`;
+}
+
+export function fmtSize(bytes) {
+  if (bytes == null) return "";
+  if (bytes < 1024) return `${bytes} o`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(0)} Ko`;
+  return `${(bytes / 1024 / 1024).toFixed(1).replace(".", ",")} Mo`;
+}
+
+export function todayIso() {
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+}
+
+/** The page's id from its path: /dossiers/{id} → id. */
+export function pathId(index = -1) {
+  const parts = location.pathname.split("/").filter(Boolean);
+  return decodeURIComponent(parts.at(index));
+}
+
+export function setTitle(title) {
+  const suffix = document.title.split(" — ").slice(1).join(" — ");
+  document.title = suffix ? `${title} — ${suffix}` : title;
+}
+
+export function setBusy(button, busy, label) {
+  if (busy) {
+    button.dataset.label = button.textContent;
+    button.disabled = true;
+    if (label) button.textContent = label;
+  } else {
+    button.disabled = false;
+    if (button.dataset.label) button.textContent = button.dataset.label;
+  }
+}
+
+/** Items of a list answer whatever its envelope (`items`, `results`, or a bare list). */
+export function itemsOf(data, ...keys) {
+  if (Array.isArray(data)) return data;
+  for (const k of [...keys, "items", "results", "data"]) if (Array.isArray(data?.[k])) return data[k];
+  return [];
+}

@@ -1,0 +1,74 @@
+// The header of every page: who is signed in, the navigation of their roles, the bell.
+import { api, currentUser, h, isBackOffice, logout } from "/static/js/api.js";
+
+function link(href, label, icon, extra = {}) {
+  return h("li", {}, h("a", { class: `fr-btn ${icon ? "fr-icon-" + icon : ""}`, href, ...extra }, label));
+}
+
+function navItem(href, label) {
+  const here = location.pathname === href || (href !== "/" && href !== "/back-office/" && location.pathname.startsWith(href));
+  return h("li", { class: "fr-nav__item" }, h("a", { class: "fr-nav__link", href, "aria-current": here ? "page" : null }, label));
+}
+
+export function renderLayout() {
+  const user = currentUser();
+  const tools = document.getElementById("tools-links");
+  const nav = document.getElementById("nav-list");
+  const back = isBackOffice();
+  tools.replaceChildren();
+  nav.replaceChildren();
+  if (back) {
+    nav.append(navItem("/back-office/", "Tableau de bord"));
+    if (user?.isStaff) {
+      const r = user.roles;
+      if (r.some((x) => ["reviewer", "instructor", "director", "commission"].includes(x))) nav.append(navItem("/back-office/dossiers", "Dossiers"));
+      if (r.some((x) => ["commission", "director"].includes(x))) nav.append(navItem("/back-office/commission", "Commission"));
+      if (r.includes("si_admin")) {
+        nav.append(navItem("/back-office/demandes-de-compte", "Demandes de compte"));
+        nav.append(navItem("/back-office/agents", "Agents"));
+        nav.append(navItem("/back-office/courriels", "Courriels envoyés"));
+      }
+    }
+  } else {
+    nav.append(navItem("/", "Accueil"));
+    if (user) nav.append(navItem("/dossiers", "Mes dossiers"));
+    if (user?.roles.includes("entity_manager")) nav.append(navItem("/entite/demandes", "Demandes de mon entité"));
+    nav.append(navItem("/registre", "Registre public"));
+  }
+  if (user) {
+    if (!back) {
+      const bell = h("a", { class: "fr-btn fr-icon-notification-3-line", href: "/notifications", id: "bell" }, "Notifications");
+      tools.append(h("li", {}, bell));
+      api("/api/notifier/notifications/unread-count")
+        .then((d) => {
+          const n = d?.count || 0;
+          bell.replaceChildren(`Notifications`, h("span", { class: "fr-badge fr-badge--sm fr-badge--info fr-badge--no-icon cr-bell-count", text: String(n) }));
+          bell.setAttribute("aria-label", n ? `Notifications : ${n} non lue${n > 1 ? "s" : ""}` : "Notifications : aucune non lue");
+        })
+        .catch(() => {});
+    }
+    tools.append(h("li", {}, h("span", { class: "fr-btn fr-icon-account-circle-line", text: user.name || user.email })));
+    const out = h("button", { class: "fr-btn fr-icon-logout-box-r-line", type: "button" }, "Se déconnecter");
+    out.addEventListener("click", () => {
+      logout();
+      location.assign(back ? "/back-office/connexion" : "/");
+    });
+    tools.append(h("li", {}, out));
+  } else if (back) {
+    tools.append(link("/back-office/connexion", "Se connecter", "lock-line"));
+  } else {
+    tools.append(link("/connexion", "Se connecter", "lock-line"));
+    tools.append(link("/comptes/creer", "Créer un compte", "user-add-line"));
+  }
+  // The mobile menu repeats the tool links (DSFR pattern).
+  const menuLinks = document.querySelector(".fr-header__menu-links");
+  if (menuLinks) {
+    const copy = tools.cloneNode(true);
+    copy.removeAttribute("id");
+    copy.querySelectorAll("[id]").forEach((el) => el.removeAttribute("id"));
+    copy.querySelectorAll("button").forEach((b, i) => b.addEventListener("click", () => tools.querySelectorAll("button")[i]?.click()));
+    menuLinks.replaceChildren(copy);
+  }
+}
+
+renderLayout();

@@ -1,0 +1,61 @@
+// Login (public portal and back office: the same token endpoint).
+import { api, ApiError, clearErrors, currentUser, h, isBackOffice, safeNext, setBusy, setToken, showAlert, showError, showFieldErrors, logout } from "/static/js/api.js";
+import { renderLayout } from "/static/js/layout.js";
+
+const form = document.getElementById("login-form");
+const back = isBackOffice();
+
+function resendButton(email) {
+  const button = h("button", { class: "fr-btn fr-btn--secondary fr-btn--sm fr-mt-1w", type: "button" }, "Renvoyer le lien d’activation");
+  button.addEventListener("click", async () => {
+    setBusy(button, true, "Envoi…");
+    try {
+      await api("/api/identity/activation/resend", { method: "POST", json: { email }, auth: false });
+      showAlert(form, "Si un compte en attente d’activation existe pour cette adresse, un nouveau lien vient d’être envoyé.", { title: "Lien renvoyé", type: "success" });
+    } catch (err) {
+      showError(form, err);
+    }
+  });
+  return button;
+}
+
+form.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  clearErrors(form);
+  const username = form.username.value.trim();
+  const password = form.password.value;
+  const errors = [];
+  if (!username) errors.push({ field: "username", msg: "Saisissez votre adresse électronique." });
+  else if (form.username.validity.typeMismatch) errors.push({ field: "username", msg: "Saisissez une adresse électronique valide, par exemple nom@domaine.fr." });
+  if (!password) errors.push({ field: "password", msg: "Saisissez votre mot de passe." });
+  if (errors.length) return showFieldErrors(form, errors);
+  const button = form.querySelector("button[type=submit]");
+  setBusy(button, true, "Connexion…");
+  try {
+    const data = await api("/api/identity/token", { method: "POST", form: { username, password, grant_type: "password" }, auth: false });
+    setToken(data.access_token);
+    const user = currentUser();
+    if (back && !user.isStaff) {
+      logout();
+      showAlert(form, "Ce compte n’est pas un compte d’agent de France compétences. Connectez-vous sur le portail public.");
+      return;
+    }
+    renderLayout();
+    location.assign(safeNext(user.isStaff ? "/back-office/" : "/dossiers"));
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) {
+      showAlert(form, "Adresse électronique ou mot de passe incorrect.");
+    } else if (err instanceof ApiError && err.status === 403 && err.code === "not_activated") {
+      const box = showAlert(form, "Votre compte n’est pas encore activé : cliquez sur le lien reçu par courriel.", { title: "Compte non activé" });
+      box.append(resendButton(username));
+    } else if (err instanceof ApiError && err.status === 403 && err.code === "pending_validation") {
+      showAlert(form, "Votre demande de compte est en attente de validation. Vous serez prévenu par courriel.", { title: "Compte en attente de validation", type: "info" });
+    } else if (err instanceof ApiError && err.status === 403 && err.code === "rejected") {
+      showAlert(form, "Votre demande de compte a été refusée. Le motif vous a été envoyé par courriel.", { title: "Demande refusée" });
+    } else {
+      showError(form, err);
+    }
+  } finally {
+    setBusy(button, false);
+  }
+});
