@@ -2,14 +2,22 @@
 
 from pathlib import Path
 
-from certreg_runtime.service import ServiceContext, ServiceDefinition
+from certreg_runtime.service import BackgroundTask, ServiceContext, ServiceDefinition
 from fastapi import APIRouter
 
 from notifier.adapters.tables import metadata
+from notifier.api.routes import router
+from notifier.handlers import handlers
+from notifier.letters import BUCKET
+from notifier.mailer import sender_of
 
 
 def routers(ctx: ServiceContext) -> list[APIRouter]:
-    return []
+    return [router()]
+
+
+def background(ctx: ServiceContext) -> list[BackgroundTask]:
+    return [sender_of(ctx).run]
 
 
 def definition() -> ServiceDefinition:
@@ -18,4 +26,8 @@ def definition() -> ServiceDefinition:
         metadata=metadata,
         migrations=Path(__file__).parent / "migrations",
         routers=routers,
+        handlers=handlers,
+        background=background,
+        buckets=(BUCKET,),
+        description="E-mails (SMTP), in-app notifications and decision letters (PDF).",
     )
