@@ -225,7 +225,7 @@ class CaseScheduled(_CaseEvent):
     routing_key = "review.case.scheduled"
     session_id: uuid.UUID
     session_date: dt.date
-    scheduled_by: uuid.UUID
+    scheduled_by: uuid.UUID | None = Field(default=None, description="None: put back on the agenda by the sweeper")
 
 
 class CaseOpinionGiven(_CaseEvent):
