@@ -1,6 +1,220 @@
 """The review service's tables: its own metadata, its own database."""
 
+import uuid
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
 from certreg_runtime.db import service_base
+from sqlmodel import Field
 
 Base = service_base("review")
 metadata = Base.metadata
+
+TZ = sa.DateTime(timezone=True)
+
+
+def _json(nullable: bool = False, **kw: Any) -> Any:
+    return Field(default=None, sa_column=sa.Column(sa.JSON(), nullable=nullable, **kw))
+
+
+class Case(Base, table=True):  # type: ignore[call-arg]
+    """One filing's procedure. Filing fields are the last submitted ones."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        # The back-office list: overdue first, newest first, under each filter.
+        sa.Index("ix_cases_list", "overdue", "opened_at", "filing_id"),
+        sa.Index("ix_cases_status", "status", "overdue", "opened_at"),
+        sa.Index("ix_cases_assignee", "assignee_id", "overdue", "opened_at"),
+        sa.Index("ix_cases_repertoire", "repertoire", "overdue", "opened_at"),
+        sa.Index("ix_cases_entity", "entity_id"),
+        sa.Index("ix_cases_session", "session_id"),
+    )
+
+    filing_id: uuid.UUID = Field(primary_key=True)
+    entity_id: uuid.UUID
+    repertoire: str = Field(max_length=8)
+    title: str = Field(max_length=500)
+    # lower-case title, number and id: what ?q= searches (trigram index on PostgreSQL)
+    search: str = Field(default="", max_length=1200)
+    qualification_level: int | None = None
+    is_cqp: bool = False
+    cqp_filed_by: str | None = Field(default=None, max_length=16)
+    rests_on_standards: bool = False
+    summary: str = Field(default="", sa_column=sa.Column(sa.Text(), nullable=False, server_default=""))
+    # activities, competences, competence_blocks, assessment_methods, documents
+    snapshot: dict[str, Any] = _json()
+    submission_round: int = 1
+    submitted_by: uuid.UUID
+    status: str = Field(max_length=32)
+    overdue: bool = False
+    due_date: dt.date | None = None
+    missing: list[str] | None = _json(nullable=True)
+    assignee_id: uuid.UUID | None = None
+    session_id: uuid.UUID | None = None
+    registration_number: str | None = Field(default=None, max_length=16)
+    opened_at: dt.datetime = Field(sa_column=sa.Column(TZ, nullable=False))
+    updated_at: dt.datetime = Field(sa_column=sa.Column(TZ, nullable=False))
+
+
+class InfoRequest(Base, table=True):  # type: ignore[call-arg]
+    """A request for documents or precisions, with its deadline."""
+
+    __tablename__ = "requests"
+    __table_args__ = (
+        sa.Index("ix_requests_case", "filing_id"),
+        sa.Index("ix_requests_open_due", "status", "due_date"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    filing_id: uuid.UUID
+    items: list[dict[str, Any]] = _json()
+    message: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
+    due_date: dt.date
+    opened_by: uuid.UUID
+    opened_at: dt.datetime = Field(sa_column=sa.Column(TZ, nullable=False))
+    status: str = Field(default="open", max_length=16)  # open | answered | closed
+    overdue: bool = False
+    reminders_sent: str = Field(default="", max_length=64)  # "7,1"
+    closed_at: dt.datetime | None = Field(default=None, sa_column=sa.Column(TZ, nullable=True))
+
+
+class CommissionSession(Base, table=True):  # type: ignore[call-arg]
+    __tablename__ = "sessions"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    date: dt.date = Field(sa_column=sa.Column(sa.Date(), nullable=False, unique=True))
+    created_by: uuid.UUID
+    created_at: dt.datetime = Field(sa_column=sa.Column(TZ, nullable=False))
+
+
+class AgendaItem(Base, table=True):  # type: ignore[call-arg]
+    """A case on a session's agenda (a case may pass several sessions when adjourned)."""
+
+    __tablename__ = "agenda_items"
+
+    session_id: uuid.UUID = Field(primary_key=True)
+    filing_id: uuid.UUID = Field(primary_key=True)
+    added_by: uuid.UUID | None = None
+    added_at: dt.datetime = Field(sa_column=sa.Column(TZ, nullable=False))
+
+
+class Opinion(Base, table=True):  # type: ignore[call-arg]
+    __tablename__ = "opinions"
+    __table_args__ = (
+        sa.UniqueConstraint("session_id", "filing_id", name="uq_opinions_session_case"),
+        sa.Index("ix_opinions_case", "filing_id"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    session_id: uuid.UUID
+    filing_id: uuid.UUID
+    opinion: str = Field(max_length=16)
+    reasons: list[dict[str, str]] = _json()
+    resubmission_due: dt.date | None = None
+    given_by: uuid.UUID
+    given_at: dt.datetime = Field(sa_column=sa.Column(TZ, nullable=False))
+
+
+class Decision(Base, table=True):  # type: ignore[call-arg]
+    """The director general's decision on a case (one per case)."""
+
+    __tablename__ = "decisions"
+
+    filing_id: uuid.UUID = Field(primary_key=True)
+    kind: str = Field(max_length=16)  # registered | refused
+    motivation: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
+    reasons: list[dict[str, str]] = _json()
+    decision_date: dt.date
+    decided_by: uuid.UUID
+    notified_at: dt.datetime = Field(sa_column=sa.Column(TZ, nullable=False))
+    years: int | None = None
+    registration_number: str | None = Field(default=None, max_length=16)
+    registration_start: dt.date | None = None
+    registration_end: dt.date | None = None
+    appeal_deadline: dt.date | None = None
+    appeal_court: str | None = Field(default=None, max_length=200)
+    acknowledged_at: dt.datetime | None = Field(default=None, sa_column=sa.Column(TZ, nullable=True))
+    acknowledged_by: uuid.UUID | None = None
+
+
+class RegistryRecord(Base, table=True):  # type: ignore[call-arg]
+    """A published certification (fiche): public, read by anyone."""
+
+    __tablename__ = "registry_records"
+    __table_args__ = (sa.Index("ix_registry_repertoire", "repertoire", "sequence_value"),)
+
+    number: str = Field(primary_key=True, max_length=16)
+    repertoire: str = Field(max_length=8)
+    sequence_value: int
+    filing_id: uuid.UUID = Field(sa_column=sa.Column(sa.Uuid(), nullable=False, unique=True))
+    title: str = Field(max_length=500)
+    search: str = Field(default="", max_length=1200)
+    qualification_level: int | None = None
+    is_cqp: bool = False
+    entity_id: uuid.UUID
+    certifier_siret: str | None = Field(default=None, max_length=14)
+    certifier_name: str | None = Field(default=None, max_length=300)
+    summary: str = Field(default="", sa_column=sa.Column(sa.Text(), nullable=False, server_default=""))
+    decision_date: dt.date
+    registration_start: dt.date
+    registration_end: dt.date
+    status: str = Field(default="active", max_length=16)
+    activities: list[str] = _json()
+    competences: list[str] = _json()
+    competence_blocks: list[dict[str, Any]] = _json()
+    assessment_methods: list[str] = _json()
+    published_at: dt.datetime = Field(sa_column=sa.Column(TZ, nullable=False))
+
+
+class NumberCounter(Base, table=True):  # type: ignore[call-arg]
+    """Registration number counters where the database has no sequences (SQLite)."""
+
+    __tablename__ = "number_counters"
+
+    repertoire: str = Field(primary_key=True, max_length=8)
+    value: int = 0
+
+
+class Message(Base, table=True):  # type: ignore[call-arg]
+    """The dialogue between France compétences and the depositor's entity."""
+
+    __tablename__ = "messages"
+    __table_args__ = (sa.Index("ix_messages_case", "filing_id", "posted_at"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    filing_id: uuid.UUID
+    author_id: uuid.UUID
+    author_side: str = Field(max_length=16)  # staff | depositor
+    author_role: str = Field(max_length=32)
+    author_name: str = Field(default="", max_length=200)
+    subject: str | None = Field(default=None, max_length=200)
+    body: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
+    document_ids: list[str] = _json()
+    posted_at: dt.datetime = Field(sa_column=sa.Column(TZ, nullable=False))
+
+
+class AuditEntry(Base, table=True):  # type: ignore[call-arg]
+    """Append-only, hash-chained per case (see review.domain.audit)."""
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (sa.UniqueConstraint("filing_id", "seq", name="uq_audit_case_seq"),)
+
+    id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    )
+    filing_id: str = Field(max_length=36)
+    seq: int
+    at: str = Field(max_length=40)  # ISO 8601 UTC, as hashed
+    actor_id: str | None = Field(default=None, max_length=36)
+    actor_role: str = Field(max_length=32)
+    actor_name: str = Field(default="", max_length=200)
+    action: str = Field(max_length=64)
+    from_state: str | None = Field(default=None, max_length=32)
+    to_state: str | None = Field(default=None, max_length=32)
+    reason: str | None = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
+    details: str = Field(default="{}", sa_column=sa.Column(sa.Text(), nullable=False))  # canonical JSON
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)

@@ -1,0 +1,212 @@
+"""The procedure as data: the states of a case, the transitions between them and who
+may make each one. Code, API and tests read this one table.
+
+An *action* is what someone does (``completeness``, ``ready``, ``register``…); a
+transition is ``(action, from_state) -> to_state`` with an outcome when one action
+has several (``complete``/``incomplete``). ``depositor`` transitions are driven by the
+filings service's events (submission, withdrawal); ``system`` ones by the deadline
+sweeper.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from certreg_contracts.types import CASE_STATUSES, DOC_TYPES
+
+SYSTEM = "system"
+DEPOSITOR = "depositor"
+
+# States in which the procedure is over: nothing moves any more.
+TERMINAL = frozenset({"registered", "refused", "abandoned", "admissibility_withdrawn", "withdrawn"})
+# States after a positive admissibility and before a decision (withdrawal of admissibility).
+AFTER_ADMISSIBILITY = (
+    "admissible",
+    "under_instruction",
+    "awaiting_complement",
+    "ready_for_commission",
+    "scheduled",
+    "favourable",
+    "unfavourable",
+    "adjourned",
+)
+# Every state before the director's decision (the depositor may withdraw).
+BEFORE_DECISION = ("received", "incomplete", "completeness_ok", "inadmissible", *AFTER_ADMISSIBILITY)
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    source: str
+    target: str
+    roles: frozenset[str]
+    outcome: str | None = None  # for actions with several results
+
+    @property
+    def key(self) -> tuple[str, str, str | None]:
+        return (self.action, self.source, self.outcome)
+
+
+def _t(action: str, sources: str | tuple[str, ...], target: str, roles: str, outcome: str | None = None) -> list[Transition]:
+    sources = (sources,) if isinstance(sources, str) else sources
+    return [Transition(action, s, target, frozenset(roles.split()), outcome) for s in sources]
+
+
+TRANSITIONS: list[Transition] = [
+    # formal control
+    *_t("completeness", "received", "incomplete", "reviewer", "incomplete"),
+    *_t("completeness", "received", "completeness_ok", "reviewer", "complete"),
+    *_t("admissibility", "completeness_ok", "inadmissible", "reviewer", "inadmissible"),
+    *_t("admissibility", "completeness_ok", "admissible", "reviewer", "admissible"),
+    *_t("resubmit", ("incomplete", "inadmissible"), "received", DEPOSITOR),
+    # instruction
+    *_t("assign", "admissible", "under_instruction", "reviewer director"),
+    *_t("assign", ("under_instruction", "awaiting_complement"), "__same__", "reviewer director"),
+    *_t("request", "under_instruction", "awaiting_complement", "instructor"),
+    *_t("answer", "awaiting_complement", "under_instruction", DEPOSITOR),
+    *_t("ready", "under_instruction", "ready_for_commission", "instructor"),
+    *_t("abandon", "awaiting_complement", "abandoned", "director"),
+    # commission
+    *_t("schedule", "ready_for_commission", "scheduled", f"commission {SYSTEM}"),
+    *_t("opinion", "scheduled", "favourable", "commission", "favourable"),
+    *_t("opinion", "scheduled", "unfavourable", "commission", "unfavourable"),
+    *_t("opinion", "scheduled", "adjourned", "commission", "adjourned"),
+    *_t("improve", "adjourned", "ready_for_commission", DEPOSITOR),
+    *_t("return_to_commission", "adjourned", "ready_for_commission", SYSTEM),
+    # decision
+    *_t("register", "favourable", "registered", "director"),
+    *_t("refuse", ("favourable", "unfavourable"), "refused", "director"),
+    # ends at any time
+    *_t("withdraw_admissibility", AFTER_ADMISSIBILITY, "admissibility_withdrawn", "director"),
+    *_t("withdraw", BEFORE_DECISION, "withdrawn", DEPOSITOR),
+]
+
+_BY_KEY: dict[tuple[str, str, str | None], Transition] = {}
+for _tr in TRANSITIONS:
+    if _tr.target == "__same__":
+        _tr = Transition(_tr.action, _tr.source, _tr.source, _tr.roles, _tr.outcome)
+    assert _tr.source in CASE_STATUSES and _tr.target in CASE_STATUSES, _tr
+    assert _tr.key not in _BY_KEY, f"duplicate transition {_tr.key}"
+    _BY_KEY[_tr.key] = _tr
+TRANSITIONS = list(_BY_KEY.values())
+ACTIONS: tuple[str, ...] = tuple(dict.fromkeys(t.action for t in TRANSITIONS))
+
+
+class IllegalTransition(Exception):
+    def __init__(self, action: str, state: str) -> None:
+        super().__init__(f"{action} is not possible in state {state}")
+        self.action = action
+        self.state = state
+
+
+class RoleNotAllowed(Exception):
+    def __init__(self, action: str, roles: frozenset[str]) -> None:
+        super().__init__(f"{action} needs one of {sorted(roles)}")
+        self.action = action
+        self.roles = roles
+
+
+def roles_for(action: str) -> frozenset[str]:
+    """Every role that may make ``action`` in some state."""
+    found: set[str] = set()
+    for t in TRANSITIONS:
+        if t.action == action:
+            found |= t.roles
+    if not found:
+        raise KeyError(action)
+    return frozenset(found)
+
+
+def transition(action: str, state: str, roles: frozenset[str] | set[str], outcome: str | None = None) -> Transition:
+    """The transition ``action`` makes from ``state`` for someone holding ``roles``.
+
+    Role first (403 whatever the state), then the state (409).
+    """
+    allowed = roles_for(action)
+    if not allowed & set(roles):
+        raise RoleNotAllowed(action, allowed)
+    found = _BY_KEY.get((action, state, outcome))
+    if found is None or not found.roles & set(roles):
+        raise IllegalTransition(action, state)
+    return found
+
+
+def allowed_actions(state: str, roles: frozenset[str] | set[str]) -> list[str]:
+    """What someone holding ``roles`` may do now (for the back office's buttons)."""
+    return sorted({t.action for t in TRANSITIONS if t.source == state and t.roles & set(roles)})
+
+
+# What the depositor may change in each state (status_changed.editable_items).
+FILING_FIELDS = (
+    "title",
+    "qualification_level",
+    "is_cqp",
+    "cqp_filed_by",
+    "rests_on_standards",
+    "summary",
+    "activities",
+    "competences",
+    "competence_blocks",
+    "assessment_methods",
+)
+EVERYTHING: tuple[str, ...] = (*FILING_FIELDS, *DOC_TYPES)
+ANSWER = "answer"
+
+
+def editable_items(state: str, *, missing: list[str] | None = None, requested: list[str] | None = None) -> list[str]:
+    if state == "incomplete":
+        return list(dict.fromkeys(missing or []))
+    if state in ("inadmissible", "adjourned"):
+        return list(EVERYTHING)
+    if state == "awaiting_complement":
+        return [*dict.fromkeys(requested or []), ANSWER]
+    return []
+
+
+BANNERS: dict[str, str] = {
+    "received": "Votre demande a été reçue par France compétences. Son contrôle va commencer.",
+    "incomplete": "Votre demande est incomplète : complétez les éléments demandés puis soumettez-la de nouveau.",
+    "completeness_ok": "Votre demande est complète. Sa recevabilité est en cours d'examen.",
+    "inadmissible": (
+        "Votre demande n'est pas recevable. Tenez compte des modifications recommandées, "
+        "puis soumettez-la de nouveau."
+    ),
+    "admissible": "Votre demande est recevable. Elle va être confiée à un instructeur.",
+    "under_instruction": "Votre demande est en cours d'instruction.",
+    "awaiting_complement": "France compétences vous demande des compléments : répondez avant la date limite.",
+    "ready_for_commission": "L'instruction de votre demande est terminée. Elle sera examinée par la commission.",
+    "scheduled": "Votre demande est inscrite à l'ordre du jour d'une séance de la commission.",
+    "favourable": "La commission a rendu un avis favorable. La décision du directeur général suivra.",
+    "unfavourable": "La commission a rendu un avis défavorable. La décision du directeur général suivra.",
+    "adjourned": (
+        "La commission a ajourné l'examen de votre demande. Déposez un dossier amélioré avant la date limite ; "
+        "à défaut, il sera présenté de nouveau en l'état."
+    ),
+    "registered": "Votre certification est enregistrée. La décision et la fiche publique sont disponibles.",
+    "refused": "L'enregistrement de votre certification est refusé. La décision motivée vous a été notifiée.",
+    "abandoned": "Faute de réponse dans le délai, votre demande a été déclarée abandonnée.",
+    "admissibility_withdrawn": "La recevabilité de votre demande a été retirée.",
+    "withdrawn": "Vous avez retiré votre demande.",
+}
+assert set(BANNERS) == set(CASE_STATUSES)
+
+STATE_LABELS: dict[str, str] = {
+    "received": "Reçue",
+    "incomplete": "Incomplète",
+    "completeness_ok": "Complète",
+    "inadmissible": "Irrecevable",
+    "admissible": "Recevable",
+    "under_instruction": "En instruction",
+    "awaiting_complement": "En attente de compléments",
+    "ready_for_commission": "Prête pour la commission",
+    "scheduled": "Inscrite en commission",
+    "favourable": "Avis favorable",
+    "unfavourable": "Avis défavorable",
+    "adjourned": "Ajournée",
+    "registered": "Enregistrée",
+    "refused": "Refusée",
+    "abandoned": "Abandonnée",
+    "admissibility_withdrawn": "Recevabilité retirée",
+    "withdrawn": "Retirée",
+}
+assert set(STATE_LABELS) == set(CASE_STATUSES)

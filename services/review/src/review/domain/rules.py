@@ -1,0 +1,111 @@
+"""Plain rules of the procedure: dates, registration numbers, criteria. No I/O."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+PARIS = ZoneInfo("Europe/Paris")
+
+# A registration lasts at most 5 years (DESIGN.md, step 3).
+MAX_REGISTRATION_YEARS = 5
+DEFAULT_REGISTRATION_YEARS = 5
+# Contentious appeal: 2 months from notification, no gracious appeal.
+APPEAL_MONTHS = 2
+DEFAULT_APPEAL_COURT = "Tribunal administratif de Paris"
+# Reminders of a request's deadline, in days before it (each sent once).
+REMINDER_DAYS = (7, 1)
+# The commission does not sit in August.
+NO_SESSION_MONTHS = (8,)
+
+# Registration numbers: the prefix, then the sequence value zero-padded.
+NUMBER_FORMAT = {"rncp": ("RNCP", 5), "rs": ("RS", 4)}
+
+
+def local_today(now: datetime) -> date:
+    """Deadlines are French calendar dates: today in Paris."""
+    return now.astimezone(PARIS).date()
+
+
+def add_months(day: date, months: int) -> date:
+    """Calendar months; a day that does not exist in the target month becomes its last
+    day (31 December + 2 months = 28 or 29 February)."""
+    index = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(index, 12)
+    month += 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def appeal_deadline(notified_on: date) -> date:
+    return add_months(notified_on, APPEAL_MONTHS)
+
+
+def registration_end(start: date, years: int) -> date:
+    return add_months(start, 12 * years)
+
+
+def format_number(repertoire: str, value: int) -> str:
+    prefix, width = NUMBER_FORMAT[repertoire]
+    if value < 1:
+        raise ValueError("a registration number is positive")
+    return f"{prefix}{value:0{width}d}"
+
+
+def parse_number(number: str) -> tuple[str, int] | None:
+    """``RNCP00012`` -> ("rncp", 12); None when it is not a registration number."""
+    text = number.strip().upper()
+    for repertoire, (prefix, _) in sorted(NUMBER_FORMAT.items(), key=lambda kv: -len(kv[1][0])):
+        digits = text[len(prefix):]
+        if text.startswith(prefix) and digits.isascii() and digits.isdigit() and int(digits) > 0:
+            return repertoire, int(digits)
+    return None
+
+
+def reminders_already_due(opened_on: date, due: date) -> set[int]:
+    """Reminders that make no sense for a request opened this close to its deadline."""
+    return {d for d in REMINDER_DAYS if (due - opened_on).days <= d}
+
+
+def reminder_to_send(today: date, due: date, sent: set[int]) -> tuple[int | None, set[int]]:
+    """The reminder to send now (the closest threshold crossed) and every threshold it
+    covers (marked sent together, so that a late sweep sends one reminder, not two)."""
+    days_left = (due - today).days
+    if days_left < 0:
+        return None, set()
+    crossed = {d for d in REMINDER_DAYS if days_left <= d and d not in sent}
+    if not crossed:
+        return None, set()
+    return min(crossed), crossed
+
+
+def is_overdue(today: date, due: date | None) -> bool:
+    """The deadline day itself is still in time."""
+    return due is not None and today > due
+
+
+# The registration criteria the commission's reasons refer to (Code du travail,
+# R. 6113-9 for the RNCP, R. 6113-11 for the RS). Keep as data.
+CRITERIA: dict[str, dict[str, str]] = {
+    "rncp": {
+        "adequation_emplois": "Adéquation des emplois occupés par rapport au métier visé (deux promotions de titulaires)",
+        "impact_emploi": "Impact en matière d'accès ou de retour à l'emploi, comparé à des certifications proches",
+        "qualite_referentiels": "Qualité et cohérence des référentiels d'activités, de compétences et d'évaluation",
+        "controle_evaluation": "Procédures de contrôle des modalités d'organisation des épreuves d'évaluation",
+        "contraintes_reglementaires": "Prise en compte des contraintes légales et réglementaires du métier visé",
+        "vae": "Possibilité d'accéder à la certification par la validation des acquis de l'expérience",
+        "blocs_competences": "Cohérence des blocs de compétences et de leurs modalités spécifiques d'évaluation",
+        "correspondances": "Correspondances avec des certifications équivalentes de même niveau",
+        "association_branches": "Association des commissions paritaires nationales de l'emploi aux référentiels",
+    },
+    "rs": {
+        "adequation_besoins": "Adéquation des compétences visées aux besoins du marché du travail",
+        "qualite_referentiels": "Qualité des référentiels de compétences et d'évaluation",
+        "controle_evaluation": "Procédures de contrôle des modalités d'organisation des épreuves d'évaluation",
+        "valeur_ajoutee": "Valeur ajoutée pour l'exercice d'un métier ou l'employabilité",
+        "contraintes_reglementaires": "Prise en compte des obligations légales et réglementaires",
+        "correspondances": "Correspondances avec des certifications ou habilitations existantes",
+    },
+}
+
+LEVEL_LABELS = {n: f"Niveau {n}" for n in range(1, 9)}
