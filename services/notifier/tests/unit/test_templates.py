@@ -1,0 +1,163 @@
+"""Every template renders, in French, with the content that matters."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import pytest
+from certreg_contracts.subscriptions import CONSUMERS
+
+from notifier import templating
+from notifier.domain.formatting import date_fr, datetime_fr
+from notifier.domain.rules import ROUTES, Recipient
+from notifier.samples import sample_event
+
+TODAY = dt.date(2026, 11, 27)
+TO = Recipient(email="camille@example.org", account_id=uuid.uuid4(), first_name="Camille", last_name="Martin")
+
+# Variants of the events whose wording depends on a field.
+VARIANTS: dict[str, list[dict]] = {
+    "review.case.completeness_checked": [
+        {"complete": False, "missing": ["criminal_record", "summary"], "due_date": dt.date(2026, 12, 15)},
+        {"complete": True, "missing": []},
+    ],
+    "review.case.admissibility_decided": [{"admissible": True}, {"admissible": False}],
+    "review.case.opinion_given": [
+        {"opinion": "favourable", "resubmission_due": None},
+        {"opinion": "unfavourable", "resubmission_due": None},
+        {"opinion": "adjourned", "resubmission_due": dt.date(2027, 2, 15)},
+    ],
+    "review.message.posted": [{"author_side": "staff"}, {"author_side": "depositor"}],
+    "identity.account.validation_requested": [{"validator": "si_admin"}, {"validator": "entity_manager"}],
+    "identity.account.activated": [{"status": "pending_validation"}, {"status": "active"}],
+    "review.case.status_changed": [{"status": "under_instruction", "banner": None}, {"status": "under_instruction"}],
+    "filings.filing.submitted": [{"submission_round": 1}, {"submission_round": 2}],
+}
+
+
+def render_all(key: str, **fields: object) -> list[templating.Rendered]:
+    event = sample_event(key, **fields)
+    out = []
+    for rule in ROUTES[key]:
+        if rule.applies(event):
+            ctx = templating.context(event, TO, public_url="http://certreg.test", today=TODAY, letter_filename="lettre.pdf")
+            out.append(templating.render(rule.template, ctx))
+    return out
+
+
+@pytest.mark.parametrize(
+    "key,fields", [(k, v) for k in CONSUMERS["notifier"] for v in VARIANTS.get(k, [{}])], ids=lambda x: str(x)[:40]
+)
+def test_each_template_renders_a_complete_message(key: str, fields: dict) -> None:
+    rendered = render_all(key, **fields)
+    assert rendered or key == "review.case.status_changed"
+    for r in rendered:
+        assert r.subject and "\n" not in r.subject
+        assert r.summary
+        assert r.text.startswith("Bonjour Camille,")
+        assert "France compétences" in r.text
+        for part in (r.subject, r.summary, r.text, r.html):
+            assert "None" not in part and "{{" not in part and "{%" not in part
+        assert r.html.startswith("<!DOCTYPE html>") and '<html lang="fr">' in r.html
+
+
+def test_html_part_escapes_what_users_typed() -> None:
+    [r] = render_all("review.message.posted", author_side="staff", excerpt='<script>alert("x")</script> & co', title="A <b>")
+    assert "<script>" not in r.html and "&lt;script&gt;" in r.html and "&amp; co" in r.html
+    assert '<script>alert("x")</script>' in r.text
+
+
+def test_activation_mail_has_the_link_and_its_expiry() -> None:
+    [r] = render_all(
+        "identity.account.registered",
+        activation_url="http://certreg.test/activation?token=abc",
+        expires_at=dt.datetime(2026, 11, 28, 13, 30, tzinfo=dt.timezone.utc),
+    )
+    assert "Activez" in r.subject
+    assert "http://certreg.test/activation?token=abc" in r.text
+    assert "28 novembre 2026 à 14 h 30" in r.text
+    assert 'href="http://certreg.test/activation?token=abc"' in r.html
+
+
+def test_validator_is_told_an_account_waits_for_their_validation() -> None:
+    _, to_validator = render_all("identity.account.validation_requested", validator="si_admin", first_name="Léa", last_name="Roux")
+    assert "en attente de votre validation" in to_validator.subject
+    assert "Léa Roux" in to_validator.text
+
+
+def test_rejection_gives_the_reason() -> None:
+    [r] = render_all("identity.account.rejected", reason="La délégation de mandat date de plus de 3 mois.")
+    assert "La délégation de mandat date de plus de 3 mois." in r.text
+
+
+def test_reset_and_staff_links() -> None:
+    [reset] = render_all("identity.account.password_reset_requested", reset_url="http://certreg.test/reset?t=1")
+    assert "http://certreg.test/reset?t=1" in reset.text
+    [staff] = render_all("identity.staff.created", set_password_url="http://certreg.test/pw?t=2", roles=["instructor", "reviewer"])
+    assert "http://certreg.test/pw?t=2" in staff.text and "instructeur" in staff.text
+
+
+def test_incomplete_lists_what_is_missing_and_the_due_date() -> None:
+    [r] = render_all(
+        "review.case.completeness_checked",
+        complete=False,
+        missing=["criminal_record", "qualification_level"],
+        message="Le bulletin n°3 date de plus de 3 mois.",
+        due_date=dt.date(2026, 12, 15),
+    )
+    assert "bulletin n°3 du casier judiciaire" in r.text and "qualification_level" in r.text
+    assert "15 décembre 2026" in r.text and "dans 18 jours" in r.text
+    assert "Le bulletin n°3 date de plus de 3 mois." in r.text
+
+
+def test_inadmissible_gives_reasons_and_recommendations() -> None:
+    [r] = render_all("review.case.admissibility_decided", admissible=False, reasons="Pas de blocs.", recommendations="Découpez en blocs.")
+    assert "irrecevable" in r.subject and "Pas de blocs." in r.text and "Découpez en blocs." in r.text
+
+
+def test_request_gives_its_deadline_and_days_left() -> None:
+    [r] = render_all("review.request.opened", due_date=dt.date(2026, 12, 7), message="Merci.")
+    assert "7 décembre 2026" in r.subject
+    assert "dans 10 jours" in r.text
+
+
+def test_opinion_adjourned_gives_reasons_and_resubmission_deadline() -> None:
+    reasons = [{"criterion": "Blocs de compétences", "text": "Trop larges."}]
+    [r] = render_all("review.case.opinion_given", opinion="adjourned", resubmission_due=dt.date(2027, 2, 15), reasons=reasons)
+    assert "Blocs de compétences : Trop larges." in r.text and "15 février 2027" in r.text
+
+
+def test_registered_gives_the_number_and_the_period() -> None:
+    [r] = render_all(
+        "review.case.registered",
+        registration_number="RNCP12345",
+        registration_start=dt.date(2026, 12, 1),
+        registration_end=dt.date(2031, 12, 1),
+    )
+    assert "RNCP12345" in r.subject
+    assert "du 1er décembre 2026 au 1er décembre 2031" in r.text and "lettre.pdf" in r.text
+
+
+def test_refusal_gives_the_contentious_appeal_and_no_gracious_one() -> None:
+    [r] = render_all("review.case.refused", appeal_deadline=dt.date(2027, 1, 27), appeal_court="Tribunal administratif de Paris")
+    text = " ".join(r.text.split())
+    assert (
+        "recours contentieux devant le Tribunal administratif de Paris dans un délai de deux mois à compter de la notification"
+        in text
+    )
+    assert "27 janvier 2027" in text
+    assert "ne peut pas faire l'objet d'un recours gracieux" in text
+
+
+def test_filing_links_go_to_the_filing_page() -> None:
+    filing = uuid.uuid4()
+    [r] = render_all("filings.filing.submitted", filing_id=filing)
+    assert f"http://certreg.test/dossiers/{filing}" in r.text
+
+
+def test_french_dates() -> None:
+    assert date_fr(dt.date(2026, 11, 27)) == "27 novembre 2026"
+    assert date_fr(dt.date(2027, 8, 1)) == "1er août 2027"
+    assert date_fr(dt.datetime(2026, 12, 31, 23, 30, tzinfo=dt.timezone.utc)) == "1er janvier 2027"  # Paris time
+    assert datetime_fr(dt.datetime(2026, 7, 14, 8, 5, tzinfo=dt.timezone.utc)) == "14 juillet 2026 à 10 h 05"
