@@ -9,7 +9,15 @@ from filings.adapters.tables import metadata
 
 
 def routers(ctx: ServiceContext) -> list[APIRouter]:
-    return []
+    from filings.api.routes import build_router
+
+    return [build_router(ctx)]
+
+
+def handlers(ctx: ServiceContext):  # type: ignore[no-untyped-def]
+    from filings.handlers import handlers as build
+
+    return build(ctx)
 
 
 def definition() -> ServiceDefinition:
@@ -18,4 +26,7 @@ def definition() -> ServiceDefinition:
         metadata=metadata,
         migrations=Path(__file__).parent / "migrations",
         routers=routers,
+        handlers=handlers,
+        buckets=("documents", "receipts"),
+        description="Registration requests (filings): drafts, pieces, submission with a sworn statement, withdrawal.",
     )

@@ -1,0 +1,83 @@
+"""What filings does with review's events (bound to exactly ``CONSUMERS["filings"]``).
+
+Each handler runs in one transaction with the inbox record: a redelivered event does
+nothing."""
+
+from __future__ import annotations
+
+import logging
+
+from certreg_contracts import Envelope, Event
+from certreg_contracts.events.review import CaseStatusChanged, RequestOpened
+from certreg_runtime.bus.base import PermanentError
+from certreg_runtime.messaging import UnitOfWork
+from certreg_runtime.service import EventHandler, ServiceContext
+from sqlmodel import select
+
+from filings.adapters.tables import Filing
+from filings.domain.status import WITHDRAWN, is_final
+
+log = logging.getLogger(__name__)
+
+
+def _filing(uow: UnitOfWork, event: CaseStatusChanged | RequestOpened) -> Filing:
+    filing = uow.session.exec(select(Filing).where(Filing.id == event.filing_id).with_for_update()).first()
+    if filing is None:
+        raise PermanentError(f"unknown filing {event.filing_id}")
+    return filing
+
+
+def case_status_changed(ctx: ServiceContext):  # type: ignore[no-untyped-def]
+    def handle(uow: UnitOfWork, event: Event, envelope: Envelope) -> None:
+        assert isinstance(event, CaseStatusChanged)
+        filing = _filing(uow, event)
+        filing.case_status = event.status
+        filing.banner = event.banner
+        filing.due_date = event.due_date
+        filing.open_request_id = event.open_request_id
+        if event.open_request_id is None:
+            filing.open_request = None
+        elif not filing.open_request or filing.open_request.get("request_id") != str(event.open_request_id):
+            # Its details come with review.request.opened (before or after this event).
+            filing.open_request = {
+                "request_id": str(event.open_request_id),
+                "items": [],
+                "message": event.banner,
+                "due_date": event.due_date.isoformat() if event.due_date else None,
+                "opened_at": None,
+            }
+        if event.status == "withdrawn" and filing.status != WITHDRAWN:
+            filing.status = WITHDRAWN
+            filing.withdrawn_at = filing.withdrawn_at or ctx.clock.now()
+        # Only what review reopens becomes editable; a closed case reopens nothing.
+        filing.editable_items = [] if is_final(filing.status, filing.case_status) else list(dict.fromkeys(event.editable_items))
+        filing.updated_at = ctx.clock.now()
+        uow.session.add(filing)
+
+    return handle
+
+
+def request_opened(ctx: ServiceContext):  # type: ignore[no-untyped-def]
+    def handle(uow: UnitOfWork, event: Event, envelope: Envelope) -> None:
+        assert isinstance(event, RequestOpened)
+        filing = _filing(uow, event)
+        filing.open_request_id = event.request_id
+        filing.open_request = {
+            "request_id": str(event.request_id),
+            "items": [item.model_dump(mode="json") for item in event.items],
+            "message": event.message,
+            "due_date": event.due_date.isoformat(),
+            "opened_at": envelope.occurred_at.isoformat(),
+        }
+        filing.due_date = event.due_date
+        filing.updated_at = ctx.clock.now()
+        uow.session.add(filing)
+
+    return handle
+
+
+def handlers(ctx: ServiceContext) -> dict[str, EventHandler]:
+    return {
+        CaseStatusChanged.routing_key: case_status_changed(ctx),
+        RequestOpened.routing_key: request_opened(ctx),
+    }

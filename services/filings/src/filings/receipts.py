@@ -1,0 +1,84 @@
+"""The proof of submission (PDF): what was sent, when, and the SHA-256 of every piece."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+
+from certreg_runtime.pdf import Fields, Grid, Heading, Para, Signature, render_pdf
+
+from filings.domain.rules import CATALOGUE, PARIS
+
+REPERTOIRE_NAMES = {
+    "rncp": "Répertoire national des certifications professionnelles (RNCP)",
+    "rs": "Répertoire spécifique (RS)",
+}
+
+
+def format_size(size: int) -> str:
+    if size < 1024:
+        return f"{size} o"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} Ko".replace(".", ",")
+    return f"{size / (1024 * 1024):.1f} Mo".replace(".", ",")
+
+
+def render_receipt(
+    target: Path,
+    *,
+    filing_id: str,
+    repertoire: str,
+    title: str,
+    qualification_level: int | None,
+    submission_round: int,
+    submitted_at: dt.datetime,
+    submitted_by: str,
+    documents: Sequence[dict],
+) -> None:
+    """``documents``: the manifest (doc_type, version, filename, size, sha256, document_date)."""
+    local = submitted_at.astimezone(PARIS)
+    rows = [
+        ("Dossier", filing_id),
+        ("Répertoire", REPERTOIRE_NAMES.get(repertoire, repertoire)),
+        ("Intitulé", title),
+    ]
+    if qualification_level is not None:
+        rows.append(("Niveau de qualification", str(qualification_level)))
+    rows += [
+        ("Déposé le", local.strftime("%d/%m/%Y à %H:%M:%S (heure de Paris)")),
+        ("Dépôt n°", str(submission_round) + (" (premier dépôt)" if submission_round == 1 else " (nouveau dépôt)")),
+        ("Déposé par", submitted_by),
+    ]
+    grid = [
+        [
+            CATALOGUE[d["doc_type"]].label if d["doc_type"] in CATALOGUE else d["doc_type"],
+            f"{d['filename']} (v{d['version']}, {format_size(d['size'])}"
+            + (f", daté du {dt.date.fromisoformat(str(d['document_date'])).strftime('%d/%m/%Y')}" if d.get("document_date") else "")
+            + ")",
+            # In two halves so that it fits its column; a verifier reads it without the space.
+            f"{d['sha256'][:32]} {d['sha256'][32:]}",
+        ]
+        for d in documents
+    ]
+    render_pdf(
+        target,
+        title="Accusé de dépôt d'une demande d'enregistrement",
+        issuer="France compétences — certreg",
+        subject=f"Dépôt n°{submission_round} du dossier {filing_id}",
+        blocks=[
+            Para(
+                "Le présent document atteste du dépôt en ligne de la demande d'enregistrement décrite ci-dessous, "
+                "accompagnée de la déclaration sur l'honneur de l'exactitude des informations fournies."
+            ),
+            Fields(rows),
+            Heading("Pièces déposées"),
+            Grid(["Pièce", "Fichier", "Empreinte SHA-256"], grid),
+            Para(
+                "Les empreintes SHA-256 permettent de vérifier que chaque pièce conservée est identique à celle "
+                "déposée. Des informations fausses ou incomplètes suspendent l'instruction de la demande ; une fausse "
+                "déclaration la rend irrecevable."
+            ),
+            Signature(["France compétences", "Accusé délivré automatiquement par la plateforme certreg"]),
+        ],
+    )
