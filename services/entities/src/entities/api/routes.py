@@ -453,13 +453,14 @@ def build_router(ctx: ServiceContext) -> APIRouter:
             document = uow.session.get(Document, document_id)
             if document is None or document.application_id != application.id:
                 raise not_found("document")
+            key, content_type, size, filename = document.object_key, document.content_type, document.size, document.filename
         assert ctx.blobs is not None
         return StreamingResponse(
-            ctx.blobs.iter_chunks(ctx.bucket("documents"), document.object_key),
-            media_type=document.content_type,
+            ctx.blobs.iter_chunks(ctx.bucket("documents"), key),
+            media_type=content_type,
             headers={
-                "Content-Length": str(document.size),
-                "Content-Disposition": f'attachment; filename="{document.filename}"',
+                "Content-Length": str(size),
+                "Content-Disposition": f'attachment; filename="{filename}"',
                 "X-Content-Type-Options": "nosniff",
                 "Cache-Control": "private, no-store",
             },
