@@ -1,0 +1,342 @@
+"""The filings API on the whole platform in-process (embedded: SQLite, in-process bus,
+local blob store)."""
+
+import datetime as dt
+import hashlib
+import io
+import uuid
+
+import pypdf
+from certreg_contracts.events.review import CaseStatusChanged, RequestItem, RequestOpened
+
+PDF = b"%PDF-1.4\n% certreg test piece\n"
+
+
+def locs(response) -> set[tuple]:  # type: ignore[no-untyped-def]
+    return {tuple(e["loc"]) for e in response.json()["detail"]}
+
+
+async def test_level_rules_both_ways_and_cqp_filer(h) -> None:  # type: ignore[no-untyped-def]
+    dep = h.depositor()
+    cases = [
+        ({"repertoire": "rncp", "title": "T"}, ("body", "qualification_level")),
+        ({"repertoire": "rncp", "title": "T", "is_cqp": True, "cqp_filed_by": "cpne"}, ("body", "qualification_level")),
+        ({"repertoire": "rs", "title": "T", "qualification_level": 3}, ("body", "qualification_level")),
+        ({"repertoire": "rs", "title": "T", "qualification_level": 3, "is_cqp": True, "cqp_filed_by": "cpne"}, ("body", "qualification_level")),
+        ({"repertoire": "rncp", "title": "T", "qualification_level": 9}, ("body", "qualification_level")),
+        ({"repertoire": "rs", "title": "T", "is_cqp": True}, ("body", "cqp_filed_by")),
+        ({"repertoire": "rs"}, ("body", "title")),
+        ({"repertoire": "rome", "title": "T"}, ("body", "repertoire")),
+    ]
+    for body, loc in cases:
+        response = await h.client.post("/api/filings", json=body, headers=dep)
+        assert response.status_code == 422, (body, response.text)
+        assert loc in locs(response), (body, response.text)
+    response = await h.client.post("/api/filings", json={"repertoire": "rs"}, headers=dep)
+    assert response.json()["detail"][0]["msg"] == "Champ obligatoire."
+
+    rs_cqp = await h.create(dep, repertoire="rs", qualification_level=None, is_cqp=True, cqp_filed_by="mandated", competence_blocks=[])
+    assert rs_cqp["status"] == "draft" and rs_cqp["procedure_status"] == "Brouillon"
+    required = {line["doc_type"] for line in rs_cqp["requirements"] if line["required"]}
+    assert {"cpne_mandate", "ip_transfer", "activity_framework", "cpne_deliberation"} <= required
+    rncp_cqp = await h.create(dep, is_cqp=True, cqp_filed_by="cpne", qualification_level=3)
+    assert rncp_cqp["qualification_level"] == 3
+
+    # Switching a draft to the RS: the level must go in the same change.
+    fid = rncp_cqp["filing_id"]
+    response = await h.client.patch(f"/api/filings/{fid}", json={"repertoire": "rs", "competence_blocks": []}, headers=dep)
+    assert response.status_code == 422 and ("body", "qualification_level") in locs(response)
+    response = await h.client.patch(
+        f"/api/filings/{fid}", json={"repertoire": "rs", "qualification_level": None, "competence_blocks": []}, headers=dep
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["repertoire"] == "rs" and response.json()["qualification_level"] is None
+    response = await h.client.patch(f"/api/filings/{fid}", json={"title": None, "colour": "red"}, headers=dep)
+    assert response.status_code == 422 and {("body", "colour")} <= locs(response)
+
+
+async def test_roles_and_entity_scope(h) -> None:  # type: ignore[no-untyped-def]
+    mine = h.depositor()
+    other = h.depositor(uuid.uuid4())
+    filing = await h.create(mine)
+    fid = filing["filing_id"]
+    doc = (await h.upload(mine, fid, "legal_existence")).json()
+
+    assert (await h.client.get("/api/filings")).status_code == 401
+    assert (await h.client.post("/api/filings", json={"repertoire": "rs", "title": "T"}, headers=h.staff())).status_code == 403
+    assert (await h.client.get("/api/filings", headers=h.token(roles=["depositor"]))).status_code == 403  # no entity
+
+    for method, path, kwargs in [
+        ("GET", f"/api/filings/{fid}", {}),
+        ("PATCH", f"/api/filings/{fid}", {"json": {"title": "Pris"}}),
+        ("GET", f"/api/filings/{fid}/documents", {}),
+        ("GET", f"/api/filings/{fid}/documents/{doc['document_id']}/content", {}),
+        ("DELETE", f"/api/filings/{fid}/documents/{doc['document_id']}", {}),
+        ("POST", f"/api/filings/{fid}/documents/sector_studies", {"content": PDF}),
+        ("POST", f"/api/filings/{fid}/submit", {"json": {"sworn_statement": True}}),
+        ("POST", f"/api/filings/{fid}/withdraw", {}),
+        ("GET", f"/api/filings/{fid}/receipts", {}),
+    ]:
+        response = await h.client.request(method, path, headers=other, **kwargs)
+        assert response.status_code == 404, (method, path, response.text)
+    assert (await h.client.get("/api/filings", headers=other)).json()["total"] == 0
+
+    # Staff read every entity's filings, and change none.
+    staff = h.staff("instructor")
+    assert (await h.client.get(f"/api/filings/{fid}", headers=staff)).status_code == 200
+    assert (await h.client.get(f"/api/filings/{fid}/documents/{doc['document_id']}/content", headers=staff)).content == PDF
+    assert (await h.client.patch(f"/api/filings/{fid}", json={"title": "X"}, headers=staff)).status_code == 403
+    listed = (await h.client.get("/api/filings", headers=staff)).json()
+    assert fid in [f["filing_id"] for f in listed["items"]]
+
+
+async def test_list_filters_and_pages(h) -> None:  # type: ignore[no-untyped-def]
+    dep = h.depositor()
+    await h.create(dep, title="Soudeur 100% inox")
+    await h.create(dep, title="Chaudronnier")
+    await h.create(dep, repertoire="rs", qualification_level=None, competence_blocks=[], title="Habilitation électrique")
+    page = (await h.client.get("/api/filings", params={"limit": 2}, headers=dep)).json()
+    assert page["total"] == 3 and len(page["items"]) == 2
+    assert (await h.client.get("/api/filings", params={"limit": 2, "offset": 2}, headers=dep)).json()["items"][0]
+    assert (await h.client.get("/api/filings", params={"repertoire": "rs"}, headers=dep)).json()["total"] == 1
+    found = (await h.client.get("/api/filings", params={"q": "100%"}, headers=dep)).json()
+    assert [f["title"] for f in found["items"]] == ["Soudeur 100% inox"]
+    assert (await h.client.get("/api/filings", params={"status": "draft"}, headers=dep)).json()["total"] == 3
+    assert (await h.client.get("/api/filings", params={"status": "submitted"}, headers=dep)).json()["total"] == 0
+    bad = await h.client.get("/api/filings", params={"limit": "lots"}, headers=dep)
+    assert bad.status_code == 422 and ("query", "limit") in locs(bad)
+
+
+async def test_documents_versions_download_and_delete(h) -> None:  # type: ignore[no-untyped-def]
+    dep = h.depositor()
+    filing = await h.create(dep, repertoire="rs", qualification_level=None, competence_blocks=[])
+    fid = filing["filing_id"]
+
+    first = await h.upload(dep, fid, "legal_existence", PDF + b"v1", filename="kbis.pdf")
+    assert first.status_code == 201, first.text
+    second = await h.upload(dep, fid, "legal_existence", PDF + b"v2", filename="kbis-2026.pdf")
+    assert second.json()["version"] == 2
+    assert second.json()["sha256"] == hashlib.sha256(PDF + b"v2").hexdigest()
+    letters = [await h.upload(dep, fid, "support_letter", PDF + bytes([i])) for i in range(2)]
+    assert all(r.status_code == 201 and r.json()["version"] == 1 for r in letters)
+
+    pieces = (await h.client.get(f"/api/filings/{fid}/documents", headers=dep)).json()["items"]
+    legal = next(p for p in pieces if p["doc_type"] == "legal_existence")
+    assert [v["version"] for v in legal["versions"]] == [2, 1]
+    assert legal["current"]["filename"] == "kbis-2026.pdf" and legal["versions"][1]["current"] is False
+    assert len([p for p in pieces if p["doc_type"] == "support_letter"]) == 2
+    view = (await h.client.get(f"/api/filings/{fid}", headers=dep)).json()
+    line = next(line for line in view["requirements"] if line["doc_type"] == "legal_existence")
+    assert line["provided"] and [d["version"] for d in line["documents"]] == [2]
+
+    old = await h.client.get(f"/api/filings/{fid}/documents/{first.json()['document_id']}/content", headers=dep)
+    assert old.status_code == 200 and old.content == PDF + b"v1"
+    assert old.headers["content-type"] == "application/pdf" and "kbis.pdf" in old.headers["content-disposition"]
+
+    # Refused: a piece this filing does not carry, an unknown one, a wrong content, dates.
+    response = await h.upload(dep, fid, "validation_rules")
+    assert response.status_code == 422 and ("path", "doc_type") in locs(response)
+    assert (await h.upload(dep, fid, "passport")).status_code == 422
+    assert (await h.upload(dep, fid, "opportunity_note", b"MZ\x90\x00 not a document")).status_code == 415
+    for when in (None, h.today() - dt.timedelta(days=100), h.today() + dt.timedelta(days=1)):
+        response = await h.upload(dep, fid, "criminal_record", document_date=when)
+        assert response.status_code == 422 and ("query", "document_date") in locs(response), when
+    response = await h.client.post(
+        f"/api/filings/{fid}/documents/criminal_record", params={"document_date": "31/12/2025"}, content=PDF, headers=dep
+    )
+    assert response.status_code == 422 and "AAAA-MM-JJ" in response.json()["detail"][0]["msg"]
+    dated = await h.upload(dep, fid, "criminal_record", document_date=h.today() - dt.timedelta(days=10))
+    assert dated.status_code == 201 and dated.json()["document_date"] == (h.today() - dt.timedelta(days=10)).isoformat()
+
+    # Only the version in force can be deleted; deleting it leaves the piece not provided.
+    old_id = first.json()["document_id"]
+    assert (await h.client.delete(f"/api/filings/{fid}/documents/{old_id}", headers=dep)).status_code == 409
+    letter = letters[0].json()["document_id"]
+    assert (await h.client.delete(f"/api/filings/{fid}/documents/{letter}", headers=dep)).status_code == 204
+    assert (await h.client.get(f"/api/filings/{fid}/documents/{letter}/content", headers=dep)).status_code == 404
+    view = (await h.client.get(f"/api/filings/{fid}", headers=dep)).json()
+    line = next(line for line in view["requirements"] if line["doc_type"] == "support_letter")
+    assert len(line["documents"]) == 1
+
+
+async def test_submit_lists_what_is_missing_then_locks_and_issues_a_proof(h) -> None:  # type: ignore[no-untyped-def]
+    dep = h.depositor()
+    filing = await h.create(dep, is_cqp=True, cqp_filed_by="mandated", activities=[])
+    fid = filing["filing_id"]
+    await h.upload(dep, fid, "legal_existence")
+
+    for body in ({}, {"sworn_statement": False}):
+        response = await h.client.post(f"/api/filings/{fid}/submit", json=body, headers=dep)
+        assert response.status_code == 422 and ("body", "sworn_statement") in locs(response)
+    response = await h.client.post(f"/api/filings/{fid}/submit", json={"sworn_statement": True}, headers=dep)
+    assert response.status_code == 422 and response.json()["code"] == "incomplete"
+    assert locs(response) == {
+        ("filing", "activities"),
+        *(
+            ("filing", "documents", t)
+            for t in ("activity_framework", "competence_framework", "assessment_framework", "criminal_record", "cpne_deliberation", "cpne_mandate")
+        ),
+    }
+    assert (await h.client.get(f"/api/filings/{fid}", headers=dep)).json()["status"] == "draft"
+
+    await h.client.patch(f"/api/filings/{fid}", json={"activities": ["Conduire un chantier"]}, headers=dep)
+    await h.complete(dep, (await h.client.get(f"/api/filings/{fid}", headers=dep)).json())
+    response = await h.client.post(f"/api/filings/{fid}/submit", json={"sworn_statement": True}, headers=dep)
+    assert response.status_code == 202, response.text
+    submitted = response.json()
+    assert submitted["status"] == "submitted" and submitted["submission_round"] == 1
+    assert submitted["procedure_status"] == "Déposé — en attente du contrôle de complétude"
+    assert submitted["editable"] is False and submitted["editable_items"] == []
+
+    [event] = h.outbox("filings.filing.submitted")
+    assert event["filing_id"] == fid and event["submission_round"] == 1 and event["in_response_to"] is None
+    assert event["is_cqp"] and event["cqp_filed_by"] == "mandated" and event["qualification_level"] == 4
+    manifest = {d["doc_type"]: d for d in event["documents"]}
+    assert set(manifest) == {line["doc_type"] for line in filing["requirements"] if line["required"]}
+    assert manifest["cpne_mandate"]["document_date"] == h.today().isoformat()
+    assert manifest["legal_existence"]["sha256"] == hashlib.sha256(PDF).hexdigest()
+    assert event["competence_blocks"][0]["code"] == "B1"
+
+    # The proof of submission: listed, downloadable, naming every piece with its SHA-256.
+    receipts = (await h.client.get(f"/api/filings/{fid}/receipts", headers=dep)).json()["items"]
+    assert [r["submission_round"] for r in receipts] == [1]
+    pdf = await h.client.get(f"/api/filings/{fid}/receipts/{receipts[0]['receipt_id']}/content", headers=dep)
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert hashlib.sha256(pdf.content).hexdigest() == receipts[0]["sha256"]
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf.content)).pages)
+    compact = "".join(text.split())
+    assert "Technicien" in text and "RNCP" in text and "Dépôt n°" in text
+    assert all(d["sha256"] in compact for d in event["documents"])
+
+    # Locked: no edit, no upload, no delete, no second submission.
+    doc_id = manifest["legal_existence"]["document_id"]
+    for response in (
+        await h.client.patch(f"/api/filings/{fid}", json={"title": "Autre"}, headers=dep),
+        await h.upload(dep, fid, "legal_existence"),
+        await h.client.delete(f"/api/filings/{fid}/documents/{doc_id}", headers=dep),
+        await h.client.post(f"/api/filings/{fid}/submit", json={"sworn_statement": True}, headers=dep),
+    ):
+        assert response.status_code == 409, response.text
+        assert response.json()["code"] == "not_editable" and response.json()["state"] == "submitted"
+
+
+async def test_a_dated_piece_that_aged_blocks_the_submission(h) -> None:  # type: ignore[no-untyped-def]
+    dep = h.depositor()
+    filing = await h.create(dep)
+    await h.complete(dep, filing)
+    h.p.advance_clock(days=100)
+    response = await h.client.post(f"/api/filings/{filing['filing_id']}/submit", json={"sworn_statement": True}, headers=dep)
+    assert response.status_code == 422
+    assert locs(response) == {("filing", "documents", "criminal_record")}
+    view = (await h.client.get(f"/api/filings/{filing['filing_id']}", headers=dep)).json()
+    line = next(line for line in view["requirements"] if line["doc_type"] == "criminal_record")
+    assert line["provided"] and not line["valid"] and "moins de 3 mois" in line["issue"]
+
+
+async def test_review_reopens_exactly_the_listed_items_and_the_resubmission_answers(h) -> None:  # type: ignore[no-untyped-def]
+    dep = h.depositor()
+    filing = await h.create(dep)
+    fid = filing["filing_id"]
+    await h.complete(dep, filing)
+    assert (await h.client.post(f"/api/filings/{fid}/submit", json={"sworn_statement": True}, headers=dep)).status_code == 202
+    await h.p.settle()  # whatever review says about the submission comes first
+
+    request_id = uuid.uuid4()
+    due = h.today() + dt.timedelta(days=30)
+    common = {"filing_id": fid, "entity_id": h.entity_id, "repertoire": "rncp", "title": filing["title"]}
+    await h.publish(
+        RequestOpened(
+            **common,
+            request_id=request_id,
+            items=[RequestItem(doc_type="criminal_record"), RequestItem(question="Précisez les modalités d'évaluation.")],
+            message="Merci de fournir un bulletn n°3 lisible.",
+            due_date=due,
+            opened_by=uuid.uuid4(),
+        )
+    )
+    await h.publish(
+        CaseStatusChanged(
+            **common,
+            status="incomplete",
+            previous_status="received",
+            editable_items=["criminal_record", "assessment_methods"],
+            banner="Votre dossier est incomplet : bulletin n°3 illisible.",
+            open_request_id=request_id,
+            due_date=due,
+        )
+    )
+    view = (await h.client.get(f"/api/filings/{fid}", headers=dep)).json()
+    assert view["procedure_status"] == "Incomplet — pièces demandées"
+    assert view["banner"] == "Votre dossier est incomplet : bulletin n°3 illisible."
+    assert view["editable_items"] == ["assessment_methods", "criminal_record"]
+    assert view["open_request"]["request_id"] == str(request_id) and view["open_request"]["due_date"] == due.isoformat()
+    assert view["open_request"]["items"][0] == {"doc_type": "criminal_record", "question": None}
+    assert view["due_date"] == due.isoformat() and view["can_submit"]
+
+    legal = next(line for line in view["requirements"] if line["doc_type"] == "legal_existence")["documents"][0]
+    refused = [
+        await h.upload(dep, fid, "legal_existence"),
+        await h.client.patch(f"/api/filings/{fid}", json={"title": "Autre intitulé"}, headers=dep),
+        await h.client.delete(f"/api/filings/{fid}/documents/{legal['document_id']}", headers=dep),
+    ]
+    assert [r.status_code for r in refused] == [409, 409, 409]
+    assert refused[0].json()["editable_items"] == ["criminal_record", "assessment_methods"]
+    replaced = await h.upload(dep, fid, "criminal_record", PDF + b"lisible", document_date=h.today())
+    assert replaced.status_code == 201 and replaced.json()["version"] == 2
+    patched = await h.client.patch(f"/api/filings/{fid}", json={"assessment_methods": ["Jury", "Dossier"]}, headers=dep)
+    assert patched.status_code == 200
+
+    response = await h.client.post(f"/api/filings/{fid}/submit", json={"sworn_statement": True}, headers=dep)
+    assert response.status_code == 202, response.text
+    again = response.json()
+    assert again["submission_round"] == 2 and again["in_response_to"] == str(request_id)
+    assert again["editable_items"] == [] and again["banner"] is None and again["open_request"] is None
+    first, second = h.outbox("filings.filing.submitted")
+    assert second["submission_round"] == 2 and second["in_response_to"] == str(request_id)
+    assert second["assessment_methods"] == ["Jury", "Dossier"]
+    record = next(d for d in second["documents"] if d["doc_type"] == "criminal_record")
+    assert record["version"] == 2 and record["document_id"] == replaced.json()["document_id"]
+    assert {d["document_id"] for d in second["documents"]} - {d["document_id"] for d in first["documents"]} == {record["document_id"]}
+    receipts = (await h.client.get(f"/api/filings/{fid}/receipts", headers=dep)).json()["items"]
+    assert [r["submission_round"] for r in receipts] == [1, 2]
+
+    # The first version stays as history, and a submitted version cannot be erased.
+    pieces = (await h.client.get(f"/api/filings/{fid}/documents", headers=dep)).json()["items"]
+    record_piece = next(p for p in pieces if p["doc_type"] == "criminal_record")
+    assert [v["version"] for v in record_piece["versions"]] == [2, 1]
+    assert [v["submitted_in_round"] for v in record_piece["versions"]] == [2, 1]
+
+
+async def test_withdraw_before_the_decision_only(h) -> None:  # type: ignore[no-untyped-def]
+    dep = h.depositor()
+    draft = await h.create(dep)
+    response = await h.client.post(f"/api/filings/{draft['filing_id']}/withdraw", headers=dep)
+    assert response.status_code == 202 and response.json()["status"] == "withdrawn"
+    assert h.outbox("filings.filing.withdrawn") == []  # a draft was never known outside filings
+
+    filing = await h.create(dep)
+    fid = filing["filing_id"]
+    await h.complete(dep, filing)
+    await h.client.post(f"/api/filings/{fid}/submit", json={"sworn_statement": True}, headers=dep)
+    response = await h.client.post(f"/api/filings/{fid}/withdraw", json={"reason": "Projet abandonné"}, headers=dep)
+    assert response.status_code == 202
+    assert response.json()["procedure_status"] == "Retiré par le déposant" and response.json()["can_withdraw"] is False
+    [event] = h.outbox("filings.filing.withdrawn")
+    assert event["filing_id"] == fid and event["reason"] == "Projet abandonné"
+    again = await h.client.post(f"/api/filings/{fid}/withdraw", headers=dep)
+    assert again.status_code == 409 and again.json()["code"] == "not_withdrawable"
+
+    decided = await h.create(dep)
+    did = decided["filing_id"]
+    await h.complete(dep, decided)
+    await h.client.post(f"/api/filings/{did}/submit", json={"sworn_statement": True}, headers=dep)
+    await h.p.settle()
+    await h.publish(
+        CaseStatusChanged(
+            filing_id=did, entity_id=h.entity_id, repertoire="rncp", title=decided["title"], status="registered", editable_items=["title"]
+        )
+    )
+    view = (await h.client.get(f"/api/filings/{did}", headers=dep)).json()
+    assert view["procedure_status"] == "Enregistré" and view["editable_items"] == []
+    response = await h.client.post(f"/api/filings/{did}/withdraw", headers=dep)
+    assert response.status_code == 409 and response.json()["case_status"] == "registered"
