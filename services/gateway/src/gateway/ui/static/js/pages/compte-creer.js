@@ -29,7 +29,10 @@ function refresh() {
   document.getElementById("denomination-hint").textContent = hasSiret() ? "Facultative avec un SIRET." : "Obligatoire sans SIRET.";
   document.getElementById("mandate-block").classList.toggle("cr-hidden", !mandateRequired());
   const params = new URLSearchParams();
-  for (const k of ["first_name", "last_name", "job_title", "email", "denomination"]) if (form[k].value.trim()) params.set(k, form[k].value.trim());
+  const delegate = `${form.first_name.value.trim()} ${form.last_name.value.trim()}`.trim();
+  if (delegate) params.set("delegate", delegate);
+  if (form.job_title.value.trim()) params.set("delegate_role", form.job_title.value.trim());
+  if (form.denomination.value.trim()) params.set("denomination", form.denomination.value.trim());
   if (hasSiret() && !siretProblem(form.siret.value)) params.set("siret", normaliseSiret(form.siret.value));
   document.getElementById("mandate-template").href = `/api/entities/mandate-template.pdf?${params}`;
 }

@@ -1,0 +1,6 @@
+import { requireLogin } from "/static/js/api.js";
+import "/static/js/layout.js";
+import { accountRequests } from "/static/js/requests.js";
+
+requireLogin();
+accountRequests(document.getElementById("requests"), { staff: true });

@@ -1,0 +1,237 @@
+// A filing seen by its depositor: banner of the open request, description, checklist
+// of pieces with uploads, submission with the sworn statement, timeline, dialogue,
+// receipts and letters.
+import { api, ApiError, clearErrors, daysLeft, download, fmtDate, fmtDateTime, fmtSize, h, itemsOf, markField, messageOf, pathId, requireLogin, setBusy, setTitle, showAlert, showError, todayIso, upload } from "/static/js/api.js";
+import "/static/js/layout.js";
+import { REPERTOIRES } from "/static/js/labels.js";
+import { dialogue, timeline } from "/static/js/case.js";
+
+requireLogin();
+const id = pathId();
+const page = document.getElementById("page");
+
+const FIELDS = [
+  ["summary", "Résumé", false],
+  ["activities", "Activités visées (une par ligne)", true],
+  ["competences", "Compétences attestées (une par ligne)", true],
+  ["assessment_methods", "Modalités d’évaluation (une par ligne)", true],
+];
+
+function section(title, ...children) {
+  const slug = title.toLowerCase().normalize("NFD").replace(/[^a-z]+/g, "-");
+  return h("section", { class: "fr-mt-6w", "aria-labelledby": `h-${slug}` }, h("h2", { id: `h-${slug}` }, title), ...children);
+}
+
+function describe(filing) {
+  const editable = (name) => filing.editable_items?.includes(name);
+  const form = h("form", { id: "description-form", novalidate: true });
+  for (const [name, label, list] of FIELDS) {
+    const value = list ? (filing[name] || []).join("\n") : filing[name] || "";
+    form.append(h("div", { class: "fr-input-group" },
+      h("label", { class: "fr-label", for: `f-${name}` }, label),
+      h("textarea", { class: "fr-input", id: `f-${name}`, name, rows: list ? 5 : 3, disabled: !editable(name) }, value)));
+  }
+  if (filing.repertoire === "rncp") {
+    const blocks = h("div", { id: "blocks" });
+    const addBlock = (b = { code: "", title: "", competences: [] }) => {
+      const n = blocks.children.length + 1;
+      blocks.append(h("fieldset", { class: "fr-fieldset fr-mb-2w", "aria-labelledby": `block-${n}-legend`, "data-block": "" },
+        h("legend", { class: "fr-fieldset__legend fr-text--md", id: `block-${n}-legend` }, `Bloc de compétences ${n}`),
+        h("div", { class: "fr-fieldset__element fr-fieldset__element--inline" }, h("div", { class: "fr-input-group" }, h("label", { class: "fr-label", for: `block-${n}-code` }, "Code"), h("input", { class: "fr-input", id: `block-${n}-code`, name: `competence_blocks.${n - 1}.code`, value: b.code, disabled: !editable("competence_blocks") }))),
+        h("div", { class: "fr-fieldset__element" }, h("div", { class: "fr-input-group" }, h("label", { class: "fr-label", for: `block-${n}-title` }, "Intitulé du bloc"), h("input", { class: "fr-input", id: `block-${n}-title`, name: `competence_blocks.${n - 1}.title`, value: b.title, disabled: !editable("competence_blocks") }))),
+        h("div", { class: "fr-fieldset__element" }, h("div", { class: "fr-input-group" }, h("label", { class: "fr-label", for: `block-${n}-competences` }, "Compétences du bloc (une par ligne)"), h("textarea", { class: "fr-input", id: `block-${n}-competences`, name: `competence_blocks.${n - 1}.competences`, rows: 3, disabled: !editable("competence_blocks") }, (b.competences || []).join("\n")))),
+      ));
+    };
+    (filing.competence_blocks || []).forEach(addBlock);
+    form.append(h("h3", { class: "fr-h5", "data-field": "competence_blocks" }, "Blocs de compétences"), blocks);
+    if (editable("competence_blocks")) {
+      if (!blocks.children.length) addBlock();
+      form.append(h("button", { class: "fr-btn fr-btn--tertiary fr-btn--sm fr-mb-3w", type: "button", onclick: () => addBlock() }, "Ajouter un bloc"));
+    }
+  }
+  if (filing.editable) {
+    form.append(h("button", { class: "fr-btn fr-btn--secondary", type: "submit" }, "Enregistrer la description"));
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      clearErrors(form);
+      const body = {};
+      for (const [name, , list] of FIELDS) {
+        if (!editable(name)) continue;
+        const v = form.elements[name].value.trim();
+        body[name] = list ? v.split("\n").map((s) => s.trim()).filter(Boolean) : v || null;
+      }
+      if (editable("competence_blocks")) {
+        body.competence_blocks = [...form.querySelectorAll("[data-block]")].map((fs) => {
+          const [code, title, comps] = fs.querySelectorAll("input, textarea");
+          return { code: code.value.trim(), title: title.value.trim(), competences: comps.value.split("\n").map((s) => s.trim()).filter(Boolean) };
+        }).filter((b) => b.code || b.title || b.competences.length);
+      }
+      const button = form.querySelector("button[type=submit]");
+      setBusy(button, true, "Enregistrement…");
+      try {
+        await api(`/api/filings/${id}`, { method: "PATCH", json: body });
+        showAlert(form, "La description est enregistrée.", { title: "Enregistré", type: "success" });
+      } catch (err) {
+        showError(form, err);
+      } finally {
+        setBusy(button, false);
+      }
+    });
+  }
+  return form;
+}
+
+function pieceRow(filing, req) {
+  const editable = filing.editable_items?.includes(req.doc_type);
+  const key = req.doc_type;
+  const docs = req.documents || [];
+  const li = h("div", { class: "fr-mb-4w", id: `piece-${key}` });
+  const state = req.provided
+    ? req.valid === false
+      ? h("p", { class: "fr-badge fr-badge--sm fr-badge--warning" }, "À remplacer")
+      : h("p", { class: "fr-badge fr-badge--sm fr-badge--success" }, "Fournie")
+    : req.required
+      ? h("p", { class: "fr-badge fr-badge--sm fr-badge--error" }, "Manquante")
+      : h("p", { class: "fr-badge fr-badge--sm fr-badge--no-icon" }, "Facultative");
+  li.append(h("h3", { class: "fr-h6 fr-mb-1w" }, req.label || key, " ", h("span", { class: "fr-text--sm fr-text--regular" }, req.required ? "(obligatoire)" : "(facultative)")), state);
+  if (req.issue) li.append(h("p", { class: "fr-error-text" }, req.issue));
+  if (docs.length) {
+    li.append(h("ul", {}, docs.map((d) => h("li", {},
+      `${d.filename} — ${fmtSize(d.size)}`, d.document_date ? ` — daté du ${fmtDate(d.document_date)}` : "", ` — version ${d.version}, déposée le ${fmtDate(d.uploaded_at)} `,
+      h("button", { class: "fr-btn fr-btn--tertiary-no-outline fr-btn--sm fr-icon-download-line fr-btn--icon-left", type: "button", onclick: () => download(`/api/filings/${id}/documents/${d.document_id}/content`, d.filename).catch((e) => showError(li, e)) }, "Télécharger", h("span", { class: "fr-sr-only" }, ` ${d.filename}`)),
+      editable ? h("button", { class: "fr-btn fr-btn--tertiary-no-outline fr-btn--sm fr-icon-delete-line fr-btn--icon-left", type: "button", onclick: async () => {
+        if (!confirm(`Supprimer ${d.filename} ?`)) return;
+        try { await api(`/api/filings/${id}/documents/${d.document_id}`, { method: "DELETE" }); await render(); } catch (e) { showError(li, e); }
+      } }, "Supprimer", h("span", { class: "fr-sr-only" }, ` ${d.filename}`)) : null,
+    ))));
+  }
+  if (editable) {
+    const form = h("form", { novalidate: true, class: "fr-grid-row fr-grid-row--gutters fr-grid-row--bottom" });
+    const file = h("input", { class: "fr-upload", type: "file", id: `file-${key}`, name: `documents.${key}`, accept: ".pdf,.png,.jpg,.jpeg,.odt,.docx" });
+    form.append(h("div", { class: "fr-col-12 fr-col-md-6" }, h("div", { class: "fr-upload-group" },
+      h("label", { class: "fr-label", for: `file-${key}` }, docs.length && !req.multiple ? "Remplacer la pièce" : "Ajouter un fichier", h("span", { class: "fr-hint-text" }, "PDF, PNG, JPEG, ODT ou DOCX.")), file)));
+    let date = null;
+    if (req.dated) {
+      date = h("input", { class: "fr-input", type: "date", id: `date-${key}`, name: `document_date.${key}`, max: todayIso() });
+      form.append(h("div", { class: "fr-col-12 fr-col-md-3" }, h("div", { class: "fr-input-group" }, h("label", { class: "fr-label", for: `date-${key}` }, "Date du document", h("span", { class: "fr-hint-text" }, "Moins de 3 mois.")), date)));
+    }
+    const button = h("button", { class: "fr-btn fr-btn--secondary fr-icon-upload-line fr-btn--icon-left", type: "submit" }, "Envoyer", h("span", { class: "fr-sr-only" }, ` : ${req.label || key}`));
+    form.append(h("div", { class: "fr-col-12 fr-col-md-3" }, button));
+    const bar = h("progress", { class: "cr-progress cr-hidden", max: 100, value: 0, id: `progress-${key}`, "aria-label": `Envoi de la pièce ${req.label || key}` });
+    form.append(h("div", { class: "fr-col-12" }, bar));
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      clearErrors(form);
+      if (!file.files.length) return markField(file, "Choisissez un fichier."), file.focus();
+      if (date && !date.value) return markField(date, "Indiquez la date du document."), date.focus();
+      const query = date ? `?document_date=${date.value}` : "";
+      setBusy(button, true);
+      bar.classList.remove("cr-hidden");
+      try {
+        await upload(`/api/filings/${id}/documents/${key}${query}`, file.files[0], { onProgress: (f) => (bar.value = Math.round(f * 100)) });
+        await render(`piece-${key}`);
+      } catch (err) {
+        bar.classList.add("cr-hidden");
+        setBusy(button, false);
+        if (err instanceof ApiError && err.status === 422 && Array.isArray(err.detail)) {
+          for (const d of err.detail) markField((d.loc || []).includes("document_date") && date ? date : file, d.msg);
+        } else if (err instanceof ApiError && [413, 415, 409].includes(err.status)) markField(file, messageOf(err));
+        else showError(form, err);
+        (form.querySelector("[aria-invalid]") || form).focus();
+      }
+    });
+    li.append(form);
+  }
+  return li;
+}
+
+function submitBlock(filing) {
+  const form = h("form", { id: "submit-form", novalidate: true });
+  form.append(
+    h("div", { class: "fr-checkbox-group fr-mb-3w" },
+      h("input", { type: "checkbox", id: "sworn_statement", name: "sworn_statement" }),
+      h("label", { class: "fr-label", for: "sworn_statement" }, "Je certifie sur l’honneur l’exactitude des informations et des pièces fournies.",
+        h("span", { class: "fr-hint-text" }, "Des informations fausses ou incomplètes suspendent la demande ; une fausse déclaration la rend irrecevable."))),
+    h("button", { class: "fr-btn fr-icon-send-plane-line fr-btn--icon-left", type: "submit" }, filing.is_draft ? "Déposer la demande" : "Envoyer les compléments"),
+  );
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    clearErrors(page);
+    if (!form.sworn_statement.checked) return markField(form.sworn_statement, "Cochez la déclaration sur l’honneur pour déposer la demande."), form.sworn_statement.focus();
+    const button = form.querySelector("button");
+    setBusy(button, true, "Dépôt…");
+    try {
+      await api(`/api/filings/${id}/submit`, { method: "POST", json: { sworn_statement: true } });
+      await render();
+      showAlert(document.getElementById("page"), "Votre demande est déposée. L’accusé de dépôt est disponible ci-dessous.", { title: "Demande déposée", type: "success" });
+    } catch (err) {
+      setBusy(button, false);
+      showError(page, err, { alertTitle: "La demande ne peut pas encore être déposée" });
+    }
+  });
+  return form;
+}
+
+async function documentsList(title, url, item, empty) {
+  try {
+    const items = itemsOf(await api(url));
+    if (!items.length) return section(title, h("p", {}, empty));
+    return section(title, h("ul", {}, items.map(item)));
+  } catch {
+    return section(title, h("p", {}, empty));
+  }
+}
+
+async function render(focusId) {
+  let filing;
+  try {
+    filing = await api(`/api/filings/${id}`);
+  } catch (err) {
+    page.replaceChildren(h("h1", {}, "Dossier"));
+    showError(page, err);
+    return;
+  }
+  setTitle(filing.title || "Dossier");
+  document.getElementById("crumb").textContent = filing.title || "Dossier";
+  const parts = [];
+  if (filing.banner || filing.open_request) {
+    const req = filing.open_request || {};
+    const due = req.due_date || filing.due_date;
+    parts.push(h("div", { class: "fr-alert fr-alert--warning fr-mb-4w", id: "banner" },
+      h("h2", { class: "fr-alert__title" }, "France compétences attend une réponse de votre part"),
+      h("p", {}, filing.banner || req.message || ""),
+      due ? h("p", {}, h("strong", {}, `À déposer avant le ${fmtDate(due)}`), ` (${daysLeft(due)}).`) : null));
+  }
+  parts.push(
+    h("h1", {}, filing.title || "Dossier"),
+    h("p", {}, h("span", { class: "fr-badge fr-badge--info fr-badge--no-icon fr-mr-1w", id: "status" }, filing.procedure_status || filing.status),
+      ` ${REPERTOIRES[filing.repertoire] || filing.repertoire}`, filing.qualification_level ? ` — niveau ${filing.qualification_level}` : "", filing.is_cqp ? " — CQP" : "",
+      filing.submitted_at ? ` — déposé le ${fmtDate(filing.submitted_at)}` : ""),
+  );
+  parts.push(section("Description", describe(filing)));
+  const pieces = h("div", { id: "pieces" });
+  for (const req of filing.requirements || []) pieces.append(pieceRow(filing, req));
+  parts.push(section("Pièces du dossier", h("p", {}, "Les pièces datées (bulletin n°3, mandat) doivent dater de moins de 3 mois au dépôt."), pieces));
+  if (filing.can_submit) parts.push(section(filing.is_draft ? "Dépôt de la demande" : "Envoi des compléments", submitBlock(filing)));
+  const side = await Promise.all([
+    documentsList("Accusés de dépôt", `/api/filings/${id}/receipts`, (r) => h("li", {}, h("button", { class: "fr-btn fr-btn--tertiary-no-outline fr-btn--sm fr-icon-download-line fr-btn--icon-left", type: "button", onclick: () => download(`/api/filings/${id}/receipts/${r.receipt_id}/content`, r.filename) }, `Accusé de dépôt n°${r.submission_round} du ${fmtDate(r.created_at)}`)), "Aucun accusé pour l’instant : il est délivré au dépôt."),
+    documentsList("Courriers et décisions", `/api/notifier/letters?filing_id=${id}`, (l) => h("li", {}, h("button", { class: "fr-btn fr-btn--tertiary-no-outline fr-btn--sm fr-icon-download-line fr-btn--icon-left", type: "button", onclick: () => download(l.download_url || `/api/notifier/letters/${l.letter_id || l.id}/content`, l.filename) }, `${l.title || l.filename || "Courrier"} — ${fmtDate(l.created_at)}`)), "Aucun courrier pour l’instant."),
+  ]);
+  if (!filing.is_draft) {
+    parts.push(section("Suivi de la demande", await timeline(id)));
+    parts.push(section("Échanges avec France compétences", await dialogue(id, false)));
+  }
+  parts.push(...side);
+  if (filing.can_withdraw && !filing.is_draft) {
+    const withdraw = h("button", { class: "fr-btn fr-btn--tertiary fr-mt-6w", type: "button" }, "Retirer ma demande");
+    withdraw.addEventListener("click", async () => {
+      if (!confirm("Retirer la demande ? Elle ne sera plus examinée.")) return;
+      try { await api(`/api/filings/${id}/withdraw`, { method: "POST", json: {} }); await render(); } catch (e) { showError(page, e); }
+    });
+    parts.push(withdraw);
+  }
+  page.replaceChildren(...parts);
+  if (focusId) document.getElementById(focusId)?.scrollIntoView();
+}
+
+await render();

@@ -1,0 +1,30 @@
+import { api, fmtDate, h, itemsOf, requireLogin, showError } from "/static/js/api.js";
+import "/static/js/layout.js";
+import { REPERTOIRES } from "/static/js/labels.js";
+
+requireLogin();
+const box = document.getElementById("filings");
+try {
+  const data = await api("/api/filings?limit=100");
+  const items = itemsOf(data);
+  if (!items.length) {
+    box.replaceChildren(h("p", {}, "Vous n’avez pas encore de demande. ", h("a", { href: "/dossiers/nouveau" }, "Créer une demande d’enregistrement"), "."));
+  } else {
+    box.replaceChildren(
+      h("div", { class: "fr-table" }, h("table", {},
+        h("caption", {}, `Demandes de votre organisme (${data.total ?? items.length})`),
+        h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Intitulé"), h("th", { scope: "col" }, "Répertoire"), h("th", { scope: "col" }, "État"), h("th", { scope: "col" }, "Échéance"), h("th", { scope: "col" }, "Mis à jour le"))),
+        h("tbody", {}, items.map((f) => h("tr", {},
+          h("td", {}, h("a", { href: `/dossiers/${f.filing_id}` }, f.title || "(sans intitulé)")),
+          h("td", {}, REPERTOIRES[f.repertoire] || f.repertoire, f.qualification_level ? ` — niveau ${f.qualification_level}` : ""),
+          h("td", {}, h("p", { class: `fr-badge fr-badge--sm fr-badge--no-icon ${f.status === "draft" ? "" : "fr-badge--info"}`, text: f.procedure_status || f.status })),
+          h("td", {}, f.due_date ? fmtDate(f.due_date) : "—"),
+          h("td", {}, fmtDate(f.updated_at)),
+        ))),
+      )),
+    );
+  }
+} catch (err) {
+  box.replaceChildren();
+  showError(box, err);
+}

@@ -1,0 +1,160 @@
+"""Browser tests: the platform started with ``certreg up`` (embedded) in a subprocess,
+driven through Debian's Chromium by Playwright. Never downloads a browser."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+ADMIN_EMAIL = "admin.si@francecompetences.example"
+ADMIN_PASSWORD = "Administrateur-SI-2024!"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "browser: drives the web interfaces in Chromium (needs /usr/bin/chromium: scripts/install-browser)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if CHROMIUM.exists():
+        return
+    skip = pytest.mark.skip(reason="/usr/bin/chromium is missing: run `bash scripts/install-browser` (Debian's chromium)")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class RunningPlatform:
+    base_url: str
+    data_dir: Path
+    env: dict[str, str]
+
+    def mails(self, to: str) -> list[email.message.EmailMessage]:
+        found = []
+        for path in sorted((self.data_dir / "mail").glob("*.eml"), key=lambda p: p.stat().st_mtime):
+            msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            if to.lower() in str(msg.get("To", "")).lower():
+                found.append(msg)
+        return found
+
+    def wait_for_link(self, to: str, path: str, timeout: float = 20) -> str:
+        """The first link to ``path`` in a mail to ``to`` (waits for the mail to be written)."""
+        deadline = time.monotonic() + timeout
+        pattern = re.compile(re.escape(path) + r"[^\s\"'<>]*")
+        while True:
+            for msg in reversed(self.mails(to)):
+                body = msg.get_body(preferencelist=("plain", "html"))
+                text = body.get_content() if body else ""
+                if m := pattern.search(text):
+                    return m.group(0).replace("&amp;", "&")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no mail to {to} with a link to {path}")
+            time.sleep(0.2)
+
+    def cli(self, *args: str) -> str:
+        out = subprocess.run([sys.executable, "-m", "certreg", *args], env=self.env, capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        return out.stdout
+
+    def token(self, username: str, password: str) -> str:
+        r = httpx.post(f"{self.base_url}/api/identity/token", data={"username": username, "password": password})
+        r.raise_for_status()
+        return r.json()["access_token"]
+
+
+@pytest.fixture(scope="session")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningPlatform]:
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium is missing: run `bash scripts/install-browser`")
+    data_dir = tmp_path_factory.mktemp("certreg-ui")
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CERTREG_")}
+    env.update(CERTREG_DATA_DIR=str(data_dir), CERTREG_PUBLIC_URL=base)
+    log = open(data_dir / "server.log", "wb")
+    proc = subprocess.Popen([sys.executable, "-m", "certreg", "up", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"certreg up exited: {(data_dir / 'server.log').read_text()[-3000:]}")
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("certreg up did not answer in 90 s")
+            time.sleep(0.3)
+        running = RunningPlatform(base, data_dir, env)
+        running.cli("admin", "create", "--email", ADMIN_EMAIL, "--password", ADMIN_PASSWORD, "--role", "si_admin")
+        yield running
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, platform):  # type: ignore[no-untyped-def]
+    # bypass_csp: axe-core is injected as an inline script, which the pages' CSP forbids.
+    context = browser.new_context(base_url=platform.base_url, locale="fr-FR", bypass_csp=True, viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    pg.js_errors = errors  # type: ignore[attr-defined]
+    yield pg
+    context.close()
+
+
+def check_accessibility(page) -> None:  # type: ignore[no-untyped-def]
+    """axe-core on the current page: no serious or critical violation."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})")
+    bad = [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not bad, f"{page.url}:\n" + "\n".join(bad)
+
+
+def screenshot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

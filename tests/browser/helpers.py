@@ -1,0 +1,54 @@
+"""Small helpers shared by the browser tests."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+# A minimal valid PDF (the services sniff the content, not the name).
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+PASSWORD = "Certif-Portail-2024!"
+
+
+def unique_email(prefix: str) -> str:
+    return f"{prefix}.{uuid.uuid4().hex[:8]}@organisme.example"
+
+
+def luhn_siret(prefix13: str) -> str:
+    """A valid SIRET: 13 digits and the Luhn check digit."""
+    for last in range(10):
+        candidate = prefix13 + str(last)
+        total = 0
+        for i, ch in enumerate(reversed(candidate)):
+            d = int(ch)
+            if i % 2 == 1:
+                d *= 2
+                if d > 9:
+                    d -= 9
+            total += d
+        if total % 10 == 0:
+            return candidate
+    raise AssertionError
+
+
+def random_siret() -> str:
+    return luhn_siret(str(uuid.uuid4().int)[:13])
+
+
+def pdf_file(tmp_path: Path, name: str = "piece.pdf") -> Path:
+    path = tmp_path / name
+    path.write_bytes(PDF)
+    return path
+
+
+def error_of(page, field_id: str) -> str:  # type: ignore[no-untyped-def]
+    """The error text linked to a field by aria-describedby (empty when none)."""
+    return page.evaluate(
+        """(id) => {
+            const el = document.getElementById(id);
+            const owner = el.type === 'radio' ? el.closest('fieldset') : el;
+            const ids = (owner.getAttribute('aria-describedby') || '').split(/\\s+/).filter(Boolean);
+            return ids.map((i) => document.getElementById(i)).filter((e) => e && e.classList.contains('fr-error-text')).map((e) => e.textContent).join(' ');
+        }""",
+        field_id,
+    )

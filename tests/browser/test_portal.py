@@ -1,0 +1,94 @@
+"""The public portal and the back office in Chromium: every page accessible (axe-core),
+forms showing each error next to its field, screenshots for review."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import check_accessibility, screenshot
+from .helpers import PASSWORD, error_of, pdf_file, random_siret, unique_email
+
+pytestmark = pytest.mark.browser
+
+PUBLIC_PAGES = [
+    ("/", "accueil"),
+    ("/comptes/creer", "compte-creer"),
+    ("/comptes/verifiez-votre-messagerie", "compte-verifiez"),
+    ("/connexion", "connexion"),
+    ("/mot-de-passe/oublie", "mdp-oublie"),
+    ("/mot-de-passe/reinitialiser?token=x", "mdp-reinitialiser"),
+    ("/mot-de-passe/definir?token=x", "mdp-definir"),
+    ("/activation", "activation"),
+    ("/registre", "registre"),
+    ("/accessibilite", "accessibilite"),
+    ("/back-office/connexion", "bo-connexion"),
+]
+
+
+@pytest.mark.parametrize(("path", "name"), PUBLIC_PAGES)
+def test_public_page_is_accessible(page, path, name):
+    page.goto(path)
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("h1")).to_have_count(1)
+    assert page.title().strip()
+    assert page.locator("html").get_attribute("lang") == "fr"
+    expect(page.locator(".fr-skiplinks a[href='#contenu']")).to_have_count(1)
+    screenshot(page, name)
+    check_accessibility(page)
+    assert page.js_errors == []
+
+
+def test_account_creation_shows_each_error_next_to_its_field(page, tmp_path):
+    page.goto("/comptes/creer")
+    page.select_option("#legal_form", "company")
+    page.fill("#siret", "732 829 320 00075")  # spaces stripped, then a bad checksum
+    expect(page.locator("#siret-hint")).to_contain_text("clé de contrôle")
+    page.set_input_files("#legal_existence", str(pdf_file(tmp_path)))
+    page.check("#named_on_legal_proof")
+    page.fill("#first_name", "Camille")
+    page.fill("#last_name", "Martin")
+    page.fill("#job_title", "Directrice")
+    page.fill("#phone", "01 23 45 67 89")
+    page.fill("#email", "pas-une-adresse")
+    page.fill("#password", "court")
+    page.click("button[type=submit]")
+    # The client catches the SIRET and the e-mail; the field with the focus is the first one.
+    assert "clé de contrôle" in error_of(page, "siret")
+    assert page.input_value("#siret") == "73282932000075"
+    assert "adresse électronique valide" in error_of(page, "email")
+    expect(page.locator("#siret")).to_be_focused()
+    expect(page.locator(".fr-input-group--error #siret")).to_have_count(1)
+    check_accessibility(page)
+    screenshot(page, "compte-creer-erreurs")
+
+    # A valid SIRET and e-mail: the weak password is refused by identity, next to its field.
+    page.fill("#siret", random_siret())
+    page.fill("#email", unique_email("faible"))
+    page.click("button[type=submit]")
+    expect(page.locator("#password-erreur")).to_contain_text("12 caractères")
+    assert error_of(page, "siret") == ""
+    assert page.get_attribute("#password", "aria-invalid") == "true"
+
+
+def test_account_creation_without_siret_needs_the_address(page, tmp_path):
+    page.goto("/comptes/creer")
+    page.check("#has-siret-no", force=True)
+    page.click("button[type=submit]")
+    assert "dénomination" in error_of(page, "denomination")
+    assert "adresse" in error_of(page, "address-street")
+    assert "justificatif" in error_of(page, "legal_existence")
+    assert "délégation" in error_of(page, "mandate_delegation")
+
+
+def test_login_errors(page):
+    page.goto("/connexion")
+    page.click("button[type=submit]")
+    assert "adresse électronique" in error_of(page, "username")
+    assert "mot de passe" in error_of(page, "password")
+    page.fill("#username", unique_email("inconnu"))
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.locator(".fr-alert--error")).to_contain_text("incorrect")
