@@ -131,3 +131,9 @@ async def filings_platform(data_dir: Path, **overrides: Any) -> AsyncIterator[Ha
 async def h(tmp_path: Path) -> AsyncIterator[Harness]:
     async with filings_platform(tmp_path) as harness:
         yield harness
+
+
+@pytest.fixture
+def make_platform():  # type: ignore[no-untyped-def]
+    """``async with make_platform(tmp_path, **settings) as h``: the harness on other settings."""
+    return filings_platform
