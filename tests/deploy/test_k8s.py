@@ -1,0 +1,312 @@
+"""deploy/k8s: the overlays render, every object is valid for Kubernetes 1.30 (offline
+JSON schemas), and the Deployments are what an operator of a public service expects."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+from urllib.parse import urlsplit
+
+import kubernetes_validate
+import pytest
+import yaml
+from certreg_deploy_helpers import (
+    K8S,
+    KUBERNETES_VERSION,
+    OVERLAYS,
+    SERVICES,
+    by_kind,
+    rendered,
+    settings_from,
+    unknown_variables,
+)
+
+APPS = (*SERVICES, "gateway")
+SCALED = {"filings": "certreg.filings", "review": "certreg.review", "notifier": "certreg.notifier"}
+KEDA_API = "keda.sh/v1alpha1"
+
+
+def pod_spec(resource: dict[str, Any]) -> dict[str, Any]:
+    return resource["spec"]["template"]["spec"]
+
+
+def only_container(resource: dict[str, Any]) -> dict[str, Any]:
+    containers = pod_spec(resource)["containers"]
+    assert len(containers) == 1
+    return containers[0]
+
+
+def container_env(resources: list[dict[str, Any]], container: dict[str, Any]) -> dict[str, str]:
+    """The environment a container gets: envFrom (ConfigMaps, Secrets) then env."""
+    configmaps, secrets = by_kind(resources, "ConfigMap"), by_kind(resources, "Secret")
+    env: dict[str, str] = {}
+    for source in container.get("envFrom", []):
+        if "configMapRef" in source:
+            env.update(configmaps[source["configMapRef"]["name"]]["data"])
+        else:
+            secret = secrets[source["secretRef"]["name"]]
+            env.update(secret.get("stringData", {}))
+    for item in container.get("env", []):
+        env[item["name"]] = item["value"]
+    return env
+
+
+def selects(selector: dict[str, str], labels: dict[str, str]) -> bool:
+    return all(labels.get(k) == v for k, v in selector.items())
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_object_is_valid_kubernetes(overlay: str) -> None:
+    resources = rendered(overlay)
+    assert resources
+    for resource in resources:
+        if resource["apiVersion"] == KEDA_API:
+            continue  # a CRD: checked by test_keda_*
+        kubernetes_validate.validate(resource, KUBERNETES_VERSION, strict=True)
+
+
+def test_the_validator_rejects_a_mistake() -> None:
+    deployment = copy.deepcopy(by_kind(rendered("base"), "Deployment")["filings"])
+    only_container(deployment)["readinesProbe"] = {"httpGet": {"path": "/readyz", "port": "http"}}  # typo
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(deployment, KUBERNETES_VERSION, strict=True)
+
+
+@pytest.mark.parametrize("overlay", ("base", "overlays/dev", "overlays/prod"))
+def test_keda_is_optional(overlay: str) -> None:
+    assert not [r for r in rendered(overlay) if r["apiVersion"].startswith("keda.sh/")]
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_one_deployment_service_and_pdb_per_service(overlay: str) -> None:
+    resources = rendered(overlay)
+    deployments = {n: d for n, d in by_kind(resources, "Deployment").items() if d["metadata"]["labels"].get("app.kubernetes.io/part-of") == "certreg"}
+    assert set(deployments) == set(APPS)
+    services, pdbs = by_kind(resources, "Service"), by_kind(resources, "PodDisruptionBudget")
+    for name, deployment in deployments.items():
+        pod_labels = deployment["spec"]["template"]["metadata"]["labels"]
+        assert selects(deployment["spec"]["selector"]["matchLabels"], pod_labels)
+        assert only_container(deployment)["args"] == ["serve", name, "--port", "8000"]
+        assert selects(services[name]["spec"]["selector"], pod_labels), name
+        assert services[name]["spec"]["ports"] == [{"name": "http", "port": 8000, "targetPort": "http", "protocol": "TCP"}]
+        assert selects(pdbs[name]["spec"]["selector"]["matchLabels"], pod_labels), name
+        assert pdbs[name]["spec"]["maxUnavailable"] == 1
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_deployments_are_probed_non_root_read_only_and_bounded(overlay: str) -> None:
+    resources = rendered(overlay)
+    workloads = [by_kind(resources, "Deployment")[n] for n in APPS] + [by_kind(resources, "Job")[f"migrate-{n}"] for n in SERVICES]
+    for workload in workloads:
+        name = workload["metadata"]["name"]
+        pod = pod_spec(workload)
+        container = only_container(workload)
+        assert pod["securityContext"]["runAsNonRoot"] is True, name
+        assert pod["securityContext"]["runAsUser"] != 0, name
+        assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}, name
+        assert pod["automountServiceAccountToken"] is False, name
+        security = container["securityContext"]
+        assert security["readOnlyRootFilesystem"] is True, name
+        assert security["allowPrivilegeEscalation"] is False, name
+        assert security["capabilities"]["drop"] == ["ALL"], name
+        tmp = next(m for m in container["volumeMounts"] if m["mountPath"] == "/tmp")
+        volume = next(v for v in pod["volumes"] if v["name"] == tmp["name"])
+        assert "emptyDir" in volume, name
+        for kind in ("requests", "limits"):
+            assert set(container["resources"][kind]) >= {"cpu", "memory"}, name
+        assert container["image"].split(":")[0].endswith("certreg"), name
+        if workload["kind"] == "Deployment":
+            assert container["ports"] == [{"name": "http", "containerPort": 8000, "protocol": "TCP"}]
+            assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}, name
+            assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}, name
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_migration_job_per_service(overlay: str) -> None:
+    jobs = by_kind(rendered(overlay), "Job")
+    assert set(jobs) == {f"migrate-{s}" for s in SERVICES}
+    for name in SERVICES:
+        job = jobs[f"migrate-{name}"]
+        assert only_container(job)["args"] == ["migrate", name]
+        assert pod_spec(job)["restartPolicy"] == "Never"
+        assert job["metadata"]["labels"]["app.kubernetes.io/component"] == "migration"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_environment_names_are_settings_fields(overlay: str) -> None:
+    resources = rendered(overlay)
+    for configmap in by_kind(resources, "ConfigMap").values():
+        if configmap["metadata"]["name"] == "certreg-config":
+            assert unknown_variables(configmap["data"]) == []
+    for secret in by_kind(resources, "Secret").values():
+        if secret["metadata"]["name"] == "certreg-secrets":
+            assert unknown_variables(secret["stringData"]) == []
+    for workload in [*by_kind(resources, "Deployment").values(), *by_kind(resources, "Job").values()]:
+        if workload["metadata"]["labels"].get("app.kubernetes.io/part-of") != "certreg":
+            continue
+        names = [item["name"] for item in only_container(workload).get("env", [])]
+        assert unknown_variables(names) == [], workload["metadata"]["name"]
+
+
+def test_prod_secret_example_lists_real_settings() -> None:
+    example = yaml.safe_load((K8S / "overlays/prod/secret.example.yaml").read_text())
+    assert example["metadata"]["name"] == "certreg-secrets"
+    assert unknown_variables(example["stringData"]) == []
+    assert all("CHANGE-ME" in v for v in example["stringData"].values())
+    kustomization = yaml.safe_load((K8S / "overlays/prod/kustomization.yaml").read_text())
+    assert "secret.example.yaml" not in kustomization["resources"]
+    assert not by_kind(rendered("overlays/prod"), "Secret"), "production secrets are created out of band"
+
+
+def _secrets_for(overlay: str) -> list[dict[str, Any]]:
+    resources = rendered(overlay)
+    if overlay.startswith("overlays/prod"):  # created out of band; the example has the same keys
+        resources.append(yaml.safe_load((K8S / "overlays/prod/secret.example.yaml").read_text()))
+    return resources
+
+
+@pytest.mark.parametrize("overlay", ("overlays/dev", "overlays/prod"))
+@pytest.mark.parametrize("name", SERVICES)
+def test_each_service_gets_a_complete_configuration(overlay: str, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    resources = _secrets_for(overlay)
+    services = by_kind(resources, "Service")
+    for workload in (by_kind(resources, "Deployment")[name], by_kind(resources, "Job")[f"migrate-{name}"]):
+        env = container_env(resources, only_container(workload))
+        settings = settings_from(env, monkeypatch)
+        assert settings.environment == "production"
+        database = urlsplit(settings.database_url_for(name))
+        assert database.scheme == "postgresql+psycopg" and database.path == f"/certreg_{name}"
+        assert settings.amqp_url and settings.amqp_url.startswith(("amqp://", "amqps://"))
+        assert settings.s3_endpoint and "://" not in settings.s3_endpoint  # host:port, the minio client's form
+        assert settings.s3_access_key and settings.s3_secret_key
+        assert settings.smtp_host
+        assert settings.public_url.startswith("http")
+        assert str(settings.data_dir).startswith("/tmp/")  # the only writable place
+        assert env["OTEL_EXPORTER_OTLP_ENDPOINT"].startswith("http")
+        assert env["OTEL_SERVICE_NAME"].startswith("certreg-") and name in env["OTEL_SERVICE_NAME"]
+        identity = urlsplit(settings.identity_url or "")
+        assert identity.hostname in services and identity.port == 8000
+    if overlay == "overlays/dev":  # the dev overlay's infrastructure is in the cluster
+        assert {"postgres", "rabbitmq", "minio", "mailpit", "jaeger"} <= set(services)
+        assert urlsplit(settings.database_url_for(name)).hostname in services
+        assert urlsplit(settings.amqp_url).hostname in services
+        assert settings.s3_endpoint.split(":")[0] in services and settings.smtp_host in services
+    else:
+        assert settings.s3_secure is True and settings.smtp_starttls is True
+        assert settings.public_url.startswith("https://")
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_gateway_finds_every_service_and_holds_no_secret(overlay: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    resources = rendered(overlay)
+    gateway = only_container(by_kind(resources, "Deployment")["gateway"])
+    assert not [s for s in gateway["envFrom"] if "secretRef" in s]
+    settings = settings_from(container_env(resources, gateway), monkeypatch)
+    services = by_kind(resources, "Service")
+    for name in SERVICES:
+        url = urlsplit(settings.service_url(name) or "")
+        assert url.hostname == name and url.port == 8000 and name in services
+
+
+@pytest.mark.parametrize("overlay", ("base", "overlays/dev", "overlays/prod"))
+def test_intake_and_review_scale_separately_on_cpu(overlay: str) -> None:
+    resources = rendered(overlay)
+    hpas = by_kind(resources, "HorizontalPodAutoscaler")
+    assert {h["spec"]["scaleTargetRef"]["name"] for h in hpas.values()} == {"filings", "review"}
+    assert len(hpas) == 2
+    deployments = by_kind(resources, "Deployment")
+    for hpa in hpas.values():
+        target = hpa["spec"]["scaleTargetRef"]
+        assert target["kind"] == "Deployment" and target["name"] in deployments
+        assert [m["resource"]["name"] for m in hpa["spec"]["metrics"]] == ["cpu"]
+        assert hpa["spec"]["minReplicas"] <= hpa["spec"]["maxReplicas"]
+        # The autoscaler owns the count: a `replicas` in the manifest would fight it.
+        assert "replicas" not in deployments[target["name"]]["spec"]
+        assert "cpu" in only_container(deployments[target["name"]])["resources"]["requests"]
+
+
+def test_prod_scales_wider_and_keeps_two_of_everything() -> None:
+    resources = rendered("overlays/prod")
+    hpas = by_kind(resources, "HorizontalPodAutoscaler")
+    assert hpas["filings"]["spec"]["minReplicas"] >= 2 and hpas["review"]["spec"]["minReplicas"] >= 2
+    assert hpas["filings"]["spec"]["maxReplicas"] > by_kind(rendered("base"), "HorizontalPodAutoscaler")["filings"]["spec"]["maxReplicas"]
+    deployments = by_kind(resources, "Deployment")
+    for name in ("identity", "entities", "notifier", "gateway"):
+        assert deployments[name]["spec"]["replicas"] >= 2, name
+    for deployment in deployments.values():
+        image = only_container(deployment)["image"]
+        assert not image.endswith(":latest") and ":" in image.rsplit("/", 1)[-1], image
+
+
+def test_keda_scales_on_the_queues_instead_of_the_hpas() -> None:
+    resources = rendered("overlays/prod-keda")
+    assert not by_kind(resources, "HorizontalPodAutoscaler"), "KEDA makes its own HPAs"
+    scaled = by_kind(resources, "ScaledObject")
+    assert set(scaled) == set(SCALED)
+    deployments = by_kind(resources, "Deployment")
+    auths = by_kind(resources, "TriggerAuthentication")
+    secret_keys = set(yaml.safe_load((K8S / "overlays/prod/secret.example.yaml").read_text())["stringData"])
+    for name, queue in SCALED.items():
+        spec = scaled[name]["spec"]
+        assert scaled[name]["metadata"]["namespace"] == "certreg"
+        assert spec["scaleTargetRef"]["name"] == name and name in deployments
+        assert "replicas" not in deployments[name]["spec"], name
+        assert 1 <= spec["minReplicaCount"] <= spec["maxReplicaCount"]
+        triggers = {t["type"]: t for t in spec["triggers"]}
+        assert set(triggers) == {"cpu", "rabbitmq"}
+        rabbit = triggers["rabbitmq"]
+        assert rabbit["metadata"]["queueName"] == queue
+        assert rabbit["metadata"]["mode"] == "QueueLength" and int(rabbit["metadata"]["value"]) > 0
+        auth = auths[rabbit["authenticationRef"]["name"]]
+        assert auth["metadata"]["namespace"] == "certreg"
+        (ref,) = auth["spec"]["secretTargetRef"]
+        assert ref == {"parameter": "host", "name": "certreg-secrets", "key": "CERTREG_AMQP_URL"}
+        assert ref["key"] in secret_keys
+
+
+def test_queue_names_follow_the_bus() -> None:
+    from certreg_runtime.bus.rabbit import RabbitBus
+    from certreg_runtime.settings import Settings
+
+    bus = RabbitBus("amqp://unused/", namespace=Settings().bus_namespace)
+    for name, queue in SCALED.items():
+        assert bus.queue_name(name) == queue
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_ingress_fronts_the_gateway(overlay: str) -> None:
+    resources = rendered(overlay)
+    (ingress,) = by_kind(resources, "Ingress").values()
+    services = by_kind(resources, "Service")
+    backends = [p["backend"]["service"] for rule in ingress["spec"]["rules"] for p in rule["http"]["paths"]]
+    assert backends == [{"name": "gateway", "port": {"name": "http"}}]
+    assert services["gateway"]["spec"]["ports"][0]["name"] == "http"
+    body = ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-body-size"]
+    assert int(body.rstrip("m")) >= 250  # documents up to 250 MB
+    if overlay.startswith("overlays/prod"):
+        assert ingress["spec"]["tls"][0]["hosts"] == [ingress["spec"]["rules"][0]["host"]]
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_network_policies_select_the_certreg_pods(overlay: str) -> None:
+    resources = rendered(overlay)
+    policies = by_kind(resources, "NetworkPolicy")
+    deployments = by_kind(resources, "Deployment")
+    services_policy = policies["certreg-services"]["spec"]["podSelector"]["matchLabels"]
+    gateway_policy = policies["certreg-gateway"]["spec"]["podSelector"]["matchLabels"]
+    for name in APPS:
+        labels = deployments[name]["spec"]["template"]["metadata"]["labels"]
+        assert selects(services_policy, labels) == (name != "gateway"), name
+        assert selects(gateway_policy, labels) == (name == "gateway"), name
+    allowed_from = policies["certreg-services"]["spec"]["ingress"][0]["from"][0]["podSelector"]["matchLabels"]
+    assert selects(allowed_from, deployments["gateway"]["spec"]["template"]["metadata"]["labels"])
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_everything_lands_in_the_overlay_namespace(overlay: str) -> None:
+    expected = {"base": None, "overlays/dev": "certreg-dev", "overlays/prod": "certreg", "overlays/prod-keda": "certreg"}[overlay]
+    for resource in rendered(overlay):
+        if resource["kind"] == "Namespace":
+            assert resource["metadata"]["name"] == expected
+        else:
+            assert resource["metadata"].get("namespace") == expected, (resource["kind"], resource["metadata"]["name"])
