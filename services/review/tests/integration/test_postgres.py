@@ -1,0 +1,111 @@
+"""On real PostgreSQL: the migration, the registration number sequences, the list
+query, and the audit table refusing changes (and the chain catching them anyway)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+from certreg_runtime.db import create_db_engine
+from certreg_runtime.messaging import UnitOfWork
+from certreg_runtime.migrations import upgrade
+from sqlmodel import Session
+
+from review import audit_check, cases, queries
+from review.adapters.tables import Case, metadata
+from review.service import definition
+
+pytestmark = pytest.mark.infra
+
+
+@pytest.fixture
+def engine(postgres, tmp_path):  # type: ignore[no-untyped-def]
+    name = f"review_{uuid.uuid4().hex[:12]}"
+    url = postgres.create_database(name)
+    engine = create_db_engine(url)
+    upgrade(definition(), engine)
+    yield engine
+    engine.dispose()
+    postgres.drop_database(name)
+
+
+def _case(status: str = "received", **kw) -> Case:  # type: ignore[no-untyped-def]
+    now = datetime.now(timezone.utc)
+    filing_id = kw.pop("filing_id", uuid.uuid4())
+    title = kw.pop("title", "Titre")
+    return Case(
+        filing_id=filing_id, entity_id=uuid.uuid4(), repertoire=kw.pop("repertoire", "rncp"), title=title,
+        search=cases.search_text(title, str(filing_id)), snapshot={}, submitted_by=uuid.uuid4(), status=status,
+        opened_at=kw.pop("opened_at", now), updated_at=now, **kw,
+    )
+
+
+def test_registration_numbers_come_from_one_sequence_per_repertoire(engine):
+    with Session(engine) as session:
+        assert [cases.next_number(session, "rncp") for _ in range(3)] == [1, 2, 3]
+        assert cases.next_number(session, "rs") == 1
+        session.rollback()
+    # a sequence never gives a number twice, even after a rollback
+    with Session(engine) as session:
+        assert cases.next_number(session, "rncp") == 4
+
+
+def test_list_query_filters_orders_and_searches(engine):
+    base = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    with Session(engine) as session:
+        late = _case("awaiting_complement", overdue=True, opened_at=base, title="Opérateur logistique")
+        session.add_all([late, *[_case(opened_at=base + timedelta(days=i), title=f"Titre {i}") for i in range(5)]])
+        session.commit()
+        rows, total = queries.list_cases(session, queries.CaseFilters(), limit=3)
+        assert total == 6 and rows[0]["filing_id"] == late.filing_id and rows[1]["title"] == "Titre 4"
+        rows, total = queries.list_cases(session, queries.CaseFilters(q="logistique"))
+        assert total == 1 and rows[0]["filing_id"] == late.filing_id
+        rows, total = queries.list_cases(session, queries.CaseFilters(status=("received",), overdue=False), offset=4)
+        assert total == 5 and [r["title"] for r in rows] == ["Titre 0"]
+        assert len(list(queries.iter_cases(session, queries.CaseFilters()))) == 6
+
+
+def test_audit_entries_are_append_only_and_tampering_is_detected(engine, capsys):
+    filing_id = uuid.uuid4()
+    now = datetime.now(timezone.utc)
+    with Session(engine) as session:
+        for action in ("open", "completeness", "admissibility"):
+            cases.append_audit(session, filing_id, now, cases.SYSTEM_ACTOR, action, from_state="a", to_state="b")
+        session.commit()
+    assert audit_check.check_all(engine) == (1, {})
+
+    with engine.begin() as conn, pytest.raises(sa.exc.DBAPIError, match="append-only"):
+        conn.execute(sa.text("UPDATE audit_entries SET reason = 'x'"))
+    with engine.begin() as conn, pytest.raises(sa.exc.DBAPIError, match="append-only"):
+        conn.execute(sa.text("DELETE FROM audit_entries"))
+
+    # someone with the database owner's rights goes around the trigger
+    with engine.begin() as conn:
+        conn.execute(sa.text("ALTER TABLE audit_entries DISABLE TRIGGER audit_entries_append_only"))
+        conn.execute(sa.text("UPDATE audit_entries SET to_state = 'registered' WHERE seq = 2"))
+        conn.execute(sa.text("ALTER TABLE audit_entries ENABLE TRIGGER audit_entries_append_only"))
+    checked, broken = audit_check.check_all(engine)
+    assert checked == 1 and broken[str(filing_id)].seq == 2
+    assert audit_check.main([engine.url.render_as_string(hide_password=False)]) == 1
+    assert "BROKEN" in capsys.readouterr().out
+
+
+def test_unit_of_work_keeps_the_chain_under_row_locks(engine):
+    case = _case()
+    filing_id = case.filing_id
+    with Session(engine) as session:
+        session.add(case)
+        session.commit()
+    for _ in range(3):
+        uow = UnitOfWork(engine, metadata, "review")
+        with uow:
+            locked = cases.get_case(uow.session, filing_id, lock=True)
+            assert locked is not None
+            cases.append_audit(uow.session, locked.filing_id, datetime.now(timezone.utc), cases.SYSTEM_ACTOR, "x")
+            uow.commit()
+    with Session(engine) as session:
+        entries = cases.timeline(session, filing_id)
+    assert [e.seq for e in entries] == [1, 2, 3]
+    assert entries[1].prev_hash == entries[0].hash
