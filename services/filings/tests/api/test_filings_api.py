@@ -340,3 +340,16 @@ async def test_withdraw_before_the_decision_only(h) -> None:  # type: ignore[no-
     assert view["procedure_status"] == "Enregistré" and view["editable_items"] == []
     response = await h.client.post(f"/api/filings/{did}/withdraw", headers=dep)
     assert response.status_code == 409 and response.json()["case_status"] == "registered"
+
+
+async def test_an_event_about_an_unknown_filing_is_parked_and_an_entity_manager_is_a_depositor(h) -> None:  # type: ignore[no-untyped-def]
+    stranger = uuid.uuid4()
+    envelope = await h.publish(
+        CaseStatusChanged(filing_id=stranger, entity_id=h.entity_id, repertoire="rs", title="?", status="incomplete", editable_items=["title"])
+    )
+    parked = await h.p.platform.bus.parked("filings")
+    assert [p.event_id for p in parked] == [str(envelope.event_id)] and "unknown filing" in parked[0].error
+
+    manager = h.token(roles=["entity_manager"], entity_id=h.entity_id)
+    filing = await h.create(manager, repertoire="rs", qualification_level=None, competence_blocks=[])
+    assert (await h.client.get(f"/api/filings/{filing['filing_id']}", headers=h.depositor())).status_code == 200
