@@ -418,3 +418,11 @@ async def test_the_mandate_template_is_a_filled_in_pdf(harness):
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     for expected in ("ACME Formation", "Jeanne Dupont", "Camille Martin", "Responsable qualité", "administrateur entité"):
         assert expected in text
+
+
+async def test_an_approval_for_an_unknown_entity_is_parked(harness):
+    await approve(harness, uuid.uuid4(), uuid.uuid4())
+    [parked] = await harness.ctx.bus.parked("entities")
+    assert parked.type == "identity.account.approved"
+    assert "unknown entity" in parked.error
+    assert harness.rows(Membership) == []

@@ -4,14 +4,17 @@ go together, or neither is written."""
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta
+import uuid
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
 from certreg_runtime.storage import S3BlobStore
 
 import entities.api.routes
-from entities.adapters.tables import Document
+from certreg_contracts.events.identity import AccountApproved
+
+from entities.adapters.tables import Application, Document, Entity
 
 pytestmark = pytest.mark.infra
 
@@ -28,7 +31,7 @@ async def test_upload_download_and_failed_uploads_leave_nothing(make_harness, po
     async with make_harness(tmp_path, database_url=postgres.database_url_template(), **s3.settings()) as h:
         assert h.ctx.engine.dialect.name == "postgresql"
         assert isinstance(h.ctx.blobs, S3BlobStore)
-        _, headers = h.onboarding()
+        account_id, headers = h.onboarding()
         app = (await h.apply(headers, **company())).json()
         app_id = app["application_id"]
         prefix = f"applications/{app_id}/"
@@ -69,3 +72,20 @@ async def test_upload_download_and_failed_uploads_leave_nothing(make_harness, po
         assert len(written) == 1 and written[0] not in keys_before  # it was written, then deleted
         assert h.stored_keys(prefix) == keys_before
         assert len(h.rows(Document)) == 2
+
+        # The SI administrator's approval, handled on PostgreSQL: the new entity is verified.
+        await h.publish(
+            AccountApproved(
+                account_id=account_id,
+                email="x@example.fr",
+                first_name="Camille",
+                last_name="Martin",
+                entity_id=uuid.UUID(app["entity_id"]),
+                roles=["depositor", "entity_manager"],
+                decided_by=uuid.uuid4(),
+                decided_at=datetime.now(timezone.utc),
+            )
+        )
+        assert await h.ctx.bus.parked() == []
+        assert [e.status for e in h.rows(Entity)] == ["verified"]
+        assert len(h.emitted("entities.entity.verified")) == 1
