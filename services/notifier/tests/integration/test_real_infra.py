@@ -1,0 +1,73 @@
+"""The notifier on the real infrastructure: PostgreSQL, RabbitMQ, S3 and an SMTP server."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+
+import pytest
+from certreg_runtime.testing.infra import unique_namespace
+
+from notifier.samples import sample_event
+
+pytestmark = pytest.mark.infra
+
+
+@pytest.fixture
+def real(notifier_factory, postgres, amqp_url, s3, smtp_sink):
+    return lambda: notifier_factory(
+        database_url=postgres.database_url_template(),
+        amqp_url=amqp_url,
+        bus_namespace=unique_namespace(),
+        bucket_prefix=f"t{uuid.uuid4().hex[:10]}",
+        **s3.settings(),
+        **smtp_sink.settings(),
+    )
+
+
+async def test_activation_mail_over_smtp(real, smtp_sink) -> None:
+    to = f"{uuid.uuid4().hex[:8]}@example.org"
+    async with real() as n:
+        envelope = await n.publish(
+            sample_event("identity.account.registered", email=to, activation_url="http://certreg.test/activation?token=abc")
+        )
+        msg = await smtp_sink.wait_for_async(to, "Activez")
+        assert "http://certreg.test/activation?token=abc" in msg.get_body(("plain",)).get_content()
+        assert msg.get_body(("html",)) is not None
+        # the same event again (a redelivery): the inbox makes it a no-op
+        await n.redeliver(envelope)
+        await n.publish(sample_event("identity.account.password_reset_requested", email=to))
+        await smtp_sink.wait_for_async(to, "mot de passe")
+        assert len([m for m in smtp_sink.messages(to) if "Activez" in m["Subject"]]) == 1
+
+
+async def test_registration_letter_in_s3_attached_to_the_mail(real, smtp_sink, wait) -> None:
+    to = f"{uuid.uuid4().hex[:8]}@example.org"
+    entity, filing = uuid.uuid4(), uuid.uuid4()
+    account = uuid.uuid4()
+    async with real() as n:
+        await n.publish(sample_event("identity.account.approved", account_id=account, email=to, entity_id=entity, roles=["depositor"]))
+        await smtp_sink.wait_for_async(to, "validé")
+        await n.publish(
+            sample_event(
+                "review.case.registered",
+                filing_id=filing,
+                entity_id=entity,
+                repertoire="rs",
+                registration_number="RS6789",
+                registration_start=dt.date(2026, 12, 1),
+                registration_end=dt.date(2029, 12, 1),
+            )
+        )
+        msg = await smtp_sink.wait_for_async(to, "RS6789")
+        [attachment] = list(msg.iter_attachments())
+        pdf = attachment.get_content()
+        assert pdf.startswith(b"%PDF")
+        headers = n.auth(account, entity_id=entity)
+        [letter] = (await n.client.get(f"/api/notifier/letters?filing_id={filing}", headers=headers)).json()["items"]
+        assert letter["sha256"] == hashlib.sha256(pdf).hexdigest()
+        content = await n.client.get(letter["content_url"], headers=headers)
+        assert content.status_code == 200 and content.content == pdf
+        bell = (await n.client.get("/api/notifier/notifications", headers=headers)).json()
+        assert [i["kind"] for i in bell["items"]] == ["case_registered", "account_approved"]
