@@ -47,7 +47,7 @@ def test_account_creation_shows_each_error_next_to_its_field(page, tmp_path):
     page.fill("#siret", "732 829 320 00075")  # spaces stripped, then a bad checksum
     expect(page.locator("#siret-hint")).to_contain_text("clé de contrôle")
     page.set_input_files("#legal_existence", str(pdf_file(tmp_path)))
-    page.check("#named_on_legal_proof")
+    page.click("label[for=named_on_legal_proof]")
     page.fill("#first_name", "Camille")
     page.fill("#last_name", "Martin")
     page.fill("#job_title", "Directrice")
@@ -75,7 +75,7 @@ def test_account_creation_shows_each_error_next_to_its_field(page, tmp_path):
 
 def test_account_creation_without_siret_needs_the_address(page, tmp_path):
     page.goto("/comptes/creer")
-    page.check("#has-siret-no", force=True)
+    page.click("label[for=has-siret-no]")
     page.click("button[type=submit]")
     assert "dénomination" in error_of(page, "denomination")
     assert "adresse" in error_of(page, "address-street")

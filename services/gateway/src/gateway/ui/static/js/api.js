@@ -250,8 +250,10 @@ export function markField(el, msg) {
     p.dataset.apiError = "";
     const messages = target.querySelector(":scope > .fr-messages-group");
     (messages || target).append(p);
+    p.textContent = msg;
+  } else if (!p.textContent.includes(msg)) {
+    p.textContent = `${p.textContent} ${msg}`.trim();
   }
-  p.textContent = msg;
   const described = el.tagName === "INPUT" && el.type === "radio" ? el.closest("fieldset") || el : el;
   if (!("described" in described.dataset)) described.dataset.described = described.getAttribute("aria-describedby") || "";
   const ids = new Set((described.getAttribute("aria-describedby") || "").split(/\s+/).filter(Boolean));

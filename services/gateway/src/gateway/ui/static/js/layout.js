@@ -42,8 +42,11 @@ export function renderLayout() {
       api("/api/notifier/notifications/unread-count")
         .then((d) => {
           const n = d?.count || 0;
-          bell.replaceChildren(`Notifications`, h("span", { class: "fr-badge fr-badge--sm fr-badge--info fr-badge--no-icon cr-bell-count", text: String(n) }));
-          bell.setAttribute("aria-label", n ? `Notifications : ${n} non lue${n > 1 ? "s" : ""}` : "Notifications : aucune non lue");
+          bell.replaceChildren(
+            "Notifications",
+            h("span", { class: "fr-badge fr-badge--sm fr-badge--info fr-badge--no-icon cr-bell-count", id: "bell-count", text: String(n) }),
+            h("span", { class: "fr-sr-only" }, ` non lue${n > 1 ? "s" : ""}`),
+          );
         })
         .catch(() => {});
     }
