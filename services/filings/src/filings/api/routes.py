@@ -29,7 +29,6 @@ from filings.api.schemas import FilingCreate, FilingPatch, SubmitBody, WithdrawB
 from filings.domain import rules
 from filings.domain.status import (
     CASE_LABELS,
-    DRAFT,
     STATUSES,
     SUBMITTED,
     WITHDRAWN,
@@ -652,4 +651,4 @@ def build_router(ctx: ServiceContext) -> APIRouter:
     return router
 
 
-__all__ = ["build_router", "DRAFT"]
+__all__ = ["build_router"]
