@@ -8,6 +8,7 @@ import asyncio
 import json
 import logging
 import os
+import re
 import uuid
 from datetime import timedelta
 from email.message import EmailMessage
@@ -35,6 +36,17 @@ RETRY_MAX_SECONDS = 3600
 def next_retry_delay(attempts: int) -> timedelta:
     """30 s, 1 min, 2 min… at most an hour between tries, forever."""
     return timedelta(seconds=min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2 ** max(0, attempts - 1)))
+
+
+# Mails carrying a one-time link (activation, reset, set-password): once delivered over
+# SMTP, the stored copy loses its links, so that the outbox never keeps usable tokens.
+SECRET_KINDS = frozenset({"account_registered", "account_activation_requested", "password_reset", "staff_created"})
+_LINK = re.compile(r"https?://[^\s<>\"']+")
+REDACTED = "[lien masqué]"
+
+
+def redact_links(text: str) -> str:
+    return _LINK.sub(REDACTED, text)
 
 
 def mail_domain(mail_from: str) -> str:
@@ -128,6 +140,10 @@ class MailSender:
                 return
             mail.status, mail.sent_at, mail.claimed_until = "sent", self.ctx.clock.now(), None
             mail.attempts += 1
+            if mail.kind in SECRET_KINDS and self.ctx.settings.smtp_host:
+                # Delivered for real: keep no usable one-time link (the embedded outbox,
+                # whose viewer is how a developer follows them, keeps them).
+                mail.text_body, mail.html_body = redact_links(mail.text_body), redact_links(mail.html_body)
             session.add(mail)
             session.commit()
 

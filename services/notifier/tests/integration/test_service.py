@@ -240,6 +240,10 @@ async def test_smtp_down_then_up_mail_stays_pending_then_is_sent(notifier_factor
             assert msg["Message-ID"] == f"<{row.id}@certreg.localhost>"
             await wait(lambda: n.mail_rows("patient@example.org")[0].status == "sent")
             assert len(sink.messages("patient@example.org")) == 1
+            assert "token=" in msg.get_body(("plain",)).get_content()
+            # delivered: the stored copy keeps no usable one-time link
+            [sent] = n.mail_rows("patient@example.org")
+            assert "token=" not in sent.text_body + sent.html_body and "[lien masqué]" in sent.text_body
             assert not n.eml()  # real SMTP: nothing in the local outbox folder
         finally:
             sink.close()
