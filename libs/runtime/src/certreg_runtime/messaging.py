@@ -12,7 +12,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from certreg_contracts import Envelope, Event
@@ -128,29 +127,19 @@ class UnitOfWork:
 
 
 def record_processed(session: Session, metadata: sa.MetaData, consumer: str, envelope: Envelope) -> bool:
-    """Record that ``consumer`` handled ``envelope`` in the handler's transaction.
+    """Record that ``consumer`` handled ``envelope``, first thing in the handler's transaction.
 
     Returns False when it was already recorded (a redelivery): the caller then does
-    nothing. The insert is flushed at once so the check happens before the effect.
+    nothing. A concurrent duplicate waits on the row lock and then finds the row.
     """
     inbox = inbox_table(metadata)
-    already = session.execute(
-        sa.select(inbox.c.event_id).where(inbox.c.consumer == consumer, inbox.c.event_id == str(envelope.event_id))
-    ).first()
-    if already:
-        return False
-    try:
-        session.execute(
-            inbox.insert().values(
-                consumer=consumer,
-                event_id=str(envelope.event_id),
-                event_type=envelope.type,
-                processed_at=utcnow(),
-            )
-        )
-    except IntegrityError:
-        # Another worker handled it concurrently and its transaction carries the effect.
-        # The insert comes before any effect, so rolling back loses nothing.
-        session.rollback()
-        return False
-    return True
+    values = dict(consumer=consumer, event_id=str(envelope.event_id), event_type=envelope.type, processed_at=utcnow())
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - only PostgreSQL and SQLite are supported
+        raise RuntimeError(f"unsupported database {dialect}")
+    inserted = session.execute(insert(inbox).values(**values).on_conflict_do_nothing().returning(inbox.c.event_id))
+    return inserted.first() is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -34,6 +35,8 @@ class ProbeBehaviour:
         self.broken = False
         self.calls = 0
         self.lock = threading.Lock()
+        # seq -> time.perf_counter() when handled (the benchmark's latency).
+        self.handled_at: dict[int, float] = {}
 
 
 def probe_definition(behaviour: ProbeBehaviour, name: str = "review") -> ServiceDefinition:
@@ -46,6 +49,7 @@ def probe_definition(behaviour: ProbeBehaviour, name: str = "review") -> Service
         uow.session.execute(
             effects.insert().values(event_id=str(envelope.event_id), seq=event.seq, trace_id=format(span.trace_id, "032x"))
         )
+        behaviour.handled_at[event.seq] = time.perf_counter()  # the runtime commits right after
 
     def routers(ctx: ServiceContext) -> list[APIRouter]:
         router = APIRouter()

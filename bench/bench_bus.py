@@ -1,0 +1,145 @@
+"""Bus throughput and latency, end to end, beside the raw aio-pika rate of the same broker.
+
+End to end = a unit of work commits a state change and its event (outbox) → the relay
+publishes it to RabbitMQ with publisher confirms → the consuming service's handler
+runs in one transaction with its inbox record. Raw = aio-pika publishing persistent
+messages with confirms to a quorum queue and consuming them, nothing else.
+
+    CERTREG_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres \
+    CERTREG_TEST_AMQP_URL=amqp://guest:guest@127.0.0.1:5672/ uv run python bench/bench_bus.py [N]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import aio_pika
+
+from certreg_contracts.events.platform import Ping
+from certreg_runtime.bus.rabbit import RabbitBus
+from certreg_runtime.db import create_db_engine
+from certreg_runtime.service import ServiceRunner
+from certreg_runtime.settings import Settings
+from certreg_runtime.testing.infra import delete_namespace, resolve_amqp, resolve_postgres, unique_namespace
+from certreg_runtime.testing.probe import ProbeBehaviour, probe_definition
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+async def raw_rate(amqp_url: str, n: int) -> tuple[float, list[float]]:
+    namespace = unique_namespace()
+    connection = await aio_pika.connect_robust(amqp_url)
+    try:
+        channel = await connection.channel(publisher_confirms=True)
+        await channel.set_qos(prefetch_count=64)
+        queue = await channel.declare_queue(f"{namespace}.raw", durable=True, arguments={"x-queue-type": "quorum"})
+        sent: dict[int, float] = {}
+        latencies: list[float] = []
+        done = asyncio.Event()
+
+        async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
+            seq = int(message.body)
+            latencies.append(time.perf_counter() - sent[seq])
+            await message.ack()
+            if len(latencies) == n:
+                done.set()
+
+        await queue.consume(on_message)
+        start = time.perf_counter()
+        window = 64  # publishes in flight, as the relay does with a batch
+        for first in range(0, n, window):
+            batch = range(first, min(n, first + window))
+            for seq in batch:
+                sent[seq] = time.perf_counter()
+            await asyncio.gather(
+                *(
+                    channel.default_exchange.publish(
+                        aio_pika.Message(str(seq).encode(), delivery_mode=aio_pika.DeliveryMode.PERSISTENT), routing_key=queue.name
+                    )
+                    for seq in batch
+                )
+            )
+        await asyncio.wait_for(done.wait(), 120)
+        elapsed = time.perf_counter() - start
+        await queue.delete(if_unused=False, if_empty=False)
+        return n / elapsed, latencies
+    finally:
+        await connection.close()
+
+
+async def end_to_end(amqp_url: str, postgres, n: int, writers: int) -> tuple[float, list[float]]:  # type: ignore[no-untyped-def]
+    namespace = unique_namespace()
+    db_url = postgres.create_database(f"{namespace}_bench")
+    engine = create_db_engine(db_url, pool_size=writers + 4)
+    behaviour = ProbeBehaviour()
+    definition = probe_definition(behaviour, "review")
+    definition.metadata.create_all(engine)
+    bus = RabbitBus(amqp_url, namespace=namespace, prefetch=64)
+    settings = Settings(data_dir=Path(tempfile.mkdtemp()), outbox_poll_seconds=0.5, bus_namespace=namespace)
+    runner = ServiceRunner(definition, settings, bus, engine=engine, jwks=lambda refresh=False: {"keys": []})
+    await bus.start()
+    await runner.start()
+    committed: dict[int, float] = {}
+    lock = threading.Lock()
+
+    def write(seqs: range) -> None:
+        for seq in seqs:
+            with runner.ctx.uow() as uow:
+                uow.emit(Ping(seq=seq))
+                uow.commit()
+            with lock:
+                committed[seq] = time.perf_counter()
+
+    try:
+        start = time.perf_counter()
+        chunk = n // writers
+        with ThreadPoolExecutor(writers) as pool:
+            loop = asyncio.get_running_loop()
+            await asyncio.gather(
+                *(loop.run_in_executor(pool, write, range(i * chunk, (i + 1) * chunk)) for i in range(writers))
+            )
+        total = chunk * writers
+        written = time.perf_counter() - start
+        while len(behaviour.handled_at) < total:
+            await asyncio.sleep(0.01)
+        elapsed = max(behaviour.handled_at.values()) - start
+        latencies = [behaviour.handled_at[s] - committed[s] for s in committed]
+        print(f"(writers committed {total} events at {total / written:.0f}/s)")
+        return total / elapsed, latencies
+    finally:
+        await runner.stop()
+        await bus.close()
+        await delete_namespace(amqp_url, namespace, [f"{namespace}.review", f"{namespace}.review.parking"])
+        postgres.close()
+
+
+async def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 3000
+    writers = int(os.environ.get("BENCH_WRITERS", "4"))
+    amqp = resolve_amqp()
+    postgres = resolve_postgres()
+    raw_eps, raw_lat = await raw_rate(amqp.url, n)
+    e2e_eps, e2e_lat = await end_to_end(amqp.url, postgres, n, writers)
+    amqp.close()
+    print(f"bus benchmark, {n} events, {os.cpu_count()} cores, {writers} writer threads")
+    print(f"{'path':<44} {'events/s':>10} {'p50 ms':>8} {'p99 ms':>8}")
+    print(f"{'raw aio-pika (persistent, confirms, quorum)':<44} {raw_eps:>10.0f} {pct(raw_lat, 50) * 1000:>8.1f} {pct(raw_lat, 99) * 1000:>8.1f}")
+    print(
+        f"{'commit→outbox→RabbitMQ→handler→inbox':<44} {e2e_eps:>10.0f} {pct(e2e_lat, 50) * 1000:>8.1f} {pct(e2e_lat, 99) * 1000:>8.1f}"
+    )
+    print(f"(mean end-to-end latency {statistics.mean(e2e_lat) * 1000:.1f} ms)")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
