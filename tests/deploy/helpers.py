@@ -12,8 +12,7 @@ from typing import Any
 
 import certreg_deploy_kustomize as kustomize  # conftest.py loads it first
 import pytest
-import yaml
-from certreg_runtime.settings import SERVICES, Settings
+from certreg_runtime.settings import SERVICES, Settings  # SERVICES: re-exported to the tests
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
