@@ -160,3 +160,20 @@ async def eventually(check: Callable[[], Any], timeout: float = 20, interval: fl
 @pytest.fixture
 def wait() -> Callable[..., Any]:
     return eventually
+
+
+@pytest.fixture
+def auth() -> Callable[..., dict[str, str]]:
+    """Authorization headers of a token the test services accept (see ``trust_test_tokens``)."""
+    return Harness.auth
+
+
+def trust_test_tokens(runner: ServiceRunner) -> None:
+    """Make a runner of the embedded platform accept the tests' tokens."""
+    keys = jwks([_KEY])
+    runner.ctx.verifier.jwks = lambda refresh=False: keys
+
+
+@pytest.fixture
+def trust() -> Callable[[ServiceRunner], None]:
+    return trust_test_tokens

@@ -1,0 +1,45 @@
+"""The notifier inside the whole platform (``certreg.testing.embedded_platform``): events
+committed by identity's unit of work reach the mail outbox, the SMTP server and the bell."""
+
+from __future__ import annotations
+
+import uuid
+
+from certreg.testing import embedded_platform
+
+from notifier.samples import sample_event
+
+
+def emit_as_identity(p, *events) -> None:
+    identity = p.platform.runners["identity"]
+    with identity.ctx.uow() as uow:
+        for event in events:
+            uow.emit(event)
+        uow.commit()
+
+
+async def test_identity_events_reach_the_embedded_outbox_and_the_bell(tmp_path, auth, trust) -> None:
+    async with embedded_platform(tmp_path / "platform") as p:
+        trust(p.platform.runners["notifier"])
+        account, to = uuid.uuid4(), f"{uuid.uuid4().hex[:8]}@example.org"
+        emit_as_identity(
+            p,
+            sample_event("identity.account.registered", account_id=account, email=to, activation_url="http://certreg.test/a?token=x"),
+            sample_event("identity.account.roles_changed", account_id=account, email=to, roles=["depositor", "entity_manager"]),
+        )
+        msg = await p.wait_for_mail(to, "Activez")
+        assert "http://certreg.test/a?token=x" in msg.get_body(("plain",)).get_content()
+        await p.settle()
+        page = (await p.client.get("/api/notifier/notifications", headers=auth(account))).json()
+        assert [i["kind"] for i in page["items"]] == ["roles_changed"]
+        assert "gestionnaire entité" in page["items"][0]["body"]
+        assert (await p.client.get("/api/notifier/notifications/unread-count", headers=auth(uuid.uuid4()))).json() == {"count": 0}
+
+
+async def test_embedded_platform_with_a_real_smtp_server(tmp_path, smtp_sink) -> None:
+    async with embedded_platform(tmp_path / "platform", **smtp_sink.settings()) as p:
+        to = f"{uuid.uuid4().hex[:8]}@example.org"
+        emit_as_identity(p, sample_event("identity.account.registered", email=to))
+        msg = await smtp_sink.wait_for_async(to, "Activez")
+        assert msg["From"] == p.settings.mail_from
+        assert p.mails(to) == []  # real mail: nothing in the local folder
