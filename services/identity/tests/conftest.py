@@ -70,7 +70,8 @@ class Identity:
         response = await self.client.post("/api/identity/activation", json={"token": self.token_of(url)})
         assert response.status_code == 200, response.text
 
-    async def submit_application(self, account_id: str, *, new_entity: bool, entity_id: uuid.UUID | None = None) -> uuid.UUID:
+    async def submit_application(self, account_id: str, *, new_entity: bool, entity_id: uuid.UUID | None = None,
+                                 wait: bool = True) -> uuid.UUID:
         """What entities publishes when the person submits their entity application."""
         entity_id = entity_id or uuid.uuid4()
         event = ApplicationSubmitted(
@@ -83,7 +84,8 @@ class Identity:
             legal_form="company",
         )
         await self.p.platform.bus.publish([OutgoingMessage(Envelope.wrap(event, producer="entities"))])
-        await self.p.settle()
+        if wait:
+            await self.p.settle()
         return entity_id
 
     async def staff(self, *roles: str) -> tuple[str, dict[str, str]]:
