@@ -94,7 +94,14 @@ def learn(session: Session, event: Any, now: datetime) -> None:
     elif isinstance(event, ev.AccountRejected):
         _upsert(session, event.account_id, now, email=event.email, first_name=event.first_name, entity_id=event.entity_id, status="rejected")
     elif isinstance(event, ev.AccountRolesChanged):
-        _upsert(session, event.account_id, now, email=event.email, entity_id=event.entity_id, roles=_roles(event.roles))
+        # Roles change on existing accounts; an unknown one (the bootstrap administrator,
+        # created by `certreg admin create`) is an active account.
+        existing = session.get(Person, event.account_id)
+        _upsert(
+            session, event.account_id, now,
+            email=event.email, entity_id=event.entity_id, roles=_roles(event.roles),
+            status=existing.status if existing is not None else ACTIVE,
+        )  # fmt: skip
     elif isinstance(event, ev.StaffCreated):
         existing = session.get(Person, event.account_id)
         _upsert(
