@@ -1,23 +1,31 @@
-"""Running the whole platform inside a test: every service in this process behind the
-gateway, SQLite files and the durable in-process bus under a temporary folder (or the
-PostgreSQL/RabbitMQ/S3 given in ``overrides``), and an HTTP client on the gateway."""
+"""Running the whole platform in a test.
+
+- ``embedded_platform``: every service inside the test process behind the gateway
+  (SQLite and the durable in-process bus under a temporary folder, unless ``overrides``
+  name PostgreSQL/RabbitMQ/S3), with an httpx client on the gateway.
+- ``start_platform``: distributed, for end-to-end tests: each service its own process
+  (``certreg serve NAME``) behind the gateway, on real PostgreSQL, RabbitMQ, S3, SMTP."""
 
 from __future__ import annotations
 
 import asyncio
 import email
 import email.policy
+import os
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import httpx
 from certreg_runtime.bus.inprocess import InProcessBus
-from certreg_runtime.settings import Settings
+from certreg_runtime.settings import SERVICES, Settings
+from certreg_runtime.testing.infra import free_port, unique_namespace
 
 from certreg.platform import Platform, embedded_app
 
@@ -115,3 +123,89 @@ async def eventually(check: Callable[[], Any], timeout: float = 15, interval: fl
     if last:
         raise last
     raise AssertionError("condition not met in time")
+
+
+# --- distributed: each service its own process ---------------------------------
+
+
+@dataclass
+class DistributedPlatform:
+    base_url: str
+    env: dict[str, str]
+    workdir: Path
+    clock_file: Path
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)  # type: ignore[type-arg]
+
+    def log_tail(self, name: str, lines: int = 60) -> str:
+        path = self.workdir / f"{name}.log"
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
+
+    def advance_clock(self, *, days: float = 0, seconds: float = 0) -> None:
+        current = float(self.clock_file.read_text() or 0)
+        self.clock_file.write_text(str(current + days * 86400 + seconds))
+
+    def stop(self) -> None:
+        for proc in self.processes.values():
+            proc.terminate()
+        for proc in self.processes.values():
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def start_platform(workdir: Path, *, database_url_template: str, amqp_url: str, s3_env: dict[str, str], smtp_env: dict[str, str]) -> DistributedPlatform:
+    namespace = unique_namespace()
+    ports = {name: free_port() for name in (*SERVICES, "gateway")}
+    base_url = f"http://127.0.0.1:{ports['gateway']}"
+    clock_file = workdir / "clock-offset"
+    clock_file.write_text("0")
+    env = {
+        **os.environ,
+        "CERTREG_DATA_DIR": str(workdir / "data"),
+        "CERTREG_ENVIRONMENT": "test",
+        "CERTREG_DATABASE_URL": database_url_template,
+        "CERTREG_AMQP_URL": amqp_url,
+        "CERTREG_BUS_NAMESPACE": namespace,
+        "CERTREG_BUS_RETRY_BACKOFF_SECONDS": "0.05",
+        "CERTREG_OUTBOX_POLL_SECONDS": "0.3",
+        "CERTREG_BUCKET_PREFIX": namespace,
+        "CERTREG_PUBLIC_URL": base_url,
+        "CERTREG_CLOCK_OFFSET_FILE": str(clock_file),
+        "CERTREG_REVIEW_SWEEP_SECONDS": "1",
+        "CERTREG_LOG_LEVEL": "INFO",
+        **s3_env,
+        **smtp_env,
+        **{f"CERTREG_{name.upper()}_URL": f"http://127.0.0.1:{ports[name]}" for name in SERVICES},
+    }
+    platform = DistributedPlatform(base_url, env, workdir, clock_file)
+    migrate = subprocess.run([sys.executable, "-m", "certreg", "migrate"], env=env, capture_output=True, text=True, timeout=300)
+    if migrate.returncode != 0:
+        raise RuntimeError(f"certreg migrate failed:\n{migrate.stdout}\n{migrate.stderr}")
+    for name, port in ports.items():
+        log = open(workdir / f"{name}.log", "wb")
+        platform.processes[name] = subprocess.Popen(
+            [sys.executable, "-m", "certreg", "serve", name, "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + 90
+    waiting = set(ports)
+    while waiting and time.monotonic() < deadline:
+        for name in sorted(waiting):
+            proc = platform.processes[name]
+            if proc.poll() is not None:
+                platform.stop()
+                raise RuntimeError(f"{name} exited with {proc.returncode}:\n{platform.log_tail(name)}")
+            try:
+                if httpx.get(f"http://127.0.0.1:{ports[name]}/readyz", timeout=2).status_code == 200:
+                    waiting.discard(name)
+            except httpx.HTTPError:
+                pass
+        time.sleep(0.3)
+    if waiting:
+        tails = "\n".join(f"--- {n}\n{platform.log_tail(n)}" for n in sorted(waiting))
+        platform.stop()
+        raise RuntimeError(f"not ready after 90 s: {sorted(waiting)}\n{tails}")
+    return platform

@@ -189,9 +189,6 @@ def build_app(definition: ServiceDefinition, ctx: ServiceContext) -> FastAPI:
     install_error_handlers(app)
     # A server span per request; its context goes into the outbox rows the request writes.
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz")
-    for router in definition.routers(ctx):
-        app.include_router(router, prefix=f"/api/{name}")
-
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "service": name}
 
@@ -206,6 +203,9 @@ def build_app(definition: ServiceDefinition, ctx: ServiceContext) -> FastAPI:
     for prefix in ("", f"/api/{name}"):
         app.add_api_route(f"{prefix}/healthz", healthz, methods=["GET"], include_in_schema=bool(prefix), tags=["health"])
         app.add_api_route(f"{prefix}/readyz", readyz, methods=["GET"], include_in_schema=bool(prefix), tags=["health"])
+    # After the health routes, so that a service's "/{id}" route cannot shadow them.
+    for router in definition.routers(ctx):
+        app.include_router(router, prefix=f"/api/{name}")
     return app
 
 
