@@ -30,6 +30,28 @@ def on_start(ctx: ServiceContext) -> None:
     ctx.extras["jwks"] = ring
 
 
+def background(ctx: ServiceContext):  # type: ignore[no-untyped-def]
+    """Forget throttling hits that no rule looks at any more (the longest window is 1 h)."""
+    import asyncio
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from identity.adapters.tables import ThrottleHit
+
+    def sweep() -> None:
+        with ctx.uow() as uow:
+            uow.session.execute(sa.delete(ThrottleHit).where(ThrottleHit.at < ctx.clock.now() - timedelta(hours=2)))  # type: ignore[arg-type]
+            uow.commit()
+
+    async def loop() -> None:
+        while True:
+            await asyncio.to_thread(sweep)
+            await asyncio.sleep(600)
+
+    return [loop]
+
+
 def definition() -> ServiceDefinition:
     return ServiceDefinition(
         name="identity",
@@ -38,5 +60,6 @@ def definition() -> ServiceDefinition:
         routers=routers,
         handlers=handlers,
         on_start=on_start,
+        background=background,
         description="Accounts, credentials, activation and reset tokens, roles, account validation, JWT issuing (JWKS).",
     )
