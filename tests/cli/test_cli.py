@@ -1,0 +1,106 @@
+"""The `certreg` command: the embedded platform answers for every service, and the
+parking queues can be listed and replayed from the command line."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from certreg_contracts import Envelope
+from certreg_contracts.events.platform import Ping
+from certreg_runtime.bus import OutgoingMessage
+from certreg_runtime.bus.inprocess import InProcessBus
+from certreg_runtime.bus.rabbit import RabbitBus
+from certreg_runtime.settings import SERVICES
+from certreg_runtime.testing.infra import delete_namespace, free_port, unique_namespace
+
+
+def certreg(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "certreg", *args], env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def test_certreg_up_answers_health_for_every_service(tmp_path: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CERTREG_")}
+    env["CERTREG_DATA_DIR"] = str(tmp_path / "var")
+    log = open(tmp_path / "up.log", "wb")
+    proc = subprocess.Popen([sys.executable, "-m", "certreg", "up", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 90
+        healthy: dict[str, dict[str, str]] = {}
+        while time.monotonic() < deadline and len(healthy) < len(SERVICES):
+            assert proc.poll() is None, (tmp_path / "up.log").read_text()
+            for name in SERVICES:
+                try:
+                    response = httpx.get(f"http://127.0.0.1:{port}/api/{name}/healthz", timeout=2)
+                    if response.status_code == 200:
+                        healthy[name] = response.json()
+                except httpx.HTTPError:
+                    pass
+            time.sleep(0.3)
+        assert healthy == {name: {"status": "ok", "service": name} for name in SERVICES}, (tmp_path / "up.log").read_text()
+        ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5)
+        assert ready.status_code == 200, ready.text
+        output = (tmp_path / "up.log").read_text()
+        assert f"http://127.0.0.1:{port}" in output and "certreg admin create" in output
+        # The embedded defaults: SQLite files and the durable bus in the data folder.
+        assert {f"{n}.sqlite3" for n in SERVICES} <= {p.name for p in (tmp_path / "var").iterdir()}
+        assert (tmp_path / "var" / "bus.sqlite3").exists()
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
+async def _park_one(bus, consumer: str) -> Envelope:  # type: ignore[no-untyped-def]
+    """Subscribe a handler that always fails, publish one event, wait until it is parked."""
+
+    async def broken(_: Envelope) -> None:
+        raise RuntimeError("handler bug #42")
+
+    bus.subscribe(consumer, [Ping.routing_key], broken)
+    await bus.start()
+    envelope = Envelope.wrap(Ping(seq=1), producer="test")
+    await bus.publish([OutgoingMessage(envelope)])
+    for _ in range(200):
+        if await bus.parked(consumer):
+            break
+        await asyncio.sleep(0.05)
+    await bus.close()
+    return envelope
+
+
+@pytest.mark.parametrize("kind", ["inprocess", "rabbitmq"])
+async def test_dlq_list_and_replay_from_the_command_line(kind: str, tmp_path: Path, request) -> None:  # type: ignore[no-untyped-def]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CERTREG_")}
+    env["CERTREG_DATA_DIR"] = str(tmp_path)
+    consumer = "notifier"
+    if kind == "rabbitmq":
+        amqp_url = request.getfixturevalue("amqp_url")
+        namespace = unique_namespace()
+        env |= {"CERTREG_AMQP_URL": amqp_url, "CERTREG_BUS_NAMESPACE": namespace}
+        bus = RabbitBus(amqp_url, namespace=namespace, max_attempts=2, backoff=0.01)
+    else:
+        bus = InProcessBus(tmp_path / "bus.sqlite3", max_attempts=2, backoff=0.01)
+    try:
+        envelope = await _park_one(bus, consumer)
+
+        listed = await asyncio.to_thread(certreg, "dlq", "list", "--consumer", consumer, env=env)
+        assert listed.returncode == 0, listed.stderr
+        assert str(envelope.event_id) in listed.stdout and "handler bug #42" in listed.stdout
+        assert "1 parked message(s)" in listed.stdout
+
+        replayed = await asyncio.to_thread(certreg, "dlq", "replay", "--consumer", consumer, env=env)
+        assert replayed.returncode == 0, replayed.stderr
+        assert f"1 message(s) replayed to {consumer}" in replayed.stdout
+        after = await asyncio.to_thread(certreg, "dlq", "list", "--consumer", consumer, env=env)
+        assert "0 parked message(s)" in after.stdout
+    finally:
+        if kind == "rabbitmq":
+            await delete_namespace(amqp_url, namespace, [f"{namespace}.{consumer}", f"{namespace}.{consumer}.parking"])
