@@ -68,7 +68,12 @@ ORDER = (Case.overdue.desc(), Case.opened_at.desc(), Case.filing_id.desc())  # t
 def list_cases(session: Session, filters: CaseFilters, *, limit: int = 50, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
     """One page of cases (overdue first, newest first) and the total matching."""
     where = _where(filters)
-    rows = session.execute(sa.select(*LIST_COLUMNS).where(*where).order_by(*ORDER).limit(limit).offset(offset)).mappings().all()
+    # Deferred join: the page's ids come from the index alone (deep offsets skip index
+    # entries, not table rows), then only those rows are read.
+    page = sa.select(Case.filing_id).where(*where).order_by(*ORDER).limit(limit).offset(offset).subquery()
+    rows = session.execute(
+        sa.select(*LIST_COLUMNS).join(page, page.c.filing_id == Case.filing_id).order_by(*ORDER)
+    ).mappings().all()
     total = session.execute(sa.select(sa.func.count()).select_from(Case).where(*where)).scalar_one()
     return [dict(r) for r in rows], int(total)
 

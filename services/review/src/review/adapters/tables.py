@@ -25,9 +25,9 @@ class Case(Base, table=True):  # type: ignore[call-arg]
     __table_args__ = (
         # The back-office list: overdue first, newest first, under each filter.
         sa.Index("ix_cases_list", "overdue", "opened_at", "filing_id"),
-        sa.Index("ix_cases_status", "status", "overdue", "opened_at"),
-        sa.Index("ix_cases_assignee", "assignee_id", "overdue", "opened_at"),
-        sa.Index("ix_cases_repertoire", "repertoire", "overdue", "opened_at"),
+        sa.Index("ix_cases_status", "status", "overdue", "opened_at", "filing_id"),
+        sa.Index("ix_cases_assignee", "assignee_id", "overdue", "opened_at", "filing_id"),
+        sa.Index("ix_cases_repertoire", "repertoire", "overdue", "opened_at", "filing_id"),
         sa.Index("ix_cases_entity", "entity_id"),
         sa.Index("ix_cases_session", "session_id"),
     )

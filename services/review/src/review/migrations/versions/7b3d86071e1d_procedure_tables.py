@@ -71,12 +71,12 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('filing_id')
     )
     with op.batch_alter_table('cases', schema=None) as batch_op:
-        batch_op.create_index('ix_cases_assignee', ['assignee_id', 'overdue', 'opened_at'], unique=False)
+        batch_op.create_index('ix_cases_assignee', ['assignee_id', 'overdue', 'opened_at', 'filing_id'], unique=False)
         batch_op.create_index('ix_cases_entity', ['entity_id'], unique=False)
         batch_op.create_index('ix_cases_list', ['overdue', 'opened_at', 'filing_id'], unique=False)
-        batch_op.create_index('ix_cases_repertoire', ['repertoire', 'overdue', 'opened_at'], unique=False)
+        batch_op.create_index('ix_cases_repertoire', ['repertoire', 'overdue', 'opened_at', 'filing_id'], unique=False)
         batch_op.create_index('ix_cases_session', ['session_id'], unique=False)
-        batch_op.create_index('ix_cases_status', ['status', 'overdue', 'opened_at'], unique=False)
+        batch_op.create_index('ix_cases_status', ['status', 'overdue', 'opened_at', 'filing_id'], unique=False)
 
     op.create_table('decisions',
     sa.Column('filing_id', sa.Uuid(), nullable=False),
