@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -150,12 +152,29 @@ class Review:
         return session
 
 
-@pytest.fixture
-async def review(tmp_path):  # type: ignore[no-untyped-def]
-    async with embedded_platform(tmp_path) as p:
+@asynccontextmanager
+async def review_platform(tmp_path, **overrides: Any) -> AsyncIterator[Review]:  # type: ignore[no-untyped-def]
+    async with embedded_platform(tmp_path, **overrides) as p:
         key = SigningKey.generate()
         keys = jwks([key])
         p.platform.runners["review"].ctx.verifier = TokenVerifier(
             lambda refresh=False: keys, issuer=p.settings.jwt_issuer, audience=p.settings.jwt_audience
         )
         yield Review(p, key)
+
+
+@pytest.fixture
+async def review(tmp_path):  # type: ignore[no-untyped-def]
+    async with review_platform(tmp_path) as harness:
+        yield harness
+
+
+@pytest.fixture
+async def review_on_infra(tmp_path, postgres, amqp_url):  # type: ignore[no-untyped-def]
+    """The same platform on real PostgreSQL and RabbitMQ."""
+    from certreg_runtime.testing.infra import unique_namespace
+
+    async with review_platform(
+        tmp_path, database_url=postgres.database_url_template(), amqp_url=amqp_url, bus_namespace=unique_namespace()
+    ) as harness:
+        yield harness
