@@ -1,12 +1,42 @@
-"""One distributed platform for the whole end-to-end session (starting it takes seconds)."""
+"""One distributed platform for the whole end-to-end session (starting it takes seconds),
+and the helpers the journeys share: unique people and SIRETs, the platform's date, a
+poller for asynchronous effects, staff accounts, an approved entity manager, filings
+filled in and submitted. Everything goes through the gateway."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import random
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from email.message import EmailMessage
+from typing import Any, TypeVar
+from urllib.parse import parse_qs, urlparse
+from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
+from certreg_runtime.testing.infra import SmtpSink, links, text_body
 
 from certreg.testing import DistributedPlatform, start_platform
+
+PASSWORD = "Correct-Horse-42!"
+# A real (small) PDF: the services sniff the type from the first bytes.
+PDF = (
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+    b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n"
+    b"trailer << /Root 1 0 R >>\n%%EOF\n"
+)
+# A Windows executable (MZ header), to be uploaded under a .pdf name.
+EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 200
+PARIS = ZoneInfo("Europe/Paris")
+WAIT = 30.0  # seconds an asynchronous effect may take (events through RabbitMQ, mail)
+
+T = TypeVar("T")
 
 
 @pytest.fixture(scope="session")
@@ -23,3 +53,334 @@ def platform(tmp_path_factory, postgres, amqp_url, s3, smtp_sink) -> Iterator[Di
         yield running
     finally:
         running.stop()
+
+
+# --------------------------------------------------------------------------- small helpers
+
+
+def unique_email(who: str) -> str:
+    return f"{who}.{uuid.uuid4().hex[:10]}@example.org"
+
+
+def luhn_siret() -> str:
+    """A fresh 14-digit SIRET whose Luhn key is right (never La Poste's SIREN)."""
+    while True:
+        body = [random.randint(0, 9) for _ in range(13)]
+        if "".join(map(str, body)).startswith("356000000"):
+            continue
+        for check in range(10):
+            digits = [*body, check]
+            total = 0
+            for position, value in enumerate(reversed(digits)):
+                if position % 2:
+                    value *= 2
+                    value -= 9 if value > 9 else 0
+                total += value
+            if total % 10 == 0:
+                return "".join(map(str, digits))
+
+
+def bad_checksum(siret: str) -> str:
+    """The same SIRET with its last digit changed: the Luhn key no longer holds."""
+    return siret[:-1] + str((int(siret[-1]) + 1) % 10)
+
+
+def platform_today(platform: DistributedPlatform) -> date:
+    """Today in Paris on the services' clock (real time plus the test offset)."""
+    offset = float(platform.clock_file.read_text() or 0)
+    return (datetime.now(timezone.utc) + timedelta(seconds=offset)).astimezone(PARIS).date()
+
+
+def date_fr(day: date) -> str:
+    """How the mails write a date: « 1er décembre 2026 »."""
+    months = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre")
+    return f"{'1er' if day.day == 1 else day.day} {months[day.month - 1]} {day.year}"
+
+
+def eventually(check: Callable[[], T], what: str, timeout: float = WAIT, interval: float = 0.2) -> T:
+    """Poll ``check`` until it returns something truthy (an AssertionError counts as "not
+    yet"); fail with ``what`` and the last error after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    last: object = None
+    while True:
+        try:
+            result = check()
+            if result:
+                return result
+            last = result
+        except AssertionError as exc:
+            last = exc
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what}: not reached within {timeout:g}s (last: {last})")
+        time.sleep(interval)
+
+
+def expect(response: httpx.Response, status: int) -> Any:
+    assert response.status_code == status, f"{response.request.method} {response.request.url} -> {response.status_code}: {response.text}"
+    return response.json() if response.content and "json" in response.headers.get("content-type", "") else response
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def token_of(msg: EmailMessage) -> str:
+    """The one-time token of the link a mail carries."""
+    found = [u for u in links(msg) if "token=" in u]
+    assert found, f"no link with a token in: {text_body(msg)}"
+    return parse_qs(urlparse(found[0]).query)["token"][0]
+
+
+def field_errors(body: dict[str, Any]) -> dict[str, str]:
+    """A 422 body as {last element of loc: type}."""
+    return {str(e["loc"][-1]): e["type"] for e in body["detail"]}
+
+
+# --------------------------------------------------------------------------- people
+
+
+@dataclass
+class Person:
+    email: str
+    password: str = PASSWORD
+    account_id: str = ""
+    entity_id: str = ""
+    siret: str = ""
+    application_id: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Api:
+    """An httpx client on the gateway, the SMTP sink and the platform."""
+
+    client: httpx.Client
+    platform: DistributedPlatform
+    smtp: SmtpSink
+
+    def today(self) -> date:
+        return platform_today(self.platform)
+
+    def login(self, person: Person) -> dict[str, str]:
+        answer = expect(self.client.post("/api/identity/token", data={"username": person.email, "password": person.password}), 200)
+        return bearer(answer["access_token"])
+
+    def mail(self, to: str, subject_contains: str, timeout: float = WAIT) -> EmailMessage:
+        return self.smtp.wait_for(to, subject_contains, timeout=timeout)
+
+    # ---------------------------------------------------------------- step 1
+
+    def register(self, first_name: str, last_name: str, email: str | None = None) -> tuple[Person, dict[str, str]]:
+        """POST /accounts: the person and their onboarding token's header."""
+        person = Person(email or unique_email(first_name.lower()), first_name=first_name, last_name=last_name)
+        created = expect(
+            self.client.post(
+                "/api/identity/accounts",
+                json={"email": person.email, "password": person.password, "first_name": first_name, "last_name": last_name,
+                      "phone": "01 23 45 67 89", "job_title": "Responsable certification"},
+            ),
+            201,
+        )
+        assert created["status"] == "pending_activation"
+        person.account_id = created["account_id"]
+        return person, bearer(created["onboarding_token"])
+
+    def activate(self, person: Person) -> None:
+        """The activation link of the mail, through its token."""
+        msg = self.mail(person.email, "Activez votre compte")
+        assert msg["To"] and person.email in str(msg["To"])
+        answer = expect(self.client.post("/api/identity/activation", json={"token": token_of(msg)}), 200)
+        assert answer["status"] == "pending_validation"
+
+    def new_entity_application(self, person: Person, onboarding: dict[str, str], siret: str, denomination: str) -> dict[str, Any]:
+        app = expect(
+            self.client.post(
+                "/api/entities/applications",
+                headers=onboarding,
+                json={"kind": "other", "legal_form": "association", "has_siret": True, "siret": siret,
+                      "denomination": denomination, "named_on_legal_proof": False},
+            ),
+            201,
+        )
+        person.application_id, person.entity_id, person.siret = app["application_id"], app["entity_id"], siret
+        return app
+
+    def upload_entity_pieces(self, person: Person, onboarding: dict[str, str]) -> dict[str, dict[str, Any]]:
+        base = f"/api/entities/applications/{person.application_id}/documents"
+        legal = expect(self.client.put(f"{base}/legal_existence", headers=onboarding, files={"file": ("statuts.pdf", PDF, "application/pdf")}), 201)
+        mandate = expect(
+            self.client.put(
+                f"{base}/mandate_delegation", params={"document_date": self.today().isoformat()}, headers=onboarding,
+                files={"file": ("mandat.pdf", PDF, "application/pdf")},
+            ),
+            201,
+        )
+        return {"legal_existence": legal, "mandate_delegation": mandate}
+
+    def submit_application(self, person: Person, onboarding: dict[str, str]) -> None:
+        answer = expect(self.client.post(f"/api/entities/applications/{person.application_id}/submit", headers=onboarding), 202)
+        assert answer["status"] == "submitted"
+
+    def pending_request(self, validator: dict[str, str], person: Person) -> dict[str, Any]:
+        """The person's account request, once identity has linked it to its entity."""
+
+        def listed() -> dict[str, Any] | None:
+            items = expect(self.client.get("/api/identity/account-requests", params={"limit": 200}, headers=validator), 200)["items"]
+            return next((i for i in items if i["account_id"] == person.account_id), None)
+
+        return eventually(listed, f"account request of {person.email} listed for its validator")
+
+    def join_entity(self, first_name: str, last_name: str, siret: str) -> Person:
+        """A colleague asks to join an existing entity (no piece needed), activated."""
+        person, onboarding = self.register(first_name, last_name)
+        app = expect(self.client.post("/api/entities/applications", headers=onboarding, json={"has_siret": True, "siret": siret}), 201)
+        assert app["new_entity"] is False and app["required_documents"] == []
+        person.application_id, person.entity_id, person.siret = app["application_id"], app["entity_id"], siret
+        self.submit_application(person, onboarding)
+        self.activate(person)
+        return person
+
+    def approved_manager(self, admin: Person, denomination: str = "Organisme de formation") -> Person:
+        """Step 1 in one call: a new entity whose first account the SI administrator approved."""
+        person, onboarding = self.register("Camille", "Durand")
+        self.new_entity_application(person, onboarding, luhn_siret(), f"{denomination} {uuid.uuid4().hex[:6]}")
+        self.upload_entity_pieces(person, onboarding)
+        self.submit_application(person, onboarding)
+        self.activate(person)
+        admin_headers = self.login(admin)
+        self.pending_request(admin_headers, person)
+        expect(self.client.post(f"/api/identity/account-requests/{person.account_id}/approve", headers=admin_headers, json={}), 200)
+        self.mail(person.email, "Votre compte certreg est validé")
+        return person
+
+    # ---------------------------------------------------------------- step 2
+
+    def create_filing(self, headers: dict[str, str], **body: Any) -> dict[str, Any]:
+        return expect(self.client.post("/api/filings", headers=headers, json=body), 201)
+
+    def filing(self, headers: dict[str, str], filing_id: str) -> dict[str, Any]:
+        return expect(self.client.get(f"/api/filings/{filing_id}", headers=headers), 200)
+
+    def upload_piece(self, headers: dict[str, str], filing_id: str, doc_type: str, *, dated: bool = False, content: bytes = PDF) -> dict[str, Any]:
+        params = {"document_date": (self.today() - timedelta(days=10)).isoformat()} if dated else {}
+        return expect(
+            self.client.post(
+                f"/api/filings/{filing_id}/documents/{doc_type}", headers=headers, params=params,
+                files={"file": (f"{doc_type}.pdf", content, "application/pdf")},
+            ),
+            201,
+        )
+
+    def upload_required_pieces(self, headers: dict[str, str], filing_id: str) -> list[str]:
+        """Every required piece of the checklist, dated ones dated ten days ago."""
+        filing = self.filing(headers, filing_id)
+        uploaded = []
+        for line in filing["requirements"]:
+            if line["required"] and not line["provided"]:
+                self.upload_piece(headers, filing_id, line["doc_type"], dated=line["dated"])
+                uploaded.append(line["doc_type"])
+        return uploaded
+
+    def case(self, headers: dict[str, str], filing_id: str) -> dict[str, Any]:
+        return expect(self.client.get(f"/api/review/cases/{filing_id}", headers=headers), 200)
+
+    def case_reaches(self, headers: dict[str, str], filing_id: str, status: str, **where: Any) -> dict[str, Any]:
+        """The review case once it is in ``status`` (and its fields equal ``where``)."""
+
+        def check() -> dict[str, Any] | None:
+            response = self.client.get(f"/api/review/cases/{filing_id}", headers=headers)
+            if response.status_code == 404:
+                return None
+            case = expect(response, 200)
+            assert case["status"] == status and all(case.get(k) == v for k, v in where.items()), (case["status"], {k: case.get(k) for k in where})
+            return case
+
+        return eventually(check, f"case {filing_id} in state {status}")
+
+    def filing_reaches(self, headers: dict[str, str], filing_id: str, case_status: str) -> dict[str, Any]:
+        """The filing once filings learned review's status (editable items follow it)."""
+
+        def check() -> dict[str, Any]:
+            filing = self.filing(headers, filing_id)
+            assert filing["case_status"] == case_status, filing["case_status"]
+            return filing
+
+        return eventually(check, f"filing {filing_id} showing case status {case_status}")
+
+
+RNCP_FIELDS: dict[str, Any] = {
+    "qualification_level": 6,
+    "summary": "Former des concepteurs d'applications.",
+    "activities": ["Concevoir une application", "Déployer une application"],
+    "competences": ["Analyser un besoin", "Développer une interface"],
+    "competence_blocks": [{"code": "BC01", "title": "Concevoir une application", "competences": ["Analyser un besoin"]}],
+    "assessment_methods": ["Mise en situation professionnelle"],
+}
+RS_FIELDS: dict[str, Any] = {
+    "summary": "Habilitation à la conduite d'engins.",
+    "competences": ["Conduire un engin en sécurité"],
+    "assessment_methods": ["Épreuve pratique"],
+}
+
+
+def submitted_filing(api: Api, headers: dict[str, str], repertoire: str, title: str, reviewer: dict[str, str]) -> str:
+    """A filing filled in, with every required piece, submitted, and received by review."""
+    fields = RNCP_FIELDS if repertoire == "rncp" else RS_FIELDS
+    filing = api.create_filing(headers, repertoire=repertoire, title=title, is_cqp=False, rests_on_standards=False, **fields)
+    api.upload_required_pieces(headers, filing["filing_id"])
+    expect(api.client.post(f"/api/filings/{filing['filing_id']}/submit", headers=headers, json={"sworn_statement": True}), 202)
+    api.case_reaches(reviewer, filing["filing_id"], "received")
+    return filing["filing_id"]
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture
+def api(platform, smtp_sink) -> Iterator[Api]:  # type: ignore[no-untyped-def]
+    with httpx.Client(base_url=platform.base_url, timeout=30) as client:
+        yield Api(client, platform, smtp_sink)
+
+
+@pytest.fixture(scope="session")
+def si_admin(platform) -> Person:  # type: ignore[no-untyped-def]
+    """The SI administrator, bootstrapped with ``certreg admin create``."""
+    admin = Person(unique_email("admin.si"), first_name="Alex", last_name="Martin")
+    done = subprocess.run(
+        [sys.executable, "-m", "certreg", "admin", "create", "--email", admin.email, "--password", admin.password,
+         "--first-name", admin.first_name, "--last-name", admin.last_name, "--role", "si_admin"],
+        env=platform.env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    return admin
+
+
+@pytest.fixture(scope="session")
+def staff(platform, smtp_sink, si_admin) -> dict[str, Person]:  # type: ignore[no-untyped-def]
+    """One back-office agent per role, created by the SI administrator; each chose their
+    password through the link of the mail."""
+    people: dict[str, Person] = {}
+    with httpx.Client(base_url=platform.base_url, timeout=30) as client:
+        api = Api(client, platform, smtp_sink)
+        admin = api.login(si_admin)
+        for role, (first, last) in {
+            "reviewer": ("Rémi", "Contrôle"),
+            "instructor": ("Inès", "Instruction"),
+            "commission": ("Claire", "Commission"),
+            "director": ("Denis", "Direction"),
+        }.items():
+            person = Person(unique_email(role), first_name=first, last_name=last)
+            made = expect(
+                client.post("/api/identity/staff", headers=admin,
+                            json={"email": person.email, "first_name": first, "last_name": last, "roles": [role]}),
+                201,
+            )  # fmt: skip
+            person.account_id = made["account_id"]
+            msg = api.mail(person.email, "choisissez votre mot de passe")
+            expect(client.post("/api/identity/password/reset", json={"token": token_of(msg), "new_password": person.password}), 204)
+            me = expect(client.get("/api/identity/me", headers=api.login(person)), 200)
+            assert me["roles"] == [role] and me["status"] == "active"
+            people[role] = person
+    return people
