@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import httpx
@@ -51,6 +52,11 @@ class RunningPlatform:
     base_url: str
     data_dir: Path
     env: dict[str, str]
+    clock_file: Path
+
+    def move_clock_to(self, when: datetime) -> None:
+        """Every service's clock reads ``when`` from now on (CERTREG_CLOCK_OFFSET_FILE)."""
+        self.clock_file.write_text(str((when - datetime.now(timezone.utc)).total_seconds()))
 
     def mails(self, to: str) -> list[email.message.EmailMessage]:
         found = []
@@ -93,7 +99,9 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningPlatfo
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("CERTREG_")}
-    env.update(CERTREG_DATA_DIR=str(data_dir), CERTREG_PUBLIC_URL=base)
+    clock_file = data_dir / "clock-offset"
+    clock_file.write_text("0")
+    env.update(CERTREG_DATA_DIR=str(data_dir), CERTREG_PUBLIC_URL=base, CERTREG_CLOCK_OFFSET_FILE=str(clock_file))
     log = open(data_dir / "server.log", "wb")
     proc = subprocess.Popen([sys.executable, "-m", "certreg", "up", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -109,7 +117,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningPlatfo
             if time.monotonic() > deadline:
                 raise RuntimeError("certreg up did not answer in 90 s")
             time.sleep(0.3)
-        running = RunningPlatform(base, data_dir, env)
+        running = RunningPlatform(base, data_dir, env, clock_file)
         running.cli("admin", "create", "--email", ADMIN_EMAIL, "--password", ADMIN_PASSWORD, "--role", "si_admin")
         yield running
     finally:

@@ -52,3 +52,34 @@ def error_of(page, field_id: str) -> str:  # type: ignore[no-untyped-def]
         }""",
         field_id,
     )
+
+
+def login(page, email: str, password: str, *, back_office: bool = False) -> None:  # type: ignore[no-untyped-def]
+    """Sign out whoever is signed in, then sign in through the login form."""
+    from playwright.sync_api import expect
+
+    page.goto("/back-office/connexion" if back_office else "/connexion")
+    page.evaluate("sessionStorage.clear()")
+    page.fill("#username", email)
+    page.fill("#password", password)
+    page.click("#login-form button[type=submit]")
+    expect(page.locator("h1")).to_have_text("Tableau de bord" if back_office else "Mes dossiers")
+
+
+def reload_until(page, url: str, selector: str, text: str | None = None, *, tries: int = 40) -> None:  # type: ignore[no-untyped-def]
+    """Open ``url`` again until ``selector`` (containing ``text``) is on the page: what
+    another service does after an event arrives a moment later."""
+    from playwright.sync_api import expect
+
+    for _ in range(tries):
+        page.goto(url)
+        locator = page.locator(selector)
+        try:
+            if text is None:
+                expect(locator.first).to_be_visible(timeout=500)
+            else:
+                expect(locator.first).to_contain_text(text, timeout=500)
+            return
+        except AssertionError:
+            continue
+    raise AssertionError(f"{selector} {text or ''} never appeared on {url}")

@@ -1,21 +1,52 @@
-"""A certifier's journey clicking through both interfaces: account creation, activation
-from the e-mail, validation by the SI administrator in the back office, login, then a
-filing (with the RNCP level error shown next to its field) and its pieces."""
+"""A certifier's whole journey clicking through both interfaces, from account creation
+to a registered certification in the public registry.
+
+Portal: account and entity with its piece, activation from the e-mail, login, filing
+with every piece, submission with the sworn statement. Back office: the SI
+administrator approves the account and creates the staff (their set-password links come
+from the mail outbox); the reviewer checks completeness and admissibility and assigns
+the instructor; the instructor marks the case ready; the commission creates a session,
+puts the case on its agenda and gives a favourable opinion; the director registers it.
+Then the portal shows the registration number and the decision letter, and the public
+registry the record. axe-core runs on every page visited."""
 
 from __future__ import annotations
+
+import re
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
 
 from .conftest import ADMIN_EMAIL, ADMIN_PASSWORD, check_accessibility, screenshot
-from .helpers import PASSWORD, error_of, pdf_file, random_siret, unique_email
+from .helpers import PASSWORD, error_of, login, pdf_file, random_siret, reload_until, unique_email
 
 pytestmark = pytest.mark.browser
 
+PARIS = ZoneInfo("Europe/Paris")
+TITLE = "Technicien de maintenance des éoliennes"
+STAFF = {  # role → (first name, last name)
+    "reviewer": ("Rémi", "Contrôle"),
+    "instructor": ("Inès", "Instruction"),
+    "commission": ("Colette", "Commission"),
+    "director": ("Denis", "Direction"),
+}
 
-def test_certifier_from_account_creation_to_a_draft_filing(page, platform, tmp_path):
-    email = unique_email("certificateur")
-    # 1. Account creation, one guided form.
+
+def session_day(today: date) -> date:
+    """Today, unless the commission does not sit this month (August): 1 September."""
+    return date(today.year, 9, 1) if today.month == 8 else today
+
+
+def visit(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    """Every page visited: no serious accessibility violation, and a screenshot."""
+    page.wait_for_load_state("networkidle")
+    check_accessibility(page)
+    screenshot(page, name)
+
+
+def create_account(page, platform, tmp_path, email: str) -> None:  # type: ignore[no-untyped-def]
     page.goto("/comptes/creer")
     page.select_option("#legal_form", "company")
     page.fill("#siret", random_siret())
@@ -30,67 +61,218 @@ def test_certifier_from_account_creation_to_a_draft_filing(page, platform, tmp_p
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
     expect(page.locator("h1")).to_have_text("Vérifiez votre messagerie")
-    screenshot(page, "compte-verifiez-apres-creation")
+    visit(page, "compte-verifiez-apres-creation")
 
-    # 2. Activation from the e-mail's link.
     link = platform.wait_for_link(email, "/activation?token=")
     page.goto(link[link.index("/activation"):])
     expect(page.locator(".fr-alert--success")).to_be_visible()
     assert "token" not in page.url
-    screenshot(page, "activation")
+    visit(page, "activation")
 
-    # 3. The SI administrator validates the new entity in the back office.
-    page.goto("/back-office/connexion")
-    page.fill("#username", ADMIN_EMAIL)
-    page.fill("#password", ADMIN_PASSWORD)
-    page.click("button[type=submit]")
-    expect(page.locator("h1")).to_have_text("Tableau de bord")
-    page.goto("/back-office/demandes-de-compte")
+
+def approve_account_and_create_staff(page, platform, email: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """As the SI administrator; returns the staff e-mails by role."""
+    login(page, ADMIN_EMAIL, ADMIN_PASSWORD, back_office=True)
+    visit(page, "bo-accueil-admin")
+    page.click("#navigation >> text=Demandes de compte")
     card = page.locator(f"article[data-account='{email}']")
-    expect(card).to_be_visible()
     expect(card).to_contain_text("Organisme de formation Exemple")
-    screenshot(page, "bo-demandes")
-    check_accessibility(page)
+    visit(page, "bo-demandes")
     card.get_by_role("button", name="Valider").click()
     expect(page.locator(".fr-alert--success")).to_contain_text("validée")
-    page.goto("/back-office/courriels")
-    expect(page.locator("#outbox")).to_contain_text(email)
-    screenshot(page, "bo-courriels")
-    check_accessibility(page)
-    page.evaluate("sessionStorage.clear()")
 
-    # 4. Login on the portal, then a filing: RNCP without a level is refused next to the field.
-    page.goto("/connexion")
-    page.fill("#username", email)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    expect(page.locator("h1")).to_have_text("Mes dossiers")
-    check_accessibility(page)
+    page.click("#navigation >> text=Agents")
+    emails = {}
+    for role, (first, last) in STAFF.items():
+        emails[role] = unique_email(role).replace("organisme.example", "francecompetences.example")
+        page.fill("#first_name", first)
+        page.fill("#last_name", last)
+        page.fill("#email", emails[role])
+        page.click(f"label[for=role-{role}]")
+        page.click("#staff-form button[type=submit]")
+        expect(page.locator("#staff-form .fr-alert--success")).to_contain_text(emails[role])
+    visit(page, "bo-agents")
+
+    page.click("#navigation >> text=Courriels envoyés")
+    expect(page.locator("#outbox")).to_contain_text(emails["director"])
+    visit(page, "bo-courriels")
+    return emails
+
+
+def set_staff_passwords(page, platform, emails: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    for role, address in emails.items():
+        link = platform.wait_for_link(address, "/mot-de-passe/definir?token=")
+        page.goto(link[link.index("/mot-de-passe"):])
+        page.fill("#new_password", PASSWORD)
+        page.fill("#confirm", PASSWORD)
+        page.click("#reset-form button[type=submit]")
+        expect(page.locator(".fr-alert--success")).to_contain_text("Mot de passe enregistré")
+        if role == "reviewer":
+            visit(page, "mdp-definir-fait")
+
+
+def file_and_submit(page, tmp_path) -> str:  # type: ignore[no-untyped-def]
+    """As the certifier: a filing with its description and every piece, submitted."""
     page.click("text=Nouvelle demande d’enregistrement")
-    page.fill("#title", "Technicien de maintenance des éoliennes")
-    page.click("button[type=submit]")
+    page.fill("#title", TITLE)
+    page.click("#filing-form button[type=submit]")
     assert "niveau de qualification" in error_of(page, "qualification_level")
-    expect(page.locator(".fr-select-group--error #qualification_level")).to_have_count(1)
-    check_accessibility(page)
-    screenshot(page, "dossier-nouveau-erreur")
+    visit(page, "dossier-nouveau-erreur")
     page.select_option("#qualification_level", "5")
-    page.click("button[type=submit]")
-    expect(page.locator("h1")).to_have_text("Technicien de maintenance des éoliennes")
-    expect(page.locator("#pieces")).to_contain_text("Manquante")
+    page.click("#filing-form button[type=submit]")
+    expect(page.locator("h1")).to_have_text(TITLE)
+    filing_id = page.url.rstrip("/").split("/")[-1]
 
-    # 5. A piece uploaded with its progress bar; the checklist marks it provided.
-    page.set_input_files("#file-competence_framework", str(pdf_file(tmp_path, "referentiel.pdf")))
-    page.locator("#piece-competence_framework button[type=submit]").click()
-    expect(page.locator("#piece-competence_framework")).to_contain_text("referentiel.pdf")
-    expect(page.locator("#piece-competence_framework")).to_contain_text("Fournie")
-    # A dated piece without its date: the error is next to the date field.
+    # The description.
+    page.fill("#f-summary", "Le technicien assure la maintenance préventive et corrective des éoliennes.")
+    page.fill("#f-activities", "Maintenance préventive\nDiagnostic des pannes")
+    page.fill("#f-competences", "Réaliser une intervention en hauteur\nDiagnostiquer une panne électrique")
+    page.fill("#f-assessment_methods", "Mise en situation professionnelle\nEntretien avec le jury")
+    page.fill("#block-1-code", "BC01")
+    page.fill("#block-1-title", "Maintenir une éolienne")
+    page.fill("#block-1-competences", "Réaliser une intervention en hauteur")
+    page.click("#description-form button[type=submit]")
+    expect(page.locator("#description-form .fr-alert--success")).to_be_visible()
+
+    # One piece, then a dated piece without its date: the error is next to the date.
+    def send(doc_type: str, document_date: str | None = None) -> None:
+        page.set_input_files(f"#file-{doc_type}", str(pdf_file(tmp_path, f"{doc_type}.pdf")))
+        if document_date:
+            page.fill(f"#date-{doc_type}", document_date)
+        page.locator(f"#piece-{doc_type} button[type=submit]").click()
+        if document_date is not None or doc_type != "criminal_record":
+            expect(page.locator(f"#piece-{doc_type}")).to_contain_text(f"{doc_type}.pdf")
+            expect(page.locator(f"#piece-{doc_type}")).to_contain_text("Fournie")
+
+    send("legal_existence")
     page.set_input_files("#file-criminal_record", str(pdf_file(tmp_path, "b3.pdf")))
     page.locator("#piece-criminal_record button[type=submit]").click()
     assert "date" in error_of(page, "date-criminal_record")
-    # Submitting too early lists what is missing.
+
+    # Submitting now: each missing piece is named next to its line of the checklist.
     page.click("label[for=sworn_statement]")
-    page.click("text=Déposer la demande")
-    expect(page.locator(".fr-alert--error, .fr-error-text").first).to_be_visible()
-    screenshot(page, "dossier")
-    check_accessibility(page)
+    page.click("#submit-form button[type=submit]")
+    expect(page.locator("#submit-problems")).to_be_visible()
+    expect(page.locator("#submit-problems")).to_be_focused()
+    assert "Pièce manquante" in error_of(page, "file-activity_framework")
+    assert "Pièce manquante" in error_of(page, "file-criminal_record")
+    assert error_of(page, "file-legal_existence") == ""
+    visit(page, "dossier-depot-incomplet")
+
+    today = datetime.now(PARIS).date()
+    for doc_type in ("activity_framework", "competence_framework", "assessment_framework"):
+        send(doc_type)
+    send("criminal_record", today.isoformat())
+    expect(page.locator("#pieces")).not_to_contain_text("Manquante")
+
+    page.click("label[for=sworn_statement]")
+    page.click("#submit-form button[type=submit]")
+    expect(page.locator(".fr-alert--success")).to_contain_text("déposée")
+    expect(page.get_by_role("button", name=re.compile("Accusé de dépôt n°1"))).to_be_visible()
+    visit(page, "dossier-depose")
+    return filing_id
+
+
+def open_case(page, queue: str, filing_id: str) -> None:  # type: ignore[no-untyped-def]
+    """From the back office's work queue to the case page."""
+    page.goto("/back-office/dossiers")
+    page.click(f"#queues >> text={queue}")
+    row = page.locator(f"tr[data-filing='{filing_id}']")
+    expect(row).to_be_visible()
+    row.get_by_role("link").click()
+    expect(page.locator("h1")).to_have_text(TITLE)
+
+
+def act(page, action: str, button: str) -> None:  # type: ignore[no-untyped-def]
+    page.locator(f"form[data-action={action}]").get_by_role("button", name=button).click()
+    expect(page.locator("#page > .fr-alert--success")).to_be_visible()
+
+
+def test_certifier_from_account_creation_to_a_registered_certification(page, platform, tmp_path):
+    certifier = unique_email("certificateur")
+    create_account(page, platform, tmp_path, certifier)
+    staff = approve_account_and_create_staff(page, platform, certifier)
+    set_staff_passwords(page, platform, staff)
+
+    # The certifier files.
+    login(page, certifier, PASSWORD)
+    visit(page, "dossiers")
+    filing_id = file_and_submit(page, tmp_path)
+
+    # The reviewer: completeness, admissibility, assignment to the instructor.
+    login(page, staff["instructor"], PASSWORD, back_office=True)
+    instructor_id = page.locator("#account-id").inner_text().strip()
+    login(page, staff["reviewer"], PASSWORD, back_office=True)
+    reload_until(page, "/back-office/dossiers?status=received", f"tr[data-filing='{filing_id}']")
+    visit(page, "bo-file-controle")
+    open_case(page, "À contrôler", filing_id)
+    expect(page.locator("form[data-action=completeness]")).to_be_visible()
+    expect(page.locator("form[data-action=ready]")).to_have_count(0)
+    visit(page, "bo-dossier-recu")
+    act(page, "completeness", "Enregistrer le contrôle")
+    expect(page.locator("#status")).to_have_text("Complète")
+    act(page, "admissibility", "Enregistrer la recevabilité")
+    expect(page.locator("#status")).to_have_text("Recevable")
+    page.fill("#instructor_id", instructor_id)
+    act(page, "assign", "Affecter")
+    expect(page.locator("#status")).to_have_text("En instruction")
+    expect(page.locator("#timeline")).to_contain_text("Affectation à un instructeur")
+
+    # The instructor: ready for the commission.
+    login(page, staff["instructor"], PASSWORD, back_office=True)
+    open_case(page, "Mes dossiers en instruction", filing_id)
+    visit(page, "bo-dossier-instruction")
+    act(page, "ready", "Déclarer le dossier prêt pour la commission")
+    expect(page.locator("#status")).to_have_text("Prête pour la commission")
+
+    # The commission: a session, the case on its agenda, a favourable opinion.
+    now = datetime.now(PARIS)
+    day = session_day(now.date())
+    login(page, staff["commission"], PASSWORD, back_office=True)
+    page.click("#navigation >> text=Commission")
+    page.fill("#session-date", day.isoformat())
+    page.click("#session-form button[type=submit]")
+    session = page.locator(f"section[data-session='{day.isoformat()}']")
+    expect(session).to_be_visible()
+    session.locator("select[name=filing_id]").select_option(filing_id)
+    session.get_by_role("button", name="Inscrire à l’ordre du jour").click()
+    expect(session.locator(f"li[data-filing='{filing_id}']")).to_contain_text("Inscrite en commission")
+    if day > now.date():  # the opinion is given on the day of the session or later
+        platform.move_clock_to(datetime.combine(day, time(10), PARIS))
+    opinion = page.locator(f"form[data-opinion='{filing_id}']")
+    opinion.locator("label[for$='-favourable']").click()
+    opinion.locator("select").first.select_option("qualite_referentiels")
+    opinion.locator("textarea").first.fill("Référentiels complets et cohérents avec le métier visé.")
+    visit(page, "bo-commission")
+    opinion.get_by_role("button", name="Enregistrer l’avis").click()
+    expect(session.locator(f"li[data-filing='{filing_id}']")).to_contain_text("Avis : Favorable")
+
+    # The director registers the certification.
+    login(page, staff["director"], PASSWORD, back_office=True)
+    open_case(page, "À décider", filing_id)
+    expect(page.locator("#opinion")).to_contain_text("Qualité et cohérence des référentiels")
+    page.fill("#motivation", "Avis favorable de la commission ; les critères d’enregistrement sont remplis.")
+    visit(page, "bo-dossier-decision")
+    act(page, "decision", "Signer la décision")
+    number = page.locator("#registration-number").inner_text().strip()
+    assert re.fullmatch(r"RNCP\d{5}", number), number
+    expect(page.locator("#status")).to_have_text("Enregistrée")
+    visit(page, "bo-dossier-enregistre")
+
+    # The certifier sees the number and the decision letter.
+    login(page, certifier, PASSWORD)
+    reload_until(page, f"/dossiers/{filing_id}", "li[data-letter=registration]", "Décision d'enregistrement")
+    expect(page.locator("#registration-number")).to_have_text(number)
+    expect(page.locator("#timeline")).to_contain_text("Décision : enregistrement")
+    visit(page, "dossier-enregistre")
+
+    # The public registry, signed out.
+    page.evaluate("sessionStorage.clear()")
+    page.goto("/registre")
+    page.fill("#q", number)
+    page.click("#search-form button[type=submit]")
+    page.get_by_role("link", name=re.compile(number)).click()
+    expect(page.locator("h1")).to_have_text(f"{number} — {TITLE}")
+    expect(page.locator("#record")).to_contain_text("Maintenir une éolienne")
+    visit(page, "registre-fiche")
     assert page.js_errors == []

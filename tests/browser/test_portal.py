@@ -59,6 +59,9 @@ def test_account_creation_shows_each_error_next_to_its_field(page, tmp_path):
     assert "clé de contrôle" in error_of(page, "siret")
     assert page.input_value("#siret") == "73282932000075"
     assert "adresse électronique valide" in error_of(page, "email")
+    # A new entity needs its denomination, SIRET or not (entities answers 422 otherwise).
+    assert "obligatoire pour un organisme qui n’est pas encore inscrit" in error_of(page, "denomination")
+    expect(page.locator("#denomination-hint")).to_contain_text("Obligatoire")
     expect(page.locator("#siret")).to_be_focused()
     expect(page.locator(".fr-input-group--error #siret")).to_have_count(1)
     check_accessibility(page)
@@ -66,6 +69,7 @@ def test_account_creation_shows_each_error_next_to_its_field(page, tmp_path):
 
     # A valid SIRET and e-mail: the weak password is refused by identity, next to its field.
     page.fill("#siret", random_siret())
+    page.fill("#denomination", "Organisme Exemple")
     page.fill("#email", unique_email("faible"))
     page.click("button[type=submit]")
     expect(page.locator("#password-erreur")).to_contain_text("12 caractères")

@@ -1,68 +1,137 @@
-// A case's timeline and dialogue thread (review), shared by the portal and the back office.
-import { api, clearErrors, daysLeft, fmtDate, fmtDateTime, h, itemsOf, markField, setBusy, showError } from "/static/js/api.js";
-import { OPINIONS, STATUSES } from "/static/js/labels.js";
+// A case of the procedure (review: GET /api/review/cases/{filing_id}) shown to the
+// depositor and to staff: open requests, opinion, decision, timeline, dialogue.
+import { api, ApiError, clearErrors, daysLeft, fmtDate, fmtDateTime, h, itemsOf, markField, setBusy, showError } from "/static/js/api.js";
+import { ACTIONS, ACTOR_ROLES, OPINIONS, STATUSES, itemLabel } from "/static/js/labels.js";
 
-const label = (s) => (STATUSES[s] ? STATUSES[s][0] : s);
+const stateLabel = (s) => (STATUSES[s] ? STATUSES[s][0] : s);
 
+/** The case, or null while review has not opened it (a draft, or just submitted). */
 export async function loadCase(id) {
   try {
     return await api(`/api/review/cases/${id}`);
-  } catch {
-    return null;
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return null;
+    throw err;
   }
 }
 
-export async function timeline(id, data) {
-  const c = data || (await loadCase(id));
-  if (!c) return h("p", {}, "Le suivi sera disponible dès la prise en charge du dossier par France compétences.");
-  const box = h("div", {});
-  const requests = (c.open_requests || c.requests || []).filter((r) => !r.status || r.status === "open");
-  for (const r of requests) {
-    box.append(h("div", { class: "fr-callout fr-mb-3w" },
-      h("h3", { class: "fr-callout__title fr-h6" }, "Demande en cours"),
-      h("p", { class: "fr-callout__text" }, r.message || ""),
-      r.items?.length ? h("ul", {}, r.items.map((i) => h("li", {}, i.question || i.label || i.doc_type))) : null,
-      r.due_date ? h("p", {}, h("strong", {}, `Échéance : ${fmtDate(r.due_date)}`), ` (${daysLeft(r.due_date)})`) : null));
+let criteriaCache = null;
+/** The registration criteria by repertoire: {rncp: {code: label}, rs: {…}}. */
+export async function criteria() {
+  if (!criteriaCache) {
+    criteriaCache = api("/api/review/criteria")
+      .then((d) => d.criteria || {})
+      .catch(() => ({}));
   }
-  if (c.decision) {
-    const d = c.decision;
-    box.append(h("div", { class: `fr-alert fr-alert--${d.register || d.registered ? "success" : "info"} fr-mb-3w` },
-      h("h3", { class: "fr-alert__title" }, d.register || d.registered ? `Certification enregistrée${d.number ? ` sous le numéro ${d.number}` : ""}` : "Enregistrement refusé"),
+  return criteriaCache;
+}
+
+export function criterionLabel(all, repertoire, code) {
+  return all?.[repertoire]?.[code] || code;
+}
+
+function requestItems(items) {
+  if (!items?.length) return null;
+  return h("ul", {}, items.map((i) => h("li", {}, i.doc_type ? `Pièce : ${itemLabel(i.doc_type)}` : null, i.doc_type && i.question ? " — " : null, i.question || null)));
+}
+
+/** An open request of information: what is asked and until when. */
+export function requestBox(r, { staff = false } = {}) {
+  return h("div", { class: `fr-callout ${r.overdue ? "fr-callout--orange-terre-battue" : ""} fr-mb-3w`, "data-request": r.id },
+    h("h3", { class: "fr-callout__title fr-h6" }, staff ? "Demande de compléments en cours" : "France compétences vous demande des compléments"),
+    h("p", { class: "fr-callout__text" }, r.message || ""),
+    requestItems(r.items),
+    h("p", {}, h("strong", {}, `Date limite : ${fmtDate(r.due_date)}`), ` (${r.overdue ? "dépassée" : daysLeft(r.due_date)})`),
+    h("p", { class: "fr-text--sm fr-mb-0" }, `Demande du ${fmtDate(r.opened_at)}.`));
+}
+
+/** The director's decision: registration (number, period) or refusal (appeal). */
+export function decisionBox(d, repertoire, all) {
+  if (d.kind === "registered") {
+    return h("div", { class: "fr-alert fr-alert--success fr-mb-3w", id: "decision" },
+      h("h3", { class: "fr-alert__title" }, "Certification enregistrée sous le numéro ", h("span", { id: "registration-number" }, d.registration_number)),
+      h("p", {}, `Décision du ${fmtDate(d.decision_date)} : enregistrement pour ${d.years} an${d.years > 1 ? "s" : ""}, du ${fmtDate(d.registration_start)} au ${fmtDate(d.registration_end)}.`),
       d.motivation ? h("p", {}, d.motivation) : null,
-      d.valid_until || d.ends_on ? h("p", {}, `Enregistrée jusqu’au ${fmtDate(d.valid_until || d.ends_on)}.`) : null,
-      d.appeal_deadline ? h("p", {}, `Recours contentieux possible devant le ${d.appeal_court || "tribunal administratif de Paris"} jusqu’au ${fmtDate(d.appeal_deadline)}.`) : null));
+      h("p", {}, h("a", { class: "fr-link", href: `/registre/${encodeURIComponent(d.registration_number)}` }, `Voir la fiche ${d.registration_number} au registre public`)));
   }
-  if (c.opinion) {
-    const o = c.opinion;
-    box.append(h("p", {}, h("strong", {}, "Avis de la commission : "), OPINIONS[o.opinion] || o.opinion, o.session_date ? ` (séance du ${fmtDate(o.session_date)})` : ""));
-  }
-  const events = c.timeline || c.events || [];
-  if (!events.length) box.append(h("p", {}, "Aucun évènement pour l’instant."));
-  else
-    box.append(h("ol", { class: "cr-timeline" }, events.map((e) => h("li", {},
-      h("p", { class: "fr-text--sm fr-mb-0" }, fmtDateTime(e.at || e.occurred_at || e.created_at), e.actor_name || e.by_name ? ` — ${e.actor_name || e.by_name}` : ""),
-      h("p", { class: "fr-mb-0" }, h("strong", {}, e.label || label(e.to || e.status || e.type || ""))),
-      e.reason || e.why || e.message ? h("p", { class: "fr-text--sm" }, e.reason || e.why || e.message) : null))));
+  return h("div", { class: "fr-alert fr-alert--error fr-mb-3w", id: "decision" },
+    h("h3", { class: "fr-alert__title" }, "Enregistrement refusé"),
+    h("p", {}, `Décision du ${fmtDate(d.decision_date)}.`),
+    d.motivation ? h("p", {}, d.motivation) : null,
+    d.reasons?.length ? h("ul", {}, d.reasons.map((r) => h("li", {}, `${criterionLabel(all, repertoire, r.criterion)} : ${r.text}`))) : null,
+    d.appeal_deadline ? h("p", {}, `Recours contentieux possible devant le ${d.appeal_court} jusqu’au ${fmtDate(d.appeal_deadline)} (pas de recours gracieux).`) : null);
+}
+
+/** The commission's latest opinion and its reasons against the criteria. */
+export function opinionBox(o, repertoire, all) {
+  return h("div", { class: "fr-callout fr-mb-3w", id: "opinion" },
+    h("h3", { class: "fr-callout__title fr-h6" }, `Avis de la commission : ${OPINIONS[o.opinion] || o.opinion}`),
+    h("p", { class: "fr-callout__text" }, o.session_date ? `Séance du ${fmtDate(o.session_date)}.` : ""),
+    o.reasons?.length ? h("ul", {}, o.reasons.map((r) => h("li", {}, h("strong", {}, criterionLabel(all, repertoire, r.criterion)), ` : ${r.text}`))) : null,
+    o.resubmission_due ? h("p", {}, h("strong", {}, `Dossier amélioré à déposer avant le ${fmtDate(o.resubmission_due)}`), ` (${daysLeft(o.resubmission_due)}).`) : null);
+}
+
+function detailsOf(e) {
+  const d = e.details || {};
+  const out = [];
+  if (d.missing?.length) out.push(`Éléments manquants : ${d.missing.map(itemLabel).join(", ")}.`);
+  if (d.recommendations) out.push(`Modifications recommandées : ${d.recommendations}`);
+  if (d.due_date) out.push(`Date limite : ${fmtDate(d.due_date)}.`);
+  if (d.session_date) out.push(`Séance du ${fmtDate(d.session_date)}.`);
+  if (d.resubmission_due) out.push(`Dossier amélioré attendu avant le ${fmtDate(d.resubmission_due)}.`);
+  if (d.registration_number) out.push(`Numéro d’enregistrement : ${d.registration_number}, jusqu’au ${fmtDate(d.registration_end)}.`);
+  if (d.appeal_deadline) out.push(`Recours possible devant le ${d.appeal_court} jusqu’au ${fmtDate(d.appeal_deadline)}.`);
+  if (d.submission_round > 1) out.push(`Dépôt n°${d.submission_round}.`);
+  return out;
+}
+
+/** Every transition of the case: when, who, what, why. */
+export function timelineList(c) {
+  const events = c.timeline || [];
+  if (!events.length) return h("p", {}, "Aucun évènement pour l’instant.");
+  return h("ol", { class: "cr-timeline", id: "timeline" }, events.map((e) => {
+    const who = e.actor_role === "system" ? "Plateforme" : [ACTOR_ROLES[e.actor_role] || e.actor_role, e.actor_name].filter(Boolean).join(" — ");
+    const moved = e.to_state && e.to_state !== e.from_state ? ` : ${stateLabel(e.to_state)}` : "";
+    return h("li", { "data-action": e.action },
+      h("p", { class: "fr-text--sm fr-mb-0" }, h("time", { datetime: e.at }, fmtDateTime(e.at)), who ? ` — ${who}` : ""),
+      h("p", { class: "fr-mb-0" }, h("strong", {}, `${ACTIONS[e.action] || e.action}${moved}`)),
+      e.reason ? h("p", { class: "fr-text--sm fr-mb-0" }, e.reason) : null,
+      ...detailsOf(e).map((t) => h("p", { class: "fr-text--sm fr-mb-0" }, t)));
+  }));
+}
+
+/** The state of the case for its page: open requests, decision, opinion, timeline. */
+export async function caseOverview(c, { staff = false, requests = true, decision = true } = {}) {
+  const all = await criteria();
+  const box = h("div", {});
+  if (requests) for (const r of c.open_requests || []) box.append(requestBox(r, { staff }));
+  if (decision && c.decision) box.append(decisionBox(c.decision, c.repertoire, all));
+  if (c.opinion) box.append(opinionBox(c.opinion, c.repertoire, all));
+  box.append(h("h3", { class: "fr-h5 fr-mt-3w" }, "Historique"), timelineList(c));
   return box;
 }
 
+/** The dialogue thread of a case and the form to write in it. */
 export async function dialogue(id, staff) {
   const box = h("div", { id: "dialogue" });
   async function fill() {
     let items = [];
     try {
-      items = itemsOf(await api(`/api/review/cases/${id}/messages`), "messages");
+      items = itemsOf(await api(`/api/review/cases/${id}/messages`));
     } catch {
       box.replaceChildren(h("p", {}, "Les échanges seront disponibles dès la prise en charge du dossier."));
       return;
     }
+    const author = (m) => (m.author_side === "staff" ? `France compétences${m.author_name ? ` (${m.author_name})` : ""}` : m.author_name || ACTOR_ROLES[m.author_role] || "Déposant");
     const list = items.length
-      ? h("ul", { class: "cr-thread" }, items.map((m) => h("li", { class: m.from_staff || m.author_is_staff || m.is_staff ? "cr-staff" : "" },
-          h("p", { class: "fr-text--sm fr-mb-1w" }, h("strong", {}, m.author_name || m.author || (m.from_staff ? "France compétences" : "Déposant")), ` — ${fmtDateTime(m.created_at || m.at)}`),
-          h("p", { class: "fr-mb-0" }, m.body || m.text || m.message))))
+      ? h("ul", { class: "cr-thread" }, items.map((m) => h("li", { class: m.author_side === "staff" ? "cr-staff" : "" },
+          h("p", { class: "fr-text--sm fr-mb-1w" }, h("strong", {}, author(m)), " — ", h("time", { datetime: m.posted_at }, fmtDateTime(m.posted_at))),
+          m.subject ? h("p", { class: "fr-mb-1w" }, h("strong", {}, m.subject)) : null,
+          h("p", { class: "fr-mb-0 cr-pre" }, m.body))))
       : h("p", {}, "Aucun message pour l’instant.");
     const form = h("form", { novalidate: true, class: "fr-mt-3w" },
-      h("div", { class: "fr-input-group" }, h("label", { class: "fr-label", for: "message-body" }, staff ? "Écrire au déposant" : "Écrire à France compétences"), h("textarea", { class: "fr-input", id: "message-body", name: "body", rows: 4 })),
+      h("div", { class: "fr-input-group" }, h("label", { class: "fr-label", for: "message-subject" }, "Objet (facultatif)"), h("input", { class: "fr-input", id: "message-subject", name: "subject", maxlength: 200 })),
+      h("div", { class: "fr-input-group" }, h("label", { class: "fr-label", for: "message-body" }, staff ? "Écrire au déposant" : "Écrire à France compétences"), h("textarea", { class: "fr-input", id: "message-body", name: "body", rows: 4, maxlength: 10000 })),
       h("button", { class: "fr-btn fr-btn--secondary", type: "submit" }, "Envoyer le message"));
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
@@ -72,7 +141,7 @@ export async function dialogue(id, staff) {
       const button = form.querySelector("button");
       setBusy(button, true, "Envoi…");
       try {
-        await api(`/api/review/cases/${id}/messages`, { method: "POST", json: { body } });
+        await api(`/api/review/cases/${id}/messages`, { method: "POST", json: { body, subject: form.subject.value.trim() || null } });
         await fill();
         document.getElementById("message-body")?.focus();
       } catch (err) {

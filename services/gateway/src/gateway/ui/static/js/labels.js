@@ -22,38 +22,89 @@ export const DOC_TYPES = {
 
 export const DATED_DOC_TYPES = ["criminal_record", "mandate_delegation", "cpne_mandate"];
 
+// The states of a case (review's procedure) and of a filing, with their badge colour.
 export const STATUSES = {
   draft: ["Brouillon", "info"],
-  submitted: ["Déposé", "new"],
-  completeness_check: ["Contrôle de complétude", "new"],
-  incomplete: ["Incomplet : pièces demandées", "warning"],
-  admissibility_check: ["Contrôle de recevabilité", "new"],
+  submitted: ["Déposée", "new"],
+  received: ["Reçue", "new"],
+  incomplete: ["Incomplète", "warning"],
+  completeness_ok: ["Complète", "info"],
   inadmissible: ["Irrecevable", "error"],
   admissible: ["Recevable", "info"],
-  in_instruction: ["En instruction", "info"],
-  instruction: ["En instruction", "info"],
-  awaiting_response: ["En attente de votre réponse", "warning"],
-  information_requested: ["En attente de votre réponse", "warning"],
-  ready_for_commission: ["Prêt pour la commission", "info"],
-  on_agenda: ["Inscrit à l’ordre du jour", "info"],
-  in_commission: ["En commission", "info"],
+  under_instruction: ["En instruction", "info"],
+  awaiting_complement: ["En attente de compléments", "warning"],
+  ready_for_commission: ["Prête pour la commission", "info"],
+  scheduled: ["Inscrite en commission", "info"],
   favourable: ["Avis favorable", "success"],
   unfavourable: ["Avis défavorable", "error"],
-  adjourned: ["Ajourné", "warning"],
-  registered: ["Enregistré", "success"],
-  refused: ["Refusé", "error"],
-  abandoned: ["Abandonné", "error"],
-  withdrawn: ["Retiré", "error"],
+  adjourned: ["Ajournée", "warning"],
+  registered: ["Enregistrée", "success"],
+  refused: ["Refusée", "error"],
+  abandoned: ["Abandonnée", "error"],
   admissibility_withdrawn: ["Recevabilité retirée", "error"],
+  withdrawn: ["Retirée", "error"],
   pending_activation: ["En attente d’activation", "info"],
   pending_validation: ["En attente de validation", "warning"],
   active: ["Actif", "success"],
   rejected: ["Refusé", "error"],
 };
 
-export function statusBadge(status, h) {
-  const [label, kind] = STATUSES[status] || [status || "—", "info"];
-  return h("p", { class: `fr-badge fr-badge--sm fr-badge--${kind} fr-badge--no-icon`, text: label });
+// What happened, for the timeline (review's audit actions; outcome from `to_state`).
+export const ACTIONS = {
+  open: "Demande reçue",
+  completeness: "Contrôle de complétude",
+  admissibility: "Contrôle de recevabilité",
+  resubmit: "Demande déposée de nouveau",
+  assign: "Affectation à un instructeur",
+  request: "Demande de compléments",
+  answer: "Compléments déposés",
+  request_overdue: "Date limite d’une demande dépassée",
+  ready: "Instruction terminée",
+  abandon: "Demande déclarée abandonnée",
+  schedule: "Inscription à l’ordre du jour",
+  opinion: "Avis de la commission",
+  improve: "Dossier amélioré déposé",
+  return_to_commission: "Présentée de nouveau en commission",
+  register: "Décision : enregistrement",
+  refuse: "Décision : refus d’enregistrement",
+  withdraw_admissibility: "Retrait de la recevabilité",
+  withdraw: "Demande retirée par le déposant",
+  message: "Message",
+  acknowledge: "Accusé de réception de la décision",
+};
+
+export const ACTOR_ROLES = {
+  depositor: "Déposant",
+  entity_manager: "Gestionnaire entité",
+  reviewer: "Contrôle",
+  instructor: "Instruction",
+  commission: "Commission",
+  director: "Direction",
+  system: "Plateforme",
+};
+
+// The descriptive fields of a filing (review's completeness may name them as missing).
+export const FILING_FIELDS = {
+  title: "Intitulé",
+  qualification_level: "Niveau de qualification",
+  is_cqp: "Certificat de qualification professionnelle (CQP)",
+  cqp_filed_by: "Déposant du CQP",
+  rests_on_standards: "Certification reposant sur des normes",
+  summary: "Résumé",
+  activities: "Activités visées",
+  competences: "Compétences attestées",
+  competence_blocks: "Blocs de compétences",
+  assessment_methods: "Modalités d’évaluation",
+};
+
+/** The French name of a piece or field code. */
+export function itemLabel(code) {
+  return DOC_TYPES[code] || FILING_FIELDS[code] || (code === "answer" ? "Réponse" : code);
+}
+
+export function statusBadge(status, h, label) {
+  const [known, kind] = STATUSES[status] || [status || "—", "info"];
+  return h("p", { class: `fr-badge fr-badge--sm fr-badge--${kind} fr-badge--no-icon`, text: label || known });
 }
 
 export const REPERTOIRES = { rncp: "RNCP", rs: "RS" };

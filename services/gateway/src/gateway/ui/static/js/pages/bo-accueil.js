@@ -29,5 +29,8 @@ if (r.some((x) => ["reviewer", "instructor", "director", "commission"].includes(
 if (r.some((x) => ["commission", "director"].includes(x))) tiles.push(tile("/back-office/commission", "Commission", "Séances, ordres du jour et avis."));
 box.replaceChildren(
   h("p", {}, `Connecté en tant que ${user.name || user.email} — ${r.map((x) => ROLES[x] || x).join(", ")}.`),
+  r.includes("instructor")
+    ? h("p", { class: "fr-text--sm" }, "Votre identifiant de compte (à communiquer pour vous affecter un dossier) : ", h("code", { id: "account-id" }, user.id))
+    : "",
   h("div", { class: "fr-grid-row fr-grid-row--gutters" }, tiles),
 );

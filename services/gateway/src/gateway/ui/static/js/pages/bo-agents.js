@@ -1,4 +1,4 @@
-import { api, clearErrors, requireLogin, setBusy, showAlert, showError, showFieldErrors } from "/static/js/api.js";
+import { api, clearErrors, h, requireLogin, setBusy, showAlert, showError, showFieldErrors } from "/static/js/api.js";
 import "/static/js/layout.js";
 
 requireLogin();
@@ -17,8 +17,9 @@ form.addEventListener("submit", async (e) => {
   const button = form.querySelector("button[type=submit]");
   setBusy(button, true, "Création…");
   try {
-    await api("/api/identity/staff", { method: "POST", json: { email: v("email"), first_name: v("first_name"), last_name: v("last_name"), roles } });
-    showAlert(form, `Le compte de ${v("first_name")} ${v("last_name")} est créé : un courriel lui permet de définir son mot de passe.`, { title: "Compte créé", type: "success" });
+    const made = await api("/api/identity/staff", { method: "POST", json: { email: v("email"), first_name: v("first_name"), last_name: v("last_name"), roles } });
+    const box = showAlert(form, `Le compte de ${v("first_name")} ${v("last_name")} (${made.email}) est créé : un courriel lui permet de définir son mot de passe.`, { title: "Compte créé", type: "success" });
+    box.append(h("p", {}, "Identifiant du compte : ", h("code", { class: "cr-account-id" }, made.account_id)));
     form.reset();
   } catch (err) {
     showError(form, err);

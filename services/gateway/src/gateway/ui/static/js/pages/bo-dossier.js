@@ -1,111 +1,240 @@
-// The case page: pieces, timeline, dialogue and only the actions allowed now.
-import { api, clearErrors, download, fmtDate, fmtSize, h, itemsOf, markField, pathId, requireLogin, setBusy, setTitle, showAlert, showError, todayIso } from "/static/js/api.js";
+// The case page of the back office: the case's state, only the actions review allows
+// now (`allowed_actions`), the pieces, the description, the timeline and the dialogue.
+import { api, clearErrors, daysLeft, download, fmtDate, fmtDateTime, fmtSize, h, itemsOf, markField, pathId, requireLogin, setBusy, setTitle, showAlert, showError, todayIso } from "/static/js/api.js";
 import "/static/js/layout.js";
-import { dialogue, timeline } from "/static/js/case.js";
-import { DOC_TYPES, REPERTOIRES, statusBadge } from "/static/js/labels.js";
+import { caseOverview, dialogue } from "/static/js/case.js";
+import { FILING_FIELDS, REPERTOIRES, itemLabel, statusBadge } from "/static/js/labels.js";
+import { opinionForm } from "/static/js/opinion.js";
 
 const user = requireLogin();
 const id = pathId();
 const page = document.getElementById("page");
-const has = (...r) => user.roles.some((x) => r.includes(x));
 
-// state → [role, action] when the case does not list its allowed actions itself.
-const BY_STATE = {
-  received: [["reviewer", "completeness"]],
-  completeness_ok: [["reviewer", "admissibility"]],
-  admissible: [["reviewer", "assignment"], ["director", "assignment"]],
-  under_instruction: [["instructor", "requests"], ["instructor", "ready"], ["director", "withdraw-admissibility"]],
-  awaiting_complement: [["director", "abandon"], ["director", "withdraw-admissibility"]],
-  ready_for_commission: [["director", "withdraw-admissibility"]],
-  scheduled: [["director", "withdraw-admissibility"]],
-  favourable: [["director", "decision"]],
-  unfavourable: [["director", "decision"]],
-};
-
-const field = (id, label, control, hint) => h("div", { class: control.tagName === "SELECT" ? "fr-select-group" : "fr-input-group" }, h("label", { class: "fr-label", for: id }, label, hint ? h("span", { class: "fr-hint-text" }, hint) : null), control);
-const textarea = (id, name) => h("textarea", { class: "fr-input", id, name, rows: 3 });
+const textarea = (fid, name, rows = 3) => h("textarea", { class: "fr-input", id: fid, name, rows });
+const field = (fid, label, control, hint) => h("div", { class: control.tagName === "SELECT" ? "fr-select-group" : "fr-input-group" },
+  h("label", { class: "fr-label", for: fid }, label, hint ? h("span", { class: "fr-hint-text" }, hint) : null), control);
+const dateInput = (fid, name) => h("input", { class: "fr-input", type: "date", id: fid, name, min: todayIso() });
 const lines = (v) => v.split("\n").map((s) => s.trim()).filter(Boolean);
+const post = (path, json) => api(`/api/review/cases/${id}/${path}`, { method: "POST", json });
 
-function actionForm(title, fields, submit, label) {
-  const form = h("form", { novalidate: true, class: "fr-mb-4w" }, h("h3", { class: "fr-h6" }, title), ...fields, h("button", { class: "fr-btn", type: "submit" }, label));
+function radios(name, legend, options) {
+  return h("fieldset", { class: "fr-fieldset", id: `fs-${name}`, "data-field": name, "aria-labelledby": `lg-${name}` },
+    h("legend", { class: "fr-fieldset__legend", id: `lg-${name}` }, legend),
+    options.map(([value, text], i) => h("div", { class: "fr-fieldset__element" }, h("div", { class: "fr-radio-group" },
+      h("input", { type: "radio", id: `${name}-${value}`, name, value, checked: i === 0 }), h("label", { class: "fr-label", for: `${name}-${value}` }, text)))));
+}
+const picked = (form, name) => form.querySelector(`input[name=${name}]:checked`)?.value;
+
+function checkboxes(name, legend, options, hint) {
+  return h("fieldset", { class: "fr-fieldset", id: `fs-${name}`, "data-field": name, "aria-labelledby": `lg-${name}` },
+    h("legend", { class: "fr-fieldset__legend", id: `lg-${name}` }, legend, hint ? h("span", { class: "fr-hint-text" }, hint) : null),
+    options.map(([value, text]) => h("div", { class: "fr-fieldset__element" }, h("div", { class: "fr-checkbox-group fr-checkbox-group--sm" },
+      h("input", { type: "checkbox", id: `${name}-${value}`, name, value }), h("label", { class: "fr-label", for: `${name}-${value}` }, text)))));
+}
+const checked = (form, name) => [...form.querySelectorAll(`input[name=${name}]:checked`)].map((i) => i.value);
+
+/** One action's form; `submit(form)` returns the call's promise, or null when it showed an error. */
+function actionForm(key, title, fields, submit, label, { intro } = {}) {
+  const form = h("form", { novalidate: true, class: "fr-mb-5w", "data-action": key }, h("h3", { class: "fr-h5" }, title), intro ? h("p", {}, intro) : null, ...fields,
+    h("button", { class: "fr-btn", type: "submit" }, label));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     clearErrors(form);
     const button = form.querySelector("button[type=submit]");
-    setBusy(button, true, "…");
+    const call = submit(form);
+    if (!call) return (form.querySelector("[aria-invalid]") || form.querySelector(".fr-fieldset--error input"))?.focus();
+    setBusy(button, true, "Enregistrement…");
     try {
-      const body = submit(form);
-      if (body === null) return;
-      await body;
+      await call;
       await render();
-      showAlert(page, "L’action est enregistrée.", { title: "Enregistré", type: "success" });
+      showAlert(page, "L’action est enregistrée ; l’historique du dossier est à jour.", { title: "Action enregistrée", type: "success" });
     } catch (err) {
-      showError(form, err);
-    } finally {
       setBusy(button, false);
+      showError(form, err);
     }
   });
   return form;
 }
 
-const post = (path, json) => api(`/api/review/cases/${id}/${path}`, { method: "POST", json });
-
-function radios(name, legend, options) {
-  return h("fieldset", { class: "fr-fieldset", id: `fs-${name}`, "data-field": name, "aria-labelledby": `lg-${name}` }, h("legend", { class: "fr-fieldset__legend", id: `lg-${name}` }, legend),
-    options.map(([value, text], i) => h("div", { class: "fr-fieldset__element" }, h("div", { class: "fr-radio-group" }, h("input", { type: "radio", id: `${name}-${value}`, name, value, checked: i === 0 }), h("label", { class: "fr-label", for: `${name}-${value}` }, text)))));
+function required(form, name, msg) {
+  const el = form.elements[name];
+  if (el.value.trim()) return true;
+  markField(el, msg);
+  return false;
 }
-const picked = (form, name) => form.querySelector(`input[name=${name}]:checked`)?.value;
+
+// ------------------------------------------------------------------ the actions
+function piecesOptions(filing) {
+  return (filing?.requirements || []).map((r) => [r.doc_type, r.label || itemLabel(r.doc_type)]);
+}
 
 const ACTIONS = {
-  completeness: (c) => actionForm("Contrôle de complétude", [
-    radios("complete", "Le dossier est-il complet ?", [["true", "Complet"], ["false", "Incomplet : demander des pièces ou informations"]]),
-    field("missing", "Pièces manquantes (une par ligne, facultatif)", textarea("missing", "missing"), "Par exemple : criminal_record"),
-    field("message", "Message au déposant", textarea("message", "message")),
-    field("due_date", "Date limite de réponse (si incomplet)", h("input", { class: "fr-input", type: "date", id: "due_date", name: "due_date", min: todayIso() })),
-  ], (f) => post("completeness", { complete: picked(f, "complete") === "true", missing: lines(f.missing.value), message: f.message.value.trim(), ...(f.due_date.value ? { due_date: f.due_date.value } : {}) }), "Enregistrer le contrôle"),
-  admissibility: () => actionForm("Contrôle de recevabilité", [
+  completeness: (c, filing) => actionForm("completeness", "Contrôle de complétude", [
+    radios("complete", "Le dossier est-il complet ?", [["true", "Complet"], ["false", "Incomplet : demander les éléments manquants"]]),
+    checkboxes("missing", "Éléments manquants (si incomplet)", [...piecesOptions(filing), ...Object.entries(FILING_FIELDS).filter(([k]) => !["title"].includes(k))]),
+    field("completeness-message", "Message au déposant (obligatoire si incomplet)", textarea("completeness-message", "message")),
+    field("completeness-due", "Date limite de réponse (facultative)", dateInput("completeness-due", "due_date")),
+  ], (f) => {
+    const complete = picked(f, "complete") === "true";
+    const missing = checked(f, "missing");
+    let ok = true;
+    if (complete && missing.length) ok = (markField(f.querySelector("#fs-missing"), "Un dossier complet ne liste pas d’élément manquant."), false);
+    if (!complete && !missing.length) ok = (markField(f.querySelector("#fs-missing"), "Cochez au moins un élément manquant."), false);
+    if (!complete && !required(f, "message", "Le message au déposant est obligatoire.")) ok = false;
+    if (!ok) return null;
+    return post("completeness", { complete, missing: complete ? [] : missing, message: f.message.value.trim(), ...(f.due_date.value && !complete ? { due_date: f.due_date.value } : {}) });
+  }, "Enregistrer le contrôle"),
+
+  admissibility: () => actionForm("admissibility", "Contrôle de recevabilité", [
     radios("admissible", "Le dossier est-il recevable ?", [["true", "Recevable"], ["false", "Irrecevable"]]),
-    field("reasons", "Motifs", textarea("reasons", "reasons")),
-    field("recommendations", "Modifications recommandées (si irrecevable)", textarea("recommendations", "recommendations")),
-  ], (f) => post("admissibility", { admissible: picked(f, "admissible") === "true", reasons: f.reasons.value.trim() || null, recommendations: f.recommendations.value.trim() || null }), "Enregistrer la recevabilité"),
-  assignment: () => actionForm("Affectation à un instructeur", [
-    field("instructor_id", "Identifiant du compte de l’instructeur", h("input", { class: "fr-input", id: "instructor_id", name: "instructor_id", value: user.roles.includes("instructor") ? user.id : "" })),
-  ], (f) => post("assignment", { instructor_id: f.instructor_id.value.trim() }), "Affecter"),
-  requests: () => actionForm("Demander des compléments", [
-    field("items", "Pièces ou précisions demandées (une par ligne)", textarea("items", "items"), "Un type de pièce (ex. criminal_record) ou une question."),
-    field("message", "Message au déposant", textarea("req-message", "message")),
-    field("due_date", "Date limite", h("input", { class: "fr-input", type: "date", id: "req-due", name: "due_date", min: todayIso() })),
+    field("admissibility-reasons", "Motifs", textarea("admissibility-reasons", "reasons")),
+    field("admissibility-recommendations", "Modifications recommandées au déposant (obligatoires si irrecevable)", textarea("admissibility-recommendations", "recommendations")),
   ], (f) => {
-    if (!f.due_date.value) return markField(f.due_date, "Indiquez la date limite."), null;
-    return post("requests", { items: lines(f.items.value).map((l) => (DOC_TYPES[l] ? { doc_type: l } : { question: l })), message: f.message.value.trim(), due_date: f.due_date.value });
+    const admissible = picked(f, "admissible") === "true";
+    if (!admissible && !required(f, "recommendations", "Indiquez les modifications recommandées au déposant.")) return null;
+    return post("admissibility", { admissible, reasons: f.reasons.value.trim() || null, recommendations: f.recommendations.value.trim() || null });
+  }, "Enregistrer la recevabilité"),
+
+  assign: (c) => actionForm("assign", c.assignee_id ? "Changer d’instructeur" : "Affectation à un instructeur", [
+    field("instructor_id", "Identifiant du compte de l’instructeur", h("input", { class: "fr-input", id: "instructor_id", name: "instructor_id", autocomplete: "off", spellcheck: "false", value: c.assignee_id || "" }),
+      "L’identifiant figure sur le tableau de bord de l’instructeur (36 caractères)."),
+  ], (f) => {
+    const value = f.instructor_id.value.trim();
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) return markField(f.instructor_id, "Saisissez l’identifiant du compte de l’instructeur (format : 8-4-4-4-12 caractères)."), null;
+    return post("assignment", { instructor_id: value });
+  }, "Affecter"),
+
+  request: (c, filing) => actionForm("request", "Demander des compléments", [
+    checkboxes("items", "Pièces à fournir de nouveau", piecesOptions(filing), "Cochez les pièces à renvoyer ; ajoutez des questions ci-dessous."),
+    field("request-questions", "Questions au déposant (une par ligne)", textarea("request-questions", "questions")),
+    field("request-message", "Message au déposant", textarea("request-message", "message")),
+    field("request-due", "Date limite de réponse", dateInput("request-due", "due_date")),
+  ], (f) => {
+    const items = [...checked(f, "items").map((doc_type) => ({ doc_type })), ...lines(f.questions.value).map((question) => ({ question }))];
+    let ok = true;
+    if (!items.length) ok = (markField(f.querySelector("#fs-items"), "Demandez au moins une pièce ou posez une question."), false);
+    if (!required(f, "message", "Le message au déposant est obligatoire.")) ok = false;
+    if (!f.due_date.value) ok = (markField(f.due_date, "Indiquez la date limite de réponse."), false);
+    else if (f.due_date.value <= todayIso()) ok = (markField(f.due_date, "La date limite doit être postérieure à aujourd’hui."), false);
+    if (!ok) return null;
+    return post("requests", { items, message: f.message.value.trim(), due_date: f.due_date.value });
   }, "Envoyer la demande"),
-  ready: () => actionForm("Fin d’instruction", [h("p", {}, "L’instruction est terminée : le dossier peut être inscrit à l’ordre du jour d’une commission.")], () => post("ready", {}), "Prêt pour la commission"),
-  abandon: () => actionForm("Déclarer l’abandon", [h("p", {}, "Possible seulement lorsqu’une demande de compléments a dépassé son échéance.")], () => post("abandon", {}), "Déclarer la demande abandonnée"),
-  "withdraw-admissibility": () => actionForm("Retirer la recevabilité (données falsifiées)", [field("wa-reason", "Motif", textarea("wa-reason", "reason"))], (f) => {
-    if (!f.reason.value.trim()) return markField(f.reason, "Indiquez le motif."), null;
-    return post("withdraw-admissibility", { reason: f.reason.value.trim() });
-  }, "Retirer la recevabilité"),
-  decision: (c) => actionForm("Décision du directeur général", [
-    radios("register", "Décision", c.status === "unfavourable" ? [["false", "Refuser l’enregistrement"], ["true", "Enregistrer"]] : [["true", "Enregistrer la certification"], ["false", "Refuser l’enregistrement"]]),
-    field("motivation", "Motivation", textarea("motivation", "motivation")),
-    field("years", "Durée d’enregistrement (années, 5 au plus)", h("input", { class: "fr-input", type: "number", id: "years", name: "years", min: 1, max: 5, value: 5 })),
-  ], (f) => {
-    if (!f.motivation.value.trim()) return markField(f.motivation, "La décision doit être motivée."), null;
-    const register = picked(f, "register") === "true";
-    return post("decision", { register, motivation: f.motivation.value.trim(), ...(register ? { years: Number(f.years.value) } : {}) });
-  }, "Enregistrer la décision"),
+
+  ready: () => actionForm("ready", "Fin d’instruction", [], () => post("ready"), "Déclarer le dossier prêt pour la commission",
+    { intro: "L’instruction est terminée : le dossier pourra être inscrit à l’ordre du jour d’une séance de la commission." }),
+
+  abandon: (c) => actionForm("abandon", "Déclarer l’abandon", [
+    field("abandon-reason", "Motif (facultatif)", textarea("abandon-reason", "reason", 2)),
+  ], (f) => post("abandon", { reason: f.reason.value.trim() || null }), "Déclarer la demande abandonnée",
+    { intro: "Possible une fois dépassée la date limite de la demande de compléments restée sans réponse." }),
+
+  withdraw_admissibility: () => actionForm("withdraw_admissibility", "Retirer la recevabilité", [
+    field("withdraw-reason", "Motif du retrait", textarea("withdraw-reason", "reason", 2), "Par exemple : données falsifiées."),
+  ], (f) => (required(f, "reason", "Le motif du retrait est obligatoire.") ? post("withdraw-admissibility", { reason: f.reason.value.trim() }) : null), "Retirer la recevabilité"),
+
+  schedule: (c, filing, sessions) => {
+    const upcoming = sessions; // already the upcoming ones, on review’s clock
+    return actionForm("schedule", "Inscription à l’ordre du jour", [
+      upcoming.length
+        ? field("schedule-session", "Séance de la commission", h("select", { class: "fr-select", id: "schedule-session", name: "session_id" },
+            h("option", { value: "" }, "Choisissez une séance"), upcoming.map((s) => h("option", { value: s.id }, `Séance du ${fmtDate(s.date)} (${s.agenda_count} dossier${s.agenda_count > 1 ? "s" : ""})`))))
+        : h("p", {}, "Aucune séance à venir : ", h("a", { href: "/back-office/commission" }, "créez une séance"), " d’abord."),
+    ], (f) => {
+      if (!f.session_id) return null;
+      if (!f.session_id.value) return markField(f.session_id, "Choisissez une séance."), null;
+      return api(`/api/review/sessions/${f.session_id.value}/agenda`, { method: "POST", json: { filing_id: id } });
+    }, "Inscrire à l’ordre du jour");
+  },
+
+  decision: (c, filing, sessions, allowed) => {
+    const options = [];
+    if (allowed.includes("register")) options.push(["true", "Enregistrer la certification"]);
+    if (allowed.includes("refuse")) options.push(["false", "Refuser l’enregistrement"]);
+    const form = actionForm("decision", "Décision du directeur général", [
+      radios("register", "Décision", options),
+      field("motivation", "Motivation de la décision", textarea("motivation", "motivation", 4)),
+      field("years", "Durée d’enregistrement (en années, 5 au plus)", h("input", { class: "fr-input", type: "number", id: "years", name: "years", min: 1, max: 5, value: 5 }), "Seulement pour un enregistrement."),
+    ], (f) => {
+      const register = picked(f, "register") === "true";
+      let ok = required(f, "motivation", "La décision doit être motivée.");
+      const years = Number(f.years.value);
+      if (register && !(years >= 1 && years <= 5)) ok = (markField(f.years, "La durée d’enregistrement va de 1 à 5 ans."), false);
+      if (!ok) return null;
+      return post("decision", { register, motivation: f.motivation.value.trim(), ...(register ? { years } : {}) });
+    }, "Signer la décision");
+    return form;
+  },
 };
 
-async function pieces() {
+function opinionAction(c, all) {
+  if (!c.session) return null;
+  const box = h("div", { class: "fr-mb-5w", "data-action": "opinion" }, h("h3", { class: "fr-h5" }, `Avis de la commission — séance du ${fmtDate(c.session.date)}`));
+  box.append(opinionForm(c, c.session.id, c.criteria || {}, async () => {
+    await render();
+    showAlert(page, "L’avis de la commission est enregistré.", { title: "Avis enregistré", type: "success" });
+  }));
+  return box;
+}
+
+function actionsOf(c, filing, sessions) {
+  const allowed = c.allowed_actions || [];
+  const forms = [];
+  for (const a of allowed) {
+    if (a === "register" || a === "refuse") continue;
+    if (a === "opinion") forms.push(opinionAction(c));
+    else if (ACTIONS[a]) forms.push(ACTIONS[a](c, filing, sessions, allowed));
+  }
+  if (allowed.includes("register") || allowed.includes("refuse")) forms.push(ACTIONS.decision(c, filing, sessions, allowed));
+  const shown = forms.filter(Boolean);
+  return shown.length ? shown : [h("p", {}, "Aucune action de vos rôles n’est possible dans l’état actuel du dossier.")];
+}
+
+// ------------------------------------------------------------------ the rest of the page
+async function piecesTable() {
+  let items;
   try {
-    const items = itemsOf(await api(`/api/filings/${id}/documents`), "documents");
-    if (!items.length) return h("p", {}, "Aucune pièce.");
-    return h("ul", {}, items.filter((d) => d.current !== false && !d.removed_at).map((d) => h("li", {},
-      h("button", { class: "fr-btn fr-btn--tertiary-no-outline fr-btn--sm fr-icon-download-line fr-btn--icon-left", type: "button", onclick: () => download(`/api/filings/${id}/documents/${d.document_id}/content`, d.filename) }, `${DOC_TYPES[d.doc_type] || d.doc_type} — ${d.filename}`),
-      ` ${fmtSize(d.size)}, version ${d.version}`, d.document_date ? `, daté du ${fmtDate(d.document_date)}` : "")));
-  } catch (err) {
+    items = itemsOf(await api(`/api/filings/${id}/documents`));
+  } catch {
     return h("p", {}, "Pièces indisponibles.");
   }
+  if (!items.length) return h("p", {}, "Aucune pièce.");
+  const rows = items.map((p) => {
+    const d = p.current;
+    const older = (p.versions || []).filter((v) => !v.current).length;
+    return h("tr", {},
+      h("td", {}, p.label || itemLabel(p.doc_type)),
+      h("td", {}, d ? h("button", { class: "fr-btn fr-btn--tertiary-no-outline fr-btn--sm fr-icon-download-line fr-btn--icon-left", type: "button", onclick: (e) => download(`/api/filings/${id}/documents/${d.document_id}/content`, d.filename).catch((err) => showError(e.target.closest("td"), err)) }, d.filename) : "Retirée"),
+      h("td", {}, d ? `v${d.version}, ${fmtSize(d.size)}` : "—", older ? ` (${older} version${older > 1 ? "s" : ""} antérieure${older > 1 ? "s" : ""})` : ""),
+      h("td", {}, d?.document_date ? fmtDate(d.document_date) : "—"),
+      h("td", {}, d ? fmtDateTime(d.uploaded_at) : "—"));
+  });
+  return h("div", { class: "fr-table fr-table--no-caption" }, h("table", {}, h("caption", {}, "Pièces du dossier"),
+    h("thead", {}, h("tr", {}, ["Pièce", "Fichier en vigueur", "Version", "Date du document", "Déposée le"].map((t) => h("th", { scope: "col" }, t)))),
+    h("tbody", {}, rows)));
+}
+
+function description(filing) {
+  if (!filing) return h("p", {}, "Description indisponible.");
+  const list = (items) => (items?.length ? h("ul", {}, items.map((i) => h("li", {}, i))) : h("p", {}, "—"));
+  return h("div", {},
+    filing.summary ? h("p", { class: "cr-pre" }, filing.summary) : null,
+    h("h3", { class: "fr-h6" }, "Activités visées"), list(filing.activities),
+    h("h3", { class: "fr-h6" }, "Compétences attestées"), list(filing.competences),
+    filing.repertoire === "rncp" ? [h("h3", { class: "fr-h6" }, "Blocs de compétences"), list((filing.competence_blocks || []).map((b) => `${b.code} — ${b.title}`))] : null,
+    h("h3", { class: "fr-h6" }, "Modalités d’évaluation"), list(filing.assessment_methods));
+}
+
+function facts(c) {
+  const you = c.assignee_id && c.assignee_id === user.id;
+  const row = (label, value) => (value ? [h("dt", { class: "fr-text--bold" }, label), h("dd", { class: "fr-ml-0 fr-mb-1w" }, value)] : []);
+  return h("dl", { class: "fr-mb-3w", id: "facts" },
+    ...row("Répertoire", `${REPERTOIRES[c.repertoire] || c.repertoire}${c.qualification_level ? ` — niveau ${c.qualification_level}` : ""}${c.is_cqp ? " — CQP" : ""}`),
+    ...row("Dépôt", `n°${c.submission_round}, dossier ouvert le ${fmtDate(c.opened_at)}`),
+    ...row("Instructeur", c.assignee_id ? (you ? "vous" : c.assignee_id) : "non affecté"),
+    ...row("Échéance", c.due_date ? `${fmtDate(c.due_date)} (${c.overdue ? "dépassée" : daysLeft(c.due_date)})` : null),
+    ...row("Séance", c.session ? `Séance du ${fmtDate(c.session.date)}` : null),
+    ...row("Éléments manquants", c.missing?.length ? c.missing.map(itemLabel).join(", ") : null),
+    ...row("Numéro d’enregistrement", c.registration_number));
 }
 
 async function render() {
@@ -116,17 +245,22 @@ async function render() {
     page.replaceChildren(h("h1", {}, "Dossier"));
     return showError(page, err);
   }
+  const [filing, sessions] = await Promise.all([
+    api(`/api/filings/${id}`).catch(() => null),
+    (c.allowed_actions || []).includes("schedule") ? api("/api/review/sessions?upcoming=true&limit=50").then((d) => itemsOf(d)).catch(() => []) : [],
+  ]);
   setTitle(c.title || "Dossier");
   document.getElementById("crumb").textContent = c.title || "Dossier";
-  const allowed = c.allowed_actions || c.actions || (BY_STATE[c.status] || []).filter(([role]) => has(role)).map(([, a]) => a);
-  const section = (t, ...kids) => h("section", { class: "fr-mt-5w" }, h("h2", {}, t), ...kids);
+  const section = (t, sid, ...kids) => h("section", { class: "fr-mt-6w", "aria-labelledby": sid }, h("h2", { id: sid }, t), ...kids);
   page.replaceChildren(
     h("h1", {}, c.title || "Dossier"),
-    h("p", {}, statusBadge(c.status, h), ` ${REPERTOIRES[c.repertoire] || c.repertoire || ""}${c.qualification_level ? ` — niveau ${c.qualification_level}` : ""}${c.entity_name ? ` — ${c.entity_name}` : ""}`),
-    section("Actions", ...(allowed.filter((a) => ACTIONS[a]).map((a) => ACTIONS[a](c))), allowed.length ? "" : h("p", {}, "Aucune action de votre rôle dans l’état actuel du dossier.")),
-    section("Pièces", await pieces()),
-    section("Historique", await timeline(id, c)),
-    section("Échanges avec le déposant", await dialogue(id, true)),
+    h("div", { class: "fr-mb-2w" }, Object.assign(statusBadge(c.status, h, c.status_label), { id: "status" }), c.overdue ? h("p", { class: "fr-badge fr-badge--sm fr-badge--warning fr-ml-1w" }, "Échéance dépassée") : null),
+    facts(c),
+    section("Actions possibles", "h-actions", ...actionsOf(c, filing, sessions)),
+    section("Suivi", "h-suivi", await caseOverview(c, { staff: true })),
+    section("Pièces", "h-pieces", await piecesTable()),
+    section("Description de la certification", "h-description", description(filing)),
+    section("Échanges avec le déposant", "h-echanges", await dialogue(id, true)),
   );
 }
 render();

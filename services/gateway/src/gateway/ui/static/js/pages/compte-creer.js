@@ -21,12 +21,17 @@ function saveState(s) {
 
 const hasSiret = () => form.querySelector("input[name=has_siret]:checked")?.value === "yes";
 const isPublic = () => form.legal_form.value === "public_establishment";
-const mandateRequired = () => isPublic() || !form.named_on_legal_proof.checked;
+const mandateRequired = () => !joining() && (isPublic() || !form.named_on_legal_proof.checked);
+// The SIRET of an entity already on the platform (found by the live lookup): joining it.
+let knownSiret = null;
+const joining = () => hasSiret() && knownSiret !== null && knownSiret === normaliseSiret(form.siret.value);
 
 function refresh() {
   document.getElementById("siret-block").classList.toggle("cr-hidden", !hasSiret());
   document.getElementById("address-block").classList.toggle("cr-hidden", hasSiret());
-  document.getElementById("denomination-hint").textContent = hasSiret() ? "Facultative avec un SIRET." : "Obligatoire sans SIRET.";
+  document.getElementById("denomination-hint").textContent = joining()
+    ? "Votre organisme est déjà inscrit : sa dénomination est connue."
+    : "Obligatoire : votre organisme n’est pas encore inscrit sur la plateforme.";
   document.getElementById("mandate-block").classList.toggle("cr-hidden", !mandateRequired());
   const params = new URLSearchParams();
   const delegate = `${form.first_name.value.trim()} ${form.last_name.value.trim()}`.trim();
@@ -59,6 +64,8 @@ form.siret.addEventListener("input", () => {
     lookupTimer = setTimeout(async () => {
       try {
         const entity = await api(`/api/entities/lookup?siret=${value}`, { auth: false });
+        knownSiret = value;
+        refresh();
         hint.textContent = `SIRET valide : ${entity.denomination} est déjà inscrit sur la plateforme. Votre demande sera validée par son gestionnaire.`;
       } catch {
         /* unknown entity: a new one */
@@ -78,13 +85,14 @@ function localErrors() {
   if (hasSiret()) {
     const problem = siretProblem(form.siret.value);
     if (problem) errors.push({ field: "siret", msg: problem });
-  } else {
-    if (!v("denomination")) errors.push({ field: "denomination", msg: "Saisissez la dénomination de votre organisme." });
+  }
+  if (!joining() && !v("denomination")) errors.push({ field: "denomination", msg: "Saisissez la dénomination de votre organisme : elle est obligatoire pour un organisme qui n’est pas encore inscrit." });
+  if (!hasSiret()) {
     if (!form["address.street"].value.trim()) errors.push({ field: "address.street", msg: "Saisissez l’adresse postale." });
     if (!form["address.postal_code"].value.trim()) errors.push({ field: "address.postal_code", msg: "Saisissez le code postal." });
     if (!form["address.city"].value.trim()) errors.push({ field: "address.city", msg: "Saisissez la commune." });
   }
-  if (!form.legal_existence.files.length) errors.push({ field: "legal_existence", msg: "Joignez le justificatif d’existence légale." });
+  if (!joining() && !form.legal_existence.files.length) errors.push({ field: "legal_existence", msg: "Joignez le justificatif d’existence légale." });
   if (mandateRequired()) {
     if (!form.mandate_delegation.files.length) errors.push({ field: "mandate_delegation", msg: "Joignez la délégation de mandat signée." });
     const date = v("mandate_date");
@@ -202,7 +210,8 @@ form.addEventListener("submit", async (event) => {
       saveState(s);
     }
     // 3. The pieces.
-    const pieces = [["legal_existence", form.legal_existence, null]];
+    // Joining an entity already on the platform needs no piece.
+    const pieces = joining() ? [] : [["legal_existence", form.legal_existence, null]];
     if (mandateRequired()) pieces.push(["mandate_delegation", form.mandate_delegation, form.mandate_date]);
     for (const [docType, input, dateInput] of pieces) {
       say(`Envoi de la pièce « ${input.labels[0].firstChild.textContent.trim()} »…`);

@@ -3,8 +3,8 @@
 // receipts and letters.
 import { api, ApiError, clearErrors, daysLeft, download, fmtDate, fmtDateTime, fmtSize, h, itemsOf, markField, messageOf, pathId, requireLogin, setBusy, setTitle, showAlert, showError, todayIso, upload } from "/static/js/api.js";
 import "/static/js/layout.js";
-import { REPERTOIRES } from "/static/js/labels.js";
-import { dialogue, timeline } from "/static/js/case.js";
+import { REPERTOIRES, itemLabel } from "/static/js/labels.js";
+import { caseOverview, criteria, decisionBox, dialogue, loadCase } from "/static/js/case.js";
 
 requireLogin();
 const id = pathId();
@@ -43,7 +43,7 @@ function describe(filing) {
       ));
     };
     (filing.competence_blocks || []).forEach(addBlock);
-    form.append(h("h3", { class: "fr-h5", "data-field": "competence_blocks" }, "Blocs de compétences"), blocks);
+    form.append(h("h3", { class: "fr-h5", id: "competence_blocks-title", "data-field": "competence_blocks" }, "Blocs de compétences"), blocks);
     if (editable("competence_blocks")) {
       if (!blocks.children.length) addBlock();
       form.append(h("button", { class: "fr-btn fr-btn--tertiary fr-btn--sm fr-mb-3w", type: "button", onclick: () => addBlock() }, "Ajouter un bloc"));
@@ -166,10 +166,51 @@ function submitBlock(filing) {
       showAlert(document.getElementById("page"), "Votre demande est déposée. L’accusé de dépôt est disponible ci-dessous.", { title: "Demande déposée", type: "success" });
     } catch (err) {
       setBusy(button, false);
-      showError(page, err, { alertTitle: "La demande ne peut pas encore être déposée" });
+      if (err instanceof ApiError && err.status === 422 && Array.isArray(err.detail)) showSubmitProblems(form, err.detail);
+      else showError(page, err, { alertTitle: "La demande ne peut pas encore être déposée" });
     }
   });
   return form;
+}
+
+/**
+ * A refused submission (422): each missing or invalid piece next to its line of the
+ * checklist (loc ["filing", "documents", doc_type]), each field next to its field
+ * (["filing", field]), and a summary above the button with links to each of them.
+ */
+function showSubmitProblems(form, detail) {
+  clearErrors(page);
+  const links = [];
+  for (const d of detail) {
+    const loc = (d.loc || []).filter((p) => !["body", "filing"].includes(p));
+    let target = null;
+    let anchor = null;
+    if (loc[0] === "documents" && loc[1]) {
+      const row = document.getElementById(`piece-${loc[1]}`);
+      const input = document.getElementById(`file-${loc[1]}`);
+      anchor = row && `piece-${loc[1]}`;
+      if (input) target = input;
+      else if (row) {
+        let p = row.querySelector(":scope > .cr-piece-error");
+        if (!p) row.append((p = h("p", { class: "fr-error-text cr-piece-error", id: `piece-${loc[1]}-erreur`, dataset: { apiError: "" } })));
+        p.textContent = `${p.textContent} ${d.msg}`.trim();
+      }
+    } else if (loc[0]) {
+      target = page.querySelector(`[name="${CSS.escape(loc[0])}"]`) || page.querySelector(`[data-field="${CSS.escape(loc[0])}"]`);
+      anchor = target?.id || null;
+      if (target && !["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName)) {
+        target.after(h("p", { class: "fr-error-text", dataset: { apiError: "" } }, d.msg));
+        target = null;
+      }
+    }
+    if (target) markField(target, d.msg);
+    links.push(anchor ? h("a", { href: `#${anchor}` }, d.msg) : d.msg);
+  }
+  const box = h("div", { class: "fr-alert fr-alert--error fr-mb-3w", role: "alert", tabindex: "-1", id: "submit-problems", dataset: { apiError: "" } },
+    h("h3", { class: "fr-alert__title" }, `La demande ne peut pas encore être déposée : ${detail.length} élément${detail.length > 1 ? "s" : ""} à compléter`),
+    h("ul", {}, links.map((l) => h("li", {}, l))));
+  form.prepend(box);
+  box.focus();
 }
 
 async function documentsList(title, url, item, empty) {
@@ -194,13 +235,19 @@ async function render(focusId) {
   setTitle(filing.title || "Dossier");
   document.getElementById("crumb").textContent = filing.title || "Dossier";
   const parts = [];
-  if (filing.banner || filing.open_request) {
-    const req = filing.open_request || {};
+  const req = filing.open_request;
+  if (req) {
     const due = req.due_date || filing.due_date;
     parts.push(h("div", { class: "fr-alert fr-alert--warning fr-mb-4w", id: "banner" },
       h("h2", { class: "fr-alert__title" }, "France compétences attend une réponse de votre part"),
-      h("p", {}, filing.banner || req.message || ""),
+      h("p", { class: "cr-pre" }, req.message || filing.banner || ""),
+      req.items?.length ? h("ul", {}, req.items.map((i) => h("li", {}, [i.doc_type ? `Pièce : ${itemLabel(i.doc_type)}` : "", i.question || ""].filter(Boolean).join(" — ")))) : null,
       due ? h("p", {}, h("strong", {}, `À déposer avant le ${fmtDate(due)}`), ` (${daysLeft(due)}).`) : null));
+  } else if (filing.banner) {
+    parts.push(h("div", { class: `fr-alert fr-alert--${filing.editable ? "warning" : "info"} fr-mb-4w`, id: "banner" },
+      h("h2", { class: "fr-alert__title" }, filing.procedure_status),
+      h("p", { class: "cr-pre" }, filing.banner),
+      filing.due_date ? h("p", {}, h("strong", {}, `Date limite : ${fmtDate(filing.due_date)}`), ` (${daysLeft(filing.due_date)}).`) : null));
   }
   parts.push(
     h("h1", {}, filing.title || "Dossier"),
@@ -213,13 +260,15 @@ async function render(focusId) {
   for (const req of filing.requirements || []) pieces.append(pieceRow(filing, req));
   parts.push(section("Pièces du dossier", h("p", {}, "Les pièces datées (bulletin n°3, mandat) doivent dater de moins de 3 mois au dépôt."), pieces));
   if (filing.can_submit) parts.push(section(filing.is_draft ? "Dépôt de la demande" : "Envoi des compléments", submitBlock(filing)));
+  const kase = filing.is_draft ? null : await loadCase(id).catch(() => null);
+  if (kase?.decision) parts.splice(parts.findIndex((p) => p.tagName === "H1") + 2, 0, decisionBox(kase.decision, kase.repertoire, await criteria()));
   const side = await Promise.all([
-    documentsList("Accusés de dépôt", `/api/filings/${id}/receipts`, (r) => h("li", {}, h("button", { class: "fr-btn fr-btn--tertiary-no-outline fr-btn--sm fr-icon-download-line fr-btn--icon-left", type: "button", onclick: () => download(`/api/filings/${id}/receipts/${r.receipt_id}/content`, r.filename) }, `Accusé de dépôt n°${r.submission_round} du ${fmtDate(r.created_at)}`)), "Aucun accusé pour l’instant : il est délivré au dépôt."),
-    documentsList("Courriers et décisions", `/api/notifier/letters?filing_id=${id}`, (l) => h("li", {}, h("button", { class: "fr-btn fr-btn--tertiary-no-outline fr-btn--sm fr-icon-download-line fr-btn--icon-left", type: "button", onclick: () => download(l.download_url || `/api/notifier/letters/${l.letter_id || l.id}/content`, l.filename) }, `${l.title || l.filename || "Courrier"} — ${fmtDate(l.created_at)}`)), "Aucun courrier pour l’instant."),
+    documentsList("Accusés de dépôt", `/api/filings/${id}/receipts`, (r) => h("li", {}, h("button", { class: "fr-btn fr-btn--tertiary-no-outline fr-btn--sm fr-icon-download-line fr-btn--icon-left", type: "button", onclick: (e) => download(`/api/filings/${id}/receipts/${r.receipt_id}/content`, r.filename).catch((err) => showError(e.target.closest("section"), err)) }, `Accusé de dépôt n°${r.submission_round} du ${fmtDate(r.created_at)}`)), "Aucun accusé pour l’instant : il est délivré au dépôt."),
+    documentsList("Courriers et décisions", `/api/notifier/letters?filing_id=${id}`, (l) => h("li", { "data-letter": l.kind }, h("button", { class: "fr-btn fr-btn--tertiary-no-outline fr-btn--sm fr-icon-download-line fr-btn--icon-left", type: "button", onclick: (e) => download(l.content_url, l.filename).catch((err) => showError(e.target.closest("section"), err)) }, `${l.title} — ${fmtDate(l.created_at)}`), h("span", { class: "fr-text--sm" }, ` PDF, ${fmtSize(l.size)}`)), "Aucun courrier pour l’instant."),
   ]);
   if (!filing.is_draft) {
-    parts.push(section("Suivi de la demande", await timeline(id)));
-    parts.push(section("Échanges avec France compétences", await dialogue(id, false)));
+    parts.push(section("Suivi de la demande", kase ? await caseOverview(kase, { requests: false, decision: false }) : h("p", {}, "Le suivi sera disponible dès la prise en charge de la demande par France compétences.")));
+    if (kase) parts.push(section("Échanges avec France compétences", await dialogue(id, false)));
   }
   parts.push(...side);
   if (filing.can_withdraw && !filing.is_draft) {

@@ -22,8 +22,8 @@ async function search() {
       items.length
         ? h("ul", { class: "fr-raw-list" }, items.map((c) => h("li", { class: "fr-mb-2w" }, h("div", { class: "fr-card fr-card--horizontal fr-enlarge-link" }, h("div", { class: "fr-card__body" }, h("div", { class: "fr-card__content" },
             h("h2", { class: "fr-card__title" }, h("a", { href: `/registre/${encodeURIComponent(c.number)}` }, `${c.number} — ${c.title}`)),
-            h("p", { class: "fr-card__desc" }, `${REPERTOIRES[c.repertoire] || c.repertoire || ""}${c.qualification_level ? ` — niveau ${c.qualification_level}` : ""}${c.certifier || c.entity_name ? ` — ${c.certifier || c.entity_name}` : ""}`),
-            h("p", { class: "fr-card__detail" }, `Enregistrée du ${fmtDate(c.registered_on || c.starts_on || c.valid_from)} au ${fmtDate(c.valid_until || c.ends_on)}`)))))))
+            h("p", { class: "fr-card__desc" }, `${REPERTOIRES[c.repertoire] || c.repertoire}${c.qualification_level ? ` — niveau ${c.qualification_level}` : ""}${c.is_cqp ? " — CQP" : ""}${c.certifier?.name ? ` — ${c.certifier.name}` : ""}`),
+            h("p", { class: "fr-card__detail" }, `${c.status === "active" ? "Enregistrée" : "Enregistrement échu"} du ${fmtDate(c.registration_start)} au ${fmtDate(c.registration_end)}`)))))))
         : h("p", {}, "Aucune certification ne correspond à votre recherche."),
     );
   } catch (err) {
