@@ -208,7 +208,13 @@ def test_certifier_from_account_creation_to_a_registered_certification(page, pla
     open_case(page, "À contrôler", filing_id)
     expect(page.locator("form[data-action=completeness]")).to_be_visible()
     expect(page.locator("form[data-action=ready]")).to_have_count(0)
+    # "Incomplete" with nothing named: each error next to its field.
+    page.click("label[for=complete-false]")
+    page.click("form[data-action=completeness] button[type=submit]")
+    assert "au moins un élément" in error_of(page, "fs-missing")
+    assert "obligatoire" in error_of(page, "completeness-message")
     visit(page, "bo-dossier-recu")
+    page.click("label[for=complete-true]")
     act(page, "completeness", "Enregistrer le contrôle")
     expect(page.locator("#status")).to_have_text("Complète")
     act(page, "admissibility", "Enregistrer la recevabilité")

@@ -95,7 +95,8 @@ export function timelineList(c) {
     return h("li", { "data-action": e.action },
       h("p", { class: "fr-text--sm fr-mb-0" }, h("time", { datetime: e.at }, fmtDateTime(e.at)), who ? ` — ${who}` : ""),
       h("p", { class: "fr-mb-0" }, h("strong", {}, `${ACTIONS[e.action] || e.action}${moved}`)),
-      e.reason ? h("p", { class: "fr-text--sm fr-mb-0" }, e.reason) : null,
+      // An opinion's reasons are shown with their criteria's names in the opinion box.
+      e.reason && e.action !== "opinion" ? h("p", { class: "fr-text--sm fr-mb-0 cr-pre" }, e.reason) : null,
       ...detailsOf(e).map((t) => h("p", { class: "fr-text--sm fr-mb-0" }, t)));
   }));
 }

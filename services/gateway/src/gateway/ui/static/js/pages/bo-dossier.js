@@ -68,12 +68,10 @@ function piecesOptions(filing) {
   return (filing?.requirements || []).map((r) => [r.doc_type, r.label || itemLabel(r.doc_type)]);
 }
 
-const ACTIONS = {
-  completeness: (c, filing) => actionForm("completeness", "Contrôle de complétude", [
+function completenessForm(filing, incomplete) {
+  return actionForm("completeness", "Contrôle de complétude", [
     radios("complete", "Le dossier est-il complet ?", [["true", "Complet"], ["false", "Incomplet : demander les éléments manquants"]]),
-    checkboxes("missing", "Éléments manquants (si incomplet)", [...piecesOptions(filing), ...Object.entries(FILING_FIELDS).filter(([k]) => !["title"].includes(k))]),
-    field("completeness-message", "Message au déposant (obligatoire si incomplet)", textarea("completeness-message", "message")),
-    field("completeness-due", "Date limite de réponse (facultative)", dateInput("completeness-due", "due_date")),
+    incomplete,
   ], (f) => {
     const complete = picked(f, "complete") === "true";
     const missing = checked(f, "missing");
@@ -83,7 +81,19 @@ const ACTIONS = {
     if (!complete && !required(f, "message", "Le message au déposant est obligatoire.")) ok = false;
     if (!ok) return null;
     return post("completeness", { complete, missing: complete ? [] : missing, message: f.message.value.trim(), ...(f.due_date.value && !complete ? { due_date: f.due_date.value } : {}) });
-  }, "Enregistrer le contrôle"),
+  }, "Enregistrer le contrôle");
+}
+
+const ACTIONS = {
+  completeness: (c, filing) => {
+    const incomplete = h("div", { class: "cr-hidden", id: "incomplete-fields" },
+      checkboxes("missing", "Éléments manquants", [...piecesOptions(filing), ...Object.entries(FILING_FIELDS).filter(([k]) => k !== "title")]),
+      field("completeness-message", "Message au déposant", textarea("completeness-message", "message")),
+      field("completeness-due", "Date limite de réponse (facultative)", dateInput("completeness-due", "due_date")));
+    const form = completenessForm(filing, incomplete);
+    form.addEventListener("change", () => incomplete.classList.toggle("cr-hidden", picked(form, "complete") !== "false"));
+    return form;
+  },
 
   admissibility: () => actionForm("admissibility", "Contrôle de recevabilité", [
     radios("admissible", "Le dossier est-il recevable ?", [["true", "Recevable"], ["false", "Irrecevable"]]),
