@@ -13,7 +13,7 @@ registry the record. axe-core runs on every page visited."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -224,10 +224,38 @@ def test_certifier_from_account_creation_to_a_registered_certification(page, pla
     expect(page.locator("#status")).to_have_text("En instruction")
     expect(page.locator("#timeline")).to_contain_text("Affectation à un instructeur")
 
-    # The instructor: ready for the commission.
+    # The instructor asks for a complement; the certifier answers on the portal.
     login(page, staff["instructor"], PASSWORD, back_office=True)
     open_case(page, "Mes dossiers en instruction", filing_id)
+    due = datetime.now(PARIS).date() + timedelta(days=14)
+    page.click("label[for=items-assessment_framework]")
+    page.fill("#request-questions", "Précisez la composition du jury.")
+    page.fill("#request-message", "Merci de compléter le référentiel d’évaluation.")
+    page.fill("#request-due", due.isoformat())
     visit(page, "bo-dossier-instruction")
+    act(page, "request", "Envoyer la demande")
+    expect(page.locator("#status")).to_have_text("En attente de compléments")
+    expect(page.locator("[data-request]")).to_contain_text("Précisez la composition du jury.")
+
+    login(page, certifier, PASSWORD)
+    reload_until(page, f"/dossiers/{filing_id}", "#banner", "Précisez la composition du jury.")
+    expect(page.locator("#banner")).to_contain_text("jours restants")
+    visit(page, "dossier-demande-de-complements")
+    page.set_input_files("#file-assessment_framework", str(pdf_file(tmp_path, "evaluation-v2.pdf")))
+    page.locator("#piece-assessment_framework button[type=submit]").click()
+    expect(page.locator("#piece-assessment_framework")).to_contain_text("version 2")
+    page.fill("#message-body", "Le jury réunit deux professionnels du secteur et un formateur.")
+    page.click("#dialogue button[type=submit]")
+    expect(page.locator("#dialogue .cr-thread")).to_contain_text("deux professionnels")
+    page.click("label[for=sworn_statement]")
+    page.click("#submit-form button[type=submit]")
+    expect(page.get_by_role("button", name=re.compile("Accusé de dépôt n°2"))).to_be_visible()
+
+    # The instructor: the answer arrived; ready for the commission.
+    login(page, staff["instructor"], PASSWORD, back_office=True)
+    reload_until(page, f"/back-office/dossiers/{filing_id}", "#status", "En instruction")
+    expect(page.locator("#dialogue")).to_contain_text("deux professionnels")
+    expect(page.locator("#timeline")).to_contain_text("Compléments déposés")
     act(page, "ready", "Déclarer le dossier prêt pour la commission")
     expect(page.locator("#status")).to_have_text("Prête pour la commission")
 

@@ -49,7 +49,7 @@ function describe(filing) {
       form.append(h("button", { class: "fr-btn fr-btn--tertiary fr-btn--sm fr-mb-3w", type: "button", onclick: () => addBlock() }, "Ajouter un bloc"));
     }
   }
-  if (filing.editable) {
+  if (FIELDS.some(([name]) => editable(name)) || editable("competence_blocks")) {
     form.append(h("button", { class: "fr-btn fr-btn--secondary", type: "submit" }, "Enregistrer la description"));
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
