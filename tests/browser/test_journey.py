@@ -206,6 +206,7 @@ def test_certifier_from_account_creation_to_a_registered_certification(page, pla
     reload_until(page, "/back-office/dossiers?status=received", f"tr[data-filing='{filing_id}']")
     visit(page, "bo-file-controle")
     open_case(page, "À contrôler", filing_id)
+    expect(page.locator("#facts")).to_contain_text("Organisme de formation Exemple")
     expect(page.locator("form[data-action=completeness]")).to_be_visible()
     expect(page.locator("form[data-action=ready]")).to_have_count(0)
     # "Incomplete" with nothing named: each error next to its field.
@@ -305,6 +306,8 @@ def test_certifier_from_account_creation_to_a_registered_certification(page, pla
     page.goto("/registre")
     page.fill("#q", number)
     page.click("#search-form button[type=submit]")
+    expect(page.locator("#results")).to_contain_text(f"{number} — {TITLE}")
+    visit(page, "registre-recherche")
     page.get_by_role("link", name=re.compile(number)).click()
     expect(page.locator("h1")).to_have_text(f"{number} — {TITLE}")
     expect(page.locator("#record")).to_contain_text("Maintenir une éolienne")

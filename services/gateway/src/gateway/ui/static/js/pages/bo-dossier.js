@@ -234,10 +234,11 @@ function description(filing) {
     h("h3", { class: "fr-h6" }, "Modalités d’évaluation"), list(filing.assessment_methods));
 }
 
-function facts(c) {
+function facts(c, entity) {
   const you = c.assignee_id && c.assignee_id === user.id;
   const row = (label, value) => (value ? [h("dt", { class: "fr-text--bold" }, label), h("dd", { class: "fr-ml-0 fr-mb-1w" }, value)] : []);
   return h("dl", { class: "fr-mb-3w", id: "facts" },
+    ...row("Organisme", entity ? `${entity.denomination || "—"}${entity.siret ? ` — SIRET ${entity.siret}` : ""}` : null),
     ...row("Répertoire", `${REPERTOIRES[c.repertoire] || c.repertoire}${c.qualification_level ? ` — niveau ${c.qualification_level}` : ""}${c.is_cqp ? " — CQP" : ""}`),
     ...row("Dépôt", `n°${c.submission_round}, dossier ouvert le ${fmtDate(c.opened_at)}`),
     ...row("Instructeur", c.assignee_id ? (you ? "vous" : c.assignee_id) : "non affecté"),
@@ -255,8 +256,9 @@ async function render() {
     page.replaceChildren(h("h1", {}, "Dossier"));
     return showError(page, err);
   }
-  const [filing, sessions] = await Promise.all([
+  const [filing, entity, sessions] = await Promise.all([
     api(`/api/filings/${id}`).catch(() => null),
+    api(`/api/entities/entities/${c.entity_id}`).catch(() => null),
     (c.allowed_actions || []).includes("schedule") ? api("/api/review/sessions?upcoming=true&limit=50").then((d) => itemsOf(d)).catch(() => []) : [],
   ]);
   setTitle(c.title || "Dossier");
@@ -265,7 +267,7 @@ async function render() {
   page.replaceChildren(
     h("h1", {}, c.title || "Dossier"),
     h("div", { class: "fr-mb-2w" }, Object.assign(statusBadge(c.status, h, c.status_label), { id: "status" }), c.overdue ? h("p", { class: "fr-badge fr-badge--sm fr-badge--warning fr-ml-1w" }, "Échéance dépassée") : null),
-    facts(c),
+    facts(c, entity),
     section("Actions possibles", "h-actions", ...actionsOf(c, filing, sessions)),
     section("Suivi", "h-suivi", await caseOverview(c, { staff: true })),
     section("Pièces", "h-pieces", await piecesTable()),
