@@ -299,6 +299,8 @@ def test_certifier_from_account_creation_to_a_registered_certification(page, pla
     reload_until(page, f"/dossiers/{filing_id}", "li[data-letter=registration]", "Décision d'enregistrement")
     expect(page.locator("#registration-number")).to_have_text(number)
     expect(page.locator("#timeline")).to_contain_text("Décision : enregistrement")
+    page.get_by_role("button", name="Accuser réception de la décision").click()
+    expect(page.locator("#decision")).to_contain_text("Réception accusée le")
     visit(page, "dossier-enregistre")
 
     # The public registry, signed out.

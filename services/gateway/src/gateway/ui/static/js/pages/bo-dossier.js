@@ -192,6 +192,7 @@ function actionsOf(c, filing, sessions) {
   for (const a of allowed) {
     if (a === "register" || a === "refuse") continue;
     if (a === "opinion") forms.push(opinionAction(c));
+    else if (a === "abandon" && !(c.open_requests || []).some((r) => r.overdue || r.due_date < todayIso())) continue; // only past the deadline
     else if (ACTIONS[a]) forms.push(ACTIONS[a](c, filing, sessions, allowed));
   }
   if (allowed.includes("register") || allowed.includes("refuse")) forms.push(ACTIONS.decision(c, filing, sessions, allowed));

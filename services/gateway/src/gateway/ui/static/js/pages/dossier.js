@@ -261,7 +261,25 @@ async function render(focusId) {
   parts.push(section("Pièces du dossier", h("p", {}, "Les pièces datées (bulletin n°3, mandat) doivent dater de moins de 3 mois au dépôt."), pieces));
   if (filing.can_submit) parts.push(section(filing.is_draft ? "Dépôt de la demande" : "Envoi des compléments", submitBlock(filing)));
   const kase = filing.is_draft ? null : await loadCase(id).catch(() => null);
-  if (kase?.decision) parts.splice(parts.findIndex((p) => p.tagName === "H1") + 2, 0, decisionBox(kase.decision, kase.repertoire, await criteria()));
+  if (kase?.decision) {
+    const box = decisionBox(kase.decision, kase.repertoire, await criteria());
+    if (kase.decision.acknowledged_at) box.append(h("p", { class: "fr-text--sm" }, `Réception accusée le ${fmtDateTime(kase.decision.acknowledged_at)}.`));
+    else {
+      const ack = h("button", { class: "fr-btn fr-btn--sm fr-btn--secondary", type: "button" }, "Accuser réception de la décision");
+      ack.addEventListener("click", async () => {
+        setBusy(ack, true, "Envoi…");
+        try {
+          await api(`/api/review/cases/${id}/acknowledge`, { method: "POST" });
+          await render("decision");
+        } catch (err) {
+          setBusy(ack, false);
+          showError(box, err);
+        }
+      });
+      box.append(ack);
+    }
+    parts.splice(parts.findIndex((p) => p.tagName === "H1") + 2, 0, box);
+  }
   const side = await Promise.all([
     documentsList("Accusés de dépôt", `/api/filings/${id}/receipts`, (r) => h("li", {}, h("button", { class: "fr-btn fr-btn--tertiary-no-outline fr-btn--sm fr-icon-download-line fr-btn--icon-left", type: "button", onclick: (e) => download(`/api/filings/${id}/receipts/${r.receipt_id}/content`, r.filename).catch((err) => showError(e.target.closest("section"), err)) }, `Accusé de dépôt n°${r.submission_round} du ${fmtDate(r.created_at)}`)), "Aucun accusé pour l’instant : il est délivré au dépôt."),
     documentsList("Courriers et décisions", `/api/notifier/letters?filing_id=${id}`, (l) => h("li", { "data-letter": l.kind }, h("button", { class: "fr-btn fr-btn--tertiary-no-outline fr-btn--sm fr-icon-download-line fr-btn--icon-left", type: "button", onclick: (e) => download(l.content_url, l.filename).catch((err) => showError(e.target.closest("section"), err)) }, `${l.title} — ${fmtDate(l.created_at)}`), h("span", { class: "fr-text--sm" }, ` PDF, ${fmtSize(l.size)}`)), "Aucun courrier pour l’instant."),
