@@ -188,7 +188,7 @@ def act(page, action: str, button: str) -> None:  # type: ignore[no-untyped-def]
     expect(page.locator("#page > .fr-alert--success")).to_be_visible()
 
 
-def test_certifier_from_account_creation_to_a_registered_certification(page, platform, tmp_path):
+def test_certifier_from_account_creation_to_a_registered_certification(page, platform, tmp_path, request):
     certifier = unique_email("certificateur")
     create_account(page, platform, tmp_path, certifier)
     staff = approve_account_and_create_staff(page, platform, certifier)
@@ -274,6 +274,7 @@ def test_certifier_from_account_creation_to_a_registered_certification(page, pla
     expect(session.locator(f"li[data-filing='{filing_id}']")).to_contain_text("Inscrite en commission")
     if day > now.date():  # the opinion is given on the day of the session or later
         platform.move_clock_to(datetime.combine(day, time(10), PARIS))
+        request.addfinalizer(lambda: platform.clock_file.write_text("0"))
     opinion = page.locator(f"form[data-opinion='{filing_id}']")
     opinion.locator("label[for$='-favourable']").click()
     opinion.locator("select").first.select_option("qualite_referentiels")
