@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from certreg_contracts import Envelope
+from certreg_runtime.aio import cancel_all, wait_event
 from certreg_runtime.bus import Bus, OutgoingMessage
 from certreg_runtime.messaging import outbox_table, utcnow
 
@@ -38,8 +39,7 @@ class OutboxRelay:
 
     async def stop(self) -> None:
         if self._task:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+            await cancel_all([self._task], "outbox relay")
             self._task = None
 
     async def _run(self) -> None:
@@ -57,10 +57,7 @@ class OutboxRelay:
                 await asyncio.sleep(min(30, 0.2 * 2**failures))
                 continue
             self._wake.clear()
-            try:
-                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
-            except asyncio.TimeoutError:
-                pass
+            await wait_event(self._wake, self.poll_seconds)
 
     def drain_once(self) -> int:
         """Publish one batch of pending events. Runs in a worker thread; the rows stay

@@ -19,6 +19,7 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from sqlalchemy.engine import Engine
 
 from certreg_contracts import Envelope, Event
+from certreg_runtime.aio import cancel_all
 from certreg_runtime.auth import HttpJwks, JwksSource, TokenVerifier
 from certreg_runtime.bus import Bus, topic_matches
 from certreg_runtime.clock import SystemClock, clock_from_settings
@@ -134,9 +135,7 @@ class ServiceRunner:
             self._tasks.append(asyncio.create_task(_forever(task, self.definition.name)))
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await cancel_all(self._tasks, f"{self.definition.name} background")
         await self.ctx.relay.stop()
         self.ctx.engine.dispose()
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import aiosmtplib
 import sqlalchemy as sa
+from certreg_runtime.aio import wait_event
 from certreg_runtime.service import ServiceContext
 from sqlmodel import Session, select
 from tenacity import AsyncRetrying, stop_after_attempt, wait_exponential
@@ -85,10 +86,7 @@ class MailSender:
             if sent == BATCH:
                 continue
             self._wake.clear()
-            try:
-                await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)
-            except asyncio.TimeoutError:
-                pass
+            await wait_event(self._wake, IDLE_POLL_SECONDS)
 
     # -- one round --------------------------------------------------------------------
     async def send_due(self) -> int:

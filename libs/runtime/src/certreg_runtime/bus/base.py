@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from opentelemetry.trace import SpanKind, Status, StatusCode
-from tenacity import AsyncRetrying, retry_if_not_exception_type, stop_after_attempt, wait_exponential
+from tenacity import AsyncRetrying, retry_if_exception_type, retry_if_not_exception_type, stop_after_attempt, wait_exponential
 
 from certreg_contracts import Envelope, UnknownEvent
 from certreg_runtime import telemetry
@@ -115,7 +115,8 @@ class Bus(abc.ABC):
                 async for attempt in AsyncRetrying(
                     stop=stop_after_attempt(self.max_attempts),
                     wait=wait_exponential(multiplier=self.backoff, max=30),
-                    retry=retry_if_not_exception_type((PermanentError, UnknownEvent)),
+                    # Only errors are retried: a cancellation (shutdown) must go through.
+                    retry=retry_if_exception_type(Exception) & retry_if_not_exception_type((PermanentError, UnknownEvent)),
                     reraise=True,
                 ):
                     with attempt:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from opentelemetry.trace import SpanKind
 
+from certreg_runtime.aio import cancel_all, wait_event
 from certreg_runtime import telemetry
 from certreg_runtime.bus.base import Bus, OutgoingMessage, ParkedMessage, Subscription, topic_matches
 
@@ -62,10 +63,7 @@ class InProcessBus(Bus):
             self._tasks.append(asyncio.create_task(self._work(sub), name=f"bus-{sub.consumer}"))
 
     async def close(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._tasks.clear()
+        await cancel_all(self._tasks, "in-process bus")
 
     async def publish(self, messages: Sequence[OutgoingMessage]) -> set[uuid.UUID]:
         rows = []
@@ -100,10 +98,7 @@ class InProcessBus(Bus):
             )
             if not batch:
                 wake.clear()
-                try:
-                    await asyncio.wait_for(wake.wait(), self.poll_seconds)
-                except asyncio.TimeoutError:
-                    pass
+                await wait_event(wake, self.poll_seconds)
                 continue
             for row_id, body, headers in batch:
                 error = await self.deliver(sub, body, json.loads(headers))

@@ -96,9 +96,33 @@ def docker_available() -> bool:
         return False
 
 
+ISSUED_NAMESPACES: list[str] = []
+"""Every namespace handed out in this process, so that the session can delete their
+queues at the end: RabbitMQ slows to a halt under hundreds of leftover quorum queues."""
+
+# The consumers whose queues a namespace may hold (the services, and the tests' own).
+KNOWN_CONSUMERS = ("identity", "entities", "filings", "review", "notifier", "probe")
+
+
 def unique_namespace() -> str:
     """A fresh name (``t<hex>``) to isolate exchanges and queues: ``<ns>.events``, ``<ns>.<queue>``."""
-    return f"t{secrets.token_hex(5)}"
+    namespace = f"t{secrets.token_hex(5)}"
+    ISSUED_NAMESPACES.append(namespace)
+    return namespace
+
+
+def delete_namespaces(amqp_url: str, namespaces: Iterable[str]) -> None:
+    """Delete the queues and exchange of each namespace (from any thread, even one whose
+    event loop is paused: it runs its own loop in a worker thread)."""
+
+    async def delete_all() -> None:
+        for ns in namespaces:
+            queues = [f"{ns}.{c}{suffix}" for c in KNOWN_CONSUMERS for suffix in ("", ".parking")]
+            await delete_namespace(amqp_url, ns, queues)
+
+    worker = threading.Thread(target=asyncio.run, args=(delete_all(),), name="delete-namespaces")
+    worker.start()
+    worker.join(120)
 
 
 def unique_db_prefix() -> str:

@@ -37,10 +37,29 @@ def postgres() -> Iterator[infra.PostgresServer]:
 def amqp_url() -> Iterator[str]:
     """The URL of a RabbitMQ broker; isolate each test with ``infra.unique_namespace()``."""
     server = _resolve(infra.resolve_amqp)
+    _amqp_for_cleanup.append(server.url)
     try:
         yield server.url
     finally:
+        infra.delete_namespaces(server.url, infra.ISSUED_NAMESPACES)
+        infra.ISSUED_NAMESPACES.clear()
+        _amqp_for_cleanup.clear()
         server.close()
+
+
+_amqp_for_cleanup: list[str] = []
+
+
+@pytest.fixture(autouse=True)
+def _delete_the_tests_namespaces() -> Iterator[None]:
+    """After each test, delete the RabbitMQ queues of the namespaces it was given
+    (session fixtures' namespaces, issued before, stay until the session ends)."""
+    before = len(infra.ISSUED_NAMESPACES)
+    yield
+    issued = infra.ISSUED_NAMESPACES[before:]
+    if issued and _amqp_for_cleanup:
+        del infra.ISSUED_NAMESPACES[before:]
+        infra.delete_namespaces(_amqp_for_cleanup[0], issued)
 
 
 @pytest.fixture(scope="session")
