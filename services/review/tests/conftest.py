@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 from certreg.testing import TestPlatform, embedded_platform
 from certreg_contracts import Envelope
+from certreg_contracts.events.entities import EntityVerified
 from certreg_contracts.events.filings import CompetenceBlock, DocumentRef, FilingSubmitted, FilingWithdrawn
 from certreg_runtime.auth import TokenVerifier
 from certreg_runtime.bus.base import OutgoingMessage
@@ -73,9 +74,17 @@ class Review:
     def depositor(self) -> dict[str, str]:
         return self.headers("depositor", account_id=self.depositor_id, entity_id=self.entity_id)
 
-    async def publish(self, event: Any) -> None:
-        await self.p.platform.bus.publish([OutgoingMessage(Envelope.wrap(event, producer="filings"))])
+    async def publish(self, event: Any, producer: str = "filings") -> None:
+        await self.p.platform.bus.publish([OutgoingMessage(Envelope.wrap(event, producer=producer))])
         await self.p.settle()
+
+    async def verify_entity(self, denomination: str, siret: str | None, entity_id: uuid.UUID | None = None) -> None:
+        """What entities announces when the certifying entity is verified."""
+        await self.publish(
+            EntityVerified(entity_id=entity_id or self.entity_id, denomination=denomination, siret=siret,
+                           verified_by=uuid.uuid4()),
+            producer="entities",
+        )
 
     async def submit(self, filing_id: uuid.UUID | None = None, *, round: int = 1, repertoire: str = "rncp",
                      in_response_to: uuid.UUID | None = None, title: str = "Concepteur développeur d'applications") -> uuid.UUID:
@@ -150,6 +159,14 @@ class Review:
         if session["date"] > self.today().isoformat():
             self.p.advance_clock(days=(date.fromisoformat(session["date"]) - self.today()).days)
         return session
+
+    async def to_registered(self, filing_id: uuid.UUID) -> str:
+        """Through the commission's favourable opinion to registration; the number."""
+        session = await self.to_scheduled(filing_id)
+        await self.post(f"/sessions/{session['id']}/opinions", {"filing_id": str(filing_id), "opinion": "favourable"},
+                        self.commission, 201)
+        decision = await self.post(f"/cases/{filing_id}/decision", {"register": True, "motivation": "Oui."}, self.director)
+        return decision["registration_number"]
 
 
 @asynccontextmanager

@@ -21,6 +21,7 @@ CONSUMERS: dict[str, list[str]] = {
     "review": [
         "filings.filing.submitted",
         "filings.filing.withdrawn",
+        "entities.entity.verified",
     ],
     "notifier": [
         "identity.account.registered",

@@ -32,6 +32,7 @@ from review.adapters.tables import (
     Opinion,
     RegistryRecord,
 )
+from review import certifiers
 from review.domain import procedure, rules
 from review.domain.audit import GENESIS, canonical_json, entry_hash
 
@@ -615,16 +616,16 @@ def decide(
         case.registration_number = number
         case.search = search_text(case.title, number, str(case.filing_id))
         snap = case.snapshot or {}
-        uow.session.add(
-            RegistryRecord(
-                number=number, repertoire=case.repertoire, sequence_value=value, filing_id=case.filing_id, title=case.title,
-                search=search_text(case.title, number), qualification_level=case.qualification_level, is_cqp=case.is_cqp,
-                entity_id=case.entity_id, summary=case.summary, decision_date=today, registration_start=today,
-                registration_end=decision.registration_end, activities=snap.get("activities", []),
-                competences=snap.get("competences", []), competence_blocks=snap.get("competence_blocks", []),
-                assessment_methods=snap.get("assessment_methods", []), published_at=now,
-            )
+        record = RegistryRecord(
+            number=number, repertoire=case.repertoire, sequence_value=value, filing_id=case.filing_id, title=case.title,
+            search=search_text(case.title, number), qualification_level=case.qualification_level, is_cqp=case.is_cqp,
+            entity_id=case.entity_id, summary=case.summary, decision_date=today, registration_start=today,
+            registration_end=decision.registration_end, activities=snap.get("activities", []),
+            competences=snap.get("competences", []), competence_blocks=snap.get("competence_blocks", []),
+            assessment_methods=snap.get("assessment_methods", []), published_at=now,
         )
+        certifiers.fill(uow.session, record)
+        uow.session.add(record)
         details = {"registration_number": number, "years": years, "registration_end": decision.registration_end.isoformat()}
     else:
         decision.appeal_deadline = rules.appeal_deadline(today)

@@ -1,15 +1,16 @@
-"""Event handlers: what review does when filings tells it something. Bound to exactly
-``CONSUMERS["review"]``."""
+"""Event handlers: what review does when filings (the dossiers) or entities (the certifiers'
+names and SIRETs) tell it something. Bound to exactly ``CONSUMERS["review"]``."""
 
 from __future__ import annotations
 
 from certreg_contracts import Envelope, Event
+from certreg_contracts.events import entities as ee
 from certreg_contracts.events import filings as fe
 from certreg_runtime.bus.base import PermanentError
 from certreg_runtime.messaging import UnitOfWork
 from certreg_runtime.service import EventHandler, ServiceContext
 
-from review import cases
+from review import cases, certifiers
 
 
 def handlers(ctx: ServiceContext) -> dict[str, EventHandler]:
@@ -23,7 +24,13 @@ def handlers(ctx: ServiceContext) -> dict[str, EventHandler]:
             raise PermanentError(f"unexpected event {envelope.type}")
         cases.on_filing_withdrawn(uow, event, ctx.clock.now())
 
+    def entity_verified(uow: UnitOfWork, event: Event, envelope: Envelope) -> None:
+        if not isinstance(event, ee.EntityVerified):
+            raise PermanentError(f"unexpected event {envelope.type}")
+        certifiers.on_entity_verified(uow, event, ctx.clock.now())
+
     return {
         fe.FilingSubmitted.routing_key: submitted,
         fe.FilingWithdrawn.routing_key: withdrawn,
+        ee.EntityVerified.routing_key: entity_verified,
     }

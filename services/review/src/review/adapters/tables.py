@@ -168,6 +168,18 @@ class RegistryRecord(Base, table=True):  # type: ignore[call-arg]
     published_at: dt.datetime = Field(sa_column=sa.Column(TZ, nullable=False))
 
 
+class Certifier(Base, table=True):  # type: ignore[call-arg]
+    """A verified certifying entity, as entities announced it (``entities.entity.verified``):
+    the name and SIRET the public registry shows for its certifications."""
+
+    __tablename__ = "certifiers"
+
+    entity_id: uuid.UUID = Field(primary_key=True)
+    denomination: str = Field(max_length=300)
+    siret: str | None = Field(default=None, max_length=14)
+    updated_at: dt.datetime = Field(sa_column=sa.Column(TZ, nullable=False))
+
+
 class NumberCounter(Base, table=True):  # type: ignore[call-arg]
     """Registration number counters where the database has no sequences (SQLite)."""
 
