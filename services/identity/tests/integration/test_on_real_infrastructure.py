@@ -61,3 +61,12 @@ async def test_the_signing_key_is_shared_through_the_database(ident):
     other_replica.ensure()  # a second replica starting: no second key
     assert other_replica.signing_key() == ident.ctx.extras["keyring"].signing_key()
     assert other_replica() == (await ident.client.get("/api/identity/.well-known/jwks.json")).json()
+
+
+async def test_the_staff_list_filters_by_role_on_postgres(ident):
+    instructor_email, _ = await ident.staff("commission", "instructor")
+    reviewer_email, reviewer = await ident.staff("reviewer")
+    response = await ident.client.get("/api/identity/staff", headers=reviewer, params={"role": "instructor", "limit": 200})
+    assert response.status_code == 200, response.text
+    emails = [i["email"] for i in response.json()["items"]]
+    assert instructor_email in emails and reviewer_email not in emails

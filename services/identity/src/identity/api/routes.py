@@ -38,6 +38,7 @@ from identity.domain.accounts import (
     PENDING_VALIDATION,
     REJECTED,
     STAFF_ROLES,
+    STATUSES,
     InvalidEmail,
     Scope,
     normalize_email,
@@ -147,6 +148,13 @@ def validator_scope(user: Principal) -> Scope:
 
 Validator = roles("si_admin", "entity_manager")
 SiAdmin = roles("si_admin")
+StaffReader = roles("si_admin", "reviewer", "director")
+
+
+def has_role(role: str) -> sa.ColumnElement[bool]:
+    """Accounts whose JSON ``roles`` list holds ``role`` (a known role name: no LIKE
+    metacharacter), on SQLite and PostgreSQL alike."""
+    return sa.cast(col(Account.roles), sa.Text).like(f'%"{role}"%')
 
 
 def router() -> APIRouter:
@@ -514,6 +522,42 @@ def router() -> APIRouter:
         return request_view(account)
 
     # --- staff --------------------------------------------------------------------
+
+    @api.get("/staff", response_model=schemas.StaffList)
+    def list_staff(
+        user: StaffReader,
+        uow: UowDep,
+        role: str | None = None,
+        status: str | None = None,
+        limit: Annotated[int, Query(ge=1, le=200)] = 50,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> schemas.StaffList:
+        """The back-office accounts (e.g. the instructors a case may be assigned to),
+        by name; only the active ones unless ``status`` is given."""
+        errors: list[dict[str, Any]] = []
+        if role is not None and role not in STAFF_ROLES:
+            errors.append(field_error("role", f"Rôle inconnu (rôles possibles : {', '.join(STAFF_ROLES)}).", "role_invalid", where="query"))
+        if status is not None and status not in STATUSES:
+            errors.append(field_error("status", f"État inconnu (états possibles : {', '.join(STATUSES)}).", "status_invalid", where="query"))
+        if errors:
+            raise invalid(*errors)
+        where = [col(Account.is_staff).is_(True), col(Account.status) == (status or ACTIVE)]
+        if role is not None:
+            where.append(has_role(role))
+        total = uow.session.exec(select(func.count()).select_from(Account).where(*where)).one()
+        rows = uow.session.exec(
+            select(Account)
+            .where(*where)
+            .order_by(func.lower(col(Account.last_name)), func.lower(col(Account.first_name)), col(Account.id))
+            .offset(offset)
+            .limit(limit)
+        ).all()
+        items = [
+            schemas.StaffMember(account_id=a.id, email=a.email, first_name=a.first_name, last_name=a.last_name,
+                                roles=list(a.roles), status=a.status)
+            for a in rows
+        ]
+        return schemas.StaffList(items=items, total=total, limit=limit, offset=offset)
 
     @api.post("/staff", status_code=201, response_model=schemas.StaffCreated)
     def create_staff(body: schemas.StaffCreate, user: SiAdmin, ctx: CtxDep, uow: UowDep) -> schemas.StaffCreated:

@@ -104,3 +104,19 @@ class StaffCreated(BaseModel):
     email: str
     status: str
     roles: list[str]
+
+
+class StaffMember(BaseModel):
+    account_id: uuid.UUID
+    email: str
+    first_name: str
+    last_name: str
+    roles: list[str]
+    status: str
+
+
+class StaffList(BaseModel):
+    items: list[StaffMember]
+    total: int
+    limit: int
+    offset: int
