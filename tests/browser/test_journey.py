@@ -220,9 +220,15 @@ def test_certifier_from_account_creation_to_a_registered_certification(page, pla
     expect(page.locator("#status")).to_have_text("Complète")
     act(page, "admissibility", "Enregistrer la recevabilité")
     expect(page.locator("#status")).to_have_text("Recevable")
-    page.fill("#instructor_id", instructor_id)
+    # The instructor is chosen by name in a list; choosing nobody is an error next to the field.
+    page.click("form[data-action=assign] button[type=submit]")
+    assert "Choisissez l’instructeur" in error_of(page, "instructor_id")
+    expect(page.locator("#instructor_id option", has_text="Inès Instruction")).to_have_count(1)
+    page.select_option("#instructor_id", instructor_id)
     act(page, "assign", "Affecter")
     expect(page.locator("#status")).to_have_text("En instruction")
+    expect(page.locator("#facts")).to_contain_text("Inès Instruction")
+    expect(page.locator("#instructor_id")).to_have_value(instructor_id)
     expect(page.locator("#timeline")).to_contain_text("Affectation à un instructeur")
 
     # The instructor asks for a complement; the certifier answers on the portal.

@@ -15,6 +15,7 @@ const field = (fid, label, control, hint) => h("div", { class: control.tagName =
   h("label", { class: "fr-label", for: fid }, label, hint ? h("span", { class: "fr-hint-text" }, hint) : null), control);
 const dateInput = (fid, name) => h("input", { class: "fr-input", type: "date", id: fid, name, min: todayIso() });
 const lines = (v) => v.split("\n").map((s) => s.trim()).filter(Boolean);
+const staffName = (s) => `${s.first_name} ${s.last_name} — ${s.email}`;
 const post = (path, json) => api(`/api/review/cases/${id}/${path}`, { method: "POST", json });
 
 function radios(name, legend, options) {
@@ -32,6 +33,20 @@ function checkboxes(name, legend, options, hint) {
       h("input", { type: "checkbox", id: `${name}-${value}`, name, value }), h("label", { class: "fr-label", for: `${name}-${value}` }, text)))));
 }
 const checked = (form, name) => [...form.querySelectorAll(`input[name=${name}]:checked`)].map((i) => i.value);
+
+/** Every active instructor (identity's staff list, page by page), or null when it cannot be read. */
+async function activeInstructors() {
+  const all = [];
+  try {
+    for (let offset = 0; ; offset += 200) {
+      const batch = await api(`/api/identity/staff?role=instructor&limit=200&offset=${offset}`);
+      all.push(...batch.items);
+      if (!batch.items.length || all.length >= batch.total) return all;
+    }
+  } catch {
+    return null;
+  }
+}
 
 /** One action's form; `submit(form)` returns the call's promise, or null when it showed an error. */
 function actionForm(key, title, fields, submit, label, { intro } = {}) {
@@ -105,14 +120,27 @@ const ACTIONS = {
     return post("admissibility", { admissible, reasons: f.reasons.value.trim() || null, recommendations: f.recommendations.value.trim() || null });
   }, "Enregistrer la recevabilité"),
 
-  assign: (c) => actionForm("assign", c.assignee_id ? "Changer d’instructeur" : "Affectation à un instructeur", [
-    field("instructor_id", "Identifiant du compte de l’instructeur", h("input", { class: "fr-input", id: "instructor_id", name: "instructor_id", autocomplete: "off", spellcheck: "false", value: c.assignee_id || "" }),
-      "L’identifiant figure sur le tableau de bord de l’instructeur (36 caractères)."),
-  ], (f) => {
-    const value = f.instructor_id.value.trim();
-    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) return markField(f.instructor_id, "Saisissez l’identifiant du compte de l’instructeur (format : 8-4-4-4-12 caractères)."), null;
-    return post("assignment", { instructor_id: value });
-  }, "Affecter"),
+  assign: (c, filing, sessions, allowed, instructors) => {
+    if (!instructors) return h("div", { class: "fr-mb-5w", "data-action": "assign" }, h("h3", { class: "fr-h5" }, "Affectation à un instructeur"),
+      h("p", {}, "La liste des instructeurs est indisponible : rechargez la page dans un instant."));
+    const known = instructors.some((s) => s.account_id === c.assignee_id);
+    const options = [
+      h("option", { value: "", selected: !c.assignee_id }, "Choisissez un instructeur"),
+      ...instructors.map((s) => h("option", { value: s.account_id, selected: s.account_id === c.assignee_id }, staffName(s))),
+      c.assignee_id && !known ? h("option", { value: c.assignee_id, selected: true }, `Compte ${c.assignee_id} (instructeur actuel, inactif)`) : null,
+    ].filter(Boolean);
+    return actionForm("assign", c.assignee_id ? "Changer d’instructeur" : "Affectation à un instructeur", [
+      instructors.length
+        ? field("instructor_id", "Instructeur", h("select", { class: "fr-select", id: "instructor_id", name: "instructor_id" }, options),
+            "Les agents actifs ayant le rôle d’instructeur.")
+        : h("p", {}, "Aucun agent actif n’a le rôle d’instructeur : un administrateur doit d’abord ", h("a", { href: "/back-office/agents" }, "créer un compte d’instructeur"), "."),
+    ], (f) => {
+      if (!f.instructor_id) return null;
+      const value = f.instructor_id.value;
+      if (!value) return markField(f.instructor_id, "Choisissez l’instructeur à qui affecter le dossier."), null;
+      return post("assignment", { instructor_id: value });
+    }, "Affecter");
+  },
 
   request: (c, filing) => actionForm("request", "Demander des compléments", [
     checkboxes("items", "Pièces à fournir de nouveau", piecesOptions(filing), "Cochez les pièces à renvoyer ; ajoutez des questions ci-dessous."),
@@ -186,14 +214,14 @@ function opinionAction(c, all) {
   return box;
 }
 
-function actionsOf(c, filing, sessions) {
+function actionsOf(c, filing, sessions, instructors) {
   const allowed = c.allowed_actions || [];
   const forms = [];
   for (const a of allowed) {
     if (a === "register" || a === "refuse") continue;
     if (a === "opinion") forms.push(opinionAction(c));
     else if (a === "abandon" && !(c.open_requests || []).some((r) => r.overdue || r.due_date < todayIso())) continue; // only past the deadline
-    else if (ACTIONS[a]) forms.push(ACTIONS[a](c, filing, sessions, allowed));
+    else if (ACTIONS[a]) forms.push(ACTIONS[a](c, filing, sessions, allowed, instructors));
   }
   if (allowed.includes("register") || allowed.includes("refuse")) forms.push(ACTIONS.decision(c, filing, sessions, allowed));
   const shown = forms.filter(Boolean);
@@ -235,14 +263,19 @@ function description(filing) {
     h("h3", { class: "fr-h6" }, "Modalités d’évaluation"), list(filing.assessment_methods));
 }
 
-function facts(c, entity) {
+function assigneeName(accountId, instructors) {
+  const found = (instructors || []).find((s) => s.account_id === accountId);
+  return found ? `${found.first_name} ${found.last_name}` : accountId;
+}
+
+function facts(c, entity, instructors) {
   const you = c.assignee_id && c.assignee_id === user.id;
   const row = (label, value) => (value ? [h("dt", { class: "fr-text--bold" }, label), h("dd", { class: "fr-ml-0 fr-mb-1w" }, value)] : []);
   return h("dl", { class: "fr-mb-3w", id: "facts" },
     ...row("Organisme", entity ? `${entity.denomination || "—"}${entity.siret ? ` — SIRET ${entity.siret}` : ""}` : null),
     ...row("Répertoire", `${REPERTOIRES[c.repertoire] || c.repertoire}${c.qualification_level ? ` — niveau ${c.qualification_level}` : ""}${c.is_cqp ? " — CQP" : ""}`),
     ...row("Dépôt", `n°${c.submission_round}, dossier ouvert le ${fmtDate(c.opened_at)}`),
-    ...row("Instructeur", c.assignee_id ? (you ? "vous" : c.assignee_id) : "non affecté"),
+    ...row("Instructeur", c.assignee_id ? (you ? "vous" : assigneeName(c.assignee_id, instructors)) : "non affecté"),
     ...row("Échéance", c.due_date ? `${fmtDate(c.due_date)} (${c.overdue ? "dépassée" : daysLeft(c.due_date)})` : null),
     ...row("Séance", c.session ? `Séance du ${fmtDate(c.session.date)}` : null),
     ...row("Éléments manquants", c.missing?.length ? c.missing.map(itemLabel).join(", ") : null),
@@ -257,10 +290,11 @@ async function render() {
     page.replaceChildren(h("h1", {}, "Dossier"));
     return showError(page, err);
   }
-  const [filing, entity, sessions] = await Promise.all([
+  const [filing, entity, sessions, instructors] = await Promise.all([
     api(`/api/filings/${id}`).catch(() => null),
     api(`/api/entities/entities/${c.entity_id}`).catch(() => null),
     (c.allowed_actions || []).includes("schedule") ? api("/api/review/sessions?upcoming=true&limit=50").then((d) => itemsOf(d)).catch(() => []) : [],
+    (c.allowed_actions || []).includes("assign") ? activeInstructors() : [],
   ]);
   setTitle(c.title || "Dossier");
   document.getElementById("crumb").textContent = c.title || "Dossier";
@@ -268,8 +302,8 @@ async function render() {
   page.replaceChildren(
     h("h1", {}, c.title || "Dossier"),
     h("div", { class: "fr-mb-2w" }, Object.assign(statusBadge(c.status, h, c.status_label), { id: "status" }), c.overdue ? h("p", { class: "fr-badge fr-badge--sm fr-badge--warning fr-ml-1w" }, "Échéance dépassée") : null),
-    facts(c, entity),
-    section("Actions possibles", "h-actions", ...actionsOf(c, filing, sessions)),
+    facts(c, entity, instructors),
+    section("Actions possibles", "h-actions", ...actionsOf(c, filing, sessions, instructors)),
     section("Suivi", "h-suivi", await caseOverview(c, { staff: true })),
     section("Pièces", "h-pieces", await piecesTable()),
     section("Description de la certification", "h-description", description(filing)),
