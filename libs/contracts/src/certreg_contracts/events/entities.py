@@ -30,8 +30,8 @@ class EntityVerified(Event):
     """A new entity was verified (its first account approved by the SI administrator).
 
     Emitted by entities after ``identity.account.approved`` for the first account of a
-    new entity. Consumed by identity (the entity may now validate its own members) and
-    the notifier.
+    new entity. Consumed by identity (the entity may now validate its own members), the
+    notifier, and review (the certifier's name and SIRET in the public registry).
     """
 
     routing_key = "entities.entity.verified"
