@@ -5,6 +5,7 @@ filled in and submitted. Everything goes through the gateway."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 import subprocess
 import sys
@@ -20,7 +21,8 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from certreg_runtime.testing.infra import SmtpSink, links, text_body
+from certreg_contracts.subscriptions import CONSUMERS
+from certreg_runtime.testing.infra import SmtpSink, delete_namespace, links, text_body
 
 from certreg.testing import DistributedPlatform, start_platform
 
@@ -53,9 +55,26 @@ def platform(tmp_path_factory, postgres, amqp_url, s3, smtp_sink) -> Iterator[Di
         yield running
     finally:
         running.stop()
+        # The quorum queues of this run would otherwise stay on the shared broker.
+        namespace = running.env["CERTREG_BUS_NAMESPACE"]
+        queues = [f"{namespace}.{name}{suffix}" for name in CONSUMERS for suffix in ("", ".parking")]
+        _run(delete_namespace(amqp_url, namespace, queues))
 
 
 # --------------------------------------------------------------------------- small helpers
+
+
+def _run(coro: Any) -> None:
+    """Run a coroutine from a sync fixture, whether or not an event loop is running."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(coro)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, coro).result()
 
 
 def unique_email(who: str) -> str:
@@ -97,9 +116,11 @@ def date_fr(day: date) -> str:
     return f"{'1er' if day.day == 1 else day.day} {months[day.month - 1]} {day.year}"
 
 
-def eventually(check: Callable[[], T], what: str, timeout: float = WAIT, interval: float = 0.2) -> T:
+def eventually(
+    check: Callable[[], T], what: str, timeout: float = WAIT, interval: float = 0.2, explain: Callable[[], str] | None = None
+) -> T:
     """Poll ``check`` until it returns something truthy (an AssertionError counts as "not
-    yet"); fail with ``what`` and the last error after ``timeout`` seconds."""
+    yet"); fail with ``what``, the last error and ``explain()`` after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     last: object = None
     while True:
@@ -111,7 +132,8 @@ def eventually(check: Callable[[], T], what: str, timeout: float = WAIT, interva
         except AssertionError as exc:
             last = exc
         if time.monotonic() > deadline:
-            pytest.fail(f"{what}: not reached within {timeout:g}s (last: {last})")
+            detail = f"\n{explain()}" if explain else ""
+            pytest.fail(f"{what}: not reached within {timeout:g}s (last: {last}){detail}")
         time.sleep(interval)
 
 
@@ -307,7 +329,21 @@ class Api:
             assert filing["case_status"] == case_status, filing["case_status"]
             return filing
 
-        return eventually(check, f"filing {filing_id} showing case status {case_status}")
+        def explain() -> str:
+            response = self.client.get(f"/api/filings/{filing_id}", headers=headers)
+            review_status = self.client.get(f"/api/review/cases/{filing_id}", headers=headers).json().get("status")
+            if review_status != case_status:
+                return f"review's case is {review_status!r} itself"
+            return (
+                f"BUG (filings): review's case is {review_status!r} but the filing still shows "
+                f"{response.json().get('case_status')!r}. filings applies review.case.status_changed in the order it "
+                "handles them, not the order review made them (services/filings/src/filings/handlers.py, "
+                "case_status_changed, overwrites case_status/editable_items with the last event handled; the RabbitMQ "
+                "consumer runs up to prefetch=16 deliveries at once and retries reorder them): two transitions close "
+                "together (e.g. return_to_commission + schedule in one transaction) can leave the older one in force."
+            )
+
+        return eventually(check, f"filing {filing_id} showing case status {case_status}", explain=explain)
 
 
 RNCP_FIELDS: dict[str, Any] = {
@@ -338,10 +374,37 @@ def submitted_filing(api: Api, headers: dict[str, str], repertoire: str, title: 
 # --------------------------------------------------------------------------- fixtures
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):  # type: ignore[no-untyped-def]
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
+
+
+def _log_sizes(platform: DistributedPlatform) -> dict[str, int]:
+    return {p.stem: p.stat().st_size for p in platform.workdir.glob("*.log")}
+
+
+def _errors_since(platform: DistributedPlatform, sizes: dict[str, int]) -> str:
+    """The services' error lines (and tracebacks) written since ``sizes`` were taken."""
+    found = []
+    for path in sorted(platform.workdir.glob("*.log")):
+        with open(path, "rb") as fh:
+            fh.seek(sizes.get(path.stem, 0))
+            for line in fh.read().decode(errors="replace").splitlines():
+                if '"level": "error"' in line or "Traceback" in line or '"exc": ' in line:
+                    found.append(f"[{path.stem}] {line[:4000]}")
+    return "\n".join(found)
+
+
 @pytest.fixture
-def api(platform, smtp_sink) -> Iterator[Api]:  # type: ignore[no-untyped-def]
+def api(request, platform, smtp_sink) -> Iterator[Api]:  # type: ignore[no-untyped-def]
+    sizes = _log_sizes(platform)
     with httpx.Client(base_url=platform.base_url, timeout=30) as client:
         yield Api(client, platform, smtp_sink)
+    failed = getattr(request.node, "rep_call", None)
+    if failed is not None and failed.failed:
+        print(f"--- services' errors during {request.node.name} ---\n{_errors_since(platform, sizes) or '(none)'}")
 
 
 @pytest.fixture(scope="session")

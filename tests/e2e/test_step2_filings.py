@@ -37,7 +37,9 @@ def test_rs_and_rncp_cqp_filings_submitted_to_review(api: Api, si_admin: Person,
     # The level follows the repertoire, CQP included.
     rs_with_level = client.post("/api/filings", headers=depositor, json={"repertoire": "rs", "title": "Conduite d'engins", "qualification_level": 4})
     assert rs_with_level.status_code == 422 and field_errors(rs_with_level.json()) == {"qualification_level": "level"}
-    rncp_without = client.post("/api/filings", headers=depositor, json={"repertoire": "rncp", "title": "Technicien", "is_cqp": True, "cqp_filed_by": "cpne"})
+    rncp_without = client.post(
+        "/api/filings", headers=depositor, json={"repertoire": "rncp", "title": "Technicien", "is_cqp": True, "cqp_filed_by": "cpne"}
+    )
     assert rncp_without.status_code == 422 and field_errors(rncp_without.json()) == {"qualification_level": "level"}
 
     # --- RS ---------------------------------------------------------------------------
@@ -106,7 +108,9 @@ def test_rs_and_rncp_cqp_filings_submitted_to_review(api: Api, si_admin: Person,
     # --- a submitted filing is locked ---------------------------------------------------
     patched = client.patch(f"/api/filings/{rs_id}", headers=depositor, json={"title": "Autre intitulé"})
     assert patched.status_code == 409 and patched.json()["code"] == "not_editable", patched.text
-    replaced = client.post(f"/api/filings/{rs_id}/documents/opportunity_note", headers=depositor, files={"file": ("note.pdf", PDF, "application/pdf")})
+    replaced = client.post(
+        f"/api/filings/{rs_id}/documents/opportunity_note", headers=depositor, files={"file": ("note.pdf", PDF, "application/pdf")}
+    )
     assert replaced.status_code == 409 and replaced.json()["code"] == "not_editable"
     again = client.post(f"/api/filings/{rs_id}/submit", headers=depositor, json={"sworn_statement": True})
     assert again.status_code == 409 and again.json()["code"] == "not_editable"
