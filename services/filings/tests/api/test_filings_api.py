@@ -307,6 +307,25 @@ async def test_review_reopens_exactly_the_listed_items_and_the_resubmission_answ
     assert [v["submitted_in_round"] for v in record_piece["versions"]] == [2, 1]
 
 
+async def test_a_status_delivered_late_does_not_replace_a_newer_one(h) -> None:  # type: ignore[no-untyped-def]
+    dep = h.depositor()
+    filing = await h.create(dep)
+    fid = filing["filing_id"]
+    await h.complete(dep, filing)
+    assert (await h.client.post(f"/api/filings/{fid}/submit", json={"sworn_statement": True}, headers=dep)).status_code == 202
+    await h.p.settle()
+    common = {"filing_id": fid, "entity_id": h.entity_id, "repertoire": "rncp", "title": filing["title"]}
+    # Review scheduled the case (sequence 7) right after making it ready (sequence 6);
+    # the consumer handled them in the opposite order.
+    await h.publish(CaseStatusChanged(**common, status="scheduled", editable_items=[], banner="Inscrit", sequence=7))
+    await h.publish(CaseStatusChanged(**common, status="ready_for_commission", editable_items=[], banner="Prêt", sequence=6))
+    view = (await h.client.get(f"/api/filings/{fid}", headers=dep)).json()
+    assert view["case_status"] == "scheduled" and view["banner"] == "Inscrit"
+    await h.publish(CaseStatusChanged(**common, status="adjourned", editable_items=["title"], banner="Ajourné", sequence=8))
+    view = (await h.client.get(f"/api/filings/{fid}", headers=dep)).json()
+    assert view["case_status"] == "adjourned" and view["editable_items"] == ["title"]
+
+
 async def test_withdraw_before_the_decision_only(h) -> None:  # type: ignore[no-untyped-def]
     dep = h.depositor()
     draft = await h.create(dep)

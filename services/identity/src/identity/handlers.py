@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 def handlers(ctx: ServiceContext) -> dict[str, EventHandler]:
     def application_submitted(uow: UnitOfWork, event: ApplicationSubmitted, envelope: Envelope) -> None:  # type: ignore[override]
-        account = uow.session.get(Account, event.account_id)
+        account = uow.session.get(Account, event.account_id, with_for_update=True)
         if account is None:
             raise PermanentError(f"application {event.application_id} names an unknown account")
         if account.status not in (PENDING_ACTIVATION, PENDING_VALIDATION):

@@ -69,7 +69,7 @@ def consume(session: Session, secret: str, allowed: tuple[str, ...], now: dateti
     assert token is not None
     token.used_at = now
     session.add(token)
-    account = session.get(Account, token.account_id)
+    account = session.get(Account, token.account_id, with_for_update=True)
     if account is None:  # pragma: no cover - foreign key
         raise onetime.TokenRejected("token_invalid")
     return token, account

@@ -190,7 +190,7 @@ def move(
         case.due_date = due_date
         case.overdue = False
     uow.session.add(case)
-    append_audit(
+    entry = append_audit(
         uow.session, case.filing_id, now, actor, action, from_state=previous, to_state=tr.target, reason=reason, details=details
     )
     if tr.target != previous:
@@ -205,6 +205,7 @@ def move(
                 due_date=due_date,
                 changed_by=actor.id,
                 reason=reason,
+                sequence=entry.seq,
             )
         )
     return tr
@@ -269,7 +270,7 @@ def on_filing_submitted(uow: UnitOfWork, event: fe.FilingSubmitted, now: datetim
         _apply_filing(case, event)
         session.add(case)
         session.flush()
-        append_audit(
+        entry = append_audit(
             session, case.filing_id, now, depositor, "open", to_state="received",
             details={"submission_round": event.submission_round},
         )
@@ -277,7 +278,7 @@ def on_filing_submitted(uow: UnitOfWork, event: fe.FilingSubmitted, now: datetim
         uow.emit(
             ev.CaseStatusChanged(
                 **case_fields(case), status="received", previous_status=None, editable_items=[],
-                banner=_banner("received"), changed_by=event.submitted_by,
+                banner=_banner("received"), changed_by=event.submitted_by, sequence=entry.seq,
             )
         )
         return

@@ -75,6 +75,12 @@ class CaseStatusChanged(_CaseEvent):
     due_date: dt.date | None = None
     changed_by: uuid.UUID | None = None
     reason: str | None = None
+    sequence: int = Field(
+        default=0,
+        ge=0,
+        description="increases with each change of this case (its audit entry's number); a consumer "
+        "ignores a status older than the one it applied, since deliveries may be reordered",
+    )
 
 
 class CaseCompletenessChecked(_CaseEvent):

@@ -55,6 +55,8 @@ class Filing(Base, table=True):  # type: ignore[call-arg]
     withdrawn_at: dt.datetime | None = _when()
     # What review last said (review.case.status_changed / review.request.opened).
     case_status: str | None = Field(default=None, max_length=40, index=True)
+    # The sequence of the review status applied last (statuses may arrive out of order).
+    case_status_sequence: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     editable_items: list[str] = _json_list()
     banner: str | None = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
     due_date: dt.date | None = None
