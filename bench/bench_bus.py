@@ -78,6 +78,29 @@ async def raw_rate(amqp_url: str, n: int) -> tuple[float, list[float]]:
         await connection.close()
 
 
+def raw_commits(postgres, n: int, writers: int) -> float:  # type: ignore[no-untyped-def]
+    """PostgreSQL alone: one small INSERT per transaction from ``writers`` threads, the
+    floor under any design that commits each state change with its event."""
+    import sqlalchemy as sa
+
+    url = postgres.create_database(f"{unique_namespace()}_commits")
+    engine = create_db_engine(url, pool_size=writers + 2)
+    table = sa.Table("t", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True), sa.Column("body", sa.Text))
+    table.metadata.create_all(engine)
+
+    def write(count: int) -> None:
+        for _ in range(count):
+            with engine.begin() as conn:
+                conn.execute(table.insert().values(body="x" * 600))
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(writers) as pool:
+        list(pool.map(write, [n // writers] * writers))
+    elapsed = time.perf_counter() - start
+    engine.dispose()
+    return (n // writers) * writers / elapsed
+
+
 async def end_to_end(amqp_url: str, postgres, n: int, writers: int) -> tuple[float, list[float]]:  # type: ignore[no-untyped-def]
     namespace = unique_namespace()
     db_url = postgres.create_database(f"{namespace}_bench")
@@ -130,6 +153,7 @@ async def main() -> None:
     amqp = resolve_amqp()
     postgres = resolve_postgres()
     raw_eps, raw_lat = await raw_rate(amqp.url, n)
+    commits = raw_commits(postgres, n, writers)
     e2e_eps, e2e_lat = await end_to_end(amqp.url, postgres, n, writers)
     amqp.close()
     print(f"bus benchmark, {n} events, {os.cpu_count()} cores, {writers} writer threads")
@@ -138,7 +162,9 @@ async def main() -> None:
     print(
         f"{'commit→outbox→RabbitMQ→handler→inbox':<44} {e2e_eps:>10.0f} {pct(e2e_lat, 50) * 1000:>8.1f} {pct(e2e_lat, 99) * 1000:>8.1f}"
     )
-    print(f"(mean end-to-end latency {statistics.mean(e2e_lat) * 1000:.1f} ms)")
+    print(f"{'raw PostgreSQL commits (1 insert per txn)':<44} {commits:>10.0f}")
+    print(f"(mean end-to-end latency {statistics.mean(e2e_lat) * 1000:.1f} ms; each event costs two commits:")
+    print(" the state change with its outbox row, and the handler's effect with its inbox row)")
 
 
 if __name__ == "__main__":
