@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from certreg_contracts import Envelope, Event
 from certreg_contracts.subscriptions import CONSUMERS
+from certreg_runtime import telemetry
 from certreg_runtime.messaging import UnitOfWork
 from certreg_runtime.service import EventHandler, ServiceContext
 
@@ -68,6 +69,7 @@ def notify(ctx: ServiceContext, uow: UnitOfWork, event: Event, envelope: Envelop
                         attachments=json.dumps([str(letter.id)] if letter else []),
                         next_attempt_at=now,
                         created_at=now,
+                        trace_headers=json.dumps(telemetry.current_trace_headers()),
                     )
                 )
                 wrote_mail = True

@@ -17,8 +17,10 @@ from pathlib import Path
 
 import aiosmtplib
 import sqlalchemy as sa
+from certreg_runtime import telemetry
 from certreg_runtime.aio import wait_event
 from certreg_runtime.service import ServiceContext
+from opentelemetry.trace import SpanKind
 from sqlmodel import Session, select
 from tenacity import AsyncRetrying, stop_after_attempt, wait_exponential
 
@@ -95,11 +97,17 @@ class MailSender:
         for mail_id in ids:
             try:
                 message = await asyncio.to_thread(self.build, mail_id)
-                async for attempt in AsyncRetrying(
-                    stop=stop_after_attempt(3), wait=wait_exponential(multiplier=0.2, max=2), reraise=True
+                with telemetry.tracer("certreg.notifier").start_as_current_span(
+                    "send mail",
+                    context=telemetry.context_from_headers(await asyncio.to_thread(self.trace_headers, mail_id)),
+                    kind=SpanKind.CLIENT,
+                    attributes={"certreg.mail.kind": str(message["X-Certreg-Kind"]), "certreg.mail.id": str(mail_id)},
                 ):
-                    with attempt:
-                        await self.deliver(mail_id, message)
+                    async for attempt in AsyncRetrying(
+                        stop=stop_after_attempt(3), wait=wait_exponential(multiplier=0.2, max=2), reraise=True
+                    ):
+                        with attempt:
+                            await self.deliver(mail_id, message)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -156,6 +164,11 @@ class MailSender:
             mail.next_attempt_at = self.ctx.clock.now() + next_retry_delay(mail.attempts)
             session.add(mail)
             session.commit()
+
+    def trace_headers(self, mail_id: uuid.UUID) -> dict[str, str]:
+        with Session(self.ctx.engine) as session:
+            mail = session.get(Mail, mail_id)
+            return json.loads(mail.trace_headers or "{}") if mail else {}
 
     # -- the message ------------------------------------------------------------------
     def build(self, mail_id: uuid.UUID) -> EmailMessage:

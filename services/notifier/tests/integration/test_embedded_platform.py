@@ -43,3 +43,27 @@ async def test_embedded_platform_with_a_real_smtp_server(tmp_path, smtp_sink) ->
         msg = await smtp_sink.wait_for_async(to, "Activez")
         assert msg["From"] == p.settings.mail_from
         assert p.mails(to) == []  # real mail: nothing in the local folder
+
+
+async def test_one_trace_from_the_cause_to_the_sent_mail(tmp_path) -> None:
+    from opentelemetry import trace
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from certreg_runtime.telemetry import setup_tracing
+
+    setup_tracing("test")
+    provider = trace.get_tracer_provider()
+    assert isinstance(provider, TracerProvider)
+    exporter = InMemorySpanExporter()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    async with embedded_platform(tmp_path / "platform") as p:
+        to = f"{uuid.uuid4().hex[:8]}@example.org"
+        with trace.get_tracer("test").start_as_current_span("the user's request") as cause:
+            emit_as_identity(p, sample_event("identity.account.registered", email=to))
+        await p.wait_for_mail(to, "Activez")
+        trace_id = cause.get_span_context().trace_id
+        await p.settle()
+        sent = [s for s in exporter.get_finished_spans() if s.name == "send mail" and s.context.trace_id == trace_id]
+        assert len(sent) == 1 and sent[0].attributes["certreg.mail.kind"]

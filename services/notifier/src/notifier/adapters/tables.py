@@ -91,6 +91,9 @@ class Mail(Base, table=True):
     claimed_until: datetime | None = Field(default=None, sa_type=_tz())
     created_at: datetime = Field(sa_type=_tz())
     sent_at: datetime | None = Field(default=None, sa_type=_tz())
+    # W3C trace context of the handler that wrote the mail: sending it continues the
+    # trace that began with the user's request.
+    trace_headers: str = Field(default="{}", sa_type=sa.Text(), sa_column_kwargs={"server_default": "{}"})
 
 
 class Letter(Base, table=True):
