@@ -64,6 +64,8 @@ def request_opened(ctx: ServiceContext):  # type: ignore[no-untyped-def]
     def handle(uow: UnitOfWork, event: Event, envelope: Envelope) -> None:
         assert isinstance(event, RequestOpened)
         filing = _filing(uow, event)
+        if event.sequence and event.sequence < filing.case_status_sequence:
+            return  # delivered after a newer status (the request may already be answered)
         filing.open_request_id = event.request_id
         filing.open_request = {
             "request_id": str(event.request_id),

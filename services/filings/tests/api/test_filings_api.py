@@ -324,6 +324,14 @@ async def test_a_status_delivered_late_does_not_replace_a_newer_one(h) -> None: 
     await h.publish(CaseStatusChanged(**common, status="adjourned", editable_items=["title"], banner="Ajourné", sequence=8))
     view = (await h.client.get(f"/api/filings/{fid}", headers=dep)).json()
     assert view["case_status"] == "adjourned" and view["editable_items"] == ["title"]
+    # A request opened (and since answered) before the adjournment, delivered only now.
+    late = RequestOpened(
+        **common, request_id=uuid.uuid4(), items=[RequestItem(question="?")], message="Ancienne demande",
+        due_date=h.today(), opened_by=uuid.uuid4(), sequence=5,
+    )
+    await h.publish(late)
+    view = (await h.client.get(f"/api/filings/{fid}", headers=dep)).json()
+    assert view["open_request"] is None and view["editable_items"] == ["title"]
 
 
 async def test_withdraw_before_the_decision_only(h) -> None:  # type: ignore[no-untyped-def]

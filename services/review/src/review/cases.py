@@ -101,6 +101,11 @@ def case_fields(case: Case) -> dict[str, Any]:
     return {"filing_id": case.filing_id, "entity_id": case.entity_id, "repertoire": case.repertoire, "title": case.title}
 
 
+def last_audit_seq(session: Session, filing_id: uuid.UUID) -> int:
+    """The number of the case's latest audit entry (what ``sequence`` in events refers to)."""
+    return session.exec(select(sa.func.max(AuditEntry.seq)).where(AuditEntry.filing_id == str(filing_id))).one() or 0
+
+
 def append_audit(
     session: Session,
     filing_id: uuid.UUID,
@@ -424,7 +429,10 @@ def open_request(
         banner_extra=f"{message} (date limite : {fr_date(due_date)})", open_request_id=request.id,
     )
     uow.emit(
-        ev.RequestOpened(**case_fields(case), request_id=request.id, items=items, message=message, due_date=due_date, opened_by=actor.id)  # type: ignore[arg-type]
+        ev.RequestOpened(
+            **case_fields(case), request_id=request.id, items=items, message=message, due_date=due_date,
+            opened_by=actor.id, sequence=last_audit_seq(uow.session, case.filing_id),  # type: ignore[arg-type]
+        )
     )
     return request
 

@@ -137,6 +137,9 @@ class RequestOpened(_CaseEvent):
     message: str
     due_date: dt.date
     opened_by: uuid.UUID
+    sequence: int = Field(
+        default=0, ge=0, description="the sequence of the status change that opened it (see CaseStatusChanged.sequence)"
+    )
 
 
 class RequestAnswered(_CaseEvent):
