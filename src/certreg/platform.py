@@ -48,9 +48,12 @@ class Platform:
         return self.runners["identity"].ctx.extras["jwks"]()
 
     async def start(self, *, migrate: bool) -> None:
+        if migrate:  # before the bus delivers anything to handlers that need the tables
+            for runner in self.runners.values():
+                await asyncio.to_thread(runner.migrate)
         await self.bus.start()
         for runner in self.runners.values():
-            await runner.start(migrate=migrate)
+            await runner.start()
 
     async def stop(self) -> None:
         for runner in reversed(list(self.runners.values())):

@@ -26,6 +26,7 @@ from certreg_runtime.clock import SystemClock, clock_from_settings
 from certreg_runtime.db import create_db_engine
 from certreg_runtime.errors import install_error_handlers
 from certreg_runtime.messaging import UnitOfWork, record_processed
+from certreg_runtime.migrations import upgrade
 from certreg_runtime.relay import OutboxRelay
 from certreg_runtime.settings import Settings
 from certreg_runtime.storage import BlobStore
@@ -117,12 +118,10 @@ class ServiceRunner:
         self._tasks: list[asyncio.Task[None]] = []
 
     def migrate(self) -> None:
-        from certreg_runtime.migrations import upgrade
-
         upgrade(self.definition, self.ctx.engine)
 
     async def start(self, *, migrate: bool = False) -> None:
-        """Call after the bus has started."""
+        """Call after the bus has started (and, better, migrate before starting the bus)."""
         if migrate:
             await asyncio.to_thread(self.migrate)
         if self.ctx.blobs is not None:
@@ -188,6 +187,7 @@ def build_app(definition: ServiceDefinition, ctx: ServiceContext) -> FastAPI:
     install_error_handlers(app)
     # A server span per request; its context goes into the outbox rows the request writes.
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz")
+
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "service": name}
 
@@ -209,27 +209,26 @@ def build_app(definition: ServiceDefinition, ctx: ServiceContext) -> FastAPI:
 
 
 async def readiness(definition: ServiceDefinition, ctx: ServiceContext) -> dict[str, bool]:
+    """Each dependency answers within 5 seconds, or the service is not ready."""
+
     def database() -> bool:
         with ctx.engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
         return True
 
-    def storage() -> bool:
-        assert ctx.blobs is not None
-        return all(ctx.blobs.ping(ctx.bucket(p)) for p in definition.buckets)
-
-    checks: dict[str, bool] = {}
-    for check_name, check in (("database", database), ("storage", storage if definition.buckets and ctx.blobs else None)):
-        if check is None:
-            continue
+    async def passes(check: Awaitable[bool]) -> bool:
         try:
-            checks[check_name] = await asyncio.wait_for(asyncio.to_thread(check), 5)
+            return bool(await asyncio.wait_for(check, 5))
         except Exception:
-            checks[check_name] = False
-    try:
-        checks["broker"] = await asyncio.wait_for(ctx.bus.ping(), 5)
-    except Exception:
-        checks["broker"] = False
+            return False
+
+    checks = {"database": await passes(asyncio.to_thread(database))}
+    if definition.buckets and ctx.blobs is not None:
+        blobs = ctx.blobs
+        checks["storage"] = await passes(
+            asyncio.to_thread(lambda: all(blobs.ping(ctx.bucket(p)) for p in definition.buckets))
+        )
+    checks["broker"] = await passes(ctx.bus.ping())
     return checks
 
 
