@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from certreg_runtime.bus import Bus, create_bus
-from certreg_runtime.service import ServiceDefinition, ServiceRunner
+from certreg_runtime.service import ServiceDefinition, ServiceRunner, readiness
 from certreg_runtime.settings import SERVICES, Settings
 from certreg_runtime.storage import create_blob_store
 from fastapi import FastAPI
@@ -69,8 +69,6 @@ class Platform:
             await self.stop()
 
     async def readiness(self) -> dict[str, bool]:
-        from certreg_runtime.service import readiness
-
         results = await asyncio.gather(*(readiness(r.definition, r.ctx) for r in self.runners.values()))
         return {f"{name}.{check}": ok for name, checks in zip(self.runners, results) for check, ok in checks.items()}
 
