@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import httpx
@@ -22,8 +22,7 @@ def create_gateway(
     targets: Mapping[str, ASGIApp | str],
     *,
     lifespan: Lifespan | None = None,
-    readiness: Callable[[], "asyncio.Future[dict[str, bool]]"] | None = None,
-    extra_routes: Callable[[FastAPI], None] | None = None,
+    readiness: Callable[[], Awaitable[dict[str, bool]]] | None = None,
 ) -> ASGIApp:
     """``targets``: service name → in-process ASGI app or base URL."""
     gateway: Gateway
@@ -49,8 +48,6 @@ def create_gateway(
         ok = all(checks.values())
         return JSONResponse({"status": "ready" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503)
 
-    if extra_routes:
-        extra_routes(app)
     mount_ui(app)  # the public portal and the back office
     gateway = Gateway(targets, app)
     return OpenTelemetryMiddleware(gateway)
