@@ -4,22 +4,46 @@ SIRET the public registry shows for each published certification.
 A certification is published with its certifier's name and SIRET when the entity is already
 known; a record published before the entity's event arrived gets them when it arrives (the
 event updates every record of that entity, so reads and the XML export stay plain selects).
+
+A publication and the entity's event for the same entity run one after the other (a
+transaction-scoped advisory lock on PostgreSQL): otherwise a registration reading "no
+certifier yet" while the event commits would publish its record without the name for good
+(the event's UPDATE does not see a record not yet committed), and two deliveries of a first
+event would both insert the certifier.
 """
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
 from certreg_contracts.events.entities import EntityVerified
+from certreg_runtime.db import is_postgres
 from certreg_runtime.messaging import UnitOfWork
 from sqlmodel import Session
 
 from review.adapters.tables import Certifier, RegistryRecord
 
 
+# The first key of review's two-key advisory locks: "certifier" (other users pick another).
+LOCK_SPACE = 0x63657274
+
+
+def lock_entity(session: Session, entity_id: uuid.UUID) -> None:
+    """Wait for, then hold until commit, the entity's certifier lock (PostgreSQL; SQLite has
+    one writer at a time anyway)."""
+    if is_postgres(session.get_bind()):  # type: ignore[arg-type]
+        key = int.from_bytes(entity_id.bytes[:4], "big", signed=True)
+        session.execute(
+            sa.text("SELECT pg_advisory_xact_lock(CAST(:space AS integer), CAST(:key AS integer))"),
+            {"space": LOCK_SPACE, "key": key},
+        )
+
+
 def on_entity_verified(uow: UnitOfWork, event: EntityVerified, now: datetime) -> None:
     """Remember the entity's name and SIRET and put them on its published records."""
+    lock_entity(uow.session, event.entity_id)
     certifier = uow.session.get(Certifier, event.entity_id)
     if certifier is None:
         certifier = Certifier(entity_id=event.entity_id, denomination=event.denomination, siret=event.siret, updated_at=now)
@@ -34,7 +58,9 @@ def on_entity_verified(uow: UnitOfWork, event: EntityVerified, now: datetime) ->
 
 
 def fill(session: Session, record: RegistryRecord) -> None:
-    """Put the known certifier's name and SIRET on a record about to be published."""
+    """Put the known certifier's name and SIRET on a record about to be published (the
+    caller adds the record in the same transaction, which keeps the entity's lock)."""
+    lock_entity(session, record.entity_id)
     certifier = session.get(Certifier, record.entity_id)
     if certifier is not None:
         record.certifier_name, record.certifier_siret = certifier.denomination, certifier.siret

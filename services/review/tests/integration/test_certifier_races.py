@@ -1,0 +1,144 @@
+"""On real PostgreSQL: a registration and ``entities.entity.verified`` for the same entity
+committing at the same time. Each test holds the first transaction open, runs the second
+in a thread until it has finished or PostgreSQL shows it waiting for a lock, then commits
+the first: the interleaving is forced, nothing depends on timing."""
+
+from __future__ import annotations
+
+import queue
+import threading
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+import pytest
+import sqlalchemy as sa
+from certreg_contracts.events.entities import EntityVerified
+from certreg_runtime.db import create_db_engine
+from certreg_runtime.messaging import UnitOfWork
+from certreg_runtime.migrations import upgrade
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from review import cases, certifiers
+from review.adapters.tables import Case, Certifier, CommissionSession, Opinion, RegistryRecord, metadata
+from review.domain import rules
+from review.service import definition
+
+pytestmark = pytest.mark.infra
+
+SIRET = "73282932000074"
+DIRECTOR = cases.Actor(uuid.uuid4(), frozenset({"director"}), "director", "Denis Direction")
+
+
+@pytest.fixture
+def engine(postgres):  # type: ignore[no-untyped-def]
+    name = f"review_{uuid.uuid4().hex[:12]}"
+    engine = create_db_engine(postgres.create_database(name))
+    upgrade(definition(), engine)
+    yield engine
+    engine.dispose()
+    postgres.drop_database(name)
+
+
+def favourable_case(engine: Engine, entity_id: uuid.UUID) -> uuid.UUID:
+    """A case of ``entity_id`` with the commission's favourable opinion."""
+    now = datetime.now(timezone.utc)
+    filing_id = uuid.uuid4()
+    with Session(engine) as session:
+        sess = CommissionSession(date=rules.local_today(now), created_by=uuid.uuid4(), created_at=now)
+        session.add(sess)
+        session.flush()
+        session.add(
+            Case(filing_id=filing_id, entity_id=entity_id, repertoire="rncp", title="Concepteur d'applications", snapshot={},
+                 submitted_by=uuid.uuid4(), status="favourable", opened_at=now, updated_at=now, session_id=sess.id)
+        )  # fmt: skip
+        session.add(Opinion(session_id=sess.id, filing_id=filing_id, opinion="favourable", reasons=[], given_by=uuid.uuid4(), given_at=now))
+        session.commit()
+    return filing_id
+
+
+def register(uow: UnitOfWork, filing_id: uuid.UUID) -> None:
+    case = cases.get_case(uow.session, filing_id, lock=True)
+    assert case is not None
+    cases.decide(uow, case, DIRECTOR, datetime.now(timezone.utc), register=True, motivation="Avis favorable.", years=5)
+
+
+def verify(uow: UnitOfWork, entity_id: uuid.UUID, denomination: str) -> None:
+    event = EntityVerified(entity_id=entity_id, denomination=denomination, siret=SIRET, verified_by=uuid.uuid4())
+    certifiers.on_entity_verified(uow, event, datetime.now(timezone.utc))
+
+
+def interleave(engine: Engine, first: Callable[[UnitOfWork], None], second: Callable[[UnitOfWork], None]) -> None:
+    """``first`` runs; ``second`` runs in its own transaction while ``first`` is not yet
+    committed, until it is done or waits for a lock; then ``first`` commits and ``second``
+    completes. Re-raises what ``second`` raised."""
+    pid: queue.Queue[int] = queue.Queue()
+    failure: list[BaseException] = []
+
+    def run_second() -> None:
+        try:
+            with UnitOfWork(engine, metadata, "review") as uow:
+                pid.put(uow.session.execute(sa.text("SELECT pg_backend_pid()")).scalar_one())
+                second(uow)
+                uow.commit()
+        except BaseException as exc:  # noqa: BLE001 - handed to the test
+            failure.append(exc)
+
+    with UnitOfWork(engine, metadata, "review") as uow:
+        first(uow)
+        uow.session.flush()
+        thread = threading.Thread(target=run_second)
+        thread.start()
+        backend = pid.get(timeout=60)
+        with engine.connect() as watcher:
+            while thread.is_alive():
+                waiting = watcher.execute(
+                    sa.text("SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = :pid"), {"pid": backend}
+                ).scalar()
+                if waiting:
+                    break
+                thread.join(0.02)
+        uow.commit()
+    thread.join(60)
+    assert not thread.is_alive()
+    if failure:
+        raise failure[0]
+
+
+def record_of(engine: Engine, filing_id: uuid.UUID) -> RegistryRecord:
+    with Session(engine) as session:
+        record = session.exec(sa.select(RegistryRecord).where(RegistryRecord.filing_id == filing_id)).scalar_one()  # type: ignore[call-overload]
+        session.expunge(record)
+        return record
+
+
+def test_an_entity_verified_while_its_certification_is_being_registered_is_named_on_the_record(engine):
+    entity_id = uuid.uuid4()
+    filing_id = favourable_case(engine, entity_id)
+
+    # The registration found no certifier yet; the entity's event arrives before it commits.
+    interleave(engine, lambda uow: register(uow, filing_id), lambda uow: verify(uow, entity_id, "Institut du numérique"))
+
+    record = record_of(engine, filing_id)
+    assert (record.certifier_name, record.certifier_siret) == ("Institut du numérique", SIRET)
+
+
+def test_a_certification_registered_while_its_entity_is_being_verified_is_named_on_the_record(engine):
+    entity_id = uuid.uuid4()
+    filing_id = favourable_case(engine, entity_id)
+
+    interleave(engine, lambda uow: verify(uow, entity_id, "Institut du numérique"), lambda uow: register(uow, filing_id))
+
+    record = record_of(engine, filing_id)
+    assert (record.certifier_name, record.certifier_siret) == ("Institut du numérique", SIRET)
+
+
+def test_two_first_deliveries_of_an_entity_verified_both_succeed(engine):
+    entity_id = uuid.uuid4()
+
+    interleave(engine, lambda uow: verify(uow, entity_id, "Ancien nom"), lambda uow: verify(uow, entity_id, "Nouveau nom"))
+
+    with Session(engine) as session:
+        certifier = session.get(Certifier, entity_id)
+        assert certifier is not None and certifier.denomination == "Nouveau nom"
