@@ -65,6 +65,22 @@ DOC_TYPES: tuple[str, ...] = get_args(DocType)
 ROLES: tuple[str, ...] = get_args(Role)
 CASE_STATUSES: tuple[str, ...] = get_args(CaseStatus)
 
+# The filing's descriptive fields that review may reopen: with DOC_TYPES, the names
+# ``review.case.status_changed.editable_items`` is made of.
+FilingField = Literal[
+    "title",
+    "qualification_level",
+    "is_cqp",
+    "cqp_filed_by",
+    "rests_on_standards",
+    "summary",
+    "activities",
+    "competences",
+    "competence_blocks",
+    "assessment_methods",
+]
+FILING_FIELDS: tuple[str, ...] = get_args(FilingField)
+
 Siret = Annotated[str, Field(pattern=r"^[0-9]{14}$", description="14 digits, no spaces")]
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$", description="lower-case hex SHA-256")]
 QualificationLevel = Annotated[int, Field(ge=1, le=8, description="national framework level (décret 2019-14)")]

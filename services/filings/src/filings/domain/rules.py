@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
+from certreg_contracts.types import FILING_FIELDS
+
 PARIS = ZoneInfo("Europe/Paris")
 MAX_AGE_MONTHS = 3
 
@@ -142,19 +144,7 @@ FIELDS: dict[str, tuple[FieldRule, ...]] = {
 }
 
 # The filing's own fields a depositor may edit (review's ``editable_items`` name them).
-EDITABLE_FIELDS = (
-    "repertoire",
-    "title",
-    "qualification_level",
-    "is_cqp",
-    "cqp_filed_by",
-    "rests_on_standards",
-    "summary",
-    "activities",
-    "competences",
-    "competence_blocks",
-    "assessment_methods",
-)
+EDITABLE_FIELDS = ("repertoire", *FILING_FIELDS)
 
 LEVELS = range(1, 9)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from certreg_contracts.types import CASE_STATUSES, DOC_TYPES
+from certreg_contracts.types import CASE_STATUSES, DOC_TYPES, FILING_FIELDS
 
 SYSTEM = "system"
 DEPOSITOR = "depositor"
@@ -137,18 +137,6 @@ def allowed_actions(state: str, roles: frozenset[str] | set[str]) -> list[str]:
 
 
 # What the depositor may change in each state (status_changed.editable_items).
-FILING_FIELDS = (
-    "title",
-    "qualification_level",
-    "is_cqp",
-    "cqp_filed_by",
-    "rests_on_standards",
-    "summary",
-    "activities",
-    "competences",
-    "competence_blocks",
-    "assessment_methods",
-)
 EVERYTHING: tuple[str, ...] = (*FILING_FIELDS, *DOC_TYPES)
 ANSWER = "answer"
 
