@@ -30,6 +30,13 @@ from certreg_runtime.testing.infra import free_port, unique_namespace
 from certreg.platform import Platform, embedded_app
 
 
+def write_clock_offset(path: Path, seconds: float) -> None:
+    """Replace the offset file at once: a service reading it never sees it half-written."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(str(seconds))
+    os.replace(partial, path)
+
+
 @dataclass
 class TestPlatform:
     settings: Settings
@@ -46,7 +53,7 @@ class TestPlatform:
     def advance_clock(self, *, days: float = 0, seconds: float = 0) -> None:
         """Move every service's clock forward (they read the same offset file)."""
         current = float(self.clock_file.read_text() or 0) if self.clock_file.exists() else 0.0
-        self.clock_file.write_text(str(current + days * 86400 + seconds))
+        write_clock_offset(self.clock_file, current + days * 86400 + seconds)
 
     async def settle(self, timeout: float = 15) -> None:
         """Wait until every committed event is published and handled."""
@@ -141,8 +148,7 @@ class DistributedPlatform:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
 
     def advance_clock(self, *, days: float = 0, seconds: float = 0) -> None:
-        current = float(self.clock_file.read_text() or 0)
-        self.clock_file.write_text(str(current + days * 86400 + seconds))
+        write_clock_offset(self.clock_file, float(self.clock_file.read_text() or 0) + days * 86400 + seconds)
 
     def stop(self) -> None:
         for proc in self.processes.values():

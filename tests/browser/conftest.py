@@ -19,6 +19,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from certreg.testing import write_clock_offset
+
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -56,7 +58,7 @@ class RunningPlatform:
 
     def move_clock_to(self, when: datetime) -> None:
         """Every service's clock reads ``when`` from now on (CERTREG_CLOCK_OFFSET_FILE)."""
-        self.clock_file.write_text(str((when - datetime.now(timezone.utc)).total_seconds()))
+        write_clock_offset(self.clock_file, (when - datetime.now(timezone.utc)).total_seconds())
 
     def mails(self, to: str) -> list[email.message.EmailMessage]:
         found = []

@@ -446,7 +446,7 @@ def abandon(uow: UnitOfWork, case: Case, actor: Actor, now: datetime, reason: st
             "L'abandon n'est possible qu'une fois la date limite d'une demande dépassée.", code="request_not_overdue",
             state=case.status,
         )
-    why = (reason or "").strip() or f"Demande du {fr_date(request.opened_at.date())} restée sans réponse au {fr_date(request.due_date)}."
+    why = (reason or "").strip() or f"Demande du {fr_date(rules.local_today(_utc(request.opened_at)))} restée sans réponse au {fr_date(request.due_date)}."
     _close_open_request(uow, case, now, "closed")
     move(uow, case, "abandon", actor, now, reason=why, details={"request_id": str(request.id)})
     uow.emit(ev.CaseAbandoned(**case_fields(case), decided_by=actor.id, reason=why))  # type: ignore[arg-type]
