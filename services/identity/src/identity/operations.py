@@ -14,7 +14,7 @@ from certreg_runtime.settings import Settings
 from sqlmodel import Session, select
 
 from identity.domain import onetime
-from identity.domain.accounts import PENDING_VALIDATION, validator_for
+from identity.domain.accounts import PENDING_ACTIVATION, PENDING_VALIDATION, validator_for
 from identity.domain.throttle import Rule
 from identity.adapters.tables import Account, OneTimeToken, ThrottleHit
 
@@ -98,6 +98,16 @@ def clear(session: Session, key: str) -> None:
 
 
 # --- validation -------------------------------------------------------------------
+
+
+def awaits_application(account: Account) -> bool:
+    """A person's account whose entity application was never submitted (it cannot be
+    validated until it is: the person may ask for a new onboarding token)."""
+    return (
+        not account.is_staff
+        and account.status in (PENDING_ACTIVATION, PENDING_VALIDATION)
+        and account.application_submitted_at is None
+    )
 
 
 def request_validation_if_ready(uow: UnitOfWork, account: Account) -> bool:

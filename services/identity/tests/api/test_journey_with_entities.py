@@ -63,3 +63,22 @@ async def test_first_account_then_a_colleague_joining_the_same_entity(ident):
     member = await ident.p.login(second["email"], PASSWORD)
     me = (await ident.client.get("/api/identity/me", headers=member)).json()
     assert me["roles"] == ["depositor"] and me["entity_id"] == application["entity_id"]
+
+
+async def test_a_person_who_lost_the_onboarding_token_resumes_with_a_new_one(ident):
+    account = await ident.register()
+    await ident.activate(account["account_id"])
+    # The first token is lost: nothing was submitted, nothing asked of a validator.
+    assert not ident.events("identity.account.validation_requested", account_id=account["account_id"])
+    login = {"username": account["email"], "password": PASSWORD}
+    refused = await ident.client.post("/api/identity/token", data=login)
+    assert (refused.status_code, refused.json()["code"]) == (403, "application_missing")
+    renewed = await ident.client.post("/api/identity/onboarding-token", data=login)
+    assert renewed.status_code == 200, renewed.text
+    application = await apply_with_entities(ident, {**account, "onboarding_token": renewed.json()["onboarding_token"]})
+    asked = ident.last_event("identity.account.validation_requested", account_id=account["account_id"])
+    assert asked["entity_id"] == application["entity_id"]
+    waiting = await ident.client.post("/api/identity/token", data=login)
+    assert (waiting.status_code, waiting.json()["code"]) == (403, "pending_validation")
+    again = await ident.client.post("/api/identity/onboarding-token", data=login)
+    assert (again.status_code, again.json()["code"]) == (409, "application_submitted")

@@ -51,12 +51,12 @@ async def test_bad_credentials_are_401_the_same_for_unknown_accounts(ident):
 
 async def test_403_codes_follow_the_account_status(ident):
     account = await ident.register()
+    await ident.submit_application(account["account_id"], new_entity=True)
     response = await login(ident, account["email"], PASSWORD)
     assert (response.status_code, response.json()["code"]) == (403, "not_activated")
     await ident.activate(account["account_id"])
     response = await login(ident, account["email"], PASSWORD)
     assert (response.status_code, response.json()["code"]) == (403, "pending_validation")
-    await ident.submit_application(account["account_id"], new_entity=True)
     _, admin = await ident.staff("si_admin")
     rejected = await ident.client.post(f"/api/identity/account-requests/{account['account_id']}/reject", headers=admin, json={"reason": "Pièces non probantes."})
     assert rejected.status_code == 200

@@ -21,6 +21,7 @@ from certreg_contracts.events.identity import (
 from certreg_runtime.api import CtxDep, CurrentUser, UowDep, roles
 from certreg_runtime.auth import Principal
 from certreg_runtime.errors import ApiError, conflict, field_error, forbidden, invalid, not_found
+from certreg_runtime.messaging import UnitOfWork
 from certreg_runtime.service import ServiceContext
 from certreg_runtime.tokens import issue_token
 from fastapi import APIRouter, Form, Query, Request, Response
@@ -79,6 +80,55 @@ def too_many(seconds: int) -> JSONResponse:
         {"detail": f"Trop de tentatives. Réessayez dans {minutes} minute{'s' if minutes > 1 else ''}.", "code": "too_many_attempts"},
         status_code=429,
         headers={"Retry-After": str(seconds)},
+    )
+
+
+def login_key(email: str) -> str:
+    return f"login:email:{email}"
+
+
+def authenticate(request: Request, ctx: ServiceContext, uow: UnitOfWork, username: str, password: str) -> Account | JSONResponse:
+    """The account of an OAuth2 password form (``username`` is the e-mail), whatever its
+    status; a 429 response while the e-mail or the client address is throttled. A wrong
+    password counts against both and is a 401; missing fields are a 422. The caller
+    clears the e-mail's failures once it accepts the login."""
+    errors: list[dict[str, Any]] = []
+    if not username.strip():
+        errors.append(field_error("username", "L'adresse électronique est obligatoire.", "missing"))
+    if not password:
+        errors.append(field_error("password", "Le mot de passe est obligatoire.", "missing"))
+    if errors:
+        raise invalid(*errors)
+    session, now = uow.session, ctx.clock.now()
+    try:
+        email = normalize_email(username)
+    except InvalidEmail:
+        email = username.strip().lower()[:300]
+    keys = [login_key(email), f"login:ip:{client_ip(request)}"]
+    waits = [w for k in keys if (w := ops.retry_after(session, k, throttle.LOGIN_FAILURES, now))]
+    if waits:
+        return too_many(max(waits))
+    account = ops.find_by_email(session, email)
+    if not passwords.verify_password(account.password_hash if account else None, password):
+        for k in keys:
+            ops.hit(session, k, throttle.LOGIN_FAILURES, now)
+        uow.commit()
+        raise ApiError(401, "Adresse électronique ou mot de passe incorrect.", code="invalid_credentials")
+    assert account is not None and account.password_hash is not None
+    return account
+
+
+def onboarding_token_for(ctx: ServiceContext, account: Account) -> str:
+    """The token that alone authorises the account's entity application (2 h)."""
+    return issue_token(
+        keyring(ctx).signing_key(),
+        subject=account.id,
+        issuer=ctx.settings.jwt_issuer,
+        audience=ctx.settings.jwt_audience,
+        ttl=ONBOARDING_TTL,
+        scope="onboarding",
+        email=account.email,
+        name=account.name,
     )
 
 
@@ -210,20 +260,10 @@ def router() -> APIRouter:
             )
         )
         uow.commit()
-        onboarding = issue_token(
-            keyring(ctx).signing_key(),
-            subject=account.id,
-            issuer=ctx.settings.jwt_issuer,
-            audience=ctx.settings.jwt_audience,
-            ttl=ONBOARDING_TTL,
-            scope="onboarding",
-            email=email,
-            name=account.name,
-        )
         return schemas.AccountCreated(
             account_id=account.id,
             status=account.status,
-            onboarding_token=onboarding,
+            onboarding_token=onboarding_token_for(ctx, account),
             onboarding_expires_in=int(ONBOARDING_TTL.total_seconds()),
         )
 
@@ -293,37 +333,24 @@ def router() -> APIRouter:
         password: Annotated[str, Form()] = "",
     ) -> Any:
         """OAuth2 password grant: ``username`` is the e-mail."""
-        errors: list[dict[str, Any]] = []
-        if not username.strip():
-            errors.append(field_error("username", "L'adresse électronique est obligatoire.", "missing"))
-        if not password:
-            errors.append(field_error("password", "Le mot de passe est obligatoire.", "missing"))
-        if errors:
-            raise invalid(*errors)
-        session, now = uow.session, ctx.clock.now()
-        try:
-            email = normalize_email(username)
-        except InvalidEmail:
-            email = username.strip().lower()[:300]
-        keys = [f"login:email:{email}", f"login:ip:{client_ip(request)}"]
-        waits = [w for k in keys if (w := ops.retry_after(session, k, throttle.LOGIN_FAILURES, now))]
-        if waits:
-            return too_many(max(waits))
-        account = ops.find_by_email(session, email)
-        if not passwords.verify_password(account.password_hash if account else None, password):
-            for k in keys:
-                ops.hit(session, k, throttle.LOGIN_FAILURES, now)
-            uow.commit()
-            raise ApiError(401, "Adresse électronique ou mot de passe incorrect.", code="invalid_credentials")
-        assert account is not None and account.password_hash is not None
+        account = authenticate(request, ctx, uow, username, password)
+        if isinstance(account, JSONResponse):
+            return account
+        if account.status == REJECTED:
+            raise ApiError(403, "Votre demande de compte a été refusée.", code="rejected")
+        if ops.awaits_application(account):
+            raise ApiError(
+                403,
+                "La déclaration de votre organisme n'a pas été envoyée : reprenez-la pour que votre demande de compte soit examinée.",
+                code="application_missing",
+            )
         if account.status == PENDING_ACTIVATION:
             raise ApiError(403, "Votre compte n'est pas encore activé : suivez le lien reçu par courriel.", code="not_activated")
         if account.status == PENDING_VALIDATION:
             raise ApiError(403, "Votre demande de compte attend sa validation.", code="pending_validation")
-        if account.status == REJECTED:
-            raise ApiError(403, "Votre demande de compte a été refusée.", code="rejected")
-        ops.clear(session, keys[0])
-        if passwords.needs_rehash(account.password_hash):
+        session = uow.session
+        ops.clear(session, login_key(account.email))
+        if passwords.needs_rehash(account.password_hash or ""):
             account.password_hash = passwords.hash_password(password)
             session.add(account)
         uow.commit()
@@ -341,6 +368,34 @@ def router() -> APIRouter:
             entity_id=account.entity_id,
         )
         return schemas.AccessToken(access_token=access, token_type="bearer", expires_in=ttl)
+
+    @api.post("/onboarding-token", response_model=schemas.OnboardingToken)
+    def onboarding_token(
+        request: Request,
+        ctx: CtxDep,
+        uow: UowDep,
+        username: Annotated[str, Form()] = "",
+        password: Annotated[str, Form()] = "",
+    ) -> Any:
+        """A new onboarding token, for a person who lost theirs before submitting their
+        entity application (same form and throttling as ``/token``)."""
+        account = authenticate(request, ctx, uow, username, password)
+        if isinstance(account, JSONResponse):
+            return account
+        if account.status == REJECTED:
+            raise ApiError(403, "Votre demande de compte a été refusée.", code="rejected")
+        if not ops.awaits_application(account):
+            raise conflict(
+                "La déclaration de votre organisme a déjà été envoyée : connectez-vous une fois votre compte validé.",
+                code="application_submitted",
+                state=account.status,
+            )
+        ops.clear(uow.session, login_key(account.email))
+        uow.commit()
+        return schemas.OnboardingToken(
+            onboarding_token=onboarding_token_for(ctx, account),
+            expires_in=int(ONBOARDING_TTL.total_seconds()),
+        )
 
     @api.get("/.well-known/jwks.json")
     def jwks_document(ctx: CtxDep, response: Response) -> dict[str, Any]:

@@ -25,6 +25,11 @@ class AccountCreated(BaseModel):
     onboarding_expires_in: int = Field(description="seconds")
 
 
+class OnboardingToken(BaseModel):
+    onboarding_token: str
+    expires_in: int = Field(description="seconds")
+
+
 class TokenBody(BaseModel):
     token: str = ""
 
