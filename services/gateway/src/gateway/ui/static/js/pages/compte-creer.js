@@ -19,6 +19,10 @@ function saveState(s) {
   sessionStorage.setItem(STATE_KEY, JSON.stringify(s));
 }
 
+// Back from the login page with a new onboarding token (the account exists, its entity
+// application was never sent): only the entity part of the form is asked.
+const resumed = Boolean(state().resumed && state().token);
+
 const hasSiret = () => form.querySelector("input[name=has_siret]:checked")?.value === "yes";
 const isPublic = () => form.legal_form.value === "public_establishment";
 const mandateRequired = () => !joining() && (isPublic() || !form.named_on_legal_proof.checked);
@@ -34,7 +38,7 @@ function refresh() {
     : "Obligatoire : votre organisme n’est pas encore inscrit sur la plateforme.";
   document.getElementById("mandate-block").classList.toggle("cr-hidden", !mandateRequired());
   const params = new URLSearchParams();
-  const delegate = `${form.first_name.value.trim()} ${form.last_name.value.trim()}`.trim();
+  const delegate = resumed ? state().name || "" : `${form.first_name.value.trim()} ${form.last_name.value.trim()}`.trim();
   if (delegate) params.set("delegate", delegate);
   if (form.job_title.value.trim()) params.set("delegate_role", form.job_title.value.trim());
   if (form.denomination.value.trim()) params.set("denomination", form.denomination.value.trim());
@@ -104,6 +108,7 @@ function localErrors() {
       if (new Date(date + "T23:59:59") < limit) errors.push({ field: "mandate_date", msg: "La délégation doit dater de moins de 3 mois." });
     }
   }
+  if (resumed) return errors;
   if (!v("first_name")) errors.push({ field: "first_name", msg: "Saisissez votre prénom." });
   if (!v("last_name")) errors.push({ field: "last_name", msg: "Saisissez votre nom." });
   if (!v("job_title")) errors.push({ field: "job_title", msg: "Saisissez votre fonction." });
@@ -163,7 +168,7 @@ form.addEventListener("submit", async (event) => {
   setBusy(button, true, "Envoi en cours…");
   const v = (name) => form[name].value.trim();
   let s = state();
-  if (s.email && s.email !== v("email")) s = {};
+  if (!resumed && s.email && s.email !== v("email")) s = {};
   try {
     // 1. The account.
     if (!s.token) {
@@ -204,7 +209,17 @@ form.addEventListener("submit", async (event) => {
       if (hasSiret()) body.siret = normaliseSiret(form.siret.value);
       if (v("denomination")) body.denomination = v("denomination");
       if (!hasSiret()) body.address = { street: v("address.street"), postal_code: v("address.postal_code"), city: v("address.city"), country: v("address.country") || "France" };
-      const application = await api("/api/entities/applications", { method: "POST", json: body, token: s.token });
+      let application;
+      try {
+        application = await api("/api/entities/applications", { method: "POST", json: body, token: s.token });
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 409 && err.code === "application_exists") {
+          // Already sent (from another tab, or just before the login): nothing left to do.
+          sessionStorage.removeItem(STATE_KEY);
+          return done();
+        }
+        throw err;
+      }
       s.application_id = application.application_id;
       s.uploaded = [];
       saveState(s);
@@ -224,18 +239,41 @@ form.addEventListener("submit", async (event) => {
     say("Envoi de la demande…");
     await api(`/api/entities/applications/${s.application_id}/submit`, { method: "POST", token: s.token });
     sessionStorage.removeItem(STATE_KEY);
+    if (resumed) return done();
     sessionStorage.setItem("certreg.pending_email", s.email);
     location.assign("/comptes/verifiez-votre-messagerie");
   } catch (err) {
     progress.classList.add("cr-hidden");
     if (err instanceof ApiError && err.status === 401 && s.token) {
-      // The onboarding token expired: start again from the account.
+      // The onboarding token expired, but the account exists: signing in gives a new one.
       sessionStorage.removeItem(STATE_KEY);
+      showAlert(form, h("span", {}, "Le délai pour déclarer votre organisme a expiré. ", h("a", { href: "/connexion" }, "Connectez-vous"), " avec votre adresse électronique et votre mot de passe pour reprendre la déclaration."), { title: "Délai expiré" });
+      return;
     }
     showError(form, err, { alertTitle: "Le formulaire contient des erreurs" });
   } finally {
     setBusy(button, false);
   }
 });
+
+// The application is sent (resumed journey: the account already exists, maybe activated).
+function done() {
+  progress.classList.add("cr-hidden");
+  form.classList.add("cr-hidden");
+  document.getElementById("resume-notice").classList.add("cr-hidden");
+  const box = document.getElementById("resume-done");
+  box.classList.remove("cr-hidden");
+  box.focus();
+}
+
+if (resumed) {
+  const person = document.getElementById("person");
+  person.classList.add("cr-hidden");
+  person.disabled = true;
+  document.getElementById("resume-notice").classList.remove("cr-hidden");
+  document.querySelector("h1").textContent = "Déclarer votre organisme";
+  document.title = document.title.replace("Créer un compte", "Déclarer votre organisme");
+  form.querySelector("button[type=submit]").textContent = "Envoyer la déclaration";
+}
 
 refresh();

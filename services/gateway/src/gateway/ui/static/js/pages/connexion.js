@@ -1,5 +1,5 @@
 // Login (public portal and back office: the same token endpoint).
-import { api, ApiError, clearErrors, currentUser, h, isBackOffice, safeNext, setBusy, setToken, showAlert, showError, showFieldErrors, logout } from "/static/js/api.js";
+import { api, ApiError, clearErrors, currentUser, decodeToken, h, isBackOffice, safeNext, setBusy, setToken, showAlert, showError, showFieldErrors, logout } from "/static/js/api.js";
 import { renderLayout } from "/static/js/layout.js";
 
 const form = document.getElementById("login-form");
@@ -17,6 +17,16 @@ function resendButton(email) {
     }
   });
   return button;
+}
+
+// The account exists but its entity application was never sent (the onboarding token
+// was lost): a new token, then back to the sign-up page at the entity step.
+async function resumeApplication(username, password) {
+  const data = await api("/api/identity/onboarding-token", { method: "POST", form: { username, password }, auth: false });
+  const name = decodeToken(data.onboarding_token)?.name || "";
+  sessionStorage.setItem("certreg.onboarding", JSON.stringify({ token: data.onboarding_token, email: username, name, resumed: true }));
+  showAlert(form, "La déclaration de votre organisme n’a pas été envoyée. Vous allez être redirigé pour la compléter.", { title: "Déclaration à compléter", type: "info" });
+  location.assign("/comptes/creer");
 }
 
 form.addEventListener("submit", async (event) => {
@@ -45,6 +55,12 @@ form.addEventListener("submit", async (event) => {
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) {
       showAlert(form, "Adresse électronique ou mot de passe incorrect.");
+    } else if (err instanceof ApiError && err.status === 403 && err.code === "application_missing") {
+      try {
+        await resumeApplication(username, password);
+      } catch (again) {
+        showError(form, again);
+      }
     } else if (err instanceof ApiError && err.status === 403 && err.code === "not_activated") {
       const box = showAlert(form, "Votre compte n’est pas encore activé : cliquez sur le lien reçu par courriel.", { title: "Compte non activé" });
       box.append(resendButton(username));
