@@ -272,6 +272,9 @@ if (resumed) {
   person.disabled = true;
   document.getElementById("resume-notice").classList.remove("cr-hidden");
   document.querySelector("h1").textContent = "Déclarer votre organisme";
+  // The introduction speaks of the personal details, the footer of signing in: not asked here.
+  document.querySelector("h1 + p")?.classList.add("cr-hidden");
+  form.parentElement.querySelector(":scope > p.fr-mt-4w")?.classList.add("cr-hidden");
   document.title = document.title.replace("Créer un compte", "Déclarer votre organisme");
   form.querySelector("button[type=submit]").textContent = "Envoyer la déclaration";
 }
