@@ -28,9 +28,14 @@ def test_account_entity_activation_and_validations(api: Api, si_admin: Person) -
     api.submit_application(camille, onboarding)
     assert expect(client.get("/api/entities/lookup", params={"siret": siret}), 200)["status"] == "pending_verification"
 
-    # Before activation, logging in says so.
-    early = client.post("/api/identity/token", data={"username": camille.email, "password": camille.password})
-    assert early.status_code == 403 and early.json()["code"] == "not_activated"
+    # Before activation, logging in says so (once identity has heard of the submitted
+    # application; until then it answers "application_missing").
+    def login_code() -> str:
+        response = client.post("/api/identity/token", data={"username": camille.email, "password": camille.password})
+        assert response.status_code == 403, response.text
+        return response.json()["code"]
+
+    eventually(lambda: login_code() == "not_activated", "login answers not_activated")
 
     # The activation mail's link, then the account waits for the SI administrator.
     api.activate(camille)
