@@ -82,7 +82,7 @@ def _up(args, settings) -> int:  # type: ignore[no-untyped-def]
         f"  back office    : {base}/back-office/\n"
         f"  données        : {settings.data_dir.resolve()}\n"
         f"  courriels      : {(settings.data_dir / 'mail').resolve()} (et dans le back office)\n"
-        f"  premier administrateur SI : certreg admin create --email admin@example.org --password '…' --role si_admin",
+        f"  premier administrateur SI : uv run certreg admin create --email admin@example.org --password '…' --role si_admin",
         flush=True,
     )
     uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
