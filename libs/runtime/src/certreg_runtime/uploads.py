@@ -4,6 +4,7 @@ Nothing is stored until every check passed; the caller deletes the file when don
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import re
@@ -12,6 +13,7 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from fastapi import Request
 
@@ -108,37 +110,30 @@ async def receive_upload(
 
     fd, name = tempfile.mkstemp(prefix="upload-", dir=tmp_dir)
     path = Path(name)
-    digest = hashlib.sha256()
-    size = 0
     filename: str | None = None
     try:
         with os.fdopen(fd, "wb") as out:
+            spool = _Spool(out, max_bytes, field)
             if is_multipart:
                 form = await request.form(max_files=1, max_fields=20)
                 part = form.get(field) or next((v for v in form.values() if hasattr(v, "read")), None)
                 if part is None or not hasattr(part, "read"):
                     raise ApiError(422, [{"loc": ["body", field], "msg": "aucun fichier reçu", "type": "missing"}], code="invalid")
                 filename = getattr(part, "filename", None)
-                while chunk := await part.read(1024 * 1024):
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise _too_large(max_bytes, field)
-                    digest.update(chunk)
-                    out.write(chunk)
+                while chunk := await part.read(_SPOOL_CHUNK):
+                    await spool.add(chunk)
                 await form.close()
             else:
                 filename = request.query_params.get("filename") or _filename_from_disposition(
                     request.headers.get("content-disposition")
                 )
                 async for chunk in request.stream():
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise _too_large(max_bytes, field)
-                    digest.update(chunk)
-                    out.write(chunk)
+                    await spool.add(chunk)
+            await spool.flush()
+        size, sha256 = spool.size, spool.digest.hexdigest()
         if size == 0:
             raise ApiError(422, [{"loc": ["body", field], "msg": "le fichier est vide", "type": "empty"}], code="invalid")
-        sniffed = sniff_content_type(path)
+        sniffed = await asyncio.to_thread(sniff_content_type, path)
         if sniffed not in allowed_types:
             allowed = ", ".join(TYPE_LABELS.get(t, t) for t in allowed_types)
             raise ApiError(
@@ -148,10 +143,43 @@ async def receive_upload(
                 field=field,
                 allowed=list(allowed_types),
             )
-        return ReceivedFile(path, size, digest.hexdigest(), sniffed, sanitize_filename(filename))
+        return ReceivedFile(path, size, sha256, sniffed, sanitize_filename(filename))
     except BaseException:
         path.unlink(missing_ok=True)
         raise
+
+
+_SPOOL_CHUNK = 1024 * 1024
+
+
+class _Spool:
+    """Counts, hashes and writes the body in 1 MiB batches, off the event loop, so that
+    a large upload neither blocks other requests nor sits in memory."""
+
+    def __init__(self, out: BinaryIO, max_bytes: int, field: str) -> None:
+        self.out = out
+        self.max_bytes = max_bytes
+        self.field = field
+        self.size = 0
+        self.digest = hashlib.sha256()
+        self._pending = bytearray()
+
+    async def add(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > self.max_bytes:
+            raise _too_large(self.max_bytes, self.field)
+        self._pending += chunk
+        if len(self._pending) >= _SPOOL_CHUNK:
+            await self.flush()
+
+    async def flush(self) -> None:
+        if self._pending:
+            data, self._pending = bytes(self._pending), bytearray()
+            await asyncio.to_thread(self._write, data)
+
+    def _write(self, data: bytes) -> None:
+        self.digest.update(data)
+        self.out.write(data)
 
 
 def _too_large(max_bytes: int, field: str) -> ApiError:
