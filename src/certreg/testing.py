@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import sqlalchemy as sa
 from certreg_runtime.bus.inprocess import InProcessBus
 from certreg_runtime.settings import SERVICES, Settings
 from certreg_runtime.testing.infra import free_port, unique_namespace
@@ -56,16 +57,32 @@ class TestPlatform:
         write_clock_offset(self.clock_file, current + days * 86400 + seconds)
 
     async def settle(self, timeout: float = 15) -> None:
-        """Wait until every committed event is published and handled."""
+        """Wait until every committed event is published and handled.
+
+        The services are checked one after the other, so an event can move from a place
+        not yet checked to one already checked; "settled" is therefore nothing pending
+        twice in a row with no event written or handled in between."""
         deadline = time.monotonic() + timeout
+        previous: tuple[int, int] | None = None
         while time.monotonic() < deadline:
-            pending = sum([await asyncio.to_thread(r.ctx.relay.pending) for r in self.platform.runners.values()])
-            if isinstance(self.platform.bus, InProcessBus):
-                pending += self.platform.bus.pending()
-            if pending == 0:
+            state = await asyncio.to_thread(self._pending_and_activity)
+            if state[0] == 0 and state == previous:
                 return
+            previous = state
             await asyncio.sleep(0.05)
         raise AssertionError(f"events still pending after {timeout}s")
+
+    def _pending_and_activity(self) -> tuple[int, int]:
+        """(events not yet handled, events ever written or handled) across the platform."""
+        pending = activity = 0
+        for runner in self.platform.runners.values():
+            with runner.ctx.engine.connect() as conn:
+                for table in (runner.ctx.metadata.tables["outbox"], runner.ctx.metadata.tables["inbox"]):
+                    activity += conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+            pending += runner.ctx.relay.pending()
+        if isinstance(self.platform.bus, InProcessBus):
+            pending += self.platform.bus.pending()
+        return pending, activity
 
     def mails(self, to: str | None = None) -> list[EmailMessage]:
         """Mail written by the notifier to the embedded outbox folder, oldest first."""

@@ -33,7 +33,7 @@ def case_status_changed(ctx: ServiceContext):  # type: ignore[no-untyped-def]
         filing = _filing(uow, event)
         if event.sequence and event.sequence <= filing.case_status_sequence:
             return  # an older status delivered late: the newer one is already shown
-        filing.case_status_sequence = event.sequence
+        filing.case_status_sequence = max(filing.case_status_sequence, event.sequence)
         filing.case_status = event.status
         filing.banner = event.banner
         filing.due_date = event.due_date
