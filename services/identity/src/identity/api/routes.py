@@ -6,7 +6,7 @@ import ipaddress
 import re
 import uuid
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import sqlalchemy as sa
 from certreg_contracts.events.identity import (
@@ -27,6 +27,7 @@ from certreg_runtime.tokens import issue_token
 from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
+from pydantic import BaseModel
 from sqlmodel import col, func, select
 
 from identity.adapters.keys import KeyRing
@@ -50,6 +51,9 @@ from identity import operations as ops
 ONBOARDING_TTL = timedelta(hours=2)
 MAX_NAME = 100
 PHONE = re.compile(r"^\+?[0-9 .()-]{6,25}$")
+
+
+ViewT = TypeVar("ViewT", bound=BaseModel)
 
 
 def keyring(ctx: ServiceContext) -> KeyRing:
@@ -169,26 +173,14 @@ def existing_conflict(account: Account) -> ApiError:
     return conflict("Un compte existe déjà avec cette adresse.", code="email_taken")
 
 
+def account_view(model: type[ViewT], account: Account) -> ViewT:
+    """``Me``, ``AccountRequest``…: the account's fields under the names the view shares
+    with the table (the id is ``account_id``)."""
+    return model.model_validate({**account.model_dump(), "account_id": account.id, "roles": list(account.roles)})
+
+
 def request_view(account: Account) -> schemas.AccountRequest:
-    return schemas.AccountRequest(
-        account_id=account.id,
-        email=account.email,
-        first_name=account.first_name,
-        last_name=account.last_name,
-        phone=account.phone,
-        job_title=account.job_title,
-        status=account.status,
-        entity_id=account.entity_id,
-        application_id=account.application_id,
-        new_entity=account.new_entity,
-        roles=list(account.roles),
-        created_at=account.created_at,
-        activated_at=account.activated_at,
-        application_submitted_at=account.application_submitted_at,
-        decided_by=account.decided_by,
-        decided_at=account.decided_at,
-        decision_reason=account.decision_reason,
-    )
+    return account_view(schemas.AccountRequest, account)
 
 
 def validator_scope(user: Principal) -> Scope:
@@ -407,18 +399,7 @@ def router() -> APIRouter:
         account = uow.session.get(Account, user.account_id)
         if account is None:
             raise not_found("account")
-        return schemas.Me(
-            account_id=account.id,
-            email=account.email,
-            first_name=account.first_name,
-            last_name=account.last_name,
-            phone=account.phone,
-            job_title=account.job_title,
-            roles=list(account.roles),
-            entity_id=account.entity_id,
-            status=account.status,
-            is_staff=account.is_staff,
-        )
+        return account_view(schemas.Me, account)
 
     # --- passwords ----------------------------------------------------------------
 
