@@ -106,7 +106,7 @@ async def end_to_end(amqp_url: str, postgres, n: int, writers: int) -> tuple[flo
     db_url = postgres.create_database(f"{namespace}_bench")
     engine = create_db_engine(db_url, pool_size=writers + 4)
     behaviour = ProbeBehaviour()
-    definition = probe_definition(behaviour, "review")
+    definition = probe_definition(behaviour, "probe")
     definition.metadata.create_all(engine)
     bus = RabbitBus(amqp_url, namespace=namespace, prefetch=64)
     settings = Settings(data_dir=Path(tempfile.mkdtemp()), outbox_poll_seconds=0.5, bus_namespace=namespace)

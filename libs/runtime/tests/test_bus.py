@@ -33,7 +33,7 @@ from certreg_runtime.testing.probe import ProbeBehaviour, effect_rows, probe_def
 
 from certreg_runtime.testing.tcp_proxy import TcpProxy
 
-CONSUMER = "review"
+CONSUMER = "probe"
 
 
 async def eventually(check, timeout: float = 20.0):  # type: ignore[no-untyped-def]

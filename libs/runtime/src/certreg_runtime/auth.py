@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import jwt
 
-from certreg_runtime.errors import ApiError
+from certreg_runtime.errors import Unauthenticated, Unavailable
 
 ALGORITHM = "RS256"
 STAFF_ROLES = frozenset({"si_admin", "reviewer", "instructor", "commission", "director"})
@@ -46,8 +46,8 @@ class Principal:
         return entity_id is not None and self.entity_id is not None and str(self.entity_id) == str(entity_id)
 
 
-def unauthorized(detail: str = "Authentification requise.") -> ApiError:
-    return ApiError(401, detail, code="not_authenticated")
+def unauthorized(detail: str = "Authentification requise.") -> Unauthenticated:
+    return Unauthenticated(detail)
 
 
 class HttpJwks:
@@ -86,7 +86,7 @@ class TokenVerifier:
             try:
                 keys = self.jwks(refresh=refresh)
             except Exception as exc:
-                raise ApiError(503, "Service d'identité injoignable.", code="identity_unavailable") from exc
+                raise Unavailable("Service d'identité injoignable.", code="identity_unavailable") from exc
             for jwk in keys.get("keys", []):
                 if jwk.get("kid") == kid:
                     return jwt.PyJWK(jwk, algorithm=ALGORITHM).key

@@ -1,54 +1,151 @@
-"""API errors: ``{"detail": …, "code": …}``; invalid input uses FastAPI's own 422 shape
-(``detail`` is a list of ``{loc, msg, type}``) so that clients read one form."""
+"""Domain errors: what a use case refuses, and why, without knowing who asked.
+
+Commands, queries and handlers raise these; they know nothing of HTTP. The HTTP layer
+maps them to a status once (``certreg_runtime.http``), a bus handler turns them into a
+permanent failure (the event is parked at once: no retry can change the answer).
+
+The body is ``{"detail": …, "code": …}``; invalid input uses FastAPI's own 422 shape
+(``detail`` is a list of ``{loc, msg, type}``) so that clients read one form.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
 
+class DomainError(Exception):
+    """A refusal: ``detail`` for people (French), ``code`` for programs, ``extra`` fields
+    (the current state, what is editable…) added to the body."""
 
-class ApiError(Exception):
-    def __init__(self, status: int, detail: Any, code: str | None = None, **extra: Any) -> None:
-        super().__init__(detail if isinstance(detail, str) else code or str(status))
-        self.status = status
+    default_code = "error"
+
+    def __init__(self, detail: Any, code: str | None = None, **extra: Any) -> None:
+        super().__init__(detail if isinstance(detail, str) else code or self.default_code)
         self.detail = detail
-        self.code = code
+        self.code = code or self.default_code
         self.extra = extra
 
     def body(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"detail": self.detail}
-        if self.code:
-            body["code"] = self.code
-        body.update(self.extra)
-        return body
+        return {"detail": self.detail, "code": self.code, **self.extra}
+
+
+class Invalid(DomainError):
+    """The input is wrong: ``detail`` lists each field and why."""
+
+    default_code = "invalid"
+
+
+class Rejected(DomainError):
+    """Refused as given, not about one field: a link already used or expired…"""
+
+    default_code = "rejected"
+
+
+class Unauthenticated(DomainError):
+    default_code = "not_authenticated"
+
+
+class Forbidden(DomainError):
+    default_code = "forbidden"
+
+
+class NotFound(DomainError):
+    """Unknown, or not the caller's to see (never say which)."""
+
+    default_code = "not_found"
+
+
+class Conflict(DomainError):
+    """Not possible in the current state (the body names the state)."""
+
+    default_code = "conflict"
+
+
+class TooLarge(DomainError):
+    default_code = "too_large"
+
+
+class Unsupported(DomainError):
+    default_code = "unsupported_type"
+
+
+class Throttled(DomainError):
+    """Too many attempts; ``retry_after`` seconds before the next one may succeed."""
+
+    default_code = "throttled"
+
+    def __init__(self, detail: Any, code: str | None = None, *, retry_after: int, **extra: Any) -> None:
+        super().__init__(detail, code, **extra)
+        self.retry_after = retry_after
+
+
+class Unavailable(DomainError):
+    """A dependency is down or saturated: try again later (a transient failure)."""
+
+    default_code = "unavailable"
+
+    def __init__(self, detail: Any = "Service momentanément indisponible, réessayez dans un instant.", code: str | None = None, *, retry_after: int = 5, **extra: Any) -> None:
+        super().__init__(detail, code, **extra)
+        self.retry_after = retry_after
 
 
 def field_error(field: str | list[str | int], msg: str, type_: str = "invalid", where: str = "body") -> dict[str, Any]:
+    """One entry of an ``Invalid`` detail: where the value was (``body``, ``query``,
+    ``path``), which field, and why (in French)."""
     loc = [where, *(field if isinstance(field, list) else [field])]
     return {"loc": loc, "msg": msg, "type": type_}
 
 
-def invalid(*errors: dict[str, Any]) -> ApiError:
+def invalid(*errors: dict[str, Any], code: str = "invalid") -> Invalid:
     """422 naming each field and why."""
-    return ApiError(422, list(errors), code="invalid")
+    return Invalid(list(errors), code=code)
 
 
-def not_found(what: str = "resource") -> ApiError:
-    return ApiError(404, f"{what} not found", code="not_found")
+def not_found(what: str = "Ressource introuvable.") -> NotFound:
+    return NotFound(what)
 
 
-def forbidden(why: str = "not allowed") -> ApiError:
-    return ApiError(403, why, code="forbidden")
+def forbidden(why: str = "Action non autorisée.") -> Forbidden:
+    return Forbidden(why)
 
 
-def conflict(detail: str, code: str = "conflict", **extra: Any) -> ApiError:
-    return ApiError(409, detail, code=code, **extra)
+def conflict(detail: str, code: str = "conflict", **extra: Any) -> Conflict:
+    return Conflict(detail, code=code, **extra)
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        return JSONResponse(exc.body(), status_code=exc.status, headers=headers)
+_BY_STATUS: dict[int, type[DomainError]] = {
+    400: Rejected,
+    401: Unauthenticated,
+    403: Forbidden,
+    404: NotFound,
+    409: Conflict,
+    413: TooLarge,
+    415: Unsupported,
+    422: Invalid,
+}
+
+
+def ApiError(status: int, detail: Any, code: str | None = None, **extra: Any) -> DomainError:  # noqa: N802
+    """Transitional: the domain error for an HTTP status (being replaced by the classes)."""
+    return _BY_STATUS[status](detail, code, **extra)
+
+
+__all__ = [
+    "ApiError",
+    "Conflict",
+    "DomainError",
+    "Forbidden",
+    "Invalid",
+    "NotFound",
+    "Rejected",
+    "Throttled",
+    "TooLarge",
+    "Unauthenticated",
+    "Unavailable",
+    "Unsupported",
+    "conflict",
+    "field_error",
+    "forbidden",
+    "invalid",
+    "not_found",
+]

@@ -64,8 +64,9 @@ def utcnow() -> datetime:
 class UnitOfWork:
     """A session and the events it emits, committed together or not at all.
 
-    Rolls back unless ``commit()`` is called. Inside an event handler, emitted events
-    carry the handled event as their cause and share its correlation id.
+    Rolls back unless ``commit()`` is called. Inside an event handler ``cause`` is the
+    envelope being handled: emitted events carry it as their cause and share its
+    correlation id.
     """
 
     def __init__(
@@ -81,7 +82,7 @@ class UnitOfWork:
         self.session = Session(engine, expire_on_commit=False)
         self._outbox = outbox_table(metadata)
         self._producer = producer
-        self._cause = cause
+        self.cause = cause
         self._correlation_id = cause.correlation_id if cause else correlation_id
         self._on_commit = on_commit
         self._emitted = 0
@@ -91,7 +92,7 @@ class UnitOfWork:
             event,
             producer=self._producer,
             correlation_id=self._correlation_id,
-            causation_id=self._cause.event_id if self._cause else None,
+            causation_id=self.cause.event_id if self.cause else None,
         )
         self.session.execute(
             self._outbox.insert().values(

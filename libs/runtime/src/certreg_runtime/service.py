@@ -19,25 +19,56 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from sqlalchemy.engine import Engine
 
 from certreg_contracts import Envelope, Event
+from certreg_contracts.subscriptions import CONSUMERS
+from pydantic_settings import BaseSettings
 from certreg_runtime.aio import cancel_all
 from certreg_runtime.auth import HttpJwks, JwksSource, TokenVerifier
 from certreg_runtime.bus import Bus, topic_matches
-from certreg_runtime.clock import SystemClock, clock_from_settings
+from certreg_runtime.clock import Clock, SystemClock, clock_from_settings
 from certreg_runtime.db import create_db_engine
-from certreg_runtime.errors import install_error_handlers
+from certreg_runtime.handlers import Handlers
+from certreg_runtime.web import install_error_handlers
 from certreg_runtime.messaging import UnitOfWork, record_processed
 from certreg_runtime.migrations import upgrade
 from certreg_runtime.relay import OutboxRelay
-from certreg_runtime.settings import Settings
+from certreg_runtime.settings import Settings, service_config
 from certreg_runtime.storage import BlobStore
 
 log = logging.getLogger(__name__)
 
 EventHandler = Callable[[UnitOfWork, Event, Envelope], None]
 """Runs in a worker thread, in one transaction with the inbox record; commit is done
-by the runtime. It may ``uow.emit(...)`` further events."""
+by the runtime. It may ``uow.emit(...)`` further events. Services declare theirs with
+``certreg_runtime.handlers.Handlers``."""
 
 BackgroundTask = Callable[[], Awaitable[None]]
+
+
+@dataclass
+class Deps:
+    """What a use case needs besides its input: a unit of work, the clock, the blob store,
+    the settings. Built from the service context in production and from fakes in a unit
+    test (``certreg_testing.unit``), so that a command runs in milliseconds without the
+    platform. A service that needs more (its keys, its mailer) subclasses it."""
+
+    service: str
+    settings: Settings
+    clock: Clock
+    blobs: BlobStore | None
+    uow_factory: Callable[..., UnitOfWork]
+
+    def uow(self, *, cause: Envelope | None = None, correlation_id: uuid.UUID | None = None) -> UnitOfWork:
+        return self.uow_factory(cause=cause, correlation_id=correlation_id)
+
+    def bucket(self, purpose: str = "documents") -> str:
+        return self.settings.bucket(self.service, purpose)
+
+    @property
+    def storage(self) -> BlobStore:
+        """The blob store of a service that declares buckets (always configured then)."""
+        if self.blobs is None:
+            raise RuntimeError(f"{self.service} has no blob store")
+        return self.blobs
 
 
 @dataclass
@@ -54,12 +85,22 @@ class ServiceContext:
     verifier: TokenVerifier
     relay: OutboxRelay
     extras: dict[str, Any] = field(default_factory=dict)
+    # The service's own settings (``ServiceDefinition.config``), None when it has none.
+    config: Any = None
+    # What the service's commands and handlers are given (``ServiceDefinition.deps``).
+    deps: Any = None
 
     def uow(self, *, cause: Envelope | None = None, correlation_id: uuid.UUID | None = None) -> UnitOfWork:
         return UnitOfWork(self.engine, self.metadata, self.name, cause=cause, correlation_id=correlation_id, on_commit=self.relay.wake)
 
     def bucket(self, purpose: str = "documents") -> str:
         return self.settings.bucket(self.name, purpose)
+
+    def base_deps(self) -> Deps:
+        return Deps(self.name, self.settings, self.clock, self.blobs, self.uow)
+
+
+Handlers_ = Handlers[Any] | Callable[["ServiceContext"], dict[str, EventHandler]]
 
 
 @dataclass
@@ -70,8 +111,13 @@ class ServiceDefinition:
     metadata: sa.MetaData
     migrations: Path
     routers: Callable[[ServiceContext], list[APIRouter]]
-    # routing key (or topic pattern) -> handler, built with the context.
-    handlers: Callable[[ServiceContext], dict[str, EventHandler]] = lambda ctx: {}
+    # The event handlers (bound to exactly CONSUMERS[name]); the function form, routing
+    # key -> handler built with the context, is the older one being replaced.
+    handlers: Handlers_ = lambda ctx: {}
+    # What commands and handlers are given, built once from the context.
+    deps: Callable[[ServiceContext], Any] = ServiceContext.base_deps
+    # The service's own settings class (read from CERTREG_* like the shared ones).
+    config: type[BaseSettings] | None = None
     # long-running coroutines (sweepers, mail sender), started after the bus.
     background: Callable[[ServiceContext], list[BackgroundTask]] = lambda ctx: []
     # bucket purposes this service stores blobs in ("documents", "letters"…).
@@ -111,7 +157,19 @@ class ServiceRunner:
             verifier=TokenVerifier(jwks, issuer=settings.jwt_issuer, audience=settings.jwt_audience),
             relay=relay,
         )
-        self.handlers = definition.handlers(self.ctx)
+        if definition.config is not None:
+            self.ctx.config = service_config(definition.config, settings)
+        self.ctx.deps = definition.deps(self.ctx)
+        # A service of the platform binds exactly what the contracts say it consumes
+        # (test probes, not in CONSUMERS, bind what they like).
+        if isinstance(definition.handlers, Handlers):
+            if name in CONSUMERS:
+                definition.handlers.check(CONSUMERS[name])
+            self.handlers = definition.handlers.bind(self.ctx.deps)
+        else:
+            self.handlers = definition.handlers(self.ctx)
+            if name in CONSUMERS and sorted(self.handlers) != sorted(CONSUMERS[name]):
+                raise RuntimeError(f"{name} handlers differ from CONSUMERS[{name!r}]")
         if self.handlers:
             bus.subscribe(name, sorted(self.handlers), self._dispatch)
         self.app = build_app(definition, self.ctx)
@@ -232,4 +290,4 @@ async def readiness(definition: ServiceDefinition, ctx: ServiceContext) -> dict[
     return checks
 
 
-__all__ = ["ServiceContext", "ServiceDefinition", "ServiceRunner", "EventHandler", "build_app"]
+__all__ = ["Deps", "EventHandler", "ServiceContext", "ServiceDefinition", "ServiceRunner", "build_app"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -13,7 +14,11 @@ SERVICES = ("identity", "entities", "filings", "review", "notifier")
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="CERTREG_", extra="ignore")
+    """What every service reads. A service's own settings live in its ``config.py``
+    (``ServiceDefinition.config``); values given here for them (``Settings(smtp_host=…)``
+    in a test) are kept as extras and handed to that service's settings."""
+
+    model_config = SettingsConfigDict(env_prefix="CERTREG_", extra="allow")
 
     # Where the embedded mode keeps its files (SQLite, blobs, mail outbox, bus).
     data_dir: Path = Path("./var")
@@ -99,6 +104,16 @@ class Settings(BaseSettings):
 
     def bucket(self, service: str, purpose: str = "documents") -> str:
         return f"{self.bucket_prefix}-{service}-{purpose}"
+
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+def service_config(cls: type[S], settings: Settings) -> S:
+    """A service's own settings: the environment (``CERTREG_*``), overridden by what was
+    given to the shared ``settings`` for its fields."""
+    given = {k: v for k, v in (settings.model_extra or {}).items() if k in cls.model_fields}
+    return cls(**given)
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -17,7 +17,7 @@ from typing import BinaryIO
 
 from fastapi import Request
 
-from certreg_runtime.errors import ApiError
+from certreg_runtime.errors import Invalid, TooLarge, Unsupported
 
 PDF = "application/pdf"
 PNG = "image/png"
@@ -118,7 +118,7 @@ async def receive_upload(
                 form = await request.form(max_files=1, max_fields=20)
                 part = form.get(field) or next((v for v in form.values() if hasattr(v, "read")), None)
                 if part is None or not hasattr(part, "read"):
-                    raise ApiError(422, [{"loc": ["body", field], "msg": "aucun fichier reçu", "type": "missing"}], code="invalid")
+                    raise Invalid([{"loc": ["body", field], "msg": "Aucun fichier reçu.", "type": "missing"}])
                 filename = getattr(part, "filename", None)
                 while chunk := await part.read(_SPOOL_CHUNK):
                     await spool.add(chunk)
@@ -132,12 +132,11 @@ async def receive_upload(
             await spool.flush()
         size, sha256 = spool.size, spool.digest.hexdigest()
         if size == 0:
-            raise ApiError(422, [{"loc": ["body", field], "msg": "le fichier est vide", "type": "empty"}], code="invalid")
+            raise Invalid([{"loc": ["body", field], "msg": "Le fichier est vide.", "type": "empty"}])
         sniffed = await asyncio.to_thread(sniff_content_type, path)
         if sniffed not in allowed_types:
             allowed = ", ".join(TYPE_LABELS.get(t, t) for t in allowed_types)
-            raise ApiError(
-                415,
+            raise Unsupported(
                 f"Type de fichier non accepté : le contenu n'est pas un document {allowed}.",
                 code="unsupported_type",
                 field=field,
@@ -182,9 +181,8 @@ class _Spool:
         self.out.write(data)
 
 
-def _too_large(max_bytes: int, field: str) -> ApiError:
-    return ApiError(
-        413,
+def _too_large(max_bytes: int, field: str) -> TooLarge:
+    return TooLarge(
         f"Fichier trop volumineux : {max_bytes // (1024 * 1024)} Mo au maximum.",
         code="too_large",
         field=field,

@@ -39,7 +39,7 @@ class ProbeBehaviour:
         self.handled_at: dict[int, float] = {}
 
 
-def probe_definition(behaviour: ProbeBehaviour, name: str = "review") -> ServiceDefinition:
+def probe_definition(behaviour: ProbeBehaviour, name: str = "probe") -> ServiceDefinition:
     def on_ping(uow: UnitOfWork, event: Ping, envelope) -> None:  # type: ignore[no-untyped-def]
         with behaviour.lock:
             behaviour.calls += 1

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from certreg_contracts.events.entities import ApplicationSubmitted
 from certreg_runtime.api import CtxDep, OnboardingUser, current_user
 from certreg_runtime.auth import ACCESS_SCOPE, ONBOARDING_SCOPE, Principal, bearer_token
-from certreg_runtime.errors import ApiError, field_error, forbidden, invalid, not_found
+from certreg_runtime.errors import ApiError, Unauthenticated, field_error, forbidden, invalid, not_found
 from certreg_runtime.service import ServiceContext
 from certreg_runtime.uploads import ReceivedFile, receive_upload
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -76,9 +76,7 @@ def any_user(ctx: CtxDep, authorization: Annotated[str | None, Header()] = None)
     token = bearer_token(authorization)
     try:
         return ctx.verifier.verify(token, scope=ACCESS_SCOPE)
-    except ApiError as exc:
-        if exc.status != 401:
-            raise
+    except Unauthenticated:
         return ctx.verifier.verify(token, scope=ONBOARDING_SCOPE)
 
 
