@@ -28,6 +28,7 @@ WORKDIR /app
 COPY pyproject.toml uv.lock ./
 COPY libs/contracts/pyproject.toml libs/contracts/pyproject.toml
 COPY libs/runtime/pyproject.toml libs/runtime/pyproject.toml
+COPY libs/testing/pyproject.toml libs/testing/pyproject.toml
 COPY services/identity/pyproject.toml services/identity/pyproject.toml
 COPY services/entities/pyproject.toml services/entities/pyproject.toml
 COPY services/filings/pyproject.toml services/filings/pyproject.toml
@@ -35,14 +36,15 @@ COPY services/review/pyproject.toml services/review/pyproject.toml
 COPY services/notifier/pyproject.toml services/notifier/pyproject.toml
 COPY services/gateway/pyproject.toml services/gateway/pyproject.toml
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --frozen --no-dev --all-packages --no-install-workspace
+    uv sync --frozen --no-dev --package certreg --no-install-workspace
 
-# 2. The workspace itself (certreg, the libraries and the services).
+# 2. The workspace itself (certreg, the libraries and the services; certreg's own
+#    dependencies only, so the dev-only certreg-testing never reaches the image).
 COPY src ./src
 COPY libs ./libs
 COPY services ./services
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --frozen --no-dev --all-packages \
+    uv sync --frozen --no-dev --package certreg \
  && python -m compileall -q src libs services
 
 # ---------------------------------------------------------------------------------------

@@ -1,2 +1,2 @@
 # Real infrastructure for every test tier: PostgreSQL, RabbitMQ, S3 (weed mini), SMTP sink.
-pytest_plugins = ["certreg_runtime.testing.plugin"]
+pytest_plugins = ["certreg_testing.plugin"]

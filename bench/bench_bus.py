@@ -28,13 +28,13 @@ from certreg_runtime.bus.rabbit import RabbitBus
 from certreg_runtime.db import create_db_engine
 from certreg_runtime.service import ServiceRunner
 from certreg_runtime.settings import Settings
-from certreg_runtime.testing.infra import delete_namespace, resolve_amqp, resolve_postgres, unique_namespace
-from certreg_runtime.testing.probe import ProbeBehaviour, probe_definition
+from certreg_testing.infra import delete_namespace, resolve_amqp, resolve_postgres, unique_namespace
+from certreg_testing.probe import ProbeBehaviour, probe_definition
 
 
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 async def raw_rate(amqp_url: str, n: int) -> tuple[float, list[float]]:
@@ -129,9 +129,7 @@ async def end_to_end(amqp_url: str, postgres, n: int, writers: int) -> tuple[flo
         chunk = n // writers
         with ThreadPoolExecutor(writers) as pool:
             loop = asyncio.get_running_loop()
-            await asyncio.gather(
-                *(loop.run_in_executor(pool, write, range(i * chunk, (i + 1) * chunk)) for i in range(writers))
-            )
+            await asyncio.gather(*(loop.run_in_executor(pool, write, range(i * chunk, (i + 1) * chunk)) for i in range(writers)))
         total = chunk * writers
         written = time.perf_counter() - start
         while len(behaviour.handled_at) < total:
@@ -158,10 +156,9 @@ async def main() -> None:
     amqp.close()
     print(f"bus benchmark, {n} events, {os.cpu_count()} cores, {writers} writer threads")
     print(f"{'path':<44} {'events/s':>10} {'p50 ms':>8} {'p99 ms':>8}")
-    print(f"{'raw aio-pika (persistent, confirms, quorum)':<44} {raw_eps:>10.0f} {pct(raw_lat, 50) * 1000:>8.1f} {pct(raw_lat, 99) * 1000:>8.1f}")
-    print(
-        f"{'commit→outbox→RabbitMQ→handler→inbox':<44} {e2e_eps:>10.0f} {pct(e2e_lat, 50) * 1000:>8.1f} {pct(e2e_lat, 99) * 1000:>8.1f}"
-    )
+    raw_label = "raw aio-pika (persistent, confirms, quorum)"
+    print(f"{raw_label:<44} {raw_eps:>10.0f} {pct(raw_lat, 50) * 1000:>8.1f} {pct(raw_lat, 99) * 1000:>8.1f}")
+    print(f"{'commit→outbox→RabbitMQ→handler→inbox':<44} {e2e_eps:>10.0f} {pct(e2e_lat, 50) * 1000:>8.1f} {pct(e2e_lat, 99) * 1000:>8.1f}")
     print(f"{'raw PostgreSQL commits (1 insert per txn)':<44} {commits:>10.0f}")
     print(f"(mean end-to-end latency {statistics.mean(e2e_lat) * 1000:.1f} ms; each event costs two commits:")
     print(" the state change with its outbox row, and the handler's effect with its inbox row)")

@@ -18,14 +18,14 @@ import random
 import sys
 import time
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
-from certreg_runtime.db import create_db_engine
-from certreg_runtime.migrations import upgrade
-from certreg_runtime.testing.infra import resolve_postgres
 from sqlmodel import Session
 
+from certreg_runtime.db import create_db_engine
+from certreg_runtime.migrations import upgrade
+from certreg_testing.infra import resolve_postgres
 from review import cases
 from review.adapters.tables import Case
 from review.queries import CaseFilters, list_cases
@@ -33,16 +33,50 @@ from review.service import definition
 
 SIZES = (1_000, 10_000, 100_000)
 STATUS_WEIGHTS = {
-    "received": 5, "incomplete": 3, "completeness_ok": 3, "inadmissible": 2, "admissible": 2,
-    "under_instruction": 20, "awaiting_complement": 10, "ready_for_commission": 5, "scheduled": 3,
-    "favourable": 1, "unfavourable": 1, "adjourned": 2, "registered": 30, "refused": 8, "abandoned": 2,
-    "admissibility_withdrawn": 0.5, "withdrawn": 2.5,
+    "received": 5,
+    "incomplete": 3,
+    "completeness_ok": 3,
+    "inadmissible": 2,
+    "admissible": 2,
+    "under_instruction": 20,
+    "awaiting_complement": 10,
+    "ready_for_commission": 5,
+    "scheduled": 3,
+    "favourable": 1,
+    "unfavourable": 1,
+    "adjourned": 2,
+    "registered": 30,
+    "refused": 8,
+    "abandoned": 2,
+    "admissibility_withdrawn": 0.5,
+    "withdrawn": 2.5,
 }
 TRADES = (
-    "développeur", "comptable", "infirmier", "logisticien", "soudeur", "cuisinier", "électricien", "mécanicien",
-    "agent de sécurité", "formateur", "gestionnaire de paie", "technicien réseaux", "conducteur de travaux",
-    "assistant de direction", "chargé de clientèle", "boulanger", "paysagiste", "data analyst", "community manager",
-    "auxiliaire de vie", "plombier", "menuisier", "acheteur", "commercial", "designer graphique",
+    "développeur",
+    "comptable",
+    "infirmier",
+    "logisticien",
+    "soudeur",
+    "cuisinier",
+    "électricien",
+    "mécanicien",
+    "agent de sécurité",
+    "formateur",
+    "gestionnaire de paie",
+    "technicien réseaux",
+    "conducteur de travaux",
+    "assistant de direction",
+    "chargé de clientèle",
+    "boulanger",
+    "paysagiste",
+    "data analyst",
+    "community manager",
+    "auxiliaire de vie",
+    "plombier",
+    "menuisier",
+    "acheteur",
+    "commercial",
+    "designer graphique",
 )
 KINDS = ("Titre professionnel", "Certificat", "Diplôme", "Habilitation", "CQP", "Bachelor", "Mastère")
 INSTRUCTORS = [uuid.uuid4() for _ in range(40)]
@@ -50,7 +84,7 @@ INSTRUCTORS = [uuid.uuid4() for _ in range(40)]
 
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def rows(n: int, rng: random.Random, start: datetime) -> list[dict]:
@@ -70,11 +104,24 @@ def rows(n: int, rng: random.Random, start: datetime) -> list[dict]:
             overdue = status == "awaiting_complement" and rng.random() < 0.3
         out.append(
             {
-                "filing_id": filing_id, "entity_id": uuid.uuid4(), "repertoire": repertoire, "title": title,
-                "search": cases.search_text(title, str(filing_id)), "qualification_level": rng.randint(3, 8) if repertoire == "rncp" else None,
-                "is_cqp": False, "rests_on_standards": False, "summary": "", "snapshot": {}, "submission_round": 1,
-                "submitted_by": uuid.uuid4(), "status": status, "overdue": overdue, "due_date": due,
-                "assignee_id": rng.choice(INSTRUCTORS) if assigned else None, "opened_at": opened, "updated_at": opened,
+                "filing_id": filing_id,
+                "entity_id": uuid.uuid4(),
+                "repertoire": repertoire,
+                "title": title,
+                "search": cases.search_text(title, str(filing_id)),
+                "qualification_level": rng.randint(3, 8) if repertoire == "rncp" else None,
+                "is_cqp": False,
+                "rests_on_standards": False,
+                "summary": "",
+                "snapshot": {},
+                "submission_round": 1,
+                "submitted_by": uuid.uuid4(),
+                "status": status,
+                "overdue": overdue,
+                "due_date": due,
+                "assignee_id": rng.choice(INSTRUCTORS) if assigned else None,
+                "opened_at": opened,
+                "updated_at": opened,
             }
         )
     return out
@@ -100,7 +147,7 @@ def main() -> int:
     url = server.create_database(name)
     engine = create_db_engine(url)
     rng = random.Random(20260101)
-    start = datetime(2023, 1, 1, tzinfo=timezone.utc)
+    start = datetime(2023, 1, 1, tzinfo=UTC)
     try:
         upgrade(definition(), engine)
         table = Case.__table__  # type: ignore[attr-defined]

@@ -29,8 +29,8 @@ import uvicorn
 
 from certreg.platform import embedded_app
 from certreg_runtime.settings import Settings
-from certreg_runtime.testing.infra import free_port, resolve_s3
 from certreg_runtime.tokens import SigningKey, issue_token, jwks
+from certreg_testing.infra import free_port, resolve_s3
 
 MB = 1024 * 1024
 CHUNK = MB
@@ -47,7 +47,7 @@ class RssPeak:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def __enter__(self) -> "RssPeak":
+    def __enter__(self) -> RssPeak:
         self.baseline = self.peak = self.process.memory_info().rss
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, daemon=True)

@@ -10,7 +10,8 @@ import subprocess
 import sys
 import time
 
-from certreg_runtime.settings import SERVICES, load_settings
+from certreg_contracts.types import SERVICES
+from certreg_runtime.settings import load_settings
 from certreg_runtime.telemetry import setup_logging, setup_tracing
 
 
@@ -139,10 +140,9 @@ def _serve(args, settings) -> int:  # type: ignore[no-untyped-def]
 
 
 def _migrate(args, settings) -> int:  # type: ignore[no-untyped-def]
+    from certreg.platform import definitions
     from certreg_runtime.db import create_db_engine
     from certreg_runtime.migrations import upgrade
-
-    from certreg.platform import definitions
 
     for name, definition in definitions().items():
         if args.service and name != args.service:
@@ -157,9 +157,8 @@ def _migrate(args, settings) -> int:  # type: ignore[no-untyped-def]
 
 
 def _makemigrations(args, settings) -> int:  # type: ignore[no-untyped-def]
-    from certreg_runtime.migrations import revision
-
     from certreg.platform import definitions
+    from certreg_runtime.migrations import revision
 
     revision(definitions()[args.service], settings.database_url_for(args.service), args.message)
     return 0

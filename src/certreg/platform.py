@@ -9,11 +9,13 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
+from fastapi import FastAPI
+
+from certreg_contracts.types import SERVICES
 from certreg_runtime.bus import Bus, create_bus
 from certreg_runtime.service import ServiceDefinition, ServiceRunner, readiness
-from certreg_runtime.settings import SERVICES, Settings
+from certreg_runtime.settings import Settings
 from certreg_runtime.storage import create_blob_store
-from fastapi import FastAPI
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +72,7 @@ class Platform:
 
     async def readiness(self) -> dict[str, bool]:
         results = await asyncio.gather(*(readiness(r.definition, r.ctx) for r in self.runners.values()))
-        return {f"{name}.{check}": ok for name, checks in zip(self.runners, results) for check, ok in checks.items()}
+        return {f"{name}.{check}": ok for name, checks in zip(self.runners, results, strict=False) for check, ok in checks.items()}
 
 
 def embedded_app(settings: Settings, *, platform: Platform | None = None):  # type: ignore[no-untyped-def]

@@ -13,19 +13,26 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 
-from certreg.testing import write_clock_offset
+from certreg_testing.platform import write_clock_offset
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ADMIN_EMAIL = "admin.si@francecompetences.example"
 ADMIN_PASSWORD = "Administrateur-SI-2024!"
 
@@ -58,7 +65,7 @@ class RunningPlatform:
 
     def move_clock_to(self, when: datetime) -> None:
         """Every service's clock reads ``when`` from now on (CERTREG_CLOCK_OFFSET_FILE)."""
-        write_clock_offset(self.clock_file, (when - datetime.now(timezone.utc)).total_seconds())
+        write_clock_offset(self.clock_file, (when - datetime.now(UTC)).total_seconds())
 
     def mails(self, to: str) -> list[email.message.EmailMessage]:
         found = []
@@ -104,7 +111,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningPlatfo
     clock_file = data_dir / "clock-offset"
     clock_file.write_text("0")
     env.update(CERTREG_DATA_DIR=str(data_dir), CERTREG_PUBLIC_URL=base, CERTREG_CLOCK_OFFSET_FILE=str(clock_file))
-    log = open(data_dir / "server.log", "wb")
+    log = open(data_dir / "server.log", "wb")  # noqa: SIM115 - the server writes to it until stopped
     proc = subprocess.Popen([sys.executable, "-m", "certreg", "up", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 90
@@ -158,7 +165,9 @@ def page(browser, platform):  # type: ignore[no-untyped-def]
 def check_accessibility(page) -> None:  # type: ignore[no-untyped-def]
     """axe-core on the current page: no serious or critical violation."""
     page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})")
+    result = page.evaluate(
+        "async () => await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
+    )
     bad = [
         f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
         for v in result["violations"]

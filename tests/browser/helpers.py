@@ -48,7 +48,9 @@ def error_of(page, field_id: str) -> str:  # type: ignore[no-untyped-def]
             const el = document.getElementById(id);
             const owner = el.type === 'radio' ? el.closest('fieldset') : el;
             const ids = (owner.getAttribute('aria-describedby') || '').split(/\\s+/).filter(Boolean);
-            return ids.map((i) => document.getElementById(i)).filter((e) => e && e.classList.contains('fr-error-text')).map((e) => e.textContent).join(' ');
+            return ids.map((i) => document.getElementById(i))
+                .filter((e) => e && e.classList.contains('fr-error-text'))
+                .map((e) => e.textContent).join(' ');
         }""",
         field_id,
     )

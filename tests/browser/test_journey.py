@@ -64,7 +64,7 @@ def create_account(page, platform, tmp_path, email: str) -> None:  # type: ignor
     visit(page, "compte-verifiez-apres-creation")
 
     link = platform.wait_for_link(email, "/activation?token=")
-    page.goto(link[link.index("/activation"):])
+    page.goto(link[link.index("/activation") :])
     expect(page.locator(".fr-alert--success")).to_be_visible()
     assert "token" not in page.url
     visit(page, "activation")
@@ -102,7 +102,7 @@ def approve_account_and_create_staff(page, platform, email: str) -> dict[str, st
 def set_staff_passwords(page, platform, emails: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
     for role, address in emails.items():
         link = platform.wait_for_link(address, "/mot-de-passe/definir?token=")
-        page.goto(link[link.index("/mot-de-passe"):])
+        page.goto(link[link.index("/mot-de-passe") :])
         page.fill("#new_password", PASSWORD)
         page.fill("#confirm", PASSWORD)
         page.click("#reset-form button[type=submit]")

@@ -3,8 +3,6 @@ forms showing each error next to its field, screenshots for review."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 

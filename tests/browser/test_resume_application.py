@@ -15,9 +15,17 @@ pytestmark = pytest.mark.browser
 
 def test_login_without_an_entity_application_resumes_it_at_the_entity_step(page, platform, tmp_path):
     email = unique_email("reprise")
-    created = httpx.post(f"{platform.base_url}/api/identity/accounts", json={
-        "email": email, "password": PASSWORD, "first_name": "Dominique", "last_name": "Reprise",
-        "phone": "01 23 45 67 89", "job_title": "Directrice"})
+    created = httpx.post(
+        f"{platform.base_url}/api/identity/accounts",
+        json={
+            "email": email,
+            "password": PASSWORD,
+            "first_name": "Dominique",
+            "last_name": "Reprise",
+            "phone": "01 23 45 67 89",
+            "job_title": "Directrice",
+        },
+    )
     assert created.status_code == 201, created.text
     # The onboarding token of the creation is lost (the browser was closed).
 

@@ -15,11 +15,11 @@ import pytest
 
 from certreg_contracts import Envelope
 from certreg_contracts.events.platform import Ping
+from certreg_contracts.types import SERVICES
 from certreg_runtime.bus import OutgoingMessage
 from certreg_runtime.bus.inprocess import InProcessBus
 from certreg_runtime.bus.rabbit import RabbitBus
-from certreg_runtime.settings import SERVICES
-from certreg_runtime.testing.infra import delete_namespace, free_port, unique_namespace
+from certreg_testing.infra import delete_namespace, free_port, unique_namespace
 
 
 def certreg(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -30,7 +30,7 @@ def test_certreg_up_answers_health_for_every_service(tmp_path: Path) -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CERTREG_")}
     env["CERTREG_DATA_DIR"] = str(tmp_path / "var")
-    log = open(tmp_path / "up.log", "wb")
+    log = open(tmp_path / "up.log", "wb")  # noqa: SIM115 - the server writes to it until stopped
     proc = subprocess.Popen([sys.executable, "-m", "certreg", "up", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 90

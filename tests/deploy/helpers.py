@@ -12,7 +12,9 @@ from typing import Any
 
 import certreg_deploy_kustomize as kustomize  # conftest.py loads it first
 import pytest
-from certreg_runtime.settings import SERVICES, Settings  # SERVICES: re-exported to the tests
+
+from certreg_contracts.types import SERVICES as SERVICES  # re-exported to the tests
+from certreg_runtime.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
@@ -128,4 +130,3 @@ def interpolate(value: Any, env: dict[str, str], used: set[str] | None = None) -
 def certreg_containers(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The compose services that run the certreg image (built from the Dockerfile)."""
     return {name: s for name, s in compose["services"].items() if "build" in s}
-

@@ -22,7 +22,15 @@ KUSTOMIZATION_FIELDS = {"apiVersion", "kind", "resources", "components", "namesp
 PATCH_FIELDS = {"path", "patch", "target"}
 TARGET_FIELDS = {"group", "version", "kind", "name", "namespace", "labelSelector"}
 # Kinds without a namespace (the ones deploy/k8s could contain).
-CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "IngressClass", "PriorityClass", "StorageClass"}
+CLUSTER_SCOPED = {
+    "Namespace",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "CustomResourceDefinition",
+    "IngressClass",
+    "PriorityClass",
+    "StorageClass",
+}
 # Strategic merge: lists merged by a key instead of replaced (Kubernetes' patchMergeKey).
 MERGE_KEYS = {
     "containers": "name",

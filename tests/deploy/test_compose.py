@@ -38,7 +38,7 @@ def env_of(service: dict[str, Any]) -> dict[str, str]:
 def depends_on(service: dict[str, Any]) -> dict[str, str]:
     deps = service.get("depends_on", {})
     if isinstance(deps, list):
-        return {name: "service_started" for name in deps}
+        return dict.fromkeys(deps, "service_started")
     return {name: spec.get("condition", "service_started") for name, spec in deps.items()}
 
 
@@ -108,7 +108,7 @@ def test_services_start_after_their_migration_and_the_infrastructure(compose: di
         assert depends_on(services[f"migrate-{name}"])["postgres"] == "service_healthy"
     assert depends_on(services["notifier"])["mailpit"] == "service_healthy"
     gateway = depends_on(services["gateway"])
-    assert {s: gateway[s] for s in SERVICES} == {s: "service_healthy" for s in SERVICES}
+    assert {s: gateway[s] for s in SERVICES} == dict.fromkeys(SERVICES, "service_healthy")
     assert depends_on(services["minio-init"])["minio"] == "service_healthy"
 
 

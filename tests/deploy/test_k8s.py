@@ -80,7 +80,9 @@ def test_keda_is_optional(overlay: str) -> None:
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_one_deployment_service_and_pdb_per_service(overlay: str) -> None:
     resources = rendered(overlay)
-    deployments = {n: d for n, d in by_kind(resources, "Deployment").items() if d["metadata"]["labels"].get("app.kubernetes.io/part-of") == "certreg"}
+    deployments = {
+        n: d for n, d in by_kind(resources, "Deployment").items() if d["metadata"]["labels"].get("app.kubernetes.io/part-of") == "certreg"
+    }
     assert set(deployments) == set(APPS)
     services, pdbs = by_kind(resources, "Service"), by_kind(resources, "PodDisruptionBudget")
     for name, deployment in deployments.items():

@@ -17,7 +17,17 @@ def test_every_path_the_readme_names_exists() -> None:
 
 def test_the_readme_covers_the_operations() -> None:
     text = (ROOT / "deploy/README.md").read_text()
-    for needle in ("pg_dump", "pg_restore", "mc mirror", "certreg migrate", "overlays/dev", "overlays/prod", "prod-keda", "Jaeger", "trace_id"):
+    for needle in (
+        "pg_dump",
+        "pg_restore",
+        "mc mirror",
+        "certreg migrate",
+        "overlays/dev",
+        "overlays/prod",
+        "prod-keda",
+        "Jaeger",
+        "trace_id",
+    ):
         assert needle in text, needle
     for service in SERVICES:
         assert f"certreg_{service}" in text

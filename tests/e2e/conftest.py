@@ -13,7 +13,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlparse
@@ -21,10 +21,10 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from certreg_contracts.subscriptions import CONSUMERS
-from certreg_runtime.testing.infra import SmtpSink, delete_namespace, links, text_body
 
-from certreg.testing import DistributedPlatform, start_platform
+from certreg_contracts.subscriptions import CONSUMERS
+from certreg_testing.infra import SmtpSink, delete_namespace, links, text_body
+from certreg_testing.platform import DistributedPlatform, start_platform
 
 PASSWORD = "Correct-Horse-42!"
 # A real (small) PDF: the services sniff the type from the first bytes.
@@ -107,7 +107,7 @@ def bad_checksum(siret: str) -> str:
 def platform_today(platform: DistributedPlatform) -> date:
     """Today in Paris on the services' clock (real time plus the test offset)."""
     offset = float(platform.clock_file.read_text() or 0)
-    return (datetime.now(timezone.utc) + timedelta(seconds=offset)).astimezone(PARIS).date()
+    return (datetime.now(UTC) + timedelta(seconds=offset)).astimezone(PARIS).date()
 
 
 def date_fr(day: date) -> str:
@@ -200,8 +200,14 @@ class Api:
         created = expect(
             self.client.post(
                 "/api/identity/accounts",
-                json={"email": person.email, "password": person.password, "first_name": first_name, "last_name": last_name,
-                      "phone": "01 23 45 67 89", "job_title": "Responsable certification"},
+                json={
+                    "email": person.email,
+                    "password": person.password,
+                    "first_name": first_name,
+                    "last_name": last_name,
+                    "phone": "01 23 45 67 89",
+                    "job_title": "Responsable certification",
+                },
             ),
             201,
         )
@@ -221,8 +227,14 @@ class Api:
             self.client.post(
                 "/api/entities/applications",
                 headers=onboarding,
-                json={"kind": "other", "legal_form": "association", "has_siret": True, "siret": siret,
-                      "denomination": denomination, "named_on_legal_proof": False},
+                json={
+                    "kind": "other",
+                    "legal_form": "association",
+                    "has_siret": True,
+                    "siret": siret,
+                    "denomination": denomination,
+                    "named_on_legal_proof": False,
+                },
             ),
             201,
         )
@@ -231,10 +243,14 @@ class Api:
 
     def upload_entity_pieces(self, person: Person, onboarding: dict[str, str]) -> dict[str, dict[str, Any]]:
         base = f"/api/entities/applications/{person.application_id}/documents"
-        legal = expect(self.client.put(f"{base}/legal_existence", headers=onboarding, files={"file": ("statuts.pdf", PDF, "application/pdf")}), 201)
+        legal = expect(
+            self.client.put(f"{base}/legal_existence", headers=onboarding, files={"file": ("statuts.pdf", PDF, "application/pdf")}), 201
+        )
         mandate = expect(
             self.client.put(
-                f"{base}/mandate_delegation", params={"document_date": self.today().isoformat()}, headers=onboarding,
+                f"{base}/mandate_delegation",
+                params={"document_date": self.today().isoformat()},
+                headers=onboarding,
                 files={"file": ("mandat.pdf", PDF, "application/pdf")},
             ),
             201,
@@ -285,11 +301,15 @@ class Api:
     def filing(self, headers: dict[str, str], filing_id: str) -> dict[str, Any]:
         return expect(self.client.get(f"/api/filings/{filing_id}", headers=headers), 200)
 
-    def upload_piece(self, headers: dict[str, str], filing_id: str, doc_type: str, *, dated: bool = False, content: bytes = PDF) -> dict[str, Any]:
+    def upload_piece(
+        self, headers: dict[str, str], filing_id: str, doc_type: str, *, dated: bool = False, content: bytes = PDF
+    ) -> dict[str, Any]:
         params = {"document_date": (self.today() - timedelta(days=10)).isoformat()} if dated else {}
         return expect(
             self.client.post(
-                f"/api/filings/{filing_id}/documents/{doc_type}", headers=headers, params=params,
+                f"/api/filings/{filing_id}/documents/{doc_type}",
+                headers=headers,
+                params=params,
                 files={"file": (f"{doc_type}.pdf", content, "application/pdf")},
             ),
             201,
@@ -316,7 +336,10 @@ class Api:
             if response.status_code == 404:
                 return None
             case = expect(response, 200)
-            assert case["status"] == status and all(case.get(k) == v for k, v in where.items()), (case["status"], {k: case.get(k) for k in where})
+            assert case["status"] == status and all(case.get(k) == v for k, v in where.items()), (
+                case["status"],
+                {k: case.get(k) for k in where},
+            )
             return case
 
         return eventually(check, f"case {filing_id} in state {status}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from certreg_runtime.settings import SERVICES
+from certreg_contracts.types import SERVICES
 
 pytestmark = pytest.mark.e2e
 

@@ -6,7 +6,8 @@ what bad input answers."""
 from __future__ import annotations
 
 import pytest
-from certreg_runtime.testing.infra import text_body
+
+from certreg_testing.infra import text_body
 
 from .conftest import EXE, PDF, Api, Person, bad_checksum, eventually, expect, field_errors, luhn_siret, unique_email
 
@@ -105,7 +106,9 @@ def test_account_entity_activation_and_validations(api: Api, si_admin: Person) -
     reason = "Cette personne ne fait pas partie de notre organisme."
     no_reason = client.post(f"/api/identity/account-requests/{sacha.account_id}/reject", headers=manager, json={"reason": " "})
     assert no_reason.status_code == 422 and field_errors(no_reason.json()) == {"reason": "missing"}
-    rejected = expect(client.post(f"/api/identity/account-requests/{sacha.account_id}/reject", headers=manager, json={"reason": reason}), 200)
+    rejected = expect(
+        client.post(f"/api/identity/account-requests/{sacha.account_id}/reject", headers=manager, json={"reason": reason}), 200
+    )
     assert rejected["status"] == "rejected"
     assert reason in text_body(api.mail(sacha.email, "a été refusée"))
     login = client.post("/api/identity/token", data={"username": sacha.email, "password": sacha.password})
@@ -131,7 +134,13 @@ def test_bad_input_names_the_field(api: Api) -> None:
 
     person, onboarding = api.register("Lou", "Bernard", good["email"])
     siret = luhn_siret()
-    declaration = {"kind": "other", "legal_form": "company", "has_siret": True, "denomination": "Atelier Bernard", "named_on_legal_proof": True}
+    declaration = {
+        "kind": "other",
+        "legal_form": "company",
+        "has_siret": True,
+        "denomination": "Atelier Bernard",
+        "named_on_legal_proof": True,
+    }
     with_spaces = f"{siret[:3]} {siret[3:6]} {siret[6:9]} {siret[9:]}"
     spaced = client.post("/api/entities/applications", headers=onboarding, json={**declaration, "siret": with_spaces})
     assert spaced.status_code == 422 and field_errors(spaced.json()) == {"siret": "siret_spaces"}

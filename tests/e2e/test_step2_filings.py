@@ -8,7 +8,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from certreg_runtime.testing.infra import text_body
+
+from certreg_testing.infra import text_body
 
 from .conftest import PDF, RNCP_FIELDS, RS_FIELDS, Api, Person, expect, field_errors
 
@@ -35,7 +36,9 @@ def test_rs_and_rncp_cqp_filings_submitted_to_review(api: Api, si_admin: Person,
     reviewer = api.login(staff["reviewer"])
 
     # The level follows the repertoire, CQP included.
-    rs_with_level = client.post("/api/filings", headers=depositor, json={"repertoire": "rs", "title": "Conduite d'engins", "qualification_level": 4})
+    rs_with_level = client.post(
+        "/api/filings", headers=depositor, json={"repertoire": "rs", "title": "Conduite d'engins", "qualification_level": 4}
+    )
     assert rs_with_level.status_code == 422 and field_errors(rs_with_level.json()) == {"qualification_level": "level"}
     rncp_without = client.post(
         "/api/filings", headers=depositor, json={"repertoire": "rncp", "title": "Technicien", "is_cqp": True, "cqp_filed_by": "cpne"}
@@ -43,7 +46,9 @@ def test_rs_and_rncp_cqp_filings_submitted_to_review(api: Api, si_admin: Person,
     assert rncp_without.status_code == 422 and field_errors(rncp_without.json()) == {"qualification_level": "level"}
 
     # --- RS ---------------------------------------------------------------------------
-    rs = api.create_filing(depositor, repertoire="rs", title="Conduite d'engins de chantier", is_cqp=False, rests_on_standards=False, **RS_FIELDS)
+    rs = api.create_filing(
+        depositor, repertoire="rs", title="Conduite d'engins de chantier", is_cqp=False, rests_on_standards=False, **RS_FIELDS
+    )
     rs_id = rs["filing_id"]
     assert rs["status"] == "draft" and rs["entity_id"] == camille.entity_id
     assert {r["doc_type"] for r in rs["requirements"] if r["required"]} == RS_REQUIRED
@@ -52,7 +57,9 @@ def test_rs_and_rncp_cqp_filings_submitted_to_review(api: Api, si_admin: Person,
     assert early.status_code == 422 and early.json()["code"] == "incomplete"
     assert {tuple(e["loc"][1:]) for e in early.json()["detail"]} == {("documents", t) for t in RS_REQUIRED}
 
-    undated = client.post(f"/api/filings/{rs_id}/documents/criminal_record", headers=depositor, files={"file": ("b3.pdf", PDF, "application/pdf")})
+    undated = client.post(
+        f"/api/filings/{rs_id}/documents/criminal_record", headers=depositor, files={"file": ("b3.pdf", PDF, "application/pdf")}
+    )
     assert undated.status_code == 422 and field_errors(undated.json()) == {"document_date": "document_date"}
     assert set(api.upload_required_pieces(depositor, rs_id)) == RS_REQUIRED
     filled = api.filing(depositor, rs_id)
@@ -136,7 +143,9 @@ def test_rs_and_rncp_cqp_filings_submitted_to_review(api: Api, si_admin: Person,
         body = {"sworn_statement": True} if path.endswith("/submit") else {"title": "x"} if method == "PATCH" else None
         answer = client.request(method, path, headers=other, json=body)
         assert answer.status_code == 404, f"{method} {path} as another entity -> {answer.status_code}: {answer.text}"
-    foreign_upload = client.post(f"/api/filings/{cqp_id}/documents/sector_studies", headers=other, files={"file": ("x.pdf", PDF, "application/pdf")})
+    foreign_upload = client.post(
+        f"/api/filings/{cqp_id}/documents/sector_studies", headers=other, files={"file": ("x.pdf", PDF, "application/pdf")}
+    )
     assert foreign_upload.status_code == 404
     assert expect(client.get("/api/filings", headers=other), 200)["total"] == 0
     assert api.filing(depositor, cqp_id)["status"] == "submitted"

@@ -17,7 +17,8 @@ from typing import Any
 
 import httpx
 import pytest
-from certreg_runtime.testing.infra import text_body
+
+from certreg_testing.infra import text_body
 
 from .conftest import PDF, RNCP_FIELDS, Api, Person, date_fr, eventually, expect, submitted_filing
 
@@ -97,7 +98,7 @@ class Office:
 
 @pytest.fixture
 def office(api: Api, staff: dict[str, Person], certifier: Person) -> Iterator[Office]:
-    yield Office(api, staff, certifier)
+    return Office(api, staff, certifier)
 
 
 def test_rncp_from_incomplete_to_registered_and_published(office: Office) -> None:
@@ -200,7 +201,12 @@ def test_rncp_from_incomplete_to_registered_and_published(office: Office) -> Non
         "schedule", "opinion", "register",
     ]  # fmt: skip
     incomplete = case["timeline"][1]
-    assert incomplete["to_state"] == "incomplete" and incomplete["reason"] == message and incomplete["actor_role"] == "reviewer" and incomplete["at"]
+    assert (
+        incomplete["to_state"] == "incomplete"
+        and incomplete["reason"] == message
+        and incomplete["actor_role"] == "reviewer"
+        and incomplete["at"]
+    )
     assert case["decision"]["registration_number"] == number
     filing = api.filing_reaches(office.depositor, filing_id, "registered")
     assert filing["can_submit"] is False and filing["can_withdraw"] is False
@@ -216,7 +222,8 @@ def test_adjourned_rs_goes_back_to_the_next_session_as_is(office: Office) -> Non
     due = api.today() + timedelta(days=10)
     reasons = [{"criterion": "valeur_ajoutee", "text": "La valeur ajoutée pour l'emploi n'est pas démontrée."}]
     no_due = office.api.client.post(
-        f"/api/review/sessions/{session['id']}/opinions", json={"filing_id": filing_id, "opinion": "adjourned", "reasons": reasons},
+        f"/api/review/sessions/{session['id']}/opinions",
+        json={"filing_id": filing_id, "opinion": "adjourned", "reasons": reasons},
         headers=office.commission,
     )
     assert no_due.status_code == 422 and no_due.json()["detail"][0]["loc"][-1] == "resubmission_due"
@@ -299,7 +306,9 @@ def test_unfavourable_opinion_then_refusal_with_appeal_date(office: Office) -> N
     session = office.to_scheduled(filing_id)
 
     unmotivated = client.post(
-        f"/api/review/sessions/{session['id']}/opinions", json={"filing_id": filing_id, "opinion": "unfavourable"}, headers=office.commission
+        f"/api/review/sessions/{session['id']}/opinions",
+        json={"filing_id": filing_id, "opinion": "unfavourable"},
+        headers=office.commission,
     )
     assert unmotivated.status_code == 422 and unmotivated.json()["detail"][0]["loc"][-1] == "reasons"
     reason = "Moins de deux promotions de titulaires : l'insertion ne peut être mesurée."
@@ -311,7 +320,9 @@ def test_unfavourable_opinion_then_refusal_with_appeal_date(office: Office) -> N
     assert reason in text_body(office.mail(f"Avis de la commission sur « {title} » : défavorable"))
 
     # Registering against an unfavourable opinion is not a transition; the refusal must be motivated.
-    register = client.post(f"/api/review/cases/{filing_id}/decision", headers=office.director, json={"register": True, "motivation": "Non."})
+    register = client.post(
+        f"/api/review/cases/{filing_id}/decision", headers=office.director, json={"register": True, "motivation": "Non."}
+    )
     assert register.status_code == 409 and register.json()["code"] == "illegal_transition"
     empty = client.post(f"/api/review/cases/{filing_id}/decision", headers=office.director, json={"register": False, "motivation": " "})
     assert empty.status_code == 422 and empty.json()["detail"][0]["loc"][-1] == "motivation"

@@ -5,7 +5,7 @@ import shutil
 import types
 import typing
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ from certreg_contracts.export import DEFAULT_DIR, main, render, stale
 from certreg_contracts.schema import asyncapi, json_schemas
 from certreg_contracts.subscriptions import CONSUMERS
 
-NOW = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 TODAY = date(2026, 3, 2)
 SERVICES = {"identity", "entities", "filings", "review", "notifier"}
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -27,11 +26,9 @@ from certreg_runtime.db import create_db_engine
 from certreg_runtime.service import ServiceRunner
 from certreg_runtime.settings import Settings
 from certreg_runtime.telemetry import setup_tracing
-from certreg_runtime.testing.infra import delete_namespace, unique_namespace
-
-from certreg_runtime.testing.probe import ProbeBehaviour, effect_rows, probe_definition
-
-from certreg_runtime.testing.tcp_proxy import TcpProxy
+from certreg_testing.infra import delete_namespace, unique_namespace
+from certreg_testing.probe import ProbeBehaviour, effect_rows, probe_definition
+from certreg_testing.tcp_proxy import TcpProxy
 
 CONSUMER = "probe"
 

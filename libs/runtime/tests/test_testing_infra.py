@@ -9,7 +9,7 @@ import aio_pika
 import pytest
 import sqlalchemy
 
-from certreg_runtime.testing import infra
+from certreg_testing import infra
 
 pytestmark = pytest.mark.infra
 

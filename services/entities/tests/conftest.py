@@ -21,6 +21,8 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
+
+import entities.service
 from certreg_contracts import Envelope, Event
 from certreg_runtime.bus import OutgoingMessage, create_bus
 from certreg_runtime.bus.inprocess import InProcessBus
@@ -30,8 +32,6 @@ from certreg_runtime.settings import Settings
 from certreg_runtime.storage import LocalBlobStore, S3BlobStore, create_blob_store
 from certreg_runtime.tokens import SigningKey, issue_token, jwks
 from gateway.app import create_gateway
-
-import entities.service
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
@@ -68,7 +68,9 @@ class EntitiesHarness:
         account_id = account_id or uuid.uuid4()
         return account_id, self._token(account_id, "onboarding", email=email or f"{account_id.hex[:8]}@example.fr")
 
-    def access(self, account_id: uuid.UUID | None = None, *, roles: tuple[str, ...] = ("depositor",), entity_id: Any = None) -> dict[str, str]:
+    def access(
+        self, account_id: uuid.UUID | None = None, *, roles: tuple[str, ...] = ("depositor",), entity_id: Any = None
+    ) -> dict[str, str]:
         account_id = account_id or uuid.uuid4()
         entity = uuid.UUID(str(entity_id)) if entity_id else None
         return self._token(account_id, "access", email=f"{account_id.hex[:8]}@example.fr", roles=roles, entity_id=entity)
@@ -127,7 +129,14 @@ class EntitiesHarness:
         return await self.client.post("/api/entities/applications", json=body, headers=headers)
 
     async def upload(
-        self, headers: dict[str, str], application_id: Any, doc_type: str, content: bytes = PDF, *, filename: str = "piece.pdf", **params: Any
+        self,
+        headers: dict[str, str],
+        application_id: Any,
+        doc_type: str,
+        content: bytes = PDF,
+        *,
+        filename: str = "piece.pdf",
+        **params: Any,
     ) -> httpx.Response:
         return await self.client.put(
             f"/api/entities/applications/{application_id}/documents/{doc_type}",
@@ -183,4 +192,3 @@ async def harness(tmp_path: Path) -> AsyncIterator[EntitiesHarness]:
 @pytest.fixture
 def make_harness() -> Callable[..., Any]:
     return entities_harness
-

@@ -14,10 +14,11 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
-from certreg.testing import TestPlatform, embedded_platform
+
 from certreg_contracts import Envelope, Event
 from certreg_runtime.bus import OutgoingMessage
 from certreg_runtime.tokens import SigningKey, issue_token, jwks
+from certreg_testing.platform import TestPlatform, embedded_platform
 
 PDF = b"%PDF-1.4\n% certreg test piece\n"
 
@@ -83,7 +84,13 @@ class Harness:
         return response.json()
 
     async def upload(
-        self, headers: dict[str, str], filing_id: str, doc_type: str, content: bytes = PDF, document_date: dt.date | None = None, filename: str = "piece.pdf"
+        self,
+        headers: dict[str, str],
+        filing_id: str,
+        doc_type: str,
+        content: bytes = PDF,
+        document_date: dt.date | None = None,
+        filename: str = "piece.pdf",
     ) -> httpx.Response:
         params = {"filename": filename}
         if document_date is not None:

@@ -13,11 +13,12 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 import sqlalchemy as sa
-from certreg.testing import TestPlatform, embedded_platform
+
 from certreg_contracts import Envelope
 from certreg_contracts.events.entities import ApplicationSubmitted
 from certreg_runtime.bus.base import OutgoingMessage
 from certreg_runtime.messaging import outbox_table
+from certreg_testing.platform import TestPlatform, embedded_platform
 
 PASSWORD = "Correct-Horse-42"
 _counter = itertools.count()
@@ -59,8 +60,15 @@ class Identity:
 
     async def register(self, email: str | None = None, password: str = PASSWORD, **fields: Any) -> dict[str, Any]:
         email = email or self.new_email()
-        body = {"email": email, "password": password, "first_name": "Camille", "last_name": "Durand",
-                "phone": "01 23 45 67 89", "job_title": "Responsable certification", **fields}
+        body = {
+            "email": email,
+            "password": password,
+            "first_name": "Camille",
+            "last_name": "Durand",
+            "phone": "01 23 45 67 89",
+            "job_title": "Responsable certification",
+            **fields,
+        }
         response = await self.client.post("/api/identity/accounts", json=body)
         assert response.status_code == 201, response.text
         return {**response.json(), "email": email.lower()}
@@ -70,8 +78,9 @@ class Identity:
         response = await self.client.post("/api/identity/activation", json={"token": self.token_of(url)})
         assert response.status_code == 200, response.text
 
-    async def submit_application(self, account_id: str, *, new_entity: bool, entity_id: uuid.UUID | None = None,
-                                 wait: bool = True) -> uuid.UUID:
+    async def submit_application(
+        self, account_id: str, *, new_entity: bool, entity_id: uuid.UUID | None = None, wait: bool = True
+    ) -> uuid.UUID:
         """What entities publishes when the person submits their entity application."""
         entity_id = entity_id or uuid.uuid4()
         event = ApplicationSubmitted(
@@ -96,8 +105,9 @@ class Identity:
         create_staff_account(self.p.settings, email=email, password=PASSWORD, first_name="Alex", last_name="Martin", roles=list(roles))
         return email, await self.p.login(email, PASSWORD)
 
-    async def validated_member(self, *, new_entity: bool, entity_id: uuid.UUID | None = None,
-                               approver: dict[str, str] | None = None) -> dict[str, Any]:
+    async def validated_member(
+        self, *, new_entity: bool, entity_id: uuid.UUID | None = None, approver: dict[str, str] | None = None
+    ) -> dict[str, Any]:
         """An account taken through creation, activation, application and approval."""
         account = await self.register()
         await self.activate(account["account_id"])

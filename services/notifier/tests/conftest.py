@@ -19,6 +19,8 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlmodel import Session, select
+
 from certreg_contracts import Envelope, Event
 from certreg_runtime.bus import Bus, OutgoingMessage, create_bus
 from certreg_runtime.bus.inprocess import InProcessBus
@@ -26,8 +28,6 @@ from certreg_runtime.service import ServiceRunner
 from certreg_runtime.settings import Settings
 from certreg_runtime.storage import create_blob_store
 from certreg_runtime.tokens import SigningKey, issue_token, jwks
-from sqlmodel import Session, select
-
 from notifier.adapters.tables import Mail, Notification
 from notifier.service import definition
 

@@ -8,12 +8,12 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from certreg.testing import TestPlatform, embedded_platform
+
 from certreg_contracts import Envelope
 from certreg_contracts.events.entities import EntityVerified
 from certreg_contracts.events.filings import CompetenceBlock, DocumentRef, FilingSubmitted, FilingWithdrawn
@@ -21,7 +21,7 @@ from certreg_runtime.auth import TokenVerifier
 from certreg_runtime.bus.base import OutgoingMessage
 from certreg_runtime.service import ServiceContext
 from certreg_runtime.tokens import SigningKey, issue_token, jwks
-
+from certreg_testing.platform import TestPlatform, embedded_platform
 from review.domain import rules
 from review.sweeper import SweepReport, sweep
 
@@ -48,8 +48,14 @@ class Review:
     def headers(self, *roles: str, account_id: uuid.UUID | None = None, entity_id: uuid.UUID | None = None) -> dict[str, str]:
         settings = self.p.settings
         token = issue_token(
-            self.key, subject=account_id or uuid.uuid4(), issuer=settings.jwt_issuer, audience=settings.jwt_audience,
-            ttl=timedelta(hours=1), roles=roles, entity_id=entity_id, name=f"Test {' '.join(roles)}",
+            self.key,
+            subject=account_id or uuid.uuid4(),
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            ttl=timedelta(hours=1),
+            roles=roles,
+            entity_id=entity_id,
+            name=f"Test {' '.join(roles)}",
             email=f"{roles[0]}@example.test",
         )
         return {"Authorization": f"Bearer {token}"}
@@ -81,27 +87,48 @@ class Review:
     async def verify_entity(self, denomination: str, siret: str | None, entity_id: uuid.UUID | None = None) -> None:
         """What entities announces when the certifying entity is verified."""
         await self.publish(
-            EntityVerified(entity_id=entity_id or self.entity_id, denomination=denomination, siret=siret,
-                           verified_by=uuid.uuid4()),
+            EntityVerified(entity_id=entity_id or self.entity_id, denomination=denomination, siret=siret, verified_by=uuid.uuid4()),
             producer="entities",
         )
 
-    async def submit(self, filing_id: uuid.UUID | None = None, *, round: int = 1, repertoire: str = "rncp",
-                     in_response_to: uuid.UUID | None = None, title: str = "Concepteur développeur d'applications") -> uuid.UUID:
+    async def submit(
+        self,
+        filing_id: uuid.UUID | None = None,
+        *,
+        round: int = 1,
+        repertoire: str = "rncp",
+        in_response_to: uuid.UUID | None = None,
+        title: str = "Concepteur développeur d'applications",
+    ) -> uuid.UUID:
         filing_id = filing_id or uuid.uuid4()
         await self.publish(
             FilingSubmitted(
-                filing_id=filing_id, entity_id=self.entity_id, repertoire=repertoire, title=title,  # type: ignore[arg-type]
-                qualification_level=6 if repertoire == "rncp" else None, is_cqp=False, rests_on_standards=False,
-                summary="Former des concepteurs d'applications.", submission_round=round, in_response_to=in_response_to,
-                submitted_by=self.depositor_id, submitted_at=datetime.now(timezone.utc),
+                filing_id=filing_id,
+                entity_id=self.entity_id,
+                repertoire=repertoire,
+                title=title,  # type: ignore[arg-type]
+                qualification_level=6 if repertoire == "rncp" else None,
+                is_cqp=False,
+                rests_on_standards=False,
+                summary="Former des concepteurs d'applications.",
+                submission_round=round,
+                in_response_to=in_response_to,
+                submitted_by=self.depositor_id,
+                submitted_at=datetime.now(UTC),
                 activities=["Concevoir une application", "Déployer une application"],
                 competences=["Analyser un besoin", "Développer une interface"],
                 competence_blocks=[CompetenceBlock(code="BC01", title="Concevoir", competences=["Analyser un besoin"])],
                 assessment_methods=["Mise en situation professionnelle"],
                 documents=[
-                    DocumentRef(document_id=uuid.uuid4(), doc_type="competence_framework", version=1, sha256="a" * 64,
-                                size=10, content_type="application/pdf", filename="ref.pdf")
+                    DocumentRef(
+                        document_id=uuid.uuid4(),
+                        doc_type="competence_framework",
+                        version=1,
+                        sha256="a" * 64,
+                        size=10,
+                        content_type="application/pdf",
+                        filename="ref.pdf",
+                    )
                 ],
             )
         )
@@ -109,8 +136,14 @@ class Review:
 
     async def withdraw(self, filing_id: uuid.UUID) -> None:
         await self.publish(
-            FilingWithdrawn(filing_id=filing_id, entity_id=self.entity_id, repertoire="rncp", title="x",
-                            withdrawn_by=self.depositor_id, withdrawn_at=datetime.now(timezone.utc))
+            FilingWithdrawn(
+                filing_id=filing_id,
+                entity_id=self.entity_id,
+                repertoire="rncp",
+                title="x",
+                withdrawn_by=self.depositor_id,
+                withdrawn_at=datetime.now(UTC),
+            )
         )
 
     async def sweep(self) -> SweepReport:
@@ -163,8 +196,7 @@ class Review:
     async def to_registered(self, filing_id: uuid.UUID) -> str:
         """Through the commission's favourable opinion to registration; the number."""
         session = await self.to_scheduled(filing_id)
-        await self.post(f"/sessions/{session['id']}/opinions", {"filing_id": str(filing_id), "opinion": "favourable"},
-                        self.commission, 201)
+        await self.post(f"/sessions/{session['id']}/opinions", {"filing_id": str(filing_id), "opinion": "favourable"}, self.commission, 201)
         decision = await self.post(f"/cases/{filing_id}/decision", {"register": True, "motivation": "Oui."}, self.director)
         return decision["registration_number"]
 
@@ -189,7 +221,7 @@ async def review(tmp_path):  # type: ignore[no-untyped-def]
 @pytest.fixture
 async def review_on_infra(tmp_path, postgres, amqp_url):  # type: ignore[no-untyped-def]
     """The same platform on real PostgreSQL and RabbitMQ."""
-    from certreg_runtime.testing.infra import unique_namespace
+    from certreg_testing.infra import unique_namespace
 
     async with review_platform(
         tmp_path, database_url=postgres.database_url_template(), amqp_url=amqp_url, bus_namespace=unique_namespace()

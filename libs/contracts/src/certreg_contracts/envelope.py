@@ -8,7 +8,7 @@ A change that breaks a consumer is a new class with ``version = 2`` (both stay r
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -63,7 +63,7 @@ class UnknownEvent(LookupError):
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Envelope(BaseModel):
@@ -89,7 +89,7 @@ class Envelope(BaseModel):
         correlation_id: uuid.UUID | None = None,
         causation_id: uuid.UUID | None = None,
         occurred_at: datetime | None = None,
-    ) -> "Envelope":
+    ) -> Envelope:
         event_id = uuid.uuid4()
         return cls(
             event_id=event_id,
@@ -115,5 +115,5 @@ class Envelope(BaseModel):
         return self.model_dump_json().encode()
 
     @classmethod
-    def from_bytes(cls, data: bytes | str) -> "Envelope":
+    def from_bytes(cls, data: bytes | str) -> Envelope:
         return cls.model_validate_json(data)

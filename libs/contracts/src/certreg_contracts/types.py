@@ -90,3 +90,16 @@ class Part(BaseModel):
     """Base of a structured value inside an event payload (not an event itself)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# The services that own a database and talk through the bus (the gateway owns none),
+# in start order: identity first, it signs the tokens.
+SERVICES: tuple[str, ...] = ("identity", "entities", "filings", "review", "notifier")
+
+# Who is who (DESIGN.md section 2): the public side (an entity's members) and the
+# back office (France compétences' staff).
+PUBLIC_ROLES: frozenset[str] = frozenset({"depositor", "entity_manager"})
+STAFF_ROLES: frozenset[str] = frozenset({"si_admin", "reviewer", "instructor", "commission", "director"})
+
+# A case in one of these states never changes again (the filing shows it as final).
+TERMINAL_CASE_STATUSES: frozenset[str] = frozenset({"registered", "refused", "abandoned", "admissibility_withdrawn", "withdrawn"})

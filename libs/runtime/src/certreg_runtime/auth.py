@@ -13,12 +13,10 @@ from typing import Any
 import httpx
 import jwt
 
+from certreg_contracts.types import STAFF_ROLES
 from certreg_runtime.errors import Unauthenticated, Unavailable
 
 ALGORITHM = "RS256"
-STAFF_ROLES = frozenset({"si_admin", "reviewer", "instructor", "commission", "director"})
-PUBLIC_ROLES = frozenset({"depositor", "entity_manager"})
-ALL_ROLES = STAFF_ROLES | PUBLIC_ROLES
 ACCESS_SCOPE = "access"
 ONBOARDING_SCOPE = "onboarding"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
@@ -13,7 +13,7 @@ class Clock(Protocol):
 
 class SystemClock:
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
     def today(self) -> date:
         return self.now().date()
@@ -44,7 +44,7 @@ class OffsetFileClock(SystemClock):
             offset = float(self._path.read_text().strip() or 0)
         except FileNotFoundError:
             offset = 0.0
-        return datetime.now(timezone.utc) + timedelta(seconds=offset)
+        return datetime.now(UTC) + timedelta(seconds=offset)
 
 
 def clock_from_settings(offset_file: Path | None) -> SystemClock:

@@ -56,9 +56,7 @@ def ensure_database(url: str) -> None:
     admin = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            exists = conn.execute(
-                sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database}
-            ).scalar()
+            exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database}).scalar()
             if not exists:
                 log.info("creating database %s", parsed.database)
                 conn.execute(sa.text(f'CREATE DATABASE "{parsed.database}"'))

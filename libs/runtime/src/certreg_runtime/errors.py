@@ -84,7 +84,14 @@ class Unavailable(DomainError):
 
     default_code = "unavailable"
 
-    def __init__(self, detail: Any = "Service momentanément indisponible, réessayez dans un instant.", code: str | None = None, *, retry_after: int = 5, **extra: Any) -> None:
+    def __init__(
+        self,
+        detail: Any = "Service momentanément indisponible, réessayez dans un instant.",
+        code: str | None = None,
+        *,
+        retry_after: int = 5,
+        **extra: Any,
+    ) -> None:
         super().__init__(detail, code, **extra)
         self.retry_after = retry_after
 

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from certreg_contracts import Envelope, Event
-
 from certreg_runtime.bus.base import PermanentError
 from certreg_runtime.errors import DomainError
 from certreg_runtime.messaging import UnitOfWork
@@ -68,8 +67,7 @@ class Handlers(Generic[D]):
         missing, extra = expected_keys - set(self._by_key), set(self._by_key) - expected_keys
         if missing or extra:
             raise RuntimeError(
-                f"{self.service} handlers differ from CONSUMERS[{self.service!r}]: "
-                f"missing {sorted(missing)}, not consumed {sorted(extra)}"
+                f"{self.service} handlers differ from CONSUMERS[{self.service!r}]: missing {sorted(missing)}, not consumed {sorted(extra)}"
             )
 
     def bind(self, deps: D) -> dict[str, BoundHandler]:

@@ -7,7 +7,7 @@ import json
 import logging
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -58,7 +58,7 @@ def inbox_table(metadata: sa.MetaData) -> sa.Table:
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class UnitOfWork:
@@ -119,7 +119,7 @@ class UnitOfWork:
     def close(self) -> None:
         self.session.close()
 
-    def __enter__(self) -> "UnitOfWork":
+    def __enter__(self) -> UnitOfWork:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -134,7 +134,7 @@ def record_processed(session: Session, metadata: sa.MetaData, consumer: str, env
     nothing. A concurrent duplicate waits on the row lock and then finds the row.
     """
     inbox = inbox_table(metadata)
-    values = dict(consumer=consumer, event_id=str(envelope.event_id), event_type=envelope.type, processed_at=utcnow())
+    values = {"consumer": consumer, "event_id": str(envelope.event_id), "event_type": envelope.type, "processed_at": utcnow()}
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def _config(definition: "ServiceDefinition", engine: Engine | None = None, url: str | None = None) -> Config:
+def _config(definition: ServiceDefinition, engine: Engine | None = None, url: str | None = None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(definition.migrations))
     cfg.set_main_option("version_table", "alembic_version")
@@ -31,12 +31,12 @@ def _config(definition: "ServiceDefinition", engine: Engine | None = None, url: 
     return cfg
 
 
-def upgrade(definition: "ServiceDefinition", engine: Engine) -> None:
+def upgrade(definition: ServiceDefinition, engine: Engine) -> None:
     ensure_database(engine.url.render_as_string(hide_password=False))
     command.upgrade(_config(definition, engine), "head")
 
 
-def revision(definition: "ServiceDefinition", url: str, message: str) -> None:
+def revision(definition: ServiceDefinition, url: str, message: str) -> None:
     """Autogenerate a migration from the difference between the models and ``url``."""
     from certreg_runtime.db import create_db_engine
 
@@ -102,3 +102,44 @@ def scaffold(directory: Path) -> None:
     (directory / "versions").mkdir(parents=True, exist_ok=True)
     (directory / "env.py").write_text(ENV_PY)
     (directory / "script.py.mako").write_text(SCRIPT_MAKO)
+
+
+def create_messaging_tables() -> None:
+    """The outbox and inbox as every service's first migration creates them (their first
+    version, frozen: a later change to these tables is a migration of its own)."""
+    import sqlalchemy as sa
+    from alembic import op
+
+    op.create_table(
+        "inbox",
+        sa.Column("consumer", sa.String(length=100), nullable=False),
+        sa.Column("event_id", sa.String(length=36), nullable=False),
+        sa.Column("event_type", sa.String(length=200), nullable=False),
+        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("consumer", "event_id"),
+    )
+    op.create_table(
+        "outbox",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
+        sa.Column("event_id", sa.String(length=36), nullable=False),
+        sa.Column("routing_key", sa.String(length=200), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("headers", sa.Text(), server_default="{}", nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("event_id"),
+    )
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.create_index("ix_outbox_pending", ["published_at", "id"], unique=False)
+
+
+def drop_messaging_tables() -> None:
+    from alembic import op
+
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_pending")
+    op.drop_table("outbox")
+    op.drop_table("inbox")

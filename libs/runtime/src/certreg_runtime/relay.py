@@ -98,4 +98,6 @@ class OutboxRelay:
 
     def pending(self) -> int:
         with self.engine.connect() as conn:
-            return conn.execute(sa.select(sa.func.count()).select_from(self.outbox).where(self.outbox.c.published_at.is_(None))).scalar_one()
+            return conn.execute(
+                sa.select(sa.func.count()).select_from(self.outbox).where(self.outbox.c.published_at.is_(None))
+            ).scalar_one()

@@ -16,23 +16,23 @@ import sqlalchemy as sa
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from pydantic_settings import BaseSettings
 from sqlalchemy.engine import Engine
 
 from certreg_contracts import Envelope, Event
 from certreg_contracts.subscriptions import CONSUMERS
-from pydantic_settings import BaseSettings
 from certreg_runtime.aio import cancel_all
 from certreg_runtime.auth import HttpJwks, JwksSource, TokenVerifier
 from certreg_runtime.bus import Bus, topic_matches
 from certreg_runtime.clock import Clock, SystemClock, clock_from_settings
 from certreg_runtime.db import create_db_engine
 from certreg_runtime.handlers import Handlers
-from certreg_runtime.web import install_error_handlers
 from certreg_runtime.messaging import UnitOfWork, record_processed
 from certreg_runtime.migrations import upgrade
 from certreg_runtime.relay import OutboxRelay
 from certreg_runtime.settings import Settings, service_config
 from certreg_runtime.storage import BlobStore
+from certreg_runtime.web import install_error_handlers
 
 log = logging.getLogger(__name__)
 
@@ -283,9 +283,7 @@ async def readiness(definition: ServiceDefinition, ctx: ServiceContext) -> dict[
     checks = {"database": await passes(asyncio.to_thread(database))}
     if definition.buckets and ctx.blobs is not None:
         blobs = ctx.blobs
-        checks["storage"] = await passes(
-            asyncio.to_thread(lambda: all(blobs.ping(ctx.bucket(p)) for p in definition.buckets))
-        )
+        checks["storage"] = await passes(asyncio.to_thread(lambda: all(blobs.ping(ctx.bucket(p)) for p in definition.buckets)))
     checks["broker"] = await passes(ctx.bus.ping())
     return checks
 

@@ -9,9 +9,6 @@ from typing import TypeVar
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-SERVICES = ("identity", "entities", "filings", "review", "notifier")
-"""The services that own a database; the gateway owns none."""
-
 
 class Settings(BaseSettings):
     """What every service reads. A service's own settings live in its ``config.py``

@@ -34,7 +34,9 @@ class BlobStore(abc.ABC):
 
 
 class S3BlobStore(BlobStore):
-    def __init__(self, endpoint: str, access_key: str | None, secret_key: str | None, *, secure: bool = False, region: str | None = None) -> None:
+    def __init__(
+        self, endpoint: str, access_key: str | None, secret_key: str | None, *, secure: bool = False, region: str | None = None
+    ) -> None:
         from minio import Minio
 
         self.client = Minio(endpoint, access_key=access_key, secret_key=secret_key, secure=secure, region=region)

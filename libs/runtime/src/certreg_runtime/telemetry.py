@@ -32,9 +32,7 @@ def setup_tracing(service_name: str) -> TracerProvider | None:
     _configured = True
     name = os.environ.get("OTEL_SERVICE_NAME", f"certreg-{service_name}")
     provider = TracerProvider(resource=Resource.create({"service.name": name}))
-    exporter_name = os.environ.get(
-        "OTEL_TRACES_EXPORTER", "otlp" if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") else "none"
-    )
+    exporter_name = os.environ.get("OTEL_TRACES_EXPORTER", "otlp" if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") else "none")
     if exporter_name == "otlp":
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 

@@ -124,9 +124,7 @@ async def receive_upload(
                     await spool.add(chunk)
                 await form.close()
             else:
-                filename = request.query_params.get("filename") or _filename_from_disposition(
-                    request.headers.get("content-disposition")
-                )
+                filename = request.query_params.get("filename") or _filename_from_disposition(request.headers.get("content-disposition"))
                 async for chunk in request.stream():
                     await spool.add(chunk)
             await spool.flush()

@@ -9,6 +9,8 @@ import logging
 from collections.abc import Callable
 
 import sqlalchemy as sa
+from sqlmodel import func, select
+
 from certreg_contracts import Envelope, Event
 from certreg_contracts.events.entities import EntityVerified
 from certreg_contracts.events.identity import AccountApproved, AccountRejected
@@ -16,8 +18,6 @@ from certreg_contracts.subscriptions import CONSUMERS
 from certreg_runtime.bus.base import PermanentError
 from certreg_runtime.messaging import UnitOfWork
 from certreg_runtime.service import EventHandler, ServiceContext
-from sqlmodel import func, select
-
 from entities.adapters.tables import Application, Entity, Membership
 
 log = logging.getLogger(__name__)

@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
-from certreg_runtime.service import ServiceContext, ServiceDefinition
 from fastapi import APIRouter
 
+from certreg_runtime.service import ServiceContext, ServiceDefinition
 from entities.adapters.tables import metadata
 from entities.api.routes import build_router
 from entities.handlers import handlers

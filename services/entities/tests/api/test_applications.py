@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from certreg_contracts.events.identity import AccountApproved, AccountRejected
-
 from entities.adapters.tables import Application, Document, Entity, Membership
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -58,7 +57,7 @@ async def approve(h, account_id, entity_id, roles=("depositor", "entity_manager"
             entity_id=entity_id,
             roles=list(roles),
             decided_by=admin,
-            decided_at=datetime.now(timezone.utc),
+            decided_at=datetime.now(UTC),
         )
     )
     return admin
@@ -327,9 +326,7 @@ async def test_approval_verifies_the_new_entity_and_the_manager_downloads(harnes
     reviewer = harness.access(roles=("reviewer",))
     assert (await harness.client.get(url, headers=reviewer)).status_code == 403
     assert (await harness.client.get(url)).status_code == 401
-    other_manager_listing = await harness.client.get(
-        "/api/entities/applications", params={"entity_id": entity_id}, headers=outsider
-    )
+    other_manager_listing = await harness.client.get("/api/entities/applications", params={"entity_id": entity_id}, headers=outsider)
     assert other_manager_listing.status_code == 404
     depositor_listing = await harness.client.get("/api/entities/applications", headers=member)
     assert depositor_listing.status_code == 403
@@ -347,7 +344,7 @@ async def test_a_redelivered_approval_has_no_second_effect(harness):
         entity_id=uuid.UUID(app["entity_id"]),
         roles=["depositor", "entity_manager"],
         decided_by=uuid.uuid4(),
-        decided_at=datetime.now(timezone.utc),
+        decided_at=datetime.now(UTC),
     )
     from certreg_contracts import Envelope
     from certreg_runtime.bus import OutgoingMessage
@@ -359,7 +356,7 @@ async def test_a_redelivered_approval_has_no_second_effect(harness):
 
 
 async def test_a_joiner_approved_by_the_manager_becomes_a_member(harness):
-    creator, _, app = await new_entity_application(harness)
+    _creator, _, app = await new_entity_application(harness)
     joiner_id, joiner = harness.onboarding()
     joined = (await harness.apply(joiner, has_siret=True, siret=VALID_SIRET)).json()
     await harness.client.post(f"/api/entities/applications/{joined['application_id']}/submit", headers=joiner)
@@ -381,7 +378,7 @@ async def test_rejection_drops_a_new_entity_and_frees_its_siret(harness):
             entity_id=uuid.UUID(app["entity_id"]),
             reason="Justificatif illisible",
             decided_by=uuid.uuid4(),
-            decided_at=datetime.now(timezone.utc),
+            decided_at=datetime.now(UTC),
         )
     )
     [application] = harness.rows(Application)
@@ -405,15 +402,21 @@ async def test_lookup(harness):
 async def test_the_mandate_template_is_a_filled_in_pdf(harness):
     response = await harness.client.get(
         "/api/entities/mandate-template.pdf",
-        params={"denomination": "ACME Formation", "siret": VALID_SIRET, "representative": "Jeanne Dupont", "delegate": "Camille Martin", "delegate_role": "Responsable qualité"},
+        params={
+            "denomination": "ACME Formation",
+            "siret": VALID_SIRET,
+            "representative": "Jeanne Dupont",
+            "delegate": "Camille Martin",
+            "delegate_role": "Responsable qualité",
+        },
     )
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/pdf"
     assert response.content.startswith(b"%PDF-")
     assert "delegation-de-mandat.pdf" in response.headers["content-disposition"]
-    from pypdf import PdfReader  # noqa: PLC0415
-
     import io
+
+    from pypdf import PdfReader
 
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     for expected in ("ACME Formation", "Jeanne Dupont", "Camille Martin", "Responsable qualité", "administrateur entité"):

@@ -10,9 +10,9 @@ from urllib.parse import parse_qs, urlparse
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from certreg.testing import embedded_platform
-from certreg_runtime.messaging import outbox_table
 
+from certreg_runtime.messaging import outbox_table
+from certreg_testing.platform import embedded_platform
 from entities.adapters.tables import Entity
 
 PASSWORD = "Correct-Horse-42"
@@ -35,7 +35,14 @@ async def test_from_account_creation_to_a_verified_entity(tmp_path):
         email = f"camille.{uuid.uuid4().hex[:6]}@example.org"
         account = await p.client.post(
             "/api/identity/accounts",
-            json={"email": email, "password": PASSWORD, "first_name": "Camille", "last_name": "Durand", "phone": "0123456789", "job_title": "Directrice"},
+            json={
+                "email": email,
+                "password": PASSWORD,
+                "first_name": "Camille",
+                "last_name": "Durand",
+                "phone": "0123456789",
+                "job_title": "Directrice",
+            },
         )
         assert account.status_code == 201, account.text
         account_id = account.json()["account_id"]
@@ -44,19 +51,30 @@ async def test_from_account_creation_to_a_verified_entity(tmp_path):
         created = await p.client.post(
             "/api/entities/applications",
             headers=onboarding,
-            json={"kind": "other", "legal_form": "association", "has_siret": True, "siret": SIRET, "denomination": "Les Compagnons", "named_on_legal_proof": False},
+            json={
+                "kind": "other",
+                "legal_form": "association",
+                "has_siret": True,
+                "siret": SIRET,
+                "denomination": "Les Compagnons",
+                "named_on_legal_proof": False,
+            },
         )
         assert created.status_code == 201, created.text
         app = created.json()
         assert app["required_documents"] == ["legal_existence", "mandate_delegation"]
         base = f"/api/entities/applications/{app['application_id']}"
 
-        renamed = await p.client.put(f"{base}/documents/legal_existence", headers={**onboarding, "Content-Type": "application/pdf"}, content=EXE)
+        renamed = await p.client.put(
+            f"{base}/documents/legal_existence", headers={**onboarding, "Content-Type": "application/pdf"}, content=EXE
+        )
         assert renamed.status_code == 415
         incomplete = await p.client.post(f"{base}/submit", headers=onboarding)
         assert incomplete.status_code == 422 and incomplete.json()["missing"] == ["legal_existence", "mandate_delegation"]
 
-        assert (await p.client.put(f"{base}/documents/legal_existence", headers=onboarding, files={"file": ("jo.pdf", PDF)})).status_code == 201
+        assert (
+            await p.client.put(f"{base}/documents/legal_existence", headers=onboarding, files={"file": ("jo.pdf", PDF)})
+        ).status_code == 201
         dated = (datetime.now(ZoneInfo("Europe/Paris")).date() - timedelta(days=3)).isoformat()
         mandate = await p.client.put(
             f"{base}/documents/mandate_delegation", params={"document_date": dated}, headers=onboarding, files={"file": ("mandat.pdf", PDF)}

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from certreg_runtime.storage import S3BlobStore
 
 import entities.api.routes
 from certreg_contracts.events.identity import AccountApproved
-
-from entities.adapters.tables import Application, Document, Entity
+from certreg_runtime.storage import S3BlobStore
+from entities.adapters.tables import Document, Entity
 
 pytestmark = pytest.mark.infra
 
@@ -24,7 +23,14 @@ SIRET = "73282932000074"
 
 
 def company(siret=SIRET):
-    return {"kind": "other", "legal_form": "company", "has_siret": True, "siret": siret, "denomination": "ACME", "named_on_legal_proof": False}
+    return {
+        "kind": "other",
+        "legal_form": "company",
+        "has_siret": True,
+        "siret": siret,
+        "denomination": "ACME",
+        "named_on_legal_proof": False,
+    }
 
 
 async def test_upload_download_and_failed_uploads_leave_nothing(make_harness, postgres, s3, tmp_path, monkeypatch):
@@ -83,7 +89,7 @@ async def test_upload_download_and_failed_uploads_leave_nothing(make_harness, po
                 entity_id=uuid.UUID(app["entity_id"]),
                 roles=["depositor", "entity_manager"],
                 decided_by=uuid.uuid4(),
-                decided_at=datetime.now(timezone.utc),
+                decided_at=datetime.now(UTC),
             )
         )
         assert await h.ctx.bus.parked() == []

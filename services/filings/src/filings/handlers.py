@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import logging
 
+from sqlmodel import select
+
 from certreg_contracts import Envelope, Event
 from certreg_contracts.events.review import CaseStatusChanged, RequestOpened
 from certreg_runtime.bus.base import PermanentError
 from certreg_runtime.messaging import UnitOfWork
 from certreg_runtime.service import EventHandler, ServiceContext
-from sqlmodel import select
-
 from filings.adapters.tables import Filing
 from filings.domain.status import WITHDRAWN, is_final
 

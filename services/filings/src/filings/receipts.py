@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from certreg_runtime.pdf import Fields, Grid, Heading, Para, Signature, render_pdf
-
 from filings.domain.rules import CATALOGUE, PARIS
 
 REPERTOIRE_NAMES = {

@@ -7,6 +7,7 @@ import io
 import uuid
 
 import pypdf
+
 from certreg_contracts.events.review import CaseStatusChanged, RequestItem, RequestOpened
 
 PDF = b"%PDF-1.4\n% certreg test piece\n"
@@ -22,7 +23,10 @@ async def test_level_rules_both_ways_and_cqp_filer(h) -> None:  # type: ignore[n
         ({"repertoire": "rncp", "title": "T"}, ("body", "qualification_level")),
         ({"repertoire": "rncp", "title": "T", "is_cqp": True, "cqp_filed_by": "cpne"}, ("body", "qualification_level")),
         ({"repertoire": "rs", "title": "T", "qualification_level": 3}, ("body", "qualification_level")),
-        ({"repertoire": "rs", "title": "T", "qualification_level": 3, "is_cqp": True, "cqp_filed_by": "cpne"}, ("body", "qualification_level")),
+        (
+            {"repertoire": "rs", "title": "T", "qualification_level": 3, "is_cqp": True, "cqp_filed_by": "cpne"},
+            ("body", "qualification_level"),
+        ),
         ({"repertoire": "rncp", "title": "T", "qualification_level": 9}, ("body", "qualification_level")),
         ({"repertoire": "rs", "title": "T", "is_cqp": True}, ("body", "cqp_filed_by")),
         ({"repertoire": "rs"}, ("body", "title")),
@@ -174,7 +178,14 @@ async def test_submit_lists_what_is_missing_then_locks_and_issues_a_proof(h) -> 
         ("filing", "activities"),
         *(
             ("filing", "documents", t)
-            for t in ("activity_framework", "competence_framework", "assessment_framework", "criminal_record", "cpne_deliberation", "cpne_mandate")
+            for t in (
+                "activity_framework",
+                "competence_framework",
+                "assessment_framework",
+                "criminal_record",
+                "cpne_deliberation",
+                "cpne_mandate",
+            )
         ),
     }
     assert (await h.client.get(f"/api/filings/{fid}", headers=dep)).json()["status"] == "draft"
@@ -326,8 +337,13 @@ async def test_a_status_delivered_late_does_not_replace_a_newer_one(h) -> None: 
     assert view["case_status"] == "adjourned" and view["editable_items"] == ["title"]
     # A request opened (and since answered) before the adjournment, delivered only now.
     late = RequestOpened(
-        **common, request_id=uuid.uuid4(), items=[RequestItem(question="?")], message="Ancienne demande",
-        due_date=h.today(), opened_by=uuid.uuid4(), sequence=5,
+        **common,
+        request_id=uuid.uuid4(),
+        items=[RequestItem(question="?")],
+        message="Ancienne demande",
+        due_date=h.today(),
+        opened_by=uuid.uuid4(),
+        sequence=5,
     )
     await h.publish(late)
     view = (await h.client.get(f"/api/filings/{fid}", headers=dep)).json()
@@ -372,7 +388,9 @@ async def test_withdraw_before_the_decision_only(h) -> None:  # type: ignore[no-
 async def test_an_event_about_an_unknown_filing_is_parked_and_an_entity_manager_is_a_depositor(h) -> None:  # type: ignore[no-untyped-def]
     stranger = uuid.uuid4()
     envelope = await h.publish(
-        CaseStatusChanged(filing_id=stranger, entity_id=h.entity_id, repertoire="rs", title="?", status="incomplete", editable_items=["title"])
+        CaseStatusChanged(
+            filing_id=stranger, entity_id=h.entity_id, repertoire="rs", title="?", status="incomplete", editable_items=["title"]
+        )
     )
     parked = await h.p.platform.bus.parked("filings")
     assert [p.event_id for p in parked] == [str(envelope.event_id)] and "unknown filing" in parked[0].error

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from certreg.testing import eventually
-from certreg_contracts import Envelope
-from certreg_runtime.bus.rabbit import RabbitBus
-from certreg_runtime.testing.infra import delete_namespace, unique_namespace
-from certreg_runtime.settings import SERVICES
 
+from certreg_contracts import Envelope
+from certreg_contracts.types import SERVICES
+from certreg_runtime.bus.rabbit import RabbitBus
+from certreg_testing.infra import delete_namespace, unique_namespace
+from certreg_testing.platform import eventually
 
 pytestmark = pytest.mark.infra
 
@@ -31,9 +31,7 @@ def document_rows(h, filing_id: str) -> int:  # type: ignore[no-untyped-def]
 
 
 async def test_documents_on_postgresql_and_s3(tmp_path: Path, postgres, s3, monkeypatch, make_platform) -> None:  # type: ignore[no-untyped-def]
-    async with make_platform(
-        tmp_path, database_url=postgres.database_url_template(), max_upload_bytes=256 * 1024, **s3.settings()
-    ) as h:
+    async with make_platform(tmp_path, database_url=postgres.database_url_template(), max_upload_bytes=256 * 1024, **s3.settings()) as h:
         assert h.ctx.engine.dialect.name == "postgresql"
         bucket = h.ctx.bucket("documents")
         dep = h.depositor()

@@ -4,6 +4,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pytest
+
 from certreg_contracts.types import DOC_TYPES
 from filings.domain import rules
 from filings.domain.status import may_edit, may_submit, may_withdraw, procedure_status
@@ -122,7 +123,7 @@ def test_dated_piece_is_under_three_months_and_not_in_the_future() -> None:
 
 
 def test_today_is_the_date_in_paris() -> None:
-    late_evening_utc = dt.datetime(2026, 6, 30, 22, 30, tzinfo=dt.timezone.utc)
+    late_evening_utc = dt.datetime(2026, 6, 30, 22, 30, tzinfo=dt.UTC)
     assert rules.today(late_evening_utc) == dt.date(2026, 7, 1)
 
 
@@ -174,7 +175,12 @@ def test_rs_submission_needs_no_blocks_and_no_level_but_a_cqp_needs_activities()
 
 
 def test_checklist_shows_provided_and_invalid_pieces() -> None:
-    lines = {line["doc_type"]: line for line in rules.checklist(F("rs"), [D("criminal_record", dt.date(2025, 1, 1)), D("support_letter"), D("support_letter")], dt.date(2026, 3, 2))}
+    lines = {
+        line["doc_type"]: line
+        for line in rules.checklist(
+            F("rs"), [D("criminal_record", dt.date(2025, 1, 1)), D("support_letter"), D("support_letter")], dt.date(2026, 3, 2)
+        )
+    }
     assert lines["criminal_record"]["provided"] and not lines["criminal_record"]["valid"]
     assert lines["criminal_record"]["dated"] and "moins de 3 mois" in lines["criminal_record"]["issue"]
     assert lines["support_letter"]["multiple"] and len(lines["support_letter"]["documents"]) == 2

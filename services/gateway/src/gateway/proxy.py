@@ -59,7 +59,9 @@ class Gateway:
     async def _proxy(self, base_url: str, scope: Scope, receive: Receive, send: Send) -> None:
         query = scope.get("query_string", b"").decode("latin-1")
         url = base_url.rstrip("/") + scope["path"] + (f"?{query}" if query else "")
-        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"] if k.decode("latin-1").lower() not in _HOP_BY_HOP]
+        headers = [
+            (k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"] if k.decode("latin-1").lower() not in _HOP_BY_HOP
+        ]
         client_addr = scope.get("client")
         if client_addr:
             headers.append(("x-forwarded-for", client_addr[0]))

@@ -4,15 +4,15 @@ database (the bootstrap of the first SI administrator)."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+
+from sqlalchemy.exc import IntegrityError
 
 from certreg_contracts.events.identity import AccountRolesChanged
 from certreg_runtime.db import create_db_engine
 from certreg_runtime.messaging import UnitOfWork
 from certreg_runtime.migrations import upgrade
 from certreg_runtime.settings import Settings
-from sqlalchemy.exc import IntegrityError
-
 from identity import operations as ops
 from identity.adapters.tables import Account, metadata
 from identity.domain import passwords
@@ -30,9 +30,7 @@ class AdminError(SystemExit):
         return self.message
 
 
-def create_staff_account(
-    settings: Settings, *, email: str, password: str, first_name: str, last_name: str, roles: list[str]
-) -> uuid.UUID:
+def create_staff_account(settings: Settings, *, email: str, password: str, first_name: str, last_name: str, roles: list[str]) -> uuid.UUID:
     """Create an active back-office account. Emits ``identity.account.roles_changed``
     through the outbox so that the notifier's directory learns the staff member."""
     try:
@@ -57,7 +55,7 @@ def create_staff_account(
         with UnitOfWork(engine, metadata, "identity") as uow:
             if ops.find_by_email(uow.session, address) is not None:
                 raise AdminError(f"Un compte existe déjà avec l'adresse {address}.")
-            now = datetime.now(timezone.utc)
+            now = datetime.now(UTC)
             account = Account(
                 email=address,
                 password_hash=passwords.hash_password(password),

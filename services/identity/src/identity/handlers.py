@@ -9,7 +9,6 @@ from certreg_contracts.events.entities import ApplicationSubmitted, EntityVerifi
 from certreg_runtime.bus.base import PermanentError
 from certreg_runtime.messaging import UnitOfWork
 from certreg_runtime.service import EventHandler, ServiceContext
-
 from identity.adapters.tables import Account
 from identity.domain.accounts import PENDING_ACTIVATION, PENDING_VALIDATION
 from identity.operations import request_validation_if_ready

@@ -8,15 +8,15 @@ from datetime import datetime
 from urllib.parse import quote
 
 import sqlalchemy as sa
+from sqlmodel import Session, select
+
 from certreg_contracts.events.identity import AccountValidationRequested
 from certreg_runtime.messaging import UnitOfWork
 from certreg_runtime.settings import Settings
-from sqlmodel import Session, select
-
+from identity.adapters.tables import Account, OneTimeToken, ThrottleHit
 from identity.domain import onetime
 from identity.domain.accounts import PENDING_ACTIVATION, PENDING_VALIDATION, validator_for
 from identity.domain.throttle import Rule
-from identity.adapters.tables import Account, OneTimeToken, ThrottleHit
 
 # The portal pages that read ``token`` from the query.
 PAGES = {
@@ -103,11 +103,7 @@ def clear(session: Session, key: str) -> None:
 def awaits_application(account: Account) -> bool:
     """A person's account whose entity application was never submitted (it cannot be
     validated until it is: the person may ask for a new onboarding token)."""
-    return (
-        not account.is_staff
-        and account.status in (PENDING_ACTIVATION, PENDING_VALIDATION)
-        and account.application_submitted_at is None
-    )
+    return not account.is_staff and account.status in (PENDING_ACTIVATION, PENDING_VALIDATION) and account.application_submitted_at is None
 
 
 def request_validation_if_ready(uow: UnitOfWork, account: Account) -> bool:

@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
-from certreg_runtime.service import ServiceContext, ServiceDefinition
 from fastapi import APIRouter
 
+from certreg_runtime.service import ServiceContext, ServiceDefinition
 from identity.adapters.keys import KeyRing
 from identity.adapters.tables import metadata
 

@@ -54,7 +54,9 @@ async def test_missing_names_are_named(ident):
 
 async def test_same_email_pending_activation_is_409_activation_pending(ident):
     account = await ident.register()
-    again = await ident.client.post(URL, json={"email": account["email"].upper(), "password": PASSWORD, "first_name": "C", "last_name": "D"})
+    again = await ident.client.post(
+        URL, json={"email": account["email"].upper(), "password": PASSWORD, "first_name": "C", "last_name": "D"}
+    )
     assert again.status_code == 409
     assert again.json()["code"] == "activation_pending"
 

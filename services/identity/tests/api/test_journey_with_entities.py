@@ -11,8 +11,14 @@ async def apply_with_entities(ident, account) -> dict:
     response = await ident.client.post(
         "/api/entities/applications",
         headers=onboarding,
-        json={"kind": "other", "legal_form": "company", "has_siret": True, "siret": SIRET,
-              "denomination": "ACME Formation", "named_on_legal_proof": True},
+        json={
+            "kind": "other",
+            "legal_form": "company",
+            "has_siret": True,
+            "siret": SIRET,
+            "denomination": "ACME Formation",
+            "named_on_legal_proof": True,
+        },
     )
     assert response.status_code == 201, response.text
     application = response.json()

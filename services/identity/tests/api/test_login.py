@@ -1,9 +1,10 @@
 """Login, tokens, throttling and /me."""
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from certreg_runtime.tokens import SigningKey, issue_token
+
 PASSWORD = "Correct-Horse-42"
 
 TOKEN = "/api/identity/token"
@@ -58,7 +59,9 @@ async def test_403_codes_follow_the_account_status(ident):
     response = await login(ident, account["email"], PASSWORD)
     assert (response.status_code, response.json()["code"]) == (403, "pending_validation")
     _, admin = await ident.staff("si_admin")
-    rejected = await ident.client.post(f"/api/identity/account-requests/{account['account_id']}/reject", headers=admin, json={"reason": "Pièces non probantes."})
+    rejected = await ident.client.post(
+        f"/api/identity/account-requests/{account['account_id']}/reject", headers=admin, json={"reason": "Pièces non probantes."}
+    )
     assert rejected.status_code == 200
     response = await login(ident, account["email"], PASSWORD)
     assert (response.status_code, response.json()["code"]) == (403, "rejected")
@@ -107,12 +110,23 @@ async def test_tampered_and_expired_tokens_are_401_on_me(ident):
         assert response.status_code == 401, bad
     settings = ident.p.settings
     key = ident.ctx.extras["keyring"].signing_key()
-    expired = issue_token(key, subject=uuid.UUID(member["account_id"]), issuer=settings.jwt_issuer, audience=settings.jwt_audience,
-                          ttl=timedelta(minutes=15), now=datetime.now(timezone.utc) - timedelta(hours=1))
+    expired = issue_token(
+        key,
+        subject=uuid.UUID(member["account_id"]),
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        ttl=timedelta(minutes=15),
+        now=datetime.now(UTC) - timedelta(hours=1),
+    )
     response = await ident.client.get("/api/identity/me", headers={"Authorization": f"Bearer {expired}"})
     assert response.status_code == 401
     assert response.json()["detail"] == "Jeton expiré."
-    foreign = issue_token(SigningKey.generate(), subject=uuid.UUID(member["account_id"]), issuer=settings.jwt_issuer,
-                          audience=settings.jwt_audience, ttl=timedelta(minutes=15))
+    foreign = issue_token(
+        SigningKey.generate(),
+        subject=uuid.UUID(member["account_id"]),
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        ttl=timedelta(minutes=15),
+    )
     assert (await ident.client.get("/api/identity/me", headers={"Authorization": f"Bearer {foreign}"})).status_code == 401
     assert (await ident.client.get("/api/identity/me")).status_code == 401

@@ -68,8 +68,9 @@ async def test_a_rejected_account_is_403(ident):
     await ident.activate(account["account_id"])
     await ident.submit_application(account["account_id"], new_entity=True)
     _, admin = await ident.staff("si_admin")
-    rejected = await ident.client.post(f"/api/identity/account-requests/{account['account_id']}/reject", headers=admin,
-                                       json={"reason": "Pièces non probantes."})
+    rejected = await ident.client.post(
+        f"/api/identity/account-requests/{account['account_id']}/reject", headers=admin, json={"reason": "Pièces non probantes."}
+    )
     assert rejected.status_code == 200
     response = await post(ident, ONBOARDING, account["email"])
     assert (response.status_code, response.json()["code"]) == (403, "rejected")

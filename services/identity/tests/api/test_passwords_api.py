@@ -62,7 +62,9 @@ async def test_staff_creation_set_password_and_login(ident):
     _, admin = await ident.staff("si_admin")
     email = ident.new_email("instructeur")
     response = await ident.client.post(
-        "/api/identity/staff", headers=admin, json={"email": email, "first_name": "Dominique", "last_name": "Leroy", "roles": ["instructor", "reviewer"]}
+        "/api/identity/staff",
+        headers=admin,
+        json={"email": email, "first_name": "Dominique", "last_name": "Leroy", "roles": ["instructor", "reviewer"]},
     )
     assert response.status_code == 201, response.text
     staff = response.json()
@@ -94,6 +96,7 @@ async def test_staff_creation_is_for_si_admin_with_staff_roles_only(ident):
 
 def test_admin_command_refuses_weak_passwords_and_existing_emails(ident):
     import pytest
+
     from identity.admin import AdminError, create_staff_account
 
     settings = ident.p.settings

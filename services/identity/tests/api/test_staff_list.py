@@ -17,8 +17,9 @@ def add_staff(ident, first_name: str, last_name: str, *roles: str) -> str:  # ty
 
     email = ident.new_email("staff")
     return str(
-        create_staff_account(ident.p.settings, email=email, password=PASSWORD, first_name=first_name,
-                             last_name=last_name, roles=list(roles))
+        create_staff_account(
+            ident.p.settings, email=email, password=PASSWORD, first_name=first_name, last_name=last_name, roles=list(roles)
+        )
     )
 
 
@@ -43,8 +44,12 @@ async def test_instructors_are_listed_by_name_with_their_roles(ident):
     mine = [i for i in listed["items"] if i["last_name"].startswith(tag)]
     assert [i["account_id"] for i in mine] == [marc, alice, zoe]
     assert mine[1] == {
-        "account_id": alice, "email": mine[1]["email"], "first_name": "Alice", "last_name": f"{tag} Bernard",
-        "roles": ["instructor", "reviewer"], "status": "active",
+        "account_id": alice,
+        "email": mine[1]["email"],
+        "first_name": "Alice",
+        "last_name": f"{tag} Bernard",
+        "roles": ["instructor", "reviewer"],
+        "status": "active",
     }
     assert mine[1]["email"].startswith("staff.") and "password_hash" not in mine[1]
 
@@ -70,7 +75,8 @@ async def test_staff_without_a_password_yet_only_with_status(ident):
     _, admin = await ident.staff("si_admin")
     email = ident.new_email("newcomer")
     created = await ident.client.post(
-        "/api/identity/staff", headers=admin,
+        "/api/identity/staff",
+        headers=admin,
         json={"email": email, "first_name": "Nina", "last_name": "Nouvelle", "roles": ["instructor"]},
     )
     assert created.status_code == 201, created.text
@@ -100,8 +106,9 @@ async def test_depositors_are_never_listed_even_when_active(ident):
     _, admin = await ident.staff("si_admin")
     listed = await staff(ident, admin, limit=200)
     assert member["account_id"] not in [i["account_id"] for i in listed["items"]]
-    assert listed["items"] and all(set(i["roles"]) <= {"si_admin", "reviewer", "instructor", "commission", "director"}
-                                   for i in listed["items"])
+    assert listed["items"] and all(
+        set(i["roles"]) <= {"si_admin", "reviewer", "instructor", "commission", "director"} for i in listed["items"]
+    )
 
 
 async def test_unknown_role_or_status_is_a_422_naming_the_parameter(ident):

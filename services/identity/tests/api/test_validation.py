@@ -24,7 +24,7 @@ async def test_validation_is_requested_when_the_application_comes_after_activati
 
 
 async def test_si_admin_approves_the_first_account_of_a_new_entity(ident):
-    admin_email, admin = await ident.staff("si_admin")
+    _admin_email, admin = await ident.staff("si_admin")
     account = await ident.register()
     await ident.activate(account["account_id"])
     entity_id = await ident.submit_application(account["account_id"], new_entity=True)
@@ -59,7 +59,9 @@ async def test_entity_manager_decides_for_their_entity_only(ident):
     assert out.status_code == 404
     # The SI administrator does not decide for an existing entity.
     _, admin = await ident.staff("si_admin")
-    assert joining["account_id"] not in [r["account_id"] for r in (await ident.client.get(REQUESTS, headers=admin, params={"limit": 200})).json()["items"]]
+    assert joining["account_id"] not in [
+        r["account_id"] for r in (await ident.client.get(REQUESTS, headers=admin, params={"limit": 200})).json()["items"]
+    ]
     assert (await ident.client.post(f"{REQUESTS}/{joining['account_id']}/approve", headers=admin, json={})).status_code == 403
 
     response = await ident.client.post(f"{REQUESTS}/{joining['account_id']}/approve", headers=manager["headers"])
@@ -99,8 +101,15 @@ async def test_a_redelivered_application_has_no_second_effect(ident):
 
     account = await ident.register()
     await ident.activate(account["account_id"])
-    event = ApplicationSubmitted(application_id=uuid.uuid4(), entity_id=uuid.uuid4(), account_id=uuid.UUID(account["account_id"]),
-                                 new_entity=True, denomination="X", kind="other", legal_form="company")
+    event = ApplicationSubmitted(
+        application_id=uuid.uuid4(),
+        entity_id=uuid.uuid4(),
+        account_id=uuid.UUID(account["account_id"]),
+        new_entity=True,
+        denomination="X",
+        kind="other",
+        legal_form="company",
+    )
     envelope = Envelope.wrap(event, producer="entities")
     for _ in range(2):
         await ident.p.platform.bus.publish([OutgoingMessage(envelope)])

@@ -4,8 +4,9 @@ behind a real queue, and row locking of one-time tokens."""
 import asyncio
 
 import pytest
-from certreg.testing import embedded_platform, eventually
-from certreg_runtime.testing.infra import unique_namespace
+
+from certreg_testing.infra import unique_namespace
+from certreg_testing.platform import embedded_platform, eventually
 
 pytestmark = pytest.mark.infra
 

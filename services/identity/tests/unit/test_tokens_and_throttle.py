@@ -1,18 +1,22 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from certreg_runtime.clock import FixedClock
 
+from certreg_runtime.clock import FixedClock
 from identity.domain import onetime
 from identity.domain.throttle import LOGIN_FAILURES, Rule
 
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def usable(clock, *, purpose="activation", allowed=("activation",), used_at=None, expires_at=None, found=True):
     onetime.check_usable(
-        found=found, purpose=purpose, allowed=allowed, used_at=used_at,
-        expires_at=expires_at or T0 + onetime.TTL["activation"], now=clock.now(),
+        found=found,
+        purpose=purpose,
+        allowed=allowed,
+        used_at=used_at,
+        expires_at=expires_at or T0 + onetime.TTL["activation"],
+        now=clock.now(),
     )
 
 
@@ -50,7 +54,10 @@ def test_unknown_or_wrong_purpose_is_invalid():
 
 def test_naive_datetimes_from_sqlite_are_read_as_utc():
     clock = FixedClock(T0 + timedelta(hours=2))
-    assert rejected(clock, purpose="password_reset", allowed=("password_reset",), expires_at=(T0 + timedelta(hours=1)).replace(tzinfo=None)) == "token_expired"
+    assert (
+        rejected(clock, purpose="password_reset", allowed=("password_reset",), expires_at=(T0 + timedelta(hours=1)).replace(tzinfo=None))
+        == "token_expired"
+    )
 
 
 def test_reset_links_are_short_lived():

@@ -8,10 +8,10 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from certreg_contracts.events import identity as ev
-from certreg_contracts.events import review as rv
 from sqlmodel import Session, select
 
+from certreg_contracts.events import identity as ev
+from certreg_contracts.events import review as rv
 from notifier.adapters.tables import CaseFollower, Person
 from notifier.domain.rules import PUBLIC_ROLES, Recipient
 
@@ -71,7 +71,15 @@ def _roles(roles: list[str]) -> str:
 def learn(session: Session, event: Any, now: datetime) -> None:
     """Update the directory from an identity event (other events: nothing)."""
     if isinstance(event, ev.AccountRegistered):
-        _upsert(session, event.account_id, now, email=event.email, first_name=event.first_name, last_name=event.last_name, status="pending_activation")
+        _upsert(
+            session,
+            event.account_id,
+            now,
+            email=event.email,
+            first_name=event.first_name,
+            last_name=event.last_name,
+            status="pending_activation",
+        )
     elif isinstance(event, (ev.AccountActivationRequested, ev.PasswordResetRequested)):
         if session.get(Person, event.account_id) is not None:
             _upsert(session, event.account_id, now, email=event.email, first_name=event.first_name)
@@ -83,7 +91,8 @@ def learn(session: Session, event: Any, now: datetime) -> None:
     elif isinstance(event, ev.AccountValidationRequested):
         _upsert(
             session, event.account_id, now,
-            email=event.email, first_name=event.first_name, last_name=event.last_name, entity_id=event.entity_id, status="pending_validation",
+            email=event.email, first_name=event.first_name, last_name=event.last_name, entity_id=event.entity_id,
+            status="pending_validation",
         )  # fmt: skip
     elif isinstance(event, ev.AccountApproved):
         _upsert(
@@ -92,7 +101,9 @@ def learn(session: Session, event: Any, now: datetime) -> None:
             entity_id=event.entity_id, roles=_roles(event.roles), status=ACTIVE,
         )  # fmt: skip
     elif isinstance(event, ev.AccountRejected):
-        _upsert(session, event.account_id, now, email=event.email, first_name=event.first_name, entity_id=event.entity_id, status="rejected")
+        _upsert(
+            session, event.account_id, now, email=event.email, first_name=event.first_name, entity_id=event.entity_id, status="rejected"
+        )
     elif isinstance(event, ev.AccountRolesChanged):
         # Roles change on existing accounts; an unknown one (the bootstrap administrator,
         # created by `certreg admin create`) is an active account.
@@ -117,6 +128,5 @@ def follow(session: Session, event: Any, now: datetime) -> None:
     if isinstance(event, rv.CaseInstructorAssigned):
         session.execute(sa.delete(CaseFollower).where(CaseFollower.filing_id == event.filing_id))  # type: ignore[arg-type]
         session.add(CaseFollower(filing_id=event.filing_id, account_id=event.instructor_id, since=now))
-    elif isinstance(event, rv.RequestOpened):
-        if session.get(CaseFollower, (event.filing_id, event.opened_by)) is None:
-            session.add(CaseFollower(filing_id=event.filing_id, account_id=event.opened_by, since=now))
+    elif isinstance(event, rv.RequestOpened) and session.get(CaseFollower, (event.filing_id, event.opened_by)) is None:
+        session.add(CaseFollower(filing_id=event.filing_id, account_id=event.opened_by, since=now))

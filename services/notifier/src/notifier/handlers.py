@@ -8,12 +8,12 @@ import json
 from typing import Any
 
 import sqlalchemy as sa
+
 from certreg_contracts import Envelope, Event
 from certreg_contracts.subscriptions import CONSUMERS
 from certreg_runtime import telemetry
 from certreg_runtime.messaging import UnitOfWork
 from certreg_runtime.service import EventHandler, ServiceContext
-
 from notifier import templating
 from notifier.adapters.tables import Letter, Mail, Notification
 from notifier.directory import SqlDirectory, follow, learn
@@ -87,4 +87,4 @@ def handlers(ctx: ServiceContext) -> dict[str, EventHandler]:
     def handle(uow: UnitOfWork, event: Event, envelope: Envelope) -> None:
         notify(ctx, uow, event, envelope)
 
-    return {key: handle for key in CONSUMERS["notifier"]}
+    return dict.fromkeys(CONSUMERS["notifier"], handle)

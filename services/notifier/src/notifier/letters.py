@@ -10,12 +10,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sqlmodel import Session, select
+
 from certreg_contracts import Envelope
 from certreg_contracts.events import review as rv
 from certreg_runtime.pdf import Block, Fields, Grid, Heading, Para, Signature, render_pdf
 from certreg_runtime.service import ServiceContext
-from sqlmodel import Session, select
-
 from notifier.adapters.tables import Letter
 from notifier.domain.formatting import REPERTOIRE_NAMES, date_fr
 

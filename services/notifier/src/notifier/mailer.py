@@ -17,13 +17,13 @@ from pathlib import Path
 
 import aiosmtplib
 import sqlalchemy as sa
-from certreg_runtime import telemetry
-from certreg_runtime.aio import wait_event
-from certreg_runtime.service import ServiceContext
 from opentelemetry.trace import SpanKind
 from sqlmodel import Session, select
 from tenacity import AsyncRetrying, stop_after_attempt, wait_exponential
 
+from certreg_runtime import telemetry
+from certreg_runtime.aio import wait_event
+from certreg_runtime.service import ServiceContext
 from notifier.adapters.tables import Letter, Mail
 from notifier.letters import BUCKET
 
@@ -234,4 +234,4 @@ def sender_of(ctx: ServiceContext) -> MailSender:
     return sender
 
 
-__all__ = ["MailSender", "sender_of", "message_id", "next_retry_delay"]
+__all__ = ["MailSender", "message_id", "next_retry_delay", "sender_of"]

@@ -11,11 +11,12 @@ import types
 import uuid
 from typing import Any, Literal, Union, get_args, get_origin
 
-from certreg_contracts import Event, event_class
 from pydantic import BaseModel
 
+from certreg_contracts import Event, event_class
+
 BASE_DATE = dt.date(2026, 11, 27)
-BASE_TIME = dt.datetime(2026, 11, 27, 13, 30, tzinfo=dt.timezone.utc)
+BASE_TIME = dt.datetime(2026, 11, 27, 13, 30, tzinfo=dt.UTC)
 
 OVERRIDES: dict[str, dict[str, Any]] = {
     "identity.account.registered": {"email": "camille.martin@example.org", "first_name": "Camille", "last_name": "Martin"},

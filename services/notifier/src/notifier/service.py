@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
-from certreg_runtime.service import BackgroundTask, ServiceContext, ServiceDefinition
 from fastapi import APIRouter
 
+from certreg_runtime.service import BackgroundTask, ServiceContext, ServiceDefinition
 from notifier.adapters.tables import metadata
 from notifier.api.routes import router
 from notifier.handlers import handlers

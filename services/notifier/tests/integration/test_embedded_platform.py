@@ -1,12 +1,11 @@
-"""The notifier inside the whole platform (``certreg.testing.embedded_platform``): events
+"""The notifier inside the whole platform (``certreg_testing.platform.embedded_platform``): events
 committed by identity's unit of work reach the mail outbox, the SMTP server and the bell."""
 
 from __future__ import annotations
 
 import uuid
 
-from certreg.testing import embedded_platform
-
+from certreg_testing.platform import embedded_platform
 from notifier.samples import sample_event
 
 

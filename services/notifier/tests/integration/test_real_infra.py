@@ -7,8 +7,8 @@ import hashlib
 import uuid
 
 import pytest
-from certreg_runtime.testing.infra import unique_namespace
 
+from certreg_testing.infra import unique_namespace
 from notifier.samples import sample_event
 
 pytestmark = pytest.mark.infra

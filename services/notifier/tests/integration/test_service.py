@@ -7,8 +7,7 @@ import datetime as dt
 import hashlib
 import uuid
 
-from certreg_runtime.testing.infra import SmtpSink, free_port
-
+from certreg_testing.infra import SmtpSink, free_port
 from notifier.samples import sample_event
 
 
@@ -36,7 +35,7 @@ async def test_activation_mail_is_written_to_the_embedded_outbox(notifier_factor
                 "identity.account.registered",
                 email="camille@example.org",
                 activation_url="http://certreg.test/activation?token=t0k3n",
-                expires_at=dt.datetime(2026, 11, 28, 12, 0, tzinfo=dt.timezone.utc),
+                expires_at=dt.datetime(2026, 11, 28, 12, 0, tzinfo=dt.UTC),
             )
         )
         await n.settle()
@@ -103,8 +102,12 @@ async def test_filing_events_reach_the_entity_members_and_their_bell(notifier_fa
 
         one = page["items"][0]["id"]
         # not yours: 404, and nothing changes
-        assert (await n.client.post(f"/api/notifier/notifications/{one}/read", headers=n.auth(manager, entity_id=entity))).status_code == 404
-        assert (await n.client.post(f"/api/notifier/notifications/{one}/read", headers=n.auth(outsider, entity_id=other_entity))).status_code == 404
+        assert (
+            await n.client.post(f"/api/notifier/notifications/{one}/read", headers=n.auth(manager, entity_id=entity))
+        ).status_code == 404
+        assert (
+            await n.client.post(f"/api/notifier/notifications/{one}/read", headers=n.auth(outsider, entity_id=other_entity))
+        ).status_code == 404
         assert (await n.client.post(f"/api/notifier/notifications/{one}/read", headers=headers)).status_code == 204
         assert (await n.client.post(f"/api/notifier/notifications/{one}/read", headers=headers)).status_code == 204
         assert (await n.client.get("/api/notifier/notifications/unread-count", headers=headers)).json() == {"count": 2}
@@ -115,7 +118,9 @@ async def test_filing_events_reach_the_entity_members_and_their_bell(notifier_fa
         assert (await n.client.post("/api/notifier/notifications/read-all", headers=headers)).status_code == 204
         assert (await n.client.get("/api/notifier/notifications/unread-count", headers=headers)).json() == {"count": 0}
         # the manager's own bell is untouched
-        assert (await n.client.get("/api/notifier/notifications/unread-count", headers=n.auth(manager, entity_id=entity))).json() == {"count": 3}
+        assert (await n.client.get("/api/notifier/notifications/unread-count", headers=n.auth(manager, entity_id=entity))).json() == {
+            "count": 3
+        }
 
 
 async def test_the_api_needs_a_valid_token_and_checks_its_input(notifier_factory) -> None:
@@ -232,7 +237,7 @@ async def test_smtp_down_then_up_mail_stays_pending_then_is_sent(notifier_factor
         await n.settle()
         [row] = await wait(lambda: [m for m in n.mail_rows("patient@example.org") if m.attempts >= 1])
         assert row.status == "pending" and row.last_error and row.sent_at is None
-        assert row.next_attempt_at.replace(tzinfo=dt.timezone.utc) > row.created_at.replace(tzinfo=dt.timezone.utc)
+        assert row.next_attempt_at.replace(tzinfo=dt.UTC) > row.created_at.replace(tzinfo=dt.UTC)
         sink.start()
         try:
             n.advance_clock(3600)  # past the back-off

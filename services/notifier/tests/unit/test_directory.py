@@ -13,7 +13,7 @@ from notifier.adapters.tables import metadata
 from notifier.directory import SqlDirectory, follow, learn
 from notifier.samples import sample_event
 
-NOW = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
@@ -48,7 +48,12 @@ def test_a_depositor_is_a_member_once_approved(session) -> None:
     d = feed(session, sample_event("identity.account.approved", account_id=account, email="c@a.fr", entity_id=entity, roles=["depositor"]))
     assert emails(d.entity_members(entity)) == ["c@a.fr"]
     assert d.entity_members(entity, frozenset({"entity_manager"})) == []
-    d = feed(session, sample_event("identity.account.roles_changed", account_id=account, email="c@a.fr", entity_id=entity, roles=["depositor", "entity_manager"]))
+    d = feed(
+        session,
+        sample_event(
+            "identity.account.roles_changed", account_id=account, email="c@a.fr", entity_id=entity, roles=["depositor", "entity_manager"]
+        ),
+    )
     assert emails(d.entity_members(entity, frozenset({"entity_manager"}))) == ["c@a.fr"]
 
 
@@ -68,7 +73,9 @@ def test_staff_are_active_once_they_chose_their_password(session) -> None:
 
 def test_the_bootstrap_administrator_is_learned_from_its_roles(session) -> None:
     account = uuid.uuid4()
-    d = feed(session, sample_event("identity.account.roles_changed", account_id=account, email="admin@fc.fr", entity_id=None, roles=["si_admin"]))
+    d = feed(
+        session, sample_event("identity.account.roles_changed", account_id=account, email="admin@fc.fr", entity_id=None, roles=["si_admin"])
+    )
     assert emails(d.staff("si_admin")) == ["admin@fc.fr"]
 
 
@@ -76,7 +83,9 @@ def test_followers_are_the_assigned_instructor_and_the_request_authors(session) 
     filing = uuid.uuid4()
     first, second, asker = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     for account, address in ((first, "first@fc.fr"), (second, "second@fc.fr"), (asker, "asker@fc.fr")):
-        feed(session, sample_event("identity.account.roles_changed", account_id=account, email=address, entity_id=None, roles=["instructor"]))
+        feed(
+            session, sample_event("identity.account.roles_changed", account_id=account, email=address, entity_id=None, roles=["instructor"])
+        )
     d = feed(session, sample_event("review.case.instructor_assigned", filing_id=filing, instructor_id=first))
     assert emails(d.followers(filing)) == ["first@fc.fr"]
     d = feed(

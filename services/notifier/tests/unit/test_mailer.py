@@ -1,5 +1,6 @@
 """Pure parts of the mail sender: back-off, Message-ID, link redaction."""
 
+import itertools
 import uuid
 from datetime import timedelta
 
@@ -9,7 +10,7 @@ from notifier.mailer import message_id, next_retry_delay, redact_links
 def test_back_off_grows_then_caps_at_an_hour() -> None:
     delays = [next_retry_delay(n) for n in range(1, 12)]
     assert delays[0] == timedelta(seconds=30) and delays[1] == timedelta(seconds=60)
-    assert all(a <= b for a, b in zip(delays, delays[1:]))
+    assert all(a <= b for a, b in itertools.pairwise(delays))
     assert delays[-1] == timedelta(hours=1)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 from certreg_contracts.subscriptions import CONSUMERS
-
 from notifier.domain import rules
 from notifier.domain.rules import PUBLIC_ROLES, ROUTES, Recipient, plan
 from notifier.handlers import handlers
@@ -138,7 +137,9 @@ def test_a_message_goes_to_the_other_side_never_to_its_author() -> None:
     d.add("colleague@a.fr", {"depositor"}, entity)
     instructor = d.add("instructor@fc.fr", {"instructor"})
     d.add("reviewer@fc.fr", {"reviewer"})
-    from_staff = sample_event("review.message.posted", entity_id=entity, filing_id=filing, author_side="staff", author_id=instructor.account_id)
+    from_staff = sample_event(
+        "review.message.posted", entity_id=entity, filing_id=filing, author_side="staff", author_id=instructor.account_id
+    )
     assert emails(plan(from_staff.routing_key, from_staff, d)) == {"message_posted": ["author@a.fr", "colleague@a.fr"]}
     from_depositor = sample_event(
         "review.message.posted", entity_id=entity, filing_id=filing, author_side="depositor", author_id=author.account_id

@@ -6,8 +6,8 @@ import datetime as dt
 import uuid
 
 import pytest
-from certreg_contracts.subscriptions import CONSUMERS
 
+from certreg_contracts.subscriptions import CONSUMERS
 from notifier import templating
 from notifier.domain.formatting import date_fr, datetime_fr
 from notifier.domain.rules import ROUTES, Recipient
@@ -46,9 +46,7 @@ def render_all(key: str, **fields: object) -> list[templating.Rendered]:
     return out
 
 
-@pytest.mark.parametrize(
-    "key,fields", [(k, v) for k in CONSUMERS["notifier"] for v in VARIANTS.get(k, [{}])], ids=lambda x: str(x)[:40]
-)
+@pytest.mark.parametrize("key,fields", [(k, v) for k in CONSUMERS["notifier"] for v in VARIANTS.get(k, [{}])], ids=lambda x: str(x)[:40])
 def test_each_template_renders_a_complete_message(key: str, fields: dict) -> None:
     rendered = render_all(key, **fields)
     assert rendered or key == "review.case.status_changed"
@@ -72,7 +70,7 @@ def test_activation_mail_has_the_link_and_its_expiry() -> None:
     [r] = render_all(
         "identity.account.registered",
         activation_url="http://certreg.test/activation?token=abc",
-        expires_at=dt.datetime(2026, 11, 28, 13, 30, tzinfo=dt.timezone.utc),
+        expires_at=dt.datetime(2026, 11, 28, 13, 30, tzinfo=dt.UTC),
     )
     assert "Activez" in r.subject
     assert "http://certreg.test/activation?token=abc" in r.text
@@ -142,10 +140,7 @@ def test_registered_gives_the_number_and_the_period() -> None:
 def test_refusal_gives_the_contentious_appeal_and_no_gracious_one() -> None:
     [r] = render_all("review.case.refused", appeal_deadline=dt.date(2027, 1, 27), appeal_court="Tribunal administratif de Paris")
     text = " ".join(r.text.split())
-    assert (
-        "recours contentieux devant le Tribunal administratif de Paris dans un délai de deux mois à compter de la notification"
-        in text
-    )
+    assert "recours contentieux devant le Tribunal administratif de Paris dans un délai de deux mois à compter de la notification" in text
     assert "27 janvier 2027" in text
     assert "ne peut pas faire l'objet d'un recours gracieux" in text
 
@@ -159,5 +154,5 @@ def test_filing_links_go_to_the_filing_page() -> None:
 def test_french_dates() -> None:
     assert date_fr(dt.date(2026, 11, 27)) == "27 novembre 2026"
     assert date_fr(dt.date(2027, 8, 1)) == "1er août 2027"
-    assert date_fr(dt.datetime(2026, 12, 31, 23, 30, tzinfo=dt.timezone.utc)) == "1er janvier 2027"  # Paris time
-    assert datetime_fr(dt.datetime(2026, 7, 14, 8, 5, tzinfo=dt.timezone.utc)) == "14 juillet 2026 à 10 h 05"
+    assert date_fr(dt.datetime(2026, 12, 31, 23, 30, tzinfo=dt.UTC)) == "1er janvier 2027"  # Paris time
+    assert datetime_fr(dt.datetime(2026, 7, 14, 8, 5, tzinfo=dt.UTC)) == "14 juillet 2026 à 10 h 05"

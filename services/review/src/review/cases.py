@@ -8,18 +8,19 @@ import logging
 import os
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlmodel import Session, select
+
 from certreg_contracts.events import filings as fe
 from certreg_contracts.events import review as ev
 from certreg_runtime.auth import Principal
 from certreg_runtime.db import is_postgres
 from certreg_runtime.errors import ApiError, conflict, field_error, invalid
 from certreg_runtime.messaging import UnitOfWork
-from sqlmodel import Session, select
-
+from review import certifiers
 from review.adapters.tables import (
     AgendaItem,
     AuditEntry,
@@ -32,7 +33,6 @@ from review.adapters.tables import (
     Opinion,
     RegistryRecord,
 )
-from review import certifiers
 from review.domain import procedure, rules
 from review.domain.audit import GENESIS, canonical_json, entry_hash
 
@@ -53,7 +53,7 @@ class Actor:
     name: str = ""
 
     @classmethod
-    def of(cls, user: Principal, action: str | None = None) -> "Actor":
+    def of(cls, user: Principal, action: str | None = None) -> Actor:
         roles = set(user.roles)
         if roles & set(DEPOSITOR_ROLES):
             roles.add(procedure.DEPOSITOR)
@@ -62,7 +62,7 @@ class Actor:
         return cls(user.account_id, frozenset(roles), role, user.name)
 
     @classmethod
-    def depositor(cls, account_id: uuid.UUID) -> "Actor":
+    def depositor(cls, account_id: uuid.UUID) -> Actor:
         return cls(account_id, frozenset({procedure.DEPOSITOR}), procedure.DEPOSITOR)
 
 
@@ -78,7 +78,7 @@ def fr_date(day: date) -> str:
 
 
 def _utc(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 # ---------------------------------------------------------------- persistence helpers
@@ -92,9 +92,7 @@ def get_case(session: Session, filing_id: uuid.UUID, *, lock: bool = False) -> C
 
 
 def open_request_of(session: Session, filing_id: uuid.UUID) -> InfoRequest | None:
-    return session.exec(
-        select(InfoRequest).where(InfoRequest.filing_id == filing_id, InfoRequest.status == "open")
-    ).first()
+    return session.exec(select(InfoRequest).where(InfoRequest.filing_id == filing_id, InfoRequest.status == "open")).first()
 
 
 def case_fields(case: Case) -> dict[str, Any]:
@@ -125,7 +123,7 @@ def append_audit(
     fields: dict[str, Any] = {
         "filing_id": str(filing_id),
         "seq": (last.seq + 1) if last else 1,
-        "at": _utc(at).astimezone(timezone.utc).isoformat(),
+        "at": _utc(at).astimezone(UTC).isoformat(),
         "actor_id": str(actor.id) if actor.id else None,
         "actor_role": actor.role,
         "actor_name": actor.name or "",
@@ -276,14 +274,24 @@ def on_filing_submitted(uow: UnitOfWork, event: fe.FilingSubmitted, now: datetim
         session.add(case)
         session.flush()
         entry = append_audit(
-            session, case.filing_id, now, depositor, "open", to_state="received",
+            session,
+            case.filing_id,
+            now,
+            depositor,
+            "open",
+            to_state="received",
             details={"submission_round": event.submission_round},
         )
         uow.emit(ev.CaseOpened(**case_fields(case), submitted_at=event.submitted_at))
         uow.emit(
             ev.CaseStatusChanged(
-                **case_fields(case), status="received", previous_status=None, editable_items=[],
-                banner=_banner("received"), changed_by=event.submitted_by, sequence=entry.seq,
+                **case_fields(case),
+                status="received",
+                previous_status=None,
+                editable_items=[],
+                banner=_banner("received"),
+                changed_by=event.submitted_by,
+                sequence=entry.seq,
             )
         )
         return
@@ -323,7 +331,14 @@ def on_filing_withdrawn(uow: UnitOfWork, event: fe.FilingWithdrawn, now: datetim
 
 
 def check_completeness(
-    uow: UnitOfWork, case: Case, actor: Actor, now: datetime, *, complete: bool, missing: list[str], message: str,
+    uow: UnitOfWork,
+    case: Case,
+    actor: Actor,
+    now: datetime,
+    *,
+    complete: bool,
+    missing: list[str],
+    message: str,
     due_date: date | None,
 ) -> None:
     today = rules.local_today(now)
@@ -347,34 +362,61 @@ def check_completeness(
     missing = list(dict.fromkeys(missing))
     case.missing = missing or None
     move(
-        uow, case, "completeness", actor, now, outcome=outcome, reason=message or None,
-        details={"missing": missing}, editable=procedure.editable_items(case.status if complete else "incomplete", missing=missing),
-        due_date=None if complete else due_date, banner_extra=None if complete else message,
+        uow,
+        case,
+        "completeness",
+        actor,
+        now,
+        outcome=outcome,
+        reason=message or None,
+        details={"missing": missing},
+        editable=procedure.editable_items(case.status if complete else "incomplete", missing=missing),
+        due_date=None if complete else due_date,
+        banner_extra=None if complete else message,
     )
     uow.emit(
         ev.CaseCompletenessChecked(
-            **case_fields(case), complete=complete, missing=missing, message=message, due_date=due_date if not complete else None,
+            **case_fields(case),
+            complete=complete,
+            missing=missing,
+            message=message,
+            due_date=due_date if not complete else None,
             checked_by=actor.id,  # type: ignore[arg-type]
         )
     )
 
 
 def decide_admissibility(
-    uow: UnitOfWork, case: Case, actor: Actor, now: datetime, *, admissible: bool, reasons: str | None,
+    uow: UnitOfWork,
+    case: Case,
+    actor: Actor,
+    now: datetime,
+    *,
+    admissible: bool,
+    reasons: str | None,
     recommendations: str | None,
 ) -> None:
     if not admissible and not (recommendations or "").strip():
         raise invalid(field_error("recommendations", "Indiquez les modifications recommandées au déposant.", "missing"))
     outcome = "admissible" if admissible else "inadmissible"
     move(
-        uow, case, "admissibility", actor, now, outcome=outcome, reason=reasons,
+        uow,
+        case,
+        "admissibility",
+        actor,
+        now,
+        outcome=outcome,
+        reason=reasons,
         details={"recommendations": recommendations} if recommendations else None,
         editable=procedure.editable_items("admissible" if admissible else "inadmissible"),
         banner_extra=None if admissible else recommendations,
     )
     uow.emit(
         ev.CaseAdmissibilityDecided(
-            **case_fields(case), admissible=admissible, reasons=reasons, recommendations=recommendations,
+            **case_fields(case),
+            admissible=admissible,
+            reasons=reasons,
+            recommendations=recommendations,
             decided_by=actor.id,  # type: ignore[arg-type]
         )
     )
@@ -424,14 +466,27 @@ def open_request(
     uow.session.flush()
     requested = [i.doc_type for i in items if i.doc_type]
     move(
-        uow, case, "request", actor, now, reason=message, details={"request_id": str(request.id), "due_date": due_date.isoformat()},
-        editable=procedure.editable_items("awaiting_complement", requested=requested), due_date=due_date,
-        banner_extra=f"{message} (date limite : {fr_date(due_date)})", open_request_id=request.id,
+        uow,
+        case,
+        "request",
+        actor,
+        now,
+        reason=message,
+        details={"request_id": str(request.id), "due_date": due_date.isoformat()},
+        editable=procedure.editable_items("awaiting_complement", requested=requested),
+        due_date=due_date,
+        banner_extra=f"{message} (date limite : {fr_date(due_date)})",
+        open_request_id=request.id,
     )
     uow.emit(
         ev.RequestOpened(
-            **case_fields(case), request_id=request.id, items=items, message=message, due_date=due_date,
-            opened_by=actor.id, sequence=last_audit_seq(uow.session, case.filing_id),  # type: ignore[arg-type]
+            **case_fields(case),
+            request_id=request.id,
+            items=items,
+            message=message,
+            due_date=due_date,
+            opened_by=actor.id,
+            sequence=last_audit_seq(uow.session, case.filing_id),  # type: ignore[arg-type]
         )
     )
     return request
@@ -443,10 +498,13 @@ def abandon(uow: UnitOfWork, case: Case, actor: Actor, now: datetime, reason: st
     today = rules.local_today(now)
     if request is None or not (request.overdue or rules.is_overdue(today, request.due_date)):
         raise conflict(
-            "L'abandon n'est possible qu'une fois la date limite d'une demande dépassée.", code="request_not_overdue",
+            "L'abandon n'est possible qu'une fois la date limite d'une demande dépassée.",
+            code="request_not_overdue",
             state=case.status,
         )
-    why = (reason or "").strip() or f"Demande du {fr_date(rules.local_today(_utc(request.opened_at)))} restée sans réponse au {fr_date(request.due_date)}."
+    why = (
+        reason or ""
+    ).strip() or f"Demande du {fr_date(rules.local_today(_utc(request.opened_at)))} restée sans réponse au {fr_date(request.due_date)}."
     _close_open_request(uow, case, now, "closed")
     move(uow, case, "abandon", actor, now, reason=why, details={"request_id": str(request.id)})
     uow.emit(ev.CaseAbandoned(**case_fields(case), decided_by=actor.id, reason=why))  # type: ignore[arg-type]
@@ -496,7 +554,12 @@ def schedule(uow: UnitOfWork, case: Case, actor: Actor, now: datetime, sess: Com
     if sess.date < today:
         raise conflict("Cette séance est passée.", code="session_past", state=case.status)
     move(
-        uow, case, "schedule", actor, now, details={"session_id": str(sess.id), "session_date": sess.date.isoformat()},
+        uow,
+        case,
+        "schedule",
+        actor,
+        now,
+        details={"session_id": str(sess.id), "session_date": sess.date.isoformat()},
         banner_extra=f"Séance du {fr_date(sess.date)}.",
     )
     case.session_id = sess.id
@@ -512,9 +575,7 @@ def validate_reasons(case: Case, reasons: list[ev.Reason], *, required: bool) ->
         for i, r in enumerate(reasons)
         if r.criterion not in criteria
     ]
-    errors += [
-        field_error(["reasons", i, "text"], "Le motif est vide.", "missing") for i, r in enumerate(reasons) if not r.text.strip()
-    ]
+    errors += [field_error(["reasons", i, "text"], "Le motif est vide.", "missing") for i, r in enumerate(reasons) if not r.text.strip()]
     if required and not reasons:
         errors.append(field_error("reasons", "Motivez l'avis au regard des critères d'enregistrement.", "missing"))
     if errors:
@@ -522,8 +583,15 @@ def validate_reasons(case: Case, reasons: list[ev.Reason], *, required: bool) ->
 
 
 def give_opinion(
-    uow: UnitOfWork, case: Case, actor: Actor, now: datetime, sess: CommissionSession, *, opinion: str,
-    reasons: list[ev.Reason], resubmission_due: date | None,
+    uow: UnitOfWork,
+    case: Case,
+    actor: Actor,
+    now: datetime,
+    sess: CommissionSession,
+    *,
+    opinion: str,
+    reasons: list[ev.Reason],
+    resubmission_due: date | None,
 ) -> Opinion:
     today = rules.local_today(now)
     if uow.session.exec(select(Opinion).where(Opinion.session_id == sess.id, Opinion.filing_id == case.filing_id)).first():
@@ -545,21 +613,41 @@ def give_opinion(
     if today < sess.date:
         raise conflict("La séance n'a pas encore eu lieu.", code="session_not_held", state=case.status)
     record = Opinion(
-        session_id=sess.id, filing_id=case.filing_id, opinion=opinion, reasons=[r.model_dump() for r in reasons],
-        resubmission_due=resubmission_due, given_by=actor.id, given_at=now,  # type: ignore[arg-type]
+        session_id=sess.id,
+        filing_id=case.filing_id,
+        opinion=opinion,
+        reasons=[r.model_dump() for r in reasons],
+        resubmission_due=resubmission_due,
+        given_by=actor.id,
+        given_at=now,  # type: ignore[arg-type]
     )
     uow.session.add(record)
     summary = "; ".join(f"{r.criterion} : {r.text}" for r in reasons) or None
     move(
-        uow, case, "opinion", actor, now, outcome=opinion, reason=summary,
-        details={"session_id": str(sess.id), "opinion": opinion, "resubmission_due": resubmission_due.isoformat() if resubmission_due else None},
-        editable=procedure.editable_items(opinion), due_date=resubmission_due,
+        uow,
+        case,
+        "opinion",
+        actor,
+        now,
+        outcome=opinion,
+        reason=summary,
+        details={
+            "session_id": str(sess.id),
+            "opinion": opinion,
+            "resubmission_due": resubmission_due.isoformat() if resubmission_due else None,
+        },
+        editable=procedure.editable_items(opinion),
+        due_date=resubmission_due,
         banner_extra=f"Date limite : {fr_date(resubmission_due)}." if resubmission_due else None,
     )
     uow.emit(
         ev.CaseOpinionGiven(
-            **case_fields(case), session_id=sess.id, opinion=opinion,  # type: ignore[arg-type]
-            reasons=reasons, resubmission_due=resubmission_due, given_by=actor.id,  # type: ignore[arg-type]
+            **case_fields(case),
+            session_id=sess.id,
+            opinion=opinion,  # type: ignore[arg-type]
+            reasons=reasons,
+            resubmission_due=resubmission_due,
+            given_by=actor.id,  # type: ignore[arg-type]
         )
     )
     return record
@@ -596,9 +684,7 @@ def next_number(session: Session, repertoire: str) -> int:
     return int(updated)
 
 
-def decide(
-    uow: UnitOfWork, case: Case, actor: Actor, now: datetime, *, register: bool, motivation: str, years: int | None
-) -> Decision:
+def decide(uow: UnitOfWork, case: Case, actor: Actor, now: datetime, *, register: bool, motivation: str, years: int | None) -> Decision:
     if not motivation.strip():
         raise invalid(field_error("motivation", "La décision doit être motivée.", "missing"))
     if years is not None and not register:
@@ -612,8 +698,13 @@ def decide(
     opinion = latest_opinion(uow.session, case.filing_id)
     reasons = [ev.Reason(**r) for r in (opinion.reasons if opinion else [])]
     decision = Decision(
-        filing_id=case.filing_id, kind="registered" if register else "refused", motivation=motivation,
-        reasons=[r.model_dump() for r in reasons], decision_date=today, decided_by=actor.id, notified_at=now,  # type: ignore[arg-type]
+        filing_id=case.filing_id,
+        kind="registered" if register else "refused",
+        motivation=motivation,
+        reasons=[r.model_dump() for r in reasons],
+        decision_date=today,
+        decided_by=actor.id,
+        notified_at=now,  # type: ignore[arg-type]
     )
     if register:
         value = next_number(uow.session, case.repertoire)
@@ -626,12 +717,24 @@ def decide(
         case.search = search_text(case.title, number, str(case.filing_id))
         snap = case.snapshot or {}
         record = RegistryRecord(
-            number=number, repertoire=case.repertoire, sequence_value=value, filing_id=case.filing_id, title=case.title,
-            search=search_text(case.title, number), qualification_level=case.qualification_level, is_cqp=case.is_cqp,
-            entity_id=case.entity_id, summary=case.summary, decision_date=today, registration_start=today,
-            registration_end=decision.registration_end, activities=snap.get("activities", []),
-            competences=snap.get("competences", []), competence_blocks=snap.get("competence_blocks", []),
-            assessment_methods=snap.get("assessment_methods", []), published_at=now,
+            number=number,
+            repertoire=case.repertoire,
+            sequence_value=value,
+            filing_id=case.filing_id,
+            title=case.title,
+            search=search_text(case.title, number),
+            qualification_level=case.qualification_level,
+            is_cqp=case.is_cqp,
+            entity_id=case.entity_id,
+            summary=case.summary,
+            decision_date=today,
+            registration_start=today,
+            registration_end=decision.registration_end,
+            activities=snap.get("activities", []),
+            competences=snap.get("competences", []),
+            competence_blocks=snap.get("competence_blocks", []),
+            assessment_methods=snap.get("assessment_methods", []),
+            published_at=now,
         )
         certifiers.fill(uow.session, record)
         uow.session.add(record)
@@ -650,16 +753,25 @@ def decide(
     if register:
         uow.emit(
             ev.CaseRegistered(
-                **case_fields(case), registration_number=decision.registration_number, decision_date=today,  # type: ignore[arg-type]
-                registration_start=today, registration_end=decision.registration_end,  # type: ignore[arg-type]
-                motivation=motivation, decided_by=actor.id,  # type: ignore[arg-type]
+                **case_fields(case),
+                registration_number=decision.registration_number,
+                decision_date=today,  # type: ignore[arg-type]
+                registration_start=today,
+                registration_end=decision.registration_end,  # type: ignore[arg-type]
+                motivation=motivation,
+                decided_by=actor.id,  # type: ignore[arg-type]
             )
         )
     else:
         uow.emit(
             ev.CaseRefused(
-                **case_fields(case), motivation=motivation, reasons=reasons, decision_date=today, notified_at=now,
-                appeal_deadline=decision.appeal_deadline, appeal_court=decision.appeal_court,  # type: ignore[arg-type]
+                **case_fields(case),
+                motivation=motivation,
+                reasons=reasons,
+                decision_date=today,
+                notified_at=now,
+                appeal_deadline=decision.appeal_deadline,
+                appeal_court=decision.appeal_court,  # type: ignore[arg-type]
                 decided_by=actor.id,  # type: ignore[arg-type]
             )
         )
@@ -689,20 +801,37 @@ def post_message(
     side = "staff" if user.has_any(*STAFF_CASE_ROLES) else "depositor"
     role = sorted(set(user.roles) & set(STAFF_CASE_ROLES if side == "staff" else DEPOSITOR_ROLES))[0]
     message = Message(
-        filing_id=case.filing_id, author_id=user.account_id, author_side=side, author_role=role, author_name=user.name or "",
-        subject=(subject or "").strip() or None, body=body, document_ids=[str(d) for d in document_ids], posted_at=now,
+        filing_id=case.filing_id,
+        author_id=user.account_id,
+        author_side=side,
+        author_role=role,
+        author_name=user.name or "",
+        subject=(subject or "").strip() or None,
+        body=body,
+        document_ids=[str(d) for d in document_ids],
+        posted_at=now,
     )
     uow.session.add(message)
     uow.session.flush()
     actor = Actor(user.account_id, frozenset(user.roles), role, user.name)
     append_audit(
-        uow.session, case.filing_id, now, actor, "message", reason=message.subject,
+        uow.session,
+        case.filing_id,
+        now,
+        actor,
+        "message",
+        reason=message.subject,
         details={"message_id": str(message.id), "attachments": len(document_ids)},
     )
     uow.emit(
         ev.MessagePosted(
-            **case_fields(case), message_id=message.id, author_id=user.account_id, author_side=side,  # type: ignore[arg-type]
-            subject=message.subject, excerpt=body[:200], attachment_count=len(document_ids),
+            **case_fields(case),
+            message_id=message.id,
+            author_id=user.account_id,
+            author_side=side,  # type: ignore[arg-type]
+            subject=message.subject,
+            excerpt=body[:200],
+            attachment_count=len(document_ids),
         )
     )
     return message

@@ -18,13 +18,12 @@ import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlmodel import Session
+
 from certreg_contracts.events.entities import EntityVerified
 from certreg_runtime.db import is_postgres
 from certreg_runtime.messaging import UnitOfWork
-from sqlmodel import Session
-
 from review.adapters.tables import Certifier, RegistryRecord
-
 
 # The first key of review's two-key advisory locks: "certifier" (other users pick another).
 LOCK_SPACE = 0x63657274

@@ -9,7 +9,6 @@ from certreg_contracts.events import filings as fe
 from certreg_runtime.bus.base import PermanentError
 from certreg_runtime.messaging import UnitOfWork
 from certreg_runtime.service import EventHandler, ServiceContext
-
 from review import cases, certifiers
 
 

@@ -71,9 +71,7 @@ def list_cases(session: Session, filters: CaseFilters, *, limit: int = 50, offse
     # Deferred join: the page's ids come from the index alone (deep offsets skip index
     # entries, not table rows), then only those rows are read.
     page = sa.select(Case.filing_id).where(*where).order_by(*ORDER).limit(limit).offset(offset).subquery()
-    rows = session.execute(
-        sa.select(*LIST_COLUMNS).join(page, page.c.filing_id == Case.filing_id).order_by(*ORDER)
-    ).mappings().all()
+    rows = session.execute(sa.select(*LIST_COLUMNS).join(page, page.c.filing_id == Case.filing_id).order_by(*ORDER)).mappings().all()
     total = session.execute(sa.select(sa.func.count()).select_from(Case).where(*where)).scalar_one()
     return [dict(r) for r in rows], int(total)
 
@@ -95,12 +93,16 @@ def list_registry(
         where.append(RegistryRecord.repertoire == repertoire)
     if q and q.strip():
         where.append(RegistryRecord.search.like(f"%{escape_like(q.strip().lower())}%", escape="\\"))  # type: ignore[attr-defined]
-    rows = session.execute(
-        sa.select(RegistryRecord)
-        .where(*where)
-        .order_by(RegistryRecord.repertoire, RegistryRecord.sequence_value.desc())  # type: ignore[attr-defined]
-        .limit(limit)
-        .offset(offset)
-    ).scalars().all()
+    rows = (
+        session.execute(
+            sa.select(RegistryRecord)
+            .where(*where)
+            .order_by(RegistryRecord.repertoire, RegistryRecord.sequence_value.desc())  # type: ignore[attr-defined]
+            .limit(limit)
+            .offset(offset)
+        )
+        .scalars()
+        .all()
+    )
     total = session.execute(sa.select(sa.func.count()).select_from(RegistryRecord).where(*where)).scalar_one()
     return list(rows), int(total)

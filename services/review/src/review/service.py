@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
-from certreg_runtime.service import BackgroundTask, ServiceContext, ServiceDefinition
 from fastapi import APIRouter
 
+from certreg_runtime.service import BackgroundTask, ServiceContext, ServiceDefinition
 from review.adapters.tables import metadata
 
 

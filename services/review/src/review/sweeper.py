@@ -15,10 +15,10 @@ import os
 import uuid
 from dataclasses import dataclass, field
 
-from certreg_contracts.events import review as ev
-from certreg_runtime.service import ServiceContext
 from sqlmodel import select
 
+from certreg_contracts.events import review as ev
+from certreg_runtime.service import ServiceContext
 from review import cases
 from review.adapters.tables import Case, InfoRequest
 from review.domain import rules
@@ -53,8 +53,10 @@ def sweep(ctx: ServiceContext, batch: int = 500) -> SweepReport:
     horizon = today.toordinal() + max(rules.REMINDER_DAYS)
     with ctx.uow() as uow:
         candidates = uow.session.exec(
-            select(InfoRequest.id).where(InfoRequest.status == "open", InfoRequest.overdue == False)  # noqa: E712
-            .order_by(InfoRequest.due_date).limit(batch)  # type: ignore[arg-type]
+            select(InfoRequest.id)
+            .where(InfoRequest.status == "open", InfoRequest.overdue == False)  # noqa: E712
+            .order_by(InfoRequest.due_date)
+            .limit(batch)  # type: ignore[arg-type]
         ).all()
         adjourned = uow.session.exec(
             select(Case.filing_id).where(Case.status == "adjourned", Case.due_date < today).limit(batch)  # type: ignore[operator]
@@ -64,7 +66,9 @@ def sweep(ctx: ServiceContext, batch: int = 500) -> SweepReport:
     for filing_id in adjourned:
         _return_to_commission(ctx, filing_id, report)
     if report.total:
-        log.info("sweep: %d overdue, %d reminders, %d returned to commission", len(report.overdue), len(report.reminders), len(report.returned))
+        log.info(
+            "sweep: %d overdue, %d reminders, %d returned to commission", len(report.overdue), len(report.reminders), len(report.returned)
+        )
     return report
 
 
@@ -84,10 +88,17 @@ def _sweep_request(ctx: ServiceContext, request_id: uuid.UUID, horizon: int, rep
             case.overdue = True
             uow.session.add_all([request, case])
             cases.append_audit(
-                uow.session, case.filing_id, now, cases.SYSTEM_ACTOR, "request_overdue",
-                reason=f"Date limite du {cases.fr_date(request.due_date)} dépassée.", details={"request_id": str(request.id)},
+                uow.session,
+                case.filing_id,
+                now,
+                cases.SYSTEM_ACTOR,
+                "request_overdue",
+                reason=f"Date limite du {cases.fr_date(request.due_date)} dépassée.",
+                details={"request_id": str(request.id)},
             )
-            uow.emit(ev.RequestOverdue(**cases.case_fields(case), request_id=request.id, due_date=request.due_date, opened_by=request.opened_by))
+            uow.emit(
+                ev.RequestOverdue(**cases.case_fields(case), request_id=request.id, due_date=request.due_date, opened_by=request.opened_by)
+            )
             uow.commit()
             report.overdue.append(request.id)
             return
@@ -112,7 +123,11 @@ def _return_to_commission(ctx: ServiceContext, filing_id: uuid.UUID, report: Swe
             return
         previous_due = case.due_date
         cases.move(
-            uow, case, "return_to_commission", cases.SYSTEM_ACTOR, now,
+            uow,
+            case,
+            "return_to_commission",
+            cases.SYSTEM_ACTOR,
+            now,
             reason=f"Aucun dossier amélioré reçu au {cases.fr_date(previous_due)} : le dossier est présenté de nouveau en l'état.",
             details={"previous_due": previous_due.isoformat()},
         )
@@ -120,9 +135,7 @@ def _return_to_commission(ctx: ServiceContext, filing_id: uuid.UUID, report: Swe
         if session is not None:
             cases.schedule(uow, case, cases.SYSTEM_ACTOR, now, session)
         uow.emit(
-            ev.CaseReturnedToCommission(
-                **cases.case_fields(case), previous_due=previous_due, session_id=session.id if session else None
-            )
+            ev.CaseReturnedToCommission(**cases.case_fields(case), previous_due=previous_due, session_id=session.id if session else None)
         )
         uow.commit()
         report.returned.append(case.filing_id)

@@ -41,9 +41,13 @@ async def test_full_rncp_journey_to_registered_and_public_record(review):
     due = review.today() + timedelta(days=30)
     request = await review.post(
         f"/cases/{filing}/requests",
-        {"items": [{"doc_type": "assessment_framework"}, {"question": "Combien de candidats par an ?"}],
-         "message": "Précisez l'évaluation.", "due_date": due.isoformat()},
-        review.instructor, 201,
+        {
+            "items": [{"doc_type": "assessment_framework"}, {"question": "Combien de candidats par an ?"}],
+            "message": "Précisez l'évaluation.",
+            "due_date": due.isoformat(),
+        },
+        review.instructor,
+        201,
     )
     changed = review.events("review.case.status_changed", filing)[-1]
     assert changed["status"] == "awaiting_complement"
@@ -67,13 +71,18 @@ async def test_full_rncp_journey_to_registered_and_public_record(review):
     assert [i["filing_id"] for i in listed["items"]] == [str(filing)]
     opinion = await review.post(
         f"/sessions/{session['id']}/opinions",
-        {"filing_id": str(filing), "opinion": "favourable",
-         "reasons": [{"criterion": "qualite_referentiels", "text": "Référentiels cohérents."}]},
-        review.commission, 201,
+        {
+            "filing_id": str(filing),
+            "opinion": "favourable",
+            "reasons": [{"criterion": "qualite_referentiels", "text": "Référentiels cohérents."}],
+        },
+        review.commission,
+        201,
     )
     assert opinion["status"] == "favourable"
     decision = await review.post(
-        f"/cases/{filing}/decision", {"register": True, "motivation": "Avis favorable de la commission.", "years": 3},
+        f"/cases/{filing}/decision",
+        {"register": True, "motivation": "Avis favorable de la commission.", "years": 3},
         review.director,
     )
     assert decision["status"] == "registered"
@@ -112,8 +121,19 @@ async def test_full_rncp_journey_to_registered_and_public_record(review):
     assert case["decision"]["acknowledged_at"] and case["opinion"]["opinion"] == "favourable"
     actions = [e["action"] for e in case["timeline"]]
     assert actions == [
-        "open", "completeness", "resubmit", "completeness", "admissibility", "assign", "request", "answer", "ready",
-        "schedule", "opinion", "register", "acknowledge",
+        "open",
+        "completeness",
+        "resubmit",
+        "completeness",
+        "admissibility",
+        "assign",
+        "request",
+        "answer",
+        "ready",
+        "schedule",
+        "opinion",
+        "register",
+        "acknowledge",
     ]
     assert check_all(review.ctx.engine) == (1, {})
 
@@ -125,7 +145,11 @@ async def test_numbers_follow_one_sequence_per_repertoire(review):
         await review.to_scheduled(filing)
         session_id = (await review.case(filing))["session"]["id"]
         await review.post(f"/sessions/{session_id}/opinions", {"filing_id": str(filing), "opinion": "favourable"}, review.commission, 201)
-        numbers.append((await review.post(f"/cases/{filing}/decision", {"register": True, "motivation": "Oui."}, review.director))["registration_number"])
+        numbers.append(
+            (await review.post(f"/cases/{filing}/decision", {"register": True, "motivation": "Oui."}, review.director))[
+                "registration_number"
+            ]
+        )
     assert numbers == ["RS0001", "RNCP00001", "RS0002"]
 
 
@@ -135,15 +159,24 @@ async def test_adjourned_dossier_goes_back_to_the_next_session_after_its_deadlin
     due = review.today() + timedelta(days=20)
     missing_due = await review.client.post(
         f"/api/review/sessions/{session['id']}/opinions",
-        json={"filing_id": str(filing), "opinion": "adjourned", "reasons": [{"criterion": "impact_emploi", "text": "Données insuffisantes."}]},
+        json={
+            "filing_id": str(filing),
+            "opinion": "adjourned",
+            "reasons": [{"criterion": "impact_emploi", "text": "Données insuffisantes."}],
+        },
         headers=review.commission,
     )
     assert missing_due.status_code == 422 and missing_due.json()["detail"][0]["loc"][-1] == "resubmission_due"
     await review.post(
         f"/sessions/{session['id']}/opinions",
-        {"filing_id": str(filing), "opinion": "adjourned", "resubmission_due": due.isoformat(),
-         "reasons": [{"criterion": "impact_emploi", "text": "Données insuffisantes."}]},
-        review.commission, 201,
+        {
+            "filing_id": str(filing),
+            "opinion": "adjourned",
+            "resubmission_due": due.isoformat(),
+            "reasons": [{"criterion": "impact_emploi", "text": "Données insuffisantes."}],
+        },
+        review.commission,
+        201,
     )
     changed = review.events("review.case.status_changed", filing)[-1]
     assert changed["status"] == "adjourned" and changed["due_date"] == due.isoformat() and "title" in changed["editable_items"]
@@ -170,17 +203,27 @@ async def test_adjourned_without_a_later_session_waits_ready_and_an_improved_dos
     due = review.today() + timedelta(days=5)
     await review.post(
         f"/sessions/{session['id']}/opinions",
-        {"filing_id": str(filing), "opinion": "adjourned", "resubmission_due": due.isoformat(),
-         "reasons": [{"criterion": "vae", "text": "Accès par la VAE non décrit."}]},
-        review.commission, 201,
+        {
+            "filing_id": str(filing),
+            "opinion": "adjourned",
+            "resubmission_due": due.isoformat(),
+            "reasons": [{"criterion": "vae", "text": "Accès par la VAE non décrit."}],
+        },
+        review.commission,
+        201,
     )
     other = await review.submit()
     other_session = await review.to_scheduled(other)
     await review.post(
         f"/sessions/{other_session['id']}/opinions",
-        {"filing_id": str(other), "opinion": "adjourned", "resubmission_due": (review.today() + timedelta(days=5)).isoformat(),
-         "reasons": [{"criterion": "vae", "text": "Idem."}]},
-        review.commission, 201,
+        {
+            "filing_id": str(other),
+            "opinion": "adjourned",
+            "resubmission_due": (review.today() + timedelta(days=5)).isoformat(),
+            "reasons": [{"criterion": "vae", "text": "Idem."}],
+        },
+        review.commission,
+        201,
     )
     # an improved dossier before the deadline goes to ready_for_commission
     await review.submit(other, round=2)
@@ -197,8 +240,10 @@ async def test_overdue_request_reminders_then_abandonment(review):
     await review.to_instruction(filing)
     due = review.today() + timedelta(days=10)
     await review.post(
-        f"/cases/{filing}/requests", {"items": [{"doc_type": "criminal_record"}], "message": "Bulletin n°3 périmé.", "due_date": due.isoformat()},
-        review.instructor, 201,
+        f"/cases/{filing}/requests",
+        {"items": [{"doc_type": "criminal_record"}], "message": "Bulletin n°3 périmé.", "due_date": due.isoformat()},
+        review.instructor,
+        201,
     )
     early = await review.client.post(f"/api/review/cases/{filing}/abandon", json={}, headers=review.director)
     assert early.status_code == 409 and early.json()["code"] == "request_not_overdue"
@@ -244,12 +289,15 @@ async def test_unfavourable_opinion_refused_with_the_appeal_date(review, monkeyp
     assert unknown.status_code == 422 and unknown.json()["detail"][0]["loc"][1:] == ["reasons", 0, "criterion"]
     reasons = [{"criterion": "qualite_referentiels", "text": "Le référentiel d'évaluation est trop vague."}]
     await review.post(
-        f"/sessions/{session['id']}/opinions", {"filing_id": str(filing), "opinion": "unfavourable", "reasons": reasons},
-        review.commission, 201,
+        f"/sessions/{session['id']}/opinions",
+        {"filing_id": str(filing), "opinion": "unfavourable", "reasons": reasons},
+        review.commission,
+        201,
     )
     again = await review.client.post(
         f"/api/review/sessions/{session['id']}/opinions",
-        json={"filing_id": str(filing), "opinion": "favourable"}, headers=review.commission,
+        json={"filing_id": str(filing), "opinion": "favourable"},
+        headers=review.commission,
     )
     assert again.status_code == 409 and again.json()["code"] == "opinion_already_given"
 
@@ -272,19 +320,16 @@ async def test_unfavourable_opinion_refused_with_the_appeal_date(review, monkeyp
 
 async def test_illegal_transitions_409_wrong_roles_403_bad_input_422(review):
     filing = await review.submit()
-    wrong_role = await review.client.post(
-        f"/api/review/cases/{filing}/completeness", json={"complete": True}, headers=review.instructor
-    )
+    wrong_role = await review.client.post(f"/api/review/cases/{filing}/completeness", json={"complete": True}, headers=review.instructor)
     assert wrong_role.status_code == 403
-    depositor = await review.client.post(
-        f"/api/review/cases/{filing}/admissibility", json={"admissible": True}, headers=review.depositor
-    )
+    depositor = await review.client.post(f"/api/review/cases/{filing}/admissibility", json={"admissible": True}, headers=review.depositor)
     assert depositor.status_code == 403
     illegal = await review.client.post(f"/api/review/cases/{filing}/admissibility", json={"admissible": True}, headers=review.reviewer)
     assert illegal.status_code == 409
     assert illegal.json()["code"] == "illegal_transition" and illegal.json()["state"] == "received"
     bad = await review.client.post(
-        f"/api/review/cases/{filing}/completeness", json={"complete": False, "missing": ["nothing_like_this"], "message": "x"},
+        f"/api/review/cases/{filing}/completeness",
+        json={"complete": False, "missing": ["nothing_like_this"], "message": "x"},
         headers=review.reviewer,
     )
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "missing"]
@@ -305,7 +350,8 @@ async def test_illegal_transitions_409_wrong_roles_403_bad_input_422(review):
     august = await review.client.post("/api/review/sessions", json={"date": f"{review.today().year + 1}-08-12"}, headers=review.commission)
     assert august.status_code == 422 and august.json()["detail"][0]["loc"] == ["body", "date"]
     early = await review.client.post(
-        "/api/review/sessions/00000000-0000-0000-0000-000000000000/agenda", json={"filing_id": str(filing)},
+        "/api/review/sessions/00000000-0000-0000-0000-000000000000/agenda",
+        json={"filing_id": str(filing)},
         headers=review.commission,
     )
     assert early.status_code == 404
@@ -338,7 +384,9 @@ async def test_another_entity_gets_404_and_the_dialogue_is_shared(review):
 
     doc = uuid.uuid4()
     await review.post(f"/cases/{filing}/messages", {"body": "Où en est notre demande ?", "subject": "Suivi"}, review.depositor, 201)
-    await review.post(f"/cases/{filing}/messages", {"body": "Elle est en cours de contrôle.", "document_ids": [str(doc)]}, review.reviewer, 201)
+    await review.post(
+        f"/cases/{filing}/messages", {"body": "Elle est en cours de contrôle.", "document_ids": [str(doc)]}, review.reviewer, 201
+    )
     empty = await review.client.post(f"/api/review/cases/{filing}/messages", json={"body": "  "}, headers=review.depositor)
     assert empty.status_code == 422
     thread = (await review.client.get(f"/api/review/cases/{filing}/messages", headers=review.depositor)).json()["items"]
@@ -355,11 +403,23 @@ async def test_list_filters_and_csv_export(review):
     b = await review.submit(repertoire="rs", title="Sauveteur secouriste")
     await review.to_instruction(a)
     get = review.client.get
-    assert [i["filing_id"] for i in (await get("/api/review/cases", params={"repertoire": "rs"}, headers=review.reviewer)).json()["items"]] == [str(b)]
-    assert [i["filing_id"] for i in (await get("/api/review/cases", params={"assignee": str(review.instructor_id)}, headers=review.reviewer)).json()["items"]] == [str(a)]
-    assert [i["filing_id"] for i in (await get("/api/review/cases", params={"assignee": "me"}, headers=review.instructor)).json()["items"]] == [str(a)]
-    assert [i["filing_id"] for i in (await get("/api/review/cases", params={"status": "received,incomplete"}, headers=review.reviewer)).json()["items"]] == [str(b)]
-    assert [i["filing_id"] for i in (await get("/api/review/cases", params={"q": "SECOURISTE"}, headers=review.reviewer)).json()["items"]] == [str(b)]
+    assert [
+        i["filing_id"] for i in (await get("/api/review/cases", params={"repertoire": "rs"}, headers=review.reviewer)).json()["items"]
+    ] == [str(b)]
+    assert [
+        i["filing_id"]
+        for i in (await get("/api/review/cases", params={"assignee": str(review.instructor_id)}, headers=review.reviewer)).json()["items"]
+    ] == [str(a)]
+    assert [
+        i["filing_id"] for i in (await get("/api/review/cases", params={"assignee": "me"}, headers=review.instructor)).json()["items"]
+    ] == [str(a)]
+    assert [
+        i["filing_id"]
+        for i in (await get("/api/review/cases", params={"status": "received,incomplete"}, headers=review.reviewer)).json()["items"]
+    ] == [str(b)]
+    assert [
+        i["filing_id"] for i in (await get("/api/review/cases", params={"q": "SECOURISTE"}, headers=review.reviewer)).json()["items"]
+    ] == [str(b)]
     assert (await get("/api/review/cases", params={"q": "%"}, headers=review.reviewer)).json()["total"] == 0
     page = (await get("/api/review/cases", params={"limit": 1, "offset": 1}, headers=review.reviewer)).json()
     assert page["total"] == 2 and len(page["items"]) == 1

@@ -9,17 +9,17 @@ import queue
 import threading
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
 from certreg_contracts.events.entities import EntityVerified
 from certreg_runtime.db import create_db_engine
 from certreg_runtime.messaging import UnitOfWork
 from certreg_runtime.migrations import upgrade
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
-
 from review import cases, certifiers
 from review.adapters.tables import Case, Certifier, CommissionSession, Opinion, RegistryRecord, metadata
 from review.domain import rules
@@ -43,7 +43,7 @@ def engine(postgres):  # type: ignore[no-untyped-def]
 
 def favourable_case(engine: Engine, entity_id: uuid.UUID) -> uuid.UUID:
     """A case of ``entity_id`` with the commission's favourable opinion."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     filing_id = uuid.uuid4()
     with Session(engine) as session:
         sess = CommissionSession(date=rules.local_today(now), created_by=uuid.uuid4(), created_at=now)
@@ -61,12 +61,12 @@ def favourable_case(engine: Engine, entity_id: uuid.UUID) -> uuid.UUID:
 def register(uow: UnitOfWork, filing_id: uuid.UUID) -> None:
     case = cases.get_case(uow.session, filing_id, lock=True)
     assert case is not None
-    cases.decide(uow, case, DIRECTOR, datetime.now(timezone.utc), register=True, motivation="Avis favorable.", years=5)
+    cases.decide(uow, case, DIRECTOR, datetime.now(UTC), register=True, motivation="Avis favorable.", years=5)
 
 
 def verify(uow: UnitOfWork, entity_id: uuid.UUID, denomination: str) -> None:
     event = EntityVerified(entity_id=entity_id, denomination=denomination, siret=SIRET, verified_by=uuid.uuid4())
-    certifiers.on_entity_verified(uow, event, datetime.now(timezone.utc))
+    certifiers.on_entity_verified(uow, event, datetime.now(UTC))
 
 
 def interleave(engine: Engine, first: Callable[[UnitOfWork], None], second: Callable[[UnitOfWork], None]) -> None:
@@ -82,7 +82,7 @@ def interleave(engine: Engine, first: Callable[[UnitOfWork], None], second: Call
                 pid.put(uow.session.execute(sa.text("SELECT pg_backend_pid()")).scalar_one())
                 second(uow)
                 uow.commit()
-        except BaseException as exc:  # noqa: BLE001 - handed to the test
+        except BaseException as exc:
             failure.append(exc)
 
     with UnitOfWork(engine, metadata, "review") as uow:

@@ -18,15 +18,18 @@ async def test_registration_and_adjournment_on_postgres_and_rabbitmq(review_on_i
     adjourned = await review.submit(repertoire="rs", title="Habilitation travaux en hauteur")
     session = await review.to_scheduled(filing)
     await review.to_scheduled(adjourned)
-    await review.post(
-        f"/sessions/{session['id']}/opinions", {"filing_id": str(filing), "opinion": "favourable"}, review.commission, 201
-    )
+    await review.post(f"/sessions/{session['id']}/opinions", {"filing_id": str(filing), "opinion": "favourable"}, review.commission, 201)
     due = review.today() + timedelta(days=3)
     await review.post(
         f"/sessions/{session['id']}/opinions",
-        {"filing_id": str(adjourned), "opinion": "adjourned", "resubmission_due": due.isoformat(),
-         "reasons": [{"criterion": "qualite_referentiels", "text": "À préciser."}]},
-        review.commission, 201,
+        {
+            "filing_id": str(adjourned),
+            "opinion": "adjourned",
+            "resubmission_due": due.isoformat(),
+            "reasons": [{"criterion": "qualite_referentiels", "text": "À préciser."}],
+        },
+        review.commission,
+        201,
     )
     decision = await review.post(f"/cases/{filing}/decision", {"register": True, "motivation": "Oui."}, review.director)
     assert decision["registration_number"] == "RNCP00001"

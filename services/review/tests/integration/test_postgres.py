@@ -5,17 +5,17 @@ them anyway)."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlmodel import Session
+
 from certreg_runtime.db import create_db_engine
 from certreg_runtime.messaging import UnitOfWork
 from certreg_runtime.migrations import upgrade
-from sqlmodel import Session
-
 from review import audit_check, cases, queries
 from review.adapters.tables import Case, metadata
 from review.service import definition
@@ -35,13 +35,21 @@ def engine(postgres, tmp_path):  # type: ignore[no-untyped-def]
 
 
 def _case(status: str = "received", **kw) -> Case:  # type: ignore[no-untyped-def]
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     filing_id = kw.pop("filing_id", uuid.uuid4())
     title = kw.pop("title", "Titre")
     return Case(
-        filing_id=filing_id, entity_id=uuid.uuid4(), repertoire=kw.pop("repertoire", "rncp"), title=title,
-        search=cases.search_text(title, str(filing_id)), snapshot={}, submitted_by=uuid.uuid4(), status=status,
-        opened_at=kw.pop("opened_at", now), updated_at=now, **kw,
+        filing_id=filing_id,
+        entity_id=uuid.uuid4(),
+        repertoire=kw.pop("repertoire", "rncp"),
+        title=title,
+        search=cases.search_text(title, str(filing_id)),
+        snapshot={},
+        submitted_by=uuid.uuid4(),
+        status=status,
+        opened_at=kw.pop("opened_at", now),
+        updated_at=now,
+        **kw,
     )
 
 
@@ -66,7 +74,7 @@ def test_registration_numbers_come_from_one_sequence_per_repertoire(engine):
 
 
 def test_list_query_filters_orders_and_searches(engine):
-    base = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    base = datetime(2026, 1, 1, tzinfo=UTC)
     with Session(engine) as session:
         late = _case("awaiting_complement", overdue=True, opened_at=base, title="Opérateur logistique")
         session.add_all([late, *[_case(opened_at=base + timedelta(days=i), title=f"Titre {i}") for i in range(5)]])
@@ -82,7 +90,7 @@ def test_list_query_filters_orders_and_searches(engine):
 
 def test_audit_entries_are_append_only_and_tampering_is_detected(engine, capsys):
     filing_id = uuid.uuid4()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with Session(engine) as session:
         for action in ("open", "completeness", "admissibility"):
             cases.append_audit(session, filing_id, now, cases.SYSTEM_ACTOR, action, from_state="a", to_state="b")
@@ -116,7 +124,7 @@ def test_unit_of_work_keeps_the_chain_under_row_locks(engine):
         with uow:
             locked = cases.get_case(uow.session, filing_id, lock=True)
             assert locked is not None
-            cases.append_audit(uow.session, locked.filing_id, datetime.now(timezone.utc), cases.SYSTEM_ACTOR, "x")
+            cases.append_audit(uow.session, locked.filing_id, datetime.now(UTC), cases.SYSTEM_ACTOR, "x")
             uow.commit()
     with Session(engine) as session:
         entries = cases.timeline(session, filing_id)

@@ -7,8 +7,17 @@ def chain(n: int) -> list[dict]:
     entries, previous = [], GENESIS
     for seq in range(1, n + 1):
         entry = {
-            "filing_id": "f", "seq": seq, "at": f"2026-01-0{seq}T10:00:00+00:00", "actor_id": None, "actor_role": "system",
-            "actor_name": "", "action": f"a{seq}", "from_state": "x", "to_state": "y", "reason": "é", "details": "{}",
+            "filing_id": "f",
+            "seq": seq,
+            "at": f"2026-01-0{seq}T10:00:00+00:00",
+            "actor_id": None,
+            "actor_role": "system",
+            "actor_name": "",
+            "action": f"a{seq}",
+            "from_state": "x",
+            "to_state": "y",
+            "reason": "é",
+            "details": "{}",
             "prev_hash": previous,
         }
         entry["hash"] = entry_hash(entry)

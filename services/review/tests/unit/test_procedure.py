@@ -3,8 +3,8 @@
 import itertools
 
 import pytest
-from certreg_contracts.types import CASE_STATUSES
 
+from certreg_contracts.types import CASE_STATUSES
 from review.domain import procedure
 from review.domain.procedure import TRANSITIONS, IllegalTransition, RoleNotAllowed, transition
 
@@ -59,24 +59,28 @@ def test_journeys():
             state = transition(action, state, {role}, outcome).target
         return state
 
-    assert run(
-        ("completeness", "reviewer", "complete"),
-        ("admissibility", "reviewer", "admissible"),
-        ("assign", "director", None),
-        ("request", "instructor", None),
-        ("answer", "depositor", None),
-        ("ready", "instructor", None),
-        ("schedule", "commission", None),
-        ("opinion", "commission", "adjourned"),
-        ("return_to_commission", "system", None),
-        ("schedule", "system", None),
-        ("opinion", "commission", "favourable"),
-        ("register", "director", None),
-    ) == "registered"
+    assert (
+        run(
+            ("completeness", "reviewer", "complete"),
+            ("admissibility", "reviewer", "admissible"),
+            ("assign", "director", None),
+            ("request", "instructor", None),
+            ("answer", "depositor", None),
+            ("ready", "instructor", None),
+            ("schedule", "commission", None),
+            ("opinion", "commission", "adjourned"),
+            ("return_to_commission", "system", None),
+            ("schedule", "system", None),
+            ("opinion", "commission", "favourable"),
+            ("register", "director", None),
+        )
+        == "registered"
+    )
     assert run(("completeness", "reviewer", "incomplete"), ("resubmit", "depositor", None)) == "received"
-    assert run(
-        ("completeness", "reviewer", "complete"), ("admissibility", "reviewer", "inadmissible"), ("resubmit", "depositor", None)
-    ) == "received"
+    assert (
+        run(("completeness", "reviewer", "complete"), ("admissibility", "reviewer", "inadmissible"), ("resubmit", "depositor", None))
+        == "received"
+    )
 
 
 def test_a_favourable_opinion_may_be_refused_an_unfavourable_never_registered():

@@ -67,9 +67,7 @@ class CaseStatusChanged(_CaseEvent):
     routing_key = "review.case.status_changed"
     status: CaseStatus
     previous_status: CaseStatus | None = None
-    editable_items: list[str] = Field(
-        description="doc_types and filing field names the depositor may change now; empty = locked"
-    )
+    editable_items: list[str] = Field(description="doc_types and filing field names the depositor may change now; empty = locked")
     banner: str | None = Field(default=None, description="the message shown on top of the filing's page")
     open_request_id: uuid.UUID | None = None
     due_date: dt.date | None = None
@@ -137,9 +135,7 @@ class RequestOpened(_CaseEvent):
     message: str
     due_date: dt.date
     opened_by: uuid.UUID
-    sequence: int = Field(
-        default=0, ge=0, description="the sequence of the status change that opened it (see CaseStatusChanged.sequence)"
-    )
+    sequence: int = Field(default=0, ge=0, description="the sequence of the status change that opened it (see CaseStatusChanged.sequence)")
 
 
 class RequestAnswered(_CaseEvent):
@@ -328,4 +324,3 @@ class MessagePosted(_CaseEvent):
     subject: str | None = None
     excerpt: str = Field(max_length=200, description="the first 200 characters of the message")
     attachment_count: NonNegativeInt
-

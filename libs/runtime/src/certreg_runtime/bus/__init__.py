@@ -3,7 +3,7 @@ mode, with one delivery semantics (retries with back-off, then a parking queue).
 
 from certreg_runtime.bus.base import Bus, DeliveryHandler, OutgoingMessage, ParkedMessage, topic_matches
 
-__all__ = ["Bus", "DeliveryHandler", "OutgoingMessage", "ParkedMessage", "topic_matches", "create_bus"]
+__all__ = ["Bus", "DeliveryHandler", "OutgoingMessage", "ParkedMessage", "create_bus", "topic_matches"]
 
 
 def create_bus(settings, *, path=None) -> Bus:  # type: ignore[no-untyped-def]

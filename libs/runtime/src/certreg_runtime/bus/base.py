@@ -136,4 +136,3 @@ class Bus(abc.ABC):
                 return f"{type(exc).__name__}: {exc}"[:2000]
 
     system = "unknown"
-

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from opentelemetry.trace import SpanKind
 
-from certreg_runtime.aio import cancel_all, wait_event
 from certreg_runtime import telemetry
+from certreg_runtime.aio import cancel_all, wait_event
 from certreg_runtime.bus.base import Bus, OutgoingMessage, ParkedMessage, Subscription, topic_matches
 
 log = logging.getLogger(__name__)
@@ -80,9 +80,7 @@ class InProcessBus(Bus):
                 rows.append((consumer, str(env.event_id), env.type, env.to_bytes(), headers))
         with self._lock:
             self._db.execute("BEGIN")
-            self._db.executemany(
-                "INSERT INTO deliveries (consumer, event_id, type, body, headers) VALUES (?, ?, ?, ?, ?)", rows
-            )
+            self._db.executemany("INSERT INTO deliveries (consumer, event_id, type, body, headers) VALUES (?, ?, ?, ?, ?)", rows)
             self._db.execute("COMMIT")
         for consumer, *_ in rows:
             if consumer in self._wake:

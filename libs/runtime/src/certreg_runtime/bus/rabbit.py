@@ -38,9 +38,7 @@ DELIVERY_LIMIT = 20
 class RabbitBus(Bus):
     system = "rabbitmq"
 
-    def __init__(
-        self, url: str, *, namespace: str = "certreg", max_attempts: int = 5, backoff: float = 0.2, prefetch: int = 16
-    ) -> None:
+    def __init__(self, url: str, *, namespace: str = "certreg", max_attempts: int = 5, backoff: float = 0.2, prefetch: int = 16) -> None:
         super().__init__(max_attempts=max_attempts, backoff=backoff)
         self.url = url
         self.namespace = namespace

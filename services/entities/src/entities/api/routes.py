@@ -13,12 +13,6 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from certreg_contracts.events.entities import ApplicationSubmitted
-from certreg_runtime.api import CtxDep, OnboardingUser, current_user
-from certreg_runtime.auth import ACCESS_SCOPE, ONBOARDING_SCOPE, Principal, bearer_token
-from certreg_runtime.errors import ApiError, Unauthenticated, field_error, forbidden, invalid, not_found
-from certreg_runtime.service import ServiceContext
-from certreg_runtime.uploads import ReceivedFile, receive_upload
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import FileResponse, StreamingResponse
 from pydantic import BaseModel
@@ -27,19 +21,24 @@ from sqlmodel import Session, func, select
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
+from certreg_contracts.events.entities import ApplicationSubmitted
+from certreg_runtime.api import CtxDep, OnboardingUser, current_user
+from certreg_runtime.auth import ACCESS_SCOPE, ONBOARDING_SCOPE, Principal, bearer_token
+from certreg_runtime.errors import ApiError, Unauthenticated, field_error, forbidden, invalid, not_found
+from certreg_runtime.service import ServiceContext
+from certreg_runtime.uploads import ReceivedFile, receive_upload
 from entities.adapters.tables import Application, Document, Entity
 from entities.api.views import (
     application_view,
     check_may_read_application,
     check_may_see_entity,
     entity_detail_view,
-    is_manager_of,
     is_si_admin,
     load_application,
     own_application,
     provided_pieces,
-    required_for,
     require_draft,
+    required_for,
 )
 from entities.domain.rules import (
     APPLICATION_STATUSES,
@@ -181,7 +180,8 @@ def _create_application_once(ctx: ServiceContext, user: Principal, decl: Declara
         session = uow.session
         current = session.exec(
             select(Application).where(
-                Application.account_id == user.account_id, Application.status.in_(("submitted", "approved"))  # type: ignore[attr-defined]
+                Application.account_id == user.account_id,
+                Application.status.in_(("submitted", "approved")),  # type: ignore[attr-defined]
             )
         ).first()
         if current is not None:
@@ -314,7 +314,9 @@ def _submit(ctx: ServiceContext, user: Principal, application_id: uuid.UUID) -> 
         require_draft(application)
         entity = session.get(Entity, application.entity_id)
         if entity is None or entity.status == "rejected":
-            raise ApiError(409, "L'entité de cette demande a été refusée : déclarez-la à nouveau.", code="entity_rejected", state="rejected")
+            raise ApiError(
+                409, "L'entité de cette demande a été refusée : déclarez-la à nouveau.", code="entity_rejected", state="rejected"
+            )
         required = required_for(application, entity)
         result = completeness(required, provided_pieces(session, application.id), today(ctx))
         if not result.complete:
@@ -383,7 +385,11 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         else:
             raise forbidden("Réservé à l'administrateur SI et aux gestionnaires d'entité.")
         if status is not None and status not in APPLICATION_STATUSES:
-            raise invalid(field_error("status", f"Statut inconnu : valeurs possibles {', '.join(APPLICATION_STATUSES)}.", "invalid_choice", where="query"))
+            raise invalid(
+                field_error(
+                    "status", f"Statut inconnu : valeurs possibles {', '.join(APPLICATION_STATUSES)}.", "invalid_choice", where="query"
+                )
+            )
         with ctx.uow() as uow:
             session = uow.session
             conditions = []
@@ -429,7 +435,9 @@ def build_router(ctx: ServiceContext) -> APIRouter:
         the same doc_type again adds a version; the previous ones are kept."""
         if doc_type not in ENTITY_DOC_TYPES:
             raise invalid(
-                field_error("doc_type", f"Pièce inconnue : valeurs possibles {', '.join(ENTITY_DOC_TYPES)}.", "invalid_choice", where="path")
+                field_error(
+                    "doc_type", f"Pièce inconnue : valeurs possibles {', '.join(ENTITY_DOC_TYPES)}.", "invalid_choice", where="path"
+                )
             )
         day = _parse_document_date(document_date)
         problems = document_date_problems(doc_type, day, today(ctx))

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from certreg_runtime.auth import ACCESS_SCOPE, Principal
-from certreg_runtime.errors import ApiError, forbidden, not_found
 from sqlmodel import Session, select
 
+from certreg_runtime.auth import ACCESS_SCOPE, Principal
+from certreg_runtime.errors import ApiError, forbidden, not_found
 from entities.adapters.tables import Application, Document, Entity, Membership
 from entities.domain.rules import DOC_TYPE_LABELS, ProvidedPiece, required_documents
 
@@ -21,7 +21,7 @@ def aware(value: datetime | None) -> datetime | None:
     """SQLite gives back naive datetimes: they were written in UTC."""
     if value is None or value.tzinfo is not None:
         return value
-    return value.replace(tzinfo=timezone.utc)
+    return value.replace(tzinfo=UTC)
 
 
 # --------------------------------------------------------------------------- access
@@ -162,9 +162,7 @@ def application_view(session: Session, application: Application, entity: Entity)
 
 def entity_detail_view(session: Session, entity: Entity) -> dict[str, Any]:
     docs = session.exec(select(Document).where(Document.entity_id == entity.id)).all()
-    members = session.exec(
-        select(Membership).where(Membership.entity_id == entity.id).order_by(sa.asc(Membership.since))
-    ).all()
+    members = session.exec(select(Membership).where(Membership.entity_id == entity.id).order_by(sa.asc(Membership.since))).all()
     return {
         **entity_view(entity),
         "documents": pieces_view(docs),

@@ -124,7 +124,9 @@ def identification_problems(decl: Declaration) -> list[Problem]:
     """The SIRET part: checked first, since a known SIRET means joining its entity."""
     if decl.has_siret:
         if _blank(decl.siret):
-            return [Problem(("siret",), "Saisissez le SIRET de l'entité (celui du siège pour une université ou une école publique).", "missing")]
+            return [
+                Problem(("siret",), "Saisissez le SIRET de l'entité (celui du siège pour une université ou une école publique).", "missing")
+            ]
         return siret_problems(decl.siret or "")
     if not _blank(decl.siret):
         return [Problem(("siret",), "Un SIRET est saisi alors que l'entité est déclarée sans SIRET.", "unexpected")]

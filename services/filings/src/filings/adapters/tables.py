@@ -1,13 +1,13 @@
 """The filings service's tables: its own metadata, its own database."""
 
-
 import datetime as dt
 import uuid
 from typing import Any
 
 import sqlalchemy as sa
-from certreg_runtime.db import service_base
 from sqlmodel import Field
+
+from certreg_runtime.db import service_base
 
 Base = service_base("filings")
 metadata = Base.metadata
@@ -16,7 +16,7 @@ metadata = Base.metadata
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
     """SQLite gives naive datetimes back; every datetime stored here is UTC."""
     if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=dt.timezone.utc)
+        return value.replace(tzinfo=dt.UTC)
     return value
 
 

@@ -13,17 +13,18 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from certreg_contracts.events.filings import CompetenceBlock, DocumentRef, FilingCreated, FilingSubmitted, FilingWithdrawn
-from certreg_runtime.api import CtxDep, CurrentUser, roles
-from certreg_runtime.auth import PUBLIC_ROLES, Principal
-from certreg_runtime.errors import ApiError, conflict, field_error, forbidden, invalid
-from certreg_runtime.service import ServiceContext
-from certreg_runtime.uploads import DOCX, JPEG, ODT, PDF, PNG, ReceivedFile, receive_upload
 from fastapi import APIRouter, Body, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from sqlmodel import Session, select
 
+from certreg_contracts.events.filings import CompetenceBlock, DocumentRef, FilingCreated, FilingSubmitted, FilingWithdrawn
+from certreg_contracts.types import PUBLIC_ROLES
+from certreg_runtime.api import CtxDep, CurrentUser, roles
+from certreg_runtime.auth import Principal
+from certreg_runtime.errors import ApiError, conflict, field_error, forbidden, invalid
+from certreg_runtime.service import ServiceContext
+from certreg_runtime.uploads import DOCX, JPEG, ODT, PDF, PNG, ReceivedFile, receive_upload
 from filings.adapters.tables import Document, Filing, Receipt
 from filings.api.schemas import FilingCreate, FilingPatch, SubmitBody, WithdrawBody, body_schema, parse
 from filings.domain import rules
@@ -146,9 +147,7 @@ def _date_param(raw: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(raw)
     except ValueError:
-        raise invalid(
-            field_error("document_date", "Date attendue au format AAAA-MM-JJ.", "date_parsing", where="query")
-        ) from None
+        raise invalid(field_error("document_date", "Date attendue au format AAAA-MM-JJ.", "date_parsing", where="query")) from None
 
 
 def _doc_type_param(filing: Filing, doc_type: str) -> rules.Piece:
@@ -330,9 +329,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
                 raise invalid(field_error("document_date", msg, "document_date", where="query"))
             version = 1
             if not piece.multiple:
-                same_type = uow.session.exec(
-                    select(Document).where(Document.filing_id == filing.id, Document.doc_type == doc_type)
-                ).all()
+                same_type = uow.session.exec(select(Document).where(Document.filing_id == filing.id, Document.doc_type == doc_type)).all()
                 version = max((d.version for d in same_type), default=0) + 1
                 for previous in same_type:
                     if previous.is_current:
@@ -369,9 +366,7 @@ def build_router(ctx: ServiceContext) -> APIRouter:
                 "required": True,
                 "content": {
                     "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
-                    "multipart/form-data": {
-                        "schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
-                    },
+                    "multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}},
                 },
             }
         },

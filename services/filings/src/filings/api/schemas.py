@@ -6,8 +6,9 @@ from __future__ import annotations
 import copy
 from typing import Annotated, Any, Literal, TypeVar
 
-from certreg_runtime.errors import ApiError
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from certreg_runtime.errors import ApiError
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
@@ -110,9 +111,7 @@ def parse(model: type[M], body: Any) -> M:
     try:
         return model.model_validate(body)
     except ValidationError as exc:
-        errors = [
-            {"loc": ["body", *[p for p in e["loc"]]], "msg": french(e), "type": e["type"]} for e in exc.errors()
-        ]
+        errors = [{"loc": ["body", *list(e["loc"])], "msg": french(e), "type": e["type"]} for e in exc.errors()]
         raise ApiError(422, errors, code="invalid") from None
 
 

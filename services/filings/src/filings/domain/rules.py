@@ -65,9 +65,7 @@ CATALOGUE: dict[str, Kind] = {
     "activity_framework": Kind("Référentiel d'activités"),
     "competence_framework": Kind("Référentiel de compétences (avec les blocs de compétences pour le RNCP)"),
     "assessment_framework": Kind("Référentiel d'évaluation"),
-    "criminal_record": Kind(
-        "Bulletin n°3 du casier judiciaire du représentant légal et de chaque dirigeant (moins de 3 mois)", dated=True
-    ),
+    "criminal_record": Kind("Bulletin n°3 du casier judiciaire du représentant légal et de chaque dirigeant (moins de 3 mois)", dated=True),
     "certificate_specimen": Kind("Spécimen du parchemin délivré"),
     "assessment_organisation": Kind("Modalités d'organisation et de contrôle des évaluations"),
     "opportunity_note": Kind("Note d'opportunité (besoin auquel répond la certification)"),
@@ -275,9 +273,7 @@ def checklist(filing: FilingFacts, documents: Iterable[DocumentFacts], on: dt.da
     return lines
 
 
-def submission_problems(
-    filing: FilingFacts, fields: dict[str, Any], documents: Sequence[DocumentFacts], on: dt.date
-) -> list[Problem]:
+def submission_problems(filing: FilingFacts, fields: dict[str, Any], documents: Sequence[DocumentFacts], on: dt.date) -> list[Problem]:
     """Every reason the filing cannot be submitted on day ``on`` (empty: it can)."""
     problems: list[Problem] = []
     if msg := level_problem(filing.repertoire, fields.get("qualification_level")):

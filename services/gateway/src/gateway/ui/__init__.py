@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -65,7 +65,7 @@ SECURITY_HEADERS = {
 _META = re.compile(r"<!--\s*(\w+):\s*(.*?)\s*-->")
 
 
-@lru_cache(maxsize=None)
+@cache
 def render_page(name: str) -> str:
     """The page fragment in the layout of its area (public portal or back office)."""
     text = (PAGES_DIR / f"{name}.html").read_text(encoding="utf-8")

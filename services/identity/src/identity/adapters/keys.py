@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from certreg_runtime.tokens import SigningKey, jwks
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from certreg_runtime.tokens import SigningKey, jwks
 from identity.adapters.tables import SigningKeyRow
 
 # How long a replica trusts its copy of the key list before reading it again.
@@ -35,9 +35,7 @@ class KeyRing:
         with Session(self._engine) as session:
             if session.exec(select(SigningKeyRow).where(SigningKeyRow.active == sa.true())).first() is None:
                 key = SigningKey.generate()
-                session.add(
-                    SigningKeyRow(kid=key.kid, private_pem=key.private_pem.decode("ascii"), created_at=datetime.now(timezone.utc))
-                )
+                session.add(SigningKeyRow(kid=key.kid, private_pem=key.private_pem.decode("ascii"), created_at=datetime.now(UTC)))
                 session.commit()
         self.reload()
 

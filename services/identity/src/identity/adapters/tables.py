@@ -6,8 +6,9 @@ import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
-from certreg_runtime.db import service_base
 from sqlmodel import Field
+
+from certreg_runtime.db import service_base
 
 Base = service_base("identity")
 metadata = Base.metadata

@@ -9,6 +9,12 @@ from datetime import timedelta
 from typing import Annotated, Any, TypeVar
 
 import sqlalchemy as sa
+from fastapi import APIRouter, Form, Query, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, func, select
+
 from certreg_contracts.events.identity import (
     AccountActivated,
     AccountActivationRequested,
@@ -16,6 +22,8 @@ from certreg_contracts.events.identity import (
     AccountRegistered,
     AccountRejected,
     PasswordResetRequested,
+)
+from certreg_contracts.events.identity import (
     StaffCreated as StaffCreatedEvent,
 )
 from certreg_runtime.api import CtxDep, CurrentUser, UowDep, roles
@@ -24,12 +32,7 @@ from certreg_runtime.errors import ApiError, conflict, field_error, forbidden, i
 from certreg_runtime.messaging import UnitOfWork
 from certreg_runtime.service import ServiceContext
 from certreg_runtime.tokens import issue_token
-from fastapi import APIRouter, Form, Query, Request, Response
-from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
-from pydantic import BaseModel
-from sqlmodel import col, func, select
-
+from identity import operations as ops
 from identity.adapters.keys import KeyRing
 from identity.adapters.tables import Account
 from identity.api import schemas
@@ -46,7 +49,6 @@ from identity.domain.accounts import (
     normalize_email,
     roles_on_approval,
 )
-from identity import operations as ops
 
 ONBOARDING_TTL = timedelta(hours=2)
 MAX_NAME = 100
@@ -501,11 +503,15 @@ def router() -> APIRouter:
                 raise forbidden("Cette demande est validée par le gestionnaire de son entité.")
             raise not_found("account request")
         if account.status != PENDING_VALIDATION:
-            raise conflict(f"Cette demande n'attend pas de validation (état : {account.status}).", code="not_pending_validation", state=account.status)
+            raise conflict(
+                f"Cette demande n'attend pas de validation (état : {account.status}).", code="not_pending_validation", state=account.status
+            )
         return account
 
     @api.post("/account-requests/{account_id}/approve", response_model=schemas.AccountRequest)
-    def approve(account_id: uuid.UUID, user: Validator, ctx: CtxDep, uow: UowDep, body: schemas.Decision | None = None) -> schemas.AccountRequest:
+    def approve(
+        account_id: uuid.UUID, user: Validator, ctx: CtxDep, uow: UowDep, body: schemas.Decision | None = None
+    ) -> schemas.AccountRequest:
         account = decidable(user, uow, account_id)
         now = ctx.clock.now()
         assert account.entity_id is not None and account.new_entity is not None
@@ -574,7 +580,9 @@ def router() -> APIRouter:
         if role is not None and role not in STAFF_ROLES:
             errors.append(field_error("role", f"Rôle inconnu (rôles possibles : {', '.join(STAFF_ROLES)}).", "role_invalid", where="query"))
         if status is not None and status not in STATUSES:
-            errors.append(field_error("status", f"État inconnu (états possibles : {', '.join(STATUSES)}).", "status_invalid", where="query"))
+            errors.append(
+                field_error("status", f"État inconnu (états possibles : {', '.join(STATUSES)}).", "status_invalid", where="query")
+            )
         if errors:
             raise invalid(*errors)
         where = [col(Account.is_staff).is_(True), col(Account.status) == (status or ACTIVE)]
@@ -589,8 +597,9 @@ def router() -> APIRouter:
             .limit(limit)
         ).all()
         items = [
-            schemas.StaffMember(account_id=a.id, email=a.email, first_name=a.first_name, last_name=a.last_name,
-                                roles=list(a.roles), status=a.status)
+            schemas.StaffMember(
+                account_id=a.id, email=a.email, first_name=a.first_name, last_name=a.last_name, roles=list(a.roles), status=a.status
+            )
             for a in rows
         ]
         return schemas.StaffList(items=items, total=total, limit=limit, offset=offset)

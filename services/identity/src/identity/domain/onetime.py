@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+from typing import ClassVar
 
 ACTIVATION = "activation"
 PASSWORD_RESET = "password_reset"
@@ -22,7 +23,7 @@ TTL = {
 class TokenRejected(Exception):
     """The token cannot be used; ``code`` says why (the client branches on it)."""
 
-    MESSAGES = {
+    MESSAGES: ClassVar[dict[str, str]] = {
         "token_invalid": "Ce lien n'est pas valide.",
         "token_used": "Ce lien a déjà été utilisé.",
         "token_expired": "Ce lien a expiré ; demandez-en un nouveau.",
@@ -49,11 +50,12 @@ def hash_token(secret: str) -> str:
 
 def aware(moment: datetime) -> datetime:
     """SQLite gives naive datetimes back: they were stored in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def check_usable(*, found: bool, purpose: str | None, allowed: tuple[str, ...], used_at: datetime | None,
-                 expires_at: datetime | None, now: datetime) -> None:
+def check_usable(
+    *, found: bool, purpose: str | None, allowed: tuple[str, ...], used_at: datetime | None, expires_at: datetime | None, now: datetime
+) -> None:
     """Raise ``TokenRejected`` unless a stored token may be used now for ``allowed``."""
     if not found or purpose not in allowed or expires_at is None:
         raise TokenRejected("token_invalid")

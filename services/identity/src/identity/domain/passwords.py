@@ -42,8 +42,7 @@ def check_password(password: str, email: str | None = None) -> list[Failure]:
         failures.append(
             Failure(
                 "password_too_simple",
-                "Le mot de passe doit mêler au moins 3 types de caractères parmi : minuscules, majuscules, chiffres, "
-                "caractères spéciaux.",
+                "Le mot de passe doit mêler au moins 3 types de caractères parmi : minuscules, majuscules, chiffres, caractères spéciaux.",
             )
         )
     if email:

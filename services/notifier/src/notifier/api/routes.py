@@ -9,13 +9,13 @@ from datetime import datetime
 from typing import Annotated
 
 import sqlalchemy as sa
-from certreg_runtime.api import CtxDep, CurrentUser, UowDep, roles
-from certreg_runtime.errors import not_found
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 from sqlmodel import func, select
 
+from certreg_runtime.api import CtxDep, CurrentUser, UowDep, roles
+from certreg_runtime.errors import not_found
 from notifier.adapters.tables import Letter, Mail, Notification
 from notifier.letters import BUCKET
 
@@ -123,9 +123,7 @@ def router() -> APIRouter:
     @r.get("/notifications/unread-count", response_model=Count, summary="How many of my notifications are unread")
     def unread_count(user: CurrentUser, uow: UowDep) -> Count:
         count = uow.session.exec(
-            select(func.count())
-            .select_from(Notification)
-            .where(Notification.account_id == user.account_id, Notification.read_at.is_(None))  # type: ignore[union-attr]
+            select(func.count()).select_from(Notification).where(Notification.account_id == user.account_id, Notification.read_at.is_(None))  # type: ignore[union-attr]
         ).one()
         return Count(count=count)
 
@@ -184,13 +182,20 @@ def router() -> APIRouter:
         ).all()
         items = [
             MailOut(
-                id=m.id, to=m.to_addr, subject=m.subject, kind=m.kind, status=m.status, attempts=m.attempts,
-                last_error=m.last_error, created_at=m.created_at, sent_at=m.sent_at, text=m.text_body,
+                id=m.id,
+                to=m.to_addr,
+                subject=m.subject,
+                kind=m.kind,
+                status=m.status,
+                attempts=m.attempts,
+                last_error=m.last_error,
+                created_at=m.created_at,
+                sent_at=m.sent_at,
+                text=m.text_body,
                 attachments=len(json.loads(m.attachments or "[]")),
-            )  # fmt: skip
+            )
             for m in rows
         ]
         return MailPage(items=items, total=total, limit=limit, offset=offset)
 
     return r
-

@@ -19,6 +19,7 @@ MONTHS = (
     "décembre",
 )
 
+
 def date_fr(value: dt.date | dt.datetime | str | None) -> str:
     """27 novembre 2026 (1er for the first day of the month)."""
     if value is None or value == "":

@@ -139,15 +139,13 @@ STATUSES_WITH_OWN_EVENT = frozenset(
     }
 )
 
-E, B = dict(in_app=False, email=True), dict(in_app=True, email=False)  # e-mail only, bell only
+E, B = {"in_app": False, "email": True}, {"in_app": True, "email": False}  # e-mail only, bell only
 
 ROUTES: dict[str, tuple[Rule, ...]] = {
     # identity: accounts
     "identity.account.registered": (Rule(event_address, "account_registered", **E),),
     "identity.account.activation_requested": (Rule(event_address, "account_activation_requested", **E),),
-    "identity.account.activated": (
-        Rule(event_address, "account_activated", **E),
-    ),
+    "identity.account.activated": (Rule(event_address, "account_activated", **E),),
     "identity.account.validation_requested": (
         Rule(event_address, "account_validation_pending", **E),
         Rule(validators, "account_validation_requested"),

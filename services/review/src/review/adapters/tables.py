@@ -1,12 +1,13 @@
 """The review service's tables: its own metadata, its own database."""
 
-import uuid
 import datetime as dt
+import uuid
 from typing import Any
 
 import sqlalchemy as sa
-from certreg_runtime.db import service_base
 from sqlmodel import Field
+
+from certreg_runtime.db import service_base
 
 Base = service_base("review")
 metadata = Base.metadata

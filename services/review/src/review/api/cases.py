@@ -11,17 +11,17 @@ from contextlib import contextmanager
 from datetime import date
 from typing import Annotated, Any, Literal
 
+from fastapi import APIRouter, Query
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import Session, select
+
 from certreg_contracts.events.review import Reason, RequestItem
 from certreg_contracts.types import CASE_STATUSES, REPERTOIRES
 from certreg_runtime.api import CtxDep, CurrentUser, UowDep, roles
 from certreg_runtime.auth import Principal
 from certreg_runtime.errors import conflict, field_error, forbidden, invalid, not_found
 from certreg_runtime.messaging import UnitOfWork
-from fastapi import APIRouter, Query
-from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
-from sqlmodel import Session, select
-
 from review import cases, queries
 from review.adapters.tables import AgendaItem, Case, CommissionSession, Decision, InfoRequest, Message, Opinion
 from review.domain import procedure, rules
@@ -112,7 +112,9 @@ def procedure_errors() -> Iterator[None]:
         label = procedure.STATE_LABELS.get(exc.state, exc.state)
         raise conflict(
             f"Cette action n'est pas possible : le dossier est à l'état « {label} ».",
-            code="illegal_transition", state=exc.state, action=exc.action,
+            code="illegal_transition",
+            state=exc.state,
+            action=exc.action,
         ) from None
 
 
@@ -140,27 +142,44 @@ def visible_case(uow: UnitOfWork, user: Principal, filing_id: uuid.UUID, *, lock
 
 def request_view(r: InfoRequest) -> dict[str, Any]:
     return {
-        "id": r.id, "items": r.items, "message": r.message, "due_date": r.due_date, "status": r.status,
-        "overdue": r.overdue, "opened_at": r.opened_at, "opened_by": r.opened_by, "closed_at": r.closed_at,
+        "id": r.id,
+        "items": r.items,
+        "message": r.message,
+        "due_date": r.due_date,
+        "status": r.status,
+        "overdue": r.overdue,
+        "opened_at": r.opened_at,
+        "opened_by": r.opened_by,
+        "closed_at": r.closed_at,
     }
 
 
 def opinion_view(o: Opinion, session_date: date | None) -> dict[str, Any]:
     return {
-        "session_id": o.session_id, "session_date": session_date, "opinion": o.opinion, "reasons": o.reasons,
-        "resubmission_due": o.resubmission_due, "given_at": o.given_at,
+        "session_id": o.session_id,
+        "session_date": session_date,
+        "opinion": o.opinion,
+        "reasons": o.reasons,
+        "resubmission_due": o.resubmission_due,
+        "given_at": o.given_at,
     }
 
 
 def decision_view(d: Decision) -> dict[str, Any]:
     view: dict[str, Any] = {
-        "kind": d.kind, "motivation": d.motivation, "reasons": d.reasons, "decision_date": d.decision_date,
-        "notified_at": d.notified_at, "acknowledged_at": d.acknowledged_at,
+        "kind": d.kind,
+        "motivation": d.motivation,
+        "reasons": d.reasons,
+        "decision_date": d.decision_date,
+        "notified_at": d.notified_at,
+        "acknowledged_at": d.acknowledged_at,
     }
     if d.kind == "registered":
         view.update(
-            registration_number=d.registration_number, years=d.years,
-            registration_start=d.registration_start, registration_end=d.registration_end,
+            registration_number=d.registration_number,
+            years=d.years,
+            registration_start=d.registration_start,
+            registration_end=d.registration_end,
         )
     else:
         view.update(appeal_deadline=d.appeal_deadline, appeal_court=d.appeal_court, gracious_appeal=False)
@@ -171,11 +190,21 @@ def case_summary(row: dict[str, Any] | Case) -> dict[str, Any]:
     get = row.get if isinstance(row, dict) else lambda k: getattr(row, k)
     status = get("status")
     return {
-        "filing_id": get("filing_id"), "entity_id": get("entity_id"), "repertoire": get("repertoire"), "title": get("title"),
-        "qualification_level": get("qualification_level"), "status": status, "status_label": procedure.STATE_LABELS[status],
-        "overdue": get("overdue"), "due_date": get("due_date"), "assignee_id": get("assignee_id"),
-        "session_id": get("session_id"), "registration_number": get("registration_number"),
-        "submission_round": get("submission_round"), "opened_at": get("opened_at"), "updated_at": get("updated_at"),
+        "filing_id": get("filing_id"),
+        "entity_id": get("entity_id"),
+        "repertoire": get("repertoire"),
+        "title": get("title"),
+        "qualification_level": get("qualification_level"),
+        "status": status,
+        "status_label": procedure.STATE_LABELS[status],
+        "overdue": get("overdue"),
+        "due_date": get("due_date"),
+        "assignee_id": get("assignee_id"),
+        "session_id": get("session_id"),
+        "registration_number": get("registration_number"),
+        "submission_round": get("submission_round"),
+        "opened_at": get("opened_at"),
+        "updated_at": get("updated_at"),
     }
 
 
@@ -204,9 +233,15 @@ def case_view(session: Session, case: Case, user: Principal) -> dict[str, Any]:
     view["decision"] = decision_view(decision) if decision else None
     view["timeline"] = [
         {
-            "seq": e.seq, "at": e.at, "actor_role": e.actor_role, "actor_name": e.actor_name,
+            "seq": e.seq,
+            "at": e.at,
+            "actor_role": e.actor_role,
+            "actor_name": e.actor_name,
             **({"actor_id": e.actor_id} if staff else {}),
-            "action": e.action, "from_state": e.from_state, "to_state": e.to_state, "reason": e.reason,
+            "action": e.action,
+            "from_state": e.from_state,
+            "to_state": e.to_state,
+            "reason": e.reason,
             "details": cases.details_of(e),
         }
         for e in cases.timeline(session, case.filing_id)
@@ -257,8 +292,19 @@ def _csv_cell(value: Any) -> str:
 
 
 CSV_COLUMNS = (
-    "filing_id", "registration_number", "repertoire", "title", "qualification_level", "status", "overdue", "due_date",
-    "assignee_id", "entity_id", "submission_round", "opened_at", "updated_at",
+    "filing_id",
+    "registration_number",
+    "repertoire",
+    "title",
+    "qualification_level",
+    "status",
+    "overdue",
+    "due_date",
+    "assignee_id",
+    "entity_id",
+    "submission_round",
+    "opened_at",
+    "updated_at",
 )
 
 
@@ -310,7 +356,8 @@ def router() -> APIRouter:
             yield buffer.getvalue()
 
         return StreamingResponse(
-            rows(), media_type="text/csv; charset=utf-8",
+            rows(),
+            media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="dossiers.csv"'},
         )
 
@@ -328,8 +375,14 @@ def router() -> APIRouter:
         case = load_case(uow, filing_id)
         with procedure_errors():
             cases.check_completeness(
-                uow, case, cases.Actor.of(user, "completeness"), ctx.clock.now(), complete=body.complete,
-                missing=body.missing, message=body.message, due_date=body.due_date,
+                uow,
+                case,
+                cases.Actor.of(user, "completeness"),
+                ctx.clock.now(),
+                complete=body.complete,
+                missing=body.missing,
+                message=body.message,
+                due_date=body.due_date,
             )
         return _done(uow, case, user)
 
@@ -338,8 +391,13 @@ def router() -> APIRouter:
         case = load_case(uow, filing_id)
         with procedure_errors():
             cases.decide_admissibility(
-                uow, case, cases.Actor.of(user, "admissibility"), ctx.clock.now(), admissible=body.admissible,
-                reasons=body.reasons, recommendations=body.recommendations,
+                uow,
+                case,
+                cases.Actor.of(user, "admissibility"),
+                ctx.clock.now(),
+                admissible=body.admissible,
+                reasons=body.reasons,
+                recommendations=body.recommendations,
             )
         return _done(uow, case, user)
 
@@ -356,7 +414,12 @@ def router() -> APIRouter:
         cases.check_assignee(case, user)
         with procedure_errors():
             request = cases.open_request(
-                uow, case, cases.Actor.of(user, "request"), ctx.clock.now(), items=body.items, message=body.message,
+                uow,
+                case,
+                cases.Actor.of(user, "request"),
+                ctx.clock.now(),
+                items=body.items,
+                message=body.message,
                 due_date=body.due_date,
             )
         uow.commit()
@@ -389,8 +452,13 @@ def router() -> APIRouter:
         case = load_case(uow, filing_id)
         with procedure_errors():
             made = cases.decide(
-                uow, case, cases.Actor.of(user, "register" if body.register_ else "refuse"), ctx.clock.now(),
-                register=body.register_, motivation=body.motivation, years=body.years,
+                uow,
+                case,
+                cases.Actor.of(user, "register" if body.register_ else "refuse"),
+                ctx.clock.now(),
+                register=body.register_,
+                motivation=body.motivation,
+                years=body.years,
             )
         uow.commit()
         return {"filing_id": case.filing_id, "status": case.status, **decision_view(made)}
@@ -418,8 +486,12 @@ def router() -> APIRouter:
 
     @api.get("/sessions")
     def list_sessions(
-        user: Staff, ctx: CtxDep, uow: UowDep, upcoming: bool = False,
-        limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[int, Query(ge=0)] = 0,
+        user: Staff,
+        ctx: CtxDep,
+        uow: UowDep,
+        upcoming: bool = False,
+        limit: Annotated[int, Query(ge=1, le=200)] = 50,
+        offset: Annotated[int, Query(ge=0)] = 0,
     ) -> dict[str, Any]:
         query = select(CommissionSession)
         if upcoming:
@@ -440,11 +512,11 @@ def router() -> APIRouter:
         out = []
         for item in items:
             case = uow.session.get(Case, item.filing_id)
-            opinion = uow.session.exec(
-                select(Opinion).where(Opinion.session_id == sess.id, Opinion.filing_id == item.filing_id)
-            ).first()
+            opinion = uow.session.exec(select(Opinion).where(Opinion.session_id == sess.id, Opinion.filing_id == item.filing_id)).first()
             if case is not None:
-                out.append({**case_summary(case), "added_at": item.added_at, "opinion": opinion_view(opinion, sess.date) if opinion else None})
+                out.append(
+                    {**case_summary(case), "added_at": item.added_at, "opinion": opinion_view(opinion, sess.date) if opinion else None}
+                )
         return {"session": session_view(uow.session, sess), "items": out}
 
     @api.post("/sessions/{session_id}/agenda", status_code=201)
@@ -461,8 +533,14 @@ def router() -> APIRouter:
         case = load_case(uow, body.filing_id)
         with procedure_errors():
             made = cases.give_opinion(
-                uow, case, cases.Actor.of(user, "opinion"), ctx.clock.now(), sess, opinion=body.opinion,
-                reasons=body.reasons, resubmission_due=body.resubmission_due,
+                uow,
+                case,
+                cases.Actor.of(user, "opinion"),
+                ctx.clock.now(),
+                sess,
+                opinion=body.opinion,
+                reasons=body.reasons,
+                resubmission_due=body.resubmission_due,
             )
         uow.commit()
         return {"filing_id": case.filing_id, "status": case.status, **opinion_view(made, sess.date)}
@@ -475,8 +553,14 @@ def router() -> APIRouter:
 
     def message_view(m: Message, staff: bool) -> dict[str, Any]:
         view = {
-            "id": m.id, "author_side": m.author_side, "author_role": m.author_role, "author_name": m.author_name,
-            "subject": m.subject, "body": m.body, "document_ids": m.document_ids, "posted_at": m.posted_at,
+            "id": m.id,
+            "author_side": m.author_side,
+            "author_role": m.author_role,
+            "author_name": m.author_name,
+            "subject": m.subject,
+            "body": m.body,
+            "document_ids": m.document_ids,
+            "posted_at": m.posted_at,
         }
         if staff:
             view["author_id"] = m.author_id
@@ -484,8 +568,11 @@ def router() -> APIRouter:
 
     @api.get("/cases/{filing_id}/messages")
     def messages(
-        filing_id: uuid.UUID, user: CurrentUser, uow: UowDep,
-        limit: Annotated[int, Query(ge=1, le=500)] = 200, offset: Annotated[int, Query(ge=0)] = 0,
+        filing_id: uuid.UUID,
+        user: CurrentUser,
+        uow: UowDep,
+        limit: Annotated[int, Query(ge=1, le=500)] = 200,
+        offset: Annotated[int, Query(ge=0)] = 0,
     ) -> dict[str, Any]:
         case = visible_case(uow, user, filing_id)
         rows = uow.session.exec(
@@ -497,9 +584,7 @@ def router() -> APIRouter:
     @api.post("/cases/{filing_id}/messages", status_code=201)
     def post_message(filing_id: uuid.UUID, body: MessageIn, user: CurrentUser, ctx: CtxDep, uow: UowDep) -> dict[str, Any]:
         case = visible_case(uow, user, filing_id, lock=True)
-        made = cases.post_message(
-            uow, case, user, ctx.clock.now(), body=body.body, subject=body.subject, document_ids=body.document_ids
-        )
+        made = cases.post_message(uow, case, user, ctx.clock.now(), body=body.body, subject=body.subject, document_ids=body.document_ids)
         uow.commit()
         return message_view(made, user.has_any(*CASE_STAFF))
 

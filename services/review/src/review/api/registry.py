@@ -8,13 +8,13 @@ from datetime import date
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from certreg_contracts.types import REPERTOIRES
-from certreg_runtime.api import CtxDep, UowDep
-from certreg_runtime.errors import field_error, invalid, not_found
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from sqlmodel import Session
 
+from certreg_contracts.types import REPERTOIRES
+from certreg_runtime.api import CtxDep, UowDep
+from certreg_runtime.errors import field_error, invalid, not_found
 from review import queries
 from review.adapters.tables import RegistryRecord
 from review.domain import rules
@@ -24,9 +24,15 @@ EXPORT_VERSION = "4.1"
 
 def record_summary(r: RegistryRecord) -> dict[str, Any]:
     return {
-        "number": r.number, "repertoire": r.repertoire, "title": r.title, "qualification_level": r.qualification_level,
-        "is_cqp": r.is_cqp, "certifier": {"entity_id": r.entity_id, "siret": r.certifier_siret, "name": r.certifier_name},
-        "decision_date": r.decision_date, "registration_start": r.registration_start, "registration_end": r.registration_end,
+        "number": r.number,
+        "repertoire": r.repertoire,
+        "title": r.title,
+        "qualification_level": r.qualification_level,
+        "is_cqp": r.is_cqp,
+        "certifier": {"entity_id": r.entity_id, "siret": r.certifier_siret, "name": r.certifier_name},
+        "decision_date": r.decision_date,
+        "registration_start": r.registration_start,
+        "registration_end": r.registration_end,
         "status": r.status,
     }
 
@@ -36,7 +42,9 @@ def record_view(r: RegistryRecord) -> dict[str, Any]:
         **record_summary(r),
         "summary": r.summary,
         "frameworks": {
-            "activities": r.activities, "competences": r.competences, "competence_blocks": r.competence_blocks,
+            "activities": r.activities,
+            "competences": r.competences,
+            "competence_blocks": r.competence_blocks,
             "assessment_methods": r.assessment_methods,
         },
         "published_at": r.published_at,
@@ -130,7 +138,8 @@ def router() -> APIRouter:
                 yield from export_xml(session, today, repertoire)
 
         return StreamingResponse(
-            body(), media_type="application/xml",
+            body(),
+            media_type="application/xml",
             headers={"Content-Disposition": 'attachment; filename="fiches-certreg.xml"'},
         )
 

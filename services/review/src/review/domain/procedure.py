@@ -155,10 +155,7 @@ BANNERS: dict[str, str] = {
     "received": "Votre demande a été reçue par France compétences. Son contrôle va commencer.",
     "incomplete": "Votre demande est incomplète : complétez les éléments demandés puis soumettez-la de nouveau.",
     "completeness_ok": "Votre demande est complète. Sa recevabilité est en cours d'examen.",
-    "inadmissible": (
-        "Votre demande n'est pas recevable. Tenez compte des modifications recommandées, "
-        "puis soumettez-la de nouveau."
-    ),
+    "inadmissible": ("Votre demande n'est pas recevable. Tenez compte des modifications recommandées, puis soumettez-la de nouveau."),
     "admissible": "Votre demande est recevable. Elle va être confiée à un instructeur.",
     "under_instruction": "Votre demande est en cours d'instruction.",
     "awaiting_complement": "France compétences vous demande des compléments : répondez avant la date limite.",

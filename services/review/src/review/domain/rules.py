@@ -56,7 +56,7 @@ def parse_number(number: str) -> tuple[str, int] | None:
     """``RNCP00012`` -> ("rncp", 12); None when it is not a registration number."""
     text = number.strip().upper()
     for repertoire, (prefix, _) in sorted(NUMBER_FORMAT.items(), key=lambda kv: -len(kv[1][0])):
-        digits = text[len(prefix):]
+        digits = text[len(prefix) :]
         if text.startswith(prefix) and digits.isascii() and digits.isdigit() and int(digits) > 0:
             return repertoire, int(digits)
     return None

@@ -46,9 +46,7 @@ def probe_definition(behaviour: ProbeBehaviour, name: str = "probe") -> ServiceD
         if behaviour.broken:
             raise RuntimeError("boom: the handler is broken")
         span = trace.get_current_span().get_span_context()
-        uow.session.execute(
-            effects.insert().values(event_id=str(envelope.event_id), seq=event.seq, trace_id=format(span.trace_id, "032x"))
-        )
+        uow.session.execute(effects.insert().values(event_id=str(envelope.event_id), seq=event.seq, trace_id=format(span.trace_id, "032x")))
         behaviour.handled_at[event.seq] = time.perf_counter()  # the runtime commits right after
 
     def routers(ctx: ServiceContext) -> list[APIRouter]:

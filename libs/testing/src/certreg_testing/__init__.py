@@ -1,10 +1,10 @@
 """Test support: the real PostgreSQL, RabbitMQ, S3 and SMTP servers the tests talk to.
 
 `infra` holds plain helpers (no pytest); `plugin` exposes them as session fixtures.
-Register the plugin with ``pytest_plugins = ["certreg_runtime.testing.plugin"]``.
+Register the plugin with ``pytest_plugins = ["certreg_testing.plugin"]``.
 """
 
-from certreg_runtime.testing.infra import (
+from certreg_testing.infra import (
     InfraUnavailable,
     PostgresServer,
     S3Server,

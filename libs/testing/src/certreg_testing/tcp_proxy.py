@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from certreg_runtime.testing.infra import free_port
+from certreg_testing.infra import free_port
 
 
 class TcpProxy:

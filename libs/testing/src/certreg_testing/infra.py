@@ -13,12 +13,13 @@ Variables: ``CERTREG_TEST_DATABASE_URL`` (SQLAlchemy URL of an admin database),
 ``CERTREG_TEST_S3_SECURE`` (default false). The SMTP sink is always an in-process
 aiosmtpd server on 127.0.0.1.
 
-No pytest here: ``certreg_runtime.testing.plugin`` turns these into fixtures.
+No pytest here: ``certreg_testing.plugin`` turns these into fixtures.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email
 import email.policy
 import email.utils
@@ -186,8 +187,7 @@ class PostgresServer:
         _check_db_name(name)
         with self._admin() as conn:
             conn.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                " WHERE datname = %s AND pid <> pg_backend_pid()",
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
                 (name,),
             )
             force = sql.SQL(" WITH (FORCE)") if conn.info.server_version >= 130000 else sql.SQL("")
@@ -214,15 +214,11 @@ class PostgresServer:
             names = set(self._created)
             with self._admin() as conn:
                 for prefix in self._prefixes:
-                    rows = conn.execute(
-                        "SELECT datname FROM pg_database WHERE starts_with(datname, %s)", (prefix + "_",)
-                    ).fetchall()
+                    rows = conn.execute("SELECT datname FROM pg_database WHERE starts_with(datname, %s)", (prefix + "_",)).fetchall()
                     names.update(row[0] for row in rows)
             for name in sorted(names):
-                try:
+                with contextlib.suppress(Exception):
                     self.drop_database(name)
-                except Exception:
-                    pass
         except Exception:
             pass
         finally:
@@ -378,9 +374,7 @@ class S3Server:
         """A ``minio.Minio`` client for this server."""
         from minio import Minio
 
-        return Minio(
-            self.endpoint, access_key=self.access_key, secret_key=self.secret_key, secure=self.secure, **kwargs
-        )
+        return Minio(self.endpoint, access_key=self.access_key, secret_key=self.secret_key, secure=self.secure, **kwargs)
 
     def env(self) -> dict[str, str]:
         """The services' ``CERTREG_S3_*`` variables pointing at this server."""
@@ -535,8 +529,7 @@ def start_weed_mini(tmpdir: str | os.PathLike, timeout: float = 60.0) -> S3Serve
             break
     status = f"exited with code {exit_code}" if exit_code is not None else f"not ready after {timeout:g}s"
     raise InfraUnavailable(
-        f"weed mini did not start: {status}, last S3 error: {last_error}."
-        f"\n--- tail of {log_path} ---\n{_tail(log_path)}"
+        f"weed mini did not start: {status}, last S3 error: {last_error}.\n--- tail of {log_path} ---\n{_tail(log_path)}"
     )
 
 
@@ -544,7 +537,7 @@ def resolve_s3(workdir: str | os.PathLike) -> S3Server:
     """$CERTREG_TEST_S3_*, else a MinIO container, else ``weed mini`` in ``workdir``."""
     endpoint, access_key, secret_key = (os.environ.get(name) for name in S3_VARS)
     if endpoint:
-        missing = [name for name, value in zip(S3_VARS, (endpoint, access_key, secret_key)) if not value]
+        missing = [name for name, value in zip(S3_VARS, (endpoint, access_key, secret_key), strict=False) if not value]
         if missing:
             raise InfraUnavailable(f"CERTREG_TEST_S3_ENDPOINT is set but {', '.join(missing)} is not")
         secure = os.environ.get(S3_SECURE_VAR, "false").strip().lower() in ("1", "true", "yes", "on")
@@ -621,7 +614,7 @@ class SmtpSink:
         """The same, as ``Settings`` keyword arguments."""
         return {k.removeprefix("CERTREG_").lower(): v for k, v in self.env().items()}
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # aiosmtpd hook
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd hook
         message = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
         with self._lock:
             self._received.append(ReceivedMail(envelope.mail_from, tuple(envelope.rcpt_tos), message))

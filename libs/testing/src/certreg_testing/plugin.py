@@ -1,6 +1,6 @@
-"""pytest fixtures for the real infrastructure (see ``certreg_runtime.testing.infra``).
+"""pytest fixtures for the real infrastructure (see ``certreg_testing.infra``).
 
-Register with ``pytest_plugins = ["certreg_runtime.testing.plugin"]`` in the root conftest.py.
+Register with ``pytest_plugins = ["certreg_testing.plugin"]`` in the root conftest.py.
 All fixtures are session-scoped; a missing dependency fails its tests with a message
 saying which variable to set or what to install.
 """
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from certreg_runtime.testing import infra
+from certreg_testing import infra
 
 
 def _resolve(resolve, *args):

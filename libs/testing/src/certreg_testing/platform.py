@@ -24,11 +24,12 @@ from typing import Any
 
 import httpx
 import sqlalchemy as sa
-from certreg_runtime.bus.inprocess import InProcessBus
-from certreg_runtime.settings import SERVICES, Settings
-from certreg_runtime.testing.infra import free_port, unique_namespace
 
 from certreg.platform import Platform, embedded_app
+from certreg_contracts.types import SERVICES
+from certreg_runtime.bus.inprocess import InProcessBus
+from certreg_runtime.settings import Settings
+from certreg_testing.infra import free_port, unique_namespace
 
 
 def write_clock_offset(path: Path, seconds: float) -> None:
@@ -177,7 +178,9 @@ class DistributedPlatform:
                 proc.kill()
 
 
-def start_platform(workdir: Path, *, database_url_template: str, amqp_url: str, s3_env: dict[str, str], smtp_env: dict[str, str]) -> DistributedPlatform:
+def start_platform(
+    workdir: Path, *, database_url_template: str, amqp_url: str, s3_env: dict[str, str], smtp_env: dict[str, str]
+) -> DistributedPlatform:
     namespace = unique_namespace()
     ports = {name: free_port() for name in (*SERVICES, "gateway")}
     base_url = f"http://127.0.0.1:{ports['gateway']}"
@@ -206,7 +209,7 @@ def start_platform(workdir: Path, *, database_url_template: str, amqp_url: str, 
     if migrate.returncode != 0:
         raise RuntimeError(f"certreg migrate failed:\n{migrate.stdout}\n{migrate.stderr}")
     for name, port in ports.items():
-        log = open(workdir / f"{name}.log", "wb")
+        log = open(workdir / f"{name}.log", "wb")  # noqa: SIM115 - the process writes to it until stopped
         platform.processes[name] = subprocess.Popen(
             [sys.executable, "-m", "certreg", "serve", name, "--host", "127.0.0.1", "--port", str(port)],
             env=env,
