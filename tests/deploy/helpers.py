@@ -13,6 +13,7 @@ from typing import Any
 import certreg_deploy_kustomize as kustomize  # conftest.py loads it first
 import pytest
 
+from certreg.platform import definitions
 from certreg_contracts.types import SERVICES as SERVICES  # re-exported to the tests
 from certreg_runtime.settings import Settings
 
@@ -50,9 +51,13 @@ def by_kind(resources: list[dict[str, Any]], kind: str) -> dict[str, dict[str, A
 
 
 def unknown_variables(names: Any) -> list[str]:
-    """The names that are neither a field of Settings (CERTREG_<FIELD>) nor a standard
-    OpenTelemetry variable: a typo there is silently ignored at run time."""
+    """The names that are neither a field of Settings or of a service's own settings
+    (CERTREG_<FIELD>) nor a standard OpenTelemetry variable: a typo there is silently
+    ignored at run time."""
     fields = set(Settings.model_fields)
+    for definition in definitions().values():
+        if definition.config is not None:
+            fields |= set(definition.config.model_fields)
     bad = []
     for name in names:
         if name.startswith("CERTREG_") and name[len("CERTREG_") :].lower() in fields:
