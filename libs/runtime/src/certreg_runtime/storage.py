@@ -4,10 +4,14 @@ mode. Both take files from disk and give chunks back: nothing is held whole in m
 from __future__ import annotations
 
 import abc
+import logging
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
+
+log = logging.getLogger(__name__)
 
 CHUNK = 1024 * 1024
 PART_SIZE = 16 * 1024 * 1024
@@ -124,3 +128,25 @@ def create_blob_store(settings) -> BlobStore:  # type: ignore[no-untyped-def]
             settings.s3_endpoint, settings.s3_access_key, settings.s3_secret_key, secure=settings.s3_secure, region=settings.s3_region
         )
     return LocalBlobStore(settings.data_dir / "blobs")
+
+
+T = TypeVar("T")
+
+
+def delete_quietly(blobs: BlobStore, bucket: str, key: str) -> None:
+    """Best effort (an orphan object is harmless, a failed request because of it is not)."""
+    try:
+        blobs.delete(bucket, key)
+    except Exception:
+        log.exception("could not delete object %s/%s", bucket, key)
+
+
+def store_then_record(blobs: BlobStore, bucket: str, key: str, path: Path, content_type: str, record: Callable[[], T]) -> T:
+    """The object first, then its row (``record`` writes and commits it): a row never
+    points to a missing object, and if the row cannot be written the object goes too."""
+    blobs.put_file(bucket, key, path, content_type)
+    try:
+        return record()
+    except BaseException:
+        delete_quietly(blobs, bucket, key)
+        raise
