@@ -29,6 +29,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
+from typing import Literal
 
 from certreg_contracts.calendar import add_months, paris_date
 
@@ -83,6 +84,11 @@ def _count(n: int, unit: str) -> str:
     """``deux mois``, ``quinze jours``, ``un jour``, ``45 jours``."""
     plural = unit if n == 1 or unit.endswith("s") else unit + "s"
     return f"{NUMBERS_FR.get(n, str(n))} {plural}"
+
+
+def _of(words: str) -> str:
+    """``de deux mois``, ``d'un mois`` (the article elided before « un »)."""
+    return f"d'{words}" if words.startswith("un ") else f"de {words}"
 
 
 def as_day(day: Day) -> dt.date:
@@ -143,6 +149,7 @@ class Holiday:
 # (art. L3133-7 s. choose a day to work, they do not strike it from the list). Not
 # here: the extra days of Alsace-Moselle (art. L3134-13) and of the overseas
 # departments (art. L3422-2) — the platform's court is the Tribunal administratif de Paris.
+# The list in force is applied to every year: it is not a history of past holidays.
 HOLIDAYS: tuple[Holiday, ...] = (
     Holiday("jour de l'An", month_day=(1, 1)),
     Holiday("lundi de Pâques", after_easter=1),
@@ -229,15 +236,15 @@ class LegalDate:
         return self.text
 
 
-def _extended(last_day: dt.date, lead: str, ending: str) -> LegalDate:
+def _extended(last_day: dt.date, lead: str, ending: str, reported: str = "reporté") -> LegalDate:
     """``lead`` (e.g. "délai franc de deux mois") whose last day is ``last_day``, extended
-    to the next working day when that day is not one (art. 642 CPC). ``ending`` says how
-    it would have ended ("expirant", "fixée au") when it is extended."""
+    to the next working day when that day is not one (art. 642 CPC). ``ending`` says
+    how it would have ended ("expirant le", "fixée au") when it is extended."""
     day = working_day_from(last_day)
     if day == last_day:
         return LegalDate(day, f"{lead} : jusqu'au {french_date(day, weekday=True)} inclus")
     return LegalDate(
-        day, f"{lead} {ending} le {why_not_working(last_day)}, reporté au premier jour ouvré : {french_date(day, weekday=True)}"
+        day, f"{lead} {ending} {why_not_working(last_day)}, {reported} au premier jour ouvré : {french_date(day, weekday=True)}"
     )
 
 
@@ -291,7 +298,7 @@ def appeal_deadline(notified: LegalDate | Day) -> LegalDate:
         on = as_day(notified)
         how = f"notifiée le {french_date(on)}"
     last_day = add_months(on, APPEAL_MONTHS) + ONE_DAY
-    return _extended(last_day, f"{how}, délai franc de {_count(APPEAL_MONTHS, 'mois')}", "expirant")
+    return _extended(last_day, f"{how}, délai franc {_of(_count(APPEAL_MONTHS, 'mois'))}", "expirant le")
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,7 +333,7 @@ def appeal(made_available: Day, first_consulted: Day | None = None, *, today: Da
         return Appeal(
             None,
             None,
-            f"délai de {_count(APPEAL_MONTHS, 'mois')} à compter de sa notification, pas encore intervenue : "
+            f"délai {_of(_count(APPEAL_MONTHS, 'mois'))} à compter de sa notification, pas encore intervenue : "
             f"mise à disposition le {french_date(available)}, notifiée à sa première consultation "
             f"ou au plus tard le {french_date(latest)}",
         )
@@ -334,26 +341,157 @@ def appeal(made_available: Day, first_consulted: Day | None = None, *, today: Da
     return Appeal(notified, last, last.explanation)
 
 
+# --------------------------------------------------------------------------- deadlines of the procedure
+
+DeadlineKind = Literal["request", "completeness", "adjournment"]
+DEADLINE_LABELS: dict[DeadlineKind, str] = {
+    "request": "date limite de réponse à la demande de compléments",
+    "completeness": "date limite pour compléter le dossier",
+    "adjournment": "date limite d'envoi du dossier amélioré",
+}
+
+
+def deadline_on(due_on: Day, *, kind: DeadlineKind) -> LegalDate:
+    """A deadline staff fixed as a day (a request, the completeness of a dossier, an
+    adjourned dossier): that day, or the next working day when it is a Saturday, a
+    Sunday or a public holiday (art. 642 CPC, to the depositor's benefit)."""
+    return _extended(as_day(due_on), DEADLINE_LABELS[kind], "fixée au", "reportée")
+
+
+def deadline_after(start: Day, *, days: int | None = None, months: int | None = None, kind: DeadlineKind) -> LegalDate:
+    """A time limit of ``days`` days or ``months`` months from ``start``: the start day
+    does not count, a limit in months ends on the same day number or the month's last
+    day (art. 641 CPC); extended to the next working day (art. 642 CPC)."""
+    if (days is None) == (months is None):
+        raise ValueError("give either days or months")
+    begin = as_day(start)
+    if days is not None:
+        if days < 1:
+            raise ValueError("a time limit lasts at least one day")
+        last_day, length = begin + dt.timedelta(days=days), _count(days, "jour")
+    else:
+        assert months is not None
+        if months < 1:
+            raise ValueError("a time limit lasts at least one month")
+        last_day, length = add_months(begin, months), _count(months, "mois")
+    lead = f"{DEADLINE_LABELS[kind]}, délai {_of(length)} à compter du {french_date(begin)}"
+    return _extended(last_day, lead, "expirant le")
+
+
+def is_overdue(due: LegalDate | Day, today: Day) -> bool:
+    """Past the deadline: the deadline day itself is still in time (art. 642 CPC: a
+    time limit ends on its last day at midnight)."""
+    last = due.day if isinstance(due, LegalDate) else as_day(due)
+    return as_day(today) > last
+
+
+# Reminders of a deadline, in calendar days before it (D-7, D-1).
+REMINDER_DAYS = (7, 1)
+
+
+def reminders(due: LegalDate | Day, *, opened_on: Day | None = None) -> list[LegalDate]:
+    """The reminder days of a deadline (D-7 then D-1), in calendar days: a reminder is
+    a message, not a time limit, so a weekend or a holiday does not move it. With
+    ``opened_on``, the reminders that would fall on or before it are left out."""
+    last = due.day if isinstance(due, LegalDate) else as_day(due)
+    opened = None if opened_on is None else as_day(opened_on)
+    out = []
+    for before in REMINDER_DAYS:
+        day = last - dt.timedelta(days=before)
+        if opened is not None and day <= opened:
+            continue
+        out.append(LegalDate(day, f"rappel à J-{before} de la date limite du {french_date(last, weekday=True)}"))
+    return out
+
+
+# --------------------------------------------------------------------------- dated pieces
+
+# Dated pieces (criminal record bulletin n°3, mandate delegation, …) must be dated
+# « de moins de trois mois » (DESIGN.md, steps 1 and 2).
+DATED_PIECE_MONTHS = 3
+
+
+def _too_old_from(document_date: dt.date, months: int) -> dt.date:
+    """The first day on which a piece dated ``document_date`` is ``months`` months old or
+    more: the first day ``on`` with ``add_months(on, -months) >= document_date``."""
+    candidate = add_months(document_date, months)
+    if add_months(candidate, -months) >= document_date:
+        return candidate
+    # ``candidate`` was cut to the last day of a shorter month (30 November + 3 months =
+    # 28 February): every day of that month is still under the limit.
+    return candidate + ONE_DAY
+
+
+def is_dated_piece_valid(document_date: Day, on: Day, *, months: int = DATED_PIECE_MONTHS) -> bool:
+    """Whether a piece dated ``document_date`` is « de moins de trois mois » on the
+    reference day ``on`` (and not dated after it): the day ``months`` months before
+    ``on`` is earlier than the piece's date."""
+    dated, ref = as_day(document_date), as_day(on)
+    return dated <= ref and add_months(ref, -months) < dated
+
+
+def dated_piece_expiry(document_date: Day, *, months: int = DATED_PIECE_MONTHS) -> LegalDate:
+    """The last reference day on which a piece dated ``document_date`` is still under
+    ``months`` months old. In calendar days: an age limit, not a time limit to act, so
+    it is not extended to a working day."""
+    dated = as_day(document_date)
+    last = _too_old_from(dated, months) - ONE_DAY
+    return LegalDate(
+        last, f"daté du {french_date(dated)}, de moins {_of(_count(months, 'mois'))} jusqu'au {french_date(last, weekday=True)} inclus"
+    )
+
+
+# --------------------------------------------------------------------------- renewal
+
+# Reminders to file the renewal of a registration, in months before its end.
+RENEWAL_REMINDER_MONTHS = (9, 7)
+
+
+def renewal_reminders(registration_end: Day) -> list[LegalDate]:
+    """The renewal reminders of a registration ending on ``registration_end``: 9 then 7
+    months before (same day number, or the month's last day), in calendar days."""
+    end = as_day(registration_end)
+    return [
+        LegalDate(
+            add_months(end, -before),
+            f"rappel de renouvellement, {_count(before, 'mois')} avant la fin de l'enregistrement le {french_date(end, weekday=True)}",
+        )
+        for before in RENEWAL_REMINDER_MONTHS
+    ]
+
+
 __all__ = [
     "APPEAL_MONTHS",
     "APPEAL_PENDING_WORDING",
+    "DATED_PIECE_MONTHS",
+    "DEADLINE_LABELS",
     "HOLIDAYS",
     "NOTIFICATION_AFTER_DAYS",
+    "REMINDER_DAYS",
+    "RENEWAL_REMINDER_MONTHS",
     "Appeal",
     "Day",
+    "DeadlineKind",
     "Holiday",
     "LegalDate",
     "appeal",
     "appeal_deadline",
     "as_day",
+    "dated_piece_expiry",
+    "deadline_after",
+    "deadline_on",
     "easter_sunday",
     "french_date",
     "holiday_name",
+    "is_dated_piece_valid",
+    "is_overdue",
     "is_public_holiday",
     "is_working_day",
     "next_working_day",
     "notification_date",
     "public_holidays",
+    "reminders",
+    "renewal_reminders",
     "why_not_working",
     "working_day_from",
 ]
