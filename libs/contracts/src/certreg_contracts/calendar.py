@@ -1,8 +1,9 @@
 """The French calendar every service reads dates in: deadlines, reminders and letters
 speak of days in Paris, whatever the server's time zone. Pure functions, no I/O.
 
-(The legal rules built on it — délai franc, working days, public holidays — belong
-here too, so that every service computes a legal date the same way.)"""
+The legal rules built on it — public holidays, working days, délai franc, the appeal
+deadline, request deadlines, reminders, dated pieces, renewal — are in
+``legal_dates``, so that every service computes and explains a legal date the same way."""
 
 from __future__ import annotations
 
