@@ -78,7 +78,7 @@ async def raw_rate(amqp_url: str, n: int) -> tuple[float, list[float]]:
         await connection.close()
 
 
-def raw_commits(postgres, n: int, writers: int) -> float:  # type: ignore[no-untyped-def]
+def raw_commits(postgres, n: int, writers: int) -> float:
     """PostgreSQL alone: one small INSERT per transaction from ``writers`` threads, the
     floor under any design that commits each state change with its event."""
     import sqlalchemy as sa
@@ -101,7 +101,7 @@ def raw_commits(postgres, n: int, writers: int) -> float:  # type: ignore[no-unt
     return (n // writers) * writers / elapsed
 
 
-async def end_to_end(amqp_url: str, postgres, n: int, writers: int) -> tuple[float, list[float]]:  # type: ignore[no-untyped-def]
+async def end_to_end(amqp_url: str, postgres, n: int, writers: int) -> tuple[float, list[float]]:
     namespace = unique_namespace()
     db_url = postgres.create_database(f"{namespace}_bench")
     engine = create_db_engine(db_url, pool_size=writers + 4)

@@ -19,6 +19,7 @@ import sys
 import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -87,7 +88,7 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-def rows(n: int, rng: random.Random, start: datetime) -> list[dict]:
+def rows(n: int, rng: random.Random, start: datetime) -> list[dict[str, Any]]:
     statuses = list(STATUS_WEIGHTS)
     weights = list(STATUS_WEIGHTS.values())
     out = []
@@ -150,7 +151,7 @@ def main() -> int:
     start = datetime(2023, 1, 1, tzinfo=UTC)
     try:
         upgrade(definition(), engine)
-        table = Case.__table__  # type: ignore[attr-defined]
+        table = Case.__table__
         inserted = 0
         print(f"review case list on PostgreSQL, {repeats} runs per query, page of 50 (ms)")
         print(f"{'cases':>8}  {'query':<22} {'p50':>8} {'p99':>8} {'matches':>8}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -47,7 +47,8 @@ class Platform:
 
     def _in_process_jwks(self, refresh: bool = False) -> dict[str, Any]:
         # Identity's public keys straight from its runner: no HTTP call to ourselves.
-        return self.runners["identity"].ctx.extras["jwks"]()
+        keys: Callable[[], dict[str, Any]] = self.runners["identity"].ctx.extras["jwks"]
+        return keys()
 
     async def start(self, *, migrate: bool) -> None:
         if migrate:  # before the bus delivers anything to handlers that need the tables

@@ -7,7 +7,6 @@ import email
 import email.policy
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -18,7 +17,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import Page
 
+from certreg_testing.infra import free_port
 from certreg_testing.platform import write_clock_offset
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -48,12 +49,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "browser" in item.keywords:
             item.add_marker(skip)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -97,7 +92,8 @@ class RunningPlatform:
     def token(self, username: str, password: str) -> str:
         r = httpx.post(f"{self.base_url}/api/identity/token", data={"username": username, "password": password})
         r.raise_for_status()
-        return r.json()["access_token"]
+        token: str = r.json()["access_token"]
+        return token
 
 
 @pytest.fixture(scope="session")
@@ -105,7 +101,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningPlatfo
     if not CHROMIUM.exists():
         pytest.skip("/usr/bin/chromium is missing: run `bash scripts/install-browser`")
     data_dir = tmp_path_factory.mktemp("certreg-ui")
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("CERTREG_")}
     clock_file = data_dir / "clock-offset"
@@ -151,18 +147,18 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser, platform):  # type: ignore[no-untyped-def]
+def page(browser, platform):
     # bypass_csp: axe-core is injected as an inline script, which the pages' CSP forbids.
     context = browser.new_context(base_url=platform.base_url, locale="fr-FR", bypass_csp=True, viewport={"width": 1280, "height": 900})
     pg = context.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    pg.js_errors = errors  # type: ignore[attr-defined]
+    pg.js_errors = errors
     yield pg
     context.close()
 
 
-def check_accessibility(page) -> None:  # type: ignore[no-untyped-def]
+def check_accessibility(page: Page) -> None:
     """axe-core on the current page: no serious or critical violation."""
     page.add_script_tag(path=str(AXE))
     result = page.evaluate(
@@ -176,6 +172,6 @@ def check_accessibility(page) -> None:  # type: ignore[no-untyped-def]
     assert not bad, f"{page.url}:\n" + "\n".join(bad)
 
 
-def screenshot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+def screenshot(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
+from playwright.sync_api import Page
+
 # A minimal valid PDF (the services sniff the content, not the name).
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 PASSWORD = "Certif-Portail-2024!"
@@ -41,9 +43,9 @@ def pdf_file(tmp_path: Path, name: str = "piece.pdf") -> Path:
     return path
 
 
-def error_of(page, field_id: str) -> str:  # type: ignore[no-untyped-def]
+def error_of(page: Page, field_id: str) -> str:
     """The error text linked to a field by aria-describedby (empty when none)."""
-    return page.evaluate(
+    text: str = page.evaluate(
         """(id) => {
             const el = document.getElementById(id);
             const owner = el.type === 'radio' ? el.closest('fieldset') : el;
@@ -54,9 +56,10 @@ def error_of(page, field_id: str) -> str:  # type: ignore[no-untyped-def]
         }""",
         field_id,
     )
+    return text
 
 
-def login(page, email: str, password: str, *, back_office: bool = False) -> None:  # type: ignore[no-untyped-def]
+def login(page: Page, email: str, password: str, *, back_office: bool = False) -> None:
     """Sign out whoever is signed in, then sign in through the login form."""
     from playwright.sync_api import expect
 
@@ -68,7 +71,7 @@ def login(page, email: str, password: str, *, back_office: bool = False) -> None
     expect(page.locator("h1")).to_have_text("Tableau de bord" if back_office else "Mes dossiers")
 
 
-def reload_until(page, url: str, selector: str, text: str | None = None, *, tries: int = 40) -> None:  # type: ignore[no-untyped-def]
+def reload_until(page: Page, url: str, selector: str, text: str | None = None, *, tries: int = 40) -> None:
     """Open ``url`` again until ``selector`` (containing ``text``) is on the page: what
     another service does after an event arrives a moment later."""
     from playwright.sync_api import expect

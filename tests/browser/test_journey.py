@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from .conftest import ADMIN_EMAIL, ADMIN_PASSWORD, check_accessibility, screenshot
 from .helpers import PASSWORD, error_of, login, pdf_file, random_siret, reload_until, unique_email
@@ -39,14 +39,14 @@ def session_day(today: date) -> date:
     return date(today.year, 9, 1) if today.month == 8 else today
 
 
-def visit(page, name: str) -> None:  # type: ignore[no-untyped-def]
+def visit(page: Page, name: str) -> None:
     """Every page visited: no serious accessibility violation, and a screenshot."""
     page.wait_for_load_state("networkidle")
     check_accessibility(page)
     screenshot(page, name)
 
 
-def create_account(page, platform, tmp_path, email: str) -> None:  # type: ignore[no-untyped-def]
+def create_account(page: Page, platform, tmp_path, email: str) -> None:
     page.goto("/comptes/creer")
     page.select_option("#legal_form", "company")
     page.fill("#siret", random_siret())
@@ -70,7 +70,7 @@ def create_account(page, platform, tmp_path, email: str) -> None:  # type: ignor
     visit(page, "activation")
 
 
-def approve_account_and_create_staff(page, platform, email: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def approve_account_and_create_staff(page: Page, platform, email: str) -> dict[str, str]:
     """As the SI administrator; returns the staff e-mails by role."""
     login(page, ADMIN_EMAIL, ADMIN_PASSWORD, back_office=True)
     visit(page, "bo-accueil-admin")
@@ -99,7 +99,7 @@ def approve_account_and_create_staff(page, platform, email: str) -> dict[str, st
     return emails
 
 
-def set_staff_passwords(page, platform, emails: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+def set_staff_passwords(page: Page, platform, emails: dict[str, str]) -> None:
     for role, address in emails.items():
         link = platform.wait_for_link(address, "/mot-de-passe/definir?token=")
         page.goto(link[link.index("/mot-de-passe") :])
@@ -111,7 +111,7 @@ def set_staff_passwords(page, platform, emails: dict[str, str]) -> None:  # type
             visit(page, "mdp-definir-fait")
 
 
-def file_and_submit(page, tmp_path) -> str:  # type: ignore[no-untyped-def]
+def file_and_submit(page: Page, tmp_path) -> str:
     """As the certifier: a filing with its description and every piece, submitted."""
     page.click("text=Nouvelle demande d’enregistrement")
     page.fill("#title", TITLE)
@@ -173,7 +173,7 @@ def file_and_submit(page, tmp_path) -> str:  # type: ignore[no-untyped-def]
     return filing_id
 
 
-def open_case(page, queue: str, filing_id: str) -> None:  # type: ignore[no-untyped-def]
+def open_case(page: Page, queue: str, filing_id: str) -> None:
     """From the back office's work queue to the case page."""
     page.goto("/back-office/dossiers")
     page.click(f"#queues >> text={queue}")
@@ -183,7 +183,7 @@ def open_case(page, queue: str, filing_id: str) -> None:  # type: ignore[no-unty
     expect(page.locator("h1")).to_have_text(TITLE)
 
 
-def act(page, action: str, button: str) -> None:  # type: ignore[no-untyped-def]
+def act(page: Page, action: str, button: str) -> None:
     page.locator(f"form[data-action={action}]").get_by_role("button", name=button).click()
     expect(page.locator("#page > .fr-alert--success")).to_be_visible()
 

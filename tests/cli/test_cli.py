@@ -16,7 +16,7 @@ import pytest
 from certreg_contracts import Envelope
 from certreg_contracts.events.platform import Ping
 from certreg_contracts.types import SERVICES
-from certreg_runtime.bus import OutgoingMessage
+from certreg_runtime.bus import Bus, OutgoingMessage
 from certreg_runtime.bus.inprocess import InProcessBus
 from certreg_runtime.bus.rabbit import RabbitBus
 from certreg_testing.infra import delete_namespace, free_port, unique_namespace
@@ -58,7 +58,7 @@ def test_certreg_up_answers_health_for_every_service(tmp_path: Path) -> None:
         proc.wait(30)
 
 
-async def _park_one(bus, consumer: str) -> Envelope:  # type: ignore[no-untyped-def]
+async def _park_one(bus: Bus, consumer: str) -> Envelope:
     """Subscribe a handler that always fails, publish one event, wait until it is parked."""
 
     async def broken(_: Envelope) -> None:
@@ -77,10 +77,11 @@ async def _park_one(bus, consumer: str) -> Envelope:  # type: ignore[no-untyped-
 
 
 @pytest.mark.parametrize("kind", ["inprocess", "rabbitmq"])
-async def test_dlq_list_and_replay_from_the_command_line(kind: str, tmp_path: Path, request) -> None:  # type: ignore[no-untyped-def]
+async def test_dlq_list_and_replay_from_the_command_line(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CERTREG_")}
     env["CERTREG_DATA_DIR"] = str(tmp_path)
     consumer = "notifier"
+    bus: Bus
     if kind == "rabbitmq":
         amqp_url = request.getfixturevalue("amqp_url")
         namespace = unique_namespace()

@@ -1,5 +1,4 @@
-"""Helpers of the deployment tests (loaded by conftest.py as ``certreg_deploy_helpers``):
-the repository's compose file and Kustomize overlays, parsed and rendered, and the
+"""Helpers of the deployment tests: the repository's compose file and Kustomize overlays, parsed and rendered, and the
 checks of environment variables against ``certreg_runtime.settings.Settings``."""
 
 from __future__ import annotations
@@ -10,12 +9,13 @@ import re
 from pathlib import Path
 from typing import Any
 
-import certreg_deploy_kustomize as kustomize  # conftest.py loads it first
 import pytest
 
 from certreg.platform import definitions
 from certreg_contracts.types import SERVICES as SERVICES  # re-exported to the tests
 from certreg_runtime.settings import Settings
+
+from . import kustomize
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"

@@ -11,7 +11,8 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
-from certreg_deploy_helpers import (
+
+from .helpers import (
     ROOT,
     SERVICES,
     MissingVariable,
@@ -43,8 +44,8 @@ def depends_on(service: dict[str, Any]) -> dict[str, str]:
 
 
 def has_healthcheck(service: dict[str, Any]) -> bool:
-    check = service.get("healthcheck")
-    return bool(check) and not check.get("disable") and bool(check.get("test"))
+    check: dict[str, Any] = service.get("healthcheck") or {}
+    return not check.get("disable") and bool(check.get("test"))
 
 
 def test_every_service_is_there(compose: dict[str, Any]) -> None:

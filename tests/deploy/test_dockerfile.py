@@ -10,7 +10,8 @@ import tomllib
 from dataclasses import dataclass, field
 
 import pytest
-from certreg_deploy_helpers import ROOT, unknown_variables
+
+from .helpers import ROOT, unknown_variables
 
 
 @dataclass

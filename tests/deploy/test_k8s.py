@@ -10,7 +10,8 @@ from urllib.parse import urlsplit
 import kubernetes_validate
 import pytest
 import yaml
-from certreg_deploy_helpers import (
+
+from .helpers import (
     K8S,
     KUBERNETES_VERSION,
     OVERLAYS,
@@ -27,11 +28,12 @@ KEDA_API = "keda.sh/v1alpha1"
 
 
 def pod_spec(resource: dict[str, Any]) -> dict[str, Any]:
-    return resource["spec"]["template"]["spec"]
+    spec: dict[str, Any] = resource["spec"]["template"]["spec"]
+    return spec
 
 
 def only_container(resource: dict[str, Any]) -> dict[str, Any]:
-    containers = pod_spec(resource)["containers"]
+    containers: list[dict[str, Any]] = pod_spec(resource)["containers"]
     assert len(containers) == 1
     return containers[0]
 
@@ -192,7 +194,7 @@ def test_each_service_gets_a_complete_configuration(overlay: str, name: str, mon
         assert {"postgres", "rabbitmq", "minio", "mailpit", "jaeger"} <= set(services)
         assert urlsplit(settings.database_url_for(name)).hostname in services
         assert urlsplit(settings.amqp_url).hostname in services
-        assert settings.s3_endpoint.split(":")[0] in services and settings.smtp_host in services
+        assert settings.s3_endpoint and settings.s3_endpoint.split(":")[0] in services and settings.smtp_host in services
     else:
         assert settings.s3_secure is True and settings.smtp_starttls is True
         assert settings.public_url.startswith("https://")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from certreg_deploy_helpers import ROOT, SERVICES
+from .helpers import ROOT, SERVICES
 
 
 def test_every_path_the_readme_names_exists() -> None:

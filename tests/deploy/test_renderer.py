@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from certreg_deploy_helpers import K8S, OVERLAYS, rendered
-from certreg_deploy_kustomize import KustomizeError, render
+
+from .helpers import K8S, OVERLAYS, rendered
+from .kustomize import KustomizeError, render
 
 
 def write(directory: Path, files: dict[str, str]) -> None:

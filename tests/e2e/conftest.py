@@ -42,7 +42,7 @@ T = TypeVar("T")
 
 
 @pytest.fixture(scope="session")
-def platform(tmp_path_factory, postgres, amqp_url, s3, smtp_sink) -> Iterator[DistributedPlatform]:  # type: ignore[no-untyped-def]
+def platform(tmp_path_factory, postgres, amqp_url, s3, smtp_sink) -> Iterator[DistributedPlatform]:
     workdir = tmp_path_factory.mktemp("platform")
     running = start_platform(
         workdir,
@@ -117,7 +117,7 @@ def date_fr(day: date) -> str:
 
 
 def eventually(
-    check: Callable[[], T], what: str, timeout: float = WAIT, interval: float = 0.2, explain: Callable[[], str] | None = None
+    check: Callable[[], T | None], what: str, timeout: float = WAIT, interval: float = 0.2, explain: Callable[[], str] | None = None
 ) -> T:
     """Poll ``check`` until it returns something truthy (an AssertionError counts as "not
     yet"); fail with ``what``, the last error and ``explain()`` after ``timeout`` seconds."""
@@ -239,7 +239,8 @@ class Api:
             201,
         )
         person.application_id, person.entity_id, person.siret = app["application_id"], app["entity_id"], siret
-        return app
+        created: dict[str, Any] = app
+        return created
 
     def upload_entity_pieces(self, person: Person, onboarding: dict[str, str]) -> dict[str, dict[str, Any]]:
         base = f"/api/entities/applications/{person.application_id}/documents"
@@ -265,7 +266,9 @@ class Api:
         """The person's account request, once identity has linked it to its entity."""
 
         def listed() -> dict[str, Any] | None:
-            items = expect(self.client.get("/api/identity/account-requests", params={"limit": 200}, headers=validator), 200)["items"]
+            items: list[dict[str, Any]] = expect(
+                self.client.get("/api/identity/account-requests", params={"limit": 200}, headers=validator), 200
+            )["items"]
             return next((i for i in items if i["account_id"] == person.account_id), None)
 
         return eventually(listed, f"account request of {person.email} listed for its validator")
@@ -296,16 +299,18 @@ class Api:
     # ---------------------------------------------------------------- step 2
 
     def create_filing(self, headers: dict[str, str], **body: Any) -> dict[str, Any]:
-        return expect(self.client.post("/api/filings", headers=headers, json=body), 201)
+        filing: dict[str, Any] = expect(self.client.post("/api/filings", headers=headers, json=body), 201)
+        return filing
 
     def filing(self, headers: dict[str, str], filing_id: str) -> dict[str, Any]:
-        return expect(self.client.get(f"/api/filings/{filing_id}", headers=headers), 200)
+        filing: dict[str, Any] = expect(self.client.get(f"/api/filings/{filing_id}", headers=headers), 200)
+        return filing
 
     def upload_piece(
         self, headers: dict[str, str], filing_id: str, doc_type: str, *, dated: bool = False, content: bytes = PDF
     ) -> dict[str, Any]:
         params = {"document_date": (self.today() - timedelta(days=10)).isoformat()} if dated else {}
-        return expect(
+        piece: dict[str, Any] = expect(
             self.client.post(
                 f"/api/filings/{filing_id}/documents/{doc_type}",
                 headers=headers,
@@ -314,6 +319,7 @@ class Api:
             ),
             201,
         )
+        return piece
 
     def upload_required_pieces(self, headers: dict[str, str], filing_id: str) -> list[str]:
         """Every required piece of the checklist, dated ones dated ten days ago."""
@@ -326,7 +332,8 @@ class Api:
         return uploaded
 
     def case(self, headers: dict[str, str], filing_id: str) -> dict[str, Any]:
-        return expect(self.client.get(f"/api/review/cases/{filing_id}", headers=headers), 200)
+        case: dict[str, Any] = expect(self.client.get(f"/api/review/cases/{filing_id}", headers=headers), 200)
+        return case
 
     def case_reaches(self, headers: dict[str, str], filing_id: str, status: str, **where: Any) -> dict[str, Any]:
         """The review case once it is in ``status`` (and its fields equal ``where``)."""
@@ -335,7 +342,7 @@ class Api:
             response = self.client.get(f"/api/review/cases/{filing_id}", headers=headers)
             if response.status_code == 404:
                 return None
-            case = expect(response, 200)
+            case: dict[str, Any] = expect(response, 200)
             assert case["status"] == status and all(case.get(k) == v for k, v in where.items()), (
                 case["status"],
                 {k: case.get(k) for k in where},
@@ -388,17 +395,18 @@ def submitted_filing(api: Api, headers: dict[str, str], repertoire: str, title: 
     """A filing filled in, with every required piece, submitted, and received by review."""
     fields = RNCP_FIELDS if repertoire == "rncp" else RS_FIELDS
     filing = api.create_filing(headers, repertoire=repertoire, title=title, is_cqp=False, rests_on_standards=False, **fields)
-    api.upload_required_pieces(headers, filing["filing_id"])
-    expect(api.client.post(f"/api/filings/{filing['filing_id']}/submit", headers=headers, json={"sworn_statement": True}), 202)
-    api.case_reaches(reviewer, filing["filing_id"], "received")
-    return filing["filing_id"]
+    filing_id: str = filing["filing_id"]
+    api.upload_required_pieces(headers, filing_id)
+    expect(api.client.post(f"/api/filings/{filing_id}/submit", headers=headers, json={"sworn_statement": True}), 202)
+    api.case_reaches(reviewer, filing_id, "received")
+    return filing_id
 
 
 # --------------------------------------------------------------------------- fixtures
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):  # type: ignore[no-untyped-def]
+def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     setattr(item, f"rep_{report.when}", report)
@@ -421,7 +429,7 @@ def _errors_since(platform: DistributedPlatform, sizes: dict[str, int]) -> str:
 
 
 @pytest.fixture
-def api(request, platform, smtp_sink) -> Iterator[Api]:  # type: ignore[no-untyped-def]
+def api(request, platform, smtp_sink) -> Iterator[Api]:
     sizes = _log_sizes(platform)
     with httpx.Client(base_url=platform.base_url, timeout=30) as client:
         yield Api(client, platform, smtp_sink)
@@ -431,7 +439,7 @@ def api(request, platform, smtp_sink) -> Iterator[Api]:  # type: ignore[no-untyp
 
 
 @pytest.fixture(scope="session")
-def si_admin(platform) -> Person:  # type: ignore[no-untyped-def]
+def si_admin(platform) -> Person:
     """The SI administrator, bootstrapped with ``certreg admin create``."""
     admin = Person(unique_email("admin.si"), first_name="Alex", last_name="Martin")
     done = subprocess.run(
@@ -444,7 +452,7 @@ def si_admin(platform) -> Person:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
-def staff(platform, smtp_sink, si_admin) -> dict[str, Person]:  # type: ignore[no-untyped-def]
+def staff(platform, smtp_sink, si_admin) -> dict[str, Person]:
     """One back-office agent per role, created by the SI administrator; each chose their
     password through the link of the mail."""
     people: dict[str, Person] = {}

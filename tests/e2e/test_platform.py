@@ -11,7 +11,7 @@ from certreg_contracts.types import SERVICES
 pytestmark = pytest.mark.e2e
 
 
-def test_every_service_is_healthy_and_ready_through_the_gateway(platform) -> None:  # type: ignore[no-untyped-def]
+def test_every_service_is_healthy_and_ready_through_the_gateway(platform) -> None:
     with httpx.Client(base_url=platform.base_url, timeout=10) as client:
         for name in SERVICES:
             assert client.get(f"/api/{name}/healthz").json() == {"status": "ok", "service": name}
@@ -23,6 +23,6 @@ def test_every_service_is_healthy_and_ready_through_the_gateway(platform) -> Non
         assert gateway.status_code == 200 and set(gateway.json()["checks"]) == set(SERVICES)
 
 
-def test_unknown_route_and_service_down_answers(platform) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_route_and_service_down_answers(platform) -> None:
     with httpx.Client(base_url=platform.base_url, timeout=10) as client:
         assert client.get("/api/nosuchservice/healthz").status_code == 404

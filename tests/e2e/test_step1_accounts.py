@@ -5,6 +5,8 @@ what bad input answers."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from certreg_testing.infra import text_body
@@ -34,7 +36,8 @@ def test_account_entity_activation_and_validations(api: Api, si_admin: Person) -
     def login_code() -> str:
         response = client.post("/api/identity/token", data={"username": camille.email, "password": camille.password})
         assert response.status_code == 403, response.text
-        return response.json()["code"]
+        code: str = response.json()["code"]
+        return code
 
     eventually(lambda: login_code() == "not_activated", "login answers not_activated")
 
@@ -65,8 +68,8 @@ def test_account_entity_activation_and_validations(api: Api, si_admin: Person) -
     assert me["status"] == "active" and me["entity_id"] == camille.entity_id
     assert "entity_manager" in me["roles"] and "depositor" in me["roles"]
 
-    def verified_entity() -> dict:
-        entity = expect(client.get(f"/api/entities/entities/{camille.entity_id}", headers=manager), 200)
+    def verified_entity() -> dict[str, Any]:
+        entity: dict[str, Any] = expect(client.get(f"/api/entities/entities/{camille.entity_id}", headers=manager), 200)
         assert entity["status"] == "verified", entity["status"]
         return entity
 

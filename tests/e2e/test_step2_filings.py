@@ -6,6 +6,7 @@ a submitted filing is locked."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -25,8 +26,10 @@ RNCP_CQP_REQUIRED = {
 }  # fmt: skip
 
 
-def submit(api: Api, headers: dict[str, str], filing_id: str) -> dict:
-    return expect(api.client.post(f"/api/filings/{filing_id}/submit", headers=headers, json={"sworn_statement": True}), 202)
+def submit(api: Api, headers: dict[str, str], filing_id: str) -> dict[str, Any]:
+    response = api.client.post(f"/api/filings/{filing_id}/submit", headers=headers, json={"sworn_statement": True})
+    submitted: dict[str, Any] = expect(response, 202)
+    return submitted
 
 
 def test_rs_and_rncp_cqp_filings_submitted_to_review(api: Api, si_admin: Person, staff: dict[str, Person]) -> None:

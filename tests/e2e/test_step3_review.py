@@ -10,7 +10,6 @@ from __future__ import annotations
 import calendar
 import re
 import uuid
-from collections.abc import Iterator
 from datetime import date, timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -36,7 +35,7 @@ def pdf_attachments(msg: EmailMessage) -> list[bytes]:
 
 
 @pytest.fixture(scope="module")
-def certifier(platform, smtp_sink, si_admin) -> Person:  # type: ignore[no-untyped-def]
+def certifier(platform, smtp_sink, si_admin) -> Person:
     """One approved entity manager for the module's filings (each has its own title)."""
     with httpx.Client(base_url=platform.base_url, timeout=30) as client:
         return Api(client, platform, smtp_sink).approved_manager(si_admin, "Institut de la certification")
@@ -80,11 +79,13 @@ class Office:
         made = self.api.client.post("/api/review/sessions", json={"date": day.isoformat()}, headers=self.commission)
         if made.status_code == 409 and made.json()["code"] == "session_exists":
             return next(s for s in self.sessions() if s["date"] == day.isoformat())
-        return expect(made, 201)
+        session: dict[str, Any] = expect(made, 201)
+        return session
 
     def sessions(self) -> list[dict[str, Any]]:
         found = expect(self.api.client.get("/api/review/sessions", params={"upcoming": "true", "limit": 200}, headers=self.commission), 200)
-        return found["items"]
+        sessions: list[dict[str, Any]] = found["items"]
+        return sessions
 
     def to_scheduled(self, filing_id: str) -> dict[str, Any]:
         """Instruction finished, on the agenda of today's session."""
@@ -97,7 +98,7 @@ class Office:
 
 
 @pytest.fixture
-def office(api: Api, staff: dict[str, Person], certifier: Person) -> Iterator[Office]:
+def office(api: Api, staff: dict[str, Person], certifier: Person) -> Office:
     return Office(api, staff, certifier)
 
 

@@ -9,9 +9,11 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -19,7 +21,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from certreg_contracts import Envelope
 from certreg_contracts.events.platform import Ping
-from certreg_runtime.bus import OutgoingMessage
+from certreg_runtime.bus import Bus, OutgoingMessage
 from certreg_runtime.bus.inprocess import InProcessBus
 from certreg_runtime.bus.rabbit import RabbitBus
 from certreg_runtime.db import create_db_engine
@@ -33,7 +35,7 @@ from certreg_testing.tcp_proxy import TcpProxy
 CONSUMER = "probe"
 
 
-async def eventually(check, timeout: float = 20.0):  # type: ignore[no-untyped-def]
+async def eventually(check, timeout: float = 20.0):
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         result = check()
@@ -47,7 +49,7 @@ async def eventually(check, timeout: float = 20.0):  # type: ignore[no-untyped-d
 
 
 class Harness:
-    def __init__(self, runner: ServiceRunner, behaviour: ProbeBehaviour, bus) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, runner: ServiceRunner, behaviour: ProbeBehaviour, bus: Bus) -> None:
         self.runner = runner
         self.behaviour = behaviour
         self.bus = bus
@@ -59,13 +61,14 @@ class Harness:
             uow.commit()
         return envelope
 
-    def effects(self) -> list:  # type: ignore[type-arg]
+    def effects(self) -> list[sa.Row[Any]]:
         return effect_rows(self.engine)
 
 
 @contextlib.asynccontextmanager
-async def harness(kind: str, tmp_path: Path, postgres, amqp_url: str, *, amqp_override: str | None = None) -> AsyncIterator[Harness]:  # type: ignore[no-untyped-def]
+async def harness(kind: str, tmp_path: Path, postgres, amqp_url: str, *, amqp_override: str | None = None) -> AsyncIterator[Harness]:
     namespace = unique_namespace()
+    bus: Bus
     if kind == "rabbitmq":
         bus = RabbitBus(amqp_override or amqp_url, namespace=namespace, max_attempts=3, backoff=0.01)
         url = postgres.create_database(f"{namespace}_probe")
@@ -93,7 +96,7 @@ BUSES = ["inprocess", "rabbitmq"]
 
 
 @pytest.fixture
-def infra_args(request, tmp_path):  # type: ignore[no-untyped-def]
+def infra_args(request, tmp_path):
     """PostgreSQL and RabbitMQ only for the RabbitMQ variant."""
     kind = request.param
     if kind == "rabbitmq":
@@ -102,7 +105,7 @@ def infra_args(request, tmp_path):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("infra_args", BUSES, indirect=True)
-async def test_committed_event_is_handled_once(infra_args) -> None:  # type: ignore[no-untyped-def]
+async def test_committed_event_is_handled_once(infra_args) -> None:
     async with harness(*infra_args) as h:
         envelope = h.emit(seq=1)
         rows = await eventually(h.effects)
@@ -111,7 +114,7 @@ async def test_committed_event_is_handled_once(infra_args) -> None:  # type: ign
 
 
 @pytest.mark.parametrize("infra_args", BUSES, indirect=True)
-async def test_same_event_delivered_twice_has_one_effect(infra_args) -> None:  # type: ignore[no-untyped-def]
+async def test_same_event_delivered_twice_has_one_effect(infra_args) -> None:
     async with harness(*infra_args) as h:
         envelope = Envelope.wrap(Ping(seq=7), producer="test")
         await h.bus.publish([OutgoingMessage(envelope)])
@@ -124,7 +127,7 @@ async def test_same_event_delivered_twice_has_one_effect(infra_args) -> None:  #
 
 
 @pytest.mark.parametrize("infra_args", BUSES, indirect=True)
-async def test_failing_handler_is_parked_then_replayed_once(infra_args) -> None:  # type: ignore[no-untyped-def]
+async def test_failing_handler_is_parked_then_replayed_once(infra_args) -> None:
     async with harness(*infra_args) as h:
         h.behaviour.broken = True
         envelope = h.emit(seq=3)
@@ -144,7 +147,7 @@ async def test_failing_handler_is_parked_then_replayed_once(infra_args) -> None:
 
 
 @pytest.mark.parametrize("infra_args", ["rabbitmq"], indirect=True)
-async def test_event_committed_while_broker_unreachable_is_published_when_it_returns(infra_args) -> None:  # type: ignore[no-untyped-def]
+async def test_event_committed_while_broker_unreachable_is_published_when_it_returns(infra_args) -> None:
     kind, tmp_path, postgres, amqp_url = infra_args
     upstream = httpx.URL(amqp_url.replace("amqp://", "http://"))
     proxy = TcpProxy(upstream.host, upstream.port or 5672)
@@ -170,7 +173,7 @@ async def test_event_committed_while_broker_unreachable_is_published_when_it_ret
 
 
 @pytest.mark.parametrize("infra_args", BUSES, indirect=True)
-async def test_one_trace_from_http_request_to_handler(infra_args) -> None:  # type: ignore[no-untyped-def]
+async def test_one_trace_from_http_request_to_handler(infra_args) -> None:
     setup_tracing("test")
     provider = trace.get_tracer_provider()
     assert isinstance(provider, TracerProvider)
@@ -189,11 +192,11 @@ async def test_one_trace_from_http_request_to_handler(infra_args) -> None:  # ty
         assert {"SERVER", "PRODUCER", "CONSUMER"} <= kinds, kinds
 
 
-async def test_topic_patterns_route_to_each_consumer_once(tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_topic_patterns_route_to_each_consumer_once(tmp_path) -> None:
     bus = InProcessBus(tmp_path / "bus.sqlite3", max_attempts=1, backoff=0)
     seen: dict[str, list[str]] = {"a": [], "b": []}
 
-    def recorder(name: str):  # type: ignore[no-untyped-def]
+    def recorder(name: str):
         async def handle(envelope: Envelope) -> None:
             seen[name].append(envelope.type)
 

@@ -11,13 +11,14 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from certreg_contracts.schema import asyncapi, json_schemas
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "schemas"
 
 
-def _dump(doc: dict) -> str:
+def _dump(doc: dict[str, Any]) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from pydantic.json_schema import models_json_schema
+from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from certreg_contracts.envelope import Envelope, Event, registry
 from certreg_contracts.subscriptions import consumers_of
@@ -42,10 +43,8 @@ def json_schemas() -> dict[str, dict[str, Any]]:
 def asyncapi() -> dict[str, Any]:
     """The whole bus: one durable topic exchange, one channel per routing key."""
     events = _events()
-    refs, defs = models_json_schema(
-        [(Envelope, "validation")] + [(cls, "validation") for _, _, cls in events],
-        ref_template="#/components/schemas/{model}",
-    )
+    models: list[tuple[type[BaseModel], JsonSchemaMode]] = [(Envelope, "validation"), *((cls, "validation") for _, _, cls in events)]
+    refs, defs = models_json_schema(models, ref_template="#/components/schemas/{model}")
     exchange = {"name": EXCHANGE, "type": "topic", "durable": True, "autoDelete": False, "vhost": "/"}
     channels: dict[str, Any] = {}
     operations: dict[str, Any] = {}

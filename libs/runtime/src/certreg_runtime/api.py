@@ -16,7 +16,8 @@ from certreg_runtime.service import ServiceContext
 
 
 def get_ctx(request: Request) -> ServiceContext:
-    return request.app.state.ctx
+    ctx: ServiceContext = request.app.state.ctx  # set by build_app
+    return ctx
 
 
 CtxDep = Annotated[ServiceContext, Depends(get_ctx)]

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -136,11 +137,12 @@ def record_processed(session: Session, metadata: sa.MetaData, consumer: str, env
     inbox = inbox_table(metadata)
     values = {"consumer": consumer, "event_id": str(envelope.event_id), "event_type": envelope.type, "processed_at": utcnow()}
     dialect = session.get_bind().dialect.name
+    statement: postgresql.Insert | sqlite.Insert
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+        statement = postgresql.insert(inbox).values(**values).on_conflict_do_nothing()
     elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
+        statement = sqlite.insert(inbox).values(**values).on_conflict_do_nothing()
     else:  # pragma: no cover - only PostgreSQL and SQLite are supported
         raise RuntimeError(f"unsupported database {dialect}")
-    inserted = session.execute(insert(inbox).values(**values).on_conflict_do_nothing().returning(inbox.c.event_id))
+    inserted = session.execute(statement.returning(inbox.c.event_id))
     return inserted.first() is not None

@@ -89,7 +89,7 @@ class Settings(BaseSettings):
         return self.environment == "development"
 
     def database_url_for(self, service: str) -> str:
-        override = getattr(self, f"{service}_database_url", None)
+        override: str | None = getattr(self, f"{service}_database_url", None)
         if override:
             return override
         if self.database_url:
@@ -97,7 +97,8 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.data_dir / f'{service}.sqlite3').resolve()}"
 
     def service_url(self, service: str) -> str | None:
-        return getattr(self, f"{service}_url", None)
+        url: str | None = getattr(self, f"{service}_url", None)
+        return url
 
     def bucket(self, service: str, purpose: str = "documents") -> str:
         return f"{self.bucket_prefix}-{service}-{purpose}"
@@ -113,7 +114,8 @@ def service_config(cls: type[S], settings: Settings) -> S:
     return cls(**given)
 
 
-def load_settings(**overrides: object) -> Settings:
-    settings = Settings(**overrides)  # type: ignore[arg-type]
+def load_settings() -> Settings:
+    """The settings of this process (its environment), with its data folder made."""
+    settings = Settings()
     os.makedirs(settings.data_dir, exist_ok=True)
     return settings

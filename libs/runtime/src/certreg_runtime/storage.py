@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
+from certreg_runtime.settings import Settings
+
 log = logging.getLogger(__name__)
 
 CHUNK = 1024 * 1024
@@ -122,7 +124,7 @@ class LocalBlobStore(BlobStore):
         return (self.root / bucket).is_dir()
 
 
-def create_blob_store(settings) -> BlobStore:  # type: ignore[no-untyped-def]
+def create_blob_store(settings: Settings) -> BlobStore:
     if settings.s3_endpoint:
         return S3BlobStore(
             settings.s3_endpoint, settings.s3_access_key, settings.s3_secret_key, secure=settings.s3_secure, region=settings.s3_region

@@ -3,7 +3,6 @@ are defined, next to ``auth.TokenVerifier`` that checks them in every service.""
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -30,7 +29,9 @@ class SigningKey:
 
     def public_jwk(self) -> dict[str, Any]:
         private = serialization.load_pem_private_key(self.private_pem, password=None)
-        jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(private.public_key()))  # type: ignore[arg-type]
+        if not isinstance(private, rsa.RSAPrivateKey):
+            raise TypeError(f"signing key {self.kid} is not an RSA key")
+        jwk = jwt.algorithms.RSAAlgorithm.to_jwk(private.public_key(), as_dict=True)
         return {**jwk, "kid": self.kid, "use": "sig", "alg": ALGORITHM}
 
 

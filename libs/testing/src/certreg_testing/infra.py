@@ -37,11 +37,20 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    import psycopg
+    from aiosmtpd.smtp import SMTP, Session
+    from aiosmtpd.smtp import Envelope as SmtpEnvelope
+    from minio import Minio
+
+T = TypeVar("T")
 
 PG_VAR = "CERTREG_TEST_DATABASE_URL"
 PG_EXAMPLE = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -62,7 +71,8 @@ def free_port(host: str = "127.0.0.1") -> int:
     """A TCP port that was free a moment ago."""
     with socket.socket() as sock:
         sock.bind((host, 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def port_open(host: str, port: int, timeout: float = 1.0) -> bool:
@@ -131,7 +141,7 @@ def unique_db_prefix() -> str:
     return f"t_{secrets.token_hex(4)}"
 
 
-def _run_async(coro):
+def _run_async(coro: Coroutine[Any, Any, T]) -> T:
     """Run a coroutine to completion from sync code, even under a running event loop."""
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, coro).result()
@@ -163,7 +173,7 @@ class PostgresServer:
 
         return make_url(self.admin_url).set(database=name).render_as_string(hide_password=False)
 
-    def _admin(self):
+    def _admin(self) -> psycopg.Connection[tuple[Any, ...]]:
         import psycopg
         from sqlalchemy.engine import make_url
 
@@ -370,7 +380,7 @@ class S3Server:
     secure: bool = False
     _on_close: Callable[[], None] | None = field(default=None, repr=False)
 
-    def client(self, **kwargs):
+    def client(self, **kwargs: Any) -> Minio:
         """A ``minio.Minio`` client for this server."""
         from minio import Minio
 
@@ -394,7 +404,7 @@ class S3Server:
             self._on_close()
 
 
-def _fail_fast_client(server: S3Server):
+def _fail_fast_client(server: S3Server) -> Minio:
     import urllib3
 
     http = urllib3.PoolManager(timeout=urllib3.Timeout(connect=3, read=10), retries=urllib3.Retry(total=0))
@@ -446,7 +456,7 @@ def _free_port_pair() -> int:
             continue
 
 
-def _stop_process(proc: subprocess.Popen, timeout: float = 15.0) -> None:
+def _stop_process(proc: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
     """SIGTERM the process group, SIGKILL it after ``timeout`` seconds."""
     if proc.poll() is not None:
         return
@@ -486,7 +496,7 @@ def weed_mini_command(weed: str, workdir: Path, s3_config: Path) -> tuple[list[s
     return args, ports["s3"]
 
 
-def start_weed_mini(tmpdir: str | os.PathLike, timeout: float = 60.0) -> S3Server:
+def start_weed_mini(tmpdir: str | os.PathLike[str], timeout: float = 60.0) -> S3Server:
     """Start ``weed mini`` on 127.0.0.1 with its data, config and log in ``tmpdir``; return once
     a real bucket/put/get round trip works. ``close()`` stops it."""
     weed = _find_weed()
@@ -513,7 +523,7 @@ def start_weed_mini(tmpdir: str | os.PathLike, timeout: float = 60.0) -> S3Serve
                 args, cwd=workdir, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True,
             )  # fmt: skip
-        server = S3Server(f"127.0.0.1:{s3_port}", access_key, secret_key, _on_close=lambda p=proc: _stop_process(p))
+        server = S3Server(f"127.0.0.1:{s3_port}", access_key, secret_key, _on_close=functools.partial(_stop_process, proc))
         deadline, last_error = time.monotonic() + timeout, None
         while time.monotonic() < deadline and proc.poll() is None:
             if port_open("127.0.0.1", s3_port):
@@ -533,12 +543,12 @@ def start_weed_mini(tmpdir: str | os.PathLike, timeout: float = 60.0) -> S3Serve
     )
 
 
-def resolve_s3(workdir: str | os.PathLike) -> S3Server:
+def resolve_s3(workdir: str | os.PathLike[str]) -> S3Server:
     """$CERTREG_TEST_S3_*, else a MinIO container, else ``weed mini`` in ``workdir``."""
     endpoint, access_key, secret_key = (os.environ.get(name) for name in S3_VARS)
     if endpoint:
-        missing = [name for name, value in zip(S3_VARS, (endpoint, access_key, secret_key), strict=False) if not value]
-        if missing:
+        if not (access_key and secret_key):
+            missing = [name for name, value in zip(S3_VARS[1:], (access_key, secret_key), strict=True) if not value]
             raise InfraUnavailable(f"CERTREG_TEST_S3_ENDPOINT is set but {', '.join(missing)} is not")
         secure = os.environ.get(S3_SECURE_VAR, "false").strip().lower() in ("1", "true", "yes", "on")
         server = S3Server(endpoint, access_key, secret_key, secure)
@@ -614,10 +624,12 @@ class SmtpSink:
         """The same, as ``Settings`` keyword arguments."""
         return {k.removeprefix("CERTREG_").lower(): v for k, v in self.env().items()}
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd hook
-        message = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: SmtpEnvelope) -> str:  # noqa: N802 - aiosmtpd hook
+        raw = envelope.original_content or envelope.content
+        assert isinstance(raw, bytes), "decode_data is off: the content arrives as bytes"
+        message = email.message_from_bytes(raw, policy=email.policy.default)
         with self._lock:
-            self._received.append(ReceivedMail(envelope.mail_from, tuple(envelope.rcpt_tos), message))
+            self._received.append(ReceivedMail(envelope.mail_from or "", tuple(envelope.rcpt_tos), message))
         return "250 Message accepted"
 
     def received(self) -> list[ReceivedMail]:

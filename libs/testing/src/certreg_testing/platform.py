@@ -88,17 +88,17 @@ class TestPlatform:
     def mails(self, to: str | None = None) -> list[EmailMessage]:
         """Mail written by the notifier to the embedded outbox folder, oldest first."""
         folder = self.settings.data_dir / "mail"
-        found = []
+        found: list[EmailMessage] = []
         for path in sorted(folder.glob("*.eml")) if folder.exists() else []:
             msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
             if to is None or to.lower() in str(msg["To"]).lower():
                 found.append(msg)
-        return found  # type: ignore[return-value]
+        return found
 
     async def wait_for_mail(self, to: str, subject_contains: str = "", timeout: float = 15) -> EmailMessage:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            for msg in reversed(self.mails(to)):
+            for msg in self.mails(to)[::-1]:
                 if subject_contains.lower() in str(msg["Subject"]).lower():
                     return msg
             await asyncio.sleep(0.05)
@@ -159,7 +159,7 @@ class DistributedPlatform:
     env: dict[str, str]
     workdir: Path
     clock_file: Path
-    processes: dict[str, subprocess.Popen] = field(default_factory=dict)  # type: ignore[type-arg]
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def log_tail(self, name: str, lines: int = 60) -> str:
         path = self.workdir / f"{name}.log"

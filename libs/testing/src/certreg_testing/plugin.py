@@ -7,15 +7,18 @@ saying which variable to set or what to install.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
 from certreg_testing import infra
 
+T = TypeVar("T")
 
-def _resolve(resolve, *args):
+
+def _resolve(resolve: Callable[..., T], *args: object) -> T:
     try:
         return resolve(*args)
     except infra.InfraUnavailable as exc:

@@ -1,25 +1,31 @@
-"""A tiny service used by the runtime's own tests: it records each Ping it handles."""
+"""A tiny service used by the runtime's own tests: it records each Ping it handles.
+
+Built like the platform's services: a module-level router and handler registry, and a
+``Deps`` subclass carrying what the tests change (the behaviour)."""
 
 from __future__ import annotations
 
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Request
 from opentelemetry import trace
+from pydantic import BaseModel
 
 from certreg_contracts.events.platform import Ping
-from certreg_runtime.api import UowDep
-from certreg_runtime.db import service_base
-from certreg_runtime.messaging import UnitOfWork
-from certreg_runtime.service import ServiceContext, ServiceDefinition
+from certreg_runtime.handlers import Handlers
+from certreg_runtime.messaging import UnitOfWork, add_messaging_tables
+from certreg_runtime.service import Deps, ServiceContext, ServiceDefinition
 
-Base = service_base("probe")
+metadata = sa.MetaData()
+add_messaging_tables(metadata)
 effects = sa.Table(
     "effects",
-    Base.metadata,
+    metadata,
     # Deliberately not unique: a second effect of the same event must show up as a row.
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("event_id", sa.String(36), nullable=False),
@@ -39,37 +45,66 @@ class ProbeBehaviour:
         self.handled_at: dict[int, float] = {}
 
 
+@dataclass
+class ProbeDeps(Deps):
+    behaviour: ProbeBehaviour
+
+
+handlers = Handlers[ProbeDeps]("probe")
+
+
+@handlers.on(Ping)
+def on_ping(deps: ProbeDeps, uow: UnitOfWork, event: Ping) -> None:
+    behaviour = deps.behaviour
+    with behaviour.lock:
+        behaviour.calls += 1
+    if behaviour.broken:
+        raise RuntimeError("boom: the handler is broken")
+    assert uow.cause is not None
+    span = trace.get_current_span().get_span_context()
+    uow.session.execute(effects.insert().values(event_id=str(uow.cause.event_id), seq=event.seq, trace_id=format(span.trace_id, "032x")))
+    behaviour.handled_at[event.seq] = time.perf_counter()  # the runtime commits right after
+
+
+def get_deps(request: Request) -> ProbeDeps:
+    deps: ProbeDeps = request.app.state.ctx.deps
+    return deps
+
+
+DepsDep = Annotated[ProbeDeps, Depends(get_deps)]
+
+
+class PingOut(BaseModel):
+    event_id: str
+    trace_id: str
+
+
+router = APIRouter()
+
+
+@router.post("/pings", status_code=202)
+def ping(deps: DepsDep, seq: int = 0) -> PingOut:
+    with deps.uow() as uow:
+        envelope = uow.emit(Ping(seq=seq))
+        uow.commit()
+    span = trace.get_current_span().get_span_context()
+    return PingOut(event_id=str(envelope.event_id), trace_id=format(span.trace_id, "032x"))
+
+
 def probe_definition(behaviour: ProbeBehaviour, name: str = "probe") -> ServiceDefinition:
-    def on_ping(uow: UnitOfWork, event: Ping, envelope) -> None:  # type: ignore[no-untyped-def]
-        with behaviour.lock:
-            behaviour.calls += 1
-        if behaviour.broken:
-            raise RuntimeError("boom: the handler is broken")
-        span = trace.get_current_span().get_span_context()
-        uow.session.execute(effects.insert().values(event_id=str(envelope.event_id), seq=event.seq, trace_id=format(span.trace_id, "032x")))
-        behaviour.handled_at[event.seq] = time.perf_counter()  # the runtime commits right after
-
-    def routers(ctx: ServiceContext) -> list[APIRouter]:
-        router = APIRouter()
-
-        @router.post("/pings", status_code=202)
-        def ping(uow: UowDep, seq: int = 0) -> dict[str, str]:
-            envelope = uow.emit(Ping(seq=seq))
-            uow.commit()
-            span = trace.get_current_span().get_span_context()
-            return {"event_id": str(envelope.event_id), "trace_id": format(span.trace_id, "032x")}
-
-        return [router]
+    def deps(ctx: ServiceContext) -> ProbeDeps:
+        return ProbeDeps(ctx.name, ctx.settings, ctx.clock, ctx.blobs, ctx.uow, behaviour=behaviour)
 
     return ServiceDefinition(
         name=name,
-        metadata=Base.metadata,
+        metadata=metadata,
         migrations=Path("/nonexistent"),
-        routers=routers,
-        handlers=lambda ctx: {Ping.routing_key: on_ping},
+        routers=lambda ctx: [router],
+        handlers=handlers,
+        deps=deps,
     )
 
 
-def effect_rows(engine: sa.Engine) -> list[sa.Row]:  # type: ignore[type-arg]
+def effect_rows(engine: sa.Engine) -> list[sa.Row[Any]]:
     with engine.connect() as conn:
         return list(conn.execute(sa.select(effects)))

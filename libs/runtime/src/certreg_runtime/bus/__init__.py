@@ -1,12 +1,15 @@
 """The message bus: RabbitMQ in production, a durable in-process bus in the embedded
 mode, with one delivery semantics (retries with back-off, then a parking queue)."""
 
+from pathlib import Path
+
 from certreg_runtime.bus.base import Bus, DeliveryHandler, OutgoingMessage, ParkedMessage, topic_matches
+from certreg_runtime.settings import Settings
 
 __all__ = ["Bus", "DeliveryHandler", "OutgoingMessage", "ParkedMessage", "create_bus", "topic_matches"]
 
 
-def create_bus(settings, *, path=None) -> Bus:  # type: ignore[no-untyped-def]
+def create_bus(settings: Settings, *, path: Path | None = None) -> Bus:
     """RabbitMQ when ``CERTREG_AMQP_URL`` is set, else the in-process bus."""
     if settings.amqp_url:
         from certreg_runtime.bus.rabbit import RabbitBus

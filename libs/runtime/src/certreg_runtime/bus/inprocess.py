@@ -12,6 +12,7 @@ import threading
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from opentelemetry.trace import SpanKind
 
@@ -53,7 +54,7 @@ class InProcessBus(Bus):
         self._wake: dict[str, asyncio.Event] = {}
         self._tasks: list[asyncio.Task[None]] = []
 
-    def _sql(self, query: str, args: Sequence[object] = ()) -> list[tuple]:  # type: ignore[type-arg]
+    def _sql(self, query: str, args: Sequence[object] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
             return self._db.execute(query, args).fetchall()
 
@@ -130,7 +131,7 @@ class InProcessBus(Bus):
 
     def pending(self) -> int:
         """Deliveries not yet handled (parked ones excluded)."""
-        return self._sql("SELECT count(*) FROM deliveries WHERE parked = 0")[0][0]
+        return int(self._sql("SELECT count(*) FROM deliveries WHERE parked = 0")[0][0])
 
     async def ping(self) -> bool:
         return bool(self._sql("SELECT 1"))

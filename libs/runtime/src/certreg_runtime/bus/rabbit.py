@@ -162,7 +162,7 @@ class RabbitBus(Bus):
                         correlation_id=str(env.correlation_id) if env.correlation_id else None,
                         app_id=env.producer,
                         timestamp=env.occurred_at,
-                        headers=telemetry.current_trace_headers(),
+                        headers=dict(telemetry.current_trace_headers()),
                     ),
                     routing_key=env.type,
                     timeout=30,
