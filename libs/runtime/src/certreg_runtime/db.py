@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import registry
-from sqlmodel import Session, SQLModel
+from sqlmodel import SQLModel
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,3 @@ def ensure_database(url: str) -> None:
 
 def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
-
-
-def new_session(engine: Engine) -> Session:
-    return Session(engine, expire_on_commit=False)

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from alembic import command
@@ -62,46 +61,6 @@ def run_env() -> None:
         with context.begin_transaction():
             context.run_migrations()
         connection.commit()
-
-
-ENV_PY = '''"""Alembic environment: the shared one of certreg_runtime."""
-
-from certreg_runtime.migrations import run_env
-
-run_env()
-'''
-
-SCRIPT_MAKO = '''"""${message}
-
-Revision ID: ${up_revision}
-Revises: ${down_revision | comma,n}
-Create Date: ${create_date}
-"""
-from alembic import op
-import sqlalchemy as sa
-import sqlmodel
-${imports if imports else ""}
-
-revision = ${repr(up_revision)}
-down_revision = ${repr(down_revision)}
-branch_labels = ${repr(branch_labels)}
-depends_on = ${repr(depends_on)}
-
-
-def upgrade() -> None:
-    ${upgrades if upgrades else "pass"}
-
-
-def downgrade() -> None:
-    ${downgrades if downgrades else "pass"}
-'''
-
-
-def scaffold(directory: Path) -> None:
-    """Create a service's migrations folder (env.py, template, versions/)."""
-    (directory / "versions").mkdir(parents=True, exist_ok=True)
-    (directory / "env.py").write_text(ENV_PY)
-    (directory / "script.py.mako").write_text(SCRIPT_MAKO)
 
 
 def create_messaging_tables() -> None:

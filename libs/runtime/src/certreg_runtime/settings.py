@@ -84,10 +84,6 @@ class Settings(BaseSettings):
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
-    @property
-    def is_development(self) -> bool:
-        return self.environment == "development"
-
     def database_url_for(self, service: str) -> str:
         override: str | None = getattr(self, f"{service}_database_url", None)
         if override:

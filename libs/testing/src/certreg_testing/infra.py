@@ -44,6 +44,8 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from certreg_contracts.types import SERVICES
+
 if TYPE_CHECKING:
     import psycopg
     from aiosmtpd.smtp import SMTP, Session
@@ -112,7 +114,7 @@ ISSUED_NAMESPACES: list[str] = []
 queues at the end: RabbitMQ slows to a halt under hundreds of leftover quorum queues."""
 
 # The consumers whose queues a namespace may hold (the services, and the tests' own).
-KNOWN_CONSUMERS = ("identity", "entities", "filings", "review", "notifier", "probe")
+KNOWN_CONSUMERS = (*SERVICES, "probe")
 
 
 def unique_namespace() -> str:

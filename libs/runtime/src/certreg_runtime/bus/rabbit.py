@@ -224,17 +224,6 @@ class RabbitBus(Bus):
     async def ping(self) -> bool:
         return self._connection is not None and not self._connection.is_closed and self._exchange is not None
 
-    async def delete_topology(self, consumers: Sequence[str]) -> None:
-        """Tests: remove what this namespace declared."""
-        channel = await self._with_channel()
-        try:
-            for name in consumers:
-                await channel.queue_delete(self.queue_name(name))
-                await channel.queue_delete(self.parking_name(name))
-            await channel.exchange_delete(self.exchange_name)
-        finally:
-            await channel.close()
-
 
 def _parked(consumer: str, message: AbstractIncomingMessage) -> ParkedMessage:
     headers: dict[str, Any] = dict(message.headers or {})
