@@ -27,6 +27,7 @@ WORKDIR /app
 #    to resolve the workspace (tests/deploy checks that none is missing here).
 COPY pyproject.toml uv.lock ./
 COPY libs/contracts/pyproject.toml libs/contracts/pyproject.toml
+COPY libs/reference/pyproject.toml libs/reference/pyproject.toml
 COPY libs/runtime/pyproject.toml libs/runtime/pyproject.toml
 COPY libs/testing/pyproject.toml libs/testing/pyproject.toml
 COPY services/identity/pyproject.toml services/identity/pyproject.toml
