@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from notifier.config import NotifierConfig
+
 from .helpers import (
     ROOT,
     SERVICES,
@@ -153,7 +155,8 @@ def test_each_service_gets_a_complete_production_configuration(compose: dict[str
     assert settings.amqp_url and urlsplit(settings.amqp_url).hostname == "rabbitmq"
     assert settings.s3_endpoint == "minio:9000" and settings.s3_access_key and settings.s3_secret_key
     assert settings.s3_secure is False
-    assert settings.smtp_host == "mailpit" and settings.smtp_port == 1025
+    mail = NotifierConfig()  # the notifier's own settings, from the same environment
+    assert mail.smtp_host == "mailpit" and mail.smtp_port == 1025
     assert settings.public_url == "http://localhost:8000"
     assert settings.identity_url == "http://identity:8000"
     assert env["OTEL_SERVICE_NAME"] == f"certreg-{name}"

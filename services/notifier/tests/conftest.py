@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from certreg_contracts import Envelope, Event
 from certreg_runtime.bus import Bus, OutgoingMessage, create_bus
@@ -67,7 +67,7 @@ class Harness:
 
     def mail_rows(self, to: str | None = None) -> list[Mail]:
         with self.session() as s:
-            query = select(Mail).order_by(Mail.created_at)  # type: ignore[arg-type]
+            query = select(Mail).order_by(col(Mail.created_at))
             if to:
                 query = query.where(Mail.to_addr == to)
             return list(s.exec(query).all())
@@ -83,7 +83,7 @@ class Harness:
             msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
             if to is None or to.lower() in str(msg["To"]).lower():
                 found.append(msg)
-        return found  # type: ignore[return-value]
+        return found
 
     def advance_clock(self, seconds: float) -> None:
         path = self.settings.clock_offset_file

@@ -52,14 +52,6 @@ class Settings(BaseSettings):
     bucket_prefix: str = "certreg"
     max_upload_bytes: int = Field(default=250 * 1024 * 1024, gt=0)
 
-    # Outgoing mail; unset host means the local outbox folder.
-    smtp_host: str | None = None
-    smtp_port: int = 25
-    smtp_username: str | None = None
-    smtp_password: str | None = None
-    smtp_starttls: bool = False
-    mail_from: str = "certreg <no-reply@certreg.localhost>"
-
     public_url: str = "http://127.0.0.1:8000"
 
     # Where the gateway (and the services, for JWKS) find each service when distributed.

@@ -1,23 +1,27 @@
 """The notifier service's definition: what it owns and how it is wired."""
 
+from __future__ import annotations
+
+from functools import partial
 from pathlib import Path
 
 from fastapi import APIRouter
 
 from certreg_runtime.service import BackgroundTask, ServiceContext, ServiceDefinition
 from notifier.adapters.tables import metadata
-from notifier.api.routes import router
-from notifier.handlers import handlers
-from notifier.letters import BUCKET
-from notifier.mailer import sender_of
+from notifier.api import letters, notifications, outbox
+from notifier.app.deps import LETTERS, build_deps
+from notifier.app.handlers import handlers
+from notifier.config import NotifierConfig
+from notifier.jobs import letter_maker, mail_sender
 
 
 def routers(ctx: ServiceContext) -> list[APIRouter]:
-    return [router()]
+    return [notifications.router, letters.router, outbox.router]
 
 
 def background(ctx: ServiceContext) -> list[BackgroundTask]:
-    return [sender_of(ctx).run]
+    return [partial(mail_sender.run, ctx.deps), partial(letter_maker.run, ctx.deps)]
 
 
 def definition() -> ServiceDefinition:
@@ -27,7 +31,9 @@ def definition() -> ServiceDefinition:
         migrations=Path(__file__).parent / "migrations",
         routers=routers,
         handlers=handlers,
+        deps=build_deps,
+        config=NotifierConfig,
         background=background,
-        buckets=(BUCKET,),
+        buckets=(LETTERS,),
         description="E-mails (SMTP), in-app notifications and decision letters (PDF).",
     )

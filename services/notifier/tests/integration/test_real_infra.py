@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from certreg_testing.infra import unique_namespace
-from notifier.samples import sample_event
+from services.notifier.tests.samples import sample_event
 
 pytestmark = pytest.mark.infra
 

@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from notifier.adapters.directory import SqlDirectory, follow, learn
 from notifier.adapters.tables import metadata
-from notifier.directory import SqlDirectory, follow, learn
-from notifier.samples import sample_event
+from services.notifier.tests.samples import sample_event
 
 NOW = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
 

@@ -4,11 +4,13 @@ import itertools
 import uuid
 from datetime import timedelta
 
-from notifier.mailer import message_id, next_retry_delay, redact_links
+from notifier.adapters.mailer import message_id, redact_links
+from notifier.config import NotifierConfig
 
 
 def test_back_off_grows_then_caps_at_an_hour() -> None:
-    delays = [next_retry_delay(n) for n in range(1, 12)]
+    config = NotifierConfig()
+    delays = [config.retry_delay(n) for n in range(1, 12)]
     assert delays[0] == timedelta(seconds=30) and delays[1] == timedelta(seconds=60)
     assert all(a <= b for a, b in itertools.pairwise(delays))
     assert delays[-1] == timedelta(hours=1)

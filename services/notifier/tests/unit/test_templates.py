@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 import pytest
 
 from certreg_contracts.subscriptions import CONSUMERS
-from notifier import templating
+from notifier.adapters import templating
 from notifier.domain.formatting import date_fr, datetime_fr
 from notifier.domain.rules import ROUTES, Recipient
-from notifier.samples import sample_event
+from services.notifier.tests.samples import sample_event
 
 TODAY = dt.date(2026, 11, 27)
 TO = Recipient(email="camille@example.org", account_id=uuid.uuid4(), first_name="Camille", last_name="Martin")
 
 # Variants of the events whose wording depends on a field.
-VARIANTS: dict[str, list[dict]] = {
+VARIANTS: dict[str, list[dict[str, Any]]] = {
     "review.case.completeness_checked": [
         {"complete": False, "missing": ["criminal_record", "summary"], "due_date": dt.date(2026, 12, 15)},
         {"complete": True, "missing": []},
@@ -36,7 +37,7 @@ VARIANTS: dict[str, list[dict]] = {
 }
 
 
-def render_all(key: str, **fields: object) -> list[templating.Rendered]:
+def render_all(key: str, **fields: Any) -> list[templating.Rendered]:
     event = sample_event(key, **fields)
     out = []
     for rule in ROUTES[key]:
@@ -47,7 +48,7 @@ def render_all(key: str, **fields: object) -> list[templating.Rendered]:
 
 
 @pytest.mark.parametrize("key,fields", [(k, v) for k in CONSUMERS["notifier"] for v in VARIANTS.get(k, [{}])], ids=lambda x: str(x)[:40])
-def test_each_template_renders_a_complete_message(key: str, fields: dict) -> None:
+def test_each_template_renders_a_complete_message(key: str, fields: dict[str, Any]) -> None:
     rendered = render_all(key, **fields)
     assert rendered or key == "review.case.status_changed"
     for r in rendered:

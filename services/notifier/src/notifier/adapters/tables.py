@@ -6,12 +6,18 @@ import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlmodel import Field
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
 
-from certreg_runtime.db import service_base
+from certreg_runtime.messaging import add_messaging_tables
 
-Base = service_base("notifier")
+
+class Base(SQLModel, registry=registry()):  # its own metadata = its own database
+    pass
+
+
 metadata = Base.metadata
+add_messaging_tables(metadata)
 
 
 def _tz() -> sa.DateTime:
@@ -98,9 +104,14 @@ class Mail(Base, table=True):
 
 
 class Letter(Base, table=True):
-    """A decision letter (PDF) stored in the ``letters`` bucket."""
+    """A decision letter (PDF) stored in the ``letters`` bucket.
+
+    Recorded ``pending`` by the handler of the decision (with the event it is made
+    from), rendered and stored by the letter job, which marks it ``ready``; the object
+    fields are empty until then, and the mails of the decision wait for it."""
 
     __tablename__ = "letters"
+    __table_args__ = (sa.Index("ix_letters_pending", "status", "next_attempt_at"),)
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     filing_id: uuid.UUID = Field(index=True)
@@ -108,8 +119,17 @@ class Letter(Base, table=True):
     kind: str = Field(max_length=40)  # registration | refusal
     title: str = Field(max_length=300)
     filename: str = Field(max_length=200)
-    object_key: str = Field(max_length=300)
-    sha256: str = Field(max_length=64)
-    size: int
+    object_key: str = Field(default="", max_length=300)
+    sha256: str = Field(default="", max_length=64)
+    size: int = 0
     event_id: uuid.UUID = Field(unique=True)
     created_at: datetime = Field(sa_type=_tz())
+    # pending | ready (the rows written before the letter job existed are ready)
+    status: str = Field(default="pending", max_length=20, sa_column_kwargs={"server_default": "ready"})
+    # The decision's envelope (JSON): what the letter is rendered from.
+    source: str | None = Field(default=None, sa_type=sa.Text())
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    last_error: str | None = Field(default=None, sa_type=sa.Text())
+    next_attempt_at: datetime | None = Field(default=None, sa_type=_tz())
+    # A letter job (replica) owns the row until then.
+    claimed_until: datetime | None = Field(default=None, sa_type=_tz())

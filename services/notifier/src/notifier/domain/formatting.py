@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from certreg_contracts.calendar import PARIS, paris_date
+
 MONTHS = (
     "janvier",
     "février",
@@ -27,7 +29,7 @@ def date_fr(value: dt.date | dt.datetime | str | None) -> str:
     if isinstance(value, str):
         value = dt.date.fromisoformat(value[:10])
     if isinstance(value, dt.datetime):
-        value = _paris(value).date()
+        value = paris_date(value)
     day = "1er" if value.day == 1 else str(value.day)
     return f"{day} {MONTHS[value.month - 1]} {value.year}"
 
@@ -106,20 +108,11 @@ def doc_type_fr(key: str | None) -> str:
     return label(DOC_TYPES, key)
 
 
-def _paris(value: dt.datetime) -> dt.datetime:
-    try:
-        from zoneinfo import ZoneInfo
-
-        return value.astimezone(ZoneInfo("Europe/Paris"))
-    except Exception:  # no tz database: keep the stored offset
-        return value
-
-
 def datetime_fr(value: dt.datetime | str | None) -> str:
     """27 novembre 2026 à 14 h 05 (Paris time)."""
     if value is None or value == "":
         return ""
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
-    local = _paris(value)
+    local = value.astimezone(PARIS)
     return f"{date_fr(local.date())} à {local.hour} h {local.minute:02d}"

@@ -10,9 +10,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict
 
-PUBLIC_ROLES = frozenset({"depositor", "entity_manager"})
+from certreg_contracts.types import PUBLIC_ROLES
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,14 @@ STATUSES_WITH_OWN_EVENT = frozenset(
     }
 )
 
-E, B = {"in_app": False, "email": True}, {"in_app": True, "email": False}  # e-mail only, bell only
+
+class _Channels(TypedDict):
+    in_app: bool
+    email: bool
+
+
+E: _Channels = {"in_app": False, "email": True}  # e-mail only
+B: _Channels = {"in_app": True, "email": False}  # bell only
 
 ROUTES: dict[str, tuple[Rule, ...]] = {
     # identity: accounts

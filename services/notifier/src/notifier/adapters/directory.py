@@ -4,16 +4,19 @@ case, learned from review's; read by the recipients rules through ``SqlDirectory
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from certreg_contracts import Event
 from certreg_contracts.events import identity as ev
 from certreg_contracts.events import review as rv
+from certreg_contracts.types import PUBLIC_ROLES
 from notifier.adapters.tables import CaseFollower, Person
-from notifier.domain.rules import PUBLIC_ROLES, Recipient
+from notifier.domain.rules import Recipient
 
 ACTIVE = "active"
 
@@ -38,14 +41,14 @@ class SqlDirectory:
 
     def staff(self, role: str) -> list[Recipient]:
         people = self.session.exec(
-            select(Person).where(Person.status == ACTIVE, Person.roles.contains(role)).order_by(Person.email)  # type: ignore[attr-defined]
+            select(Person).where(Person.status == ACTIVE, col(Person.roles).contains(role)).order_by(Person.email)
         ).all()
         return [_recipient(p) for p in people if role in p.role_set]
 
     def followers(self, filing_id: uuid.UUID) -> list[Recipient]:
         people = self.session.exec(
             select(Person)
-            .join(CaseFollower, CaseFollower.account_id == Person.account_id)  # type: ignore[arg-type]
+            .join(CaseFollower, col(CaseFollower.account_id) == Person.account_id)
             .where(CaseFollower.filing_id == filing_id, Person.status == ACTIVE)
             .order_by(Person.email)
         ).all()
@@ -64,11 +67,11 @@ def _upsert(session: Session, account_id: uuid.UUID, now: datetime, **values: An
     return person
 
 
-def _roles(roles: list[str]) -> str:
+def _roles(roles: Iterable[str]) -> str:
     return " ".join(sorted(set(roles)))
 
 
-def learn(session: Session, event: Any, now: datetime) -> None:
+def learn(session: Session, event: Event, now: datetime) -> None:
     """Update the directory from an identity event (other events: nothing)."""
     if isinstance(event, ev.AccountRegistered):
         _upsert(
@@ -122,11 +125,11 @@ def learn(session: Session, event: Any, now: datetime) -> None:
         )  # fmt: skip
 
 
-def follow(session: Session, event: Any, now: datetime) -> None:
+def follow(session: Session, event: Event, now: datetime) -> None:
     """Record who follows a case: the assigned instructor (replacing the previous one),
     the author of a request."""
     if isinstance(event, rv.CaseInstructorAssigned):
-        session.execute(sa.delete(CaseFollower).where(CaseFollower.filing_id == event.filing_id))  # type: ignore[arg-type]
+        session.execute(sa.delete(CaseFollower).where(col(CaseFollower.filing_id) == event.filing_id))
         session.add(CaseFollower(filing_id=event.filing_id, account_id=event.instructor_id, since=now))
     elif isinstance(event, rv.RequestOpened) and session.get(CaseFollower, (event.filing_id, event.opened_by)) is None:
         session.add(CaseFollower(filing_id=event.filing_id, account_id=event.opened_by, since=now))

@@ -1,4 +1,4 @@
-"""Sample events built from the contract classes: for template previews and tests.
+"""Sample events built from the contract classes, for the notifier's tests.
 
 Every field gets a plausible value from its annotation; ``OVERRIDES`` fixes the fields
 whose value a contract's validator constrains (prefix of a number, RNCP level…).
@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import types
 import uuid
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
@@ -86,7 +86,10 @@ def _text(name: str) -> str:
     return {"title": "Responsable de la logistique", "first_name": "Camille", "last_name": "Martin"}.get(name, f"{name} exemple")
 
 
-def _model(cls: type[BaseModel], overrides: dict[str, Any] | None = None) -> Any:
+M = TypeVar("M", bound=BaseModel)
+
+
+def _model(cls: type[M], overrides: dict[str, Any] | None = None) -> M:
     values = dict(overrides or {})
     for name, info in cls.model_fields.items():
         if name not in values:
@@ -94,7 +97,7 @@ def _model(cls: type[BaseModel], overrides: dict[str, Any] | None = None) -> Any
     return cls.model_validate(values)
 
 
-def sample_event(routing_key: str, version: int = 1, **overrides: Any) -> Event:
+def sample_event(routing_key: str, *, version: int = 1, **overrides: Any) -> Event:
     """A valid event of ``routing_key`` with plausible values (``overrides`` win)."""
     cls = event_class(routing_key, version)
     return _model(cls, {**OVERRIDES.get(routing_key, {}), **overrides})

@@ -1,25 +1,15 @@
-"""Decision letters (PDF): rendered from the decision event, stored in the ``letters``
-bucket, recorded in the ``letters`` table, attached to the e-mail."""
+"""Decision letters (PDF): their wording, made from the decision event, and their rendering."""
 
 from __future__ import annotations
 
-import hashlib
-import tempfile
-import uuid
-from datetime import datetime
 from pathlib import Path
-from typing import Any
 
-from sqlmodel import Session, select
-
-from certreg_contracts import Envelope
+from certreg_contracts import Event
 from certreg_contracts.events import review as rv
 from certreg_runtime.pdf import Block, Fields, Grid, Heading, Para, Signature, render_pdf
-from certreg_runtime.service import ServiceContext
-from notifier.adapters.tables import Letter
 from notifier.domain.formatting import REPERTOIRE_NAMES, date_fr
 
-BUCKET = "letters"
+Decision = rv.CaseRegistered | rv.CaseRefused
 ISSUER = "France compétences"
 SIGNATORY = "Le directeur général de France compétences"
 TITLES = {"registration": "Décision d'enregistrement", "refusal": "Décision de refus d'enregistrement"}
@@ -86,47 +76,26 @@ def refusal_blocks(e: rv.CaseRefused) -> list[Block]:
     return blocks
 
 
-def filename(kind: str, event: Any) -> str:
-    if kind == "registration":
+def decision(kind: str, event: Event) -> Decision:
+    """The decision event a letter of ``kind`` is made from (a routing table that names
+    the wrong kind for an event is a bug, not a message to retry)."""
+    expected = rv.CaseRegistered if kind == "registration" else rv.CaseRefused
+    if not isinstance(event, expected):
+        raise TypeError(f"a {kind} letter is made from {expected.routing_key}, not {event.routing_key}")
+    return event
+
+
+def filename(event: Decision) -> str:
+    if isinstance(event, rv.CaseRegistered):
         return f"decision-enregistrement-{event.registration_number}.pdf"
     return f"decision-refus-{event.decision_date.isoformat()}.pdf"
 
 
-def render(kind: str, event: Any, target: Path) -> None:
-    blocks = registration_blocks(event) if kind == "registration" else refusal_blocks(event)
+def kind_of(event: Decision) -> str:
+    return "registration" if isinstance(event, rv.CaseRegistered) else "refusal"
+
+
+def render(event: Decision, target: Path) -> None:
+    kind = kind_of(event)
+    blocks = registration_blocks(event) if isinstance(event, rv.CaseRegistered) else refusal_blocks(event)
     render_pdf(target, title=TITLES[kind], issuer=ISSUER, blocks=blocks, subject=f"{TITLES[kind]} — {event.title}")
-
-
-def store_letter(ctx: ServiceContext, session: Session, kind: str, event: Any, envelope: Envelope, now: datetime) -> Letter:
-    """Render, store (the key is derived from the event: a retry overwrites the same
-    object) and record the letter of a decision event; once per event."""
-    existing = session.exec(select(Letter).where(Letter.event_id == envelope.event_id)).first()
-    if existing is not None:
-        return existing
-    if ctx.blobs is None:
-        raise RuntimeError("the notifier needs a blob store for its letters")
-    key = f"{event.filing_id}/{kind}-{envelope.event_id}.pdf"
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "letter.pdf"
-        render(kind, event, path)
-        digest = hashlib.sha256()
-        with open(path, "rb") as fh:
-            while chunk := fh.read(1 << 16):
-                digest.update(chunk)
-        size = path.stat().st_size
-        ctx.blobs.put_file(ctx.bucket(BUCKET), key, path, "application/pdf")
-    letter = Letter(
-        id=uuid.uuid4(),
-        filing_id=event.filing_id,
-        entity_id=event.entity_id,
-        kind=kind,
-        title=TITLES[kind],
-        filename=filename(kind, event),
-        object_key=key,
-        sha256=digest.hexdigest(),
-        size=size,
-        event_id=envelope.event_id,
-        created_at=now,
-    )
-    session.add(letter)
-    return letter

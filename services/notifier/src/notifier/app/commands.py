@@ -1,0 +1,35 @@
+"""The bell's use cases: a person marks their own notifications read."""
+
+from __future__ import annotations
+
+import uuid
+
+import sqlalchemy as sa
+from sqlmodel import col
+
+from certreg_runtime.auth import Principal
+from certreg_runtime.errors import not_found
+from notifier.adapters.tables import Notification
+from notifier.app.deps import NotifierDeps
+
+
+def mark_read(deps: NotifierDeps, user: Principal, notification_id: uuid.UUID) -> None:
+    """Idempotent; another person's notification is not found."""
+    with deps.uow() as uow:
+        n = uow.session.get(Notification, notification_id)
+        if n is None or n.account_id != user.account_id:
+            raise not_found("notification")
+        if n.read_at is None:
+            n.read_at = deps.clock.now()
+            uow.session.add(n)
+            uow.commit()
+
+
+def mark_all_read(deps: NotifierDeps, user: Principal) -> None:
+    with deps.uow() as uow:
+        uow.session.execute(
+            sa.update(Notification)
+            .where(col(Notification.account_id) == user.account_id, col(Notification.read_at).is_(None))
+            .values(read_at=deps.clock.now())
+        )
+        uow.commit()

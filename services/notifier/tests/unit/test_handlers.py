@@ -1,0 +1,241 @@
+"""The notifier's use cases without the platform (``certreg_testing.unit``): what handling
+an event writes, the letters the job makes after the commit, the mails sent with them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from email.message import EmailMessage
+from email.utils import parseaddr
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import col, select
+
+from certreg_contracts import Envelope, Event
+from certreg_runtime.clock import FixedClock
+from certreg_runtime.messaging import record_processed
+from certreg_testing.unit import MemoryBlobStore, Unit, unit
+from notifier.adapters.tables import Letter, Mail, Notification, metadata
+from notifier.app.deps import NotifierDeps
+from notifier.app.handlers import handlers
+from notifier.config import NotifierConfig
+from notifier.jobs import letter_maker, mail_sender
+from services.notifier.tests.samples import sample_event
+
+NOW = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
+
+
+def notifier_unit(at: dt.datetime = NOW) -> Unit[NotifierDeps]:
+    return unit(NotifierDeps, "notifier", metadata, clock=FixedClock(at), config=NotifierConfig())
+
+
+def deliver(u: Unit[NotifierDeps], event: Event | None = None, *, envelope: Envelope | None = None) -> Envelope:
+    """As the runner does: the inbox record and the handler's effect in one transaction."""
+    if envelope is None:
+        assert event is not None
+        envelope = Envelope.wrap(event, producer=event.routing_key.split(".")[0])
+    handle = handlers.bind(u.deps)[envelope.type]
+    with u.deps.uow(cause=envelope) as uow:
+        if record_processed(uow.session, u.metadata, "notifier", envelope):
+            handle(uow, envelope.open(), envelope)
+            uow.commit()
+    return envelope
+
+
+def member(u: Unit[NotifierDeps], email: str, entity_id: uuid.UUID, roles: tuple[str, ...] = ("depositor",)) -> uuid.UUID:
+    account = uuid.uuid4()
+    deliver(u, sample_event("identity.account.approved", account_id=account, email=email, entity_id=entity_id, roles=list(roles)))
+    return account
+
+
+def rows(u: Unit[NotifierDeps], model: Any, event_id: uuid.UUID | None = None) -> list[Any]:
+    with u.deps.uow() as uow:
+        query = select(model)
+        if event_id is not None:
+            query = query.where(col(model.event_id) == event_id)
+        found = list(uow.session.exec(query).all())
+        uow.session.expunge_all()
+    return found
+
+
+def blobs(u: Unit[NotifierDeps]) -> MemoryBlobStore:
+    assert isinstance(u.deps.blobs, MemoryBlobStore)
+    return u.deps.blobs
+
+
+def registered(entity_id: uuid.UUID, **fields: Any) -> Event:
+    return sample_event(
+        "review.case.registered",
+        entity_id=entity_id,
+        registration_number="RNCP40123",
+        registration_start=dt.date(2026, 12, 1),
+        registration_end=dt.date(2031, 12, 1),
+        **fields,
+    )
+
+
+class Outbox:
+    """A transport that keeps what it is given."""
+
+    leaves_platform = False
+
+    def __init__(self) -> None:
+        self.sent: list[EmailMessage] = []
+
+    async def deliver(self, mail_id: uuid.UUID, message: EmailMessage) -> None:
+        self.sent.append(message)
+
+
+# --- handling an event ----------------------------------------------------------------------
+
+
+def test_an_event_gives_each_recipient_one_notification_and_one_mail() -> None:
+    u = notifier_unit()
+    entity = uuid.uuid4()
+    manager = member(u, "manager@a.example", entity, ("depositor", "entity_manager"))
+    depositor = member(u, "depositor@a.example", entity)
+    member(u, "outsider@b.example", uuid.uuid4())
+    filing = uuid.uuid4()
+
+    envelope = deliver(u, sample_event("filings.filing.submitted", filing_id=filing, entity_id=entity, title="Cariste"))
+
+    mails = rows(u, Mail, envelope.event_id)
+    assert sorted(m.to_addr for m in mails) == ["depositor@a.example", "manager@a.example"]
+    assert all("Accusé de réception" in m.subject and m.status == "pending" and m.attachments == "[]" for m in mails)
+    bell = rows(u, Notification, envelope.event_id)
+    assert sorted(str(n.account_id) for n in bell) == sorted(str(a) for a in (manager, depositor))
+    assert {n.link for n in bell} == {f"/dossiers/{filing}"}
+    assert rows(u, Letter) == [] and u.emitted() == []
+
+
+def test_a_redelivered_event_adds_nothing() -> None:
+    u = notifier_unit()
+    entity = uuid.uuid4()
+    member(u, "member@a.example", entity)
+    envelope = deliver(u, registered(entity))
+    before = [len(rows(u, model)) for model in (Mail, Notification, Letter)]
+    assert before == [2, 2, 1]  # the approval's mail and notification, then the decision's and its letter
+
+    deliver(u, envelope=envelope)
+    deliver(u, envelope=envelope)
+
+    assert [len(rows(u, model)) for model in (Mail, Notification, Letter)] == before
+
+
+@pytest.mark.parametrize(
+    "at, days",
+    [
+        (dt.datetime(2026, 12, 6, 23, 30, tzinfo=dt.UTC), 3),  # 00:30 on 7 December in Paris (6 December in UTC)
+        (dt.datetime(2026, 12, 6, 22, 30, tzinfo=dt.UTC), 4),  # 23:30 on 6 December in Paris
+        (dt.datetime(2026, 7, 6, 22, 30, tzinfo=dt.UTC), 3),  # 00:30 on 7 July in Paris (summer time)
+    ],
+)
+def test_days_left_are_counted_in_paris_days(at: dt.datetime, days: int) -> None:
+    u = notifier_unit(at)
+    entity = uuid.uuid4()
+    member(u, "member@a.example", entity)
+    due = dt.date(at.year, at.month, 10)
+    envelope = deliver(u, sample_event("review.request.opened", entity_id=entity, due_date=due, message="Merci."))
+    [mail] = rows(u, Mail, envelope.event_id)
+    assert f"(dans {days} jours)" in mail.text_body
+
+
+# --- letters: recorded by the handler, made by the job, sent with their mails -----------------
+
+
+def test_a_decision_records_its_letter_and_its_mails_wait_for_it() -> None:
+    u = notifier_unit()
+    entity = uuid.uuid4()
+    member(u, "member@a.example", entity)
+    mail_sender.claim(u.deps)  # the approval's mail is out of the way
+
+    envelope = deliver(u, registered(entity))
+
+    [letter] = rows(u, Letter)
+    assert letter.status == "pending" and letter.filename == "decision-enregistrement-RNCP40123.pdf"
+    assert letter.event_id == envelope.event_id and letter.source == envelope.model_dump_json()
+    assert blobs(u).objects == {}  # nothing rendered nor stored inside the handler's transaction
+    [mail] = rows(u, Mail, envelope.event_id)
+    assert json.loads(mail.attachments) == [str(letter.id)] and "decision-enregistrement-RNCP40123.pdf" in mail.text_body
+    assert mail_sender.claim(u.deps) == []  # waits for its letter
+
+    assert letter_maker.make_due(u.deps) == 1
+
+    [letter] = rows(u, Letter)
+    [(key, (pdf, content_type))] = [((k, v)) for (_, k), v in blobs(u).objects.items()]
+    assert letter.status == "ready" and letter.object_key == key and content_type == "application/pdf"
+    assert pdf.startswith(b"%PDF") and letter.sha256 == hashlib.sha256(pdf).hexdigest() and letter.size == len(pdf)
+    assert mail_sender.claim(u.deps) == [mail.id]
+
+
+def test_two_makers_racing_for_a_letter_leave_one_letter_and_one_object(monkeypatch: pytest.MonkeyPatch) -> None:
+    u = notifier_unit()
+    deliver(u, registered(uuid.uuid4()))
+    [letter] = rows(u, Letter)
+    render = letter_maker.letters.render
+    calls = []
+
+    def render_while_another_replica_makes_it(event: Any, target: Path) -> None:
+        calls.append(target)
+        if len(calls) == 1:
+            letter_maker.make(u.deps, letter.id)  # the other replica, whose claim expired, wins
+        render(event, target)
+
+    monkeypatch.setattr(letter_maker.letters, "render", render_while_another_replica_makes_it)
+    letter_maker.make(u.deps, letter.id)
+
+    assert len(calls) == 2
+    [made] = rows(u, Letter)
+    [(_, key)] = blobs(u).objects
+    assert made.status == "ready" and made.object_key == key  # the loser deleted its object
+    letter_maker.make(u.deps, letter.id)  # a late retry: nothing to do
+    assert len(calls) == 2 and len(blobs(u).objects) == 1
+
+
+def test_a_letter_that_fails_is_tried_again_after_the_back_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    u = notifier_unit()
+    deliver(u, registered(uuid.uuid4()))
+    render = letter_maker.letters.render
+
+    def broken(event: Any, target: Path) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(letter_maker.letters, "render", broken)
+    assert letter_maker.make_due(u.deps) == 1
+    [letter] = rows(u, Letter)
+    assert letter.status == "pending" and letter.attempts == 1 and letter.last_error == "OSError: disk full"
+    assert letter.next_attempt_at is not None and letter.next_attempt_at.replace(tzinfo=dt.UTC) == NOW + dt.timedelta(seconds=30)
+
+    monkeypatch.setattr(letter_maker.letters, "render", render)
+    assert letter_maker.make_due(u.deps) == 0  # not before the back-off
+    assert isinstance(u.deps.clock, FixedClock)
+    u.deps.clock.advance(seconds=30)
+    assert letter_maker.make_due(u.deps) == 1
+    assert [letter.status for letter in rows(u, Letter)] == ["ready"]
+
+
+async def test_the_mails_of_a_decision_are_sent_once_with_their_letter() -> None:
+    u = notifier_unit()
+    entity = uuid.uuid4()
+    member(u, "one@a.example", entity)
+    member(u, "two@a.example", entity)
+    outbox = Outbox()
+    assert await mail_sender.send_due(u.deps, outbox) == 2  # the approvals
+    envelope = deliver(u, registered(entity))
+    assert await mail_sender.send_due(u.deps, outbox) == 0  # the letter is not made yet
+
+    letter_maker.make_due(u.deps)
+    assert await mail_sender.send_due(u.deps, outbox) == 2
+    assert await mail_sender.send_due(u.deps, outbox) == 0
+
+    decisions = [m for m in outbox.sent if "RNCP40123" in str(m["Subject"])]
+    assert sorted(parseaddr(str(m["To"]))[1] for m in decisions) == ["one@a.example", "two@a.example"]
+    [(pdf, _)] = blobs(u).objects.values()
+    for message in decisions:
+        [attachment] = list(message.iter_attachments())
+        assert attachment.get_filename() == "decision-enregistrement-RNCP40123.pdf" and attachment.get_content() == pdf
+    assert {m.status for m in rows(u, Mail, envelope.event_id)} == {"sent"}
