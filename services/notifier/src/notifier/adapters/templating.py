@@ -61,10 +61,6 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def template_path(name: str) -> Path:
-    return TEMPLATES / f"{name}.j2"
-
-
 def context(event: Any, recipient: Recipient, *, public_url: str, today: dt.date, **extra: Any) -> dict[str, Any]:
     ctx: dict[str, Any] = {"e": event, "to": recipient, "public_url": public_url, "today": today}
     filing_id = getattr(event, "filing_id", None)
