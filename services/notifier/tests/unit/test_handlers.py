@@ -19,6 +19,7 @@ from certreg_contracts import Envelope, Event
 from certreg_runtime.clock import FixedClock
 from certreg_runtime.messaging import record_processed
 from certreg_testing.unit import MemoryBlobStore, Unit, unit
+from notifier.adapters import letters
 from notifier.adapters.tables import Letter, Mail, Notification, metadata
 from notifier.app.deps import NotifierDeps
 from notifier.app.handlers import handlers
@@ -176,7 +177,7 @@ def test_two_makers_racing_for_a_letter_leave_one_letter_and_one_object(monkeypa
     u = notifier_unit()
     deliver(u, registered(uuid.uuid4()))
     [letter] = rows(u, Letter)
-    render = letter_maker.letters.render
+    render = letters.render
     calls = []
 
     def render_while_another_replica_makes_it(event: Any, target: Path) -> None:
@@ -185,7 +186,7 @@ def test_two_makers_racing_for_a_letter_leave_one_letter_and_one_object(monkeypa
             letter_maker.make(u.deps, letter.id)  # the other replica, whose claim expired, wins
         render(event, target)
 
-    monkeypatch.setattr(letter_maker.letters, "render", render_while_another_replica_makes_it)
+    monkeypatch.setattr(letters, "render", render_while_another_replica_makes_it)
     letter_maker.make(u.deps, letter.id)
 
     assert len(calls) == 2
@@ -199,18 +200,18 @@ def test_two_makers_racing_for_a_letter_leave_one_letter_and_one_object(monkeypa
 def test_a_letter_that_fails_is_tried_again_after_the_back_off(monkeypatch: pytest.MonkeyPatch) -> None:
     u = notifier_unit()
     deliver(u, registered(uuid.uuid4()))
-    render = letter_maker.letters.render
+    render = letters.render
 
     def broken(event: Any, target: Path) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(letter_maker.letters, "render", broken)
+    monkeypatch.setattr(letters, "render", broken)
     assert letter_maker.make_due(u.deps) == 1
     [letter] = rows(u, Letter)
     assert letter.status == "pending" and letter.attempts == 1 and letter.last_error == "OSError: disk full"
     assert letter.next_attempt_at is not None and letter.next_attempt_at.replace(tzinfo=dt.UTC) == NOW + dt.timedelta(seconds=30)
 
-    monkeypatch.setattr(letter_maker.letters, "render", render)
+    monkeypatch.setattr(letters, "render", render)
     assert letter_maker.make_due(u.deps) == 0  # not before the back-off
     assert isinstance(u.deps.clock, FixedClock)
     u.deps.clock.advance(seconds=30)
