@@ -78,6 +78,12 @@ def settings_from(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Setti
     return Settings()
 
 
+def check_service(settings: Settings, name: str) -> None:
+    """What ``certreg serve <name>`` checks when it starts (``ServiceRunner``): in
+    production, refused without its database, broker and object store."""
+    settings.check_service(name, stores_blobs=bool(definitions()[name].buckets))
+
+
 # --- compose ---------------------------------------------------------------------------
 
 _INTERPOLATION = re.compile(

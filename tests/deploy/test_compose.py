@@ -19,6 +19,7 @@ from .helpers import (
     SERVICES,
     MissingVariable,
     certreg_containers,
+    check_service,
     interpolate,
     settings_from,
     unknown_variables,
@@ -149,6 +150,7 @@ def test_each_service_gets_a_complete_production_configuration(compose: dict[str
     env = env_of(compose["services"][name])
     settings = settings_from(env, monkeypatch)
     assert settings.environment == "production"
+    check_service(settings, name)
     database = urlsplit(settings.database_url_for(name))
     assert database.scheme == "postgresql+psycopg"
     assert database.hostname == "postgres" and database.path == f"/certreg_{name}"

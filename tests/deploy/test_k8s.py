@@ -19,6 +19,7 @@ from .helpers import (
     OVERLAYS,
     SERVICES,
     by_kind,
+    check_service,
     rendered,
     settings_from,
     unknown_variables,
@@ -180,6 +181,7 @@ def test_each_service_gets_a_complete_configuration(overlay: str, name: str, mon
         env = container_env(resources, only_container(workload))
         settings = settings_from(env, monkeypatch)
         assert settings.environment == "production"
+        check_service(settings, name)
         database = urlsplit(settings.database_url_for(name))
         assert database.scheme == "postgresql+psycopg" and database.path == f"/certreg_{name}"
         assert settings.amqp_url and settings.amqp_url.startswith(("amqp://", "amqps://"))

@@ -141,6 +141,7 @@ class ServiceRunner:
     ) -> None:
         self.definition = definition
         name = definition.name
+        settings.check_service(name, stores_blobs=bool(definition.buckets))
         engine = engine or create_db_engine(settings.database_url_for(name))
         relay = OutboxRelay(engine, definition.metadata, bus, poll_seconds=settings.outbox_poll_seconds)
         if jwks is None:

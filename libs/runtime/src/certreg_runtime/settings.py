@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
-from typing import TypeVar
+from typing import Literal, TypeVar
+from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from certreg_contracts.types import SERVICES
+
+Environment = Literal["development", "test", "production"]
+
+
+class UnsafeSettings(ValueError):
+    """The settings would be unsafe or wrong in production; the message says which
+    variable and why."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("refused in production (CERTREG_ENVIRONMENT=production):\n- " + "\n- ".join(problems))
 
 
 class Settings(BaseSettings):
@@ -19,9 +34,10 @@ class Settings(BaseSettings):
 
     # Where the embedded mode keeps its files (SQLite, blobs, mail outbox, bus).
     data_dir: Path = Path("./var")
-    # "development" enables conveniences (demo administrator, console mail); anything
-    # else refuses unsafe defaults.
-    environment: str = "development"
+    # "production" refuses what would be unsafe or wrong there (``production_problems``,
+    # and for a service ``check_service``); "development" and "test" accept the embedded
+    # defaults (SQLite, in-process bus, local folders) and a movable clock.
+    environment: Environment = "development"
 
     # SQLAlchemy URL template; "{service}" is replaced by the service name.
     database_url: str | None = None
@@ -76,6 +92,52 @@ class Settings(BaseSettings):
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
+    @model_validator(mode="after")
+    def _safe_in_production(self) -> Settings:
+        if self.environment == "production" and (problems := self.production_problems()):
+            raise UnsafeSettings(problems)
+        return self
+
+    def production_problems(self) -> list[str]:
+        """What no process (the gateway included) may run with in production."""
+        problems = []
+        if self.clock_offset_file is not None:
+            problems.append(
+                "CERTREG_CLOCK_OFFSET_FILE is set: it moves the services' clock (a test device); deadlines must run on real time"
+            )
+        public = urlsplit(self.public_url)
+        if public.scheme != "https" and not (public.scheme == "http" and _is_loopback(public.hostname)):
+            problems.append(
+                f"CERTREG_PUBLIC_URL={self.public_url!r} is not https: the links sent by mail carry one-time tokens "
+                "(activation, password reset); http is accepted for a loopback address only"
+            )
+        for name in ("database_url", *(f"{s}_database_url" for s in SERVICES)):
+            url = getattr(self, name)
+            if url and _is_sqlite(url):
+                problems.append(f"CERTREG_{name.upper()} is SQLite: production needs PostgreSQL (one database per service)")
+        return problems
+
+    def check_service(self, service: str, *, stores_blobs: bool) -> None:
+        """In production, refuse to run ``service`` on the embedded defaults: its data
+        would stay in the container and its events in the process."""
+        if self.environment != "production":
+            return
+        problems = []
+        if _is_sqlite(self.database_url_for(service)):
+            problems.append(
+                f"neither CERTREG_DATABASE_URL nor CERTREG_{service.upper()}_DATABASE_URL is set: {service} would write to "
+                "a SQLite file in CERTREG_DATA_DIR; production needs PostgreSQL"
+            )
+        if not self.amqp_url:
+            problems.append(f"CERTREG_AMQP_URL is not set: {service} would use the in-process bus, whose events no other process receives")
+        if stores_blobs and not self.s3_endpoint:
+            problems.append(
+                f"CERTREG_S3_ENDPOINT is not set: {service} would keep its files in a local folder, "
+                "lost with the container and not shared between replicas"
+            )
+        if problems:
+            raise UnsafeSettings(problems)
+
     def database_url_for(self, service: str) -> str:
         override: str | None = getattr(self, f"{service}_database_url", None)
         if override:
@@ -90,6 +152,22 @@ class Settings(BaseSettings):
 
     def bucket(self, service: str, purpose: str = "documents") -> str:
         return f"{self.bucket_prefix}-{service}-{purpose}"
+
+
+def _is_loopback(host: str | None) -> bool:
+    """127.0.0.0/8, ::1, and ``localhost`` names (loopback by definition, RFC 6761)."""
+    if not host:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _is_sqlite(url: str) -> bool:
+    return url.partition(":")[0].partition("+")[0] == "sqlite"
 
 
 S = TypeVar("S", bound=BaseSettings)
