@@ -9,32 +9,71 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from pydantic import ValidationError
 
 from certreg_contracts.types import SERVICES
-from certreg_runtime.settings import load_settings
+from certreg_runtime.bus import Bus, create_bus
+from certreg_runtime.settings import Settings, UnsafeSettings, load_settings
 from certreg_runtime.telemetry import setup_logging, setup_tracing
+
+# Each subcommand: its parsed arguments and the settings in, the exit status out. The
+# platform's modules are imported inside the commands that need them, so that
+# ``certreg dlq`` does not load every service.
+Command = Callable[[argparse.Namespace, Settings], int]
+T = TypeVar("T")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="certreg", description="certreg: RNCP and RS registration platform")
-    sub = parser.add_subparsers(dest="command", required=True)
+    args = parser().parse_args(argv)
+    command: Command = args.run
+    try:
+        settings = load_settings()
+    except ValidationError as invalid:
+        print(f"certreg: invalid configuration:\n{_describe(invalid)}", file=sys.stderr)
+        return 2
+    try:
+        return command(args, settings)
+    except UnsafeSettings as refused:
+        print(f"certreg: {refused}", file=sys.stderr)
+        return 2
+
+
+def _describe(invalid: ValidationError) -> str:
+    """One line per error, named by its variable; the values are not repeated (secrets)."""
+    lines = []
+    for error in invalid.errors():
+        variable = "CERTREG_" + "_".join(str(part) for part in error["loc"]).upper() + ": " if error["loc"] else ""
+        lines.append(variable + error["msg"].removeprefix("Value error, "))
+    return "\n".join(lines)
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="certreg", description="certreg: RNCP and RS registration platform")
+    sub = root.add_subparsers(dest="command", required=True)
 
     up = sub.add_parser("up", help="run the platform (embedded by default)")
     up.add_argument("--host", default="127.0.0.1")
     up.add_argument("--port", type=int, default=8000)
     up.add_argument("--distributed", action="store_true", help="each service its own process")
+    up.set_defaults(run=_up)
 
     serve = sub.add_parser("serve", help="run one service (what a container runs)")
     serve.add_argument("service", choices=[*SERVICES, "gateway"])
     serve.add_argument("--host", default="0.0.0.0")
     serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(run=_serve)
 
     migrate = sub.add_parser("migrate", help="apply database migrations")
     migrate.add_argument("service", nargs="?", choices=SERVICES)
+    migrate.set_defaults(run=_migrate)
 
     makemigrations = sub.add_parser("makemigrations", help="(development) autogenerate a migration")
     makemigrations.add_argument("service", choices=SERVICES)
     makemigrations.add_argument("-m", "--message", required=True)
+    makemigrations.set_defaults(run=_makemigrations)
 
     admin = sub.add_parser("admin", help="back-office accounts")
     admin_sub = admin.add_subparsers(dest="admin_command", required=True)
@@ -44,29 +83,21 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--first-name", default="Administrateur")
     create.add_argument("--last-name", default="SI")
     create.add_argument("--role", action="append", required=True, dest="roles")
+    create.set_defaults(run=_admin)
 
     dlq = sub.add_parser("dlq", help="the parking queues")
     dlq_sub = dlq.add_subparsers(dest="dlq_command", required=True)
     dlq_list = dlq_sub.add_parser("list")
     dlq_list.add_argument("--consumer", choices=SERVICES)
+    dlq_list.set_defaults(run=_dlq_list)
     dlq_replay = dlq_sub.add_parser("replay")
     dlq_replay.add_argument("--consumer", choices=SERVICES, required=True)
     dlq_replay.add_argument("--event-id", action="append", dest="event_ids")
-
-    args = parser.parse_args(argv)
-    settings = load_settings()
-    handler = {
-        "up": _up,
-        "serve": _serve,
-        "migrate": _migrate,
-        "makemigrations": _makemigrations,
-        "admin": _admin,
-        "dlq": _dlq,
-    }[args.command]
-    return handler(args, settings) or 0
+    dlq_replay.set_defaults(run=_dlq_replay)
+    return root
 
 
-def _up(args, settings) -> int:  # type: ignore[no-untyped-def]
+def _up(args: argparse.Namespace, settings: Settings) -> int:
     if args.distributed:
         return _up_distributed(args, settings)
     import uvicorn
@@ -90,7 +121,7 @@ def _up(args, settings) -> int:  # type: ignore[no-untyped-def]
     return 0
 
 
-def _up_distributed(args, settings) -> int:  # type: ignore[no-untyped-def]
+def _up_distributed(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.amqp_url:
         print("certreg up --distributed needs CERTREG_AMQP_URL (RabbitMQ) so that the services can talk.", file=sys.stderr)
         return 2
@@ -98,8 +129,7 @@ def _up_distributed(args, settings) -> int:  # type: ignore[no-untyped-def]
     ports = {name: args.port + 1 + i for i, name in enumerate(SERVICES)}
     for name, port in ports.items():
         env[f"CERTREG_{name.upper()}_URL"] = f"http://127.0.0.1:{port}"
-    if _migrate(argparse.Namespace(service=None), settings):
-        return 1
+    migrate(settings)
     procs = [
         subprocess.Popen([sys.executable, "-m", "certreg", "serve", name, "--host", "127.0.0.1", "--port", str(port)], env=env)
         for name, port in ports.items()
@@ -128,7 +158,7 @@ def _up_distributed(args, settings) -> int:  # type: ignore[no-untyped-def]
     return 0
 
 
-def _serve(args, settings) -> int:  # type: ignore[no-untyped-def]
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from certreg.platform import service_app
@@ -139,13 +169,19 @@ def _serve(args, settings) -> int:  # type: ignore[no-untyped-def]
     return 0
 
 
-def _migrate(args, settings) -> int:  # type: ignore[no-untyped-def]
+def _migrate(args: argparse.Namespace, settings: Settings) -> int:
+    migrate(settings, args.service)
+    return 0
+
+
+def migrate(settings: Settings, service: str | None = None) -> None:
+    """Bring one service's database (or every one) up to date."""
     from certreg.platform import definitions
     from certreg_runtime.db import create_db_engine
     from certreg_runtime.migrations import upgrade
 
     for name, definition in definitions().items():
-        if args.service and name != args.service:
+        if service and name != service:
             continue
         engine = create_db_engine(settings.database_url_for(name))
         try:
@@ -153,10 +189,9 @@ def _migrate(args, settings) -> int:  # type: ignore[no-untyped-def]
             print(f"{name}: up to date")
         finally:
             engine.dispose()
-    return 0
 
 
-def _makemigrations(args, settings) -> int:  # type: ignore[no-untyped-def]
+def _makemigrations(args: argparse.Namespace, settings: Settings) -> int:
     from certreg.platform import definitions
     from certreg_runtime.migrations import revision
 
@@ -174,27 +209,30 @@ def _admin(args, settings) -> int:  # type: ignore[no-untyped-def]
     return 0
 
 
-def _dlq(args, settings) -> int:  # type: ignore[no-untyped-def]
-    from certreg_runtime.bus import create_bus
+def _dlq_list(args: argparse.Namespace, settings: Settings) -> int:
+    parked = asyncio.run(_with_bus(settings, lambda bus: bus.parked(args.consumer)))
+    for p in parked:
+        print(f"{p.consumer}\t{p.event_id}\t{p.type}\t{p.error}")
+    print(f"{len(parked)} parked message(s)")
+    return 0
 
-    async def run() -> int:
-        bus = create_bus(settings)
-        for name in SERVICES:  # so that "list" knows every consumer's parking queue
-            bus.subscribe(name, [], _never)
-        try:
-            if args.dlq_command == "list":
-                parked = await bus.parked(args.consumer)
-                for p in parked:
-                    print(f"{p.consumer}\t{p.event_id}\t{p.type}\t{p.error}")
-                print(f"{len(parked)} parked message(s)")
-            else:
-                count = await bus.replay(args.consumer, set(args.event_ids) if args.event_ids else None)
-                print(f"{count} message(s) replayed to {args.consumer}")
-        finally:
-            await bus.close()
-        return 0
 
-    return asyncio.run(run())
+def _dlq_replay(args: argparse.Namespace, settings: Settings) -> int:
+    event_ids = set(args.event_ids) if args.event_ids else None
+    count = asyncio.run(_with_bus(settings, lambda bus: bus.replay(args.consumer, event_ids)))
+    print(f"{count} message(s) replayed to {args.consumer}")
+    return 0
+
+
+async def _with_bus(settings: Settings, use: Callable[[Bus], Awaitable[T]]) -> T:
+    """The platform's bus, not started (nothing consumed), knowing every consumer's queues."""
+    bus = create_bus(settings)
+    for name in SERVICES:
+        bus.subscribe(name, [], _never)
+    try:
+        return await use(bus)
+    finally:
+        await bus.close()
 
 
 async def _never(_: object) -> None:  # pragma: no cover - a subscription only listed, never started

@@ -105,3 +105,20 @@ async def test_dlq_list_and_replay_from_the_command_line(kind: str, tmp_path: Pa
     finally:
         if kind == "rabbitmq":
             await delete_namespace(amqp_url, namespace, [f"{namespace}.{consumer}", f"{namespace}.{consumer}.parking"])
+
+
+def test_a_production_service_on_the_embedded_defaults_is_refused_with_the_reasons(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CERTREG_")}
+    env |= {"CERTREG_DATA_DIR": str(tmp_path), "CERTREG_ENVIRONMENT": "production", "CERTREG_PUBLIC_URL": "https://certreg.example.org"}
+    refused = certreg("serve", "filings", "--port", str(free_port()), env=env)
+    assert refused.returncode == 2
+    assert "refused in production" in refused.stderr and "Traceback" not in refused.stderr
+    for variable in ("CERTREG_DATABASE_URL", "CERTREG_AMQP_URL", "CERTREG_S3_ENDPOINT"):
+        assert variable in refused.stderr
+    assert not (tmp_path / "filings.sqlite3").exists()
+
+    unsafe = certreg("migrate", env=env | {"CERTREG_PUBLIC_URL": "http://certreg.example.org"})
+    assert unsafe.returncode == 2 and "CERTREG_PUBLIC_URL='http://certreg.example.org' is not https" in unsafe.stderr
+
+    unknown = certreg("dlq", "list", env=env | {"CERTREG_ENVIRONMENT": "staging"})
+    assert unknown.returncode == 2 and "invalid configuration:\nCERTREG_ENVIRONMENT: Input should be" in unknown.stderr
