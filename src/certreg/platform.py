@@ -7,9 +7,11 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from certreg_contracts.types import SERVICES
 from certreg_runtime.bus import Bus, create_bus
@@ -76,7 +78,7 @@ class Platform:
         return {f"{name}.{check}": ok for name, checks in zip(self.runners, results, strict=False) for check, ok in checks.items()}
 
 
-def embedded_app(settings: Settings, *, platform: Platform | None = None):  # type: ignore[no-untyped-def]
+def embedded_app(settings: Settings, *, platform: Platform | None = None) -> tuple[ASGIApp, Platform]:
     """Every service in this process behind the gateway (``certreg up``)."""
     from gateway.app import create_gateway
 
@@ -85,7 +87,7 @@ def embedded_app(settings: Settings, *, platform: Platform | None = None):  # ty
     return create_gateway(targets, lifespan=platform.lifespan, readiness=platform.readiness), platform
 
 
-def service_app(settings: Settings, name: str):  # type: ignore[no-untyped-def]
+def service_app(settings: Settings, name: str) -> ASGIApp:
     """One service in its own process (``certreg serve NAME``)."""
     if name == "gateway":
         from gateway.app import create_gateway
@@ -97,11 +99,5 @@ def service_app(settings: Settings, name: str):  # type: ignore[no-untyped-def]
         return create_gateway(targets)
     platform = Platform(settings, [name])
     app = platform.runners[name].app
-
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        async with platform.lifespan(migrate=settings.auto_migrate):
-            yield
-
-    app.router.lifespan_context = lifespan
+    app.router.lifespan_context = partial(platform.lifespan, migrate=settings.auto_migrate)
     return app

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from functools import partial
 
 import httpx
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 from starlette.types import ASGIApp
@@ -16,41 +17,53 @@ from gateway.proxy import Gateway
 from gateway.ui import mount_ui
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+Readiness = Callable[[], Awaitable[dict[str, bool]]]
+
+router = APIRouter()
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok", "service": "gateway"}
+
+
+@router.get("/readyz")
+async def readyz(request: Request) -> JSONResponse:
+    readiness: Readiness = request.app.state.readiness
+    checks = await readiness()
+    ok = all(checks.values())
+    return JSONResponse({"status": "ready" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503)
 
 
 def create_gateway(
     targets: Mapping[str, ASGIApp | str],
     *,
     lifespan: Lifespan | None = None,
-    readiness: Callable[[], Awaitable[dict[str, bool]]] | None = None,
+    readiness: Readiness | None = None,
 ) -> ASGIApp:
-    """``targets``: service name → in-process ASGI app or base URL."""
-    gateway: Gateway
-
-    @asynccontextmanager
-    async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if lifespan is None:
-            yield
-        else:
-            async with lifespan(app):
-                yield
-        await gateway.aclose()
-
+    """``targets``: service name → in-process ASGI app or base URL. ``lifespan`` and
+    ``readiness`` are the in-process services' (embedded mode); without them the gateway
+    asks each base URL's ``/readyz``."""
     app = FastAPI(title="certreg gateway", lifespan=_lifespan, docs_url=None, redoc_url=None, openapi_url=None)
-
-    @app.get("/healthz")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok", "service": "gateway"}
-
-    @app.get("/readyz")
-    async def readyz() -> JSONResponse:
-        checks = await (readiness() if readiness else _remote_readiness(targets))
-        ok = all(checks.values())
-        return JSONResponse({"status": "ready" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503)
-
-    mount_ui(app)  # the public portal and the back office
     gateway = Gateway(targets, app)
+    app.state.gateway = gateway
+    app.state.services_lifespan = lifespan
+    app.state.readiness = readiness or partial(_remote_readiness, targets)
+    app.include_router(router)
+    mount_ui(app)  # the public portal and the back office
     return OpenTelemetryMiddleware(gateway)
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """The in-process services' lifespan, if any; the proxy's HTTP client closed after them."""
+    gateway: Gateway = app.state.gateway
+    services: Lifespan | None = app.state.services_lifespan
+    async with AsyncExitStack() as stack:
+        stack.push_async_callback(gateway.aclose)
+        if services is not None:
+            await stack.enter_async_context(services(app))
+        yield
 
 
 async def _remote_readiness(targets: Mapping[str, ASGIApp | str]) -> dict[str, bool]:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Awaitable, Callable
 from functools import cache
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.types import Scope
 
 UI_DIR = Path(__file__).parent
 PAGES_DIR = UI_DIR / "pages"
@@ -91,32 +93,39 @@ def render_page(name: str) -> str:
     return layout
 
 
+def _page(name: str) -> Callable[[], Awaitable[HTMLResponse]]:
+    async def serve() -> HTMLResponse:
+        return HTMLResponse(render_page(name), headers={**SECURITY_HEADERS, "Cache-Control": "no-cache"})
+
+    serve.__name__ = f"page_{name.replace('-', '_')}"
+    return serve
+
+
+router = APIRouter(include_in_schema=False)
+for _path, _name in ROUTES.items():
+    router.add_api_route(_path, _page(_name), methods=["GET"], name=f"ui:{_name}")
+
+
+@router.get("/back-office")
+async def back_office() -> RedirectResponse:
+    return RedirectResponse("/back-office/", status_code=308)
+
+
+@router.get("/favicon.ico")
+async def favicon() -> RedirectResponse:
+    return RedirectResponse("/static/dsfr/favicon/favicon.ico", status_code=308)
+
+
+class StaticAssets(StaticFiles):
+    """``static/``, each answer marked ``nosniff`` (served with the type of its extension)."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
+
+
 def mount_ui(app: FastAPI) -> None:
     """Add the pages and ``/static`` to the gateway app (its fallback after ``/api``)."""
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-
-    def page(name: str):  # type: ignore[no-untyped-def]
-        async def serve(request: Request) -> Response:
-            return HTMLResponse(render_page(name), headers={**SECURITY_HEADERS, "Cache-Control": "no-cache"})
-
-        return serve
-
-    for path, name in ROUTES.items():
-        if not (PAGES_DIR / f"{name}.html").exists():
-            continue
-        app.add_api_route(path, page(name), methods=["GET"], include_in_schema=False, name=f"ui:{name}")
-
-    @app.get("/back-office", include_in_schema=False)
-    async def back_office() -> Response:
-        return RedirectResponse("/back-office/", status_code=308)
-
-    @app.get("/favicon.ico", include_in_schema=False)
-    async def favicon() -> Response:
-        return RedirectResponse("/static/dsfr/favicon/favicon.ico", status_code=308)
-
-    @app.middleware("http")
-    async def static_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
-        response = await call_next(request)
-        if request.url.path.startswith("/static/"):
-            response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        return response
+    app.mount("/static", StaticAssets(directory=STATIC_DIR), name="static")
+    app.include_router(router)
