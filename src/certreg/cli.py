@@ -104,7 +104,7 @@ def _up(args: argparse.Namespace, settings: Settings) -> int:
 
     from certreg.platform import embedded_app
 
-    setup_logging("certreg")
+    setup_logging("certreg", settings.log_level)
     setup_tracing("certreg")
     app, _ = embedded_app(settings)
     base = f"http://{args.host}:{args.port}"
@@ -163,7 +163,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from certreg.platform import service_app
 
-    setup_logging(args.service)
+    setup_logging(args.service, settings.log_level)
     setup_tracing(args.service)
     uvicorn.run(service_app(settings, args.service), host=args.host, port=args.port, log_config=None, access_log=False)
     return 0

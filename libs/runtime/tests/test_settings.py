@@ -115,3 +115,9 @@ def test_the_runner_refuses_to_start_a_production_service_on_the_embedded_defaul
     with pytest.raises(UnsafeSettings, match="CERTREG_AMQP_URL"):
         ServiceRunner(probe_definition(ProbeBehaviour()), settings, InProcessBus())
     assert list(tmp_path.iterdir()) == []  # refused before any database file was made
+
+
+def test_the_log_level_is_a_setting() -> None:
+    assert Settings().log_level == "INFO"
+    assert Settings(log_level="debug").log_level == "DEBUG"
+    assert "log_level" in refusal(log_level="verbose")

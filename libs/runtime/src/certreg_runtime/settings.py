@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     jwt_issuer: str = "certreg-identity"
     jwt_audience: str = "certreg"
 
+    # Of the JSON logs on stderr (certreg up, certreg serve).
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+
     # Tests may move a service's clock: a file holding an offset in seconds. Never set
     # in production.
     clock_offset_file: Path | None = None
@@ -91,6 +94,11 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _safe_in_production(self) -> Settings:

@@ -86,14 +86,14 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def setup_logging(service: str, level: str | None = None) -> None:
+def setup_logging(service: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     if any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
         return
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter(service))
     root.handlers = [handler]
-    root.setLevel(level or os.environ.get("CERTREG_LOG_LEVEL", "INFO"))
+    root.setLevel(level)
     # Access logs repeat what the traces say and may carry tokens in query strings.
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
     logging.getLogger("aiormq").setLevel(logging.WARNING)
