@@ -113,7 +113,7 @@ def main() -> int:
             source = work / "piece.pdf"
             expected = make_file(source, size)
 
-            settings = Settings(data_dir=work / "data", max_upload_bytes=size + MB, **s3.settings())  # type: ignore[arg-type]
+            settings = Settings(data_dir=work / "data", max_upload_bytes=size + MB, **s3.settings())
             settings.data_dir.mkdir(parents=True, exist_ok=True)
             app, platform = embedded_app(settings)
             key = SigningKey.generate()

@@ -397,9 +397,9 @@ class S3Server:
             "CERTREG_S3_SECURE": str(self.secure).lower(),
         }
 
-    def settings(self) -> dict[str, str]:
+    def settings(self) -> dict[str, Any]:
         """The same, as ``Settings`` keyword arguments."""
-        return {k.removeprefix("CERTREG_").lower(): v for k, v in self.env().items()}
+        return {"s3_endpoint": self.endpoint, "s3_access_key": self.access_key, "s3_secret_key": self.secret_key, "s3_secure": self.secure}
 
     def close(self) -> None:
         if self._on_close:
@@ -622,9 +622,9 @@ class SmtpSink:
         """The services' ``CERTREG_SMTP_*`` variables pointing at this sink."""
         return {"CERTREG_SMTP_HOST": self.host, "CERTREG_SMTP_PORT": str(self.port)}
 
-    def settings(self) -> dict[str, str]:
-        """The same, as ``Settings`` keyword arguments."""
-        return {k.removeprefix("CERTREG_").lower(): v for k, v in self.env().items()}
+    def settings(self) -> dict[str, Any]:
+        """The same, as keyword arguments of ``Settings`` (kept for the notifier's config)."""
+        return {"smtp_host": self.host, "smtp_port": self.port}
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: SmtpEnvelope) -> str:  # noqa: N802 - aiosmtpd hook
         raw = envelope.original_content or envelope.content
