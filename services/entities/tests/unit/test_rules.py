@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from certreg_contracts.calendar import add_months
 from entities.domain.rules import (
     Address,
     Declaration,
@@ -11,7 +12,6 @@ from entities.domain.rules import (
     completeness,
     document_date_problems,
     identification_problems,
-    months_before,
     new_entity_problems,
     required_documents,
     siret_problems,
@@ -156,8 +156,8 @@ TODAY = date(2026, 5, 31)
 
 
 def test_months_before_clamps_to_the_end_of_the_month():
-    assert months_before(TODAY, 3) == date(2026, 2, 28)
-    assert months_before(date(2026, 1, 15), 3) == date(2025, 10, 15)
+    assert add_months(TODAY, -3) == date(2026, 2, 28)
+    assert add_months(date(2026, 1, 15), -3) == date(2025, 10, 15)
 
 
 def test_a_recent_mandate_passes():

@@ -10,23 +10,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal, get_args
+from typing import Any, Literal, TypeGuard, get_args
 
+from certreg_contracts.calendar import add_months
 from certreg_contracts.types import EntityKind, LegalForm
+from certreg_runtime.errors import Conflict, Invalid, field_error
 
 # --------------------------------------------------------------------------- vocabulary
 
 KINDS: tuple[str, ...] = get_args(EntityKind)
 LEGAL_FORMS: tuple[str, ...] = get_args(LegalForm)
-
-KIND_LABELS = {"ministry": "ministère", "other": "autre organisme"}
-LEGAL_FORM_LABELS = {
-    "company": "entreprise",
-    "association": "association",
-    "public_establishment": "établissement public",
-    "cpne": "CPNE",
-    "other": "autre",
-}
 
 EntityDocType = Literal["legal_existence", "mandate_delegation"]
 ENTITY_DOC_TYPES: tuple[str, ...] = get_args(EntityDocType)
@@ -37,8 +30,8 @@ DOC_TYPE_LABELS = {
 # Pieces that carry their date (``?document_date=``) and how long they stay valid.
 DATED_DOC_TYPES: dict[str, int] = {"mandate_delegation": 3}  # months
 
-ENTITY_STATUSES = ("pending_verification", "verified", "rejected")
 APPLICATION_STATUSES = ("draft", "submitted", "approved", "rejected")
+STATUS_LABELS = {"draft": "en brouillon", "submitted": "envoyée", "approved": "acceptée", "rejected": "refusée"}
 
 LA_POSTE_SIREN = "356000000"
 # La Poste's head office SIRET follows the Luhn rule like any other.
@@ -53,6 +46,19 @@ class Problem:
     field: tuple[str, ...]
     msg: str
     code: str
+
+
+def as_invalid(problems: list[Problem], where: str = "body", **extra: Any) -> Invalid:
+    """One answer listing every problem (``where`` the values were: body, query, path)."""
+    return Invalid([field_error(list(p.field), p.msg, p.code, where=where) for p in problems], **extra)
+
+
+def is_kind(value: str | None) -> TypeGuard[EntityKind]:
+    return value in KINDS
+
+
+def is_legal_form(value: str | None) -> TypeGuard[LegalForm]:
+    return value in LEGAL_FORMS
 
 
 # --------------------------------------------------------------------------- SIRET
@@ -153,11 +159,11 @@ def new_entity_problems(decl: Declaration) -> list[Problem]:
     problems: list[Problem] = []
     if decl.kind is None:
         problems.append(Problem(("kind",), "Indiquez si l'entité est un ministère ou un autre organisme.", "missing"))
-    elif decl.kind not in KINDS:
+    elif not is_kind(decl.kind):
         problems.append(Problem(("kind",), "Le type d'entité doit être « ministry » ou « other ».", "invalid_choice"))
     if decl.legal_form is None:
         problems.append(Problem(("legal_form",), "Indiquez la forme juridique de l'entité.", "missing"))
-    elif decl.legal_form not in LEGAL_FORMS:
+    elif not is_legal_form(decl.legal_form):
         problems.append(
             Problem(("legal_form",), f"Forme juridique inconnue : valeurs possibles {', '.join(LEGAL_FORMS)}.", "invalid_choice")
         )
@@ -195,19 +201,6 @@ def required_documents(*, new_entity: bool, legal_form: str | None, named_on_leg
     return required
 
 
-def months_before(day: date, months: int) -> date:
-    """The same day ``months`` calendar months earlier (clamped to the month's end)."""
-    month_index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(month_index, 12)
-    month += 1
-    for candidate in (31, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, candidate))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
-
-
 def document_date_problems(doc_type: str, document_date: date | None, today: date) -> list[Problem]:
     """A dated piece needs its date, not in the future, and less than its validity old."""
     where = ("document_date",)
@@ -219,7 +212,7 @@ def document_date_problems(doc_type: str, document_date: date | None, today: dat
     label = DOC_TYPE_LABELS.get(doc_type, doc_type)
     if document_date is None:
         return [Problem(where, f"Indiquez la date de la {label} (document_date=AAAA-MM-JJ).", "missing")]
-    if document_date <= months_before(today, months):
+    if document_date <= add_months(today, -months):
         return [
             Problem(
                 where,
@@ -259,3 +252,13 @@ def completeness(required: list[str], latest: dict[str, ProvidedPiece], today: d
         for problem in document_date_problems(doc_type, piece.document_date, today):
             result.problems.append(Problem(("documents", doc_type), problem.msg, problem.code))
     return result
+
+
+def require_draft(status: str) -> None:
+    """Only a draft application may change (its pieces, its submission)."""
+    if status != "draft":
+        raise Conflict(
+            f"La demande est déjà {STATUS_LABELS.get(status, status)} : elle ne peut plus être modifiée.",
+            code="application_not_draft",
+            state=status,
+        )
