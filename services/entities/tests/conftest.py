@@ -16,22 +16,25 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
 import sqlalchemy as sa
+from sqlmodel import select
 
 import entities.service
 from certreg_contracts import Envelope, Event
 from certreg_runtime.bus import OutgoingMessage, create_bus
 from certreg_runtime.bus.inprocess import InProcessBus
 from certreg_runtime.messaging import outbox_table
-from certreg_runtime.service import ServiceRunner
+from certreg_runtime.service import ServiceContext, ServiceRunner
 from certreg_runtime.settings import Settings
 from certreg_runtime.storage import LocalBlobStore, S3BlobStore, create_blob_store
 from certreg_runtime.tokens import SigningKey, issue_token, jwks
 from gateway.app import create_gateway
+
+T = TypeVar("T")
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
@@ -46,7 +49,7 @@ class EntitiesHarness:
     __test__ = False
 
     @property
-    def ctx(self):  # type: ignore[no-untyped-def]
+    def ctx(self) -> ServiceContext:
         return self.runner.ctx
 
     # ------------------------------------------------------------------ tokens
@@ -104,12 +107,12 @@ class EntitiesHarness:
 
     # ------------------------------------------------------------------ state
 
-    def rows(self, table: type, **where: Any) -> list[Any]:
+    def rows(self, table: type[T], **where: Any) -> list[T]:
         with self.ctx.uow() as uow:
-            query = sa.select(table)
+            query = select(table)
             for name, value in where.items():
                 query = query.where(getattr(table, name) == value)
-            found = list(uow.session.exec(query).scalars().all())  # type: ignore[call-overload]
+            found = list(uow.session.exec(query).all())
             uow.session.expunge_all()  # keep their loaded state past the rollback
             return found
 

@@ -6,12 +6,12 @@ from fastapi import APIRouter
 
 from certreg_runtime.service import ServiceContext, ServiceDefinition
 from entities.adapters.tables import metadata
-from entities.api.routes import build_router
-from entities.handlers import handlers
+from entities.api.routes import router
+from entities.app.handlers import handlers
 
 
 def routers(ctx: ServiceContext) -> list[APIRouter]:
-    return [build_router(ctx)]
+    return [router]
 
 
 def definition() -> ServiceDefinition:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 from zoneinfo import ZoneInfo
 
@@ -21,13 +22,14 @@ EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 
 SIRET = "44306184100047"
 
 
-def identity_event(p, routing_key: str, account_id: str) -> dict:
+def identity_event(p, routing_key: str, account_id: str) -> dict[str, Any]:
     ctx = p.platform.runners["identity"].ctx
     outbox = outbox_table(ctx.metadata)
     with ctx.engine.connect() as conn:
         rows = conn.execute(sa.select(outbox.c.body).where(outbox.c.routing_key == routing_key)).all()
     found = [json.loads(r.body)["payload"] for r in rows]
-    return [pl for pl in found if pl.get("account_id") == account_id][-1]
+    payload: dict[str, Any] = [pl for pl in found if pl.get("account_id") == account_id][-1]
+    return payload
 
 
 async def test_from_account_creation_to_a_verified_entity(tmp_path):

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-import entities.api.routes
+import entities.app.commands
 from certreg_contracts.events.identity import AccountApproved
 from certreg_runtime.storage import S3BlobStore
 from entities.adapters.tables import Document, Entity
@@ -64,7 +64,7 @@ async def test_upload_download_and_failed_uploads_leave_nothing(make_harness, po
         assert (await h.upload(headers, app_id, "mandate_delegation", document_date=mandate_date)).status_code == 201
         assert (await h.client.post(f"/api/entities/applications/{app_id}/submit", headers=headers)).status_code == 202
         keys_before = h.stored_keys(prefix)
-        monkeypatch.setattr(entities.api.routes, "_check_upload_allowed", lambda *args: None)
+        monkeypatch.setattr(entities.app.commands, "start_upload", lambda *args: None)
         written: list[str] = []
         put_file = h.ctx.blobs.put_file
 

@@ -4,6 +4,8 @@ administrateur entité, date and signature blocks."""
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 from certreg_runtime.pdf import Fields, Heading, Para, Signature, render_pdf
@@ -17,13 +19,27 @@ def _or_blank(value: str | None) -> str:
 
 
 def render_mandate_template(
-    target: Path,
     *,
     denomination: str | None = None,
     siret: str | None = None,
     representative: str | None = None,
     delegate: str | None = None,
     delegate_role: str | None = None,
+) -> Path:
+    """Rendered to a temporary file, which the caller deletes."""
+    fd, name = tempfile.mkstemp(prefix="mandate-", suffix=".pdf")
+    os.close(fd)
+    target = Path(name)
+    try:
+        _render(target, denomination, siret, representative, delegate, delegate_role)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def _render(
+    target: Path, denomination: str | None, siret: str | None, representative: str | None, delegate: str | None, delegate_role: str | None
 ) -> None:
     entity = _or_blank(denomination)
     rep = _or_blank(representative)

@@ -6,17 +6,24 @@ import uuid
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlmodel import Field
+from sqlalchemy.orm import registry
+from sqlmodel import AutoString, Field, SQLModel
 
-from certreg_runtime.db import service_base
+from certreg_contracts.types import EntityKind, LegalForm
+from certreg_runtime.messaging import add_messaging_tables
 
-Base = service_base("entities")
+
+class Base(SQLModel, registry=registry()):
+    """Its own metadata: its own database."""
+
+
 metadata = Base.metadata
+add_messaging_tables(metadata)
 
 TZ = sa.DateTime(timezone=True)
 
 
-class Entity(Base, table=True):  # type: ignore[call-arg]
+class Entity(Base, table=True):
     """An organisation of the registry. Its SIRET is unique among live entities (a
     rejected one frees it for a new declaration)."""
 
@@ -32,8 +39,8 @@ class Entity(Base, table=True):  # type: ignore[call-arg]
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    kind: str = Field(max_length=20)
-    legal_form: str = Field(max_length=30)
+    kind: EntityKind = Field(sa_type=AutoString(length=20))
+    legal_form: LegalForm = Field(sa_type=AutoString(length=30))
     siret: str | None = Field(default=None, max_length=14)
     denomination: str = Field(max_length=300)
     street: str | None = Field(default=None, max_length=300)
@@ -47,7 +54,7 @@ class Entity(Base, table=True):  # type: ignore[call-arg]
     verified_at: datetime | None = Field(default=None, sa_type=TZ)
 
 
-class Application(Base, table=True):  # type: ignore[call-arg]
+class Application(Base, table=True):
     """A person's request to create or join an entity."""
 
     __tablename__ = "applications"
@@ -67,7 +74,7 @@ class Application(Base, table=True):  # type: ignore[call-arg]
     rejection_reason: str | None = Field(default=None, max_length=2000)
 
 
-class Document(Base, table=True):  # type: ignore[call-arg]
+class Document(Base, table=True):
     """One version of a piece; a re-upload of the same doc_type adds version n+1."""
 
     __tablename__ = "documents"
@@ -88,7 +95,7 @@ class Document(Base, table=True):  # type: ignore[call-arg]
     uploaded_at: datetime = Field(sa_type=TZ)
 
 
-class Membership(Base, table=True):  # type: ignore[call-arg]
+class Membership(Base, table=True):
     """An approved account of an entity, as identity told us."""
 
     __tablename__ = "memberships"

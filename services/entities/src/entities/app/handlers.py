@@ -6,42 +6,42 @@ Each handler runs in one transaction with its inbox record (a redelivery does no
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import uuid
 
-import sqlalchemy as sa
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
-from certreg_contracts import Envelope, Event
 from certreg_contracts.events.entities import EntityVerified
 from certreg_contracts.events.identity import AccountApproved, AccountRejected
-from certreg_contracts.subscriptions import CONSUMERS
-from certreg_runtime.bus.base import PermanentError
+from certreg_runtime.errors import not_found
+from certreg_runtime.handlers import Handlers
 from certreg_runtime.messaging import UnitOfWork
-from certreg_runtime.service import EventHandler, ServiceContext
+from certreg_runtime.service import Deps
 from entities.adapters.tables import Application, Entity, Membership
 
 log = logging.getLogger(__name__)
 
+handlers = Handlers[Deps]("entities")
+
 OPEN = ("draft", "submitted")
 
 
-def _open_application(uow: UnitOfWork, account_id, entity_id=None) -> Application | None:  # type: ignore[no-untyped-def]
-    query = select(Application).where(Application.account_id == account_id, Application.status.in_(OPEN))  # type: ignore[attr-defined]
+def _open_application(uow: UnitOfWork, account_id: uuid.UUID, entity_id: uuid.UUID | None) -> Application | None:
+    """A submitted application before a draft, then the newest."""
+    query = select(Application).where(Application.account_id == account_id, col(Application.status).in_(OPEN))
     if entity_id is not None:
         query = query.where(Application.entity_id == entity_id)
-    # A submitted application before a draft, then the newest.
-    query = query.order_by(sa.desc(Application.status == "submitted"), sa.desc(Application.created_at))
+    query = query.order_by((col(Application.status) == "submitted").desc(), col(Application.created_at).desc())
     return uow.session.exec(query).first()
 
 
-def on_account_approved(uow: UnitOfWork, event: Event, envelope: Envelope) -> None:
+@handlers.on(AccountApproved)
+def account_approved(deps: Deps, uow: UnitOfWork, event: AccountApproved) -> None:
     """The account is a member of its entity; its application is approved; the first
     account of a new entity verifies the entity."""
-    assert isinstance(event, AccountApproved)
     session = uow.session
     entity = session.get(Entity, event.entity_id)
     if entity is None:
-        raise PermanentError(f"account {event.account_id} approved for an unknown entity {event.entity_id}")
+        raise not_found(f"account {event.account_id} approved for an unknown entity {event.entity_id}")
     application = _open_application(uow, event.account_id, event.entity_id)
     if application is not None:
         application.status = "approved"
@@ -66,10 +66,10 @@ def on_account_approved(uow: UnitOfWork, event: Event, envelope: Envelope) -> No
         uow.emit(EntityVerified(entity_id=entity.id, denomination=entity.denomination, siret=entity.siret, verified_by=event.decided_by))
 
 
-def on_account_rejected(uow: UnitOfWork, event: Event, envelope: Envelope) -> None:
+@handlers.on(AccountRejected)
+def account_rejected(deps: Deps, uow: UnitOfWork, event: AccountRejected) -> None:
     """The application is rejected; a new entity that nobody else is applying to is
     dropped (its SIRET may be declared again)."""
-    assert isinstance(event, AccountRejected)
     session = uow.session
     application = _open_application(uow, event.account_id, event.entity_id)
     if application is None:
@@ -90,17 +90,8 @@ def on_account_rejected(uow: UnitOfWork, event: Event, envelope: Envelope) -> No
     others = session.exec(
         select(func.count())
         .select_from(Application)
-        .where(Application.entity_id == entity.id, Application.status.in_(("draft", "submitted", "approved")))  # type: ignore[attr-defined]
+        .where(Application.entity_id == entity.id, col(Application.status).in_(("draft", "submitted", "approved")))
     ).one()
     if not others:
         entity.status = "rejected"
         session.add(entity)
-
-
-def handlers(ctx: ServiceContext) -> dict[str, EventHandler]:
-    table: dict[str, Callable[[UnitOfWork, Event, Envelope], None]] = {
-        AccountApproved.routing_key: on_account_approved,
-        AccountRejected.routing_key: on_account_rejected,
-    }
-    assert sorted(table) == sorted(CONSUMERS["entities"]), "entities must bind exactly CONSUMERS['entities']"
-    return table

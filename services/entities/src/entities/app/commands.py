@@ -1,0 +1,250 @@
+"""The entities service's use cases: declare the entity (create or join it), add a
+piece, submit the application. Each opens and commits its own unit of work."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, func, select
+
+from certreg_contracts.calendar import paris_date
+from certreg_contracts.events.entities import ApplicationSubmitted
+from certreg_runtime.auth import Principal
+from certreg_runtime.errors import conflict, field_error, invalid
+from certreg_runtime.service import Deps
+from certreg_runtime.storage import delete_quietly, store_then_record
+from certreg_runtime.uploads import ReceivedFile
+from entities.adapters.tables import Application, Document, Entity
+from entities.app.queries import (
+    ApplicationRecord,
+    application_record,
+    live_entity_by_siret,
+    own_application,
+    provided_pieces,
+    required_for,
+)
+from entities.domain.rules import (
+    ENTITY_DOC_TYPES,
+    Address,
+    Declaration,
+    as_invalid,
+    completeness,
+    document_date_problems,
+    identification_problems,
+    is_kind,
+    is_legal_form,
+    new_entity_problems,
+    require_draft,
+)
+
+BUCKET = "documents"
+
+
+# --------------------------------------------------------------------------- declaring
+
+
+def create_application(deps: Deps, user: Principal, decl: Declaration) -> ApplicationRecord:
+    """A known SIRET joins its entity, otherwise a new entity is created; the person's
+    draft, if any, is replaced."""
+    problems = identification_problems(decl)
+    if problems:
+        raise as_invalid(problems)
+    for attempt in range(2):
+        try:
+            record, stale_keys = _create_application_once(deps, user, decl)
+        except IntegrityError:
+            # Someone declared the same SIRET at the same moment: the retry joins it.
+            if attempt:
+                raise conflict("Conflit d'enregistrement, réessayez.") from None
+            continue
+        for key in stale_keys:
+            delete_quietly(deps.storage, deps.bucket(BUCKET), key)
+        return record
+    raise AssertionError("unreachable")
+
+
+def _create_application_once(deps: Deps, user: Principal, decl: Declaration) -> tuple[ApplicationRecord, list[str]]:
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        session = uow.session
+        current = session.exec(
+            select(Application).where(Application.account_id == user.account_id, col(Application.status).in_(("submitted", "approved")))
+        ).first()
+        if current is not None:
+            raise conflict(
+                "Une demande de rattachement a déjà été envoyée pour ce compte.",
+                code="application_exists",
+                state=current.status,
+                application_id=str(current.id),
+            )
+        stale_keys = _discard_drafts(session, user.account_id)
+        entity = live_entity_by_siret(session, decl.siret) if decl.has_siret and decl.siret else None
+        new_entity = entity is None
+        if entity is None:
+            problems = new_entity_problems(decl)
+            kind, legal_form = decl.kind, decl.legal_form
+            if problems or not is_kind(kind) or not is_legal_form(legal_form):
+                raise as_invalid(problems)
+            address = decl.address or Address()
+            entity = Entity(
+                kind=kind,
+                legal_form=legal_form,
+                siret=decl.siret if decl.has_siret else None,
+                denomination=(decl.denomination or "").strip(),
+                street=address.street,
+                postal_code=address.postal_code,
+                city=address.city,
+                country=address.country,
+                status="pending_verification",
+                created_by=user.account_id,
+                created_at=now,
+            )
+            session.add(entity)
+            session.flush()
+        application = Application(
+            entity_id=entity.id,
+            account_id=user.account_id,
+            email=user.email,
+            new_entity=new_entity,
+            # Joining an existing entity asks nothing more of the person.
+            named_on_legal_proof=decl.named_on_legal_proof if new_entity else False,
+            status="draft",
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(application)
+        session.flush()
+        record = application_record(session, application, entity)
+        uow.commit()
+        return record, stale_keys
+
+
+def _discard_drafts(session: Session, account_id: uuid.UUID) -> list[str]:
+    """A new declaration replaces the person's draft: its pieces, and the entity it
+    created if nobody else applied to it. Returns the object keys to delete once committed."""
+    keys: list[str] = []
+    drafts = session.exec(select(Application).where(Application.account_id == account_id, Application.status == "draft")).all()
+    for draft in drafts:
+        for doc in session.exec(select(Document).where(Document.application_id == draft.id)).all():
+            keys.append(doc.object_key)
+            session.delete(doc)
+        session.flush()
+        session.delete(draft)
+        session.flush()
+        if draft.new_entity:
+            others = session.exec(select(func.count()).select_from(Application).where(Application.entity_id == draft.entity_id)).one()
+            entity = session.get(Entity, draft.entity_id)
+            if not others and entity is not None and entity.status == "pending_verification":
+                session.delete(entity)
+                session.flush()
+    return keys
+
+
+# --------------------------------------------------------------------------- pieces
+
+
+def start_upload(deps: Deps, user: Principal, application_id: uuid.UUID, doc_type: str, document_date: str | None) -> date | None:
+    """What is checked before the body is read: a known piece, its date (returned) and
+    the applicant's own draft."""
+    if doc_type not in ENTITY_DOC_TYPES:
+        raise invalid(
+            field_error("doc_type", f"Pièce inconnue : valeurs possibles {', '.join(ENTITY_DOC_TYPES)}.", "invalid_choice", where="path")
+        )
+    day = _parse_date(document_date)
+    problems = document_date_problems(doc_type, day, paris_date(deps.clock.now()))
+    if problems:
+        raise as_invalid(problems, where="query")
+    with deps.uow() as uow:
+        require_draft(own_application(uow.session, user, application_id).status)
+    return day
+
+
+def _parse_date(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise invalid(field_error("document_date", "Date invalide : format attendu AAAA-MM-JJ.", "date_format", where="query")) from None
+
+
+def add_document(
+    deps: Deps, user: Principal, application_id: uuid.UUID, doc_type: str, document_date: date | None, received: ReceivedFile
+) -> Document:
+    """The piece stored, then its row: the same doc_type again adds a version (the
+    previous ones are kept). The application is checked again under its lock, since it
+    may have been submitted while the body was read; then the object is deleted."""
+    document_id = uuid.uuid4()
+    key = f"applications/{application_id}/{doc_type}/{document_id}"
+
+    def record() -> Document:
+        with deps.uow() as uow:
+            session = uow.session
+            application = own_application(session, user, application_id, for_update=True)
+            require_draft(application.status)
+            last = session.exec(
+                select(func.max(Document.version)).where(Document.application_id == application.id, Document.doc_type == doc_type)
+            ).one()
+            now = deps.clock.now()
+            document = Document(
+                id=document_id,
+                application_id=application.id,
+                entity_id=application.entity_id,
+                doc_type=doc_type,
+                version=(last or 0) + 1,
+                object_key=key,
+                sha256=received.sha256,
+                size=received.size,
+                content_type=received.content_type,
+                filename=received.filename,
+                document_date=document_date,
+                uploaded_by=user.account_id,
+                uploaded_at=now,
+            )
+            session.add(document)
+            application.updated_at = now
+            session.add(application)
+            uow.commit()
+            return document
+
+    return store_then_record(deps.storage, deps.bucket(BUCKET), key, received.path, received.content_type, record)
+
+
+# --------------------------------------------------------------------------- submission
+
+
+def submit_application(deps: Deps, user: Principal, application_id: uuid.UUID) -> Application:
+    """Send the application for validation, every required piece present and valid
+    today; the refusal lists every missing or invalid piece."""
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        session = uow.session
+        application = own_application(session, user, application_id, for_update=True)
+        require_draft(application.status)
+        entity = session.get(Entity, application.entity_id)
+        if entity is None or entity.status == "rejected":
+            raise conflict("L'entité de cette demande a été refusée : déclarez-la à nouveau.", code="entity_rejected", state="rejected")
+        required = required_for(application, entity)
+        result = completeness(required, provided_pieces(session, application.id), paris_date(now))
+        if not result.complete:
+            raise as_invalid(result.problems, missing=result.missing, required_documents=required)
+        application.status = "submitted"
+        application.submitted_at = now
+        application.updated_at = now
+        session.add(application)
+        uow.emit(
+            ApplicationSubmitted(
+                application_id=application.id,
+                entity_id=entity.id,
+                account_id=application.account_id,
+                new_entity=application.new_entity,
+                denomination=entity.denomination,
+                siret=entity.siret,
+                kind=entity.kind,
+                legal_form=entity.legal_form,
+            )
+        )
+        uow.commit()
+        return application
