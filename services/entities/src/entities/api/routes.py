@@ -29,6 +29,8 @@ from entities.app import commands, queries
 
 router = APIRouter(tags=["entities"])
 
+BINARY = {"schema": {"type": "string", "format": "binary"}}
+
 
 @router.get("/lookup")
 def lookup(deps: DepsDep, siret: Annotated[str, Query(max_length=40)]) -> LookupOut:
@@ -85,7 +87,11 @@ async def upload_document(
     return stored_document_out(document)
 
 
-@router.get("/applications/{application_id}/documents/{document_id}", response_class=StreamingResponse)
+@router.get(
+    "/applications/{application_id}/documents/{document_id}",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"application/octet-stream": BINARY}, "description": "The piece, as it was sent."}},
+)
 def download_document(deps: DepsDep, user: AnyUser, application_id: uuid.UUID, document_id: uuid.UUID) -> StreamingResponse:
     """Streamed from storage: for the SI administrator, the entity's manager and the applicant."""
     document = queries.document_to_download(deps, user, application_id, document_id)
@@ -113,7 +119,9 @@ def get_entity(deps: DepsDep, user: CurrentUser, entity_id: uuid.UUID) -> Entity
     return entity_detail_out(queries.get_entity(deps, user, entity_id))
 
 
-@router.get("/mandate-template.pdf", response_class=FileResponse)
+@router.get(
+    "/mandate-template.pdf", response_class=FileResponse, responses={200: {"content": {"application/pdf": BINARY}, "description": "A PDF."}}
+)
 def mandate_template(
     denomination: Annotated[str | None, Query(max_length=300)] = None,
     siret: Annotated[str | None, Query(max_length=20)] = None,

@@ -84,11 +84,10 @@ class EntityOut(BaseModel):
     verified_at: datetime | None
 
 
-class DocumentOut(BaseModel):
-    """One version of a piece."""
+class StoredDocumentOut(BaseModel):
+    """The piece just received."""
 
     document_id: uuid.UUID
-    application_id: uuid.UUID
     doc_type: str
     version: int
     sha256: str
@@ -96,6 +95,12 @@ class DocumentOut(BaseModel):
     content_type: str
     filename: str
     document_date: date | None
+
+
+class DocumentOut(StoredDocumentOut):
+    """One version of a piece: where it belongs, who sent it and when, where to get it."""
+
+    application_id: uuid.UUID
     uploaded_by: uuid.UUID
     uploaded_at: datetime
     download_url: str
@@ -135,19 +140,6 @@ class ApplicationsOut(BaseModel):
     total: int
     limit: int
     offset: int
-
-
-class StoredDocumentOut(BaseModel):
-    """The piece just received."""
-
-    document_id: uuid.UUID
-    doc_type: str
-    version: int
-    sha256: str
-    size: int
-    content_type: str
-    filename: str
-    document_date: date | None
 
 
 class SubmittedOut(BaseModel):

@@ -34,23 +34,6 @@ def aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC)
 
 
-def document_out(doc: Document) -> DocumentOut:
-    return DocumentOut(
-        document_id=doc.id,
-        application_id=doc.application_id,
-        doc_type=doc.doc_type,
-        version=doc.version,
-        sha256=doc.sha256,
-        size=doc.size,
-        content_type=doc.content_type,
-        filename=doc.filename,
-        document_date=doc.document_date,
-        uploaded_by=doc.uploaded_by,
-        uploaded_at=aware(doc.uploaded_at),
-        download_url=f"/api/entities/applications/{doc.application_id}/documents/{doc.id}",
-    )
-
-
 def stored_document_out(doc: Document) -> StoredDocumentOut:
     return StoredDocumentOut(
         document_id=doc.id,
@@ -61,6 +44,16 @@ def stored_document_out(doc: Document) -> StoredDocumentOut:
         content_type=doc.content_type,
         filename=doc.filename,
         document_date=doc.document_date,
+    )
+
+
+def document_out(doc: Document) -> DocumentOut:
+    return DocumentOut(
+        **stored_document_out(doc).model_dump(),
+        application_id=doc.application_id,
+        uploaded_by=doc.uploaded_by,
+        uploaded_at=aware(doc.uploaded_at),
+        download_url=f"/api/entities/applications/{doc.application_id}/documents/{doc.id}",
     )
 
 
