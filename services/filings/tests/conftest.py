@@ -16,7 +16,9 @@ import pytest
 import sqlalchemy as sa
 
 from certreg_contracts import Envelope, Event
+from certreg_contracts.calendar import paris_date
 from certreg_runtime.bus import OutgoingMessage
+from certreg_runtime.service import ServiceContext
 from certreg_runtime.tokens import SigningKey, issue_token, jwks
 from certreg_testing.platform import TestPlatform, embedded_platform
 
@@ -36,7 +38,7 @@ class Harness:
         return self.p.client
 
     @property
-    def ctx(self):  # type: ignore[no-untyped-def]
+    def ctx(self) -> ServiceContext:
         return self.p.platform.runners["filings"].ctx
 
     def token(self, *, roles: list[str], entity_id: uuid.UUID | None = None, account_id: uuid.UUID | None = None) -> dict[str, str]:
@@ -61,9 +63,7 @@ class Harness:
         return self.token(roles=[role])
 
     def today(self) -> dt.date:
-        from filings.domain.rules import today
-
-        return today(self.ctx.clock.now())
+        return paris_date(self.ctx.clock.now())
 
     async def create(self, headers: dict[str, str], **body: Any) -> dict[str, Any]:
         payload = {
@@ -81,7 +81,8 @@ class Harness:
         }
         response = await self.client.post("/api/filings", json=payload, headers=headers)
         assert response.status_code == 201, response.text
-        return response.json()
+        created: dict[str, Any] = response.json()
+        return created
 
     async def upload(
         self,
@@ -141,6 +142,6 @@ async def h(tmp_path: Path) -> AsyncIterator[Harness]:
 
 
 @pytest.fixture
-def make_platform():  # type: ignore[no-untyped-def]
+def make_platform():
     """``async with make_platform(tmp_path, **settings) as h``: the harness on other settings."""
     return filings_platform

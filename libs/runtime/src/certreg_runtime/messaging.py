@@ -124,7 +124,9 @@ class UnitOfWork:
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self.rollback()
+        # Closing rolls back whatever was not committed, without expiring the rows read
+        # (as rollback() would): a command may return them, detached, as last loaded.
+        self._emitted = 0
         self.close()
 
 

@@ -6,18 +6,12 @@ from fastapi import APIRouter
 
 from certreg_runtime.service import ServiceContext, ServiceDefinition
 from filings.adapters.tables import metadata
+from filings.api import documents, filings, receipts
+from filings.app.handlers import handlers
 
 
 def routers(ctx: ServiceContext) -> list[APIRouter]:
-    from filings.api.routes import build_router
-
-    return [build_router(ctx)]
-
-
-def handlers(ctx: ServiceContext):  # type: ignore[no-untyped-def]
-    from filings.handlers import handlers as build
-
-    return build(ctx)
+    return [filings.router, documents.router, receipts.router]
 
 
 def definition() -> ServiceDefinition:

@@ -5,6 +5,7 @@ import datetime as dt
 import hashlib
 import io
 import uuid
+from typing import Any
 
 import pypdf
 
@@ -13,11 +14,11 @@ from certreg_contracts.events.review import CaseStatusChanged, RequestItem, Requ
 PDF = b"%PDF-1.4\n% certreg test piece\n"
 
 
-def locs(response) -> set[tuple]:  # type: ignore[no-untyped-def]
+def locs(response) -> set[tuple[Any, ...]]:
     return {tuple(e["loc"]) for e in response.json()["detail"]}
 
 
-async def test_level_rules_both_ways_and_cqp_filer(h) -> None:  # type: ignore[no-untyped-def]
+async def test_level_rules_both_ways_and_cqp_filer(h) -> None:
     dep = h.depositor()
     cases = [
         ({"repertoire": "rncp", "title": "T"}, ("body", "qualification_level")),
@@ -59,7 +60,7 @@ async def test_level_rules_both_ways_and_cqp_filer(h) -> None:  # type: ignore[n
     assert response.status_code == 422 and {("body", "colour")} <= locs(response)
 
 
-async def test_roles_and_entity_scope(h) -> None:  # type: ignore[no-untyped-def]
+async def test_roles_and_entity_scope(h) -> None:
     mine = h.depositor()
     other = h.depositor(uuid.uuid4())
     filing = await h.create(mine)
@@ -70,7 +71,7 @@ async def test_roles_and_entity_scope(h) -> None:  # type: ignore[no-untyped-def
     assert (await h.client.post("/api/filings", json={"repertoire": "rs", "title": "T"}, headers=h.staff())).status_code == 403
     assert (await h.client.get("/api/filings", headers=h.token(roles=["depositor"]))).status_code == 403  # no entity
 
-    for method, path, kwargs in [
+    requests: list[tuple[str, str, dict[str, Any]]] = [
         ("GET", f"/api/filings/{fid}", {}),
         ("PATCH", f"/api/filings/{fid}", {"json": {"title": "Pris"}}),
         ("GET", f"/api/filings/{fid}/documents", {}),
@@ -80,7 +81,8 @@ async def test_roles_and_entity_scope(h) -> None:  # type: ignore[no-untyped-def
         ("POST", f"/api/filings/{fid}/submit", {"json": {"sworn_statement": True}}),
         ("POST", f"/api/filings/{fid}/withdraw", {}),
         ("GET", f"/api/filings/{fid}/receipts", {}),
-    ]:
+    ]
+    for method, path, kwargs in requests:
         response = await h.client.request(method, path, headers=other, **kwargs)
         assert response.status_code == 404, (method, path, response.text)
     assert (await h.client.get("/api/filings", headers=other)).json()["total"] == 0
@@ -94,7 +96,7 @@ async def test_roles_and_entity_scope(h) -> None:  # type: ignore[no-untyped-def
     assert fid in [f["filing_id"] for f in listed["items"]]
 
 
-async def test_list_filters_and_pages(h) -> None:  # type: ignore[no-untyped-def]
+async def test_list_filters_and_pages(h) -> None:
     dep = h.depositor()
     await h.create(dep, title="Soudeur 100% inox")
     await h.create(dep, title="Chaudronnier")
@@ -111,7 +113,7 @@ async def test_list_filters_and_pages(h) -> None:  # type: ignore[no-untyped-def
     assert bad.status_code == 422 and ("query", "limit") in locs(bad)
 
 
-async def test_documents_versions_download_and_delete(h) -> None:  # type: ignore[no-untyped-def]
+async def test_documents_versions_download_and_delete(h) -> None:
     dep = h.depositor()
     filing = await h.create(dep, repertoire="rs", qualification_level=None, competence_blocks=[])
     fid = filing["filing_id"]
@@ -163,7 +165,7 @@ async def test_documents_versions_download_and_delete(h) -> None:  # type: ignor
     assert len(line["documents"]) == 1
 
 
-async def test_submit_lists_what_is_missing_then_locks_and_issues_a_proof(h) -> None:  # type: ignore[no-untyped-def]
+async def test_submit_lists_what_is_missing_then_locks_and_issues_a_proof(h) -> None:
     dep = h.depositor()
     filing = await h.create(dep, is_cqp=True, cqp_filed_by="mandated", activities=[])
     fid = filing["filing_id"]
@@ -231,7 +233,7 @@ async def test_submit_lists_what_is_missing_then_locks_and_issues_a_proof(h) -> 
         assert response.json()["code"] == "not_editable" and response.json()["state"] == "submitted"
 
 
-async def test_a_dated_piece_that_aged_blocks_the_submission(h) -> None:  # type: ignore[no-untyped-def]
+async def test_a_dated_piece_that_aged_blocks_the_submission(h) -> None:
     dep = h.depositor()
     filing = await h.create(dep)
     await h.complete(dep, filing)
@@ -244,7 +246,7 @@ async def test_a_dated_piece_that_aged_blocks_the_submission(h) -> None:  # type
     assert line["provided"] and not line["valid"] and "moins de 3 mois" in line["issue"]
 
 
-async def test_review_reopens_exactly_the_listed_items_and_the_resubmission_answers(h) -> None:  # type: ignore[no-untyped-def]
+async def test_review_reopens_exactly_the_listed_items_and_the_resubmission_answers(h) -> None:
     dep = h.depositor()
     filing = await h.create(dep)
     fid = filing["filing_id"]
@@ -318,7 +320,7 @@ async def test_review_reopens_exactly_the_listed_items_and_the_resubmission_answ
     assert [v["submitted_in_round"] for v in record_piece["versions"]] == [2, 1]
 
 
-async def test_a_status_delivered_late_does_not_replace_a_newer_one(h) -> None:  # type: ignore[no-untyped-def]
+async def test_a_status_delivered_late_does_not_replace_a_newer_one(h) -> None:
     dep = h.depositor()
     filing = await h.create(dep)
     fid = filing["filing_id"]
@@ -350,7 +352,7 @@ async def test_a_status_delivered_late_does_not_replace_a_newer_one(h) -> None: 
     assert view["open_request"] is None and view["editable_items"] == ["title"]
 
 
-async def test_withdraw_before_the_decision_only(h) -> None:  # type: ignore[no-untyped-def]
+async def test_withdraw_before_the_decision_only(h) -> None:
     dep = h.depositor()
     draft = await h.create(dep)
     response = await h.client.post(f"/api/filings/{draft['filing_id']}/withdraw", headers=dep)
@@ -385,7 +387,7 @@ async def test_withdraw_before_the_decision_only(h) -> None:  # type: ignore[no-
     assert response.status_code == 409 and response.json()["case_status"] == "registered"
 
 
-async def test_an_event_about_an_unknown_filing_is_parked_and_an_entity_manager_is_a_depositor(h) -> None:  # type: ignore[no-untyped-def]
+async def test_an_event_about_an_unknown_filing_is_parked_and_an_entity_manager_is_a_depositor(h) -> None:
     stranger = uuid.uuid4()
     envelope = await h.publish(
         CaseStatusChanged(

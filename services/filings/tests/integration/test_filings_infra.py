@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from certreg_contracts import Envelope
+from certreg_contracts.events.filings import FilingSubmitted
 from certreg_contracts.types import SERVICES
 from certreg_runtime.bus.rabbit import RabbitBus
 from certreg_testing.infra import delete_namespace, unique_namespace
@@ -20,17 +21,19 @@ pytestmark = pytest.mark.infra
 PDF = b"%PDF-1.4\n% certreg test piece\n"
 
 
-def objects(s3, bucket: str, prefix: str) -> list[str]:  # type: ignore[no-untyped-def]
+def objects(s3, bucket: str, prefix: str) -> list[str]:
     return [o.object_name for o in s3.client().list_objects(bucket, prefix=prefix, recursive=True)]
 
 
-def document_rows(h, filing_id: str) -> int:  # type: ignore[no-untyped-def]
+def document_rows(h, filing_id: str) -> int:
     table = h.ctx.metadata.tables["documents"]
     with h.ctx.engine.connect() as conn:
-        return conn.execute(sa.select(sa.func.count()).select_from(table).where(table.c.filing_id == uuid.UUID(filing_id))).scalar_one()
+        return int(
+            conn.execute(sa.select(sa.func.count()).select_from(table).where(table.c.filing_id == uuid.UUID(filing_id))).scalar_one()
+        )
 
 
-async def test_documents_on_postgresql_and_s3(tmp_path: Path, postgres, s3, monkeypatch, make_platform) -> None:  # type: ignore[no-untyped-def]
+async def test_documents_on_postgresql_and_s3(tmp_path: Path, postgres, s3, monkeypatch, make_platform) -> None:
     async with make_platform(tmp_path, database_url=postgres.database_url_template(), max_upload_bytes=256 * 1024, **s3.settings()) as h:
         assert h.ctx.engine.dialect.name == "postgresql"
         bucket = h.ctx.bucket("documents")
@@ -70,7 +73,7 @@ async def test_documents_on_postgresql_and_s3(tmp_path: Path, postgres, s3, monk
         assert document_rows(h, fid) == 1 and objects(s3, bucket, f"{fid}/") == [f"{fid}/{doc['document_id']}"]
 
 
-async def test_the_submission_reaches_a_consumer_on_rabbitmq(tmp_path: Path, amqp_url: str, make_platform) -> None:  # type: ignore[no-untyped-def]
+async def test_the_submission_reaches_a_consumer_on_rabbitmq(tmp_path: Path, amqp_url: str, make_platform) -> None:
     namespace = unique_namespace()
     received: list[Envelope] = []
 
@@ -91,7 +94,8 @@ async def test_the_submission_reaches_a_consumer_on_rabbitmq(tmp_path: Path, amq
         [envelope] = received
         assert envelope.type == "filings.filing.submitted" and envelope.producer == "filings"
         event = envelope.open()
-        assert event.submission_round == 1 and len(event.documents) == 5  # type: ignore[attr-defined]
+        assert isinstance(event, FilingSubmitted)
+        assert event.submission_round == 1 and len(event.documents) == 5
     finally:
         await listener.close()
         queues = [f"{namespace}.{name}{suffix}" for name in (*SERVICES, "probe") for suffix in ("", ".parking")]

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from certreg_contracts.calendar import add_months, paris_date
 from certreg_contracts.types import DOC_TYPES
 from filings.domain import rules
 from filings.domain.status import may_edit, may_submit, may_withdraw, procedure_status
@@ -108,9 +109,9 @@ def test_cqp_says_who_files_it() -> None:
 
 
 def test_months_before_keeps_the_day_or_the_last_of_the_month() -> None:
-    assert rules.months_before(dt.date(2026, 5, 15), 3) == dt.date(2026, 2, 15)
-    assert rules.months_before(dt.date(2026, 5, 31), 3) == dt.date(2026, 2, 28)
-    assert rules.months_before(dt.date(2026, 2, 10), 3) == dt.date(2025, 11, 10)
+    assert add_months(dt.date(2026, 5, 15), -3) == dt.date(2026, 2, 15)
+    assert add_months(dt.date(2026, 5, 31), -3) == dt.date(2026, 2, 28)
+    assert add_months(dt.date(2026, 2, 10), -3) == dt.date(2025, 11, 10)
 
 
 def test_dated_piece_is_under_three_months_and_not_in_the_future() -> None:
@@ -124,7 +125,7 @@ def test_dated_piece_is_under_three_months_and_not_in_the_future() -> None:
 
 def test_today_is_the_date_in_paris() -> None:
     late_evening_utc = dt.datetime(2026, 6, 30, 22, 30, tzinfo=dt.UTC)
-    assert rules.today(late_evening_utc) == dt.date(2026, 7, 1)
+    assert paris_date(late_evening_utc) == dt.date(2026, 7, 1)
 
 
 COMPLETE_FIELDS = {

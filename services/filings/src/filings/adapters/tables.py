@@ -5,12 +5,20 @@ import uuid
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Field
+from sqlalchemy.orm import registry
+from sqlmodel import AutoString, Field, SQLModel
 
-from certreg_runtime.db import service_base
+from certreg_contracts.types import DocType, Repertoire
+from certreg_runtime.messaging import add_messaging_tables
+from filings.domain.rules import CqpFiler
 
-Base = service_base("filings")
+
+class Base(SQLModel, registry=registry()):  # its own metadata = its own database
+    pass
+
+
 metadata = Base.metadata
+add_messaging_tables(metadata)
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
@@ -28,7 +36,7 @@ def _when(nullable: bool = True) -> Any:
     return Field(default=None, sa_column=sa.Column(sa.DateTime(timezone=True), nullable=nullable))
 
 
-class Filing(Base, table=True):  # type: ignore[call-arg]
+class Filing(Base, table=True):
     """A registration request of an entity."""
 
     __tablename__ = "filings"
@@ -36,11 +44,11 @@ class Filing(Base, table=True):  # type: ignore[call-arg]
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     entity_id: uuid.UUID = Field(index=True)
     created_by: uuid.UUID
-    repertoire: str = Field(max_length=8)
+    repertoire: Repertoire = Field(sa_type=AutoString(length=8))
     title: str = Field(max_length=300)
     qualification_level: int | None = None
     is_cqp: bool = False
-    cqp_filed_by: str | None = Field(default=None, max_length=16)
+    cqp_filed_by: CqpFiler | None = Field(default=None, sa_type=AutoString(length=16))
     rests_on_standards: bool = False
     summary: str | None = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
     activities: list[str] = _json_list()
@@ -70,7 +78,7 @@ class Filing(Base, table=True):  # type: ignore[call-arg]
         return _aware(getattr(self, name))
 
 
-class Document(Base, table=True):  # type: ignore[call-arg]
+class Document(Base, table=True):
     """One version of one piece. The current version of a piece has ``superseded_at``
     and ``removed_at`` both empty; older versions stay as its history."""
 
@@ -79,7 +87,7 @@ class Document(Base, table=True):  # type: ignore[call-arg]
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     filing_id: uuid.UUID = Field(foreign_key="filings.id")
-    doc_type: str = Field(max_length=40)
+    doc_type: DocType = Field(sa_type=AutoString(length=40))
     version: int
     sha256: str = Field(max_length=64)
     size: int = Field(sa_column=sa.Column(sa.BigInteger(), nullable=False))
@@ -102,7 +110,7 @@ class Document(Base, table=True):  # type: ignore[call-arg]
         return _aware(getattr(self, name))
 
 
-class Receipt(Base, table=True):  # type: ignore[call-arg]
+class Receipt(Base, table=True):
     """The proof of submission (PDF) of one submission round."""
 
     __tablename__ = "receipts"

@@ -1,14 +1,20 @@
-"""What the filings API reads and writes. Bodies are validated here with messages in
-French (the runtime's 422 shape: ``detail`` is a list of ``{loc, msg, type}``)."""
+"""What the filings API reads and writes. FastAPI validates the In models (the runtime
+turns its errors into French ``{loc, msg, type}``); the Out models document every answer."""
 
 from __future__ import annotations
 
-import copy
-from typing import Annotated, Any, Literal, TypeVar
+import datetime as dt
+import uuid
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
-from certreg_runtime.errors import ApiError
+from certreg_contracts.types import Repertoire
+from filings.domain import rules
+from filings.domain.status import CASE_LABELS, STATUSES
+
+# ---------------------------------------------------------------------------- in
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
@@ -26,108 +32,230 @@ class CompetenceBlockIn(_Strict):
     competences: Annotated[list[Text], Field(min_length=1, max_length=100)]
 
 
+Blocks = Annotated[list[CompetenceBlockIn], Field(max_length=100)]
+
+
 class Descriptive(_Strict):
     summary: Summary | None = None
     activities: Items = []
     competences: Items = []
-    competence_blocks: Annotated[list[CompetenceBlockIn], Field(max_length=100)] = []
+    competence_blocks: Blocks = []
     assessment_methods: Items = []
 
 
-class FilingCreate(Descriptive):
-    repertoire: Literal["rncp", "rs"]
+class FilingIn(Descriptive):
+    """A new draft (the level and CQP rules are checked by the command, field by field)."""
+
+    repertoire: Repertoire
     title: Title
     qualification_level: int | None = None
     is_cqp: bool = False
-    cqp_filed_by: Literal["cpne", "mandated"] | None = None
+    cqp_filed_by: rules.CqpFiler | None = None
     rests_on_standards: bool = False
 
 
 class FilingPatch(_Strict):
-    """Only the fields sent are changed; ``null`` clears an optional one."""
+    """Only the fields sent are changed; ``null`` clears an optional one (the level, the
+    CQP filer, the summary) and is refused for the others."""
 
-    repertoire: Literal["rncp", "rs"] | None = None
+    repertoire: Repertoire | None = None
     title: Title | None = None
     qualification_level: int | None = None
     is_cqp: bool | None = None
-    cqp_filed_by: Literal["cpne", "mandated"] | None = None
+    cqp_filed_by: rules.CqpFiler | None = None
     rests_on_standards: bool | None = None
     summary: Summary | None = None
     activities: Items | None = None
     competences: Items | None = None
-    competence_blocks: Annotated[list[CompetenceBlockIn], Field(max_length=100)] | None = None
+    competence_blocks: Blocks | None = None
     assessment_methods: Items | None = None
 
+    @field_validator(
+        "repertoire", "title", "is_cqp", "rests_on_standards", "activities", "competences", "competence_blocks", "assessment_methods"
+    )
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise PydanticCustomError("null", "Ce champ ne peut pas être vide.")
+        return value
 
-class SubmitBody(BaseModel):
+
+class SubmitIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
+
     sworn_statement: bool = False
 
 
-class WithdrawBody(_Strict):
+class WithdrawIn(_Strict):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
 
 
-M = TypeVar("M", bound=BaseModel)
+class _Query(BaseModel):
+    """Query parameters; an empty one (``?limit=``) counts as not given."""
 
-_MESSAGES = {
-    "missing": "Champ obligatoire.",
-    "extra_forbidden": "Champ inconnu.",
-    "string_type": "Texte attendu.",
-    "string_too_short": "Ce champ ne peut pas être vide.",
-    "string_too_long": "Texte trop long ({max_length} caractères au maximum).",
-    "int_type": "Nombre entier attendu.",
-    "int_parsing": "Nombre entier attendu.",
-    "int_from_float": "Nombre entier attendu.",
-    "bool_type": "Valeur vraie ou fausse attendue (true/false).",
-    "bool_parsing": "Valeur vraie ou fausse attendue (true/false).",
-    "list_type": "Liste attendue.",
-    "too_short": "Au moins {min_length} élément(s).",
-    "too_long": "Au plus {max_length} éléments.",
-    "literal_error": "Valeur non reconnue : valeurs possibles {expected}.",
-    "model_type": "Objet attendu.",
-    "model_attributes_type": "Objet attendu.",
-    "dict_type": "Objet attendu.",
-    "json_invalid": "JSON invalide.",
-}
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_is_absent(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {name: value for name, value in data.items() if value != ""}
+        return data
 
 
-def french(error: dict[str, Any]) -> str:
-    template = _MESSAGES.get(error["type"])
-    if template is None:
-        return error["msg"]
-    try:
-        return template.format(**(error.get("ctx") or {}))
-    except (KeyError, IndexError):
-        return template
+class FilingQuery(_Query):
+    status: str | None = Field(None, description="filings' status (draft, submitted, withdrawn) or review's case status")
+    repertoire: str | None = Field(None, description="rncp or rs")
+    q: str | None = Field(None, description="words of the title")
+    limit: int = Field(20, ge=1, le=100)
+    offset: int = Field(0, ge=0, le=10**9)
+
+    @field_validator("status")
+    @classmethod
+    def _known_status(cls, value: str | None) -> str | None:
+        if value is not None and value not in STATUSES and value not in CASE_LABELS:
+            raise PydanticCustomError("unknown_status", "Statut inconnu.")
+        return value
+
+    @field_validator("repertoire")
+    @classmethod
+    def _known_repertoire(cls, value: str | None) -> str | None:
+        if value is not None and value not in rules.PIECES:
+            raise PydanticCustomError("unknown_repertoire", "Répertoire inconnu : rncp ou rs.")
+        return value
 
 
-def parse(model: type[M], body: Any) -> M:
-    """``body`` (decoded JSON) as ``model``, or a 422 naming each bad field in French."""
-    if body is None:
-        body = {}
-    if not isinstance(body, dict):
-        raise ApiError(422, [{"loc": ["body"], "msg": "Objet JSON attendu.", "type": "model_type"}], code="invalid")
-    try:
-        return model.model_validate(body)
-    except ValidationError as exc:
-        errors = [{"loc": ["body", *list(e["loc"])], "msg": french(e), "type": e["type"]} for e in exc.errors()]
-        raise ApiError(422, errors, code="invalid") from None
+class UploadQuery(_Query):
+    document_date: dt.date | None = Field(None, description="the date of a dated piece (YYYY-MM-DD)")
+    filename: str | None = Field(None, description="the file's name, for a raw body")
 
 
-def body_schema(model: type[BaseModel]) -> dict[str, Any]:
-    """``openapi_extra`` documenting a body that the route parses itself."""
-    schema = model.model_json_schema()
-    defs = schema.pop("$defs", {})
+# ---------------------------------------------------------------------------- out
 
-    def inline(node: Any) -> Any:
-        if isinstance(node, dict):
-            ref = node.get("$ref")
-            if isinstance(ref, str) and ref.startswith("#/$defs/"):
-                return inline(copy.deepcopy(defs[ref.removeprefix("#/$defs/")]))
-            return {k: inline(v) for k, v in node.items()}
-        if isinstance(node, list):
-            return [inline(v) for v in node]
-        return node
+# Written as Python's isoformat ("+00:00"), as the API always did.
+Instant = Annotated[dt.datetime, PlainSerializer(lambda at: at.isoformat(), return_type=str, when_used="json")]
 
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": inline(schema)}}}}
+
+class DocumentOut(BaseModel):
+    """One version of one piece."""
+
+    document_id: uuid.UUID
+    filing_id: uuid.UUID
+    doc_type: str
+    version: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    document_date: dt.date | None
+    uploaded_by: uuid.UUID
+    uploaded_at: Instant
+    current: bool
+    superseded_at: Instant | None
+    removed_at: Instant | None
+    submitted_in_round: int | None
+
+
+class RequirementOut(BaseModel):
+    """One line of the checklist: a piece of the filing's table and what provides it."""
+
+    doc_type: str
+    label: str
+    required: bool
+    dated: bool
+    multiple: bool
+    provided: bool
+    valid: bool
+    issue: str | None
+    documents: list[DocumentOut]
+
+
+class CompetenceBlockOut(BaseModel):
+    code: str
+    title: str
+    competences: list[str]
+
+
+class OpenRequestOut(BaseModel):
+    """The review request the depositor must answer (its details may come a moment later)."""
+
+    request_id: uuid.UUID
+    items: list[dict[str, Any]]
+    message: str | None
+    due_date: dt.date | None
+    opened_at: str | None
+
+
+class FilingSummaryOut(BaseModel):
+    filing_id: uuid.UUID
+    entity_id: uuid.UUID
+    repertoire: str
+    title: str
+    qualification_level: int | None
+    is_cqp: bool
+    status: str
+    case_status: str | None
+    procedure_status: str
+    submission_round: int
+    due_date: dt.date | None
+    created_at: Instant
+    updated_at: Instant
+    submitted_at: Instant | None
+
+
+class FilingOut(FilingSummaryOut):
+    cqp_filed_by: str | None
+    rests_on_standards: bool
+    summary: str | None
+    activities: list[str]
+    competences: list[str]
+    competence_blocks: list[CompetenceBlockOut]
+    assessment_methods: list[str]
+    requirements: list[RequirementOut]
+    editable: bool
+    editable_items: list[str]
+    can_submit: bool
+    can_withdraw: bool
+    banner: str | None
+    open_request: OpenRequestOut | None
+    withdrawn_at: Instant | None
+    is_draft: bool
+
+
+class FilingPage(BaseModel):
+    items: list[FilingSummaryOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class PieceOut(BaseModel):
+    """A piece with its versions, newest first; ``current`` is the version in force."""
+
+    doc_type: str
+    label: str
+    current: DocumentOut | None
+    versions: list[DocumentOut]
+
+
+class PieceList(BaseModel):
+    items: list[PieceOut]
+
+
+class ReceiptOut(BaseModel):
+    """A proof of submission (PDF), one per submission round."""
+
+    receipt_id: uuid.UUID
+    filing_id: uuid.UUID
+    submission_round: int
+    filename: str
+    size: int
+    sha256: str
+    created_at: Instant
+
+
+class ReceiptList(BaseModel):
+    items: list[ReceiptOut]
+
+
+class SubmittedOut(FilingOut):
+    receipt: ReceiptOut
+    in_response_to: uuid.UUID | None

@@ -10,33 +10,40 @@ made at submission both read these tables, and nothing else.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
-from zoneinfo import ZoneInfo
 
-from certreg_contracts.types import FILING_FIELDS
+from certreg_contracts.calendar import add_months
+from certreg_contracts.types import FILING_FIELDS, DocType
 
-PARIS = ZoneInfo("Europe/Paris")
 MAX_AGE_MONTHS = 3
+
+# Who files a CQP: its CPNE, or an organisation the CPNE mandated.
+CqpFiler = Literal["cpne", "mandated"]
 
 
 class FilingFacts(Protocol):
-    """What the rules need to know of a filing."""
+    """What the rules need to know of a filing (read-only, so that narrower types fit)."""
 
-    repertoire: str
-    is_cqp: bool
-    cqp_filed_by: str | None
-    rests_on_standards: bool
+    @property
+    def repertoire(self) -> str: ...
+    @property
+    def is_cqp(self) -> bool: ...
+    @property
+    def cqp_filed_by(self) -> str | None: ...
+    @property
+    def rests_on_standards(self) -> bool: ...
 
 
 class DocumentFacts(Protocol):
     """What the rules need to know of a stored piece (its current version)."""
 
-    doc_type: str
-    document_date: dt.date | None
+    @property
+    def doc_type(self) -> str: ...
+    @property
+    def document_date(self) -> dt.date | None: ...
 
 
 Condition = Literal["always", "cqp", "cqp_mandated", "standards"]
@@ -82,7 +89,7 @@ CATALOGUE: dict[str, Kind] = {
 
 @dataclass(frozen=True)
 class Rule:
-    doc_type: str
+    doc_type: DocType
     required: bool
     when: Condition = "always"
 
@@ -151,7 +158,7 @@ LEVELS = range(1, 9)
 class Piece:
     """One line of a filing's checklist."""
 
-    doc_type: str
+    doc_type: DocType
     label: str
     required: bool
     dated: bool
@@ -187,19 +194,6 @@ def fields_for(filing: FilingFacts) -> list[FieldRule]:
 # --------------------------------------------------------------------------- dates
 
 
-def today(now: dt.datetime) -> dt.date:
-    """The date in France at ``now`` (what a depositor reads on their calendar)."""
-    return now.astimezone(PARIS).date()
-
-
-def months_before(day: dt.date, months: int) -> dt.date:
-    """The same day ``months`` months earlier (the last day of the month when it has none)."""
-    month_index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(month_index, 12)
-    month += 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
 def date_problem(document_date: dt.date | None, on: dt.date) -> str | None:
     """Why a dated piece's date is not acceptable on day ``on`` (French), or None.
 
@@ -209,11 +203,12 @@ def date_problem(document_date: dt.date | None, on: dt.date) -> str | None:
         return "La date du document est obligatoire pour cette pièce (paramètre document_date)."
     if document_date > on:
         return "La date du document ne peut pas être dans le futur."
-    if document_date <= months_before(on, MAX_AGE_MONTHS):
+    oldest = add_months(on, -MAX_AGE_MONTHS)
+    if document_date <= oldest:
         return (
             f"Le document doit dater de moins de {MAX_AGE_MONTHS} mois "
             f"(daté du {document_date.strftime('%d/%m/%Y')}, il fallait après le "
-            f"{months_before(on, MAX_AGE_MONTHS).strftime('%d/%m/%Y')})."
+            f"{oldest.strftime('%d/%m/%Y')})."
         )
     return None
 
@@ -285,14 +280,14 @@ def submission_problems(filing: FilingFacts, fields: dict[str, Any], documents: 
     for rule in fields_for(filing):
         if not fields.get(rule.field):
             problems.append(Problem((rule.field,), f"{rule.label} : à renseigner avant le dépôt.", "missing"))
-    expected = {p.doc_type: p for p in pieces_for(filing)}
+    expected: dict[str, Piece] = {p.doc_type: p for p in pieces_for(filing)}
     present = {d.doc_type for d in documents}
     for piece in expected.values():
         if piece.required and piece.doc_type not in present:
             problems.append(Problem(("documents", piece.doc_type), f"Pièce manquante : {piece.label}.", "missing"))
     for doc in documents:
-        piece = expected.get(doc.doc_type)
-        if piece is None:
+        found = expected.get(doc.doc_type)
+        if found is None:
             problems.append(
                 Problem(
                     ("documents", doc.doc_type),
@@ -300,6 +295,6 @@ def submission_problems(filing: FilingFacts, fields: dict[str, Any], documents: 
                     "unexpected",
                 )
             )
-        elif piece.dated and (msg := date_problem(doc.document_date, on)):
+        elif found.dated and (msg := date_problem(doc.document_date, on)):
             problems.append(Problem(("documents", doc.doc_type), msg, "document_date"))
     return problems

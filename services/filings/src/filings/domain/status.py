@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from certreg_contracts.types import TERMINAL_CASE_STATUSES
+
 DRAFT = "draft"
 SUBMITTED = "submitted"
 WITHDRAWN = "withdrawn"
 STATUSES = (DRAFT, SUBMITTED, WITHDRAWN)
-
-# Case statuses after which nothing changes any more: no edit, no withdrawal.
-FINAL_CASE_STATUSES = frozenset({"registered", "refused", "abandoned", "admissibility_withdrawn", "withdrawn"})
 
 CASE_LABELS = {
     "received": "Déposé — en attente du contrôle de complétude",
@@ -52,7 +51,7 @@ def procedure_status(status: str, case_status: str | None, submission_round: int
 
 
 def is_final(status: str, case_status: str | None) -> bool:
-    return status == WITHDRAWN or case_status in FINAL_CASE_STATUSES
+    return status == WITHDRAWN or case_status in TERMINAL_CASE_STATUSES
 
 
 def may_edit(status: str, case_status: str | None, editable_items: Iterable[str], item: str) -> bool:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
+from certreg_contracts.calendar import PARIS
+from certreg_contracts.events.filings import DocumentRef
 from certreg_runtime.pdf import Fields, Grid, Heading, Para, Signature, render_pdf
-from filings.domain.rules import CATALOGUE, PARIS
+from filings.domain.rules import CATALOGUE
 
 REPERTOIRE_NAMES = {
     "rncp": "Répertoire national des certifications professionnelles (RNCP)",
@@ -23,42 +26,44 @@ def format_size(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} Mo".replace(".", ",")
 
 
-def render_receipt(
-    target: Path,
-    *,
-    filing_id: str,
-    repertoire: str,
-    title: str,
-    qualification_level: int | None,
-    submission_round: int,
-    submitted_at: dt.datetime,
-    submitted_by: str,
-    documents: Sequence[dict],
-) -> None:
-    """``documents``: the manifest (doc_type, version, filename, size, sha256, document_date)."""
-    local = submitted_at.astimezone(PARIS)
+@dataclass(frozen=True)
+class ReceiptContent:
+    """Everything a proof of submission states (the manifest is the submission event's)."""
+
+    filing_id: uuid.UUID
+    repertoire: str
+    title: str
+    qualification_level: int | None
+    submission_round: int
+    submitted_at: dt.datetime
+    submitted_by: str
+    documents: tuple[DocumentRef, ...]
+
+
+def render_receipt(target: Path, content: ReceiptContent) -> None:
+    filing_id, submission_round = str(content.filing_id), content.submission_round
     rows = [
         ("Dossier", filing_id),
-        ("Répertoire", REPERTOIRE_NAMES.get(repertoire, repertoire)),
-        ("Intitulé", title),
+        ("Répertoire", REPERTOIRE_NAMES.get(content.repertoire, content.repertoire)),
+        ("Intitulé", content.title),
     ]
-    if qualification_level is not None:
-        rows.append(("Niveau de qualification", str(qualification_level)))
+    if content.qualification_level is not None:
+        rows.append(("Niveau de qualification", str(content.qualification_level)))
     rows += [
-        ("Déposé le", local.strftime("%d/%m/%Y à %H:%M:%S (heure de Paris)")),
+        ("Déposé le", content.submitted_at.astimezone(PARIS).strftime("%d/%m/%Y à %H:%M:%S (heure de Paris)")),
         ("Dépôt n°", str(submission_round) + (" (premier dépôt)" if submission_round == 1 else " (nouveau dépôt)")),
-        ("Déposé par", submitted_by),
+        ("Déposé par", content.submitted_by),
     ]
     grid = [
         [
-            CATALOGUE[d["doc_type"]].label if d["doc_type"] in CATALOGUE else d["doc_type"],
-            f"{d['filename']} (v{d['version']}, {format_size(d['size'])}"
-            + (f", daté du {dt.date.fromisoformat(str(d['document_date'])).strftime('%d/%m/%Y')}" if d.get("document_date") else "")
+            CATALOGUE[d.doc_type].label if d.doc_type in CATALOGUE else d.doc_type,
+            f"{d.filename} (v{d.version}, {format_size(d.size)}"
+            + (f", daté du {d.document_date.strftime('%d/%m/%Y')}" if d.document_date else "")
             + ")",
             # In two halves so that it fits its column; a verifier reads it without the space.
-            f"{d['sha256'][:32]} {d['sha256'][32:]}",
+            f"{d.sha256[:32]} {d.sha256[32:]}",
         ]
-        for d in documents
+        for d in content.documents
     ]
     render_pdf(
         target,

@@ -1,0 +1,54 @@
+"""Filings (API.md, "filings"): drafts, submission with the sworn statement, withdrawal.
+Depositors act on their own entity's filings; staff read every filing."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from certreg_runtime.api import CurrentUser
+from filings.api import views
+from filings.api.deps import Depositor, DepsDep
+from filings.api.schemas import FilingIn, FilingOut, FilingPage, FilingPatch, FilingQuery, SubmitIn, SubmittedOut, WithdrawIn
+from filings.app import commands, queries
+
+router = APIRouter(tags=["filings"])
+
+
+@router.post("", status_code=201)
+def create_filing(body: FilingIn, user: Depositor, deps: DepsDep) -> FilingOut:
+    """A draft. An RNCP filing carries a qualification level (1 to 8), an RS one never."""
+    return views.filing_out(commands.create_filing(deps, user, body))
+
+
+@router.get("")
+def list_filings(query: Annotated[FilingQuery, Query()], user: CurrentUser, deps: DepsDep) -> FilingPage:
+    """The filings of the caller's entity (staff: every filing), last changed first."""
+    return views.filing_page(queries.list_filings(deps, user, query))
+
+
+@router.get("/{filing_id}")
+def get_filing(filing_id: uuid.UUID, user: CurrentUser, deps: DepsDep) -> FilingOut:
+    return views.filing_out(queries.get_filing(deps, user, filing_id))
+
+
+@router.patch("/{filing_id}")
+def patch_filing(filing_id: uuid.UUID, user: Depositor, deps: DepsDep, body: FilingPatch | None = None) -> FilingOut:
+    """Only what is editable now: a draft, or what review reopened."""
+    return views.filing_out(commands.patch_filing(deps, user, filing_id, body or FilingPatch()))
+
+
+@router.post("/{filing_id}/submit", status_code=202)
+def submit_filing(filing_id: uuid.UUID, user: Depositor, deps: DepsDep, body: SubmitIn | None = None) -> SubmittedOut:
+    """With the sworn statement. 422 lists every missing or invalid item (``code``
+    ``incomplete``); on success the filing is locked, a proof of submission is issued
+    and review is told."""
+    return views.submitted_out(commands.submit_filing(deps, user, filing_id, body or SubmitIn()))
+
+
+@router.post("/{filing_id}/withdraw", status_code=202)
+def withdraw_filing(filing_id: uuid.UUID, user: Depositor, deps: DepsDep, body: WithdrawIn | None = None) -> FilingOut:
+    """At any time before the decision; review closes the case."""
+    return views.filing_out(commands.withdraw_filing(deps, user, filing_id, body or WithdrawIn()))

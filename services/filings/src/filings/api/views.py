@@ -1,0 +1,160 @@
+"""How filings, documents and receipts are shown through the API (never a table as is)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.responses import StreamingResponse
+
+from filings.adapters.tables import Document, Filing, Receipt
+from filings.api.schemas import (
+    CompetenceBlockOut,
+    DocumentOut,
+    FilingOut,
+    FilingPage,
+    FilingSummaryOut,
+    OpenRequestOut,
+    PieceList,
+    PieceOut,
+    ReceiptList,
+    ReceiptOut,
+    RequirementOut,
+    SubmittedOut,
+)
+from filings.app.commands import Submission
+from filings.app.queries import Download, FilingList, FilingRecord, PieceHistory, receipt_filename
+from filings.domain import rules
+from filings.domain.status import DRAFT, may_edit, may_submit, may_withdraw, procedure_status
+
+
+def document_out(doc: Document) -> DocumentOut:
+    return DocumentOut(
+        document_id=doc.id,
+        filing_id=doc.filing_id,
+        doc_type=doc.doc_type,
+        version=doc.version,
+        filename=doc.filename,
+        content_type=doc.content_type,
+        size=doc.size,
+        sha256=doc.sha256,
+        document_date=doc.document_date,
+        uploaded_by=doc.uploaded_by,
+        uploaded_at=doc.aware("uploaded_at"),
+        current=doc.is_current,
+        superseded_at=doc.aware("superseded_at"),
+        removed_at=doc.aware("removed_at"),
+        submitted_in_round=doc.submitted_in_round,
+    )
+
+
+def editable_items(filing: Filing) -> list[str]:
+    """What the depositor may change now: everything of a draft, else what review reopened."""
+    everything = [*rules.EDITABLE_FIELDS, *(p.doc_type for p in rules.pieces_for(filing))]
+    return [item for item in everything if may_edit(filing.status, filing.case_status, filing.editable_items, item)] + [
+        item
+        for item in filing.editable_items
+        if item not in everything and may_edit(filing.status, filing.case_status, filing.editable_items, item)
+    ]
+
+
+def summary_out(filing: Filing) -> FilingSummaryOut:
+    return FilingSummaryOut(
+        filing_id=filing.id,
+        entity_id=filing.entity_id,
+        repertoire=filing.repertoire,
+        title=filing.title,
+        qualification_level=filing.qualification_level,
+        is_cqp=filing.is_cqp,
+        status=filing.status,
+        case_status=filing.case_status,
+        procedure_status=procedure_status(filing.status, filing.case_status, filing.submission_round),
+        submission_round=filing.submission_round,
+        due_date=filing.due_date,
+        created_at=filing.aware("created_at"),
+        updated_at=filing.aware("updated_at"),
+        submitted_at=filing.aware("submitted_at"),
+    )
+
+
+def requirement_out(line: dict[str, Any]) -> RequirementOut:
+    """A line of ``rules.checklist``, its documents shown."""
+    return RequirementOut.model_validate({**line, "documents": [document_out(d) for d in line["documents"]]})
+
+
+def filing_out(record: FilingRecord) -> FilingOut:
+    """The filing, its checklist, what the depositor may do now and what review said."""
+    filing = record.filing
+    items = editable_items(filing)
+    return FilingOut(
+        **summary_out(filing).model_dump(),
+        cqp_filed_by=filing.cqp_filed_by,
+        rests_on_standards=filing.rests_on_standards,
+        summary=filing.summary,
+        activities=filing.activities,
+        competences=filing.competences,
+        competence_blocks=[CompetenceBlockOut.model_validate(b) for b in filing.competence_blocks],
+        assessment_methods=filing.assessment_methods,
+        requirements=[requirement_out(line) for line in rules.checklist(filing, record.documents, record.today)],
+        editable=bool(items),
+        editable_items=items,
+        can_submit=may_submit(filing.status, filing.case_status, filing.editable_items),
+        can_withdraw=may_withdraw(filing.status, filing.case_status),
+        banner=filing.banner,
+        open_request=None if filing.open_request is None else OpenRequestOut.model_validate(filing.open_request),
+        withdrawn_at=filing.aware("withdrawn_at"),
+        is_draft=filing.status == DRAFT,
+    )
+
+
+def submitted_out(submission: Submission) -> SubmittedOut:
+    return SubmittedOut(
+        **filing_out(submission.record).model_dump(), receipt=receipt_out(submission.receipt), in_response_to=submission.in_response_to
+    )
+
+
+def filing_page(page: FilingList) -> FilingPage:
+    return FilingPage(items=[summary_out(f) for f in page.filings], total=page.total, limit=page.limit, offset=page.offset)
+
+
+def piece_list(pieces: list[PieceHistory]) -> PieceList:
+    return PieceList(
+        items=[
+            PieceOut(
+                doc_type=p.doc_type,
+                label=rules.CATALOGUE[p.doc_type].label if p.doc_type in rules.CATALOGUE else p.doc_type,
+                current=document_out(p.current) if p.current else None,
+                versions=[document_out(d) for d in p.versions],
+            )
+            for p in pieces
+        ]
+    )
+
+
+def receipt_out(receipt: Receipt) -> ReceiptOut:
+    return ReceiptOut(
+        receipt_id=receipt.id,
+        filing_id=receipt.filing_id,
+        submission_round=receipt.submission_round,
+        filename=receipt_filename(receipt),
+        size=receipt.size,
+        sha256=receipt.sha256,
+        created_at=receipt.aware("created_at"),
+    )
+
+
+def receipt_list(receipts: list[Receipt]) -> ReceiptList:
+    return ReceiptList(items=[receipt_out(r) for r in receipts])
+
+
+def attachment(download: Download) -> StreamingResponse:
+    """A stored file, streamed, never shown inline nor cached."""
+    return StreamingResponse(
+        download.chunks,
+        media_type=download.media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{download.filename}"',
+            "Content-Length": str(download.size),
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+        },
+    )

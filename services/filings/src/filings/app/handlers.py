@@ -1,0 +1,73 @@
+"""What filings does with review's events (bound to exactly ``CONSUMERS["filings"]``).
+
+Each handler runs in one transaction with the inbox record: a redelivered event does
+nothing."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from certreg_contracts.events.review import CaseStatusChanged, RequestOpened
+from certreg_runtime.errors import not_found
+from certreg_runtime.handlers import Handlers
+from certreg_runtime.messaging import UnitOfWork
+from certreg_runtime.service import Deps
+from filings.adapters.tables import Filing
+from filings.domain.status import WITHDRAWN, is_final
+
+handlers = Handlers[Deps]("filings")
+
+
+def _filing(uow: UnitOfWork, event: CaseStatusChanged | RequestOpened) -> Filing:
+    filing = uow.session.exec(select(Filing).where(Filing.id == event.filing_id).with_for_update()).first()
+    if filing is None:
+        raise not_found(f"unknown filing {event.filing_id}")
+    return filing
+
+
+@handlers.on(CaseStatusChanged)
+def case_status_changed(deps: Deps, uow: UnitOfWork, event: CaseStatusChanged) -> None:
+    filing = _filing(uow, event)
+    if event.sequence and event.sequence <= filing.case_status_sequence:
+        return  # an older status delivered late: the newer one is already shown
+    filing.case_status_sequence = max(filing.case_status_sequence, event.sequence)
+    filing.case_status = event.status
+    filing.banner = event.banner
+    filing.due_date = event.due_date
+    filing.open_request_id = event.open_request_id
+    if event.open_request_id is None:
+        filing.open_request = None
+    elif not filing.open_request or filing.open_request.get("request_id") != str(event.open_request_id):
+        # Its details come with review.request.opened (before or after this event).
+        filing.open_request = {
+            "request_id": str(event.open_request_id),
+            "items": [],
+            "message": event.banner,
+            "due_date": event.due_date.isoformat() if event.due_date else None,
+            "opened_at": None,
+        }
+    if event.status == "withdrawn" and filing.status != WITHDRAWN:
+        filing.status = WITHDRAWN
+        filing.withdrawn_at = filing.withdrawn_at or deps.clock.now()
+    # Only what review reopens becomes editable; a closed case reopens nothing.
+    filing.editable_items = [] if is_final(filing.status, filing.case_status) else list(dict.fromkeys(event.editable_items))
+    filing.updated_at = deps.clock.now()
+    uow.session.add(filing)
+
+
+@handlers.on(RequestOpened)
+def request_opened(deps: Deps, uow: UnitOfWork, event: RequestOpened) -> None:
+    filing = _filing(uow, event)
+    if event.sequence and event.sequence < filing.case_status_sequence:
+        return  # delivered after a newer status (the request may already be answered)
+    filing.open_request_id = event.request_id
+    filing.open_request = {
+        "request_id": str(event.request_id),
+        "items": [item.model_dump(mode="json") for item in event.items],
+        "message": event.message,
+        "due_date": event.due_date.isoformat(),
+        "opened_at": uow.cause.occurred_at.isoformat() if uow.cause else None,
+    }
+    filing.due_date = event.due_date
+    filing.updated_at = deps.clock.now()
+    uow.session.add(filing)

@@ -1,0 +1,191 @@
+"""The read side, and who may read what: a depositor reads their own entity's filings,
+staff read every filing. Another entity's filing is "not found" (never say it exists)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from certreg_contracts.calendar import paris_date
+from certreg_contracts.types import PUBLIC_ROLES
+from certreg_runtime.auth import Principal
+from certreg_runtime.errors import NotFound, forbidden, not_found
+from certreg_runtime.service import Deps
+from filings.adapters.tables import Document, Filing, Receipt
+from filings.api.schemas import FilingQuery
+from filings.domain import rules
+
+
+@dataclass(frozen=True)
+class FilingRecord:
+    """A filing with its current pieces (checklist order), as of ``today`` in Paris."""
+
+    filing: Filing
+    documents: list[Document]
+    today: dt.date
+
+
+@dataclass(frozen=True)
+class FilingList:
+    filings: list[Filing]
+    total: int
+    limit: int
+    offset: int
+
+
+@dataclass(frozen=True)
+class PieceHistory:
+    """Every version of one piece (one per ``support_letter``), newest first."""
+
+    doc_type: str
+    versions: list[Document]
+
+    @property
+    def current(self) -> Document | None:
+        return next((d for d in self.versions if d.is_current), None)
+
+
+@dataclass(frozen=True)
+class Download:
+    """A stored object to send back; ``chunks`` is read from storage only when sent."""
+
+    filename: str
+    size: int
+    media_type: str
+    chunks: Iterator[bytes]
+
+
+# --------------------------------------------------------------------------- access
+
+
+def entity_of(user: Principal) -> uuid.UUID:
+    if user.entity_id is None:
+        raise forbidden("Votre compte n'est rattaché à aucune entité.")
+    return user.entity_id
+
+
+def check_reader(user: Principal) -> None:
+    if not (user.is_staff or (user.has_any(*PUBLIC_ROLES) and user.entity_id is not None)):
+        raise forbidden("Accès réservé aux déposants d'une entité et aux agents de France compétences.")
+
+
+def filing_not_found() -> NotFound:
+    return not_found("Dossier introuvable.")
+
+
+def load_filing(session: Session, filing_id: uuid.UUID, user: Principal, *, write: bool = False, lock: bool = False) -> Filing:
+    """The filing if ``user`` may see it (write: only its own entity's), else 404."""
+    stmt = select(Filing).where(Filing.id == filing_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    filing = session.exec(stmt).first()
+    if filing is None:
+        raise filing_not_found()
+    if write:
+        if filing.entity_id != entity_of(user):
+            raise filing_not_found()
+    elif not user.may_see_entity(filing.entity_id):
+        raise filing_not_found()
+    return filing
+
+
+def current_documents(session: Session, filing_id: uuid.UUID) -> list[Document]:
+    """The version in force of each piece, in checklist order."""
+    order = {t: i for i, t in enumerate(rules.CATALOGUE)}
+    docs = session.exec(
+        select(Document).where(Document.filing_id == filing_id, col(Document.superseded_at).is_(None), col(Document.removed_at).is_(None))
+    ).all()
+    return sorted(docs, key=lambda d: (order.get(d.doc_type, 99), d.aware("uploaded_at")))
+
+
+def record_of(session: Session, filing: Filing, now: dt.datetime) -> FilingRecord:
+    return FilingRecord(filing, current_documents(session, filing.id), paris_date(now))
+
+
+# --------------------------------------------------------------------------- queries
+
+
+def list_filings(deps: Deps, user: Principal, query: FilingQuery) -> FilingList:
+    """A depositor's entity's filings, or every filing for staff; newest change first."""
+    check_reader(user)
+    conditions: list[sa.ColumnElement[bool]] = []
+    if not user.is_staff:
+        conditions.append(col(Filing.entity_id) == entity_of(user))
+    if query.status:
+        conditions.append(sa.or_(col(Filing.status) == query.status, col(Filing.case_status) == query.status))
+    if query.repertoire:
+        conditions.append(col(Filing.repertoire) == query.repertoire)
+    if query.q and query.q.strip():
+        conditions.append(sa.func.lower(Filing.title).contains(query.q.strip().lower(), autoescape=True))
+    with deps.uow() as uow:
+        total = uow.session.exec(select(sa.func.count()).select_from(Filing).where(*conditions)).one()
+        rows = uow.session.exec(
+            select(Filing)
+            .where(*conditions)
+            .order_by(col(Filing.updated_at).desc(), col(Filing.id))
+            .offset(query.offset)
+            .limit(query.limit)
+        ).all()
+        return FilingList(list(rows), total, query.limit, query.offset)
+
+
+def get_filing(deps: Deps, user: Principal, filing_id: uuid.UUID) -> FilingRecord:
+    check_reader(user)
+    with deps.uow() as uow:
+        return record_of(uow.session, load_filing(uow.session, filing_id, user), deps.clock.now())
+
+
+def list_documents(deps: Deps, user: Principal, filing_id: uuid.UUID) -> list[PieceHistory]:
+    """Every piece with its versions, in checklist order (then by first upload)."""
+    check_reader(user)
+    with deps.uow() as uow:
+        filing = load_filing(uow.session, filing_id, user)
+        docs = uow.session.exec(select(Document).where(Document.filing_id == filing.id)).all()
+    pieces: dict[str, list[Document]] = {}
+    for doc in docs:
+        multiple = rules.CATALOGUE.get(doc.doc_type, rules.Kind("")).multiple
+        pieces.setdefault(f"{doc.doc_type}:{doc.id}" if multiple else doc.doc_type, []).append(doc)
+    order = {t: i for i, t in enumerate(rules.CATALOGUE)}
+    histories = [
+        PieceHistory(versions[0].doc_type, sorted(versions, key=lambda d: d.version, reverse=True)) for versions in pieces.values()
+    ]
+    return sorted(histories, key=lambda p: (order.get(p.doc_type, 99), p.versions[-1].aware("uploaded_at")))
+
+
+def document_download(deps: Deps, user: Principal, filing_id: uuid.UUID, document_id: uuid.UUID) -> Download:
+    check_reader(user)
+    with deps.uow() as uow:
+        filing = load_filing(uow.session, filing_id, user)
+        doc = uow.session.exec(select(Document).where(Document.id == document_id, Document.filing_id == filing.id)).first()
+    if doc is None:
+        raise not_found("Document introuvable.")
+    return Download(doc.filename, doc.size, doc.content_type, deps.storage.iter_chunks(deps.bucket("documents"), doc.object_key))
+
+
+def list_receipts(deps: Deps, user: Principal, filing_id: uuid.UUID) -> list[Receipt]:
+    """The proofs of submission, one per submission round."""
+    check_reader(user)
+    with deps.uow() as uow:
+        filing = load_filing(uow.session, filing_id, user)
+        return list(uow.session.exec(select(Receipt).where(Receipt.filing_id == filing.id).order_by(col(Receipt.submission_round))).all())
+
+
+def receipt_download(deps: Deps, user: Principal, filing_id: uuid.UUID, receipt_id: uuid.UUID) -> Download:
+    check_reader(user)
+    with deps.uow() as uow:
+        filing = load_filing(uow.session, filing_id, user)
+        receipt = uow.session.exec(select(Receipt).where(Receipt.id == receipt_id, Receipt.filing_id == filing.id)).first()
+    if receipt is None:
+        raise not_found("Accusé de dépôt introuvable.")
+    return Download(
+        receipt_filename(receipt), receipt.size, "application/pdf", deps.storage.iter_chunks(deps.bucket("receipts"), receipt.object_key)
+    )
+
+
+def receipt_filename(receipt: Receipt) -> str:
+    return f"accuse-depot-{str(receipt.filing_id)[:8]}-{receipt.submission_round}.pdf"
