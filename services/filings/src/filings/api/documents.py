@@ -55,7 +55,13 @@ def list_documents(filing_id: uuid.UUID, user: CurrentUser, deps: DepsDep) -> Pi
     return views.piece_list(queries.list_documents(deps, user, filing_id))
 
 
-@router.get("/{filing_id}/documents/{document_id}/content", response_class=StreamingResponse)
+@router.get(
+    "/{filing_id}/documents/{document_id}/content",
+    response_class=StreamingResponse,
+    responses={
+        200: {"description": "The piece as uploaded (its sniffed type)", "content": {"application/octet-stream": {"schema": BINARY}}}
+    },
+)
 def download_document(filing_id: uuid.UUID, document_id: uuid.UUID, user: CurrentUser, deps: DepsDep) -> StreamingResponse:
     return views.attachment(queries.document_download(deps, user, filing_id, document_id))
 

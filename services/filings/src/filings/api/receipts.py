@@ -21,6 +21,12 @@ def list_receipts(filing_id: uuid.UUID, user: CurrentUser, deps: DepsDep) -> Rec
     return views.receipt_list(queries.list_receipts(deps, user, filing_id))
 
 
-@router.get("/{filing_id}/receipts/{receipt_id}/content", response_class=StreamingResponse)
+@router.get(
+    "/{filing_id}/receipts/{receipt_id}/content",
+    response_class=StreamingResponse,
+    responses={
+        200: {"description": "The proof of submission", "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}
+    },
+)
 def download_receipt(filing_id: uuid.UUID, receipt_id: uuid.UUID, user: CurrentUser, deps: DepsDep) -> StreamingResponse:
     return views.attachment(queries.receipt_download(deps, user, filing_id, receipt_id))

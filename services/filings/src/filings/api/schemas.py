@@ -7,7 +7,7 @@ import datetime as dt
 import uuid
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from certreg_contracts.types import Repertoire
@@ -130,9 +130,6 @@ class UploadQuery(_Query):
 
 # ---------------------------------------------------------------------------- out
 
-# Written as Python's isoformat ("+00:00"), as the API always did.
-Instant = Annotated[dt.datetime, PlainSerializer(lambda at: at.isoformat(), return_type=str, when_used="json")]
-
 
 class DocumentOut(BaseModel):
     """One version of one piece."""
@@ -147,10 +144,10 @@ class DocumentOut(BaseModel):
     sha256: str
     document_date: dt.date | None
     uploaded_by: uuid.UUID
-    uploaded_at: Instant
+    uploaded_at: dt.datetime
     current: bool
-    superseded_at: Instant | None
-    removed_at: Instant | None
+    superseded_at: dt.datetime | None
+    removed_at: dt.datetime | None
     submitted_in_round: int | None
 
 
@@ -196,9 +193,9 @@ class FilingSummaryOut(BaseModel):
     procedure_status: str
     submission_round: int
     due_date: dt.date | None
-    created_at: Instant
-    updated_at: Instant
-    submitted_at: Instant | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    submitted_at: dt.datetime | None
 
 
 class FilingOut(FilingSummaryOut):
@@ -216,7 +213,7 @@ class FilingOut(FilingSummaryOut):
     can_withdraw: bool
     banner: str | None
     open_request: OpenRequestOut | None
-    withdrawn_at: Instant | None
+    withdrawn_at: dt.datetime | None
     is_draft: bool
 
 
@@ -249,7 +246,7 @@ class ReceiptOut(BaseModel):
     filename: str
     size: int
     sha256: str
-    created_at: Instant
+    created_at: dt.datetime
 
 
 class ReceiptList(BaseModel):
