@@ -179,7 +179,7 @@ def test_a_filing_changed_while_its_proof_was_stored_gets_a_proof_of_what_is_sub
     complete(u, user, tmp_path, record)
     blobs = u.deps.storage
     put = blobs.put_file
-    renamed = []
+    renamed: list[str] = []
 
     def put_then_rename(bucket: str, key: str, path: Path, content_type: str) -> None:
         put(bucket, key, path, content_type)
