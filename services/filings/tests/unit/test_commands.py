@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import io
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -124,7 +125,7 @@ def test_a_complete_filing_is_submitted_with_its_proof_and_manifest(u: Unit[Deps
     [pdf] = receipts(u)
     assert pdf.startswith(b"%PDF") and hashlib.sha256(pdf).hexdigest() == submission.receipt.sha256
     assert submission.receipt.size == len(pdf) and submission.receipt.submission_round == 1
-    text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+    text = pdf_text(pdf)
     assert "Technicien de maintenance" in text and all(d.sha256[:32] in text for d in pieces)
 
     assert types(u) == ["filings.filing.created", "filings.filing.submitted"]
@@ -172,27 +173,41 @@ def test_a_submitted_filing_is_not_editable(u: Unit[Deps], user: Principal, tmp_
     assert len(receipts(u)) == 1 and types(u).count("filings.filing.submitted") == 1
 
 
+def after_the_first_proof_is_stored(u: Unit[Deps], monkeypatch: pytest.MonkeyPatch, action: Callable[[], object]) -> list[str]:
+    """Runs ``action`` once, right after the first proof of submission is stored (before
+    the filing is locked); returns the keys of the proofs stored."""
+    put = u.deps.storage.put_file
+    keys: list[str] = []
+
+    def put_then_act(bucket: str, key: str, path: Path, content_type: str) -> None:
+        put(bucket, key, path, content_type)
+        if bucket == u.deps.bucket("receipts"):
+            keys.append(key)
+            if len(keys) == 1:
+                action()
+
+    monkeypatch.setattr(u.deps.storage, "put_file", put_then_act)
+    return keys
+
+
+def pdf_text(pdf: bytes) -> str:
+    return "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+
+
 def test_a_filing_changed_while_its_proof_was_stored_gets_a_proof_of_what_is_submitted(
     u: Unit[Deps], user: Principal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     record = commands.create_filing(u.deps, user, rncp())
     complete(u, user, tmp_path, record)
-    blobs = u.deps.storage
-    put = blobs.put_file
-    renamed: list[str] = []
+    keys = after_the_first_proof_is_stored(
+        u, monkeypatch, lambda: commands.patch_filing(u.deps, user, record.filing.id, FilingPatch(title="Technicien éolien"))
+    )
 
-    def put_then_rename(bucket: str, key: str, path: Path, content_type: str) -> None:
-        put(bucket, key, path, content_type)
-        if bucket == u.deps.bucket("receipts") and not renamed:
-            renamed.append(key)
-            commands.patch_filing(u.deps, user, record.filing.id, FilingPatch(title="Technicien éolien"))
-
-    monkeypatch.setattr(blobs, "put_file", put_then_rename)
     submission = commands.submit_filing(u.deps, user, record.filing.id, SWORN)
 
-    [pdf] = receipts(u)  # the first proof, of the old title, is gone
-    assert not blobs.exists(u.deps.bucket("receipts"), renamed[0])
-    assert "Technicien éolien" in "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+    assert len(keys) == 2 and not u.deps.storage.exists(u.deps.bucket("receipts"), keys[0])  # the proof of the old title is gone
+    [pdf] = receipts(u)
+    assert "Technicien éolien" in pdf_text(pdf)
     assert submission.record.filing.title == "Technicien éolien" and u.emitted()[-1].payload["title"] == "Technicien éolien"
 
 
@@ -201,15 +216,8 @@ def test_a_filing_withdrawn_while_its_proof_was_stored_keeps_no_proof(
 ) -> None:
     record = commands.create_filing(u.deps, user, rncp())
     complete(u, user, tmp_path, record)
-    blobs = u.deps.storage
-    put = blobs.put_file
+    after_the_first_proof_is_stored(u, monkeypatch, lambda: commands.withdraw_filing(u.deps, user, record.filing.id, WithdrawIn()))
 
-    def put_then_withdraw(bucket: str, key: str, path: Path, content_type: str) -> None:
-        put(bucket, key, path, content_type)
-        if bucket == u.deps.bucket("receipts"):
-            commands.withdraw_filing(u.deps, user, record.filing.id, WithdrawIn())
-
-    monkeypatch.setattr(blobs, "put_file", put_then_withdraw)
     with pytest.raises(Conflict) as refused:
         commands.submit_filing(u.deps, user, record.filing.id, SWORN)
 
