@@ -367,7 +367,7 @@ class Api:
             return (
                 f"BUG (filings): review's case is {review_status!r} but the filing still shows "
                 f"{response.json().get('case_status')!r}. filings applies review.case.status_changed in the order it "
-                "handles them, not the order review made them (services/filings/src/filings/handlers.py, "
+                "handles them, not the order review made them (services/filings/src/filings/app/handlers.py, "
                 "case_status_changed, overwrites case_status/editable_items with the last event handled; the RabbitMQ "
                 "consumer runs up to prefetch=16 deliveries at once and retries reorder them): two transitions close "
                 "together (e.g. return_to_commission + schedule in one transaction) can leave the older one in force."
