@@ -200,11 +200,17 @@ def _makemigrations(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _admin(args, settings) -> int:  # type: ignore[no-untyped-def]
-    from identity.admin import create_staff_account
+    from certreg_runtime.errors import DomainError
+    from identity.app.commands import create_active_staff
+    from identity.service import standalone
 
-    account_id = create_staff_account(
-        settings, email=args.email, password=args.password, first_name=args.first_name, last_name=args.last_name, roles=args.roles
-    )
+    with standalone(settings) as deps:
+        try:
+            account_id = create_active_staff(
+                deps, email=args.email, password=args.password, first_name=args.first_name, last_name=args.last_name, roles=args.roles
+            )
+        except DomainError as refused:
+            raise SystemExit(str(refused)) from None  # the message for the operator, exit status 1
     print(f"account {account_id} created ({', '.join(args.roles)}), active")
     return 0
 

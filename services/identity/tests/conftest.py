@@ -7,10 +7,12 @@ from __future__ import annotations
 import itertools
 import json
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+import httpx
 import pytest
 import sqlalchemy as sa
 
@@ -18,7 +20,10 @@ from certreg_contracts import Envelope
 from certreg_contracts.events.entities import ApplicationSubmitted
 from certreg_runtime.bus.base import OutgoingMessage
 from certreg_runtime.messaging import outbox_table
+from certreg_runtime.service import ServiceContext
 from certreg_testing.platform import TestPlatform, embedded_platform
+from identity.app.commands import create_active_staff
+from identity.app.deps import IdentityDeps
 
 PASSWORD = "Correct-Horse-42"
 _counter = itertools.count()
@@ -31,12 +36,17 @@ class Identity:
     p: TestPlatform
 
     @property
-    def client(self):  # type: ignore[no-untyped-def]
+    def client(self) -> httpx.AsyncClient:
         return self.p.client
 
     @property
-    def ctx(self):  # type: ignore[no-untyped-def]
+    def ctx(self) -> ServiceContext:
         return self.p.platform.runners["identity"].ctx
+
+    @property
+    def deps(self) -> IdentityDeps:
+        deps: IdentityDeps = self.ctx.deps
+        return deps
 
     def new_email(self, prefix: str = "user") -> str:
         return f"{prefix}.{next(_counter)}.{uuid.uuid4().hex[:6]}@example.org"
@@ -99,10 +109,8 @@ class Identity:
 
     async def staff(self, *roles: str) -> tuple[str, dict[str, str]]:
         """An active staff member created by the admin command; (email, auth headers)."""
-        from identity.admin import create_staff_account
-
         email = self.new_email("staff")
-        create_staff_account(self.p.settings, email=email, password=PASSWORD, first_name="Alex", last_name="Martin", roles=list(roles))
+        create_active_staff(self.deps, email=email, password=PASSWORD, first_name="Alex", last_name="Martin", roles=list(roles))
         return email, await self.p.login(email, PASSWORD)
 
     async def validated_member(
@@ -121,7 +129,7 @@ class Identity:
 
 
 @pytest.fixture(scope="module")
-async def platform(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+async def platform(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[TestPlatform]:
     async with embedded_platform(tmp_path_factory.mktemp("identity")) as p:
         yield p
 

@@ -77,8 +77,6 @@ class Settings(BaseSettings):
     review_url: str | None = None
     notifier_url: str | None = None
 
-    # Access tokens are short-lived.
-    access_token_ttl_seconds: int = Field(default=900, gt=0)
     # The issuer and audience of every token.
     jwt_issuer: str = "certreg-identity"
     jwt_audience: str = "certreg"

@@ -89,10 +89,11 @@ async def test_from_account_creation_to_a_verified_entity(tmp_path):
         token = parse_qs(urlparse(activation_url).query)["token"][0]
         assert (await p.client.post("/api/identity/activation", json={"token": token})).status_code == 200
         await p.settle()
-        from identity.admin import create_staff_account
+        from identity.app.commands import create_active_staff
 
         admin_email = f"admin.{uuid.uuid4().hex[:6]}@example.org"
-        create_staff_account(p.settings, email=admin_email, password=PASSWORD, first_name="Alex", last_name="Martin", roles=["si_admin"])
+        identity = p.platform.runners["identity"].ctx.deps
+        create_active_staff(identity, email=admin_email, password=PASSWORD, first_name="Alex", last_name="Martin", roles=["si_admin"])
         admin = await p.login(admin_email, PASSWORD)
         seen = await p.client.get(base, headers=admin)
         assert seen.status_code == 200 and seen.json()["status"] == "submitted"

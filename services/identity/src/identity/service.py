@@ -1,55 +1,41 @@
 """The identity service's definition: what it owns and how it is wired."""
 
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
-from fastapi import APIRouter
-
-from certreg_runtime.service import ServiceContext, ServiceDefinition
+from certreg_runtime.clock import clock_from_settings
+from certreg_runtime.db import create_db_engine
+from certreg_runtime.messaging import UnitOfWork
+from certreg_runtime.migrations import upgrade
+from certreg_runtime.service import BackgroundTask, ServiceContext, ServiceDefinition
+from certreg_runtime.settings import Settings, service_config
 from identity.adapters.keys import KeyRing
 from identity.adapters.tables import metadata
+from identity.api.routes import router
+from identity.app.deps import IdentityDeps
+from identity.app.handlers import handlers
+from identity.config import IdentityConfig
+from identity.jobs.throttle_purge import throttle_purge
 
 
-def routers(ctx: ServiceContext) -> list[APIRouter]:
-    from identity.api.routes import router
-
-    return [router()]
-
-
-def handlers(ctx: ServiceContext):  # type: ignore[no-untyped-def]
-    from identity.handlers import handlers as build
-
-    return build(ctx)
+def build_deps(ctx: ServiceContext) -> IdentityDeps:
+    return IdentityDeps(ctx.name, ctx.settings, ctx.clock, ctx.blobs, ctx.uow, keys=KeyRing(ctx.engine), config=ctx.config)
 
 
 def on_start(ctx: ServiceContext) -> None:
     """Ensure a signing key exists; publish the public keys to the other services of
     this process (``ctx.extras["jwks"]``) and to the JWKS route."""
-    ring = KeyRing(ctx.engine)
-    ring.ensure()
-    ctx.extras["keyring"] = ring
-    ctx.extras["jwks"] = ring
+    keys: KeyRing = ctx.deps.keys
+    keys.ensure()
+    ctx.extras["jwks"] = keys
 
 
-def background(ctx: ServiceContext):  # type: ignore[no-untyped-def]
-    """Forget throttling hits that no rule looks at any more (the longest window is 1 h)."""
-    import asyncio
-    from datetime import timedelta
-
-    import sqlalchemy as sa
-
-    from identity.adapters.tables import ThrottleHit
-
-    def sweep() -> None:
-        with ctx.uow() as uow:
-            uow.session.execute(sa.delete(ThrottleHit).where(ThrottleHit.at < ctx.clock.now() - timedelta(hours=2)))  # type: ignore[arg-type]
-            uow.commit()
-
-    async def loop() -> None:
-        while True:
-            await asyncio.to_thread(sweep)
-            await asyncio.sleep(600)
-
-    return [loop]
+def background(ctx: ServiceContext) -> list[BackgroundTask]:
+    return [partial(throttle_purge, ctx.deps)]
 
 
 def definition() -> ServiceDefinition:
@@ -57,9 +43,32 @@ def definition() -> ServiceDefinition:
         name="identity",
         metadata=metadata,
         migrations=Path(__file__).parent / "migrations",
-        routers=routers,
+        routers=lambda ctx: [router],
         handlers=handlers,
+        deps=build_deps,
+        config=IdentityConfig,
         on_start=on_start,
         background=background,
         description="Accounts, credentials, activation and reset tokens, roles, account validation, JWT issuing (JWKS).",
     )
+
+
+@contextmanager
+def standalone(settings: Settings) -> Iterator[IdentityDeps]:
+    """Identity's dependencies outside the running service (``certreg admin``): its
+    database, migrated; no bus (the service's relay publishes what is written to the
+    outbox)."""
+    engine = create_db_engine(settings.database_url_for("identity"))
+    try:
+        upgrade(definition(), engine)
+        yield IdentityDeps(
+            "identity",
+            settings,
+            clock_from_settings(settings.clock_offset_file),
+            None,
+            partial(UnitOfWork, engine, metadata, "identity"),
+            keys=KeyRing(engine),
+            config=service_config(IdentityConfig, settings),
+        )
+    finally:
+        engine.dispose()

@@ -1,12 +1,14 @@
 """Step 1 of DESIGN.md across identity and entities: the real entities routes send
 ``entities.application.submitted``; identity asks for validation and decides."""
 
+from typing import Any
+
 PASSWORD = "Correct-Horse-42"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 SIRET = "73282932000074"
 
 
-async def apply_with_entities(ident, account) -> dict:
+async def apply_with_entities(ident, account) -> dict[str, Any]:
     onboarding = {"Authorization": f"Bearer {account['onboarding_token']}"}
     response = await ident.client.post(
         "/api/entities/applications",
@@ -21,7 +23,7 @@ async def apply_with_entities(ident, account) -> dict:
         },
     )
     assert response.status_code == 201, response.text
-    application = response.json()
+    application: dict[str, Any] = response.json()
     for doc_type in application["required_documents"]:
         upload = await ident.client.put(
             f"/api/entities/applications/{application['application_id']}/documents/{doc_type}",

@@ -21,7 +21,7 @@ async def test_login_gives_a_bearer_token_carrying_roles_and_entity(ident):
     assert response.status_code == 200
     body = response.json()
     assert body["token_type"] == "bearer"
-    assert body["expires_in"] == ident.p.settings.access_token_ttl_seconds
+    assert body["expires_in"] == ident.deps.config.access_token_ttl_seconds
     principal = ident.ctx.verifier.verify(body["access_token"])
     assert principal.roles == {"depositor", "entity_manager"}
     assert principal.entity_id == member["entity_id"]
@@ -109,7 +109,7 @@ async def test_tampered_and_expired_tokens_are_401_on_me(ident):
         response = await ident.client.get("/api/identity/me", headers={"Authorization": f"Bearer {bad}"})
         assert response.status_code == 401, bad
     settings = ident.p.settings
-    key = ident.ctx.extras["keyring"].signing_key()
+    key = ident.deps.keys.signing_key()
     expired = issue_token(
         key,
         subject=uuid.UUID(member["account_id"]),

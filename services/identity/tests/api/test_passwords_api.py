@@ -1,5 +1,7 @@
 """Forgotten password, reset, and staff creation with its set-password link."""
 
+from identity.app.commands import create_active_staff
+
 PASSWORD = "Correct-Horse-42"
 
 FORGOT = "/api/identity/password/forgot"
@@ -97,15 +99,17 @@ async def test_staff_creation_is_for_si_admin_with_staff_roles_only(ident):
 def test_admin_command_refuses_weak_passwords_and_existing_emails(ident):
     import pytest
 
-    from identity.admin import AdminError, create_staff_account
+    from certreg_runtime.errors import DomainError
+    from identity.service import standalone
 
-    settings = ident.p.settings
-    email = ident.new_email("admin")
-    with pytest.raises(AdminError, match="au moins 12"):
-        create_staff_account(settings, email=email, password="short", first_name="A", last_name="B", roles=["si_admin"])
-    with pytest.raises(AdminError, match="depositor"):
-        create_staff_account(settings, email=email, password=PASSWORD, first_name="A", last_name="B", roles=["depositor"])
-    account_id = create_staff_account(settings, email=email, password=PASSWORD, first_name="A", last_name="B", roles=["si_admin"])
-    assert ident.last_event("identity.account.roles_changed", account_id=account_id)["roles"] == ["si_admin"]
-    with pytest.raises(AdminError, match="existe déjà"):
-        create_staff_account(settings, email=email.upper(), password=PASSWORD, first_name="A", last_name="B", roles=["si_admin"])
+    # What `certreg admin create` does: on the database, beside the running service.
+    with standalone(ident.p.settings) as deps:
+        email = ident.new_email("admin")
+        with pytest.raises(DomainError, match="au moins 12"):
+            create_active_staff(deps, email=email, password="short", first_name="A", last_name="B", roles=["si_admin"])
+        with pytest.raises(DomainError, match="depositor"):
+            create_active_staff(deps, email=email, password=PASSWORD, first_name="A", last_name="B", roles=["depositor"])
+        account_id = create_active_staff(deps, email=email, password=PASSWORD, first_name="A", last_name="B", roles=["si_admin"])
+        assert ident.last_event("identity.account.roles_changed", account_id=account_id)["roles"] == ["si_admin"]
+        with pytest.raises(DomainError, match="existe déjà"):
+            create_active_staff(deps, email=email.upper(), password=PASSWORD, first_name="A", last_name="B", roles=["si_admin"])

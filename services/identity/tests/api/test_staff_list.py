@@ -7,23 +7,21 @@ from __future__ import annotations
 import itertools
 import uuid
 
+from identity.app.commands import create_active_staff
+
 PASSWORD = "Correct-Horse-42"
 _counter = itertools.count()
 
 
-def add_staff(ident, first_name: str, last_name: str, *roles: str) -> str:  # type: ignore[no-untyped-def]
+def add_staff(ident, first_name: str, last_name: str, *roles: str) -> str:
     """An active staff member; their account id."""
-    from identity.admin import create_staff_account
-
     email = ident.new_email("staff")
     return str(
-        create_staff_account(
-            ident.p.settings, email=email, password=PASSWORD, first_name=first_name, last_name=last_name, roles=list(roles)
-        )
+        create_active_staff(ident.deps, email=email, password=PASSWORD, first_name=first_name, last_name=last_name, roles=list(roles))
     )
 
 
-async def staff(ident, headers, **params):  # type: ignore[no-untyped-def]
+async def staff(ident, headers, **params):
     response = await ident.client.get("/api/identity/staff", headers=headers, params=params)
     assert response.status_code == 200, response.text
     return response.json()

@@ -60,7 +60,7 @@ async def test_the_signing_key_is_shared_through_the_database(ident):
 
     other_replica = KeyRing(ident.ctx.engine)
     other_replica.ensure()  # a second replica starting: no second key
-    assert other_replica.signing_key() == ident.ctx.extras["keyring"].signing_key()
+    assert other_replica.signing_key() == ident.deps.keys.signing_key()
     assert other_replica() == (await ident.client.get("/api/identity/.well-known/jwks.json")).json()
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from certreg_runtime.tokens import SigningKey, jwks
 from identity.adapters.tables import SigningKeyRow
@@ -42,7 +42,9 @@ class KeyRing:
     def reload(self) -> None:
         with Session(self._engine) as session:
             rows = session.exec(
-                select(SigningKeyRow).where(SigningKeyRow.active == sa.true()).order_by(SigningKeyRow.created_at, SigningKeyRow.kid)
+                select(SigningKeyRow)
+                .where(col(SigningKeyRow.active) == sa.true())
+                .order_by(col(SigningKeyRow.created_at), col(SigningKeyRow.kid))
             ).all()
         keys = [SigningKey(kid=r.kid, private_pem=r.private_pem.encode("ascii")) for r in rows]
         document = jwks(keys)

@@ -6,19 +6,25 @@ import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlmodel import Field
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
 
-from certreg_runtime.db import service_base
+from certreg_runtime.messaging import add_messaging_tables
 
-Base = service_base("identity")
+
+class Base(SQLModel, registry=registry()):  # its own metadata = its own database
+    pass
+
+
 metadata = Base.metadata
+add_messaging_tables(metadata)
 
 
-def _at(nullable: bool = True, index: bool = False) -> sa.Column:  # type: ignore[type-arg]
+def _at(nullable: bool = True, index: bool = False) -> sa.Column[datetime]:
     return sa.Column(sa.DateTime(timezone=True), nullable=nullable, index=index)
 
 
-class Account(Base, table=True):  # type: ignore[call-arg]
+class Account(Base, table=True):
     __tablename__ = "accounts"
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -52,7 +58,7 @@ class Account(Base, table=True):  # type: ignore[call-arg]
         return f"{self.first_name} {self.last_name}".strip()
 
 
-class OneTimeToken(Base, table=True):  # type: ignore[call-arg]
+class OneTimeToken(Base, table=True):
     __tablename__ = "one_time_tokens"
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -65,7 +71,7 @@ class OneTimeToken(Base, table=True):  # type: ignore[call-arg]
     used_at: datetime | None = Field(default=None, sa_column=_at())
 
 
-class ThrottleHit(Base, table=True):  # type: ignore[call-arg]
+class ThrottleHit(Base, table=True):
     """One counted attempt (a failed login, a mail request) under a key such as
     ``login:email:<address>`` or ``login:ip:<address>``."""
 
@@ -77,7 +83,7 @@ class ThrottleHit(Base, table=True):  # type: ignore[call-arg]
     at: datetime = Field(sa_column=_at(nullable=False))
 
 
-class SigningKeyRow(Base, table=True):  # type: ignore[call-arg]
+class SigningKeyRow(Base, table=True):
     """The JWT signing keys, in the database so that every replica signs with the same."""
 
     __tablename__ = "signing_keys"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -28,6 +29,12 @@ class AccountCreated(BaseModel):
 class OnboardingToken(BaseModel):
     onboarding_token: str
     expires_in: int = Field(description="seconds")
+
+
+class Accepted(BaseModel):
+    """A request taken into account; the answer says the same whatever was found."""
+
+    detail: str
 
 
 class TokenBody(BaseModel):
@@ -125,3 +132,9 @@ class StaffList(BaseModel):
     total: int
     limit: int
     offset: int
+
+
+class Jwks(BaseModel):
+    """The public signing keys (RFC 7517): each an RSA JWK with ``kid``, ``use``, ``alg``."""
+
+    keys: list[dict[str, Any]]

@@ -1,10 +1,20 @@
-"""The account's rules: e-mail form, statuses and who decides a request."""
+"""The account's rules: e-mail form, the fields a person gives, statuses and who decides
+a request."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, TypeGuard
 
 from email_validator import EmailNotValidError, validate_email
+
+from certreg_contracts import types
+from certreg_contracts.types import Role
+from certreg_runtime.auth import Principal
+from certreg_runtime.errors import field_error
+from identity.domain import passwords
 
 PENDING_ACTIVATION = "pending_activation"
 PENDING_VALIDATION = "pending_validation"
@@ -12,9 +22,16 @@ ACTIVE = "active"
 REJECTED = "rejected"
 STATUSES = (PENDING_ACTIVATION, PENDING_VALIDATION, ACTIVE, REJECTED)
 
-STAFF_ROLES = ("si_admin", "reviewer", "instructor", "commission", "director")
+# In the contracts' order: the messages list them.
+STAFF_ROLES = tuple(r for r in types.ROLES if r in types.STAFF_ROLES)
 
 MAX_EMAIL_LENGTH = 254
+MAX_NAME = 100
+MAX_JOB_TITLE = 200
+MAX_REASON = 2000
+PHONE = re.compile(r"^\+?[0-9 .()-]{6,25}$")
+
+FieldErrors = list[dict[str, Any]]
 
 
 class InvalidEmail(ValueError):
@@ -35,16 +52,78 @@ def normalize_email(raw: str) -> str:
     return checked.normalized.lower()
 
 
-def local_part(email: str) -> str:
-    return email.rsplit("@", 1)[0]
+def login_email(username: str) -> str:
+    """The e-mail a login form names, as stored; a malformed one is kept (trimmed,
+    lower-case, bounded) so that its failures are counted all the same."""
+    try:
+        return normalize_email(username)
+    except InvalidEmail:
+        return username.strip().lower()[:300]
 
 
-def roles_on_approval(new_entity: bool) -> list[str]:
+# --- the fields of a form: each broken rule is one entry of a 422 -------------------
+
+
+def checked_email(errors: FieldErrors, raw: str, field: str = "email") -> str:
+    try:
+        return normalize_email(raw)
+    except InvalidEmail as exc:
+        errors.append(field_error(field, str(exc), "email_invalid"))
+        return ""
+
+
+def required_text(errors: FieldErrors, field: str, value: str, label: str, max_length: int = MAX_NAME) -> str:
+    value = (value or "").strip()
+    if not value:
+        errors.append(field_error(field, f"{label} est obligatoire.", "missing"))
+    elif len(value) > max_length:
+        errors.append(field_error(field, f"{label} ne doit pas dépasser {max_length} caractères.", "too_long"))
+    return value
+
+
+def checked_phone(errors: FieldErrors, raw: str) -> str:
+    phone = raw.strip()
+    if phone and not PHONE.match(phone):
+        errors.append(field_error("phone", "Le numéro de téléphone n'est pas valide.", "phone_invalid"))
+    return phone
+
+
+def checked_job_title(errors: FieldErrors, raw: str) -> str:
+    job_title = raw.strip()
+    if len(job_title) > MAX_JOB_TITLE:
+        errors.append(field_error("job_title", f"La fonction ne doit pas dépasser {MAX_JOB_TITLE} caractères.", "too_long"))
+    return job_title
+
+
+def password_errors(password: str, email: str, field: str) -> FieldErrors:
+    if not password:
+        return [field_error(field, "Le mot de passe est obligatoire.", "missing")]
+    return [field_error(field, f.message, f.code) for f in passwords.check_password(password, email or None)]
+
+
+def is_staff_role(role: str) -> TypeGuard[Role]:
+    return role in STAFF_ROLES
+
+
+def unknown_staff_roles(roles: list[str]) -> list[str]:
+    return [r for r in roles if not is_staff_role(r)]
+
+
+# --- statuses and validation ----------------------------------------------------------
+
+
+def awaits_application(*, is_staff: bool, status: str, application_submitted_at: datetime | None) -> bool:
+    """A person's account whose entity application was never submitted (it cannot be
+    validated until it is: the person may ask for a new onboarding token)."""
+    return not is_staff and status in (PENDING_ACTIVATION, PENDING_VALIDATION) and application_submitted_at is None
+
+
+def roles_on_approval(new_entity: bool) -> list[Role]:
     """DESIGN.md step 1.7: the first account of an entity becomes its entity manager."""
     return ["depositor", "entity_manager"] if new_entity else ["depositor"]
 
 
-def validator_for(new_entity: bool) -> str:
+def validator_for(new_entity: bool) -> Literal["si_admin", "entity_manager"]:
     """Who validates an account request (DESIGN.md step 1.6)."""
     return "si_admin" if new_entity else "entity_manager"
 
@@ -56,6 +135,11 @@ class Scope:
 
     si_admin: bool
     manager_of: str | None
+
+    @classmethod
+    def of(cls, user: Principal) -> Scope:
+        manager_of = str(user.entity_id) if user.has_any("entity_manager") and user.entity_id else None
+        return cls(si_admin=user.has_any("si_admin"), manager_of=manager_of)
 
     def covers(self, *, new_entity: bool | None, entity_id: str | None) -> bool:
         if entity_id is None or new_entity is None:

@@ -8,6 +8,8 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
+from certreg_runtime.errors import Rejected
+
 ACTIVATION = "activation"
 PASSWORD_RESET = "password_reset"
 SET_PASSWORD = "set_password"
@@ -20,7 +22,7 @@ TTL = {
 }
 
 
-class TokenRejected(Exception):
+class TokenRejected(Rejected):
     """The token cannot be used; ``code`` says why (the client branches on it)."""
 
     MESSAGES: ClassVar[dict[str, str]] = {
@@ -30,12 +32,7 @@ class TokenRejected(Exception):
     }
 
     def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
-
-    @property
-    def message(self) -> str:
-        return self.MESSAGES[self.code]
+        super().__init__(self.MESSAGES[code], code=code)
 
 
 def new_token() -> tuple[str, str]:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from certreg_runtime.errors import Throttled
 from identity.domain.onetime import aware
 
 
@@ -35,3 +36,14 @@ LOGIN_FAILURES = Rule(limit=5, window=timedelta(minutes=15))
 MAILS_PER_ADDRESS = Rule(limit=3, window=timedelta(hours=1))
 # The same requests per client address, against someone spraying many addresses.
 MAIL_REQUESTS_PER_CLIENT = Rule(limit=20, window=timedelta(hours=1))
+# Hits older than this count for no rule (the longest window is 1 h): they are purged.
+FORGET_AFTER = timedelta(hours=2)
+
+
+def too_many_attempts(seconds: int) -> Throttled:
+    minutes = max(1, -(-seconds // 60))
+    return Throttled(
+        f"Trop de tentatives. Réessayez dans {minutes} minute{'s' if minutes > 1 else ''}.",
+        code="too_many_attempts",
+        retry_after=seconds,
+    )

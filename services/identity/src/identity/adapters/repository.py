@@ -1,0 +1,85 @@
+"""Reading and writing identity's rows within a caller's session (the caller commits):
+accounts by e-mail, one-time tokens, throttling hits."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from identity.adapters.tables import Account, OneTimeToken, ThrottleHit
+from identity.domain import onetime
+from identity.domain.throttle import Rule
+
+
+def find_by_email(session: Session, email: str) -> Account | None:
+    return session.exec(select(Account).where(col(Account.email) == email)).first()
+
+
+# --- one-time tokens -------------------------------------------------------------
+
+
+def issue_one_time(session: Session, account: Account, purpose: str, now: datetime) -> tuple[str, datetime]:
+    """A new token for ``purpose``; the earlier unused ones of that purpose stop working.
+    Returns the secret (for the link, never stored) and its expiry."""
+    revoke(session, account.id, purpose)
+    secret, digest = onetime.new_token()
+    expires_at = now + onetime.TTL[purpose]
+    session.add(OneTimeToken(account_id=account.id, purpose=purpose, token_hash=digest, created_at=now, expires_at=expires_at))
+    return secret, expires_at
+
+
+def revoke(session: Session, account_id: uuid.UUID, *purposes: str) -> None:
+    session.execute(
+        sa.delete(OneTimeToken).where(
+            col(OneTimeToken.account_id) == account_id,
+            col(OneTimeToken.purpose).in_(purposes),
+            col(OneTimeToken.used_at).is_(None),
+        )
+    )
+
+
+def consume(session: Session, secret: str, allowed: tuple[str, ...], now: datetime) -> tuple[OneTimeToken, Account]:
+    """Mark the token used and return it with its account, or raise ``TokenRejected``.
+    The row is locked so that two concurrent uses cannot both succeed."""
+    digest = onetime.hash_token(secret or "")
+    token = session.exec(select(OneTimeToken).where(col(OneTimeToken.token_hash) == digest).with_for_update()).first()
+    onetime.check_usable(
+        found=token is not None,
+        purpose=token.purpose if token else None,
+        allowed=allowed,
+        used_at=token.used_at if token else None,
+        expires_at=token.expires_at if token else None,
+        now=now,
+    )
+    assert token is not None
+    token.used_at = now
+    session.add(token)
+    account = session.get(Account, token.account_id, with_for_update=True)
+    if account is None:  # pragma: no cover - foreign key
+        raise onetime.TokenRejected("token_invalid")
+    return token, account
+
+
+# --- throttling -------------------------------------------------------------------
+
+
+def retry_after(session: Session, key: str, rule: Rule, now: datetime) -> int | None:
+    hits = session.exec(select(ThrottleHit.at).where(col(ThrottleHit.key) == key, col(ThrottleHit.at) > rule.since(now))).all()
+    return rule.retry_after(hits, now)
+
+
+def hit(session: Session, key: str, rule: Rule, now: datetime) -> None:
+    """Count one attempt, and forget the ones that left the window."""
+    session.execute(sa.delete(ThrottleHit).where(col(ThrottleHit.key) == key, col(ThrottleHit.at) <= rule.since(now)))
+    session.add(ThrottleHit(key=key, at=now))
+
+
+def clear(session: Session, key: str) -> None:
+    session.execute(sa.delete(ThrottleHit).where(col(ThrottleHit.key) == key))
+
+
+def forget_hits_before(session: Session, moment: datetime) -> None:
+    session.execute(sa.delete(ThrottleHit).where(col(ThrottleHit.at) < moment))

@@ -1,0 +1,559 @@
+"""Identity's use cases. Each opens its own unit of work, commits, and returns plain
+data; refusals are domain errors (``certreg_runtime.errors``)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from urllib.parse import quote
+
+from sqlalchemy.exc import IntegrityError
+
+from certreg_contracts.events.identity import (
+    AccountActivated,
+    AccountActivationRequested,
+    AccountApproved,
+    AccountRegistered,
+    AccountRejected,
+    AccountRolesChanged,
+    AccountValidationRequested,
+    PasswordResetRequested,
+    StaffCreated,
+)
+from certreg_runtime.auth import Principal
+from certreg_runtime.errors import Conflict, Forbidden, Rejected, Unauthenticated, conflict, field_error, forbidden, invalid, not_found
+from certreg_runtime.messaging import UnitOfWork
+from certreg_runtime.tokens import issue_token
+from identity.adapters import repository as repo
+from identity.adapters.tables import Account
+from identity.api import schemas
+from identity.api.views import request_view
+from identity.app.deps import IdentityDeps
+from identity.domain import onetime, passwords, throttle
+from identity.domain.accounts import (
+    ACTIVE,
+    MAX_REASON,
+    PENDING_ACTIVATION,
+    PENDING_VALIDATION,
+    REJECTED,
+    STAFF_ROLES,
+    FieldErrors,
+    InvalidEmail,
+    Scope,
+    awaits_application,
+    checked_email,
+    checked_job_title,
+    checked_phone,
+    is_staff_role,
+    login_email,
+    normalize_email,
+    password_errors,
+    required_text,
+    roles_on_approval,
+    unknown_staff_roles,
+    validator_for,
+)
+
+# The portal pages that read ``token`` from the query.
+PAGES = {
+    onetime.ACTIVATION: "/activation",
+    onetime.PASSWORD_RESET: "/mot-de-passe/reinitialiser",
+    onetime.SET_PASSWORD: "/mot-de-passe/definir",
+}
+
+RESEND_ANSWER = "Si un compte attend son activation avec cette adresse, un nouveau courriel a été envoyé."
+FORGOT_ANSWER = "Si un compte existe avec cette adresse, un courriel de réinitialisation a été envoyé."
+
+
+# --- account creation and activation -----------------------------------------------
+
+
+def create_account(deps: IdentityDeps, body: schemas.AccountCreate) -> schemas.AccountCreated:
+    """A person's account, pending activation: the activation link goes by mail
+    (``identity.account.registered``), the onboarding token comes back at once."""
+    errors: FieldErrors = []
+    email = checked_email(errors, body.email)
+    errors += password_errors(body.password, email, "password")
+    first_name = required_text(errors, "first_name", body.first_name, "Le prénom")
+    last_name = required_text(errors, "last_name", body.last_name, "Le nom")
+    phone = checked_phone(errors, body.phone)
+    job_title = checked_job_title(errors, body.job_title)
+    if errors:
+        raise invalid(*errors)
+    with deps.uow() as uow:
+        existing = repo.find_by_email(uow.session, email)
+        if existing is not None:
+            raise _existing(existing)
+        now = deps.clock.now()
+        account = Account(
+            email=email,
+            password_hash=passwords.hash_password(body.password),
+            first_name=first_name,
+            last_name=last_name,
+            phone=phone,
+            job_title=job_title,
+            status=PENDING_ACTIVATION,
+            roles=[],
+            created_at=now,
+        )
+        _add_new(uow, account)
+        secret, expires_at = repo.issue_one_time(uow.session, account, onetime.ACTIVATION, now)
+        uow.emit(
+            AccountRegistered(
+                account_id=account.id,
+                email=email,
+                first_name=first_name,
+                last_name=last_name,
+                activation_url=_link(deps, onetime.ACTIVATION, secret),
+                expires_at=expires_at,
+            )
+        )
+        uow.commit()
+    onboarding = _onboarding_token(deps, account)
+    return schemas.AccountCreated(
+        account_id=account.id,
+        status=account.status,
+        onboarding_token=onboarding.onboarding_token,
+        onboarding_expires_in=onboarding.expires_in,
+    )
+
+
+def activate(deps: IdentityDeps, token: str) -> schemas.ActivationResult:
+    with deps.uow() as uow:
+        now = deps.clock.now()
+        _, account = repo.consume(uow.session, token, (onetime.ACTIVATION,), now)
+        if account.status != PENDING_ACTIVATION:  # pragma: no cover - tokens are revoked on activation
+            raise onetime.TokenRejected("token_used")
+        account.status = PENDING_VALIDATION
+        account.activated_at = now
+        uow.session.add(account)
+        uow.emit(
+            AccountActivated(
+                account_id=account.id,
+                email=account.email,
+                first_name=account.first_name,
+                last_name=account.last_name,
+                entity_id=account.entity_id,
+                status=PENDING_VALIDATION,
+            )
+        )
+        request_validation_if_ready(uow, account)
+        uow.commit()
+        return schemas.ActivationResult(status=account.status)
+
+
+def resend_activation(deps: IdentityDeps, email: str, client: str) -> schemas.Accepted:
+    """The same answer whether the address is known or not."""
+    with deps.uow() as uow:
+        account = _mail_request(deps, uow, "resend", email, client)
+        if account is not None and account.status == PENDING_ACTIVATION and not account.is_staff:
+            secret, expires_at = repo.issue_one_time(uow.session, account, onetime.ACTIVATION, deps.clock.now())
+            uow.emit(
+                AccountActivationRequested(
+                    account_id=account.id,
+                    email=account.email,
+                    first_name=account.first_name,
+                    activation_url=_link(deps, onetime.ACTIVATION, secret),
+                    expires_at=expires_at,
+                )
+            )
+        uow.commit()
+    return schemas.Accepted(detail=RESEND_ANSWER)
+
+
+def request_validation_if_ready(uow: UnitOfWork, account: Account) -> bool:
+    """DESIGN.md step 1.6: once the account is activated AND its entity application
+    submitted (whichever comes second), the validator is asked."""
+    if account.status != PENDING_VALIDATION or account.entity_id is None or account.new_entity is None:
+        return False
+    uow.emit(
+        AccountValidationRequested(
+            account_id=account.id,
+            email=account.email,
+            first_name=account.first_name,
+            last_name=account.last_name,
+            entity_id=account.entity_id,
+            validator=validator_for(account.new_entity),
+        )
+    )
+    return True
+
+
+# --- login ----------------------------------------------------------------------------
+
+
+def log_in(deps: IdentityDeps, username: str, password: str, client: str) -> schemas.AccessToken:
+    """OAuth2 password grant (``username`` is the e-mail): an access token for an active
+    account; 403 with a ``code`` saying what the account still waits for."""
+    with deps.uow() as uow:
+        account = _authenticate(deps, uow, username, password, client)
+        if account.status == REJECTED:
+            raise _rejected_account()
+        if _awaits_application(account):
+            raise Forbidden(
+                "La déclaration de votre organisme n'a pas été envoyée : reprenez-la pour que votre demande de compte soit examinée.",
+                code="application_missing",
+            )
+        if account.status == PENDING_ACTIVATION:
+            raise Forbidden("Votre compte n'est pas encore activé : suivez le lien reçu par courriel.", code="not_activated")
+        if account.status == PENDING_VALIDATION:
+            raise Forbidden("Votre demande de compte attend sa validation.", code="pending_validation")
+        repo.clear(uow.session, _login_key(account.email))
+        if passwords.needs_rehash(account.password_hash or ""):
+            account.password_hash = passwords.hash_password(password)
+            uow.session.add(account)
+        uow.commit()
+    ttl = deps.config.access_token_ttl_seconds
+    access = _token(deps, account, "access", timedelta(seconds=ttl), roles=account.roles, entity_id=account.entity_id)
+    return schemas.AccessToken(access_token=access, token_type="bearer", expires_in=ttl)
+
+
+def renew_onboarding_token(deps: IdentityDeps, username: str, password: str, client: str) -> schemas.OnboardingToken:
+    """A new onboarding token, for a person who lost theirs before submitting their
+    entity application (same form and throttling as ``log_in``)."""
+    with deps.uow() as uow:
+        account = _authenticate(deps, uow, username, password, client)
+        if account.status == REJECTED:
+            raise _rejected_account()
+        if not _awaits_application(account):
+            raise conflict(
+                "La déclaration de votre organisme a déjà été envoyée : connectez-vous une fois votre compte validé.",
+                code="application_submitted",
+                state=account.status,
+            )
+        repo.clear(uow.session, _login_key(account.email))
+        uow.commit()
+    return _onboarding_token(deps, account)
+
+
+# --- passwords ----------------------------------------------------------------------
+
+
+def forgot_password(deps: IdentityDeps, email: str, client: str) -> schemas.Accepted:
+    """The same answer whether the address has an account or not."""
+    with deps.uow() as uow:
+        account = _mail_request(deps, uow, "forgot", email, client)
+        if account is not None and account.status in (ACTIVE, PENDING_VALIDATION) and account.password_hash:
+            secret, expires_at = repo.issue_one_time(uow.session, account, onetime.PASSWORD_RESET, deps.clock.now())
+            uow.emit(
+                PasswordResetRequested(
+                    account_id=account.id,
+                    email=account.email,
+                    first_name=account.first_name,
+                    reset_url=_link(deps, onetime.PASSWORD_RESET, secret),
+                    expires_at=expires_at,
+                )
+            )
+        uow.commit()
+    return schemas.Accepted(detail=FORGOT_ANSWER)
+
+
+def reset_password(deps: IdentityDeps, token: str, new_password: str) -> None:
+    """Consumes a password_reset or a set_password token (staff's first password)."""
+    with deps.uow() as uow:
+        session, now = uow.session, deps.clock.now()
+        token_row, account = repo.consume(session, token, (onetime.PASSWORD_RESET, onetime.SET_PASSWORD), now)
+        errors = password_errors(new_password, account.email, "new_password")
+        if errors:
+            raise invalid(*errors)  # the token stays unused: nothing was committed
+        account.password_hash = passwords.hash_password(new_password)
+        repo.revoke(session, account.id, onetime.PASSWORD_RESET, onetime.SET_PASSWORD)
+        repo.clear(session, _login_key(account.email))
+        if token_row.purpose == onetime.SET_PASSWORD and account.status == PENDING_ACTIVATION:
+            account.status = ACTIVE
+            account.activated_at = now
+            uow.emit(
+                AccountActivated(
+                    account_id=account.id,
+                    email=account.email,
+                    first_name=account.first_name,
+                    last_name=account.last_name,
+                    entity_id=account.entity_id,
+                    status=ACTIVE,
+                )
+            )
+        session.add(account)
+        uow.commit()
+
+
+# --- account requests (validation) ------------------------------------------------
+
+
+def approve(deps: IdentityDeps, user: Principal, account_id: uuid.UUID, reason: str = "") -> schemas.AccountRequest:
+    with deps.uow() as uow:
+        account = _decidable(uow, user, account_id)
+        now = deps.clock.now()
+        assert account.entity_id is not None and account.new_entity is not None
+        roles = roles_on_approval(account.new_entity)
+        account.status = ACTIVE
+        account.roles = list(roles)
+        account.decided_by = user.account_id
+        account.decided_at = now
+        account.decision_reason = (reason or "").strip()[:MAX_REASON] or None
+        uow.session.add(account)
+        uow.emit(
+            AccountApproved(
+                account_id=account.id,
+                email=account.email,
+                first_name=account.first_name,
+                last_name=account.last_name,
+                entity_id=account.entity_id,
+                roles=roles,
+                decided_by=user.account_id,
+                decided_at=now,
+            )
+        )
+        uow.commit()
+        return request_view(account)
+
+
+def reject(deps: IdentityDeps, user: Principal, account_id: uuid.UUID, reason: str) -> schemas.AccountRequest:
+    errors: FieldErrors = []
+    reason = required_text(errors, "reason", reason, "Le motif du refus", max_length=MAX_REASON)
+    if errors:
+        raise invalid(*errors)
+    with deps.uow() as uow:
+        account = _decidable(uow, user, account_id)
+        now = deps.clock.now()
+        account.status = REJECTED
+        account.decided_by = user.account_id
+        account.decided_at = now
+        account.decision_reason = reason
+        uow.session.add(account)
+        uow.emit(
+            AccountRejected(
+                account_id=account.id,
+                email=account.email,
+                first_name=account.first_name,
+                entity_id=account.entity_id,
+                reason=reason,
+                decided_by=user.account_id,
+                decided_at=now,
+            )
+        )
+        uow.commit()
+        return request_view(account)
+
+
+# --- staff ---------------------------------------------------------------------------
+
+
+def create_staff(deps: IdentityDeps, body: schemas.StaffCreate) -> schemas.StaffCreated:
+    """A back-office account without a password: the set-password link goes by mail
+    (``identity.staff.created``); the account is active once the password is chosen."""
+    errors: FieldErrors = []
+    email = checked_email(errors, body.email)
+    first_name = required_text(errors, "first_name", body.first_name, "Le prénom")
+    last_name = required_text(errors, "last_name", body.last_name, "Le nom")
+    chosen = sorted(set(body.roles))
+    unknown = unknown_staff_roles(chosen)
+    if not chosen:
+        errors.append(field_error("roles", "Choisissez au moins un rôle.", "missing"))
+    elif unknown:
+        errors.append(
+            field_error("roles", f"Rôle inconnu : {', '.join(unknown)} (rôles possibles : {', '.join(STAFF_ROLES)}).", "role_invalid")
+        )
+    if errors:
+        raise invalid(*errors)
+    roles = [r for r in chosen if is_staff_role(r)]
+    with deps.uow() as uow:
+        if repo.find_by_email(uow.session, email) is not None:
+            raise _email_taken()
+        now = deps.clock.now()
+        account = Account(
+            email=email,
+            password_hash=None,
+            first_name=first_name,
+            last_name=last_name,
+            status=PENDING_ACTIVATION,
+            roles=list(roles),
+            is_staff=True,
+            created_at=now,
+        )
+        _add_new(uow, account)
+        secret, expires_at = repo.issue_one_time(uow.session, account, onetime.SET_PASSWORD, now)
+        uow.emit(
+            StaffCreated(
+                account_id=account.id,
+                email=email,
+                first_name=first_name,
+                last_name=last_name,
+                roles=roles,
+                set_password_url=_link(deps, onetime.SET_PASSWORD, secret),
+                expires_at=expires_at,
+            )
+        )
+        uow.commit()
+    return schemas.StaffCreated(account_id=account.id, email=email, status=account.status, roles=list(roles))
+
+
+def create_active_staff(deps: IdentityDeps, *, email: str, password: str, first_name: str, last_name: str, roles: list[str]) -> uuid.UUID:
+    """``certreg admin create``: an active back-office account with its password (the
+    bootstrap of the first SI administrator). Emits ``identity.account.roles_changed``
+    so that the notifier's directory learns the staff member. Refusals are worded for
+    the operator."""
+    try:
+        address = normalize_email(email)
+    except InvalidEmail as exc:
+        raise Rejected(str(exc), code="email_invalid") from None
+    failures = passwords.check_password(password, address)
+    if failures:
+        raise Rejected("Mot de passe refusé : " + " ".join(f.message for f in failures), code="password_invalid")
+    chosen = sorted(set(roles))
+    unknown = unknown_staff_roles(chosen)
+    if not chosen or unknown:
+        raise Rejected(
+            f"Rôle(s) refusé(s) : {', '.join(unknown) or 'aucun'} ; rôles possibles : {', '.join(STAFF_ROLES)}.", code="role_invalid"
+        )
+    if not first_name.strip() or not last_name.strip():
+        raise Rejected("Le prénom et le nom sont obligatoires.", code="missing")
+    staff_roles = [r for r in chosen if is_staff_role(r)]
+    taken = conflict(f"Un compte existe déjà avec l'adresse {address}.", code="email_taken")
+    with deps.uow() as uow:
+        if repo.find_by_email(uow.session, address) is not None:
+            raise taken
+        now = deps.clock.now()
+        account = Account(
+            email=address,
+            password_hash=passwords.hash_password(password),
+            first_name=first_name.strip(),
+            last_name=last_name.strip(),
+            status=ACTIVE,
+            roles=list(staff_roles),
+            is_staff=True,
+            created_at=now,
+            activated_at=now,
+        )
+        _add_new(uow, account, taken)
+        uow.emit(AccountRolesChanged(account_id=account.id, email=address, entity_id=None, roles=staff_roles))
+        uow.commit()
+        return account.id
+
+
+# --- shared steps -------------------------------------------------------------------
+
+
+def _login_key(email: str) -> str:
+    return f"login:email:{email}"
+
+
+def _authenticate(deps: IdentityDeps, uow: UnitOfWork, username: str, password: str, client: str) -> Account:
+    """The account of a password form, whatever its status. Throttled while the e-mail
+    or the client address has too many recent failures; a wrong password counts against
+    both (committed before the refusal) and is refused as bad credentials. The caller
+    clears the e-mail's failures once it accepts the login."""
+    errors: FieldErrors = []
+    if not username.strip():
+        errors.append(field_error("username", "L'adresse électronique est obligatoire.", "missing"))
+    if not password:
+        errors.append(field_error("password", "Le mot de passe est obligatoire.", "missing"))
+    if errors:
+        raise invalid(*errors)
+    session, now = uow.session, deps.clock.now()
+    email = login_email(username)
+    keys = [_login_key(email), f"login:ip:{client}"]
+    waits = [w for k in keys if (w := repo.retry_after(session, k, throttle.LOGIN_FAILURES, now))]
+    if waits:
+        raise throttle.too_many_attempts(max(waits))
+    account = repo.find_by_email(session, email)
+    if not passwords.verify_password(account.password_hash if account else None, password):
+        for k in keys:
+            repo.hit(session, k, throttle.LOGIN_FAILURES, now)
+        uow.commit()
+        raise Unauthenticated("Adresse électronique ou mot de passe incorrect.", code="invalid_credentials")
+    assert account is not None and account.password_hash is not None
+    return account
+
+
+def _awaits_application(account: Account) -> bool:
+    return awaits_application(is_staff=account.is_staff, status=account.status, application_submitted_at=account.application_submitted_at)
+
+
+def _rejected_account() -> Forbidden:
+    return Forbidden("Votre demande de compte a été refusée.", code="rejected")
+
+
+def _mail_request(deps: IdentityDeps, uow: UnitOfWork, kind: str, raw_email: str, client: str) -> Account | None:
+    """The account a mail is asked for (resend, forgot), counted against the address
+    and the client; None when the address is malformed or either count is spent."""
+    try:
+        email = normalize_email(raw_email)
+    except InvalidEmail:
+        return None
+    session, now = uow.session, deps.clock.now()
+    keys = {f"{kind}:email:{email}": throttle.MAILS_PER_ADDRESS, f"mail:ip:{client}": throttle.MAIL_REQUESTS_PER_CLIENT}
+    if any(repo.retry_after(session, k, rule, now) for k, rule in keys.items()):
+        return None
+    for k, rule in keys.items():
+        repo.hit(session, k, rule, now)
+    return repo.find_by_email(session, email)
+
+
+def _decidable(uow: UnitOfWork, user: Principal, account_id: uuid.UUID) -> Account:
+    """The request ``user`` may decide, locked: another entity's is not found, si_admin
+    on a request to join an entity is forbidden, a decided one is a conflict."""
+    account = uow.session.get(Account, account_id, with_for_update=True)
+    if account is None or account.is_staff:
+        raise not_found("account request")
+    scope = Scope.of(user)
+    if not scope.covers(new_entity=account.new_entity, entity_id=str(account.entity_id) if account.entity_id else None):
+        if scope.si_admin:
+            raise forbidden("Cette demande est validée par le gestionnaire de son entité.")
+        raise not_found("account request")
+    if account.status != PENDING_VALIDATION:
+        raise conflict(
+            f"Cette demande n'attend pas de validation (état : {account.status}).", code="not_pending_validation", state=account.status
+        )
+    return account
+
+
+def _existing(account: Account) -> Conflict:
+    if account.status == PENDING_ACTIVATION:
+        return conflict(
+            "Un compte attend déjà son activation avec cette adresse : vous pouvez redemander le courriel d'activation.",
+            code="activation_pending",
+            state=account.status,
+        )
+    return _email_taken()
+
+
+def _email_taken() -> Conflict:
+    return conflict("Un compte existe déjà avec cette adresse.", code="email_taken")
+
+
+def _add_new(uow: UnitOfWork, account: Account, taken: Conflict | None = None) -> None:
+    """Insert the account; the unique e-mail settles a race with another creation."""
+    uow.session.add(account)
+    try:
+        uow.session.flush()
+    except IntegrityError:
+        raise taken or _email_taken() from None
+
+
+def _link(deps: IdentityDeps, purpose: str, secret: str) -> str:
+    return f"{deps.settings.public_url}{PAGES[purpose]}?token={quote(secret)}"
+
+
+def _token(
+    deps: IdentityDeps, account: Account, scope: str, ttl: timedelta, *, roles: list[str] | None = None, entity_id: uuid.UUID | None = None
+) -> str:
+    """A token signed with identity's key, on the real time (the verifiers check
+    ``exp``/``iat`` against it), not the service's clock."""
+    return issue_token(
+        deps.keys.signing_key(),
+        subject=account.id,
+        issuer=deps.settings.jwt_issuer,
+        audience=deps.settings.jwt_audience,
+        ttl=ttl,
+        scope=scope,
+        email=account.email,
+        name=account.name,
+        roles=roles or (),
+        entity_id=entity_id,
+    )
+
+
+def _onboarding_token(deps: IdentityDeps, account: Account) -> schemas.OnboardingToken:
+    """The token that alone authorises the account's entity application."""
+    ttl = deps.config.onboarding_token_ttl_seconds
+    return schemas.OnboardingToken(onboarding_token=_token(deps, account, "onboarding", timedelta(seconds=ttl)), expires_in=ttl)

@@ -1,0 +1,23 @@
+"""Forget the throttling hits that no rule looks at any more."""
+
+from __future__ import annotations
+
+import asyncio
+
+from identity.adapters import repository as repo
+from identity.app.deps import IdentityDeps
+from identity.domain.throttle import FORGET_AFTER
+
+EVERY_SECONDS = 600.0
+
+
+def purge_throttle_hits(deps: IdentityDeps) -> None:
+    with deps.uow() as uow:
+        repo.forget_hits_before(uow.session, deps.clock.now() - FORGET_AFTER)
+        uow.commit()
+
+
+async def throttle_purge(deps: IdentityDeps, every: float = EVERY_SECONDS) -> None:
+    while True:
+        await asyncio.to_thread(purge_throttle_hits, deps)
+        await asyncio.sleep(every)
