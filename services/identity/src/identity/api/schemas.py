@@ -60,26 +60,25 @@ class AccessToken(BaseModel):
     expires_in: int
 
 
-class Me(BaseModel):
+class Person(BaseModel):
+    """What every view of a person's account starts with."""
+
     account_id: uuid.UUID
     email: str
     first_name: str
     last_name: str
     phone: str
     job_title: str
+
+
+class Me(Person):
     roles: list[str]
     entity_id: uuid.UUID | None
     status: str
     is_staff: bool
 
 
-class AccountRequest(BaseModel):
-    account_id: uuid.UUID
-    email: str
-    first_name: str
-    last_name: str
-    phone: str
-    job_title: str
+class AccountRequest(Person):
     status: str
     entity_id: uuid.UUID | None
     application_id: uuid.UUID | None

@@ -4,7 +4,7 @@ data; refusals are domain errors (``certreg_runtime.errors``)."""
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from sqlalchemy.exc import IntegrityError
@@ -97,14 +97,14 @@ def create_account(deps: IdentityDeps, body: schemas.AccountCreate) -> schemas.A
             created_at=now,
         )
         _add_new(uow, account)
-        secret, expires_at = repo.issue_one_time(uow.session, account, onetime.ACTIVATION, now)
+        activation_url, expires_at = _one_time_link(deps, uow, account, onetime.ACTIVATION, now)
         uow.emit(
             AccountRegistered(
                 account_id=account.id,
                 email=email,
                 first_name=first_name,
                 last_name=last_name,
-                activation_url=_link(deps, onetime.ACTIVATION, secret),
+                activation_url=activation_url,
                 expires_at=expires_at,
             )
         )
@@ -147,13 +147,13 @@ def resend_activation(deps: IdentityDeps, email: str, client: str) -> schemas.Ac
     with deps.uow() as uow:
         account = _mail_request(deps, uow, "resend", email, client)
         if account is not None and account.status == PENDING_ACTIVATION and not account.is_staff:
-            secret, expires_at = repo.issue_one_time(uow.session, account, onetime.ACTIVATION, deps.clock.now())
+            activation_url, expires_at = _one_time_link(deps, uow, account, onetime.ACTIVATION)
             uow.emit(
                 AccountActivationRequested(
                     account_id=account.id,
                     email=account.email,
                     first_name=account.first_name,
-                    activation_url=_link(deps, onetime.ACTIVATION, secret),
+                    activation_url=activation_url,
                     expires_at=expires_at,
                 )
             )
@@ -234,13 +234,13 @@ def forgot_password(deps: IdentityDeps, email: str, client: str) -> schemas.Acce
     with deps.uow() as uow:
         account = _mail_request(deps, uow, "forgot", email, client)
         if account is not None and account.status in (ACTIVE, PENDING_VALIDATION) and account.password_hash:
-            secret, expires_at = repo.issue_one_time(uow.session, account, onetime.PASSWORD_RESET, deps.clock.now())
+            reset_url, expires_at = _one_time_link(deps, uow, account, onetime.PASSWORD_RESET)
             uow.emit(
                 PasswordResetRequested(
                     account_id=account.id,
                     email=account.email,
                     first_name=account.first_name,
-                    reset_url=_link(deps, onetime.PASSWORD_RESET, secret),
+                    reset_url=reset_url,
                     expires_at=expires_at,
                 )
             )
@@ -371,7 +371,7 @@ def create_staff(deps: IdentityDeps, body: schemas.StaffCreate) -> schemas.Staff
             created_at=now,
         )
         _add_new(uow, account)
-        secret, expires_at = repo.issue_one_time(uow.session, account, onetime.SET_PASSWORD, now)
+        set_password_url, expires_at = _one_time_link(deps, uow, account, onetime.SET_PASSWORD, now)
         uow.emit(
             StaffCreated(
                 account_id=account.id,
@@ -379,7 +379,7 @@ def create_staff(deps: IdentityDeps, body: schemas.StaffCreate) -> schemas.Staff
                 first_name=first_name,
                 last_name=last_name,
                 roles=roles,
-                set_password_url=_link(deps, onetime.SET_PASSWORD, secret),
+                set_password_url=set_password_url,
                 expires_at=expires_at,
             )
         )
@@ -530,8 +530,12 @@ def _add_new(uow: UnitOfWork, account: Account, taken: Conflict | None = None) -
         raise taken or _email_taken() from None
 
 
-def _link(deps: IdentityDeps, purpose: str, secret: str) -> str:
-    return f"{deps.settings.public_url}{PAGES[purpose]}?token={quote(secret)}"
+def _one_time_link(
+    deps: IdentityDeps, uow: UnitOfWork, account: Account, purpose: str, now: datetime | None = None
+) -> tuple[str, datetime]:
+    """A new one-time token for ``purpose`` as the portal link that carries it, and its expiry."""
+    secret, expires_at = repo.issue_one_time(uow.session, account, purpose, now or deps.clock.now())
+    return f"{deps.settings.public_url}{PAGES[purpose]}?token={quote(secret)}", expires_at
 
 
 def _token(
