@@ -7,6 +7,8 @@ from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
+from fastapi import APIRouter
+
 from certreg_runtime.clock import clock_from_settings
 from certreg_runtime.db import create_db_engine
 from certreg_runtime.messaging import UnitOfWork
@@ -15,15 +17,11 @@ from certreg_runtime.service import BackgroundTask, ServiceContext, ServiceDefin
 from certreg_runtime.settings import Settings, service_config
 from identity.adapters.keys import KeyRing
 from identity.adapters.tables import metadata
-from identity.api.routes import router
-from identity.app.deps import IdentityDeps
+from identity.api import account_requests, accounts, passwords, staff, tokens
+from identity.app.deps import IdentityDeps, build_deps
 from identity.app.handlers import handlers
 from identity.config import IdentityConfig
-from identity.jobs.throttle_purge import throttle_purge
-
-
-def build_deps(ctx: ServiceContext) -> IdentityDeps:
-    return IdentityDeps(ctx.name, ctx.settings, ctx.clock, ctx.blobs, ctx.uow, keys=KeyRing(ctx.engine), config=ctx.config)
+from identity.jobs import throttle_purge
 
 
 def on_start(ctx: ServiceContext) -> None:
@@ -34,8 +32,12 @@ def on_start(ctx: ServiceContext) -> None:
     ctx.extras["jwks"] = keys
 
 
+def routers(ctx: ServiceContext) -> list[APIRouter]:
+    return [accounts.router, tokens.router, passwords.router, account_requests.router, staff.router]
+
+
 def background(ctx: ServiceContext) -> list[BackgroundTask]:
-    return [partial(throttle_purge, ctx.deps)]
+    return [partial(throttle_purge.run, ctx.deps)]
 
 
 def definition() -> ServiceDefinition:
@@ -43,7 +45,7 @@ def definition() -> ServiceDefinition:
         name="identity",
         metadata=metadata,
         migrations=Path(__file__).parent / "migrations",
-        routers=lambda ctx: [router],
+        routers=routers,
         handlers=handlers,
         deps=build_deps,
         config=IdentityConfig,

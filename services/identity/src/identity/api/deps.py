@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 
 from certreg_runtime.api import require_roles
 from certreg_runtime.auth import Principal
@@ -41,3 +41,6 @@ ClientIp = Annotated[str, Depends(client_ip)]
 Validator = Annotated[Principal, Depends(require_roles("si_admin", "entity_manager"))]
 SiAdmin = Annotated[Principal, Depends(require_roles("si_admin"))]
 StaffReader = Annotated[Principal, Depends(require_roles("si_admin", "reviewer", "director"))]
+
+Limit = Annotated[int, Query(ge=1, le=200, description="page size")]
+Offset = Annotated[int, Query(ge=0)]

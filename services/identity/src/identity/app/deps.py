@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from certreg_runtime.service import Deps
+from certreg_runtime.service import Deps, ServiceContext
 from identity.adapters.keys import KeyRing
 from identity.config import IdentityConfig
 
@@ -13,3 +13,7 @@ from identity.config import IdentityConfig
 class IdentityDeps(Deps):
     keys: KeyRing
     config: IdentityConfig
+
+
+def build_deps(ctx: ServiceContext) -> IdentityDeps:
+    return IdentityDeps(ctx.name, ctx.settings, ctx.clock, ctx.blobs, ctx.uow, keys=KeyRing(ctx.engine), config=ctx.config)

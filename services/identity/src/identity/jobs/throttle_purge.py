@@ -17,7 +17,7 @@ def purge_throttle_hits(deps: IdentityDeps) -> None:
         uow.commit()
 
 
-async def throttle_purge(deps: IdentityDeps, every: float = EVERY_SECONDS) -> None:
+async def run(deps: IdentityDeps, every: float = EVERY_SECONDS) -> None:
     while True:
         await asyncio.to_thread(purge_throttle_hits, deps)
         await asyncio.sleep(every)

@@ -1,0 +1,33 @@
+"""The account requests a validator decides (DESIGN.md step 1.6)."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter
+
+from identity.api import schemas
+from identity.api.deps import DepsDep, Limit, Offset, Validator
+from identity.app import commands, queries
+
+router = APIRouter(tags=["identity"])
+
+
+@router.get("/account-requests")
+def account_requests(
+    user: Validator,
+    deps: DepsDep,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> schemas.AccountRequests:
+    return queries.account_requests(deps, user, limit, offset)
+
+
+@router.post("/account-requests/{account_id}/approve")
+def approve(account_id: uuid.UUID, user: Validator, deps: DepsDep, body: schemas.Decision | None = None) -> schemas.AccountRequest:
+    return commands.approve(deps, user, account_id, body.reason if body else "")
+
+
+@router.post("/account-requests/{account_id}/reject")
+def reject(account_id: uuid.UUID, body: schemas.Decision, user: Validator, deps: DepsDep) -> schemas.AccountRequest:
+    return commands.reject(deps, user, account_id, body.reason)

@@ -1,0 +1,30 @@
+"""The back-office accounts."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from identity.api import schemas
+from identity.api.deps import DepsDep, Limit, Offset, SiAdmin, StaffReader
+from identity.app import commands, queries
+
+router = APIRouter(tags=["identity"])
+
+
+@router.get("/staff")
+def list_staff(
+    user: StaffReader,
+    deps: DepsDep,
+    role: str | None = None,
+    status: str | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> schemas.StaffList:
+    """The back-office accounts (e.g. the instructors a case may be assigned to), by
+    name; only the active ones unless ``status`` is given."""
+    return queries.list_staff(deps, role, status, limit, offset)
+
+
+@router.post("/staff", status_code=201)
+def create_staff(body: schemas.StaffCreate, user: SiAdmin, deps: DepsDep) -> schemas.StaffCreated:
+    return commands.create_staff(deps, body)
