@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import registry
 from sqlmodel import SQLModel
 
@@ -64,5 +64,6 @@ def ensure_database(url: str) -> None:
         admin.dispose()
 
 
-def is_postgres(engine: Engine) -> bool:
-    return engine.dialect.name == "postgresql"
+def is_postgres(bind: Engine | Connection) -> bool:
+    """Whether ``bind`` (an engine, or a session's ``get_bind()``) talks to PostgreSQL."""
+    return bind.dialect.name == "postgresql"
