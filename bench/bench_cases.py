@@ -4,7 +4,7 @@ Creates a throwaway database on the server named by $CERTREG_TEST_DATABASE_URL (
 admin URL, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres), applies review's
 migrations, bulk-inserts cases with a realistic spread (statuses, repertoires,
 instructors, deadlines, overdue requests), and times the list queries through
-``review.queries.list_cases`` — the function the route calls — printing p50/p99 per
+``review.app.queries.list_cases`` — the function the route calls — printing p50/p99 per
 query and size. Drops the database at the end.
 
     CERTREG_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres \
@@ -27,9 +27,8 @@ from sqlmodel import Session
 from certreg_runtime.db import create_db_engine
 from certreg_runtime.migrations import upgrade
 from certreg_testing.infra import resolve_postgres
-from review import cases
-from review.adapters.tables import Case
-from review.queries import CaseFilters, list_cases
+from review.adapters.tables import Case, metadata, search_text
+from review.app.queries import CaseFilters, list_cases
 from review.service import definition
 
 SIZES = (1_000, 10_000, 100_000)
@@ -109,7 +108,7 @@ def rows(n: int, rng: random.Random, start: datetime) -> list[dict[str, Any]]:
                 "entity_id": uuid.uuid4(),
                 "repertoire": repertoire,
                 "title": title,
-                "search": cases.search_text(title, str(filing_id)),
+                "search": search_text(title, str(filing_id)),
                 "qualification_level": rng.randint(3, 8) if repertoire == "rncp" else None,
                 "is_cqp": False,
                 "rests_on_standards": False,
@@ -151,7 +150,7 @@ def main() -> int:
     start = datetime(2023, 1, 1, tzinfo=UTC)
     try:
         upgrade(definition(), engine)
-        table = Case.__table__
+        table = metadata.tables[Case.__tablename__]
         inserted = 0
         print(f"review case list on PostgreSQL, {repeats} runs per query, page of 50 (ms)")
         print(f"{'cases':>8}  {'query':<22} {'p50':>8} {'p99':>8} {'matches':>8}")

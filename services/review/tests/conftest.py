@@ -9,12 +9,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 from certreg_contracts import Envelope
+from certreg_contracts.calendar import paris_date
 from certreg_contracts.events.entities import EntityVerified
 from certreg_contracts.events.filings import CompetenceBlock, DocumentRef, FilingSubmitted, FilingWithdrawn
 from certreg_runtime.auth import TokenVerifier
@@ -22,8 +24,9 @@ from certreg_runtime.bus.base import OutgoingMessage
 from certreg_runtime.service import ServiceContext
 from certreg_runtime.tokens import SigningKey, issue_token, jwks
 from certreg_testing.platform import TestPlatform, embedded_platform
+from review.app.deps import ReviewDeps
 from review.domain import rules
-from review.sweeper import SweepReport, sweep
+from review.jobs.sweeper import SweepReport, sweep
 
 
 @dataclass
@@ -35,15 +38,20 @@ class Review:
     instructor_id: uuid.UUID = field(default_factory=uuid.uuid4)
 
     @property
-    def client(self):  # type: ignore[no-untyped-def]
+    def client(self):
         return self.p.client
 
     @property
     def ctx(self) -> ServiceContext:
         return self.p.platform.runners["review"].ctx
 
+    @property
+    def deps(self) -> ReviewDeps:
+        deps: ReviewDeps = self.ctx.deps
+        return deps
+
     def today(self) -> date:
-        return rules.local_today(self.ctx.clock.now())
+        return paris_date(self.ctx.clock.now())
 
     def headers(self, *roles: str, account_id: uuid.UUID | None = None, entity_id: uuid.UUID | None = None) -> dict[str, str]:
         settings = self.p.settings
@@ -106,7 +114,7 @@ class Review:
                 filing_id=filing_id,
                 entity_id=self.entity_id,
                 repertoire=repertoire,
-                title=title,  # type: ignore[arg-type]
+                title=title,
                 qualification_level=6 if repertoire == "rncp" else None,
                 is_cqp=False,
                 rests_on_standards=False,
@@ -147,19 +155,21 @@ class Review:
         )
 
     async def sweep(self) -> SweepReport:
-        report = await asyncio.to_thread(sweep, self.ctx)
+        report = await asyncio.to_thread(sweep, self.deps)
         await self.p.settle()
         return report
 
     async def case(self, filing_id: uuid.UUID, headers: dict[str, str] | None = None) -> dict[str, Any]:
         response = await self.client.get(f"/api/review/cases/{filing_id}", headers=headers or self.reviewer)
         assert response.status_code == 200, response.text
-        return response.json()
+        found: dict[str, Any] = response.json()
+        return found
 
     async def post(self, path: str, body: Any, headers: dict[str, str], expect: int = 200) -> dict[str, Any]:
         response = await self.client.post(f"/api/review{path}", json=body, headers=headers)
         assert response.status_code == expect, response.text
-        return response.json()
+        answer: dict[str, Any] = response.json()
+        return answer
 
     def events(self, routing_key: str, filing_id: uuid.UUID | None = None) -> list[dict[str, Any]]:
         """What review emitted (its outbox), oldest first."""
@@ -198,11 +208,12 @@ class Review:
         session = await self.to_scheduled(filing_id)
         await self.post(f"/sessions/{session['id']}/opinions", {"filing_id": str(filing_id), "opinion": "favourable"}, self.commission, 201)
         decision = await self.post(f"/cases/{filing_id}/decision", {"register": True, "motivation": "Oui."}, self.director)
-        return decision["registration_number"]
+        number: str = decision["registration_number"]
+        return number
 
 
 @asynccontextmanager
-async def review_platform(tmp_path, **overrides: Any) -> AsyncIterator[Review]:  # type: ignore[no-untyped-def]
+async def review_platform(tmp_path, **overrides: Any) -> AsyncIterator[Review]:
     async with embedded_platform(tmp_path, **overrides) as p:
         key = SigningKey.generate()
         keys = jwks([key])
@@ -213,13 +224,19 @@ async def review_platform(tmp_path, **overrides: Any) -> AsyncIterator[Review]: 
 
 
 @pytest.fixture
-async def review(tmp_path):  # type: ignore[no-untyped-def]
+def start_review(tmp_path):
+    """``async with start_review(**overrides) as review``: when the test has set the environment first."""
+    return partial(review_platform, tmp_path)
+
+
+@pytest.fixture
+async def review(tmp_path):
     async with review_platform(tmp_path) as harness:
         yield harness
 
 
 @pytest.fixture
-async def review_on_infra(tmp_path, postgres, amqp_url):  # type: ignore[no-untyped-def]
+async def review_on_infra(tmp_path, postgres, amqp_url):
     """The same platform on real PostgreSQL and RabbitMQ."""
     from certreg_testing.infra import unique_namespace
 

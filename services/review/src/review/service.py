@@ -1,32 +1,28 @@
 """The review service's definition: what it owns and how it is wired."""
 
+from __future__ import annotations
+
+from functools import partial
 from pathlib import Path
 
 from fastapi import APIRouter
 
 from certreg_runtime.service import BackgroundTask, ServiceContext, ServiceDefinition
 from review.adapters.tables import metadata
+from review.api import cases, decisions, exports, messages, registry, requests, sessions
+from review.app.deps import build_deps
+from review.app.handlers import handlers
+from review.config import ReviewConfig
+from review.jobs import sweeper
 
 
 def routers(ctx: ServiceContext) -> list[APIRouter]:
-    from review.api import cases, registry
-
-    return [cases.router(), registry.router()]
-
-
-def handlers(ctx: ServiceContext):  # type: ignore[no-untyped-def]
-    from review.handlers import handlers as build
-
-    return build(ctx)
+    # exports before registry: /registry/export.xml is not a registration number.
+    return [cases.router, requests.router, sessions.router, decisions.router, messages.router, exports.router, registry.router]
 
 
 def background(ctx: ServiceContext) -> list[BackgroundTask]:
-    from review.sweeper import run_forever
-
-    async def deadline_sweeper() -> None:
-        await run_forever(ctx)
-
-    return [deadline_sweeper]
+    return [partial(sweeper.run_forever, ctx.deps)]
 
 
 def definition() -> ServiceDefinition:
@@ -36,6 +32,8 @@ def definition() -> ServiceDefinition:
         migrations=Path(__file__).parent / "migrations",
         routers=routers,
         handlers=handlers,
+        deps=build_deps,
+        config=ReviewConfig,
         background=background,
         description="The procedure: control, instruction, deadlines, commission, decisions, registry, dialogue.",
     )

@@ -8,8 +8,9 @@ import uuid
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 
-from review.audit_check import check_all
+from certreg_contracts.calendar import add_months
 from review.domain import rules
+from review.jobs.audit_check import check_all
 
 
 async def test_full_rncp_journey_to_registered_and_public_record(review):
@@ -277,45 +278,46 @@ async def test_overdue_request_reminders_then_abandonment(review):
     assert review.events("review.case.abandoned", filing)
 
 
-async def test_unfavourable_opinion_refused_with_the_appeal_date(review, monkeypatch):
-    monkeypatch.setenv("CERTREG_APPEAL_COURT", "Tribunal administratif de Montreuil")
-    filing = await review.submit(repertoire="rs", title="Habilitation électrique")
-    session = await review.to_scheduled(filing)
-    unknown = await review.client.post(
-        f"/api/review/sessions/{session['id']}/opinions",
-        json={"filing_id": str(filing), "opinion": "unfavourable", "reasons": [{"criterion": "vae", "text": "x"}]},
-        headers=review.commission,
-    )
-    assert unknown.status_code == 422 and unknown.json()["detail"][0]["loc"][1:] == ["reasons", 0, "criterion"]
-    reasons = [{"criterion": "qualite_referentiels", "text": "Le référentiel d'évaluation est trop vague."}]
-    await review.post(
-        f"/sessions/{session['id']}/opinions",
-        {"filing_id": str(filing), "opinion": "unfavourable", "reasons": reasons},
-        review.commission,
-        201,
-    )
-    again = await review.client.post(
-        f"/api/review/sessions/{session['id']}/opinions",
-        json={"filing_id": str(filing), "opinion": "favourable"},
-        headers=review.commission,
-    )
-    assert again.status_code == 409 and again.json()["code"] == "opinion_already_given"
+async def test_unfavourable_opinion_refused_with_the_appeal_date(start_review, monkeypatch):
+    monkeypatch.setenv("CERTREG_APPEAL_COURT", "Tribunal administratif de Montreuil")  # read when review starts
+    async with start_review() as review:
+        filing = await review.submit(repertoire="rs", title="Habilitation électrique")
+        session = await review.to_scheduled(filing)
+        unknown = await review.client.post(
+            f"/api/review/sessions/{session['id']}/opinions",
+            json={"filing_id": str(filing), "opinion": "unfavourable", "reasons": [{"criterion": "vae", "text": "x"}]},
+            headers=review.commission,
+        )
+        assert unknown.status_code == 422 and unknown.json()["detail"][0]["loc"][1:] == ["reasons", 0, "criterion"]
+        reasons = [{"criterion": "qualite_referentiels", "text": "Le référentiel d'évaluation est trop vague."}]
+        await review.post(
+            f"/sessions/{session['id']}/opinions",
+            {"filing_id": str(filing), "opinion": "unfavourable", "reasons": reasons},
+            review.commission,
+            201,
+        )
+        again = await review.client.post(
+            f"/api/review/sessions/{session['id']}/opinions",
+            json={"filing_id": str(filing), "opinion": "favourable"},
+            headers=review.commission,
+        )
+        assert again.status_code == 409 and again.json()["code"] == "opinion_already_given"
 
-    register = await review.client.post(
-        f"/api/review/cases/{filing}/decision", json={"register": True, "motivation": "Non."}, headers=review.director
-    )
-    assert register.status_code == 409 and register.json()["code"] == "illegal_transition"
-    assert register.json()["state"] == "unfavourable"
-    decision = await review.post(
-        f"/cases/{filing}/decision", {"register": False, "motivation": "Référentiels insuffisants."}, review.director
-    )
-    assert decision["status"] == "refused"
-    assert decision["appeal_deadline"] == rules.add_months(review.today(), 2).isoformat()
-    assert decision["appeal_court"] == "Tribunal administratif de Montreuil"
-    assert decision["gracious_appeal"] is False
-    refused = review.events("review.case.refused", filing)[0]
-    assert refused["reasons"] == reasons and refused["appeal_deadline"] == decision["appeal_deadline"]
-    assert (await review.client.get("/api/review/registry")).json()["total"] == 0
+        register = await review.client.post(
+            f"/api/review/cases/{filing}/decision", json={"register": True, "motivation": "Non."}, headers=review.director
+        )
+        assert register.status_code == 409 and register.json()["code"] == "illegal_transition"
+        assert register.json()["state"] == "unfavourable"
+        decision = await review.post(
+            f"/cases/{filing}/decision", {"register": False, "motivation": "Référentiels insuffisants."}, review.director
+        )
+        assert decision["status"] == "refused"
+        assert decision["appeal_deadline"] == add_months(review.today(), 2).isoformat()
+        assert decision["appeal_court"] == "Tribunal administratif de Montreuil"
+        assert decision["gracious_appeal"] is False
+        refused = review.events("review.case.refused", filing)[0]
+        assert refused["reasons"] == reasons and refused["appeal_deadline"] == decision["appeal_deadline"]
+        assert (await review.client.get("/api/review/registry")).json()["total"] == 0
 
 
 async def test_illegal_transitions_409_wrong_roles_403_bad_input_422(review):

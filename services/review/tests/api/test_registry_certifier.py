@@ -9,7 +9,7 @@ from typing import Any
 SIRET = "73282932000074"
 
 
-async def certifier_everywhere(review, number: str) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+async def certifier_everywhere(review, number: str) -> list[dict[str, Any]]:
     """The certifier as the record, its list item and its XML fiche show it."""
     record = (await review.client.get(f"/api/review/registry/{number}")).json()
     listed = (await review.client.get("/api/review/registry")).json()

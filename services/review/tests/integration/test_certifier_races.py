@@ -14,25 +14,28 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from certreg_contracts.calendar import paris_date
 from certreg_contracts.events.entities import EntityVerified
 from certreg_runtime.db import create_db_engine
 from certreg_runtime.messaging import UnitOfWork
 from certreg_runtime.migrations import upgrade
-from review import cases, certifiers
+from review.adapters import certifiers
 from review.adapters.tables import Case, Certifier, CommissionSession, Opinion, RegistryRecord, metadata
-from review.domain import rules
+from review.app.decisions import record_decision
+from review.app.transitions import get_case
+from review.domain.actor import Actor
 from review.service import definition
 
 pytestmark = pytest.mark.infra
 
 SIRET = "73282932000074"
-DIRECTOR = cases.Actor(uuid.uuid4(), frozenset({"director"}), "director", "Denis Direction")
+DIRECTOR = Actor(uuid.uuid4(), frozenset({"director"}), "director", "Denis Direction")
 
 
 @pytest.fixture
-def engine(postgres):  # type: ignore[no-untyped-def]
+def engine(postgres):
     name = f"review_{uuid.uuid4().hex[:12]}"
     engine = create_db_engine(postgres.create_database(name))
     upgrade(definition(), engine)
@@ -46,7 +49,7 @@ def favourable_case(engine: Engine, entity_id: uuid.UUID) -> uuid.UUID:
     now = datetime.now(UTC)
     filing_id = uuid.uuid4()
     with Session(engine) as session:
-        sess = CommissionSession(date=rules.local_today(now), created_by=uuid.uuid4(), created_at=now)
+        sess = CommissionSession(date=paris_date(now), created_by=uuid.uuid4(), created_at=now)
         session.add(sess)
         session.flush()
         session.add(
@@ -59,14 +62,23 @@ def favourable_case(engine: Engine, entity_id: uuid.UUID) -> uuid.UUID:
 
 
 def register(uow: UnitOfWork, filing_id: uuid.UUID) -> None:
-    case = cases.get_case(uow.session, filing_id, lock=True)
+    case = get_case(uow.session, filing_id, lock=True)
     assert case is not None
-    cases.decide(uow, case, DIRECTOR, datetime.now(UTC), register=True, motivation="Avis favorable.", years=5)
+    record_decision(
+        uow,
+        case,
+        DIRECTOR,
+        datetime.now(UTC),
+        register=True,
+        motivation="Avis favorable.",
+        years=5,
+        appeal_court="Tribunal administratif de Paris",
+    )
 
 
 def verify(uow: UnitOfWork, entity_id: uuid.UUID, denomination: str) -> None:
     event = EntityVerified(entity_id=entity_id, denomination=denomination, siret=SIRET, verified_by=uuid.uuid4())
-    certifiers.on_entity_verified(uow, event, datetime.now(UTC))
+    certifiers.remember(uow.session, event.entity_id, event.denomination, event.siret, datetime.now(UTC))
 
 
 def interleave(engine: Engine, first: Callable[[UnitOfWork], None], second: Callable[[UnitOfWork], None]) -> None:
@@ -108,7 +120,7 @@ def interleave(engine: Engine, first: Callable[[UnitOfWork], None], second: Call
 
 def record_of(engine: Engine, filing_id: uuid.UUID) -> RegistryRecord:
     with Session(engine) as session:
-        record = session.exec(sa.select(RegistryRecord).where(RegistryRecord.filing_id == filing_id)).scalar_one()  # type: ignore[call-overload]
+        record = session.exec(select(RegistryRecord).where(RegistryRecord.filing_id == filing_id)).one()
         session.expunge(record)
         return record
 

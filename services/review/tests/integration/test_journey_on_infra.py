@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from review.audit_check import check_all
+from review.jobs.audit_check import check_all
 
 pytestmark = pytest.mark.infra
 

@@ -16,15 +16,19 @@ from sqlmodel import Session
 from certreg_runtime.db import create_db_engine
 from certreg_runtime.messaging import UnitOfWork
 from certreg_runtime.migrations import upgrade
-from review import audit_check, cases, queries
-from review.adapters.tables import Case, metadata
+from review.adapters import audit_log, numbers
+from review.adapters.tables import Case, metadata, search_text
+from review.app import queries
+from review.app.transitions import get_case
+from review.domain.actor import SYSTEM_ACTOR
+from review.jobs import audit_check
 from review.service import definition
 
 pytestmark = pytest.mark.infra
 
 
 @pytest.fixture
-def engine(postgres, tmp_path):  # type: ignore[no-untyped-def]
+def engine(postgres, tmp_path):
     name = f"review_{uuid.uuid4().hex[:12]}"
     url = postgres.create_database(name)
     engine = create_db_engine(url)
@@ -34,7 +38,7 @@ def engine(postgres, tmp_path):  # type: ignore[no-untyped-def]
     postgres.drop_database(name)
 
 
-def _case(status: str = "received", **kw) -> Case:  # type: ignore[no-untyped-def]
+def _case(status: str = "received", **kw) -> Case:
     now = datetime.now(UTC)
     filing_id = kw.pop("filing_id", uuid.uuid4())
     title = kw.pop("title", "Titre")
@@ -43,7 +47,7 @@ def _case(status: str = "received", **kw) -> Case:  # type: ignore[no-untyped-de
         entity_id=uuid.uuid4(),
         repertoire=kw.pop("repertoire", "rncp"),
         title=title,
-        search=cases.search_text(title, str(filing_id)),
+        search=search_text(title, str(filing_id)),
         snapshot={},
         submitted_by=uuid.uuid4(),
         status=status,
@@ -65,12 +69,12 @@ def test_the_migrations_create_every_table_and_column_of_the_models(engine):
 
 def test_registration_numbers_come_from_one_sequence_per_repertoire(engine):
     with Session(engine) as session:
-        assert [cases.next_number(session, "rncp") for _ in range(3)] == [1, 2, 3]
-        assert cases.next_number(session, "rs") == 1
+        assert [numbers.next_number(session, "rncp") for _ in range(3)] == [1, 2, 3]
+        assert numbers.next_number(session, "rs") == 1
         session.rollback()
     # a sequence never gives a number twice, even after a rollback
     with Session(engine) as session:
-        assert cases.next_number(session, "rncp") == 4
+        assert numbers.next_number(session, "rncp") == 4
 
 
 def test_list_query_filters_orders_and_searches(engine):
@@ -93,7 +97,7 @@ def test_audit_entries_are_append_only_and_tampering_is_detected(engine, capsys)
     now = datetime.now(UTC)
     with Session(engine) as session:
         for action in ("open", "completeness", "admissibility"):
-            cases.append_audit(session, filing_id, now, cases.SYSTEM_ACTOR, action, from_state="a", to_state="b")
+            audit_log.append(session, filing_id, now, SYSTEM_ACTOR, action, from_state="a", to_state="b")
         session.commit()
     assert audit_check.check_all(engine) == (1, {})
 
@@ -122,11 +126,11 @@ def test_unit_of_work_keeps_the_chain_under_row_locks(engine):
     for _ in range(3):
         uow = UnitOfWork(engine, metadata, "review")
         with uow:
-            locked = cases.get_case(uow.session, filing_id, lock=True)
+            locked = get_case(uow.session, filing_id, lock=True)
             assert locked is not None
-            cases.append_audit(uow.session, locked.filing_id, datetime.now(UTC), cases.SYSTEM_ACTOR, "x")
+            audit_log.append(uow.session, locked.filing_id, datetime.now(UTC), SYSTEM_ACTOR, "x")
             uow.commit()
     with Session(engine) as session:
-        entries = cases.timeline(session, filing_id)
+        entries = audit_log.timeline(session, filing_id)
     assert [e.seq for e in entries] == [1, 2, 3]
     assert entries[1].prev_hash == entries[0].hash

@@ -12,7 +12,9 @@ from sqlmodel import Session
 
 from certreg_runtime.db import create_db_engine
 from certreg_runtime.migrations import upgrade
-from review import audit_check, cases
+from review.adapters import audit_log
+from review.domain.actor import SYSTEM_ACTOR
+from review.jobs import audit_check
 from review.service import definition
 
 
@@ -23,7 +25,7 @@ def test_tampered_row_breaks_the_chain(tmp_path):
     with Session(engine) as session:
         for filing_id in (first, second):
             for action in ("open", "completeness", "admissibility", "assign"):
-                cases.append_audit(session, filing_id, datetime.now(UTC), cases.SYSTEM_ACTOR, action, reason="ok")
+                audit_log.append(session, filing_id, datetime.now(UTC), SYSTEM_ACTOR, action, reason="ok")
         session.commit()
     assert audit_check.check_all(engine) == (2, {})
     with engine.begin() as conn, pytest.raises(sa.exc.DBAPIError, match="append-only"):

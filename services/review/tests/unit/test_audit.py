@@ -1,12 +1,15 @@
 """The audit chain: built entry by entry, any change detected."""
 
+from typing import Any
+
 from review.domain.audit import GENESIS, entry_hash, verify_chain
 
 
-def chain(n: int) -> list[dict]:
-    entries, previous = [], GENESIS
+def chain(n: int) -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = []
+    previous = GENESIS
     for seq in range(1, n + 1):
-        entry = {
+        entry: dict[str, Any] = {
             "filing_id": "f",
             "seq": seq,
             "at": f"2026-01-0{seq}T10:00:00+00:00",

@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from certreg_contracts.calendar import paris_date
 from review.domain import rules
 
 
@@ -46,7 +47,7 @@ def test_number_parsing_refuses_garbage():
 
 def test_local_today_is_paris():
     # 23:30 UTC on 31 December is already 1 January in Paris.
-    assert rules.local_today(datetime(2026, 12, 31, 23, 30, tzinfo=UTC)) == date(2027, 1, 1)
+    assert paris_date(datetime(2026, 12, 31, 23, 30, tzinfo=UTC)) == date(2027, 1, 1)
 
 
 def test_overdue_starts_the_day_after_the_deadline():

@@ -5,12 +5,18 @@ import uuid
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Field
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
 
-from certreg_runtime.db import service_base
+from certreg_runtime.messaging import add_messaging_tables
 
-Base = service_base("review")
+
+class Base(SQLModel, registry=registry()):  # its own metadata = its own database
+    pass
+
+
 metadata = Base.metadata
+add_messaging_tables(metadata)
 
 TZ = sa.DateTime(timezone=True)
 
@@ -19,7 +25,7 @@ def _json(nullable: bool = False, **kw: Any) -> Any:
     return Field(default=None, sa_column=sa.Column(sa.JSON(), nullable=nullable, **kw))
 
 
-class Case(Base, table=True):  # type: ignore[call-arg]
+class Case(Base, table=True):
     """One filing's procedure. Filing fields are the last submitted ones."""
 
     __tablename__ = "cases"
@@ -59,7 +65,7 @@ class Case(Base, table=True):  # type: ignore[call-arg]
     updated_at: dt.datetime = Field(sa_column=sa.Column(TZ, nullable=False))
 
 
-class InfoRequest(Base, table=True):  # type: ignore[call-arg]
+class InfoRequest(Base, table=True):
     """A request for documents or precisions, with its deadline."""
 
     __tablename__ = "requests"
@@ -81,7 +87,7 @@ class InfoRequest(Base, table=True):  # type: ignore[call-arg]
     closed_at: dt.datetime | None = Field(default=None, sa_column=sa.Column(TZ, nullable=True))
 
 
-class CommissionSession(Base, table=True):  # type: ignore[call-arg]
+class CommissionSession(Base, table=True):
     __tablename__ = "sessions"
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -90,7 +96,7 @@ class CommissionSession(Base, table=True):  # type: ignore[call-arg]
     created_at: dt.datetime = Field(sa_column=sa.Column(TZ, nullable=False))
 
 
-class AgendaItem(Base, table=True):  # type: ignore[call-arg]
+class AgendaItem(Base, table=True):
     """A case on a session's agenda (a case may pass several sessions when adjourned)."""
 
     __tablename__ = "agenda_items"
@@ -101,7 +107,7 @@ class AgendaItem(Base, table=True):  # type: ignore[call-arg]
     added_at: dt.datetime = Field(sa_column=sa.Column(TZ, nullable=False))
 
 
-class Opinion(Base, table=True):  # type: ignore[call-arg]
+class Opinion(Base, table=True):
     __tablename__ = "opinions"
     __table_args__ = (
         sa.UniqueConstraint("session_id", "filing_id", name="uq_opinions_session_case"),
@@ -118,7 +124,7 @@ class Opinion(Base, table=True):  # type: ignore[call-arg]
     given_at: dt.datetime = Field(sa_column=sa.Column(TZ, nullable=False))
 
 
-class Decision(Base, table=True):  # type: ignore[call-arg]
+class Decision(Base, table=True):
     """The director general's decision on a case (one per case)."""
 
     __tablename__ = "decisions"
@@ -140,7 +146,7 @@ class Decision(Base, table=True):  # type: ignore[call-arg]
     acknowledged_by: uuid.UUID | None = None
 
 
-class RegistryRecord(Base, table=True):  # type: ignore[call-arg]
+class RegistryRecord(Base, table=True):
     """A published certification (fiche): public, read by anyone."""
 
     __tablename__ = "registry_records"
@@ -169,7 +175,7 @@ class RegistryRecord(Base, table=True):  # type: ignore[call-arg]
     published_at: dt.datetime = Field(sa_column=sa.Column(TZ, nullable=False))
 
 
-class Certifier(Base, table=True):  # type: ignore[call-arg]
+class Certifier(Base, table=True):
     """A verified certifying entity, as entities announced it (``entities.entity.verified``):
     the name and SIRET the public registry shows for its certifications."""
 
@@ -181,7 +187,7 @@ class Certifier(Base, table=True):  # type: ignore[call-arg]
     updated_at: dt.datetime = Field(sa_column=sa.Column(TZ, nullable=False))
 
 
-class NumberCounter(Base, table=True):  # type: ignore[call-arg]
+class NumberCounter(Base, table=True):
     """Registration number counters where the database has no sequences (SQLite)."""
 
     __tablename__ = "number_counters"
@@ -190,7 +196,7 @@ class NumberCounter(Base, table=True):  # type: ignore[call-arg]
     value: int = 0
 
 
-class Message(Base, table=True):  # type: ignore[call-arg]
+class Message(Base, table=True):
     """The dialogue between France compétences and the depositor's entity."""
 
     __tablename__ = "messages"
@@ -208,7 +214,7 @@ class Message(Base, table=True):  # type: ignore[call-arg]
     posted_at: dt.datetime = Field(sa_column=sa.Column(TZ, nullable=False))
 
 
-class AuditEntry(Base, table=True):  # type: ignore[call-arg]
+class AuditEntry(Base, table=True):
     """Append-only, hash-chained per case (see review.domain.audit)."""
 
     __tablename__ = "audit_entries"
@@ -231,3 +237,8 @@ class AuditEntry(Base, table=True):  # type: ignore[call-arg]
     details: str = Field(default="{}", sa_column=sa.Column(sa.Text(), nullable=False))  # canonical JSON
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+
+
+def search_text(*parts: str | None) -> str:
+    """What ``Case.search`` and ``RegistryRecord.search`` hold: the lower-case words ``?q=`` finds."""
+    return " ".join(p.lower() for p in parts if p)[:1200]

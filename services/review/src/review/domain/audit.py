@@ -32,6 +32,15 @@ def canonical_json(value: Mapping[str, Any]) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
 
 
+def parse_details(text: str | None) -> dict[str, Any]:
+    """An entry's ``details`` (canonical JSON) back as a dict; {} when unreadable."""
+    try:
+        details = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return details if isinstance(details, dict) else {}
+
+
 def entry_hash(entry: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical_json({k: entry.get(k) for k in CHAINED_FIELDS})).hexdigest()
 

@@ -11,14 +11,14 @@ sweeper.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
-from certreg_contracts.types import CASE_STATUSES, DOC_TYPES, FILING_FIELDS
+from certreg_contracts.types import CASE_STATUSES, DOC_TYPES, FILING_FIELDS, CaseStatus
+from certreg_runtime.errors import Conflict, Forbidden
 
 SYSTEM = "system"
 DEPOSITOR = "depositor"
 
-# States in which the procedure is over: nothing moves any more.
-TERMINAL = frozenset({"registered", "refused", "abandoned", "admissibility_withdrawn", "withdrawn"})
 # States after a positive admissibility and before a decision (withdrawal of admissibility).
 AFTER_ADMISSIBILITY = (
     "admissible",
@@ -92,18 +92,35 @@ TRANSITIONS = list(_BY_KEY.values())
 ACTIONS: tuple[str, ...] = tuple(dict.fromkeys(t.action for t in TRANSITIONS))
 
 
-class IllegalTransition(Exception):
+class IllegalTransition(Conflict):
+    """The action is not possible in the case's state (409 naming the state)."""
+
     def __init__(self, action: str, state: str) -> None:
-        super().__init__(f"{action} is not possible in state {state}")
+        label = STATE_LABELS.get(state, state)
+        super().__init__(
+            f"Cette action n'est pas possible : le dossier est à l'état « {label} ».",
+            code="illegal_transition",
+            state=state,
+            action=action,
+        )
         self.action = action
         self.state = state
 
 
-class RoleNotAllowed(Exception):
+class RoleNotAllowed(Forbidden):
+    """The action is someone else's, whatever the state (403)."""
+
     def __init__(self, action: str, roles: frozenset[str]) -> None:
-        super().__init__(f"{action} needs one of {sorted(roles)}")
+        super().__init__(f"Action réservée aux rôles : {', '.join(sorted(roles))}.")
         self.action = action
         self.roles = roles
+
+
+def case_status(value: str) -> CaseStatus:
+    """A state read from the database, as the contracts' type."""
+    if value not in CASE_STATUSES:
+        raise ValueError(f"unknown case status {value!r}")
+    return cast(CaseStatus, value)
 
 
 def roles_for(action: str) -> frozenset[str]:

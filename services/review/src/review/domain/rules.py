@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import calendar
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
-PARIS = ZoneInfo("Europe/Paris")
+from certreg_contracts.calendar import add_months
 
 # A registration lasts at most 5 years (DESIGN.md, step 3).
 MAX_REGISTRATION_YEARS = 5
 DEFAULT_REGISTRATION_YEARS = 5
 # Contentious appeal: 2 months from notification, no gracious appeal.
 APPEAL_MONTHS = 2
-DEFAULT_APPEAL_COURT = "Tribunal administratif de Paris"
 # Reminders of a request's deadline, in days before it (each sent once).
 REMINDER_DAYS = (7, 1)
 # The commission does not sit in August.
@@ -23,18 +20,9 @@ NO_SESSION_MONTHS = (8,)
 NUMBER_FORMAT = {"rncp": ("RNCP", 5), "rs": ("RS", 4)}
 
 
-def local_today(now: datetime) -> date:
-    """Deadlines are French calendar dates: today in Paris."""
-    return now.astimezone(PARIS).date()
-
-
-def add_months(day: date, months: int) -> date:
-    """Calendar months; a day that does not exist in the target month becomes its last
-    day (31 December + 2 months = 28 or 29 February)."""
-    index = day.year * 12 + (day.month - 1) + months
-    year, month = divmod(index, 12)
-    month += 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+def fr_date(day: date) -> str:
+    """A date as French letters, banners and the registry export write it: 31/12/2026."""
+    return day.strftime("%d/%m/%Y")
 
 
 def appeal_deadline(notified_on: date) -> date:

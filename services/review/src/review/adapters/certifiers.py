@@ -18,11 +18,9 @@ import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col
 
-from certreg_contracts.events.entities import EntityVerified
 from certreg_runtime.db import is_postgres
-from certreg_runtime.messaging import UnitOfWork
 from review.adapters.tables import Certifier, RegistryRecord
 
 # The first key of review's two-key advisory locks: "certifier" (other users pick another).
@@ -32,7 +30,7 @@ LOCK_SPACE = 0x63657274
 def lock_entity(session: Session, entity_id: uuid.UUID) -> None:
     """Wait for, then hold until commit, the entity's certifier lock (PostgreSQL; SQLite has
     one writer at a time anyway)."""
-    if is_postgres(session.get_bind()):  # type: ignore[arg-type]
+    if is_postgres(session.get_bind()):
         key = int.from_bytes(entity_id.bytes[:4], "big", signed=True)
         session.execute(
             sa.text("SELECT pg_advisory_xact_lock(CAST(:space AS integer), CAST(:key AS integer))"),
@@ -40,23 +38,23 @@ def lock_entity(session: Session, entity_id: uuid.UUID) -> None:
         )
 
 
-def on_entity_verified(uow: UnitOfWork, event: EntityVerified, now: datetime) -> None:
-    """Remember the entity's name and SIRET and put them on its published records."""
-    lock_entity(uow.session, event.entity_id)
-    certifier = uow.session.get(Certifier, event.entity_id)
+def remember(session: Session, entity_id: uuid.UUID, denomination: str, siret: str | None, now: datetime) -> None:
+    """Keep the entity's name and SIRET and put them on its published records."""
+    lock_entity(session, entity_id)
+    certifier = session.get(Certifier, entity_id)
     if certifier is None:
-        certifier = Certifier(entity_id=event.entity_id, denomination=event.denomination, siret=event.siret, updated_at=now)
+        certifier = Certifier(entity_id=entity_id, denomination=denomination, siret=siret, updated_at=now)
     else:
-        certifier.denomination, certifier.siret, certifier.updated_at = event.denomination, event.siret, now
-    uow.session.add(certifier)
-    uow.session.execute(
+        certifier.denomination, certifier.siret, certifier.updated_at = denomination, siret, now
+    session.add(certifier)
+    session.execute(
         sa.update(RegistryRecord)
-        .where(RegistryRecord.entity_id == event.entity_id)  # type: ignore[arg-type]
-        .values(certifier_name=event.denomination, certifier_siret=event.siret)
+        .where(col(RegistryRecord.entity_id) == entity_id)
+        .values(certifier_name=denomination, certifier_siret=siret)
     )
 
 
-def fill(session: Session, record: RegistryRecord) -> None:
+def name_record(session: Session, record: RegistryRecord) -> None:
     """Put the known certifier's name and SIRET on a record about to be published (the
     caller adds the record in the same transaction, which keeps the entity's lock)."""
     lock_entity(session, record.entity_id)

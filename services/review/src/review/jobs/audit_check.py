@@ -1,34 +1,17 @@
-"""Verify every case's audit chain: ``python -m review.audit_check``. Exits 1 on a break.
+"""Verify every case's audit chain: ``python -m review.jobs.audit_check [DATABASE_URL]``.
+Exits 1 on a break.
 
 Reads the review database named by the usual settings (CERTREG_REVIEW_DATABASE_URL,
-CERTREG_DATABASE_URL or the embedded SQLite file)."""
+CERTREG_DATABASE_URL or the embedded SQLite file) unless a URL is given."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from review.adapters.tables import AuditEntry
+from review.adapters.audit_log import chains
 from review.domain.audit import ChainBreak, verify_chain
-
-
-def _entries(conn: sa.Connection) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    table = AuditEntry.__table__  # type: ignore[attr-defined]
-    current: str | None = None
-    batch: list[dict[str, Any]] = []
-    rows = conn.execution_options(yield_per=2000).execute(sa.select(table).order_by(table.c.filing_id, table.c.seq))
-    for row in rows.mappings():
-        if row["filing_id"] != current:
-            if current is not None:
-                yield current, batch
-            current, batch = row["filing_id"], []
-        batch.append(dict(row))
-    if current is not None:
-        yield current, batch
 
 
 def check_all(engine: Engine) -> tuple[int, dict[str, ChainBreak]]:
@@ -36,7 +19,7 @@ def check_all(engine: Engine) -> tuple[int, dict[str, ChainBreak]]:
     broken: dict[str, ChainBreak] = {}
     checked = 0
     with engine.connect() as conn:
-        for filing_id, entries in _entries(conn):
+        for filing_id, entries in chains(conn):
             checked += 1
             found = verify_chain(entries)
             if found is not None:

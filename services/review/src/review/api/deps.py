@@ -1,0 +1,82 @@
+"""The routes' dependencies, declared once: review's dependency bundle, who may call
+(role aliases), and the case-list filters the list and its CSV export share."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+
+from certreg_contracts.types import CASE_STATUSES, REPERTOIRES
+from certreg_runtime.api import require_roles
+from certreg_runtime.auth import Principal
+from certreg_runtime.errors import field_error, invalid
+from review.app.deps import ReviewDeps
+from review.app.queries import CaseFilters
+from review.domain.actor import CASE_STAFF_ROLES
+
+
+def get_deps(request: Request) -> ReviewDeps:
+    deps: ReviewDeps = request.app.state.ctx.deps
+    return deps
+
+
+DepsDep = Annotated[ReviewDeps, Depends(get_deps)]
+
+Staff = Annotated[Principal, Depends(require_roles(*CASE_STAFF_ROLES))]
+Reviewer = Annotated[Principal, Depends(require_roles("reviewer"))]
+Assigner = Annotated[Principal, Depends(require_roles("reviewer", "director"))]
+Instructor = Annotated[Principal, Depends(require_roles("instructor"))]
+Director = Annotated[Principal, Depends(require_roles("director"))]
+Commission = Annotated[Principal, Depends(require_roles("commission"))]
+
+UNKNOWN_REPERTOIRE = "Répertoire inconnu (rncp ou rs)."
+
+
+def repertoire_filter(repertoire: str | None = None) -> str | None:
+    if repertoire and repertoire not in REPERTOIRES:
+        raise invalid(field_error("repertoire", UNKNOWN_REPERTOIRE, "unknown_repertoire", where="query"))
+    return repertoire or None
+
+
+RepertoireFilter = Annotated[str | None, Depends(repertoire_filter)]
+
+
+def case_filters(
+    user: Staff,
+    status: str | None = None,
+    assignee: str | None = None,
+    repertoire: str | None = None,
+    overdue: bool | None = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+) -> CaseFilters:
+    """``status`` is a comma-separated list; ``assignee`` an account id, ``me`` or ``none``.
+    Every wrong value is named in one 422."""
+    errors = []
+    statuses: tuple[str, ...] = ()
+    if status:
+        statuses = tuple(s.strip() for s in status.split(",") if s.strip())
+        unknown = [s for s in statuses if s not in CASE_STATUSES]
+        if unknown:
+            errors.append(field_error("status", f"État inconnu : {', '.join(unknown)}.", "unknown_status", where="query"))
+    assignee_id: uuid.UUID | None = None
+    unassigned = False
+    if assignee:
+        if assignee == "me":
+            assignee_id = user.account_id
+        elif assignee == "none":
+            unassigned = True
+        else:
+            try:
+                assignee_id = uuid.UUID(assignee)
+            except ValueError:
+                errors.append(field_error("assignee", "Attendu : un identifiant de compte, « me » ou « none ».", "uuid", where="query"))
+    if repertoire and repertoire not in REPERTOIRES:
+        errors.append(field_error("repertoire", UNKNOWN_REPERTOIRE, "unknown_repertoire", where="query"))
+    if errors:
+        raise invalid(*errors)
+    return CaseFilters(status=statuses, assignee=assignee_id, unassigned=unassigned, repertoire=repertoire or None, overdue=overdue, q=q)
+
+
+CaseFiltersDep = Annotated[CaseFilters, Depends(case_filters)]

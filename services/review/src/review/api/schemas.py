@@ -1,0 +1,277 @@
+"""What the routes take and answer. The answers keep the shapes API.md and the UIs read;
+a field that only staff see has a default and is left unset for the others (the routes
+answer with ``response_model_exclude_unset``)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from certreg_contracts.events.review import Reason, RequestItem
+
+# ---------------------------------------------------------------- bodies
+
+
+class CompletenessIn(BaseModel):
+    complete: bool
+    missing: list[str] = Field(default_factory=list, max_length=60)
+    message: str = Field(default="", max_length=5000)
+    due_date: date | None = None
+
+
+class AdmissibilityIn(BaseModel):
+    admissible: bool
+    reasons: str | None = Field(default=None, max_length=5000)
+    recommendations: str | None = Field(default=None, max_length=10000)
+
+
+class AssignmentIn(BaseModel):
+    instructor_id: uuid.UUID
+
+
+class RequestIn(BaseModel):
+    items: list[RequestItem] = Field(min_length=1, max_length=50)
+    message: str = Field(max_length=5000)
+    due_date: date
+
+
+class AbandonIn(BaseModel):
+    reason: str | None = Field(default=None, max_length=5000)
+
+
+class ReasonIn(BaseModel):
+    reason: str = Field(max_length=5000)
+
+
+class SessionIn(BaseModel):
+    date: date
+
+
+class AgendaIn(BaseModel):
+    filing_id: uuid.UUID
+
+
+class OpinionIn(BaseModel):
+    filing_id: uuid.UUID
+    opinion: Literal["favourable", "unfavourable", "adjourned"]
+    reasons: list[Reason] = Field(default_factory=list, max_length=30)
+    resubmission_due: date | None = None
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    register_: bool = Field(alias="register")
+    motivation: str = Field(max_length=20000)
+    years: int | None = None
+
+
+class MessageIn(BaseModel):
+    body: str = Field(max_length=10000)
+    subject: str | None = Field(default=None, max_length=200)
+    document_ids: list[uuid.UUID] = Field(default_factory=list, max_length=20)
+
+
+# ---------------------------------------------------------------- answers
+
+
+class CaseSummaryOut(BaseModel):
+    filing_id: uuid.UUID
+    entity_id: uuid.UUID
+    repertoire: str
+    title: str
+    qualification_level: int | None
+    status: str
+    status_label: str
+    overdue: bool
+    due_date: date | None
+    assignee_id: uuid.UUID | None = None  # staff only
+    session_id: uuid.UUID | None
+    registration_number: str | None
+    submission_round: int
+    opened_at: datetime
+    updated_at: datetime
+
+
+class CaseListOut(BaseModel):
+    items: list[CaseSummaryOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class SessionRefOut(BaseModel):
+    id: uuid.UUID
+    date: date
+
+
+class RequestOut(BaseModel):
+    id: uuid.UUID
+    items: list[dict[str, Any]]
+    message: str
+    due_date: date
+    status: str
+    overdue: bool
+    opened_at: datetime
+    opened_by: uuid.UUID
+    closed_at: datetime | None
+
+
+class OpinionOut(BaseModel):
+    session_id: uuid.UUID
+    session_date: date | None
+    opinion: str
+    reasons: list[dict[str, Any]]
+    resubmission_due: date | None
+    given_at: datetime
+
+
+class DecisionOut(BaseModel):
+    kind: str
+    motivation: str
+    reasons: list[dict[str, Any]]
+    decision_date: date
+    notified_at: datetime
+    acknowledged_at: datetime | None
+    # registered
+    registration_number: str | None = None
+    years: int | None = None
+    registration_start: date | None = None
+    registration_end: date | None = None
+    # refused
+    appeal_deadline: date | None = None
+    appeal_court: str | None = None
+    gracious_appeal: bool | None = None
+
+
+class TimelineEntryOut(BaseModel):
+    seq: int
+    at: str
+    actor_role: str
+    actor_name: str
+    actor_id: str | None = None  # staff only
+    action: str
+    from_state: str | None
+    to_state: str | None
+    reason: str | None
+    details: dict[str, Any]
+
+
+class CaseOut(CaseSummaryOut):
+    missing: list[str]
+    is_cqp: bool
+    banner: str
+    session: SessionRefOut | None
+    requests: list[RequestOut]
+    open_requests: list[RequestOut]
+    opinion: OpinionOut | None
+    decision: DecisionOut | None
+    timeline: list[TimelineEntryOut]
+    # staff only
+    allowed_actions: list[str] | None = None
+    criteria: dict[str, str] | None = None
+
+
+class CaseStateOut(BaseModel):
+    filing_id: uuid.UUID
+    status: str
+
+
+class DecisionMadeOut(DecisionOut, CaseStateOut):
+    """The decision with the case's new state first."""
+
+
+class AcknowledgedOut(BaseModel):
+    filing_id: uuid.UUID
+    acknowledged_at: datetime | None
+
+
+class OpinionGivenOut(OpinionOut, CaseStateOut):
+    """The opinion with the case's new state first."""
+
+
+class CriteriaOut(BaseModel):
+    criteria: dict[str, dict[str, str]]
+
+
+class SessionOut(BaseModel):
+    id: uuid.UUID
+    date: date
+    created_at: datetime
+    agenda_count: int
+
+
+class SessionListOut(BaseModel):
+    items: list[SessionOut]
+    limit: int
+    offset: int
+
+
+class AgendaEntryOut(CaseSummaryOut):
+    added_at: datetime
+    opinion: OpinionOut | None
+
+
+class AgendaOut(BaseModel):
+    session: SessionOut
+    items: list[AgendaEntryOut]
+
+
+class MessageOut(BaseModel):
+    id: uuid.UUID
+    author_side: str
+    author_role: str
+    author_name: str
+    subject: str | None
+    body: str
+    document_ids: list[str]
+    posted_at: datetime
+    author_id: uuid.UUID | None = None  # staff only
+
+
+class MessageListOut(BaseModel):
+    items: list[MessageOut]
+    limit: int
+    offset: int
+
+
+class CertifierOut(BaseModel):
+    entity_id: uuid.UUID
+    siret: str | None
+    name: str | None
+
+
+class RecordSummaryOut(BaseModel):
+    number: str
+    repertoire: str
+    title: str
+    qualification_level: int | None
+    is_cqp: bool
+    certifier: CertifierOut
+    decision_date: date
+    registration_start: date
+    registration_end: date
+    status: str
+
+
+class FrameworksOut(BaseModel):
+    activities: list[str]
+    competences: list[str]
+    competence_blocks: list[dict[str, Any]]
+    assessment_methods: list[str]
+
+
+class RecordOut(RecordSummaryOut):
+    summary: str
+    frameworks: FrameworksOut
+    published_at: datetime
+
+
+class RegistryPageOut(BaseModel):
+    items: list[RecordSummaryOut]
+    total: int
+    limit: int
+    offset: int

@@ -1,0 +1,231 @@
+"""Rows and read models as the API shows them, by who asks (the depositor does not see
+who is assigned or which account did what)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from certreg_runtime.auth import Principal
+from review.adapters.tables import Case, CommissionSession, Decision, InfoRequest, Message, Opinion, RegistryRecord
+from review.api.schemas import (
+    AcknowledgedOut,
+    AgendaEntryOut,
+    AgendaOut,
+    CaseOut,
+    CaseSummaryOut,
+    CertifierOut,
+    DecisionMadeOut,
+    DecisionOut,
+    FrameworksOut,
+    MessageOut,
+    OpinionGivenOut,
+    OpinionOut,
+    RecordOut,
+    RecordSummaryOut,
+    RequestOut,
+    SessionOut,
+    SessionRefOut,
+    TimelineEntryOut,
+)
+from review.app.commission import OpinionGiven
+from review.app.decisions import DecisionMade
+from review.app.queries import LIST_FIELDS, Agenda, CaseDetail, SessionSummary
+from review.domain import procedure, rules
+from review.domain.actor import is_case_staff
+from review.domain.audit import parse_details
+
+
+def _summary_fields(row: Mapping[str, Any] | Case) -> dict[str, Any]:
+    if isinstance(row, Case):
+        fields = {k: getattr(row, k) for k in LIST_FIELDS}
+    else:
+        fields = {k: row[k] for k in LIST_FIELDS}
+    return {**fields, "status_label": procedure.STATE_LABELS[fields["status"]]}
+
+
+def case_summary(row: Mapping[str, Any] | Case) -> CaseSummaryOut:
+    """A line of the case list (a row of ``queries.list_cases``, or the case itself)."""
+    return CaseSummaryOut(**_summary_fields(row))
+
+
+def request_out(r: InfoRequest) -> RequestOut:
+    return RequestOut(
+        id=r.id,
+        items=r.items,
+        message=r.message,
+        due_date=r.due_date,
+        status=r.status,
+        overdue=r.overdue,
+        opened_at=r.opened_at,
+        opened_by=r.opened_by,
+        closed_at=r.closed_at,
+    )
+
+
+def _opinion_fields(o: Opinion, session_date: date | None) -> dict[str, Any]:
+    return {
+        "session_id": o.session_id,
+        "session_date": session_date,
+        "opinion": o.opinion,
+        "reasons": o.reasons,
+        "resubmission_due": o.resubmission_due,
+        "given_at": o.given_at,
+    }
+
+
+def opinion_out(o: Opinion, session_date: date | None) -> OpinionOut:
+    return OpinionOut(**_opinion_fields(o, session_date))
+
+
+def _decision_fields(d: Decision) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "kind": d.kind,
+        "motivation": d.motivation,
+        "reasons": d.reasons,
+        "decision_date": d.decision_date,
+        "notified_at": d.notified_at,
+        "acknowledged_at": d.acknowledged_at,
+    }
+    if d.kind == "registered":
+        fields.update(
+            registration_number=d.registration_number,
+            years=d.years,
+            registration_start=d.registration_start,
+            registration_end=d.registration_end,
+        )
+    else:
+        fields.update(appeal_deadline=d.appeal_deadline, appeal_court=d.appeal_court, gracious_appeal=False)
+    return fields
+
+
+def decision_out(d: Decision) -> DecisionOut:
+    return DecisionOut(**_decision_fields(d))
+
+
+def decision_made(made: DecisionMade) -> DecisionMadeOut:
+    return DecisionMadeOut(filing_id=made.case.filing_id, status=made.case.status, **_decision_fields(made.decision))
+
+
+def acknowledged(made: DecisionMade) -> AcknowledgedOut:
+    return AcknowledgedOut(filing_id=made.case.filing_id, acknowledged_at=made.decision.acknowledged_at)
+
+
+def opinion_given(given: OpinionGiven) -> OpinionGivenOut:
+    return OpinionGivenOut(filing_id=given.case.filing_id, status=given.case.status, **_opinion_fields(given.opinion, given.session_date))
+
+
+def _session_ref(s: CommissionSession | None) -> SessionRefOut | None:
+    return SessionRefOut(id=s.id, date=s.date) if s else None
+
+
+def case_out(detail: CaseDetail, user: Principal) -> CaseOut:
+    """The case's page: its state, requests, opinion, decision and timeline; the staff also
+    get what they may do now and the criteria of its repertoire."""
+    case = detail.case
+    staff = is_case_staff(user)
+    fields = _summary_fields(case)
+    if not staff:
+        del fields["assignee_id"]
+    timeline = [
+        TimelineEntryOut(
+            seq=e.seq,
+            at=e.at,
+            actor_role=e.actor_role,
+            actor_name=e.actor_name,
+            **({"actor_id": e.actor_id} if staff else {}),
+            action=e.action,
+            from_state=e.from_state,
+            to_state=e.to_state,
+            reason=e.reason,
+            details=parse_details(e.details),
+        )
+        for e in detail.timeline
+    ]
+    requests = [request_out(r) for r in detail.requests]
+    staff_only: dict[str, Any] = (
+        {"allowed_actions": procedure.allowed_actions(case.status, user.roles), "criteria": rules.CRITERIA[case.repertoire]}
+        if staff
+        else {}
+    )
+    return CaseOut(
+        **fields,
+        missing=case.missing or [],
+        is_cqp=case.is_cqp,
+        banner=procedure.BANNERS[case.status],
+        session=_session_ref(detail.session),
+        requests=requests,
+        open_requests=[r for r, row in zip(requests, detail.requests, strict=True) if row.status == "open"],
+        opinion=opinion_out(detail.opinion, detail.opinion_session_date) if detail.opinion else None,
+        decision=decision_out(detail.decision) if detail.decision else None,
+        timeline=timeline,
+        **staff_only,
+    )
+
+
+def session_out(s: SessionSummary) -> SessionOut:
+    return SessionOut(id=s.session.id, date=s.session.date, created_at=s.session.created_at, agenda_count=s.agenda_count)
+
+
+def agenda_out(agenda: Agenda) -> AgendaOut:
+    day = agenda.session.session.date
+    return AgendaOut(
+        session=session_out(agenda.session),
+        items=[
+            AgendaEntryOut(
+                **_summary_fields(e.case),
+                added_at=e.added_at,
+                opinion=opinion_out(e.opinion, day) if e.opinion else None,
+            )
+            for e in agenda.entries
+        ],
+    )
+
+
+def message_out(m: Message, user: Principal) -> MessageOut:
+    staff_only = {"author_id": m.author_id} if is_case_staff(user) else {}
+    return MessageOut(
+        id=m.id,
+        author_side=m.author_side,
+        author_role=m.author_role,
+        author_name=m.author_name,
+        subject=m.subject,
+        body=m.body,
+        document_ids=m.document_ids,
+        posted_at=m.posted_at,
+        **staff_only,
+    )
+
+
+def _record_fields(r: RegistryRecord) -> dict[str, Any]:
+    return {
+        "number": r.number,
+        "repertoire": r.repertoire,
+        "title": r.title,
+        "qualification_level": r.qualification_level,
+        "is_cqp": r.is_cqp,
+        "certifier": CertifierOut(entity_id=r.entity_id, siret=r.certifier_siret, name=r.certifier_name),
+        "decision_date": r.decision_date,
+        "registration_start": r.registration_start,
+        "registration_end": r.registration_end,
+        "status": r.status,
+    }
+
+
+def record_summary(r: RegistryRecord) -> RecordSummaryOut:
+    return RecordSummaryOut(**_record_fields(r))
+
+
+def record_out(r: RegistryRecord) -> RecordOut:
+    return RecordOut(
+        **_record_fields(r),
+        summary=r.summary,
+        frameworks=FrameworksOut(
+            activities=r.activities,
+            competences=r.competences,
+            competence_blocks=r.competence_blocks,
+            assessment_methods=r.assessment_methods,
+        ),
+        published_at=r.published_at,
+    )

@@ -1,0 +1,166 @@
+"""The director general's decision: registration (a number, a period, the public record)
+or a motivated refusal (the appeal deadline and court); the depositor's acknowledgement."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from certreg_contracts import Event
+from certreg_contracts.calendar import paris_date
+from certreg_contracts.events import review as ev
+from certreg_contracts.types import PUBLIC_ROLES
+from certreg_runtime.auth import Principal
+from certreg_runtime.errors import conflict, field_error, forbidden, invalid
+from certreg_runtime.messaging import UnitOfWork
+from review.adapters import audit_log, certifiers, numbers
+from review.adapters.tables import Case, Decision, RegistryRecord, search_text
+from review.api.schemas import DecisionIn
+from review.app.deps import ReviewDeps
+from review.app.queries import latest_opinion
+from review.app.transitions import case_fields, load_case, move, visible_case
+from review.domain import procedure, rules
+from review.domain.actor import Actor
+
+
+@dataclass(frozen=True)
+class DecisionMade:
+    case: Case
+    decision: Decision
+
+
+def decide(deps: ReviewDeps, user: Principal, filing_id: uuid.UUID, body: DecisionIn) -> DecisionMade:
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        case = load_case(uow, filing_id)
+        actor = Actor.of(user, "register" if body.register_ else "refuse")
+        decision = record_decision(
+            uow,
+            case,
+            actor,
+            now,
+            register=body.register_,
+            motivation=body.motivation,
+            years=body.years,
+            appeal_court=deps.config.appeal_court,
+        )
+        uow.commit()
+        return DecisionMade(case, decision)
+
+
+def record_decision(
+    uow: UnitOfWork, case: Case, actor: Actor, now: datetime, *, register: bool, motivation: str, years: int | None, appeal_court: str
+) -> Decision:
+    """The decision on a case held under its row lock: registered (number, period, public
+    record named after its certifier) or refused (with the commission's reasons)."""
+    if not motivation.strip():
+        raise invalid(field_error("motivation", "La décision doit être motivée.", "missing"))
+    if years is not None and not register:
+        raise invalid(field_error("years", "Une durée ne se donne qu'avec un enregistrement.", "not_allowed"))
+    years = rules.DEFAULT_REGISTRATION_YEARS if years is None else years
+    if register and not 1 <= years <= rules.MAX_REGISTRATION_YEARS:
+        raise invalid(field_error("years", f"La durée d'enregistrement va de 1 à {rules.MAX_REGISTRATION_YEARS} ans.", "range"))
+    action = "register" if register else "refuse"
+    procedure.transition(action, case.status, actor.roles)
+    today = paris_date(now)
+    opinion = latest_opinion(uow.session, case.filing_id)
+    reasons = [ev.Reason(**r) for r in (opinion.reasons if opinion else [])]
+    decision = Decision(
+        filing_id=case.filing_id,
+        kind="registered" if register else "refused",
+        motivation=motivation,
+        reasons=[r.model_dump() for r in reasons],
+        decision_date=today,
+        decided_by=actor.account_id,
+        notified_at=now,
+    )
+    outcome: Event
+    if register:
+        number, end = _publish(uow, case, now, years)
+        decision.years, decision.registration_number = years, number
+        decision.registration_start, decision.registration_end = today, end
+        details = {"registration_number": number, "years": years, "registration_end": end.isoformat()}
+        extra = f"Numéro d'enregistrement : {number}."
+        outcome = ev.CaseRegistered(
+            **case_fields(case),
+            registration_number=number,
+            decision_date=today,
+            registration_start=today,
+            registration_end=end,
+            motivation=motivation,
+            decided_by=actor.account_id,
+        )
+    else:
+        deadline = rules.appeal_deadline(today)
+        decision.appeal_deadline, decision.appeal_court = deadline, appeal_court
+        details = {"appeal_deadline": deadline.isoformat(), "appeal_court": appeal_court}
+        extra = f"Recours contentieux possible devant le {appeal_court} jusqu'au {rules.fr_date(deadline)}."
+        outcome = ev.CaseRefused(
+            **case_fields(case),
+            motivation=motivation,
+            reasons=reasons,
+            decision_date=today,
+            notified_at=now,
+            appeal_deadline=deadline,
+            appeal_court=appeal_court,
+            decided_by=actor.account_id,
+        )
+    uow.session.add(decision)
+    move(uow, case, action, actor, now, reason=motivation, details=details, banner_extra=extra)
+    uow.emit(outcome)
+    return decision
+
+
+def _publish(uow: UnitOfWork, case: Case, now: datetime, years: int) -> tuple[str, date]:
+    """The next number of the repertoire and the public record (the fiche) with the
+    frameworks submitted; the registration number and its end date."""
+    today = paris_date(now)
+    value = numbers.next_number(uow.session, case.repertoire)
+    number = rules.format_number(case.repertoire, value)
+    end = rules.registration_end(today, years)
+    case.registration_number = number
+    case.search = search_text(case.title, number, str(case.filing_id))
+    snap = case.snapshot or {}
+    record = RegistryRecord(
+        number=number,
+        repertoire=case.repertoire,
+        sequence_value=value,
+        filing_id=case.filing_id,
+        title=case.title,
+        search=search_text(case.title, number),
+        qualification_level=case.qualification_level,
+        is_cqp=case.is_cqp,
+        entity_id=case.entity_id,
+        summary=case.summary,
+        decision_date=today,
+        registration_start=today,
+        registration_end=end,
+        activities=snap.get("activities", []),
+        competences=snap.get("competences", []),
+        competence_blocks=snap.get("competence_blocks", []),
+        assessment_methods=snap.get("assessment_methods", []),
+        published_at=now,
+    )
+    certifiers.name_record(uow.session, record)
+    uow.session.add(record)
+    return number, end
+
+
+def acknowledge(deps: ReviewDeps, user: Principal, filing_id: uuid.UUID) -> DecisionMade:
+    """The depositor acknowledges the notified decision (once; again is no change)."""
+    if not user.has_any(*PUBLIC_ROLES):
+        raise forbidden("Seul le déposant accuse réception de la décision.")
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        case = visible_case(uow, user, filing_id, lock=True)
+        decision = uow.session.get(Decision, case.filing_id)
+        if decision is None:
+            raise conflict("Aucune décision n'a encore été notifiée.", code="no_decision", state=case.status)
+        if decision.acknowledged_at is None:
+            decision.acknowledged_at = now
+            decision.acknowledged_by = user.account_id
+            uow.session.add(decision)
+            audit_log.append(uow.session, case.filing_id, now, Actor.of(user), "acknowledge", reason=None)
+        uow.commit()
+        return DecisionMade(case, decision)

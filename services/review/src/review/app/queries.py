@@ -1,0 +1,275 @@
+"""The read side: the back office's case list (route, CSV export and bench share it), one
+case with everything around it, sessions and agendas, the dialogue, the public registry."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Generic, TypeVar
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from certreg_contracts.calendar import paris_date
+from certreg_runtime.auth import Principal
+from certreg_runtime.errors import not_found
+from review.adapters import audit_log
+from review.adapters.tables import AgendaItem, AuditEntry, Case, CommissionSession, Decision, InfoRequest, Message, Opinion, RegistryRecord
+from review.app.deps import ReviewDeps
+from review.app.transitions import visible_case
+from review.domain import rules
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    total: int
+
+
+# ---------------------------------------------------------------- the case list
+
+# What a line of the case list shows (and the list query reads, nothing more).
+LIST_FIELDS = (
+    "filing_id",
+    "entity_id",
+    "repertoire",
+    "title",
+    "qualification_level",
+    "status",
+    "overdue",
+    "due_date",
+    "assignee_id",
+    "session_id",
+    "registration_number",
+    "submission_round",
+    "opened_at",
+    "updated_at",
+)
+LIST_COLUMNS = tuple(sa.inspect(Case).columns[name] for name in LIST_FIELDS)
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    status: tuple[str, ...] = ()
+    assignee: uuid.UUID | None = None
+    unassigned: bool = False
+    repertoire: str | None = None
+    overdue: bool | None = None
+    q: str | None = None
+
+
+def escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _where(filters: CaseFilters) -> list[sa.ColumnElement[bool]]:
+    where: list[sa.ColumnElement[bool]] = []
+    if filters.status:
+        where.append(col(Case.status).in_(filters.status) if len(filters.status) > 1 else col(Case.status) == filters.status[0])
+    if filters.assignee is not None:
+        where.append(col(Case.assignee_id) == filters.assignee)
+    elif filters.unassigned:
+        where.append(col(Case.assignee_id).is_(None))
+    if filters.repertoire:
+        where.append(col(Case.repertoire) == filters.repertoire)
+    if filters.overdue is not None:
+        where.append(col(Case.overdue) == filters.overdue)
+    if filters.q and filters.q.strip():
+        where.append(col(Case.search).like(f"%{escape_like(filters.q.strip().lower())}%", escape="\\"))
+    return where
+
+
+ORDER = (col(Case.overdue).desc(), col(Case.opened_at).desc(), col(Case.filing_id).desc())
+
+
+def list_cases(session: Session, filters: CaseFilters, *, limit: int = 50, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    """One page of cases (overdue first, newest first) and the total matching."""
+    where = _where(filters)
+    # Deferred join: the page's ids come from the index alone (deep offsets skip index
+    # entries, not table rows), then only those rows are read.
+    page = sa.select(col(Case.filing_id)).where(*where).order_by(*ORDER).limit(limit).offset(offset).subquery()
+    rows = session.execute(sa.select(*LIST_COLUMNS).join(page, page.c.filing_id == col(Case.filing_id)).order_by(*ORDER)).mappings().all()
+    total = session.execute(sa.select(sa.func.count()).select_from(Case).where(*where)).scalar_one()
+    return [dict(r) for r in rows], int(total)
+
+
+def iter_cases(session: Session, filters: CaseFilters, *, chunk: int = 1000) -> Iterator[dict[str, Any]]:
+    """Every matching case in list order (CSV export), fetched in chunks."""
+    result = session.execute(
+        sa.select(*LIST_COLUMNS).where(*_where(filters)).order_by(*ORDER).execution_options(yield_per=chunk)
+    ).mappings()
+    for row in result:
+        yield dict(row)
+
+
+def case_page(deps: ReviewDeps, filters: CaseFilters, *, limit: int, offset: int) -> Page[dict[str, Any]]:
+    with deps.uow() as uow:
+        rows, total = list_cases(uow.session, filters, limit=limit, offset=offset)
+    return Page(rows, total)
+
+
+def all_cases(deps: ReviewDeps, filters: CaseFilters) -> Iterator[dict[str, Any]]:
+    """The export's rows, read while they are sent (the session closes with the iterator)."""
+    with deps.uow() as uow:
+        yield from iter_cases(uow.session, filters)
+
+
+# ---------------------------------------------------------------- one case
+
+
+@dataclass(frozen=True)
+class CaseDetail:
+    """A case and everything its page shows."""
+
+    case: Case
+    session: CommissionSession | None
+    requests: list[InfoRequest]
+    opinion: Opinion | None
+    opinion_session_date: date | None
+    decision: Decision | None
+    timeline: list[AuditEntry]
+
+
+def latest_opinion(session: Session, filing_id: uuid.UUID) -> Opinion | None:
+    return session.exec(select(Opinion).where(Opinion.filing_id == filing_id).order_by(col(Opinion.given_at).desc()).limit(1)).first()
+
+
+def case_detail(session: Session, case: Case) -> CaseDetail:
+    requests = session.exec(select(InfoRequest).where(InfoRequest.filing_id == case.filing_id).order_by(col(InfoRequest.opened_at))).all()
+    opinion = latest_opinion(session, case.filing_id)
+    opinion_session = session.get(CommissionSession, opinion.session_id) if opinion else None
+    return CaseDetail(
+        case=case,
+        session=session.get(CommissionSession, case.session_id) if case.session_id else None,
+        requests=list(requests),
+        opinion=opinion,
+        opinion_session_date=opinion_session.date if opinion_session else None,
+        decision=session.get(Decision, case.filing_id),
+        timeline=audit_log.timeline(session, case.filing_id),
+    )
+
+
+def get_case(deps: ReviewDeps, user: Principal, filing_id: uuid.UUID) -> CaseDetail:
+    with deps.uow() as uow:
+        return case_detail(uow.session, visible_case(uow, user, filing_id))
+
+
+# ---------------------------------------------------------------- commission
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    session: CommissionSession
+    agenda_count: int
+
+
+@dataclass(frozen=True)
+class AgendaEntry:
+    case: Case
+    added_at: datetime
+    opinion: Opinion | None
+
+
+@dataclass(frozen=True)
+class Agenda:
+    session: SessionSummary
+    entries: list[AgendaEntry]
+
+
+def session_summary(session: Session, sess: CommissionSession) -> SessionSummary:
+    count = session.execute(sa.select(sa.func.count()).select_from(AgendaItem).where(col(AgendaItem.session_id) == sess.id)).scalar_one()
+    return SessionSummary(sess, int(count))
+
+
+def load_session(session: Session, session_id: uuid.UUID) -> CommissionSession:
+    found = session.get(CommissionSession, session_id)
+    if found is None:
+        raise not_found("session")
+    return found
+
+
+def sessions(deps: ReviewDeps, *, upcoming: bool, limit: int, offset: int) -> list[SessionSummary]:
+    with deps.uow() as uow:
+        query = select(CommissionSession)
+        if upcoming:
+            query = query.where(col(CommissionSession.date) >= paris_date(deps.clock.now()))
+        rows = uow.session.exec(query.order_by(col(CommissionSession.date)).limit(limit).offset(offset)).all()
+        return [session_summary(uow.session, s) for s in rows]
+
+
+def agenda(deps: ReviewDeps, session_id: uuid.UUID) -> Agenda:
+    with deps.uow() as uow:
+        sess = load_session(uow.session, session_id)
+        items = uow.session.exec(select(AgendaItem).where(AgendaItem.session_id == sess.id).order_by(col(AgendaItem.added_at))).all()
+        entries = []
+        for item in items:
+            case = uow.session.get(Case, item.filing_id)
+            opinion = uow.session.exec(select(Opinion).where(Opinion.session_id == sess.id, Opinion.filing_id == item.filing_id)).first()
+            if case is not None:
+                entries.append(AgendaEntry(case, item.added_at, opinion))
+        return Agenda(session_summary(uow.session, sess), entries)
+
+
+# ---------------------------------------------------------------- dialogue
+
+
+def messages(deps: ReviewDeps, user: Principal, filing_id: uuid.UUID, *, limit: int, offset: int) -> list[Message]:
+    with deps.uow() as uow:
+        case = visible_case(uow, user, filing_id)
+        rows = uow.session.exec(
+            select(Message).where(Message.filing_id == case.filing_id).order_by(col(Message.posted_at)).limit(limit).offset(offset)
+        ).all()
+        return list(rows)
+
+
+# ---------------------------------------------------------------- public registry
+
+
+def list_registry(
+    session: Session, *, q: str | None = None, repertoire: str | None = None, limit: int = 50, offset: int = 0
+) -> tuple[list[RegistryRecord], int]:
+    where: list[sa.ColumnElement[bool]] = []
+    if repertoire:
+        where.append(col(RegistryRecord.repertoire) == repertoire)
+    if q and q.strip():
+        where.append(col(RegistryRecord.search).like(f"%{escape_like(q.strip().lower())}%", escape="\\"))
+    rows = session.exec(
+        select(RegistryRecord)
+        .where(*where)
+        .order_by(col(RegistryRecord.repertoire), col(RegistryRecord.sequence_value).desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    total = session.execute(sa.select(sa.func.count()).select_from(RegistryRecord).where(*where)).scalar_one()
+    return list(rows), int(total)
+
+
+def registry_page(deps: ReviewDeps, *, q: str | None, repertoire: str | None, limit: int, offset: int) -> Page[RegistryRecord]:
+    with deps.uow() as uow:
+        rows, total = list_registry(uow.session, q=q, repertoire=repertoire, limit=limit, offset=offset)
+    return Page(rows, total)
+
+
+def registry_record(deps: ReviewDeps, number: str) -> RegistryRecord:
+    """One published record by its number, however it is written (rncp1 = RNCP00001)."""
+    parsed = rules.parse_number(number)
+    if parsed is None:
+        raise not_found("registration")
+    with deps.uow() as uow:
+        found = uow.session.get(RegistryRecord, rules.format_number(*parsed))
+    if found is None:
+        raise not_found("registration")
+    return found
+
+
+def all_records(deps: ReviewDeps, repertoire: str | None) -> Iterator[RegistryRecord]:
+    """Every published record, by repertoire and number, read while it is sent."""
+    query = select(RegistryRecord).order_by(col(RegistryRecord.repertoire), col(RegistryRecord.sequence_value))
+    if repertoire:
+        query = query.where(RegistryRecord.repertoire == repertoire)
+    with deps.uow() as uow:
+        yield from uow.session.exec(query.execution_options(yield_per=200))
