@@ -199,7 +199,7 @@ def _makemigrations(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _admin(args, settings) -> int:  # type: ignore[no-untyped-def]
+def _admin(args: argparse.Namespace, settings: Settings) -> int:
     from certreg_runtime.errors import DomainError
     from identity.app.commands import create_active_staff
     from identity.service import standalone

@@ -122,3 +122,14 @@ def test_a_production_service_on_the_embedded_defaults_is_refused_with_the_reaso
 
     unknown = certreg("dlq", "list", env=env | {"CERTREG_ENVIRONMENT": "staging"})
     assert unknown.returncode == 2 and "invalid configuration:\nCERTREG_ENVIRONMENT: Input should be" in unknown.stderr
+
+
+def test_admin_create_makes_an_active_account_once(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CERTREG_")}
+    env["CERTREG_DATA_DIR"] = str(tmp_path)
+    args = ("admin", "create", "--email", "Admin@Example.org", "--password", "Un-Mot-De-Passe-Solide-42", "--role", "si_admin")
+    created = certreg(*args, env=env)
+    assert created.returncode == 0, created.stderr
+    assert "created (si_admin), active" in created.stdout
+    again = certreg(*args, env=env)
+    assert again.returncode == 1 and "Un compte existe déjà avec l'adresse admin@example.org." in again.stderr
