@@ -7,21 +7,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.orm import registry
-from sqlmodel import SQLModel
 
 log = logging.getLogger(__name__)
-
-
-def service_base(service: str) -> type[SQLModel]:
-    """A SQLModel base with its own metadata, so that each service's tables (and its
-    outbox and inbox) live in its own database even when all run in one process."""
-    reg = registry()
-    base = type(f"{service.capitalize()}Table", (SQLModel,), {}, registry=reg)
-    from certreg_runtime.messaging import add_messaging_tables
-
-    add_messaging_tables(reg.metadata)
-    return base
 
 
 def create_db_engine(url: str, **kwargs: Any) -> Engine:

@@ -120,25 +120,7 @@ def conflict(detail: str, code: str = "conflict", **extra: Any) -> Conflict:
     return Conflict(detail, code=code, **extra)
 
 
-_BY_STATUS: dict[int, type[DomainError]] = {
-    400: Rejected,
-    401: Unauthenticated,
-    403: Forbidden,
-    404: NotFound,
-    409: Conflict,
-    413: TooLarge,
-    415: Unsupported,
-    422: Invalid,
-}
-
-
-def ApiError(status: int, detail: Any, code: str | None = None, **extra: Any) -> DomainError:  # noqa: N802
-    """Transitional: the domain error for an HTTP status (being replaced by the classes)."""
-    return _BY_STATUS[status](detail, code, **extra)
-
-
 __all__ = [
-    "ApiError",
     "Conflict",
     "DomainError",
     "Forbidden",

@@ -7,6 +7,7 @@ import json
 import logging
 import uuid
 from collections.abc import Callable
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -58,6 +59,11 @@ def inbox_table(metadata: sa.MetaData) -> sa.Table:
     return metadata.tables[INBOX]
 
 
+REQUEST_CORRELATION: ContextVar[uuid.UUID | None] = ContextVar("certreg_request_correlation", default=None)
+"""The correlation id a client sent with its request (``X-Correlation-Id``), set by the
+web layer for the request's duration: the events the request causes carry it."""
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -84,7 +90,7 @@ class UnitOfWork:
         self._outbox = outbox_table(metadata)
         self._producer = producer
         self.cause = cause
-        self._correlation_id = cause.correlation_id if cause else correlation_id
+        self._correlation_id = cause.correlation_id if cause else (correlation_id or REQUEST_CORRELATION.get())
         self._on_commit = on_commit
         self._emitted = 0
 

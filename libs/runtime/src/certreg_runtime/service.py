@@ -32,7 +32,7 @@ from certreg_runtime.migrations import upgrade
 from certreg_runtime.relay import OutboxRelay
 from certreg_runtime.settings import Settings, service_config
 from certreg_runtime.storage import BlobStore
-from certreg_runtime.web import install_error_handlers
+from certreg_runtime.web import CorrelationMiddleware, install_error_handlers
 
 log = logging.getLogger(__name__)
 
@@ -100,9 +100,6 @@ class ServiceContext:
         return Deps(self.name, self.settings, self.clock, self.blobs, self.uow)
 
 
-Handlers_ = Handlers[Any] | Callable[["ServiceContext"], dict[str, EventHandler]]
-
-
 @dataclass
 class ServiceDefinition:
     """What a service owns. Each service package exposes one, built by a function."""
@@ -111,9 +108,8 @@ class ServiceDefinition:
     metadata: sa.MetaData
     migrations: Path
     routers: Callable[[ServiceContext], list[APIRouter]]
-    # The event handlers (bound to exactly CONSUMERS[name]); the function form, routing
-    # key -> handler built with the context, is the older one being replaced.
-    handlers: Handlers_ = lambda ctx: {}
+    # The event handlers, bound to exactly CONSUMERS[name] (None: consumes nothing).
+    handlers: Handlers[Any] | None = None
     # What commands and handlers are given, built once from the context.
     deps: Callable[[ServiceContext], Any] = ServiceContext.base_deps
     # The service's own settings class (read from CERTREG_* like the shared ones).
@@ -163,14 +159,10 @@ class ServiceRunner:
         self.ctx.deps = definition.deps(self.ctx)
         # A service of the platform binds exactly what the contracts say it consumes
         # (test probes, not in CONSUMERS, bind what they like).
-        if isinstance(definition.handlers, Handlers):
-            if name in CONSUMERS:
-                definition.handlers.check(CONSUMERS[name])
-            self.handlers = definition.handlers.bind(self.ctx.deps)
-        else:
-            self.handlers = definition.handlers(self.ctx)
-            if name in CONSUMERS and sorted(self.handlers) != sorted(CONSUMERS[name]):
-                raise RuntimeError(f"{name} handlers differ from CONSUMERS[{name!r}]")
+        registry = definition.handlers or Handlers[Any](name)
+        if name in CONSUMERS:
+            registry.check(CONSUMERS[name])
+        self.handlers = registry.bind(self.ctx.deps)
         if self.handlers:
             bus.subscribe(name, sorted(self.handlers), self._dispatch)
         self.app = build_app(definition, self.ctx)
@@ -244,6 +236,7 @@ def build_app(definition: ServiceDefinition, ctx: ServiceContext) -> FastAPI:
     )
     app.state.ctx = ctx
     install_error_handlers(app)
+    app.add_middleware(CorrelationMiddleware)
     # A server span per request; its context goes into the outbox rows the request writes.
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz")
 
