@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
+import sqlalchemy.exc as sa_exc
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -22,9 +24,11 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from certreg_contracts import Envelope
 from certreg_contracts.events.platform import Ping
 from certreg_runtime.bus import Bus, OutgoingMessage
+from certreg_runtime.bus.base import PermanentError
 from certreg_runtime.bus.inprocess import InProcessBus
 from certreg_runtime.bus.rabbit import RabbitBus
 from certreg_runtime.db import create_db_engine
+from certreg_runtime.errors import Conflict
 from certreg_runtime.service import ServiceRunner
 from certreg_runtime.settings import Settings
 from certreg_runtime.telemetry import setup_tracing
@@ -211,3 +215,105 @@ async def test_topic_patterns_route_to_each_consumer_once(tmp_path) -> None:
         assert seen == {"a": ["platform.probe.pinged"], "b": ["platform.probe.pinged"]}
     finally:
         await bus.close()
+
+
+# --------------------------------------------------------------------------- transient failures
+
+
+def outage() -> Exception:
+    """What a handler sees when its database is unreachable."""
+    return sa_exc.OperationalError("INSERT INTO inbox …", {}, Exception('connection to server at "127.0.0.1" failed: Connection refused'))
+
+
+@pytest.mark.parametrize("infra_args", BUSES, indirect=True)
+async def test_transient_failures_are_retried_past_max_attempts_and_not_parked(infra_args, caplog) -> None:
+    caplog.set_level(logging.WARNING, logger="certreg_runtime.bus.base")
+    async with harness(*infra_args) as h:
+        # Twice max_attempts: the database "down" for six tries, then back.
+        h.behaviour.failures.extend([outage(), ConnectionRefusedError(111, "refused"), outage(), outage(), outage(), outage()])
+        envelope = h.emit(seq=1)
+        rows = await eventually(h.effects)
+        assert [r.event_id for r in rows] == [str(envelope.event_id)]
+        assert h.behaviour.calls == 7
+        assert h.bus.transient_retries == 6
+        assert await h.bus.parked(CONSUMER) == []
+    # One warning for the six retries (rate-limited), naming the error; then one on recovery.
+    retries = [r for r in caplog.records if "transient failure handling" in r.getMessage()]
+    assert len(retries) == 1, [r.getMessage() for r in retries]
+    assert retries[0].levelno == logging.WARNING
+    assert "OperationalError" in retries[0].getMessage() and "Connection refused" in retries[0].getMessage()
+    assert any("handled after 6 transient failure(s)" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize("infra_args", BUSES, indirect=True)
+async def test_transient_failures_do_not_use_the_attempts_of_a_poison_message(infra_args) -> None:
+    async with harness(*infra_args) as h:
+        # max_attempts is 3: two failures about the message, among many transient ones, still leave one try.
+        h.behaviour.failures.extend([outage(), RuntimeError("flaky"), outage(), outage(), outage(), RuntimeError("flaky"), outage()])
+        envelope = h.emit(seq=1)
+        rows = await eventually(h.effects)
+        assert [r.event_id for r in rows] == [str(envelope.event_id)]
+        assert h.behaviour.calls == 8
+        assert await h.bus.parked(CONSUMER) == []
+
+
+@pytest.mark.parametrize("infra_args", BUSES, indirect=True)
+async def test_permanent_and_domain_errors_are_parked_at_once(infra_args) -> None:
+    async with harness(*infra_args) as h:
+        h.behaviour.failures.extend([PermanentError("unknown filing"), Conflict("Dossier déjà enregistré.", code="already_registered")])
+        first, second = h.emit(seq=1), h.emit(seq=2)
+        parked = await eventually(lambda: _two(h.bus.parked(CONSUMER)), timeout=30)
+        assert {p.event_id for p in parked} == {str(first.event_id), str(second.event_id)}
+        assert h.behaviour.calls == 2  # one try each
+        assert h.bus.transient_retries == 0
+        errors = " ".join(p.error for p in parked)
+        assert "unknown filing" in errors and "already_registered" in errors
+
+
+async def _two(parked):
+    found = await parked
+    return found if len(found) == 2 else None
+
+
+@pytest.mark.parametrize("kind", BUSES)
+async def test_a_delivery_retrying_forever_does_not_block_shutdown_and_is_not_lost(kind, tmp_path, request) -> None:
+    namespace = unique_namespace()
+
+    def make_bus() -> Bus:
+        if kind == "rabbitmq":
+            return RabbitBus(request.getfixturevalue("amqp_url"), namespace=namespace, max_attempts=2, backoff=0.01)
+        return InProcessBus(tmp_path / "bus.sqlite3", max_attempts=2, backoff=0.01)
+
+    calls = 0
+
+    async def database_down(envelope: Envelope) -> None:
+        nonlocal calls
+        calls += 1
+        raise outage()
+
+    first = make_bus()
+    first.subscribe(CONSUMER, ["platform.#"], database_down)
+    await first.start()
+    envelope = Envelope.wrap(Ping(seq=1), producer="test")
+    await first.publish([OutgoingMessage(envelope)])
+    await eventually(lambda: calls >= 3)  # past max_attempts, still retrying
+    async with asyncio.timeout(15):
+        await first.close()
+    handled_calls = calls
+    await asyncio.sleep(0.3)
+    assert calls == handled_calls, "the retry loop stopped with the bus"
+
+    received: list[str] = []
+
+    async def database_back(envelope: Envelope) -> None:
+        received.append(str(envelope.event_id))
+
+    second = make_bus()
+    second.subscribe(CONSUMER, ["platform.#"], database_back)
+    await second.start()
+    try:
+        await eventually(lambda: received)
+        assert received == [str(envelope.event_id)]
+        assert await second.parked(CONSUMER) == []
+    finally:
+        await second.close()

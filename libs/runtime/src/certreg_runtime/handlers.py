@@ -9,7 +9,9 @@ The runner binds exactly the routing keys registered here and refuses to start w
 they differ from ``CONSUMERS[service]``. Each handler runs in a worker thread, in one
 transaction with the inbox record (the runtime commits); ``uow.cause`` is the envelope
 being handled. A domain error (``Conflict``, ``Invalid``…) is an answer about the
-message itself, so the event is parked at once instead of retried.
+message itself, so the event is parked at once instead of retried; ``Unavailable`` (a
+dependency down) and the infrastructure's own errors are transient: retried for as long
+as they last (``certreg_runtime.faults``).
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from certreg_contracts import Envelope, Event
-from certreg_runtime.bus.base import PermanentError
-from certreg_runtime.errors import DomainError
+from certreg_runtime.errors import DomainError, Unavailable
+from certreg_runtime.faults import PermanentError, TransientError
 from certreg_runtime.messaging import UnitOfWork
 
 D = TypeVar("D")
@@ -80,6 +82,8 @@ def _bound(service: str, registration: _Registration[D], deps: D) -> BoundHandle
             raise PermanentError(f"{service}: {envelope.type} v{envelope.version} is not a {registration.events}")
         try:
             registration.fn(deps, uow, event)
+        except Unavailable as exc:
+            raise TransientError(f"{type(exc).__name__} ({exc.code}): {exc.detail}") from exc
         except DomainError as exc:
             raise PermanentError(f"{type(exc).__name__} ({exc.code}): {exc.detail}") from exc
 

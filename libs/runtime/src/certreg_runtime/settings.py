@@ -56,8 +56,13 @@ class Settings(BaseSettings):
     # A handler is tried this many times (with back-off) before its event is parked.
     bus_max_attempts: int = Field(default=5, ge=1)
     bus_retry_backoff_seconds: float = Field(default=0.2, ge=0)
+    # A transient failure (database, S3, SMTP unreachable) is retried for as long as it
+    # lasts, the wait doubling up to this (it does not count against bus_max_attempts).
+    bus_transient_backoff_max_seconds: float = Field(default=10.0, gt=0)
     bus_prefetch: int = Field(default=16, ge=1)
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
+    # /readyz answers within this: a dependency slower than that is not ready.
+    readiness_timeout_seconds: float = Field(default=2.0, gt=0)
 
     # S3-compatible storage (MinIO); unset endpoint means a local folder.
     s3_endpoint: str | None = None

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -43,6 +45,10 @@ class ProbeBehaviour:
         self.lock = threading.Lock()
         # seq -> time.perf_counter() when handled (the benchmark's latency).
         self.handled_at: dict[int, float] = {}
+        # Errors the next calls raise, one each (a dependency failing for a while).
+        self.failures: deque[BaseException] = deque()
+        # While set, every call raises what it makes (a dependency that stays down).
+        self.failing_with: Callable[[], BaseException] | None = None
 
 
 @dataclass
@@ -58,6 +64,11 @@ def on_ping(deps: ProbeDeps, uow: UnitOfWork, event: Ping) -> None:
     behaviour = deps.behaviour
     with behaviour.lock:
         behaviour.calls += 1
+        failure = behaviour.failures.popleft() if behaviour.failures else None
+    if failure is not None:
+        raise failure
+    if behaviour.failing_with is not None:
+        raise behaviour.failing_with()
     if behaviour.broken:
         raise RuntimeError("boom: the handler is broken")
     assert uow.cause is not None

@@ -3,10 +3,19 @@ mode, with one delivery semantics (retries with back-off, then a parking queue).
 
 from pathlib import Path
 
-from certreg_runtime.bus.base import Bus, DeliveryHandler, OutgoingMessage, ParkedMessage, topic_matches
+from certreg_runtime.bus.base import Bus, DeliveryHandler, OutgoingMessage, ParkedMessage, PermanentError, TransientError, topic_matches
 from certreg_runtime.settings import Settings
 
-__all__ = ["Bus", "DeliveryHandler", "OutgoingMessage", "ParkedMessage", "create_bus", "topic_matches"]
+__all__ = [
+    "Bus",
+    "DeliveryHandler",
+    "OutgoingMessage",
+    "ParkedMessage",
+    "PermanentError",
+    "TransientError",
+    "create_bus",
+    "topic_matches",
+]
 
 
 def create_bus(settings: Settings, *, path: Path | None = None) -> Bus:
@@ -20,6 +29,7 @@ def create_bus(settings: Settings, *, path: Path | None = None) -> Bus:
             max_attempts=settings.bus_max_attempts,
             backoff=settings.bus_retry_backoff_seconds,
             prefetch=settings.bus_prefetch,
+            transient_backoff_max=settings.bus_transient_backoff_max_seconds,
         )
     from certreg_runtime.bus.inprocess import InProcessBus
 
@@ -27,4 +37,5 @@ def create_bus(settings: Settings, *, path: Path | None = None) -> Bus:
         path if path is not None else settings.data_dir / "bus.sqlite3",
         max_attempts=settings.bus_max_attempts,
         backoff=settings.bus_retry_backoff_seconds,
+        transient_backoff_max=settings.bus_transient_backoff_max_seconds,
     )

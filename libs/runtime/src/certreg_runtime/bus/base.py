@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import abc
+import asyncio
 import logging
+import random
 import re
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -10,18 +13,14 @@ from functools import lru_cache
 from typing import Any
 
 from opentelemetry.trace import SpanKind, Status, StatusCode
-from tenacity import AsyncRetrying, retry_if_exception_type, retry_if_not_exception_type, stop_after_attempt, wait_exponential
 
-from certreg_contracts import Envelope, UnknownEvent
+from certreg_contracts import Envelope
 from certreg_runtime import telemetry
+from certreg_runtime.faults import PermanentError, RateLimit, TransientError, describe, is_permanent, is_transient
 
 log = logging.getLogger(__name__)
 
 DeliveryHandler = Callable[[Envelope], Awaitable[None]]
-
-
-class PermanentError(Exception):
-    """A handler error that no retry can fix: the event is parked at once."""
 
 
 @dataclass(frozen=True)
@@ -63,10 +62,29 @@ def topic_matches(pattern: str, routing_key: str) -> bool:
 
 
 class Bus(abc.ABC):
-    def __init__(self, *, max_attempts: int, backoff: float) -> None:
+    """Delivery semantics shared by both buses (``deliver``):
+
+    - a *transient* failure (``certreg_runtime.faults.is_transient``: database, S3, SMTP,
+      network unreachable) is retried with capped exponential back-off for as long as it
+      lasts, the message kept in process (not acknowledged, not requeued), and does not
+      count against ``max_attempts``;
+    - any other error is retried ``max_attempts`` times in all, then the event is parked;
+    - a ``PermanentError`` (a domain error, an unknown event) parks it at once.
+    """
+
+    # Transient retries start at ``backoff`` (at least this) and double up to ``transient_backoff_max``.
+    min_transient_backoff = 0.05
+    # One warning per consumer per this many seconds while transient failures last.
+    transient_log_interval = 10.0
+
+    def __init__(self, *, max_attempts: int, backoff: float, transient_backoff_max: float = 10.0) -> None:
         self.max_attempts = max_attempts
         self.backoff = backoff
+        self.transient_backoff_max = transient_backoff_max
         self.subscriptions: list[Subscription] = []
+        # Transient failures retried since start (every consumer): a figure for tests and benchmarks.
+        self.transient_retries = 0
+        self._transient_log = RateLimit(self.transient_log_interval)
 
     def subscribe(self, consumer: str, patterns: Sequence[str], handler: DeliveryHandler) -> None:
         """Register before ``start()``: one durable queue per consumer."""
@@ -92,8 +110,22 @@ class Bus(abc.ABC):
     @abc.abstractmethod
     async def ping(self) -> bool: ...
 
+    def retry_delay(self, failures: int) -> float:
+        """Before the next try of a handler that failed ``failures`` times on the message."""
+        return float(min(30.0, self.backoff * 2 ** (failures - 1)))
+
+    def transient_delay(self, retries: int) -> float:
+        """Before transient retry number ``retries`` (1, 2…): doubling, capped, with jitter so
+        that the deliveries held by one outage do not all come back at the same instant."""
+        base = max(self.backoff, self.min_transient_backoff)
+        delay: float = min(self.transient_backoff_max, base * 2.0 ** min(retries - 1, 30))
+        return delay / 2 + random.uniform(0, delay / 2)
+
     async def deliver(self, subscription: Subscription, body: bytes, headers: dict[str, Any]) -> str | None:
-        """Run the handler with bounded retries; return the error that parks it, or None."""
+        """Run the handler until it succeeds; return the error that parks it, or None.
+
+        Cancelled (shutdown) at any point, the message is neither acknowledged nor parked:
+        it is delivered again later."""
         try:
             envelope = Envelope.from_bytes(body)
         except Exception as exc:  # not even an envelope: retrying cannot help
@@ -111,28 +143,75 @@ class Bus(abc.ABC):
                 "messaging.consumer.group.name": subscription.consumer,
             },
         ) as span:
-            try:
-                async for attempt in AsyncRetrying(
-                    stop=stop_after_attempt(self.max_attempts),
-                    wait=wait_exponential(multiplier=self.backoff, max=30),
-                    # Only errors are retried: a cancellation (shutdown) must go through.
-                    retry=retry_if_exception_type(Exception) & retry_if_not_exception_type((PermanentError, UnknownEvent)),
-                    reraise=True,
-                ):
-                    with attempt:
-                        await subscription.handler(envelope)
+            failures = 0  # errors about the message: bounded by max_attempts
+            transient = 0  # the infrastructure failed: unbounded
+            since = time.monotonic()
+            while True:
+                try:
+                    await subscription.handler(envelope)
+                except Exception as exc:  # a cancellation (shutdown) goes through
+                    if not is_permanent(exc) and is_transient(exc):
+                        transient += 1
+                        self.transient_retries += 1
+                        delay = self.transient_delay(transient)
+                        self._log_transient(subscription, envelope, exc, transient, delay, time.monotonic() - since)
+                        await asyncio.sleep(delay)
+                        continue
+                    failures += 1
+                    if not is_permanent(exc) and failures < self.max_attempts:
+                        await asyncio.sleep(self.retry_delay(failures))
+                        continue
+                    span.record_exception(exc)
+                    span.set_status(Status(StatusCode.ERROR, str(exc)))
+                    log.error(
+                        "handler failed, parking the event",
+                        exc_info=exc,
+                        extra={
+                            "event_id": str(envelope.event_id),
+                            "event_type": envelope.type,
+                            "consumer": subscription.consumer,
+                        },
+                    )
+                    return f"{type(exc).__name__}: {exc}"[:2000]
+                if transient:
+                    span.set_attribute("certreg.transient_retries", transient)
+                if transient and self._transient_log.allow(f"{subscription.consumer} recovered") is not None:
+                    log.warning(
+                        "%s: %s handled after %d transient failure(s) over %.1fs",
+                        subscription.consumer,
+                        envelope.type,
+                        transient,
+                        time.monotonic() - since,
+                        extra={"event_id": str(envelope.event_id), "event_type": envelope.type, "consumer": subscription.consumer},
+                    )
                 return None
-            except Exception as exc:
-                span.record_exception(exc)
-                span.set_status(Status(StatusCode.ERROR, str(exc)))
-                log.exception(
-                    "handler failed, parking the event",
-                    extra={
-                        "event_id": str(envelope.event_id),
-                        "event_type": envelope.type,
-                        "consumer": subscription.consumer,
-                    },
-                )
-                return f"{type(exc).__name__}: {exc}"[:2000]
+
+    def _log_transient(self, sub: Subscription, envelope: Envelope, exc: Exception, retries: int, delay: float, elapsed: float) -> None:
+        skipped = self._transient_log.allow(sub.consumer)
+        if skipped is None:
+            return
+        log.warning(
+            "%s: transient failure handling %s, retry %d in %.2fs (failing for %.0fs; the event is kept, not parked%s): %s",
+            sub.consumer,
+            envelope.type,
+            retries,
+            delay,
+            elapsed,
+            f"; {skipped} similar line(s) skipped" if skipped else "",
+            describe(exc),
+            extra={"event_id": str(envelope.event_id), "event_type": envelope.type, "consumer": sub.consumer},
+        )
 
     system = "unknown"
+
+
+__all__ = [
+    "Bus",
+    "DeliveryHandler",
+    "OutgoingMessage",
+    "ParkedMessage",
+    "PermanentError",
+    "Subscription",
+    "TransientError",
+    "topic_matches",
+]

@@ -42,8 +42,10 @@ class InProcessBus(Bus):
     system = "inprocess"
     poll_seconds = 1.0
 
-    def __init__(self, path: Path | str = ":memory:", *, max_attempts: int = 5, backoff: float = 0.2) -> None:
-        super().__init__(max_attempts=max_attempts, backoff=backoff)
+    def __init__(
+        self, path: Path | str = ":memory:", *, max_attempts: int = 5, backoff: float = 0.2, transient_backoff_max: float = 10.0
+    ) -> None:
+        super().__init__(max_attempts=max_attempts, backoff=backoff, transient_backoff_max=transient_backoff_max)
         self.path = str(path)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
@@ -64,6 +66,8 @@ class InProcessBus(Bus):
             self._tasks.append(asyncio.create_task(self._work(sub), name=f"bus-{sub.consumer}"))
 
     async def close(self) -> None:
+        # A delivery being retried (a transient failure) is cancelled in its wait: its row
+        # stays, and it is delivered again at the next start.
         await cancel_all(self._tasks, "in-process bus")
 
     async def publish(self, messages: Sequence[OutgoingMessage]) -> set[uuid.UUID]:

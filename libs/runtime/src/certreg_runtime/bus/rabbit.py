@@ -8,6 +8,13 @@ Topology, per namespace ``ns``:
   dead-letters it to the parking queue.
 - ``ns.<consumer>.parking``: where a message lands after ``max_attempts`` failed
   handler runs (with the error in its headers), until an operator replays it.
+
+A delivery whose handler fails transiently (``Bus.deliver``) stays unacknowledged in
+this process while it is retried, so the broker does not count it as a redelivery
+(``x-delivery-limit``); ``close()`` cancels such deliveries, and the broker gives them
+again to the next consumer. Past RabbitMQ's ``consumer_timeout`` (30 min by default) the
+broker closes the channel and redelivers: an outage that long costs one of the
+``DELIVERY_LIMIT`` redeliveries per half hour.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from opentelemetry.trace import SpanKind
 from tenacity import AsyncRetrying, stop_after_delay, wait_exponential
 
 from certreg_runtime import telemetry
+from certreg_runtime.aio import cancel_all
 from certreg_runtime.bus.base import Bus, OutgoingMessage, ParkedMessage, Subscription
 
 log = logging.getLogger(__name__)
@@ -38,8 +46,17 @@ DELIVERY_LIMIT = 20
 class RabbitBus(Bus):
     system = "rabbitmq"
 
-    def __init__(self, url: str, *, namespace: str = "certreg", max_attempts: int = 5, backoff: float = 0.2, prefetch: int = 16) -> None:
-        super().__init__(max_attempts=max_attempts, backoff=backoff)
+    def __init__(
+        self,
+        url: str,
+        *,
+        namespace: str = "certreg",
+        max_attempts: int = 5,
+        backoff: float = 0.2,
+        prefetch: int = 16,
+        transient_backoff_max: float = 10.0,
+    ) -> None:
+        super().__init__(max_attempts=max_attempts, backoff=backoff, transient_backoff_max=transient_backoff_max)
         self.url = url
         self.namespace = namespace
         self.prefetch = prefetch
@@ -47,6 +64,8 @@ class RabbitBus(Bus):
         self._channel: AbstractChannel | None = None
         self._exchange: AbstractExchange | None = None
         self._consumer_channels: list[AbstractChannel] = []
+        # Deliveries being handled (or retried) in this process, cancelled by close().
+        self._inflight: set[asyncio.Task[Any]] = set()
 
     @property
     def exchange_name(self) -> str:
@@ -97,6 +116,10 @@ class RabbitBus(Bus):
             await queue.bind(exchange, routing_key=pattern)
 
         async def on_message(message: AbstractIncomingMessage) -> None:
+            task = asyncio.current_task()
+            if task is not None:
+                self._inflight.add(task)
+                task.add_done_callback(self._inflight.discard)
             headers = dict(message.headers or {})
             error = await self.deliver(sub, message.body, headers)
             if error is None:
@@ -129,6 +152,9 @@ class RabbitBus(Bus):
         self._consumer_channels.append(channel)
 
     async def close(self) -> None:
+        # Deliveries still retrying (a dependency down) must not hold the shutdown: cancelled,
+        # unacknowledged, the broker redelivers them once this connection is closed.
+        await cancel_all(list(self._inflight), "rabbitmq deliveries", timeout=5)
         if self._connection is not None:
             await self._connection.close()
             self._connection = None
@@ -222,7 +248,10 @@ class RabbitBus(Bus):
         return replayed
 
     async def ping(self) -> bool:
-        return self._connection is not None and not self._connection.is_closed and self._exchange is not None
+        """Connected now: a robust connection that lost the broker is not closed, it is
+        reconnecting (``connected`` is cleared until it is back)."""
+        connection = self._connection
+        return connection is not None and not connection.is_closed and connection.connected.is_set() and self._exchange is not None
 
 
 def _parked(consumer: str, message: AbstractIncomingMessage) -> ParkedMessage:
