@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from certreg_contracts import Envelope, Event
 from certreg_runtime import telemetry
+from certreg_runtime.faults import describe
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,8 @@ def utcnow() -> datetime:
 class UnitOfWork:
     """A session and the events it emits, committed together or not at all.
 
-    Rolls back unless ``commit()`` is called. Inside an event handler ``cause`` is the
+    Rolls back unless ``commit()`` is called (at the end of the ``with`` block, what was
+    done since the last commit). Inside an event handler ``cause`` is the
     envelope being handled: emitted events carry it as their cause and share its
     correlation id.
     """
@@ -129,11 +131,24 @@ class UnitOfWork:
     def __enter__(self) -> UnitOfWork:
         return self
 
-    def __exit__(self, *exc: Any) -> None:
-        # Closing rolls back whatever was not committed, without expiring the rows read
-        # (as rollback() would): a command may return them, detached, as last loaded.
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        """Close the session: the close rolls back whatever was not committed without
+        expiring the rows read (as rollback() would): a command may return them, detached,
+        as last loaded. After ``commit()`` there is nothing left to roll back.
+
+        A close that fails (its rollback on a connection that just died, which the server
+        rolls back anyway) is logged, never raised: the block's own exception, if any, is
+        the one that propagates, and a block that ended normally does not become a failure."""
         self._emitted = 0
-        self.close()
+        try:
+            self.close()
+        except Exception as failure:
+            log.warning(
+                "unit of work: closing (rolling back what was not committed) failed (%s)%s",
+                describe(failure),
+                f" while handling {describe(exc)}" if exc is not None else "",
+                exc_info=failure,
+            )
 
 
 def record_processed(session: Session, metadata: sa.MetaData, consumer: str, envelope: Envelope) -> bool:
