@@ -1,13 +1,24 @@
 """The HTTP side of errors, in one place: each domain error's status, French messages for
-FastAPI's own validation errors, and ``Retry-After`` where a client should come back."""
+FastAPI's own validation errors, and ``Retry-After`` where a client should come back.
+
+An infrastructure failure (``certreg_runtime.faults.is_transient``: the database down or
+saturated, S3 or SMTP unreachable) answers 503 with ``Retry-After`` and a French
+``detail``, logged once with the request's trace id; any other unexpected error stays a
+500."""
 
 from __future__ import annotations
 
+import logging
+import smtplib
+import sqlite3
 import uuid
 
+import sqlalchemy.exc as sa_exc
+import urllib3.exceptions
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from opentelemetry import trace
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from certreg_runtime.errors import (
@@ -23,8 +34,11 @@ from certreg_runtime.errors import (
     Unavailable,
     Unsupported,
 )
+from certreg_runtime.faults import TransientError, dependency_of, describe, is_transient
 from certreg_runtime.messaging import REQUEST_CORRELATION
 from certreg_runtime.validation import field_errors
+
+log = logging.getLogger(__name__)
 
 HTTP_STATUS: dict[type[DomainError], int] = {
     Rejected: 400,
@@ -80,6 +94,59 @@ def _uuid_or_none(raw: bytes | None) -> uuid.UUID | None:
         return None
 
 
+UNAVAILABLE_DETAIL = {
+    "database": "La base de données est momentanément indisponible.",
+    "storage": "Le stockage des documents est momentanément indisponible.",
+    "mail": "L’envoi des courriels est momentanément indisponible.",
+    "broker": "La messagerie interne est momentanément indisponible.",
+    "network": "Un service nécessaire est momentanément indisponible.",
+}
+RETRY_AFTER_SECONDS = 5
+
+# The families an infrastructure failure comes from; ``is_transient`` decides within them
+# (an IntegrityError is a SQLAlchemyError too, and stays a 500).
+_INFRASTRUCTURE_ERRORS: tuple[type[Exception], ...] = (
+    TransientError,
+    sa_exc.SQLAlchemyError,
+    sqlite3.Error,
+    OSError,  # ConnectionError, TimeoutError, socket errors, smtplib errors
+    smtplib.SMTPException,
+    urllib3.exceptions.HTTPError,
+)
+
+
+def _optional_families() -> tuple[type[Exception], ...]:
+    families: list[type[Exception]] = []
+    try:
+        import psycopg
+
+        families.append(psycopg.Error)
+    except ImportError:  # pragma: no cover - a dependency of the runtime
+        pass
+    try:
+        from minio.error import MinioException
+
+        families.append(MinioException)
+    except ImportError:  # pragma: no cover - a dependency of the runtime
+        pass
+    import httpx
+
+    families.append(httpx.HTTPError)
+    return tuple(families)
+
+
+def unavailable_response(exc: BaseException, request: Request | None = None) -> JSONResponse:
+    """The 503 for a transient infrastructure failure, logged once (with the trace id,
+    without secrets: never the URL's password nor the SQL parameters)."""
+    dependency = dependency_of(exc)
+    span = trace.get_current_span().get_span_context()
+    trace_id = format(span.trace_id, "032x") if span.is_valid else "-"
+    where = f"{request.method} {request.url.path}" if request is not None else "-"
+    log.warning("503 on %s: %s unavailable (trace %s): %s", where, dependency, trace_id, describe(exc))
+    detail = f"{UNAVAILABLE_DETAIL[dependency]} Réessayez dans quelques instants."
+    return error_response(Unavailable(detail, retry_after=RETRY_AFTER_SECONDS))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain_error(_: Request, exc: DomainError) -> JSONResponse:
@@ -89,5 +156,21 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
         return error_response(Invalid(field_errors(list(exc.errors()))))
 
+    async def _infrastructure_error(request: Request, exc: Exception) -> JSONResponse:
+        if not is_transient(exc):
+            raise exc  # a bug, not an outage: the server's 500, with its traceback
+        return unavailable_response(exc, request)
 
-__all__ = ["HTTP_STATUS", "CorrelationMiddleware", "error_response", "install_error_handlers", "status_of"]
+    for family in (*_INFRASTRUCTURE_ERRORS, *_optional_families()):
+        app.add_exception_handler(family, _infrastructure_error)
+
+
+__all__ = [
+    "HTTP_STATUS",
+    "UNAVAILABLE_DETAIL",
+    "CorrelationMiddleware",
+    "error_response",
+    "install_error_handlers",
+    "status_of",
+    "unavailable_response",
+]
