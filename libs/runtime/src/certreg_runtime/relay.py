@@ -12,18 +12,36 @@ from sqlalchemy.engine import Engine
 from certreg_contracts import Envelope
 from certreg_runtime.aio import cancel_all, wait_event
 from certreg_runtime.bus import Bus, OutgoingMessage
+from certreg_runtime.faults import describe
 from certreg_runtime.messaging import outbox_table, utcnow
 
 log = logging.getLogger(__name__)
 
 
 class OutboxRelay:
-    def __init__(self, engine: Engine, metadata: sa.MetaData, bus: Bus, *, batch: int = 200, poll_seconds: float = 1.0) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        metadata: sa.MetaData,
+        bus: Bus,
+        *,
+        batch: int = 200,
+        poll_seconds: float = 1.0,
+        backoff: float = 0.2,
+        max_backoff: float = 30.0,
+        min_retry_seconds: float = 1.0,
+    ) -> None:
         self.engine = engine
         self.outbox = outbox_table(metadata)
         self.bus = bus
         self.batch = batch
         self.poll_seconds = poll_seconds
+        # After a failure: wait backoff * 2**failures, at most max_backoff; a commit (wake)
+        # cuts the wait short once the broker answers again, but never retries sooner
+        # than min_retry_seconds after the last failure.
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.min_retry_seconds = min_retry_seconds
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
@@ -45,19 +63,48 @@ class OutboxRelay:
     async def _run(self) -> None:
         failures = 0
         while True:
+            # Cleared before the drain: a commit during it wakes the next wait.
+            self._wake.clear()
             try:
                 sent = await asyncio.to_thread(self.drain_once)
+                if failures:
+                    log.warning("outbox relay publishes again after %d failed attempt(s)", failures)
                 failures = 0
                 if sent == self.batch:
                     continue  # more may be waiting
             except Exception as exc:
                 failures += 1
                 # The events stay in the outbox; try again with back-off.
-                log.warning("outbox relay could not publish (%s); retrying", exc)
-                await asyncio.sleep(min(30, 0.2 * 2**failures))
+                delay = min(self.max_backoff, self.backoff * 2**failures)
+                log.warning("outbox relay could not publish (%s); retrying in %.1fs at the latest", describe(exc), delay)
+                await self._back_off(delay)
                 continue
-            self._wake.clear()
             await wait_event(self._wake, self.poll_seconds)
+
+    async def _back_off(self, delay: float) -> None:
+        """Wait ``delay`` after a failure, unless events are committed meanwhile and the
+        broker answers again (its connection is back): then retry now. With nothing new,
+        or a broker still down, the whole delay is kept, so a dead broker is not hammered
+        (at most one early retry per ``min_retry_seconds``)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + delay
+        earliest = loop.time() + min(self.min_retry_seconds, delay)
+        while (left := deadline - loop.time()) > 0:
+            if not await wait_event(self._wake, left):
+                return  # the back-off is over
+            self._wake.clear()
+            if loop.time() < earliest:
+                await asyncio.sleep(earliest - loop.time())
+            if await self._broker_answers():
+                return
+            log.debug("outbox relay woken, but the broker does not answer yet; still backing off")
+
+    async def _broker_answers(self) -> bool:
+        try:
+            async with asyncio.timeout(2):
+                return bool(await self.bus.ping())
+        except Exception:
+            return False
 
     def drain_once(self) -> int:
         """Publish one batch of pending events. Runs in a worker thread; the rows stay
