@@ -29,6 +29,12 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
             cur.close()
 
         return engine
+    if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
+        # A server that does not answer fails the connection in 10 s (a transient error,
+        # retried) instead of holding a thread for the system's TCP timeout.
+        connect_args = dict(kwargs.pop("connect_args", {}))
+        connect_args.setdefault("connect_timeout", 10)
+        kwargs["connect_args"] = connect_args
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)

@@ -29,6 +29,7 @@ from certreg_runtime.db import create_db_engine
 from certreg_runtime.handlers import Handlers
 from certreg_runtime.messaging import UnitOfWork, record_processed
 from certreg_runtime.migrations import upgrade
+from certreg_runtime.readiness import DependencyChecks
 from certreg_runtime.relay import OutboxRelay
 from certreg_runtime.settings import Settings, service_config
 from certreg_runtime.storage import BlobStore
@@ -89,6 +90,8 @@ class ServiceContext:
     config: Any = None
     # What the service's commands and handlers are given (``ServiceDefinition.deps``).
     deps: Any = None
+    # The readiness checks, bounded in time (``/readyz``).
+    checks: DependencyChecks = field(default_factory=DependencyChecks)
 
     def uow(self, *, cause: Envelope | None = None, correlation_id: uuid.UUID | None = None) -> UnitOfWork:
         return UnitOfWork(self.engine, self.metadata, self.name, cause=cause, correlation_id=correlation_id, on_commit=self.relay.wake)
@@ -140,6 +143,7 @@ class ServiceRunner:
         settings.check_service(name, stores_blobs=bool(definition.buckets))
         engine = engine or create_db_engine(settings.database_url_for(name))
         relay = OutboxRelay(engine, definition.metadata, bus, poll_seconds=settings.outbox_poll_seconds)
+        checks = DependencyChecks(settings.readiness_timeout_seconds)
         if jwks is None:
             base = settings.identity_url or settings.public_url
             jwks = HttpJwks(f"{base.rstrip('/')}/api/identity/.well-known/jwks.json")
@@ -153,6 +157,7 @@ class ServiceRunner:
             clock=clock or clock_from_settings(settings.clock_offset_file),
             verifier=TokenVerifier(jwks, issuer=settings.jwt_issuer, audience=settings.jwt_audience),
             relay=relay,
+            checks=checks,
         )
         if definition.config is not None:
             self.ctx.config = service_config(definition.config, settings)
@@ -261,25 +266,27 @@ def build_app(definition: ServiceDefinition, ctx: ServiceContext) -> FastAPI:
 
 
 async def readiness(definition: ServiceDefinition, ctx: ServiceContext) -> dict[str, bool]:
-    """Each dependency answers within 5 seconds, or the service is not ready."""
+    """Each dependency answers within ``readiness_timeout_seconds`` (2 s), or the service
+    is not ready. The checks run at once, each bounded (``certreg_runtime.readiness``)."""
+    checks = ctx.checks
+    timeout = ctx.settings.readiness_timeout_seconds
 
     def database() -> bool:
         with ctx.engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
         return True
 
-    async def passes(check: Awaitable[bool]) -> bool:
-        try:
-            return bool(await asyncio.wait_for(check, 5))
-        except Exception:
-            return False
-
-    checks = {"database": await passes(asyncio.to_thread(database))}
+    names = ["database"]
+    pending: list[Awaitable[bool]] = [checks.blocking("database", database, timeout)]
     if definition.buckets and ctx.blobs is not None:
         blobs = ctx.blobs
-        checks["storage"] = await passes(asyncio.to_thread(lambda: all(blobs.ping(ctx.bucket(p)) for p in definition.buckets)))
-    checks["broker"] = await passes(ctx.bus.ping())
-    return checks
+        buckets = [ctx.bucket(p) for p in definition.buckets]
+        names.append("storage")
+        pending.append(checks.blocking("storage", lambda: all(blobs.ping(b) for b in buckets), timeout))
+    names.append("broker")
+    pending.append(checks.awaitable("broker", ctx.bus.ping(), timeout))
+    results = await asyncio.gather(*pending)
+    return dict(zip(names, results, strict=True))
 
 
 __all__ = ["Deps", "EventHandler", "ServiceContext", "ServiceDefinition", "ServiceRunner", "build_app"]

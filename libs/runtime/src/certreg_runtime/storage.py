@@ -4,14 +4,18 @@ mode. Both take files from disk and give chunks back: nothing is held whole in m
 from __future__ import annotations
 
 import abc
+import functools
 import logging
 import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from certreg_runtime.settings import Settings
+
+if TYPE_CHECKING:
+    from minio import Minio
 
 log = logging.getLogger(__name__)
 
@@ -40,12 +44,19 @@ class BlobStore(abc.ABC):
 
 
 class S3BlobStore(BlobStore):
+    # The readiness ping fails fast: short timeouts, no retry (the minio client's own
+    # defaults are 5 minutes and 5 retries, which made /readyz hang).
+    ping_connect_timeout = 1.0
+    ping_read_timeout = 1.5
+
     def __init__(
         self, endpoint: str, access_key: str | None, secret_key: str | None, *, secure: bool = False, region: str | None = None
     ) -> None:
         from minio import Minio
 
-        self.client = Minio(endpoint, access_key=access_key, secret_key=secret_key, secure=secure, region=region)
+        self._new_client = functools.partial(Minio, endpoint, access_key=access_key, secret_key=secret_key, secure=secure, region=region)
+        self.client = self._new_client()
+        self._ping_client: Minio | None = None
 
     def ensure_bucket(self, bucket: str) -> None:
         from minio.error import S3Error
@@ -84,7 +95,24 @@ class S3BlobStore(BlobStore):
             raise
 
     def ping(self, bucket: str) -> bool:
-        return self.client.bucket_exists(bucket)
+        """The bucket answers, within about ``ping_connect_timeout + ping_read_timeout``
+        per request (one more the first time, to learn the region)."""
+        if self._ping_client is None:
+            self._ping_client = self._fail_fast_client()
+        return self._ping_client.bucket_exists(bucket)
+
+    def _fail_fast_client(self) -> Minio:
+        import certifi
+        import urllib3
+
+        http = urllib3.PoolManager(
+            timeout=urllib3.Timeout(connect=self.ping_connect_timeout, read=self.ping_read_timeout),
+            retries=urllib3.Retry(total=0, connect=0, read=0, redirect=0, status=0),
+            maxsize=2,
+            cert_reqs="CERT_REQUIRED",
+            ca_certs=os.environ.get("SSL_CERT_FILE") or certifi.where(),
+        )
+        return self._new_client(http_client=http)
 
 
 class LocalBlobStore(BlobStore):
