@@ -1,35 +1,57 @@
-"""Running the whole platform in a test.
+"""Running the platform in a test.
 
-- ``embedded_platform``: every service inside the test process behind the gateway
-  (SQLite and the durable in-process bus under a temporary folder, unless ``overrides``
-  name PostgreSQL/RabbitMQ/S3), with an httpx client on the gateway.
+- ``embedded_platform``: the named services (all by default) inside the test process
+  behind the gateway (SQLite and the durable in-process bus under a temporary folder,
+  unless ``overrides`` name PostgreSQL/RabbitMQ/S3), with an httpx client on the gateway
+  and the helpers every service's tests share (tokens, events, rows, mail, clock).
 - ``start_platform``: distributed, for end-to-end tests: each service its own process
   (``certreg serve NAME``) behind the gateway, on real PostgreSQL, RabbitMQ, S3, SMTP."""
 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import email
 import email.policy
+import functools
 import os
+import shutil
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import AsyncIterator, Callable
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, overload
 
 import httpx
 import sqlalchemy as sa
+from sqlmodel import select
 
-from certreg.platform import Platform, embedded_app
+from certreg.platform import Platform, definitions, embedded_app
+from certreg_contracts import Envelope, Event
+from certreg_contracts.calendar import paris_date
 from certreg_contracts.types import SERVICES
+from certreg_runtime.auth import JwksSource
+from certreg_runtime.bus import OutgoingMessage
+from certreg_runtime.bus.base import ParkedMessage
 from certreg_runtime.bus.inprocess import InProcessBus
+from certreg_runtime.db import create_db_engine
+from certreg_runtime.messaging import outbox_table
+from certreg_runtime.migrations import upgrade
+from certreg_runtime.service import Deps, ServiceContext
 from certreg_runtime.settings import Settings
+from certreg_runtime.tokens import SigningKey, issue_token, jwks
 from certreg_testing.infra import free_port, unique_namespace
+
+D = TypeVar("D", bound=Deps)
+T = TypeVar("T")
 
 
 def write_clock_offset(path: Path, seconds: float) -> None:
@@ -39,23 +61,120 @@ def write_clock_offset(path: Path, seconds: float) -> None:
     os.replace(partial, path)
 
 
+@functools.cache
+def test_key() -> SigningKey:
+    """The key the tests sign access tokens with (one per process: RSA keys are slow to make).
+    Every service of an embedded platform trusts it, besides identity's own keys."""
+    return SigningKey.generate()
+
+
 @dataclass
 class TestPlatform:
+    """The running services, the gateway's client, and what their tests share."""
+
     settings: Settings
     platform: Platform
     client: httpx.AsyncClient
+    key: SigningKey = field(default_factory=test_key)
 
     __test__ = False  # not a pytest test class
 
-    @property
-    def clock_file(self) -> Path:
-        assert self.settings.clock_offset_file is not None
-        return self.settings.clock_offset_file
+    # ------------------------------------------------------------------ services
 
-    def advance_clock(self, *, days: float = 0, seconds: float = 0) -> None:
-        """Move every service's clock forward (they read the same offset file)."""
-        current = float(self.clock_file.read_text() or 0) if self.clock_file.exists() else 0.0
-        write_clock_offset(self.clock_file, current + days * 86400 + seconds)
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self.platform.runners)
+
+    def ctx(self, name: str) -> ServiceContext:
+        return self.platform.runners[name].ctx
+
+    @overload
+    def deps(self, name: str) -> Deps: ...
+    @overload
+    def deps(self, name: str, kind: type[D]) -> D: ...
+    def deps(self, name: str, kind: type[Deps] = Deps) -> Deps:
+        """A service's dependency bundle (``kind``: its Deps subclass, checked)."""
+        deps = self.ctx(name).deps
+        assert isinstance(deps, kind), f"{name}'s deps are a {type(deps).__name__}, not a {kind.__name__}"
+        return deps
+
+    def now(self) -> datetime:
+        """The platform's time (every service reads the same clock offset)."""
+        return next(iter(self.platform.runners.values())).ctx.clock.now()
+
+    def today(self) -> date:
+        return paris_date(self.now())
+
+    # ------------------------------------------------------------------ tokens
+
+    def token(
+        self,
+        *,
+        roles: Iterable[str] = ("depositor",),
+        entity_id: uuid.UUID | str | None = None,
+        account_id: uuid.UUID | None = None,
+        name: str | None = None,
+        email: str | None = None,
+        scope: str = "access",
+        ttl: timedelta = timedelta(hours=1),
+    ) -> dict[str, str]:
+        """Authorization headers of a token as identity would issue it, signed by the
+        test key (which every service of the platform trusts)."""
+        roles = tuple(roles)
+        account_id = account_id or uuid.uuid4()
+        token = issue_token(
+            self.key,
+            subject=account_id,
+            issuer=self.settings.jwt_issuer,
+            audience=self.settings.jwt_audience,
+            ttl=ttl,
+            scope=scope,
+            roles=roles,
+            entity_id=uuid.UUID(str(entity_id)) if entity_id else None,
+            name=name if name is not None else f"Test {' '.join(roles) or scope}",
+            email=email if email is not None else f"{account_id.hex[:8]}@example.test",
+        )
+        return {"Authorization": f"Bearer {token}"}
+
+    def depositor(self, entity_id: uuid.UUID | str | None, account_id: uuid.UUID | None = None) -> dict[str, str]:
+        return self.token(roles=("depositor",), entity_id=entity_id, account_id=account_id)
+
+    def staff(self, role: str = "reviewer", account_id: uuid.UUID | None = None) -> dict[str, str]:
+        return self.token(roles=(role,), account_id=account_id)
+
+    async def login(self, email_address: str, password: str) -> dict[str, str]:
+        """Headers of a token identity issued (identity must be running)."""
+        response = await self.client.post("/api/identity/token", data={"username": email_address, "password": password})
+        assert response.status_code == 200, response.text
+        return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+    # ------------------------------------------------------------------ events
+
+    async def publish(self, event: Event | Envelope, producer: str | None = None, *, settle: bool = True) -> Envelope:
+        """Put a contract event on the bus as its producer's relay would (``producer``:
+        by default the service its routing key names), then wait until it is handled.
+        An Envelope is published as it is (a redelivery)."""
+        if isinstance(event, Envelope):
+            envelope = event
+        else:
+            envelope = Envelope.wrap(event, producer=producer or event.routing_key.split(".")[0])
+        await self.platform.bus.publish([OutgoingMessage(envelope)])
+        if settle:
+            await self.settle()
+        return envelope
+
+    def emitted(self, name: str, routing_key: str, **match: Any) -> list[dict[str, Any]]:
+        """Payloads of the events service ``name`` committed with that key (its outbox),
+        oldest first; ``match``: fields the payload must have (compared as strings)."""
+        ctx = self.ctx(name)
+        outbox = outbox_table(ctx.metadata)
+        query = sa.select(outbox.c.body).where(outbox.c.routing_key == routing_key).order_by(outbox.c.id)
+        with ctx.engine.connect() as conn:
+            payloads = [Envelope.from_bytes(body).payload for (body,) in conn.execute(query)]
+        return [p for p in payloads if all(str(p.get(k)) == str(v) for k, v in match.items())]
+
+    async def parked(self, consumer: str | None = None) -> list[ParkedMessage]:
+        return await self.platform.bus.parked(consumer)
 
     async def settle(self, timeout: float = 15) -> None:
         """Wait until every committed event is published and handled.
@@ -85,6 +204,28 @@ class TestPlatform:
             pending += self.platform.bus.pending()
         return pending, activity
 
+    # ------------------------------------------------------------------ state
+
+    def rows(self, name: str, table: type[T], **where: Any) -> list[T]:
+        """Rows of one of service ``name``'s tables (``where``: column == value)."""
+        with self.ctx(name).uow() as uow:
+            query = select(table)
+            for column, value in where.items():
+                query = query.where(getattr(table, column) == value)
+            found = list(uow.session.exec(query).all())
+            uow.session.expunge_all()  # keep their loaded state past the session
+            return found
+
+    @property
+    def clock_file(self) -> Path:
+        assert self.settings.clock_offset_file is not None
+        return self.settings.clock_offset_file
+
+    def advance_clock(self, *, days: float = 0, seconds: float = 0) -> None:
+        """Move every service's clock forward (they read the same offset file)."""
+        current = float(self.clock_file.read_text() or 0) if self.clock_file.exists() else 0.0
+        write_clock_offset(self.clock_file, current + days * 86400 + seconds)
+
     def mails(self, to: str | None = None) -> list[EmailMessage]:
         """Mail written by the notifier to the embedded outbox folder, oldest first."""
         folder = self.settings.data_dir / "mail"
@@ -105,14 +246,54 @@ class TestPlatform:
         subjects = [str(m["Subject"]) for m in self.mails(to)]
         raise AssertionError(f"no mail to {to} with {subject_contains!r}; received: {subjects}")
 
-    async def login(self, email_address: str, password: str) -> dict[str, str]:
-        response = await self.client.post("/api/identity/token", data={"username": email_address, "password": password})
-        assert response.status_code == 200, response.text
-        return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+def trust_test_key(platform: Platform, key: SigningKey) -> None:
+    """Every service of ``platform`` accepts tokens signed by ``key``; identity's own
+    keys too when identity runs (without it, nothing else signs tokens)."""
+    test_keys = jwks([key])["keys"]
+    with_identity = "identity" in platform.runners
+    for runner in platform.runners.values():
+        own: JwksSource | None = runner.ctx.verifier.jwks if with_identity else None
+
+        def source(refresh: bool = False, own: JwksSource | None = own) -> dict[str, Any]:
+            return {"keys": [*test_keys, *(own(refresh=refresh)["keys"] if own else [])]}
+
+        runner.ctx.verifier.jwks = source
+
+
+_TEMPLATES: dict[str, Path] = {}
+
+
+def _migrated_template(name: str) -> Path:
+    """A SQLite database of service ``name`` migrated to head, made once per process:
+    each platform starts from a copy instead of running every migration again."""
+    if name not in _TEMPLATES:
+        folder = Path(tempfile.mkdtemp(prefix="certreg-templates-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        path = folder / f"{name}.sqlite3"
+        engine = create_db_engine(f"sqlite:///{path}")
+        try:
+            upgrade(definitions()[name], engine)
+        finally:
+            engine.dispose()
+        _TEMPLATES[name] = path
+    return _TEMPLATES[name]
+
+
+def _copy_database(source: Path, target: Path) -> None:
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    src.close()
+    dst.close()
 
 
 @asynccontextmanager
-async def embedded_platform(data_dir: Path, **overrides: Any) -> AsyncIterator[TestPlatform]:
+async def embedded_platform(data_dir: Path, *, names: Sequence[str] = SERVICES, **overrides: Any) -> AsyncIterator[TestPlatform]:
+    """The services ``names`` (all by default) in this process behind the gateway, on the
+    shared ``Settings`` with test-friendly defaults and ``overrides``. Tokens signed by
+    the test key (``TestPlatform.token``) are accepted by every service."""
+    unknown = set(names) - set(SERVICES)
+    assert not unknown, f"unknown services: {sorted(unknown)}"
     values: dict[str, Any] = {
         "data_dir": data_dir,
         "outbox_poll_seconds": 0.2,
@@ -124,11 +305,19 @@ async def embedded_platform(data_dir: Path, **overrides: Any) -> AsyncIterator[T
     values.update(overrides)
     settings = Settings(**values)
     data_dir.mkdir(parents=True, exist_ok=True)
-    app, platform = embedded_app(settings)
+    ordered = [name for name in SERVICES if name in names]  # identity first: it signs tokens
+    for name in ordered:
+        url = settings.database_url_for(name)
+        if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+            _copy_database(await asyncio.to_thread(_migrated_template, name), Path(url.removeprefix("sqlite:///")))
+    platform = Platform(settings, ordered)
+    key = test_key()
+    trust_test_key(platform, key)
+    app, platform = embedded_app(settings, platform=platform)
     async with platform.lifespan(migrate=True):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://certreg.test", timeout=60) as client:
-            yield TestPlatform(settings, platform, client)
+            yield TestPlatform(settings, platform, client, key)
 
 
 async def eventually(check: Callable[[], Any], timeout: float = 15, interval: float = 0.05) -> Any:
