@@ -1,5 +1,5 @@
-"""The filings tests' harness: the whole platform in-process, with access tokens signed
-by a key of the test (filings verifies them against its JWKS), and small helpers."""
+"""Filings' API tests: filings alone behind the gateway (``certreg_testing.platform``);
+the tests publish what review would say and sign tokens with the shared test key."""
 
 from __future__ import annotations
 
@@ -13,22 +13,16 @@ from typing import Any
 
 import httpx
 import pytest
-import sqlalchemy as sa
 
 from certreg_contracts import Envelope, Event
-from certreg_contracts.calendar import paris_date
-from certreg_runtime.bus import OutgoingMessage
 from certreg_runtime.service import ServiceContext
-from certreg_runtime.tokens import SigningKey, issue_token, jwks
 from certreg_testing.platform import TestPlatform, embedded_platform
-
-PDF = b"%PDF-1.4\n% certreg test piece\n"
+from certreg_testing.samples import PDF
 
 
 @dataclass
 class Harness:
     p: TestPlatform
-    key: SigningKey
     entity_id: uuid.UUID = field(default_factory=uuid.uuid4)
 
     __test__ = False
@@ -39,31 +33,26 @@ class Harness:
 
     @property
     def ctx(self) -> ServiceContext:
-        return self.p.platform.runners["filings"].ctx
+        return self.p.ctx("filings")
 
-    def token(self, *, roles: list[str], entity_id: uuid.UUID | None = None, account_id: uuid.UUID | None = None) -> dict[str, str]:
-        settings = self.p.settings
-        token = issue_token(
-            self.key,
-            subject=account_id or uuid.uuid4(),
-            issuer=settings.jwt_issuer,
-            audience=settings.jwt_audience,
-            ttl=dt.timedelta(minutes=10),
-            roles=roles,
-            entity_id=entity_id,
-            email="someone@example.org",
-            name="Camille Durand",
-        )
-        return {"Authorization": f"Bearer {token}"}
+    def token(self, *, roles: list[str], entity_id: uuid.UUID | None = None) -> dict[str, str]:
+        return self.p.token(roles=roles, entity_id=entity_id)
 
     def depositor(self, entity_id: uuid.UUID | None = None) -> dict[str, str]:
-        return self.token(roles=["depositor"], entity_id=entity_id or self.entity_id)
+        return self.p.depositor(entity_id or self.entity_id)
 
     def staff(self, role: str = "reviewer") -> dict[str, str]:
-        return self.token(roles=[role])
+        return self.p.staff(role)
 
     def today(self) -> dt.date:
-        return paris_date(self.ctx.clock.now())
+        return self.p.today()
+
+    async def publish(self, event: Event) -> Envelope:
+        return await self.p.publish(event)
+
+    def outbox(self, routing_key: str) -> list[dict[str, Any]]:
+        """The events filings committed with this routing key, oldest first (payloads)."""
+        return self.p.emitted("filings", routing_key)
 
     async def create(self, headers: dict[str, str], **body: Any) -> dict[str, Any]:
         payload = {
@@ -107,32 +96,11 @@ class Harness:
                 )
                 assert response.status_code == 201, response.text
 
-    async def publish(self, event: Event, producer: str = "review") -> Envelope:
-        envelope = Envelope.wrap(event, producer=producer)
-        await self.p.platform.bus.publish([OutgoingMessage(envelope)])
-        await self.p.settle()
-        return envelope
-
-    def outbox(self, routing_key: str) -> list[dict[str, Any]]:
-        """The events filings committed with this routing key, oldest first (payloads)."""
-        table = self.ctx.metadata.tables["outbox"]
-        with self.ctx.engine.connect() as conn:
-            rows = conn.execute(sa.select(table.c.body).where(table.c.routing_key == routing_key).order_by(table.c.id)).all()
-        return [Envelope.from_bytes(r.body).payload for r in rows]
-
-
-def use_test_key(p: TestPlatform) -> SigningKey:
-    """Filings verifies tokens against a key of the test (identity's keys are its own)."""
-    key = SigningKey.generate()
-    document = jwks([key])
-    p.platform.runners["filings"].ctx.verifier.jwks = lambda refresh=False: document
-    return key
-
 
 @asynccontextmanager
 async def filings_platform(data_dir: Path, **overrides: Any) -> AsyncIterator[Harness]:
-    async with embedded_platform(data_dir, **overrides) as p:
-        yield Harness(p, use_test_key(p))
+    async with embedded_platform(data_dir, names=["filings"], **overrides) as p:
+        yield Harness(p)
 
 
 @pytest.fixture

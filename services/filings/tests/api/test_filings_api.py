@@ -1,5 +1,5 @@
-"""The filings API on the whole platform in-process (embedded: SQLite, in-process bus,
-local blob store)."""
+"""The filings API with filings alone behind the gateway (embedded: SQLite, in-process bus,
+local blob store); what review says is published by the tests."""
 
 import datetime as dt
 import hashlib
@@ -10,8 +10,7 @@ from typing import Any
 import pypdf
 
 from certreg_contracts.events.review import CaseStatusChanged, RequestItem, RequestOpened
-
-PDF = b"%PDF-1.4\n% certreg test piece\n"
+from certreg_testing.samples import PDF
 
 
 def locs(response) -> set[tuple[Any, ...]]:

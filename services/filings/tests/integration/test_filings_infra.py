@@ -15,10 +15,9 @@ from certreg_contracts.types import SERVICES
 from certreg_runtime.bus.rabbit import RabbitBus
 from certreg_testing.infra import delete_namespace, unique_namespace
 from certreg_testing.platform import eventually
+from certreg_testing.samples import PDF
 
 pytestmark = pytest.mark.infra
-
-PDF = b"%PDF-1.4\n% certreg test piece\n"
 
 
 def objects(s3, bucket: str, prefix: str) -> list[str]:
