@@ -1,5 +1,6 @@
-"""The whole platform in-process, driven through the gateway; review's tokens signed by
-a test key whose JWKS review's verifier is given."""
+"""Review's API tests: review alone behind the gateway (``certreg_testing.platform``);
+the tests publish what filings and entities would say and sign tokens with the shared
+test key."""
 
 from __future__ import annotations
 
@@ -13,16 +14,12 @@ from functools import partial
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
-from certreg_contracts import Envelope
-from certreg_contracts.calendar import paris_date
+from certreg_contracts import Event
 from certreg_contracts.events.entities import EntityVerified
 from certreg_contracts.events.filings import CompetenceBlock, DocumentRef, FilingSubmitted, FilingWithdrawn
-from certreg_runtime.auth import TokenVerifier
-from certreg_runtime.bus.base import OutgoingMessage
 from certreg_runtime.service import ServiceContext
-from certreg_runtime.tokens import SigningKey, issue_token, jwks
+from certreg_testing.infra import unique_namespace
 from certreg_testing.platform import TestPlatform, embedded_platform
 from review.app.deps import ReviewDeps
 from review.domain import rules
@@ -32,7 +29,6 @@ from review.jobs.sweeper import SweepReport, sweep
 @dataclass
 class Review:
     p: TestPlatform
-    key: SigningKey
     entity_id: uuid.UUID = field(default_factory=uuid.uuid4)
     depositor_id: uuid.UUID = field(default_factory=uuid.uuid4)
     instructor_id: uuid.UUID = field(default_factory=uuid.uuid4)
@@ -43,30 +39,17 @@ class Review:
 
     @property
     def ctx(self) -> ServiceContext:
-        return self.p.platform.runners["review"].ctx
+        return self.p.ctx("review")
 
     @property
     def deps(self) -> ReviewDeps:
-        deps: ReviewDeps = self.ctx.deps
-        return deps
+        return self.p.deps("review", ReviewDeps)
 
     def today(self) -> date:
-        return paris_date(self.ctx.clock.now())
+        return self.p.today()
 
     def headers(self, *roles: str, account_id: uuid.UUID | None = None, entity_id: uuid.UUID | None = None) -> dict[str, str]:
-        settings = self.p.settings
-        token = issue_token(
-            self.key,
-            subject=account_id or uuid.uuid4(),
-            issuer=settings.jwt_issuer,
-            audience=settings.jwt_audience,
-            ttl=timedelta(hours=1),
-            roles=roles,
-            entity_id=entity_id,
-            name=f"Test {' '.join(roles)}",
-            email=f"{roles[0]}@example.test",
-        )
-        return {"Authorization": f"Bearer {token}"}
+        return self.p.token(roles=roles, account_id=account_id, entity_id=entity_id)
 
     @property
     def reviewer(self) -> dict[str, str]:
@@ -86,17 +69,15 @@ class Review:
 
     @property
     def depositor(self) -> dict[str, str]:
-        return self.headers("depositor", account_id=self.depositor_id, entity_id=self.entity_id)
+        return self.p.depositor(self.entity_id, account_id=self.depositor_id)
 
-    async def publish(self, event: Any, producer: str = "filings") -> None:
-        await self.p.platform.bus.publish([OutgoingMessage(Envelope.wrap(event, producer=producer))])
-        await self.p.settle()
+    async def publish(self, event: Event) -> None:
+        await self.p.publish(event)
 
     async def verify_entity(self, denomination: str, siret: str | None, entity_id: uuid.UUID | None = None) -> None:
         """What entities announces when the certifying entity is verified."""
         await self.publish(
-            EntityVerified(entity_id=entity_id or self.entity_id, denomination=denomination, siret=siret, verified_by=uuid.uuid4()),
-            producer="entities",
+            EntityVerified(entity_id=entity_id or self.entity_id, denomination=denomination, siret=siret, verified_by=uuid.uuid4())
         )
 
     async def submit(
@@ -173,11 +154,7 @@ class Review:
 
     def events(self, routing_key: str, filing_id: uuid.UUID | None = None) -> list[dict[str, Any]]:
         """What review emitted (its outbox), oldest first."""
-        outbox = self.ctx.metadata.tables["outbox"]
-        with self.ctx.engine.connect() as conn:
-            rows = conn.execute(sa.select(outbox.c.body).where(outbox.c.routing_key == routing_key).order_by(outbox.c.id)).all()
-        payloads = [Envelope.model_validate_json(r.body).payload for r in rows]
-        return [p for p in payloads if filing_id is None or p.get("filing_id") == str(filing_id)]
+        return self.p.emitted("review", routing_key, **({"filing_id": filing_id} if filing_id else {}))
 
     async def to_admissible(self, filing_id: uuid.UUID) -> None:
         await self.post(f"/cases/{filing_id}/completeness", {"complete": True, "missing": [], "message": ""}, self.reviewer)
@@ -214,13 +191,8 @@ class Review:
 
 @asynccontextmanager
 async def review_platform(tmp_path, **overrides: Any) -> AsyncIterator[Review]:
-    async with embedded_platform(tmp_path, **overrides) as p:
-        key = SigningKey.generate()
-        keys = jwks([key])
-        p.platform.runners["review"].ctx.verifier = TokenVerifier(
-            lambda refresh=False: keys, issuer=p.settings.jwt_issuer, audience=p.settings.jwt_audience
-        )
-        yield Review(p, key)
+    async with embedded_platform(tmp_path, names=["review"], **overrides) as p:
+        yield Review(p)
 
 
 @pytest.fixture
@@ -238,8 +210,6 @@ async def review(tmp_path):
 @pytest.fixture
 async def review_on_infra(tmp_path, postgres, amqp_url):
     """The same platform on real PostgreSQL and RabbitMQ."""
-    from certreg_testing.infra import unique_namespace
-
     async with review_platform(
         tmp_path, database_url=postgres.database_url_template(), amqp_url=amqp_url, bus_namespace=unique_namespace()
     ) as harness:
