@@ -1,11 +1,10 @@
-"""Fixtures of identity's tests: the whole platform in this process (module-scoped,
-unique e-mails per test), and helpers that read identity's outbox and drive its
-handlers as the entities service would."""
+"""Fixtures of identity's tests: identity behind the gateway in this process (module-scoped,
+unique e-mails per test; a module adds services with ``PLATFORM = ("identity", ...)``),
+and helpers that read identity's outbox and drive its handlers as entities would."""
 
 from __future__ import annotations
 
 import itertools
-import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -14,12 +13,8 @@ from urllib.parse import parse_qs, urlparse
 
 import httpx
 import pytest
-import sqlalchemy as sa
 
-from certreg_contracts import Envelope
 from certreg_contracts.events.entities import ApplicationSubmitted
-from certreg_runtime.bus.base import OutgoingMessage
-from certreg_runtime.messaging import outbox_table
 from certreg_runtime.service import ServiceContext
 from certreg_testing.platform import TestPlatform, embedded_platform
 from identity.app.commands import create_active_staff
@@ -41,23 +36,18 @@ class Identity:
 
     @property
     def ctx(self) -> ServiceContext:
-        return self.p.platform.runners["identity"].ctx
+        return self.p.ctx("identity")
 
     @property
     def deps(self) -> IdentityDeps:
-        deps: IdentityDeps = self.ctx.deps
-        return deps
+        return self.p.deps("identity", IdentityDeps)
 
     def new_email(self, prefix: str = "user") -> str:
         return f"{prefix}.{next(_counter)}.{uuid.uuid4().hex[:6]}@example.org"
 
     def events(self, routing_key: str, **match: Any) -> list[dict[str, Any]]:
         """Payloads identity wrote to its outbox with that key, oldest first."""
-        outbox = outbox_table(self.ctx.metadata)
-        with self.ctx.engine.connect() as conn:
-            rows = conn.execute(sa.select(outbox.c.body).where(outbox.c.routing_key == routing_key).order_by(outbox.c.id)).all()
-        payloads = [json.loads(r.body)["payload"] for r in rows]
-        return [pl for pl in payloads if all(str(pl.get(k)) == str(v) for k, v in match.items())]
+        return self.p.emitted("identity", routing_key, **match)
 
     def last_event(self, routing_key: str, **match: Any) -> dict[str, Any]:
         found = self.events(routing_key, **match)
@@ -102,9 +92,7 @@ class Identity:
             kind="other",
             legal_form="company",
         )
-        await self.p.platform.bus.publish([OutgoingMessage(Envelope.wrap(event, producer="entities"))])
-        if wait:
-            await self.p.settle()
+        await self.p.publish(event, settle=wait)
         return entity_id
 
     async def staff(self, *roles: str) -> tuple[str, dict[str, str]]:
@@ -129,8 +117,9 @@ class Identity:
 
 
 @pytest.fixture(scope="module")
-async def platform(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[TestPlatform]:
-    async with embedded_platform(tmp_path_factory.mktemp("identity")) as p:
+async def platform(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[TestPlatform]:
+    names = getattr(request.module, "PLATFORM", ("identity",))
+    async with embedded_platform(tmp_path_factory.mktemp("identity"), names=names) as p:
         yield p
 
 

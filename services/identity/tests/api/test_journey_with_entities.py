@@ -3,6 +3,7 @@
 
 from typing import Any
 
+PLATFORM = ("identity", "entities")
 PASSWORD = "Correct-Horse-42"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 SIRET = "73282932000074"

@@ -17,6 +17,7 @@ PASSWORD = "Correct-Horse-42"
 async def platform(tmp_path_factory, postgres, amqp_url):  # overrides the SQLite one of conftest.py
     async with embedded_platform(
         tmp_path_factory.mktemp("identity-pg"),
+        names=["identity"],
         database_url=postgres.database_url_template(),
         amqp_url=amqp_url,
         bus_namespace=unique_namespace(),
