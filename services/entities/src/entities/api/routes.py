@@ -12,6 +12,7 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from certreg_runtime.api import CurrentUser, OnboardingUser
+from certreg_runtime.paging import Offset, page_size
 from certreg_runtime.uploads import receive_upload
 from entities.adapters.mandate_template import render_mandate_template
 from entities.api.deps import AnyUser, DepsDep
@@ -52,8 +53,8 @@ def list_applications(
     account_id: uuid.UUID | None = None,
     entity_id: uuid.UUID | None = None,
     status: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, page_size(200)] = 50,
+    offset: Offset = 0,
 ) -> ApplicationsOut:
     """For the SI administrator (every application) and an entity manager (their entity's)."""
     page = queries.list_applications(deps, user, account_id=account_id, entity_id=entity_id, status=status, limit=limit, offset=offset)

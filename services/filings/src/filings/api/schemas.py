@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 from pydantic_core import PydanticCustomError
 
 from certreg_contracts.types import Repertoire
+from certreg_runtime.paging import Offset, page_size
 from filings.domain import rules
 from filings.domain.status import CASE_LABELS, STATUSES
 
@@ -105,8 +106,8 @@ class FilingQuery(_Query):
     status: str | None = Field(None, description="filings' status (draft, submitted, withdrawn) or review's case status")
     repertoire: str | None = Field(None, description="rncp or rs")
     q: str | None = Field(None, description="words of the title")
-    limit: int = Field(20, ge=1, le=100)
-    offset: int = Field(0, ge=0, le=10**9)
+    limit: Annotated[int, page_size(100)] = 20
+    offset: Offset = 0
 
     @field_validator("status")
     @classmethod

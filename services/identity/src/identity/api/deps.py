@@ -7,8 +7,10 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
+from certreg_runtime import paging
 from certreg_runtime.api import require_roles
 from certreg_runtime.auth import Principal
+from certreg_runtime.paging import page_size
 from identity.app.deps import IdentityDeps
 
 
@@ -42,5 +44,5 @@ Validator = Annotated[Principal, Depends(require_roles("si_admin", "entity_manag
 SiAdmin = Annotated[Principal, Depends(require_roles("si_admin"))]
 StaffReader = Annotated[Principal, Depends(require_roles("si_admin", "reviewer", "director"))]
 
-Limit = Annotated[int, Query(ge=1, le=200, description="page size")]
-Offset = Annotated[int, Query(ge=0)]
+Limit = Annotated[int, page_size(200), Query(description="page size")]
+Offset = paging.Offset

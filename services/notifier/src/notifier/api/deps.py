@@ -6,8 +6,10 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
+from certreg_runtime import paging
 from certreg_runtime.api import require_roles
 from certreg_runtime.auth import Principal
+from certreg_runtime.paging import page_size
 from notifier.app.deps import NotifierDeps
 
 
@@ -19,5 +21,5 @@ def get_deps(request: Request) -> NotifierDeps:
 DepsDep = Annotated[NotifierDeps, Depends(get_deps)]
 SiAdmin = Annotated[Principal, Depends(require_roles("si_admin"))]
 
-Limit = Annotated[int, Query(ge=1, le=100, description="page size")]
-Offset = Annotated[int, Query(ge=0)]
+Limit = Annotated[int, page_size(100), Query(description="page size")]
+Offset = paging.Offset

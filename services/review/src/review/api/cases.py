@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from certreg_runtime.api import CurrentUser
+from certreg_runtime.paging import Offset, page_size
 from review.api import views
 from review.api.deps import Assigner, CaseFiltersDep, DepsDep, Director, Instructor, Reviewer, Staff
 from review.api.schemas import AbandonIn, AdmissibilityIn, AssignmentIn, CaseListOut, CaseOut, CompletenessIn, CriteriaOut, ReasonIn
@@ -22,8 +23,8 @@ def list_cases(
     user: Staff,
     deps: DepsDep,
     filters: CaseFiltersDep,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, page_size(200)] = 50,
+    offset: Offset = 0,
 ) -> CaseListOut:
     page = queries.case_page(deps, filters, limit=limit, offset=offset)
     return CaseListOut(items=[views.case_summary(r) for r in page.items], total=page.total, limit=limit, offset=offset)

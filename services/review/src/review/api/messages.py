@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from certreg_runtime.api import CurrentUser
+from certreg_runtime.paging import Offset, page_size
 from review.api import views
 from review.api.deps import DepsDep
 from review.api.schemas import MessageIn, MessageListOut, MessageOut
@@ -21,8 +22,8 @@ def list_messages(
     filing_id: uuid.UUID,
     user: CurrentUser,
     deps: DepsDep,
-    limit: Annotated[int, Query(ge=1, le=500)] = 200,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, page_size(500)] = 200,
+    offset: Offset = 0,
 ) -> MessageListOut:
     found = queries.messages(deps, user, filing_id, limit=limit, offset=offset)
     return MessageListOut(items=[views.message_out(m, user) for m in found], limit=limit, offset=offset)

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from certreg_runtime.paging import Offset, page_size
 from review.api import views
 from review.api.deps import DepsDep, RepertoireFilter
 from review.api.schemas import RecordOut, RegistryPageOut
@@ -19,8 +20,8 @@ def search(
     deps: DepsDep,
     repertoire: RepertoireFilter,
     q: Annotated[str | None, Query(max_length=200)] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, page_size(200)] = 50,
+    offset: Offset = 0,
 ) -> RegistryPageOut:
     page = queries.registry_page(deps, q=q, repertoire=repertoire, limit=limit, offset=offset)
     return RegistryPageOut(items=[views.record_summary(r) for r in page.items], total=page.total, limit=limit, offset=offset)

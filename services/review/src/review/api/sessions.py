@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
+from certreg_runtime.paging import Offset, page_size
 from review.api import views
 from review.api.deps import Commission, DepsDep, Staff
 from review.api.schemas import AgendaIn, AgendaOut, CaseOut, OpinionGivenOut, OpinionIn, SessionIn, SessionListOut, SessionOut
@@ -25,8 +26,8 @@ def list_sessions(
     user: Staff,
     deps: DepsDep,
     upcoming: bool = False,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, page_size(200)] = 50,
+    offset: Offset = 0,
 ) -> SessionListOut:
     found = queries.sessions(deps, upcoming=upcoming, limit=limit, offset=offset)
     return SessionListOut(items=[views.session_out(s) for s in found], limit=limit, offset=offset)
