@@ -7,10 +7,9 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from certreg_contracts.events.identity import AccountApproved, AccountRejected
+from certreg_testing.samples import PDF, PNG
 from entities.adapters.tables import Application, Document, Entity, Membership
 
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"This program cannot be run in DOS mode" + b"\x00" * 200
 
 VALID_SIRET = "73282932000074"

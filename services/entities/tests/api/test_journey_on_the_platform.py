@@ -1,39 +1,28 @@
-"""Step 1 on the whole embedded platform: identity's real onboarding token and decisions
-drive the entities service."""
+"""Step 1 on the embedded platform (identity and entities): identity's real onboarding
+token and decisions drive the entities service."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
-
-from certreg_runtime.messaging import outbox_table
-from certreg_testing.platform import embedded_platform
+from certreg_testing.platform import TestPlatform, embedded_platform
+from certreg_testing.samples import EXE, PDF
 from entities.adapters.tables import Entity
 
 PASSWORD = "Correct-Horse-42"
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 200
 SIRET = "44306184100047"
 
 
-def identity_event(p, routing_key: str, account_id: str) -> dict[str, Any]:
-    ctx = p.platform.runners["identity"].ctx
-    outbox = outbox_table(ctx.metadata)
-    with ctx.engine.connect() as conn:
-        rows = conn.execute(sa.select(outbox.c.body).where(outbox.c.routing_key == routing_key)).all()
-    found = [json.loads(r.body)["payload"] for r in rows]
-    payload: dict[str, Any] = [pl for pl in found if pl.get("account_id") == account_id][-1]
-    return payload
+def identity_event(p: TestPlatform, routing_key: str, account_id: str) -> dict[str, Any]:
+    return p.emitted("identity", routing_key, account_id=account_id)[-1]
 
 
 async def test_from_account_creation_to_a_verified_entity(tmp_path):
-    async with embedded_platform(tmp_path, max_upload_bytes=64 * 1024) as p:
+    async with embedded_platform(tmp_path, names=["identity", "entities"], max_upload_bytes=64 * 1024) as p:
         email = f"camille.{uuid.uuid4().hex[:6]}@example.org"
         account = await p.client.post(
             "/api/identity/accounts",
