@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from pathlib import Path
 
@@ -88,3 +89,87 @@ def reload_until(page: Page, url: str, selector: str, text: str | None = None, *
         except AssertionError:
             continue
     raise AssertionError(f"{selector} {text or ''} never appeared on {url}")
+
+
+# --------------------------------------------------------------------------- set-ups through the API
+# What a browser test does not need to click through again (test_journey clicks it all).
+
+
+def api_token(platform, email: str, password: str = PASSWORD) -> dict[str, str]:
+    import httpx
+
+    answer = httpx.post(f"{platform.base_url}/api/identity/token", data={"username": email, "password": password})
+    assert answer.status_code == 200, answer.text
+    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+
+def approved_certifier(platform, admin: dict[str, str], denomination: str = "Organisme de formation Exemple") -> str:
+    """A new entity's first account, activated and approved by the SI administrator
+    (``admin``: their authorization header); its e-mail."""
+    import httpx
+
+    base = platform.base_url
+    email = unique_email("certificateur")
+    created = httpx.post(
+        f"{base}/api/identity/accounts",
+        json={
+            "email": email,
+            "password": PASSWORD,
+            "first_name": "Camille",
+            "last_name": "Martin",
+            "phone": "0123456789",
+            "job_title": "Directrice",
+        },
+    )
+    assert created.status_code == 201, created.text
+    onboarding = {"Authorization": f"Bearer {created.json()['onboarding_token']}"}
+    application = httpx.post(
+        f"{base}/api/entities/applications",
+        headers=onboarding,
+        json={
+            "kind": "other",
+            "legal_form": "company",
+            "has_siret": True,
+            "siret": random_siret(),
+            "denomination": denomination,
+            "named_on_legal_proof": True,
+        },
+    )
+    assert application.status_code == 201, application.text
+    app_id = application.json()["application_id"]
+    piece = httpx.put(
+        f"{base}/api/entities/applications/{app_id}/documents/legal_existence",
+        headers=onboarding,
+        files={"file": ("kbis.pdf", PDF, "application/pdf")},
+    )
+    assert piece.status_code == 201, piece.text
+    assert httpx.post(f"{base}/api/entities/applications/{app_id}/submit", headers=onboarding).status_code == 202
+    link = platform.wait_for_link(email, "/activation?token=")
+    token = link.split("token=", 1)[1]
+    assert httpx.post(f"{base}/api/identity/activation", json={"token": token}).status_code == 200
+    account_id = created.json()["account_id"]
+    for _ in range(80):
+        approved = httpx.post(f"{base}/api/identity/account-requests/{account_id}/approve", headers=admin, json={})
+        if approved.status_code == 200:
+            return email
+        time.sleep(0.25)  # identity learns of the submitted application through an event
+    raise AssertionError(f"account {email} never approved: {approved.status_code} {approved.text}")
+
+
+def staff_member(platform, admin: dict[str, str], role: str, first_name: str, last_name: str) -> tuple[str, str]:
+    """A back-office account with ``role``, its password set from its mail; (e-mail, account id)."""
+    import httpx
+
+    email = unique_email(role).replace("organisme.example", "francecompetences.example")
+    created = httpx.post(
+        f"{platform.base_url}/api/identity/staff",
+        headers=admin,
+        json={"email": email, "first_name": first_name, "last_name": last_name, "roles": [role]},
+    )
+    assert created.status_code == 201, created.text
+    link = platform.wait_for_link(email, "/mot-de-passe/definir?token=")
+    token = link.split("token=", 1)[1]
+    assert (
+        httpx.post(f"{platform.base_url}/api/identity/password/reset", json={"token": token, "new_password": PASSWORD}).status_code == 204
+    )
+    return email, str(created.json()["account_id"])

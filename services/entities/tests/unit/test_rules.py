@@ -168,6 +168,9 @@ def test_a_recent_mandate_passes():
 def test_a_mandate_three_months_old_or_more_is_refused():
     assert codes(document_date_problems("mandate_delegation", date(2026, 2, 28), TODAY)) == [(("document_date",), "document_too_old")]
     assert codes(document_date_problems("mandate_delegation", date(2025, 12, 1), TODAY)) == [(("document_date",), "document_too_old")]
+    # The dates in words, not numerically (issue 12).
+    [problem] = document_date_problems("mandate_delegation", date(2025, 12, 1), TODAY)
+    assert "datée du 1er décembre 2025, elle ne l'était plus après le 28 février 2026" in problem.msg
 
 
 def test_a_mandate_in_the_future_is_refused():

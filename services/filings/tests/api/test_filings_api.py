@@ -242,7 +242,7 @@ async def test_a_dated_piece_that_aged_blocks_the_submission(h) -> None:
     assert locs(response) == {("filing", "documents", "criminal_record")}
     view = (await h.client.get(f"/api/filings/{filing['filing_id']}", headers=dep)).json()
     line = next(line for line in view["requirements"] if line["doc_type"] == "criminal_record")
-    assert line["provided"] and not line["valid"] and "moins de 3 mois" in line["issue"]
+    assert line["provided"] and not line["valid"] and "moins de trois mois au" in line["issue"]
 
 
 async def test_review_reopens_exactly_the_listed_items_and_the_resubmission_answers(h) -> None:

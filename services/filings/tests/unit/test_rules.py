@@ -23,6 +23,11 @@ class F:
 class D:
     doc_type: str
     document_date: dt.date | None = None
+    submitted_in_round: int | None = None
+
+
+def on(today: dt.date, **kw) -> rules.DatedReference:
+    return rules.DatedReference(today, **kw)
 
 
 def required(f: F) -> set[str]:
@@ -118,8 +123,14 @@ def test_dated_piece_is_under_three_months_and_not_in_the_future() -> None:
     today = dt.date(2026, 5, 15)
     assert rules.date_problem(dt.date(2026, 5, 15), today) is None
     assert rules.date_problem(dt.date(2026, 2, 16), today) is None
-    assert "moins de 3 mois" in (rules.date_problem(dt.date(2026, 2, 15), today) or "")
-    assert "futur" in (rules.date_problem(dt.date(2026, 5, 16), today) or "")
+    assert rules.date_problem(dt.date(2026, 2, 15), today) == (
+        "Le document doit dater de moins de trois mois au 15 mai 2026 : daté du 15 février 2026, il ne l'était plus après le 14 mai 2026."
+    )
+    assert rules.date_problem(dt.date(2026, 5, 16), today) == (
+        "La date du document (16 mai 2026) ne peut pas être dans le futur : nous sommes le 15 mai 2026."
+    )
+    # Dates in words, « 1er » for the first of the month.
+    assert "au 1er décembre 2026" in (rules.date_problem(dt.date(2026, 9, 1), dt.date(2026, 12, 1)) or "")
     assert "obligatoire" in (rules.date_problem(None, today) or "")
 
 
@@ -140,7 +151,7 @@ COMPLETE_FIELDS = {
 
 def test_submission_lists_every_missing_piece_and_field() -> None:
     f = F("rncp", True, "mandated")
-    problems = rules.submission_problems(f, {"title": "T", "qualification_level": 4}, [D("legal_existence")], dt.date(2026, 5, 15))
+    problems = rules.submission_problems(f, {"title": "T", "qualification_level": 4}, [D("legal_existence")], on(dt.date(2026, 5, 15)))
     locs = {p.loc for p in problems}
     assert locs == {
         ("activities",),
@@ -154,24 +165,24 @@ def test_submission_lists_every_missing_piece_and_field() -> None:
 def test_submission_rechecks_the_age_of_dated_pieces() -> None:
     f = F("rncp")
     docs = [D(t) for t in RNCP_BASE - {"criminal_record"}] + [D("criminal_record", dt.date(2026, 1, 10))]
-    assert rules.submission_problems(f, COMPLETE_FIELDS, docs, dt.date(2026, 3, 1)) == []
-    aged = rules.submission_problems(f, COMPLETE_FIELDS, docs, dt.date(2026, 4, 10))
+    assert rules.submission_problems(f, COMPLETE_FIELDS, docs, on(dt.date(2026, 3, 1))) == []
+    aged = rules.submission_problems(f, COMPLETE_FIELDS, docs, on(dt.date(2026, 4, 10)))
     assert [(p.loc, p.type) for p in aged] == [(("documents", "criminal_record"), "document_date")]
 
 
 def test_submission_refuses_a_piece_that_no_longer_belongs_to_the_filing() -> None:
     f = F("rncp")
     docs = [D(t) for t in RNCP_BASE - {"criminal_record"}] + [D("criminal_record", dt.date(2026, 3, 1)), D("ip_transfer")]
-    problems = rules.submission_problems(f, COMPLETE_FIELDS, docs, dt.date(2026, 3, 2))
+    problems = rules.submission_problems(f, COMPLETE_FIELDS, docs, on(dt.date(2026, 3, 2)))
     assert [(p.loc, p.type) for p in problems] == [(("documents", "ip_transfer"), "unexpected")]
 
 
 def test_rs_submission_needs_no_blocks_and_no_level_but_a_cqp_needs_activities() -> None:
     fields = {"title": "T", "competences": ["c"], "assessment_methods": ["m"]}
     docs = [D(t) for t in RS_BASE - {"criminal_record"}] + [D("criminal_record", dt.date(2026, 3, 1))]
-    assert rules.submission_problems(F("rs"), fields, docs, dt.date(2026, 3, 2)) == []
+    assert rules.submission_problems(F("rs"), fields, docs, on(dt.date(2026, 3, 2))) == []
     cqp = F("rs", True, "cpne")
-    locs = {p.loc for p in rules.submission_problems(cqp, fields, docs, dt.date(2026, 3, 2))}
+    locs = {p.loc for p in rules.submission_problems(cqp, fields, docs, on(dt.date(2026, 3, 2)))}
     assert locs == {("activities",), ("documents", "activity_framework"), ("documents", "cpne_deliberation"), ("documents", "ip_transfer")}
 
 
@@ -179,11 +190,12 @@ def test_checklist_shows_provided_and_invalid_pieces() -> None:
     lines = {
         line["doc_type"]: line
         for line in rules.checklist(
-            F("rs"), [D("criminal_record", dt.date(2025, 1, 1)), D("support_letter"), D("support_letter")], dt.date(2026, 3, 2)
+            F("rs"), [D("criminal_record", dt.date(2025, 1, 1)), D("support_letter"), D("support_letter")], on(dt.date(2026, 3, 2))
         )
     }
     assert lines["criminal_record"]["provided"] and not lines["criminal_record"]["valid"]
-    assert lines["criminal_record"]["dated"] and "moins de 3 mois" in lines["criminal_record"]["issue"]
+    assert lines["criminal_record"]["dated"] and "moins de trois mois" in lines["criminal_record"]["issue"]
+    assert lines["criminal_record"]["valid_until"] == dt.date(2025, 3, 31)
     assert lines["support_letter"]["multiple"] and len(lines["support_letter"]["documents"]) == 2
     assert not lines["legal_existence"]["provided"] and lines["legal_existence"]["required"]
 
@@ -205,3 +217,50 @@ def test_procedure_status_reads_in_french() -> None:
     assert procedure_status("draft", None, 0) == "Brouillon"
     assert procedure_status("submitted", None, 1) == "Déposé — en attente du contrôle de complétude"
     assert procedure_status("submitted", "incomplete", 1) == "Incomplet — pièces demandées"
+
+
+# --------------------------------------------------------------------------- dated pieces across rounds (issue 12, point 1)
+
+FIRST = dt.date(2026, 9, 15)  # the dossier's first submission
+LATER = dt.date(2027, 1, 20)  # a later round: the bulletin of 1 September 2026 is over three months old
+
+
+def test_a_dated_piece_is_judged_on_the_day_it_was_filed_with_the_request() -> None:
+    f = F("rncp")
+    bulletin = D("criminal_record", dt.date(2026, 9, 1), submitted_in_round=1)
+    docs = [D(t, submitted_in_round=1) for t in RNCP_BASE - {"criminal_record"}] + [bulletin]
+    later = on(LATER, round_days={1: FIRST})
+    assert later.day_for(bulletin) == FIRST
+    assert rules.submission_problems(f, COMPLETE_FIELDS, docs, later) == []
+    line = next(line for line in rules.checklist(f, docs, later) if line["doc_type"] == "criminal_record")
+    assert line["valid"] and line["issue"] is None and line["judged_on"] == FIRST and not line["asked_anew"]
+
+
+def test_a_version_not_submitted_yet_is_judged_today() -> None:
+    f = F("rncp")
+    fresh = D("criminal_record", dt.date(2026, 9, 1))  # uploaded now, filed with the next round
+    docs = [D(t, submitted_in_round=1) for t in RNCP_BASE - {"criminal_record"}] + [fresh]
+    problems = rules.submission_problems(f, COMPLETE_FIELDS, docs, on(LATER, round_days={1: FIRST}))
+    assert [(p.loc, p.type) for p in problems] == [(("documents", "criminal_record"), "document_date")]
+    assert "au 20 janvier 2027" in problems[0].msg and "1er septembre 2026" in problems[0].msg
+
+
+def test_a_piece_asked_for_anew_alone_is_judged_on_the_new_round_s_day() -> None:
+    f = F("rs", True, "mandated")
+    docs = [D(p.doc_type, dt.date(2026, 9, 1) if p.dated else None, 1) for p in rules.pieces_for(f) if p.required]
+    asked = rules.asked_anew(["answer", "criminal_record"], [{"doc_type": "criminal_record", "question": None}])
+    assert asked == {"criminal_record"}
+    fields = {"title": "T", "competences": ["c"], "assessment_methods": ["m"], "activities": ["a"]}
+    problems = rules.submission_problems(f, fields, docs, on(LATER, round_days={1: FIRST}, asked=asked))
+    # The bulletin is re-checked; the CPNE's mandate, dated the same day but not asked for, is not.
+    assert [(p.loc, p.type) for p in problems] == [(("documents", "criminal_record"), "document_date")]
+
+
+def test_what_review_asks_for_anew() -> None:
+    # An incomplete dossier's missing pieces and a request's pieces are asked for by name.
+    assert rules.asked_anew(["criminal_record", "title"]) == {"criminal_record"}
+    assert rules.asked_anew(["answer"], [{"doc_type": "cpne_mandate"}, {"question": "?"}]) == {"cpne_mandate"}
+    # Undated pieces are never "asked anew" in this sense.
+    assert rules.asked_anew(["legal_existence"]) == frozenset()
+    # Reopening the whole dossier (inadmissible, adjourned) asks for no piece in particular.
+    assert rules.asked_anew([*DOC_TYPES, "title"]) == frozenset()

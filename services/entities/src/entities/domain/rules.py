@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal, TypeGuard, get_args
 
-from certreg_contracts.calendar import add_months
+from certreg_contracts.legal_dates import dated_piece_expiry, french_date, is_dated_piece_valid
 from certreg_contracts.types import EntityKind, LegalForm
 from certreg_runtime.errors import Conflict, Invalid, field_error
 
@@ -205,18 +205,26 @@ def document_date_problems(doc_type: str, document_date: date | None, today: dat
     """A dated piece needs its date, not in the future, and less than its validity old."""
     where = ("document_date",)
     if document_date is not None and document_date > today:
-        return [Problem(where, "La date du document ne peut pas être dans le futur.", "date_in_future")]
+        return [
+            Problem(
+                where,
+                f"La date du document ({french_date(document_date)}) ne peut pas être dans le futur : nous sommes le {french_date(today)}.",
+                "date_in_future",
+            )
+        ]
     months = DATED_DOC_TYPES.get(doc_type)
     if months is None:
         return []
     label = DOC_TYPE_LABELS.get(doc_type, doc_type)
     if document_date is None:
         return [Problem(where, f"Indiquez la date de la {label} (document_date=AAAA-MM-JJ).", "missing")]
-    if document_date <= add_months(today, -months):
+    if not is_dated_piece_valid(document_date, today, months=months):
+        last = dated_piece_expiry(document_date, months=months).day
         return [
             Problem(
                 where,
-                f"La {label} est datée du {document_date.strftime('%d/%m/%Y')} : elle doit dater de moins de {months} mois.",
+                f"La {label} doit dater de moins de {months} mois : datée du {french_date(document_date)}, "
+                f"elle ne l'était plus après le {french_date(last)}.",
                 "document_too_old",
             )
         ]

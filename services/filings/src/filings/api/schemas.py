@@ -164,6 +164,12 @@ class RequirementOut(BaseModel):
     valid: bool
     issue: str | None
     documents: list[DocumentOut]
+    # Dated pieces: the day the current version is judged on (the day it was filed with
+    # the request, or today when it is new or asked for anew), the last day it is under
+    # three months old, and whether review asked for a fresh one.
+    judged_on: dt.date | None = None
+    valid_until: dt.date | None = None
+    asked_anew: bool = False
 
 
 class CompetenceBlockOut(BaseModel):

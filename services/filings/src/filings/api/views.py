@@ -94,7 +94,7 @@ def filing_out(record: FilingRecord) -> FilingOut:
         competences=filing.competences,
         competence_blocks=[CompetenceBlockOut.model_validate(b) for b in filing.competence_blocks],
         assessment_methods=filing.assessment_methods,
-        requirements=[requirement_out(line) for line in rules.checklist(filing, record.documents, record.today)],
+        requirements=[requirement_out(line) for line in rules.checklist(filing, record.documents, record.dated)],
         editable=bool(items),
         editable_items=items,
         can_submit=may_submit(filing.status, filing.case_status, filing.editable_items),

@@ -24,7 +24,7 @@ from certreg_runtime.uploads import DOCX, JPEG, ODT, PDF, PNG, ReceivedFile
 from filings.adapters.receipts import ReceiptContent, render_receipt
 from filings.adapters.tables import Document, Filing, Receipt
 from filings.api.schemas import FilingIn, FilingPatch, SubmitIn, WithdrawIn
-from filings.app.queries import FilingRecord, current_documents, entity_of, load_filing, record_of
+from filings.app.queries import FilingRecord, current_documents, dated_reference, entity_of, load_filing, record_of
 from filings.domain import rules
 from filings.domain.status import SUBMITTED, WITHDRAWN, may_edit, may_submit, may_withdraw, procedure_status
 
@@ -255,7 +255,7 @@ def _receipt_content(session: Session, filing: Filing, user: Principal, now: dt.
         raise _not_editable(filing)
     current = current_documents(session, filing.id)
     fields = {name: getattr(filing, name) for name in rules.EDITABLE_FIELDS}
-    if problems := rules.submission_problems(filing, fields, current, paris_date(now)):
+    if problems := rules.submission_problems(filing, fields, current, dated_reference(session, filing, now)):
         raise Invalid([{"loc": ["filing", *p.loc], "msg": p.msg, "type": p.type} for p in problems], code="incomplete")
     return ReceiptContent(
         filing_id=filing.id,

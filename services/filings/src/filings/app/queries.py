@@ -23,11 +23,12 @@ from filings.domain import rules
 
 @dataclass(frozen=True)
 class FilingRecord:
-    """A filing with its current pieces (checklist order), as of ``today`` in Paris."""
+    """A filing with its current pieces (checklist order), as of ``dated.today`` in Paris;
+    ``dated`` says on which day each dated piece is judged."""
 
     filing: Filing
     documents: list[Document]
-    today: dt.date
+    dated: rules.DatedReference
 
 
 @dataclass(frozen=True)
@@ -103,8 +104,20 @@ def current_documents(session: Session, filing_id: uuid.UUID) -> list[Document]:
     return sorted(docs, key=lambda d: (order.get(d.doc_type, 99), d.aware("uploaded_at")))
 
 
+def dated_reference(session: Session, filing: Filing, now: dt.datetime) -> rules.DatedReference:
+    """The days the filing's dated pieces are judged on: each submission round's day (its
+    proof of submission's), today, and the pieces review asks for anew."""
+    rounds = session.exec(select(Receipt.submission_round, Receipt.created_at).where(Receipt.filing_id == filing.id)).all()
+    request_items = (filing.open_request or {}).get("items") or []
+    return rules.DatedReference(
+        today=paris_date(now),
+        round_days={number: paris_date(at if at.tzinfo else at.replace(tzinfo=dt.UTC)) for number, at in rounds},
+        asked=rules.asked_anew(filing.editable_items or [], request_items),
+    )
+
+
 def record_of(session: Session, filing: Filing, now: dt.datetime) -> FilingRecord:
-    return FilingRecord(filing, current_documents(session, filing.id), paris_date(now))
+    return FilingRecord(filing, current_documents(session, filing.id), dated_reference(session, filing, now))
 
 
 # --------------------------------------------------------------------------- queries

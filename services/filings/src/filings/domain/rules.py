@@ -11,14 +11,14 @@ made at submission both read these tables, and nothing else.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from certreg_contracts.calendar import add_months
-from certreg_contracts.types import FILING_FIELDS, DocType
+from certreg_contracts.legal_dates import DATED_PIECE_MONTHS, dated_piece_expiry, french_date, is_dated_piece_valid
+from certreg_contracts.types import DOC_TYPES, FILING_FIELDS, DocType
 
-MAX_AGE_MONTHS = 3
+MAX_AGE_MONTHS = DATED_PIECE_MONTHS
 
 # Who files a CQP: its CPNE, or an organisation the CPNE mandated.
 CqpFiler = Literal["cpne", "mandated"]
@@ -44,6 +44,8 @@ class DocumentFacts(Protocol):
     def doc_type(self) -> str: ...
     @property
     def document_date(self) -> dt.date | None: ...
+    @property
+    def submitted_in_round(self) -> int | None: ...
 
 
 Condition = Literal["always", "cqp", "cqp_mandated", "standards"]
@@ -195,22 +197,55 @@ def fields_for(filing: FilingFacts) -> list[FieldRule]:
 
 
 def date_problem(document_date: dt.date | None, on: dt.date) -> str | None:
-    """Why a dated piece's date is not acceptable on day ``on`` (French), or None.
+    """Why a dated piece's date is not acceptable on the reference day ``on`` (French,
+    dates in words), or None.
 
-    A dated piece must be dated less than 3 months before ``on``, and not in the future.
-    """
+    A dated piece must be dated less than three months before ``on``, and not after it
+    (``certreg_contracts.legal_dates.is_dated_piece_valid``)."""
     if document_date is None:
         return "La date du document est obligatoire pour cette pièce (paramètre document_date)."
     if document_date > on:
-        return "La date du document ne peut pas être dans le futur."
-    oldest = add_months(on, -MAX_AGE_MONTHS)
-    if document_date <= oldest:
+        return f"La date du document ({french_date(document_date)}) ne peut pas être dans le futur : nous sommes le {french_date(on)}."
+    if not is_dated_piece_valid(document_date, on, months=MAX_AGE_MONTHS):
+        last = dated_piece_expiry(document_date, months=MAX_AGE_MONTHS).day
         return (
-            f"Le document doit dater de moins de {MAX_AGE_MONTHS} mois "
-            f"(daté du {document_date.strftime('%d/%m/%Y')}, il fallait après le "
-            f"{oldest.strftime('%d/%m/%Y')})."
+            f"Le document doit dater de moins de trois mois au {french_date(on)} : daté du {french_date(document_date)}, "
+            f"il ne l'était plus après le {french_date(last)}."
         )
     return None
+
+
+@dataclass(frozen=True)
+class DatedReference:
+    """On which day each dated piece is judged « de moins de trois mois ».
+
+    A version of a piece is judged on the day it was filed with the request: the day of
+    the submission round that first carried it (for the pieces of the first submission,
+    the first submission of the dossier), or ``today`` for a version not submitted yet
+    (it will be filed with the next submission). Later rounds never judge it again,
+    unless review explicitly asks for the piece anew (``asked``): then the piece is
+    judged on ``today``, the day of the round that answers."""
+
+    today: dt.date
+    round_days: Mapping[int, dt.date] = field(default_factory=dict)
+    asked: frozenset[str] = frozenset()
+
+    def day_for(self, doc: DocumentFacts) -> dt.date:
+        if doc.submitted_in_round is None or doc.doc_type in self.asked:
+            return self.today
+        return self.round_days.get(doc.submitted_in_round, self.today)
+
+
+def asked_anew(editable_items: Collection[str], request_items: Iterable[Mapping[str, Any]] = ()) -> frozenset[str]:
+    """The dated pieces review explicitly asks for again: named by an item of the open
+    request, or named among the items review reopened when it reopened only some of them
+    (an incomplete dossier's missing pieces, a request's pieces). Reopening the whole
+    dossier (inadmissible, adjourned) asks for no piece in particular."""
+    named = {str(i["doc_type"]) for i in request_items if i.get("doc_type")}
+    reopened = set(editable_items)
+    if not set(DOC_TYPES) <= reopened:
+        named |= reopened
+    return frozenset(t for t in named if t in CATALOGUE and CATALOGUE[t].dated)
 
 
 # --------------------------------------------------------------------------- filing fields
@@ -240,18 +275,23 @@ def cqp_problem(is_cqp: bool, cqp_filed_by: str | None) -> str | None:
 # --------------------------------------------------------------------------- checklist
 
 
-def checklist(filing: FilingFacts, documents: Iterable[DocumentFacts], on: dt.date) -> list[dict[str, Any]]:
+def checklist(filing: FilingFacts, documents: Iterable[DocumentFacts], on: DatedReference) -> list[dict[str, Any]]:
     """The checklist of the filing: one line per piece of its table, with the current
-    documents that provide it and, when one of them is not acceptable, why."""
+    documents that provide it and, when one of them is not acceptable, why (a dated
+    piece judged on the day ``on`` gives for it)."""
     by_type: dict[str, list[DocumentFacts]] = {}
     for doc in documents:
         by_type.setdefault(doc.doc_type, []).append(doc)
     lines = []
     for piece in pieces_for(filing):
         docs = by_type.get(piece.doc_type, [])
-        issue = None
+        issue = judged_on = valid_until = None
         if piece.dated:
-            issue = next((p for d in docs if (p := date_problem(d.document_date, on))), None)
+            issue = next((p for d in docs if (p := date_problem(d.document_date, on.day_for(d)))), None)
+            if docs:
+                judged_on = on.day_for(docs[0])
+                dated = docs[0].document_date
+                valid_until = dated_piece_expiry(dated, months=MAX_AGE_MONTHS).day if dated else None
         lines.append(
             {
                 "doc_type": piece.doc_type,
@@ -263,13 +303,19 @@ def checklist(filing: FilingFacts, documents: Iterable[DocumentFacts], on: dt.da
                 "valid": bool(docs) and issue is None,
                 "issue": issue,
                 "documents": docs,
+                "asked_anew": piece.doc_type in on.asked,
+                "judged_on": judged_on,
+                "valid_until": valid_until,
             }
         )
     return lines
 
 
-def submission_problems(filing: FilingFacts, fields: dict[str, Any], documents: Sequence[DocumentFacts], on: dt.date) -> list[Problem]:
-    """Every reason the filing cannot be submitted on day ``on`` (empty: it can)."""
+def submission_problems(
+    filing: FilingFacts, fields: dict[str, Any], documents: Sequence[DocumentFacts], on: DatedReference
+) -> list[Problem]:
+    """Every reason the filing cannot be submitted on day ``on.today`` (empty: it can);
+    each dated piece judged on the day ``on`` gives for it."""
     problems: list[Problem] = []
     if msg := level_problem(filing.repertoire, fields.get("qualification_level")):
         problems.append(Problem(("qualification_level",), msg, "level"))
@@ -295,6 +341,6 @@ def submission_problems(filing: FilingFacts, fields: dict[str, Any], documents: 
                     "unexpected",
                 )
             )
-        elif found.dated and (msg := date_problem(doc.document_date, on)):
+        elif found.dated and (msg := date_problem(doc.document_date, on.day_for(doc))):
             problems.append(Problem(("documents", doc.doc_type), msg, "document_date"))
     return problems

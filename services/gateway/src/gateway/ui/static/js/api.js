@@ -385,7 +385,8 @@ export function formValues(form) {
 export function fmtDate(value) {
   if (!value) return "—";
   const d = new Date(value.length === 10 ? value + "T00:00:00" : value);
-  return d.toLocaleDateString("fr-FR", { day: "numeric", month: "long", year: "numeric" });
+  const text = d.toLocaleDateString("fr-FR", { day: "numeric", month: "long", year: "numeric" });
+  return d.getDate() === 1 ? text.replace(/^1 /, "1er ") : text; // « 1er décembre 2026 »
 }
 
 export function fmtDateTime(value) {

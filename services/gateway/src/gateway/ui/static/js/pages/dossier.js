@@ -94,7 +94,14 @@ function pieceRow(filing, req) {
       ? h("p", { class: "fr-badge fr-badge--sm fr-badge--error" }, "Manquante")
       : h("p", { class: "fr-badge fr-badge--sm fr-badge--no-icon" }, "Facultative");
   li.append(h("h3", { class: "fr-h6 fr-mb-1w" }, req.label || key, " ", h("span", { class: "fr-text--sm fr-text--regular" }, req.required ? "(obligatoire)" : "(facultative)")), state);
+  if (req.asked_anew) li.append(h("p", { class: "fr-text--sm fr-mb-1w", "data-asked-anew": "" }, "France compétences vous demande une version récente de cette pièce : elle doit dater de moins de trois mois à la date de votre réponse."));
   if (req.issue) li.append(h("p", { class: "fr-error-text" }, req.issue));
+  else if (req.dated && req.judged_on && req.valid_until) {
+    const filed = docs.some((d) => d.submitted_in_round) && !req.asked_anew;
+    li.append(h("p", { class: "fr-text--sm fr-mb-1w", "data-dated": "" }, filed
+      ? `Appréciée à la date de son dépôt, le ${fmtDate(req.judged_on)} : elle reste valable pour toute la suite de l’instruction (elle avait moins de trois mois jusqu’au ${fmtDate(req.valid_until)}).`
+      : `Elle doit avoir moins de trois mois le jour du dépôt : c’est le cas jusqu’au ${fmtDate(req.valid_until)} inclus.`));
+  }
   if (docs.length) {
     li.append(h("ul", {}, docs.map((d) => h("li", {},
       `${d.filename} — ${fmtSize(d.size)}`, d.document_date ? ` — daté du ${fmtDate(d.document_date)}` : "", ` — version ${d.version}, déposée le ${fmtDate(d.uploaded_at)} `,
@@ -113,7 +120,7 @@ function pieceRow(filing, req) {
     let date = null;
     if (req.dated) {
       date = h("input", { class: "fr-input", type: "date", id: `date-${key}`, name: `document_date.${key}`, max: todayIso() });
-      form.append(h("div", { class: "fr-col-12 fr-col-md-3" }, h("div", { class: "fr-input-group" }, h("label", { class: "fr-label", for: `date-${key}` }, "Date du document", h("span", { class: "fr-hint-text" }, "Moins de 3 mois.")), date)));
+      form.append(h("div", { class: "fr-col-12 fr-col-md-3" }, h("div", { class: "fr-input-group" }, h("label", { class: "fr-label", for: `date-${key}` }, "Date du document", h("span", { class: "fr-hint-text" }, "Moins de trois mois.")), date)));
     }
     const button = h("button", { class: "fr-btn fr-btn--secondary fr-icon-upload-line fr-btn--icon-left", type: "submit" }, "Envoyer", h("span", { class: "fr-sr-only" }, ` : ${req.label || key}`));
     form.append(h("div", { class: "fr-col-12 fr-col-md-3" }, button));
@@ -258,7 +265,7 @@ async function render(focusId) {
   parts.push(section("Description", describe(filing)));
   const pieces = h("div", { id: "pieces" });
   for (const req of filing.requirements || []) pieces.append(pieceRow(filing, req));
-  parts.push(section("Pièces du dossier", h("p", {}, "Les pièces datées (bulletin n°3, mandat) doivent dater de moins de 3 mois au dépôt."), pieces));
+  parts.push(section("Pièces du dossier", h("p", {}, "Les pièces datées (bulletin n°3, mandat) doivent dater de moins de trois mois le jour où elles sont déposées avec la demande. Une pièce déposée reste valable pour la suite de l’instruction, sauf si France compétences vous en demande une nouvelle."), pieces));
   if (filing.can_submit) parts.push(section(filing.is_draft ? "Dépôt de la demande" : "Envoi des compléments", submitBlock(filing)));
   const kase = filing.is_draft ? null : await loadCase(id).catch(() => null);
   if (kase?.decision) {
