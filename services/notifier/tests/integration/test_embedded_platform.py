@@ -1,4 +1,4 @@
-"""The notifier inside the whole platform (``certreg_testing.platform.embedded_platform``): events
+"""The notifier with identity (``certreg_testing.platform.embedded_platform``): events
 committed by identity's unit of work reach the mail outbox, the SMTP server and the bell."""
 
 from __future__ import annotations
@@ -7,6 +7,8 @@ import uuid
 
 from certreg_testing.platform import embedded_platform
 from services.notifier.tests.samples import sample_event
+
+NAMES = ("identity", "notifier")
 
 
 def emit_as_identity(p, *events) -> None:
@@ -17,9 +19,8 @@ def emit_as_identity(p, *events) -> None:
         uow.commit()
 
 
-async def test_identity_events_reach_the_embedded_outbox_and_the_bell(tmp_path, auth, trust) -> None:
-    async with embedded_platform(tmp_path / "platform") as p:
-        trust(p.platform.runners["notifier"])
+async def test_identity_events_reach_the_embedded_outbox_and_the_bell(tmp_path) -> None:
+    async with embedded_platform(tmp_path / "platform", names=NAMES) as p:
         account, to = uuid.uuid4(), f"{uuid.uuid4().hex[:8]}@example.org"
         emit_as_identity(
             p,
@@ -30,14 +31,16 @@ async def test_identity_events_reach_the_embedded_outbox_and_the_bell(tmp_path, 
         text = msg.get_body(("plain",))
         assert text is not None and "http://certreg.test/a?token=x" in text.get_content()
         await p.settle()
-        page = (await p.client.get("/api/notifier/notifications", headers=auth(account))).json()
+        page = (await p.client.get("/api/notifier/notifications", headers=p.token(account_id=account))).json()
         assert [i["kind"] for i in page["items"]] == ["roles_changed"]
         assert "gestionnaire entité" in page["items"][0]["body"]
-        assert (await p.client.get("/api/notifier/notifications/unread-count", headers=auth(uuid.uuid4()))).json() == {"count": 0}
+        assert (await p.client.get("/api/notifier/notifications/unread-count", headers=p.token(account_id=uuid.uuid4()))).json() == {
+            "count": 0
+        }
 
 
 async def test_embedded_platform_with_a_real_smtp_server(tmp_path, smtp_sink) -> None:
-    async with embedded_platform(tmp_path / "platform", **smtp_sink.settings()) as p:
+    async with embedded_platform(tmp_path / "platform", names=NAMES, **smtp_sink.settings()) as p:
         to = f"{uuid.uuid4().hex[:8]}@example.org"
         emit_as_identity(p, sample_event("identity.account.registered", email=to))
         msg = await smtp_sink.wait_for_async(to, "Activez")
@@ -58,7 +61,7 @@ async def test_one_trace_from_the_cause_to_the_sent_mail(tmp_path) -> None:
     assert isinstance(provider, TracerProvider)
     exporter = InMemorySpanExporter()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
-    async with embedded_platform(tmp_path / "platform") as p:
+    async with embedded_platform(tmp_path / "platform", names=NAMES) as p:
         to = f"{uuid.uuid4().hex[:8]}@example.org"
         with trace.get_tracer("test").start_as_current_span("the user's request") as cause:
             emit_as_identity(p, sample_event("identity.account.registered", email=to))
