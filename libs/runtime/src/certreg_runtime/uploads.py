@@ -1,5 +1,6 @@
 """Receiving a document: streamed to a temporary file while its SHA-256 and size are
-computed, its type sniffed from the content (never from the name), its name sanitised.
+computed, its type sniffed from the content (never from the name), its name sanitised
+and given the extension of the sniffed type.
 Nothing is stored until every check passed; the caller deletes the file when done."""
 
 from __future__ import annotations
@@ -8,9 +9,11 @@ import asyncio
 import hashlib
 import os
 import re
+import struct
 import tempfile
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -40,8 +43,33 @@ class ReceivedFile:
         self.path.unlink(missing_ok=True)
 
 
+# What a ZIP container (ODT, DOCX) may hold before it is refused unread: real documents
+# have tens to a few hundred members; the central directory is read into memory by
+# ``zipfile``, so its size and count are checked from the end record first.
+MAX_ARCHIVE_MEMBERS = 10_000
+MAX_CENTRAL_DIRECTORY = 4 * 1024 * 1024
+# The ``mimetype`` member of an OpenDocument file is a few dozen bytes; never more is read.
+MIMETYPE_READ_LIMIT = 256
+# An archive that says it inflates to more than this, or with a large member inflating
+# more than MAX_RATIO times, is a decompression bomb for whoever opens it later (the
+# staff's office suite, an antivirus): refused, though never inflated here.
+MAX_ARCHIVE_EXPANSION = 2 * 1024 * 1024 * 1024
+MAX_RATIO = 200
+_LARGE_MEMBER = 16 * 1024 * 1024
+
+_EOCD = b"PK\x05\x06"
+_ZIP64_LOCATOR = b"PK\x06\x07"
+_ZIP64_EOCD = b"PK\x06\x06"
+
+
 def sniff_content_type(path: Path) -> str | None:
-    """The document type from its first bytes (and, for ZIP containers, their content)."""
+    """The document type from its first bytes (and, for ZIP containers, their content).
+
+    Nothing is decompressed beyond ``MIMETYPE_READ_LIMIT`` bytes, and an archive whose
+    central directory is larger than ``MAX_CENTRAL_DIRECTORY`` or lists more than
+    ``MAX_ARCHIVE_MEMBERS`` members is not opened at all: a request cannot make the
+    process grow by more than a few of its own buffers (a decompression bomb is simply
+    not a document)."""
     with open(path, "rb") as fh:
         head = fh.read(16)
     if head.startswith(b"%PDF-"):
@@ -51,16 +79,68 @@ def sniff_content_type(path: Path) -> str | None:
     if head.startswith(b"\xff\xd8\xff"):
         return JPEG
     if head.startswith(b"PK\x03\x04"):
-        try:
-            with zipfile.ZipFile(path) as archive:
-                names = set(archive.namelist())
-                if "mimetype" in names and archive.read("mimetype").strip() == ODT.encode():
-                    return ODT
-                if "[Content_Types].xml" in names and any(n.startswith("word/") for n in names):
-                    return DOCX
-        except zipfile.BadZipFile:
-            return None
+        return _sniff_archive(path)
     return None
+
+
+def _sniff_archive(path: Path) -> str | None:
+    if not _archive_within_limits(path):
+        return None
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+            if _looks_like_a_bomb(infos):
+                return None
+            names = {info.filename for info in infos}
+            mimetype = next((info for info in infos if info.filename == "mimetype"), None)
+            # Stored or deflated only: zipfile bounds what it inflates per read for these,
+            # not for bzip2 or LZMA (a few KiB of those can expand to gigabytes).
+            if mimetype is not None and mimetype.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                with archive.open(mimetype) as member:
+                    declared = member.read(MIMETYPE_READ_LIMIT + 1)
+                if len(declared) <= MIMETYPE_READ_LIMIT and declared.strip() == ODT.encode():
+                    return ODT
+            if "[Content_Types].xml" in names and any(n.startswith("word/") for n in names):
+                return DOCX
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError, ValueError, RuntimeError, zlib.error):
+        return None
+    return None
+
+
+def _looks_like_a_bomb(infos: list[zipfile.ZipInfo]) -> bool:
+    """What the central directory declares (nothing is inflated to find out)."""
+    if sum(info.file_size for info in infos) > MAX_ARCHIVE_EXPANSION:
+        return True
+    return any(info.file_size > _LARGE_MEMBER and info.file_size > MAX_RATIO * max(info.compress_size, 1) for info in infos)
+
+
+def _archive_within_limits(path: Path) -> bool:
+    """The archive's end record says how many members and how large a central directory
+    ``zipfile`` would read into memory: both must be within the limits."""
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        tail_size = min(size, 22 + 65535)  # the end record and the longest comment
+        fh.seek(size - tail_size)
+        tail = fh.read(tail_size)
+        # Where zipfile looks: an end record with no comment last, else the last signature.
+        at = len(tail) - 22 if tail[-22:-18] == _EOCD else tail.rfind(_EOCD, 0, len(tail) - 21)
+        if at < 0:
+            return False
+        _, _, _, _, entries, cd_size, cd_offset, _ = struct.unpack("<4s4H2LH", tail[at : at + 22])
+        if entries == 0xFFFF or cd_size == 0xFFFFFFFF or cd_offset == 0xFFFFFFFF:
+            # ZIP64: the real figures are in the ZIP64 end record its locator points to.
+            locator = tail[at - 20 : at] if at >= 20 else b""
+            if not locator.startswith(_ZIP64_LOCATOR):
+                return False
+            (record_offset,) = struct.unpack("<Q", locator[8:16])
+            if record_offset + 56 > size:
+                return False
+            fh.seek(record_offset)
+            record = fh.read(56)
+            if not record.startswith(_ZIP64_EOCD):
+                return False
+            entries, cd_size = struct.unpack("<QQ", record[32:48])
+    return int(entries) <= MAX_ARCHIVE_MEMBERS and int(cd_size) <= MAX_CENTRAL_DIRECTORY
 
 
 def sanitize_filename(name: str | None, default: str = "document") -> str:
@@ -74,6 +154,35 @@ def sanitize_filename(name: str | None, default: str = "document") -> str:
     if dot and len(ext) <= 10:
         return f"{stem[:100]}.{ext}" if stem else f"{default}.{ext}"
     return name[:110]
+
+
+# The extension each accepted type is stored and downloaded with (and the ones a name may
+# already carry for it).
+EXTENSIONS: dict[str, tuple[str, ...]] = {
+    PDF: ("pdf",),
+    PNG: ("png",),
+    JPEG: ("jpg", "jpeg"),
+    ODT: ("odt",),
+    DOCX: ("docx",),
+}
+
+
+def stored_filename(name: str | None, content_type: str, default: str = "document") -> str:
+    """The name a document is stored and offered for download under: sanitised, and
+    ending with the extension of its *sniffed* type, whatever the uploader called it
+    (``Referentiel.pdf.hta`` → ``Referentiel.pdf``, ``run.bat`` → ``run.pdf``)."""
+    clean = sanitize_filename(name, default)
+    allowed = EXTENSIONS.get(content_type)
+    if not allowed:
+        return clean
+    stem, dot, ext = clean.rpartition(".")
+    if dot and ext.lower() in allowed:
+        return clean
+    base = stem if dot else clean
+    for known in allowed:  # "x.pdf.hta": the name already said pdf before the extra extension
+        if base.lower().endswith("." + known):
+            return base
+    return f"{base or default}.{allowed[0]}"
 
 
 def _filename_from_disposition(value: str | None) -> str | None:
@@ -140,7 +249,7 @@ async def receive_upload(
                 field=field,
                 allowed=list(allowed_types),
             )
-        return ReceivedFile(path, size, sha256, sniffed, sanitize_filename(filename))
+        return ReceivedFile(path, size, sha256, sniffed, stored_filename(filename, sniffed))
     except BaseException:
         path.unlink(missing_ok=True)
         raise

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from certreg_runtime.api import CurrentUser, OnboardingUser
 from certreg_runtime.paging import Offset, page_size
-from certreg_runtime.uploads import receive_upload
+from certreg_runtime.uploads import receive_upload, stored_filename
 from entities.adapters.mandate_template import render_mandate_template
 from entities.api.deps import AnyUser, DepsDep
 from entities.api.schemas import (
@@ -101,7 +101,7 @@ def download_document(deps: DepsDep, user: AnyUser, application_id: uuid.UUID, d
         media_type=document.content_type,
         headers={
             "Content-Length": str(document.size),
-            "Content-Disposition": f'attachment; filename="{document.filename}"',
+            "Content-Disposition": f'attachment; filename="{stored_filename(document.filename, document.content_type)}"',
             "X-Content-Type-Options": "nosniff",
             "Cache-Control": "private, no-store",
         },

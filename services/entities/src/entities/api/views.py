@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import overload
 
+from certreg_runtime.uploads import stored_filename
 from entities.adapters.tables import Application, Document, Entity
 from entities.api.schemas import (
     AddressOut,
@@ -42,7 +43,7 @@ def stored_document_out(doc: Document) -> StoredDocumentOut:
         sha256=doc.sha256,
         size=doc.size,
         content_type=doc.content_type,
-        filename=doc.filename,
+        filename=stored_filename(doc.filename, doc.content_type),
         document_date=doc.document_date,
     )
 

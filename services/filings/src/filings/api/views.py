@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi.responses import StreamingResponse
 
+from certreg_runtime.uploads import stored_filename
 from filings.adapters.tables import Document, Filing, Receipt
 from filings.api.schemas import (
     CompetenceBlockOut,
@@ -33,7 +34,7 @@ def document_out(doc: Document) -> DocumentOut:
         filing_id=doc.filing_id,
         doc_type=doc.doc_type,
         version=doc.version,
-        filename=doc.filename,
+        filename=stored_filename(doc.filename, doc.content_type),
         content_type=doc.content_type,
         size=doc.size,
         sha256=doc.sha256,

@@ -20,7 +20,7 @@ from certreg_runtime.auth import Principal
 from certreg_runtime.errors import Conflict, Invalid, conflict, field_error, invalid, not_found
 from certreg_runtime.service import Deps
 from certreg_runtime.storage import delete_quietly, store_then_record
-from certreg_runtime.uploads import DOCX, JPEG, ODT, PDF, PNG, ReceivedFile
+from certreg_runtime.uploads import ReceivedFile
 from filings.adapters.receipts import ReceiptContent, render_receipt
 from filings.adapters.tables import Document, Filing, Receipt
 from filings.api.schemas import FilingIn, FilingPatch, SubmitIn, WithdrawIn
@@ -28,7 +28,6 @@ from filings.app.queries import FilingRecord, current_documents, dated_reference
 from filings.domain import rules
 from filings.domain.status import SUBMITTED, WITHDRAWN, may_edit, may_submit, may_withdraw, procedure_status
 
-EXTENSIONS = {PDF: ".pdf", PNG: ".png", JPEG: ".jpg", ODT: ".odt", DOCX: ".docx"}
 SWORN_STATEMENT = (
     "La déclaration sur l'honneur est obligatoire : des informations fausses ou incomplètes "
     "suspendent la demande, une fausse déclaration la rend irrecevable."
@@ -166,9 +165,6 @@ def upload_document(
                     if previous.is_current:
                         previous.superseded_at = now
                         uow.session.add(previous)
-            filename = received.filename
-            if filename == "document":  # no name given: at least the right extension
-                filename += EXTENSIONS.get(received.content_type, "")
             document = Document(
                 id=document_id,
                 filing_id=filing.id,
@@ -177,7 +173,7 @@ def upload_document(
                 sha256=received.sha256,
                 size=received.size,
                 content_type=received.content_type,
-                filename=filename,
+                filename=received.filename,
                 document_date=document_date if piece.dated else None,
                 object_key=key,
                 uploaded_by=user.account_id,

@@ -16,6 +16,7 @@ from certreg_contracts.types import PUBLIC_ROLES
 from certreg_runtime.auth import Principal
 from certreg_runtime.errors import NotFound, forbidden, not_found
 from certreg_runtime.service import Deps
+from certreg_runtime.uploads import stored_filename
 from filings.adapters.tables import Document, Filing, Receipt
 from filings.api.schemas import FilingQuery
 from filings.domain import rules
@@ -177,7 +178,8 @@ def document_download(deps: Deps, user: Principal, filing_id: uuid.UUID, documen
         doc = uow.session.exec(select(Document).where(Document.id == document_id, Document.filing_id == filing.id)).first()
     if doc is None:
         raise not_found("Document introuvable.")
-    return Download(doc.filename, doc.size, doc.content_type, deps.storage.iter_chunks(deps.bucket("documents"), doc.object_key))
+    name = stored_filename(doc.filename, doc.content_type)
+    return Download(name, doc.size, doc.content_type, deps.storage.iter_chunks(deps.bucket("documents"), doc.object_key))
 
 
 def list_receipts(deps: Deps, user: Principal, filing_id: uuid.UUID) -> list[Receipt]:
