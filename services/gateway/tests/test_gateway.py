@@ -154,7 +154,10 @@ async def test_a_service_that_does_not_answer_is_a_503_in_french() -> None:
     async with running(create_gateway({"review": f"http://127.0.0.1:{free_port()}"})) as c:
         answer = await c.get("/api/review/cases")
         assert answer.status_code == 503
-        assert answer.json() == {"detail": "Service momentanément indisponible.", "code": "service_unavailable"}
+        assert answer.json() == {
+            "detail": "Service momentanément indisponible. Réessayez dans quelques instants.",
+            "code": "service_unavailable",
+        }
 
 
 async def test_every_page_is_served_in_its_layout_with_the_security_headers() -> None:

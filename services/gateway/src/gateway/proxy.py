@@ -2,15 +2,31 @@
 
 In the embedded mode a target is the service's ASGI app in the same process; when
 distributed it is a base URL, and requests and responses are streamed through (the
-body is never read whole), with the W3C trace headers passed on."""
+body is never read whole), with the W3C trace headers passed on.
+
+Upstream failures (distributed mode):
+- a pooled connection the service closed under us (uvicorn closes a keep-alive
+  connection after each 500; a restarted service leaves every pooled connection dead)
+  shows as a reset or an early disconnect. An *idempotent* request — GET, HEAD,
+  OPTIONS, or any request carrying an ``Idempotency-Key`` (the service replays its first
+  answer) — is sent again once, on a new connection; its body is kept for that up to
+  ``RETRY_BODY_LIMIT`` bytes (a bigger one is not retried). Other requests are not: the
+  service may have acted on them.
+- a service unreachable (refused, reset, no answer in time) or saturated (the pool of
+  connections to it full) answers 503 with ``Retry-After``, in French, never a reset.
+Every retry and every failure is logged (method, path, service and the transport's
+error: never the query string, the headers or the body)."""
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import AsyncIterator, Mapping
 
 import httpx
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger(__name__)
 
 _SERVICE_PATH = re.compile(r"^/api/([a-z]+)(?:/|$)")
 # Hop-by-hop headers are the connection's, not the message's (RFC 9110 7.6.1).
@@ -25,6 +41,19 @@ _HOP_BY_HOP = {
     "upgrade",
     "host",
 }
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+IDEMPOTENCY_HEADER = b"idempotency-key"
+RETRY_BODY_LIMIT = 1024 * 1024
+RETRY_AFTER_SECONDS = 5
+# How long a request waits for a free connection to its service before the gateway
+# calls the service saturated.
+POOL_TIMEOUT_SECONDS = 10.0
+# The connection was lost under the request (closed or reset by the service): nothing
+# says whether the service acted on it.
+_CONNECTION_LOST = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+UNAVAILABLE_BODY = (
+    b'{"detail":"Service momentan\\u00e9ment indisponible. R\\u00e9essayez dans quelques instants.","code":"service_unavailable"}'
+)
 
 
 class Gateway:
@@ -32,33 +61,51 @@ class Gateway:
         self.targets = dict(targets)
         self.fallback = fallback
         self._client: httpx.AsyncClient | None = None
+        self._fresh: httpx.AsyncClient | None = None
         self._timeout = timeout
+        self.retries = 0  # requests sent again after a lost connection (for tests and figures)
 
     @property
     def client(self) -> httpx.AsyncClient:
         if self._client is None:
-            self._client = httpx.AsyncClient(timeout=httpx.Timeout(self._timeout, connect=5), follow_redirects=False)
+            self._client = httpx.AsyncClient(timeout=self._timeouts(), follow_redirects=False)
         return self._client
 
+    @property
+    def fresh_client(self) -> httpx.AsyncClient:
+        """For retries: every request on a new connection (no pooled one is reused)."""
+        if self._fresh is None:
+            self._fresh = httpx.AsyncClient(
+                timeout=self._timeouts(), follow_redirects=False, limits=httpx.Limits(max_keepalive_connections=0)
+            )
+        return self._fresh
+
+    def _timeouts(self) -> httpx.Timeout:
+        return httpx.Timeout(self._timeout, connect=5, pool=POOL_TIMEOUT_SECONDS)
+
     async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
+        for client in (self._client, self._fresh):
+            if client is not None:
+                await client.aclose()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             match = _SERVICE_PATH.match(scope["path"])
-            target = self.targets.get(match.group(1)) if match else None
+            service = match.group(1) if match else ""
+            target = self.targets.get(service)
             if isinstance(target, str):
-                await self._proxy(target, scope, receive, send)
+                await self._proxy(service, target, scope, receive, send)
                 return
             if target is not None:
                 await target(scope, receive, send)
                 return
         await self.fallback(scope, receive, send)
 
-    async def _proxy(self, base_url: str, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _proxy(self, service: str, base_url: str, scope: Scope, receive: Receive, send: Send) -> None:
+        method: str = scope["method"]
+        path: str = scope["path"]
         query = scope.get("query_string", b"").decode("latin-1")
-        url = base_url.rstrip("/") + scope["path"] + (f"?{query}" if query else "")
+        url = base_url.rstrip("/") + path + (f"?{query}" if query else "")
         headers = [
             (k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"] if k.decode("latin-1").lower() not in _HOP_BY_HOP
         ]
@@ -66,25 +113,39 @@ class Gateway:
         if client_addr:
             headers.append(("x-forwarded-for", client_addr[0]))
         headers.append(("x-forwarded-proto", scope.get("scheme", "http")))
-
-        async def body() -> AsyncIterator[bytes]:
-            while True:
-                message = await receive()
-                if message["type"] == "http.disconnect":
-                    return
-                chunk = message.get("body", b"")
-                if chunk:
-                    yield chunk
-                if not message.get("more_body", False):
-                    return
-
         has_body = any(k.lower() in (b"content-length", b"transfer-encoding") for k, _ in scope["headers"])
-        request = self.client.build_request(scope["method"], url, headers=headers, content=body() if has_body else None)
-        try:
-            response = await self.client.send(request, stream=True)
-        except httpx.HTTPError:
-            await _json(send, 503, b'{"detail":"Service momentan\\u00e9ment indisponible.","code":"service_unavailable"}')
+        body = _Body(receive, RETRY_BODY_LIMIT) if has_body else None
+        idempotent = method in IDEMPOTENT_METHODS or any(k.lower() == IDEMPOTENCY_HEADER for k, _ in scope["headers"])
+        where = f"{method} {path} ({service})"
+
+        client = self.client
+        for attempt in (1, 2):
+            request = client.build_request(method, url, headers=headers, content=body.stream() if body else None)
+            try:
+                response = await client.send(request, stream=True)
+                break
+            except _CONNECTION_LOST as exc:
+                if attempt == 1 and idempotent and (body is None or body.replayable):
+                    self.retries += 1
+                    log.warning("gateway: %s: connection lost (%s); sending it again once, on a new connection", where, _describe(exc))
+                    client = self.fresh_client
+                    continue
+                reason = "connection lost again" if attempt == 2 else "connection lost, not retried (not idempotent)"
+                if attempt == 1 and idempotent:
+                    reason = "connection lost, not retried (body too large to send again)"
+                log.warning("gateway: 503 for %s: %s (%s)", where, reason, _describe(exc))
+            except httpx.PoolTimeout as exc:
+                log.warning(
+                    "gateway: 503 for %s: saturated, no free connection within %gs (%s)", where, POOL_TIMEOUT_SECONDS, _describe(exc)
+                )
+            except httpx.TimeoutException as exc:
+                log.warning("gateway: 503 for %s: no answer in time (%s)", where, _describe(exc))
+            except httpx.HTTPError as exc:
+                log.warning("gateway: 503 for %s: unreachable (%s)", where, _describe(exc))
+            await _unavailable(send)
             return
+        if attempt == 2:
+            log.info("gateway: %s: answered %s on the second try", where, response.status_code)
         try:
             await send(
                 {
@@ -98,13 +159,64 @@ class Gateway:
                     ],
                 }
             )
-            async for chunk in response.aiter_raw():
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            try:
+                async for chunk in response.aiter_raw():
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            except httpx.HTTPError as exc:
+                # The answer has begun: it can only be cut short (the client sees it
+                # incomplete), not replaced by a 503.
+                log.warning("gateway: %s: the answer (%s) was cut short by the service (%s)", where, response.status_code, _describe(exc))
+                raise
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
             await response.aclose()
 
 
-async def _json(send: Send, status: int, body: bytes) -> None:
-    await send({"type": "http.response.start", "status": status, "headers": [(b"content-type", b"application/json")]})
-    await send({"type": "http.response.body", "body": body})
+class _Body:
+    """The request's body read from the client as it is sent on, the first
+    ``limit`` bytes kept so that it can be sent again once."""
+
+    def __init__(self, receive: Receive, limit: int) -> None:
+        self._receive = receive
+        self._limit = limit
+        self._kept: list[bytes] = []
+        self._size = 0
+        self._done = False
+        self.replayable = True
+
+    async def stream(self) -> AsyncIterator[bytes]:
+        for chunk in list(self._kept):
+            yield chunk
+        while not self._done:
+            message: Message = await self._receive()
+            if message["type"] == "http.disconnect":
+                self._done = True
+                return
+            chunk = message.get("body", b"")
+            if not message.get("more_body", False):
+                self._done = True
+            if chunk:
+                self._size += len(chunk)
+                if self.replayable and self._size <= self._limit:
+                    self._kept.append(chunk)
+                else:
+                    self.replayable = False
+                    self._kept.clear()
+                yield chunk
+
+
+def _describe(exc: BaseException) -> str:
+    """The transport's error, short: its class and message (no URL, no headers)."""
+    text = str(exc).strip() or repr(exc)
+    return f"{type(exc).__name__}: {text[:300]}"
+
+
+async def _unavailable(send: Send) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 503,
+            "headers": [(b"content-type", b"application/json"), (b"retry-after", str(RETRY_AFTER_SECONDS).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": UNAVAILABLE_BODY})
