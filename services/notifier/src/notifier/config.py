@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -17,16 +18,30 @@ class NotifierConfig(BaseSettings):
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_starttls: bool = False
+    # The longest an SMTP exchange may take (connect, and each command's answer).
+    smtp_timeout_seconds: float = Field(default=30, gt=0)
     mail_from: str = "certreg <no-reply@certreg.localhost>"
 
     # The background jobs (mail sender, letter maker): rows taken per round, the longest
     # wait between rounds when nobody wakes them, how long a replica owns a row it took,
     # and the back-off after a failure (doubling from the base up to the cap, forever).
+    # A claim is renewed before each try to send a mail, so it need only outlast one
+    # SMTP exchange (at least twice ``smtp_timeout_seconds``); it is released when the
+    # notifier stops, and after a crash (kill -9) what it held waits that long.
     job_batch: int = Field(default=20, ge=1)
     job_poll_seconds: float = Field(default=1.0, gt=0)
-    job_claim_seconds: int = Field(default=300, gt=0)
+    job_claim_seconds: int = Field(default=60, gt=0)
     job_retry_base_seconds: int = Field(default=30, gt=0)
     job_retry_max_seconds: int = Field(default=3600, gt=0)
+
+    @model_validator(mode="after")
+    def _claim_outlasts_a_try(self) -> Self:
+        if self.job_claim_seconds < 2 * self.smtp_timeout_seconds:
+            raise ValueError(
+                f"CERTREG_JOB_CLAIM_SECONDS ({self.job_claim_seconds}) must be at least twice "
+                f"CERTREG_SMTP_TIMEOUT_SECONDS ({self.smtp_timeout_seconds:g}): a mail being sent must stay claimed"
+            )
+        return self
 
     def retry_delay(self, attempts: int) -> timedelta:
         """30 s, 1 min, 2 min… at most an hour between tries (with the defaults)."""

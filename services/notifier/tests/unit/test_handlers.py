@@ -152,7 +152,7 @@ def test_a_decision_records_its_letter_and_its_mails_wait_for_it() -> None:
     u = notifier_unit()
     entity = uuid.uuid4()
     member(u, "member@a.example", entity)
-    mail_sender.claim(u.deps)  # the approval's mail is out of the way
+    mail_sender.claim(u.deps, owner="another sender")  # the approval's mail is out of the way
 
     envelope = deliver(u, registered(entity))
 

@@ -85,7 +85,7 @@ class SmtpTransport:
             password=c.smtp_password,
             start_tls=c.smtp_starttls,
             use_tls=c.smtp_port == 465,
-            timeout=30,
+            timeout=c.smtp_timeout_seconds,
         )
 
 

@@ -94,8 +94,13 @@ class Mail(Base, table=True):
     attempts: int = 0
     last_error: str | None = Field(default=None, sa_type=sa.Text())
     next_attempt_at: datetime = Field(sa_type=_tz())
-    # A sender (replica) owns the row until then, so that two never send it together.
+    # A sender (replica) owns the row until then, so that two never send it together;
+    # ``claimed_by`` names it (``notifier.jobs.queue.OWNER``).
     claimed_until: datetime | None = Field(default=None, sa_type=_tz())
+    claimed_by: str | None = Field(default=None, max_length=100)
+    # When the last try began: recorded (and committed) before the message is handed to
+    # the SMTP server, so a try whose outcome was never recorded shows.
+    attempted_at: datetime | None = Field(default=None, sa_type=_tz())
     created_at: datetime = Field(sa_type=_tz())
     sent_at: datetime | None = Field(default=None, sa_type=_tz())
     # W3C trace context of the handler that wrote the mail: sending it continues the
@@ -131,5 +136,6 @@ class Letter(Base, table=True):
     attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     last_error: str | None = Field(default=None, sa_type=sa.Text())
     next_attempt_at: datetime | None = Field(default=None, sa_type=_tz())
-    # A letter job (replica) owns the row until then.
+    # A letter job (replica) owns the row until then; ``claimed_by`` names it.
     claimed_until: datetime | None = Field(default=None, sa_type=_tz())
+    claimed_by: str | None = Field(default=None, max_length=100)

@@ -9,6 +9,7 @@ import asyncio
 import hashlib
 import logging
 import tempfile
+import threading
 import uuid
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from certreg_runtime.storage import store_then_record
 from notifier.adapters import letters
 from notifier.adapters.tables import Letter
 from notifier.app.deps import NotifierDeps
-from notifier.jobs.queue import claim_due, record_failure, run_rounds
+from notifier.jobs.queue import OWNER, STOP_GRACE_SECONDS, claim_due, record_failure, release, run_rounds
 
 log = logging.getLogger(__name__)
 
@@ -30,21 +31,50 @@ class AlreadyMade(Exception):
 
 
 async def run(deps: NotifierDeps) -> None:
-    await run_rounds("letter maker", lambda: asyncio.to_thread(make_due, deps), deps.letters_due, deps.config)
+    await run_rounds("letter maker", lambda: one_round(deps), deps.letters_due, deps.config)
 
 
-def make_due(deps: NotifierDeps) -> int:
-    """Make the letters that are due; returns how many were tried."""
+async def one_round(deps: NotifierDeps, owner: str = OWNER) -> int:
+    """``make_due`` in a thread; stopped (cancelled), the letter in hand is given
+    ``STOP_GRACE_SECONDS`` to finish and the other claims are given back."""
+    stopping = threading.Event()
+    job = asyncio.ensure_future(asyncio.to_thread(make_due, deps, owner, stopping))
+    try:
+        return await asyncio.shield(job)
+    except asyncio.CancelledError:
+        stopping.set()
+        finished, _ = await asyncio.wait({job}, timeout=STOP_GRACE_SECONDS)
+        if not finished:
+            log.warning("letter maker: stopping; the letter in hand did not finish within %gs", STOP_GRACE_SECONDS)
+        raise
+
+
+def make_due(deps: NotifierDeps, owner: str = OWNER, stopping: threading.Event | None = None) -> int:
+    """Make the letters that are due; returns how many were tried. When ``stopping``
+    is set, the claims of the letters not begun are given back."""
     with deps.uow() as uow:
-        ids = claim_due(uow.session, Letter, deps.clock.now(), deps.config)
+        ids = claim_due(uow.session, Letter, deps.clock.now(), deps.config, owner=owner)
         uow.commit()
-    for letter_id in ids:
+    for done, letter_id in enumerate(ids):
+        if stopping is not None and stopping.is_set():
+            _give_back(deps, ids[done:], owner)
+            break
         try:
             make(deps, letter_id)
         except Exception as exc:
             log.warning("letter %s not made (%s); will retry", letter_id, type(exc).__name__, exc_info=True)
             mark_failed(deps, letter_id, f"{type(exc).__name__}: {exc}")
     return len(ids)
+
+
+def _give_back(deps: NotifierDeps, ids: list[uuid.UUID], owner: str) -> None:
+    try:
+        with deps.uow() as uow:
+            given = release(uow.session, Letter, ids, owner)
+            uow.commit()
+        log.info("letter maker: stopping; %d claim(s) given back", given)
+    except Exception as exc:
+        log.warning("letter maker: stopping; could not give back %d claim(s) (%s)", len(ids), type(exc).__name__)
 
 
 def make(deps: NotifierDeps, letter_id: uuid.UUID) -> None:
@@ -70,7 +100,7 @@ def make(deps: NotifierDeps, letter_id: uuid.UUID) -> None:
                 done = uow.session.execute(
                     sa.update(Letter)
                     .where(col(Letter.id) == letter_id, col(Letter.status) == "pending")
-                    .values(status="ready", object_key=key, sha256=digest, size=size, claimed_until=None, last_error=None)
+                    .values(status="ready", object_key=key, sha256=digest, size=size, claimed_until=None, claimed_by=None, last_error=None)
                     .returning(col(Letter.id))
                 )
                 if done.first() is None:
