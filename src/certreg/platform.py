@@ -15,8 +15,9 @@ from starlette.types import ASGIApp
 
 from certreg_contracts.types import SERVICES
 from certreg_runtime.bus import Bus, create_bus
+from certreg_runtime.contacts import Contacts
 from certreg_runtime.service import ServiceDefinition, ServiceRunner, readiness
-from certreg_runtime.settings import Settings
+from certreg_runtime.settings import Settings, service_config
 from certreg_runtime.storage import create_blob_store
 
 log = logging.getLogger(__name__)
@@ -84,7 +85,8 @@ def embedded_app(settings: Settings, *, platform: Platform | None = None) -> tup
 
     platform = platform or Platform(settings)
     targets = {name: runner.app for name, runner in platform.runners.items()}
-    return create_gateway(targets, lifespan=platform.lifespan, readiness=platform.readiness), platform
+    contacts = service_config(Contacts, settings)
+    return create_gateway(targets, lifespan=platform.lifespan, readiness=platform.readiness, contacts=contacts), platform
 
 
 def service_app(settings: Settings, name: str) -> ASGIApp:
@@ -96,7 +98,7 @@ def service_app(settings: Settings, name: str) -> ASGIApp:
         missing = [s for s in SERVICES if s not in targets]
         if missing:
             raise SystemExit(f"the gateway needs CERTREG_<SERVICE>_URL for: {', '.join(missing)}")
-        return create_gateway(targets)
+        return create_gateway(targets, contacts=service_config(Contacts, settings))
     platform = Platform(settings, [name])
     app = platform.runners[name].app
     app.router.lifespan_context = partial(platform.lifespan, migrate=settings.auto_migrate)

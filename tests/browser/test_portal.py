@@ -22,6 +22,8 @@ PUBLIC_PAGES = [
     ("/activation", "activation"),
     ("/registre", "registre"),
     ("/accessibilite", "accessibilite"),
+    ("/mentions-legales", "mentions-legales"),
+    ("/donnees-personnelles", "donnees-personnelles"),
     ("/back-office/connexion", "bo-connexion"),
 ]
 
@@ -94,3 +96,33 @@ def test_login_errors(page):
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
     expect(page.locator(".fr-alert--error")).to_contain_text("incorrect")
+
+
+def test_contacts_notices_and_legal_pages(page):
+    """The support addresses and the two notices (the seed's defaults) on the
+    activation-waiting page, the login page and the footer; the legal pages from the footer."""
+    for path in ("/comptes/verifiez-votre-messagerie", "/connexion"):
+        page.goto(path)
+        box = page.locator("#help-box")
+        expect(box).to_contain_text("support.certificationprofessionnelle@francecompetences.fr")
+        expect(box).to_contain_text("certificationprofessionnelle@francecompetences.fr")
+        expect(box.get_by_role("link", name="Notice d'aide à la demande d'enregistrement au RNCP")).to_have_attribute("target", "_blank")
+        expect(box.get_by_role("link", name="Notice d'aide à la demande d'enregistrement au Répertoire spécifique")).to_be_visible()
+    footer = page.locator("#footer")
+    expect(footer.locator("#footer-contacts")).to_contain_text("support.certificationprofessionnelle@francecompetences.fr")
+    expect(footer.get_by_role("link", name="Notice RNCP")).to_be_visible()
+    expect(footer.get_by_role("link", name="Notice RS")).to_be_visible()
+
+    footer.get_by_role("link", name="Mentions légales").click()
+    expect(page.locator("h1")).to_have_text("Mentions légales")
+    expect(page.locator("#publisher")).to_contain_text("France compétences")
+    page.locator("#footer").get_by_role("link", name="Données personnelles").click()
+    expect(page.locator("h1")).to_have_text("Données personnelles")
+    expect(page.locator("#data-categories")).to_contain_text("bulletin n° 3 du casier judiciaire")
+    expect(page.locator("#retention")).to_contain_text("deux heures")
+    expect(page.locator("#dpo")).to_have_attribute("href", "mailto:dpo@francecompetences.fr")
+    page.locator("#footer").get_by_role("link", name="Accessibilité : non conforme").click()
+    expect(page.locator("#conformity")).to_contain_text("non conforme")
+    expect(page.locator("main")).not_to_contain_text("partiellement conforme")
+    check_accessibility(page)
+    assert page.js_errors == []

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 from starlette.types import ASGIApp
 
+from certreg_runtime.contacts import Contacts
 from gateway.proxy import Gateway
 from gateway.ui import mount_ui
 
@@ -40,17 +41,19 @@ def create_gateway(
     *,
     lifespan: Lifespan | None = None,
     readiness: Readiness | None = None,
+    contacts: Contacts | None = None,
 ) -> ASGIApp:
     """``targets``: service name → in-process ASGI app or base URL. ``lifespan`` and
     ``readiness`` are the in-process services' (embedded mode); without them the gateway
-    asks each base URL's ``/readyz``."""
+    asks each base URL's ``/readyz``. ``contacts``: what the pages give (the environment's
+    ``CERTREG_*`` by default)."""
     app = FastAPI(title="certreg gateway", lifespan=_lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     gateway = Gateway(targets, app)
     app.state.gateway = gateway
     app.state.services_lifespan = lifespan
     app.state.readiness = readiness or partial(_remote_readiness, targets)
     app.include_router(router)
-    mount_ui(app)  # the public portal and the back office
+    mount_ui(app, contacts or Contacts())  # the public portal and the back office
     return OpenTelemetryMiddleware(gateway)
 
 

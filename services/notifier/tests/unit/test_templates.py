@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from certreg_contracts.subscriptions import CONSUMERS
+from certreg_runtime.contacts import Contacts
 from notifier.adapters import templating
 from notifier.domain.formatting import date_fr, datetime_fr
 from notifier.domain.rules import ROUTES, Recipient
@@ -157,3 +158,46 @@ def test_french_dates() -> None:
     assert date_fr(dt.date(2027, 8, 1)) == "1er août 2027"
     assert date_fr(dt.datetime(2026, 12, 31, 23, 30, tzinfo=dt.UTC)) == "1er janvier 2027"  # Paris time
     assert datetime_fr(dt.datetime(2026, 7, 14, 8, 5, tzinfo=dt.UTC)) == "14 juillet 2026 à 10 h 05"
+
+
+# --------------------------------------------------------------------------- links and contacts (issue 12, points 8 and 10)
+
+STAFF = Recipient(email="ines@francecompetences.example", account_id=uuid.uuid4(), first_name="Inès", staff=True)
+
+
+def rendered_for(key: str, to: Recipient, **fields: Any) -> list[templating.Rendered]:
+    event = sample_event(key, **fields)
+    ctx = templating.context(event, to, public_url="http://certreg.test", today=TODAY, letter_filename="lettre.pdf")
+    return [templating.render(rule.template, ctx) for rule in ROUTES[key] if rule.applies(event)]
+
+
+def test_staff_are_sent_to_the_back_office_and_depositors_to_the_portal() -> None:
+    _, to_admin = rendered_for("identity.account.validation_requested", STAFF, validator="si_admin")
+    assert "http://certreg.test/back-office/demandes-de-compte" in to_admin.text
+    _, to_manager = rendered_for("identity.account.validation_requested", TO, validator="entity_manager")
+    assert "http://certreg.test/entite/demandes" in to_manager.text and "/back-office" not in to_manager.text
+    [session] = rendered_for("review.session.created", STAFF)
+    assert "http://certreg.test/back-office/commission" in session.text
+    filing = uuid.uuid4()
+    [assigned] = rendered_for("review.case.instructor_assigned", STAFF, filing_id=filing)
+    assert f"http://certreg.test/back-office/dossiers/{filing}" in assigned.text
+    [to_staff] = rendered_for("review.message.posted", STAFF, author_side="depositor", filing_id=filing)
+    assert f"http://certreg.test/back-office/dossiers/{filing}" in to_staff.text
+    [to_depositor] = rendered_for("review.message.posted", TO, author_side="staff", filing_id=filing)
+    assert f"http://certreg.test/dossiers/{filing}" in to_depositor.text and "/back-office" not in to_depositor.text
+
+
+def test_every_mail_ends_with_the_contacts_and_the_notices_from_the_configuration() -> None:
+    contacts = Contacts(
+        support_email="aide@exemple.gouv.fr", contact_email="questions@exemple.gouv.fr", notice_rs_url="https://exemple.gouv.fr/rs.pdf"
+    )
+    event = sample_event("identity.account.registered")
+    ctx = templating.context(event, TO, public_url="http://certreg.test", today=TODAY, contacts=contacts)
+    r = templating.render("account_registered", ctx)
+    assert "Un problème pour activer votre compte ? Écrivez à aide@exemple.gouv.fr." in " ".join(r.text.split())
+    assert "Questions sur la procédure d'enregistrement : questions@exemple.gouv.fr" in r.text
+    assert "https://exemple.gouv.fr/rs.pdf" in r.text and 'href="https://exemple.gouv.fr/rs.pdf"' in r.html
+    # The defaults: France compétences' addresses.
+    [default] = render_all("filings.filing.submitted")
+    assert "support.certificationprofessionnelle@francecompetences.fr" in default.text
+    assert "Questions sur la procédure d'enregistrement : certificationprofessionnelle@francecompetences.fr" in default.text

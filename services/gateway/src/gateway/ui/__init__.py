@@ -14,10 +14,12 @@ from collections.abc import Awaitable, Callable
 from functools import cache
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.types import Scope
+
+from certreg_runtime.contacts import OFFICIAL_TEXTS, Contacts
 
 UI_DIR = Path(__file__).parent
 PAGES_DIR = UI_DIR / "pages"
@@ -27,6 +29,8 @@ STATIC_DIR = UI_DIR / "static"
 ROUTES: dict[str, str] = {
     "/": "accueil",
     "/accessibilite": "accessibilite",
+    "/mentions-legales": "mentions-legales",
+    "/donnees-personnelles": "donnees-personnelles",
     "/comptes/creer": "compte-creer",
     "/comptes/verifiez-votre-messagerie": "compte-verifiez",
     "/activation": "activation",
@@ -68,8 +72,9 @@ _META = re.compile(r"<!--\s*(\w+):\s*(.*?)\s*-->")
 
 
 @cache
-def render_page(name: str) -> str:
-    """The page fragment in the layout of its area (public portal or back office)."""
+def render_page(name: str, contacts: Contacts) -> str:
+    """The page fragment in the layout of its area (public portal or back office), with
+    the platform's contacts and help notices (``{{support_email}}``, ``{{help_box}}``…)."""
     text = (PAGES_DIR / f"{name}.html").read_text(encoding="utf-8")
     meta = dict(_META.findall(text.split("\n\n", 1)[0]))
     area = meta.get("area", "public")
@@ -90,12 +95,43 @@ def render_page(name: str) -> str:
     }
     for key, value in values.items():
         layout = layout.replace("{{" + key + "}}", value)
+    # The contacts last: the page's own text (the body) uses them too.
+    for key, value in contact_values(contacts).items():
+        layout = layout.replace("{{" + key + "}}", value)
     return layout
 
 
-def _page(name: str) -> Callable[[], Awaitable[HTMLResponse]]:
-    async def serve() -> HTMLResponse:
-        return HTMLResponse(render_page(name), headers={**SECURITY_HEADERS, "Cache-Control": "no-cache"})
+def contact_values(contacts: Contacts) -> dict[str, str]:
+    """What pages may quote of the configuration (escaped), and the help box they share."""
+    values = {name: html.escape(str(value)) for name, value in contacts.model_dump().items()}
+    values.update({f"text_{key}": html.escape(url) for key, url in OFFICIAL_TEXTS.items()})
+    values["help_box"] = help_box(contacts)
+    return values
+
+
+def help_box(contacts: Contacts) -> str:
+    """« Besoin d’aide ? »: the two notices and the two addresses (DSFR callout)."""
+    notices = "".join(
+        f'<li><a class="fr-link" href="{html.escape(url)}" target="_blank" rel="noopener" '
+        f'title="{html.escape(label)} — nouvelle fenêtre">{html.escape(label)}</a></li>'
+        for label, url in contacts.notices()
+    )
+    support, contact = html.escape(contacts.support_email), html.escape(contacts.contact_email)
+    return (
+        '<div class="fr-callout fr-mt-4w" id="help-box">\n'
+        '  <h2 class="fr-callout__title fr-h5">Besoin d’aide ?</h2>\n'
+        f'  <ul class="fr-callout__text fr-text--md">{notices}</ul>\n'
+        '  <p class="fr-text--sm">Un problème pour activer votre compte ou vous connecter : '
+        f'<a class="fr-link" href="mailto:{support}">{support}</a>.<br>'
+        f'Une question sur la procédure d’enregistrement : <a class="fr-link" href="mailto:{contact}">{contact}</a>.</p>\n'
+        "</div>"
+    )
+
+
+def _page(name: str) -> Callable[[Request], Awaitable[HTMLResponse]]:
+    async def serve(request: Request) -> HTMLResponse:
+        contacts: Contacts = request.app.state.contacts
+        return HTMLResponse(render_page(name, contacts), headers={**SECURITY_HEADERS, "Cache-Control": "no-cache"})
 
     serve.__name__ = f"page_{name.replace('-', '_')}"
     return serve
@@ -125,7 +161,8 @@ class StaticAssets(StaticFiles):
         return response
 
 
-def mount_ui(app: FastAPI) -> None:
+def mount_ui(app: FastAPI, contacts: Contacts) -> None:
     """Add the pages and ``/static`` to the gateway app (its fallback after ``/api``)."""
+    app.state.contacts = contacts
     app.mount("/static", StaticAssets(directory=STATIC_DIR), name="static")
     app.include_router(router)

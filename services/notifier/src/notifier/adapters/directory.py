@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from certreg_contracts import Event
 from certreg_contracts.events import identity as ev
 from certreg_contracts.events import review as rv
-from certreg_contracts.types import PUBLIC_ROLES
+from certreg_contracts.types import PUBLIC_ROLES, STAFF_ROLES
 from notifier.adapters.tables import CaseFollower, Person
 from notifier.domain.rules import Recipient
 
@@ -22,7 +22,9 @@ ACTIVE = "active"
 
 
 def _recipient(p: Person) -> Recipient:
-    return Recipient(email=p.email, account_id=p.account_id, first_name=p.first_name, last_name=p.last_name)
+    return Recipient(
+        email=p.email, account_id=p.account_id, first_name=p.first_name, last_name=p.last_name, staff=bool(p.role_set & STAFF_ROLES)
+    )
 
 
 class SqlDirectory:

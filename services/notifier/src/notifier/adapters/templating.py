@@ -7,6 +7,10 @@ turned into both the text part and the (escaped) HTML part:
 - a blank line separates paragraphs;
 - lines starting with ``- `` form a list;
 - a line ``=> URL | Label`` is a call to action (a button in HTML).
+
+Links go where the recipient works: a back-office account's to ``/back-office/…``
+(``filing_url``, ``back_office_url``), a depositor's to the portal. Every mail ends with
+the platform's contacts and help notices (``certreg_runtime.contacts``).
 """
 
 from __future__ import annotations
@@ -21,12 +25,22 @@ from typing import Any
 
 import jinja2
 
+from certreg_runtime.contacts import Contacts
 from notifier.domain import formatting as fmt
 from notifier.domain.rules import Recipient
 
 TEMPLATES = Path(__file__).parent / "templates"
 SIGNATURE = "L'équipe certreg — France compétences"
 FOOTER = "Ce message vous est envoyé automatiquement par la plateforme certreg de France compétences ; merci de ne pas y répondre."
+
+
+def help_lines(contacts: Contacts) -> list[str]:
+    """The end of every mail: whom to write to, and the help notices."""
+    return [
+        f"Activation ou accès à votre compte : {contacts.support_email}",
+        f"Questions sur la procédure d'enregistrement : {contacts.contact_email}",
+        *(f"{label} : {url}" for label, url in contacts.notices()),
+    ]
 
 
 @dataclass(frozen=True)
@@ -61,14 +75,31 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def context(event: Any, recipient: Recipient, *, public_url: str, today: dt.date, **extra: Any) -> dict[str, Any]:
-    ctx: dict[str, Any] = {"e": event, "to": recipient, "public_url": public_url, "today": today}
+def context(
+    event: Any, recipient: Recipient, *, public_url: str, today: dt.date, contacts: Contacts | None = None, **extra: Any
+) -> dict[str, Any]:
+    back_office = f"{public_url}/back-office"
+    ctx: dict[str, Any] = {
+        "e": event,
+        "to": recipient,
+        "public_url": public_url,
+        "back_office_url": back_office,
+        "today": today,
+        "contacts": contacts or Contacts(),
+    }
     filing_id = getattr(event, "filing_id", None)
-    ctx["filing_url"] = f"{public_url}/dossiers/{filing_id}" if filing_id else public_url
+    ctx["filing_url"] = filing_link(public_url, recipient, filing_id)
     due = getattr(event, "due_date", None) or getattr(event, "resubmission_due", None)
     ctx["days_left"] = (due - today).days if isinstance(due, dt.date) else None
     ctx.update(extra)
     return ctx
+
+
+def filing_link(base: str, recipient: Recipient, filing_id: Any) -> str:
+    """The filing's page where the recipient works (``base`` empty: the path alone)."""
+    if recipient.staff:
+        return f"{base}/back-office/dossiers/{filing_id}" if filing_id else f"{base}/back-office/"
+    return f"{base}/dossiers/{filing_id}" if filing_id else f"{base}/dossiers"
 
 
 def render(name: str, ctx: dict[str, Any]) -> Rendered:
@@ -83,7 +114,8 @@ def render(name: str, ctx: dict[str, Any]) -> Rendered:
     summary = _squeeze_blank_lines(blocks["summary"])
     greeting = f"Bonjour {ctx['to'].first_name}," if ctx["to"].first_name else "Bonjour,"
     body = f"{greeting}\n\n{_squeeze_blank_lines(blocks['body'])}"
-    return Rendered(subject=subject, summary=summary, text=to_text(body), html=to_html(body, subject))
+    helps = help_lines(ctx["contacts"])
+    return Rendered(subject=subject, summary=summary, text=to_text(body, helps), html=to_html(body, subject, helps))
 
 
 def _squeeze_blank_lines(text: str) -> str:
@@ -94,12 +126,13 @@ def _squeeze_blank_lines(text: str) -> str:
 _ACTION = re.compile(r"^=>\s*(\S+)\s*\|\s*(.+)$")
 
 
-def to_text(body: str) -> str:
+def to_text(body: str, helps: list[str] | None = None) -> str:
     lines = []
     for line in body.splitlines():
         match = _ACTION.match(line.strip())
         lines.append(f"{match.group(2).strip()} :\n{match.group(1)}" if match else line)
-    return "\n".join(lines) + f"\n\n{SIGNATURE}\n\n--\n{FOOTER}\n"
+    help_text = "".join(f"{h}\n" for h in helps or [])
+    return "\n".join(lines) + f"\n\n{SIGNATURE}\n\n--\n{FOOTER}\n{help_text}"
 
 
 _URL = re.compile(r"https?://[^\s<>\"']+")
@@ -117,7 +150,7 @@ def _inline(text: str) -> str:
     return "".join(out)
 
 
-def to_html(body: str, title: str) -> str:
+def to_html(body: str, title: str, helps: list[str] | None = None) -> str:
     parts = []
     for paragraph in re.split(r"\n\s*\n", body):
         lines = [line for line in paragraph.splitlines() if line.strip()]
@@ -148,5 +181,6 @@ def to_html(body: str, title: str) -> str:
         '<body style="font-family:Marianne,Arial,sans-serif;color:#161616;line-height:1.5;max-width:640px;margin:0 auto;padding:16px">\n'
         '<p style="color:#000091;font-weight:bold">France compétences — certreg</p>\n'
         f"{content}\n<p>{escape(SIGNATURE)}</p>\n"
-        f'<hr><p style="font-size:12px;color:#666666">{escape(FOOTER)}</p>\n</body></html>\n'
+        f'<hr><p style="font-size:12px;color:#666666">{escape(FOOTER)}'
+        f"{''.join('<br>' + _inline(h) for h in helps or [])}</p>\n</body></html>\n"
     )

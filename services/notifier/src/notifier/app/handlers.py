@@ -85,7 +85,9 @@ def notify(deps: NotifierDeps, uow: UnitOfWork, event: Event) -> None:
         for recipient in planned.recipients:
             rendered = templating.render(
                 rule.template,
-                templating.context(event, recipient, public_url=deps.settings.public_url, today=paris_date(now), **extra),
+                templating.context(
+                    event, recipient, public_url=deps.settings.public_url, today=paris_date(now), contacts=deps.contacts, **extra
+                ),
             )
             filing_id = getattr(event, "filing_id", None)
             if rule.in_app and recipient.account_id is not None:
@@ -95,7 +97,7 @@ def notify(deps: NotifierDeps, uow: UnitOfWork, event: Event) -> None:
                         kind=rule.template,
                         title=rendered.subject,
                         body=rendered.summary,
-                        link=f"/dossiers/{filing_id}" if filing_id else None,
+                        link=templating.filing_link("", recipient, filing_id) if filing_id else None,
                         filing_id=filing_id,
                         event_id=envelope.event_id,
                         created_at=now,

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypedDict
 
-from certreg_contracts.types import PUBLIC_ROLES
+from certreg_contracts.types import PUBLIC_ROLES, STAFF_ROLES
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,9 @@ class Recipient:
     account_id: uuid.UUID | None = None
     first_name: str = ""
     last_name: str = ""
+    # A back-office account: its links go to the back office (``/back-office/…``), a
+    # depositor's to the portal.
+    staff: bool = False
 
     @property
     def name(self) -> str:
@@ -47,12 +50,14 @@ RecipientsRule = Callable[[Any, Directory], list[Recipient]]
 def event_address(event: Any, directory: Directory) -> list[Recipient]:
     """The address the event carries (the directory may not know it yet)."""
     known = directory.person(event.account_id)
+    roles = set(getattr(event, "roles", None) or ())
     return [
         Recipient(
             email=event.email,
             account_id=event.account_id,
             first_name=getattr(event, "first_name", "") or (known.first_name if known else ""),
             last_name=getattr(event, "last_name", "") or (known.last_name if known else ""),
+            staff=bool(roles & STAFF_ROLES) if roles else bool(known and known.staff),
         )
     ]
 
