@@ -180,11 +180,11 @@ def test_two_makers_racing_for_a_letter_leave_one_letter_and_one_object(monkeypa
     render = letters.render
     calls = []
 
-    def render_while_another_replica_makes_it(event: Any, target: Path) -> None:
+    def render_while_another_replica_makes_it(event: Any, target: Path, facts: Any = None) -> None:
         calls.append(target)
         if len(calls) == 1:
             letter_maker.make(u.deps, letter.id)  # the other replica, whose claim expired, wins
-        render(event, target)
+        render(event, target, facts)
 
     monkeypatch.setattr(letters, "render", render_while_another_replica_makes_it)
     letter_maker.make(u.deps, letter.id)
@@ -202,7 +202,7 @@ def test_a_letter_that_fails_is_tried_again_after_the_back_off(monkeypatch: pyte
     deliver(u, registered(uuid.uuid4()))
     render = letters.render
 
-    def broken(event: Any, target: Path) -> None:
+    def broken(event: Any, target: Path, facts: Any = None) -> None:
         raise OSError("disk full")
 
     monkeypatch.setattr(letters, "render", broken)
@@ -240,3 +240,90 @@ async def test_the_mails_of_a_decision_are_sent_once_with_their_letter() -> None
         [attachment] = list(message.iter_attachments())
         assert attachment.get_filename() == "decision-enregistrement-RNCP40123.pdf" and attachment.get_content() == pdf
     assert {m.status for m in rows(u, Mail, envelope.event_id)} == {"sent"}
+
+
+# --------------------------------------------------------------------------- the letters' wording (issue 12, point 9)
+
+
+def letter_text(u: Unit[NotifierDeps]) -> str:
+    import io
+
+    import pypdf
+
+    assert letter_maker.make_due(u.deps) == 1
+    [(pdf, _)] = blobs(u).objects.values()
+    return " ".join(" ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages).split())
+
+
+def test_a_refusal_letter_names_the_certifier_the_certification_and_the_appeal() -> None:
+    u = notifier_unit()
+    entity, filing = uuid.uuid4(), uuid.uuid4()
+    deliver(
+        u, sample_event("entities.entity.verified", entity_id=entity, denomination="Institut des métiers du vent", siret="73282932000074")
+    )
+    first = sample_event(
+        "filings.filing.submitted",
+        filing_id=filing,
+        entity_id=entity,
+        submission_round=1,
+        qualification_level=5,
+        submitted_at=dt.datetime(2026, 3, 2, 10, tzinfo=dt.UTC),
+    )
+    deliver(u, first)
+    deliver(
+        u,
+        sample_event(
+            "filings.filing.submitted",
+            filing_id=filing,
+            entity_id=entity,
+            submission_round=2,
+            qualification_level=6,
+            submitted_at=dt.datetime(2026, 5, 4, 10, tzinfo=dt.UTC),
+        ),
+    )
+    deliver(u, first)  # a redelivery of the first round changes nothing (inbox) …
+    deliver(u, sample_event("review.case.refused", filing_id=filing, entity_id=entity, title="Technicien éolien", repertoire="rncp"))
+    text = letter_text(u)
+    assert "Organisme certificateur Institut des métiers du vent (SIRET 73282932000074)" in text
+    assert "Niveau de qualification niveau 6 du cadre national des certifications professionnelles" in text  # the latest round's
+    assert "Vu la demande d'enregistrement déposée en ligne le 2 mars 2026 par Institut des métiers du vent" in text
+    assert "L'enregistrement de la certification « Technicien éolien », de niveau 6, de Institut des métiers du vent" in text
+    assert "Répertoire national des certifications professionnelles (RNCP)" in text
+    assert "recours contentieux devant le Tribunal administratif de Paris" in text
+    assert "ni d'un recours gracieux ni d'un recours hiérarchique" in text
+
+
+def test_a_registration_letter_names_the_certifier_and_leaves_out_what_is_unknown() -> None:
+    u = notifier_unit()
+    entity, filing = uuid.uuid4(), uuid.uuid4()
+    deliver(u, sample_event("entities.entity.verified", entity_id=entity, denomination="Branche du bâtiment", siret=None))
+    deliver(
+        u,
+        sample_event(
+            "filings.filing.submitted",
+            filing_id=filing,
+            entity_id=entity,
+            repertoire="rs",
+            qualification_level=None,
+            is_cqp=True,
+            cqp_filed_by="cpne",
+        ),
+    )
+    deliver(
+        u,
+        sample_event(
+            "review.case.registered",
+            entity_id=entity,
+            filing_id=filing,
+            repertoire="rs",
+            registration_number="RS5476",
+            title="Travaux en hauteur",
+            registration_start=dt.date(2026, 12, 1),
+            registration_end=dt.date(2031, 12, 1),
+        ),
+    )
+    text = letter_text(u)
+    assert "Organisme certificateur Branche du bâtiment" in text and "SIRET" not in text
+    assert "Numéro d'enregistrement RS5476" in text and "Nature certificat de qualification professionnelle (CQP)" in text
+    assert "Niveau de qualification" not in text  # the RS has no level
+    assert "La certification « Travaux en hauteur » de Branche du bâtiment est enregistrée au Répertoire spécifique (RS)" in text

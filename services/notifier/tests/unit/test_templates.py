@@ -144,7 +144,7 @@ def test_refusal_gives_the_contentious_appeal_and_no_gracious_one() -> None:
     text = " ".join(r.text.split())
     assert "recours contentieux devant le Tribunal administratif de Paris dans un délai de deux mois à compter de la notification" in text
     assert "27 janvier 2027" in text
-    assert "ne peut pas faire l'objet d'un recours gracieux" in text
+    assert "ne peut faire l'objet ni d'un recours gracieux ni d'un recours hiérarchique" in text
 
 
 def test_filing_links_go_to_the_filing_page() -> None:

@@ -1,7 +1,10 @@
-"""Decision letters (PDF): their wording, made from the decision event, and their rendering."""
+"""Decision letters (PDF): their wording, made from the decision event and what the
+notifier knows of the filing (``LetterFacts``), and their rendering."""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 
 from certreg_contracts import Event
@@ -15,25 +18,86 @@ SIGNATORY = "Le directeur général de France compétences"
 TITLES = {"registration": "Décision d'enregistrement", "refusal": "Décision de refus d'enregistrement"}
 
 
-def registration_blocks(e: rv.CaseRegistered) -> list[Block]:
+@dataclass(frozen=True)
+class LetterFacts:
+    """What a letter says of the request beyond its decision event: the certifier (from
+    ``entities.entity.verified``) and the filing (from ``filings.filing.submitted``).
+    Unknown facts are left out of the letter, never guessed."""
+
+    certifier: str | None = None
+    siret: str | None = None
+    qualification_level: int | None = None
+    is_cqp: bool = False
+    first_submitted_on: dt.date | None = None
+
+    @property
+    def certifier_text(self) -> str | None:
+        if not self.certifier:
+            return None
+        return f"{self.certifier} (SIRET {self.siret})" if self.siret else self.certifier
+
+
+def level_text(level: int) -> str:
+    """« niveau 6 du cadre national des certifications professionnelles » (décret n° 2019-14)."""
+    return f"niveau {level} du cadre national des certifications professionnelles"
+
+
+def identification(e: Decision, facts: LetterFacts) -> list[tuple[str, str]]:
+    """The request a decision is about: certifier, certification (title, level, CQP),
+    repertoire, and its registration number when it has one."""
+    rows = []
+    if facts.certifier_text:
+        rows.append(("Organisme certificateur", facts.certifier_text))
+    if isinstance(e, rv.CaseRegistered):
+        rows.append(("Numéro d'enregistrement", e.registration_number))
+    rows.append(("Intitulé de la certification", e.title))
+    if e.repertoire == "rncp" and facts.qualification_level:
+        rows.append(("Niveau de qualification", level_text(facts.qualification_level)))
+    if facts.is_cqp:
+        rows.append(("Nature", "certificat de qualification professionnelle (CQP)"))
+    rows.append(("Répertoire", REPERTOIRE_NAMES[e.repertoire]))
+    return rows
+
+
+def considering(facts: LetterFacts) -> Para:
+    """The « Vu » of both letters: the law, the request (when and by whom it was filed)."""
+    request = "Vu la demande d'enregistrement déposée en ligne"
+    if facts.first_submitted_on:
+        request += f" le {date_fr(facts.first_submitted_on)}"
+    if facts.certifier:
+        request += f" par {facts.certifier}"
+    return Para(
+        "Vu le code du travail, notamment ses articles L. 6113-1 et suivants et R. 6113-1 et suivants ;\n"
+        f"{request} et l'avis de la commission de la certification professionnelle ;"
+    )
+
+
+def _subject(e: Decision, facts: LetterFacts) -> str:
+    """« La certification « T », de niveau 6, de X »."""
+    text = f"la certification « {e.title} »"
+    if e.repertoire == "rncp" and facts.qualification_level:
+        text += f", de niveau {facts.qualification_level},"
+    if facts.certifier:
+        text += f" de {facts.certifier}"
+    return text
+
+
+def registration_blocks(e: rv.CaseRegistered, facts: LetterFacts | None = None) -> list[Block]:
+    facts = facts or LetterFacts()
     rows = [
-        ("Numéro d'enregistrement", e.registration_number),
-        ("Intitulé de la certification", e.title),
-        ("Répertoire", REPERTOIRE_NAMES[e.repertoire]),
+        *identification(e, facts),
         ("Date de la décision", date_fr(e.decision_date)),
         ("Début de l'enregistrement", date_fr(e.registration_start)),
         ("Fin de l'enregistrement", date_fr(e.registration_end)),
     ]
     if e.jo_reference:
         rows.append(("Publication au Journal officiel", e.jo_reference))
+    subject = _subject(e, facts)
     return [
         Para("Le directeur général de France compétences,"),
-        Para(
-            "Vu le code du travail, notamment ses articles L. 6113-1 et suivants et R. 6113-1 et suivants ;\n"
-            "Vu la demande d'enregistrement déposée en ligne et l'avis de la commission de la certification professionnelle ;"
-        ),
+        considering(facts),
         Heading("Décide"),
-        Para(f"La certification « {e.title} » est enregistrée au {REPERTOIRE_NAMES[e.repertoire]} dans les conditions suivantes :"),
+        Para(f"{subject[0].upper()}{subject[1:]} est enregistrée au {REPERTOIRE_NAMES[e.repertoire]} dans les conditions suivantes :"),
         Fields(rows),
         Heading("Motivation"),
         Para(e.motivation),
@@ -42,23 +106,20 @@ def registration_blocks(e: rv.CaseRegistered) -> list[Block]:
     ]
 
 
-def refusal_blocks(e: rv.CaseRefused) -> list[Block]:
+def refusal_blocks(e: rv.CaseRefused, facts: LetterFacts | None = None) -> list[Block]:
+    facts = facts or LetterFacts()
     blocks: list[Block] = [
         Para("Le directeur général de France compétences,"),
-        Para(
-            "Vu le code du travail, notamment ses articles L. 6113-1 et suivants et R. 6113-1 et suivants ;\n"
-            "Vu la demande d'enregistrement déposée en ligne et l'avis de la commission de la certification professionnelle ;"
-        ),
+        considering(facts),
         Fields(
             [
-                ("Intitulé de la certification", e.title),
-                ("Répertoire", REPERTOIRE_NAMES[e.repertoire]),
+                *identification(e, facts),
                 ("Date de la décision", date_fr(e.decision_date)),
                 ("Date de notification", date_fr(e.notified_at)),
             ]
         ),
         Heading("Décide"),
-        Para(f"L'enregistrement de la certification « {e.title} » au {REPERTOIRE_NAMES[e.repertoire]} est refusé."),
+        Para(f"L'enregistrement de {_subject(e, facts)} au {REPERTOIRE_NAMES[e.repertoire]} est refusé."),
         Heading("Motivation"),
         Para(e.motivation),
     ]
@@ -69,7 +130,7 @@ def refusal_blocks(e: rv.CaseRefused) -> list[Block]:
         Para(
             f"La présente décision peut faire l'objet d'un recours contentieux devant le {e.appeal_court} dans un délai "
             f"de deux mois à compter de la notification, soit au plus tard le {date_fr(e.appeal_deadline)}. "
-            "Elle n'est pas susceptible de recours gracieux."
+            "Elle ne peut faire l'objet ni d'un recours gracieux ni d'un recours hiérarchique."
         ),
         Signature([f"Fait à Paris, le {date_fr(e.decision_date)}", SIGNATORY]),
     ]
@@ -95,7 +156,7 @@ def kind_of(event: Decision) -> str:
     return "registration" if isinstance(event, rv.CaseRegistered) else "refusal"
 
 
-def render(event: Decision, target: Path) -> None:
+def render(event: Decision, target: Path, facts: LetterFacts | None = None) -> None:
     kind = kind_of(event)
-    blocks = registration_blocks(event) if isinstance(event, rv.CaseRegistered) else refusal_blocks(event)
+    blocks = registration_blocks(event, facts) if isinstance(event, rv.CaseRegistered) else refusal_blocks(event, facts)
     render_pdf(target, title=TITLES[kind], issuer=ISSUER, blocks=blocks, subject=f"{TITLES[kind]} — {event.title}")

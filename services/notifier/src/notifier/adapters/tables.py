@@ -55,6 +55,33 @@ class CaseFollower(Base, table=True):
     since: datetime = Field(sa_type=_tz())
 
 
+class Certifier(Base, table=True):
+    """A certifying entity's name and SIRET, learned from ``entities.entity.verified``:
+    the letters name the certifier."""
+
+    __tablename__ = "certifiers"
+
+    entity_id: uuid.UUID = Field(primary_key=True)
+    denomination: str = Field(max_length=300)
+    siret: str | None = Field(default=None, max_length=14)
+    updated_at: datetime = Field(sa_type=_tz())
+
+
+class Dossier(Base, table=True):
+    """What the letters say of a filing beyond its decision event, learned from
+    ``filings.filing.submitted`` (the latest submission): its qualification level."""
+
+    __tablename__ = "dossiers"
+
+    filing_id: uuid.UUID = Field(primary_key=True)
+    entity_id: uuid.UUID
+    qualification_level: int | None = None
+    is_cqp: bool = False
+    submission_round: int = 1
+    first_submitted_at: datetime = Field(sa_type=_tz())
+    updated_at: datetime = Field(sa_type=_tz())
+
+
 class Notification(Base, table=True):
     """An in-app notification (the bell) of one account."""
 

@@ -20,7 +20,7 @@ from certreg_contracts.events import review as rv
 from certreg_runtime import telemetry
 from certreg_runtime.handlers import Handlers
 from certreg_runtime.messaging import UnitOfWork
-from notifier.adapters import letters, templating
+from notifier.adapters import facts, letters, templating
 from notifier.adapters.directory import SqlDirectory, follow, learn
 from notifier.adapters.tables import Letter, Mail, Notification
 from notifier.app.deps import NotifierDeps
@@ -73,6 +73,7 @@ def notify(deps: NotifierDeps, uow: UnitOfWork, event: Event) -> None:
     now = deps.clock.now()
     learn(session, event, now)
     follow(session, event, now)
+    facts.remember(session, event, now)
     session.flush()
     letter: Letter | None = None
     wrote_mail = False

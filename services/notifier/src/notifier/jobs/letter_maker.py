@@ -19,6 +19,7 @@ from sqlmodel import col
 from certreg_contracts import Envelope
 from certreg_runtime.storage import store_then_record
 from notifier.adapters import letters
+from notifier.adapters.facts import letter_facts
 from notifier.adapters.tables import Letter
 from notifier.app.deps import NotifierDeps
 from notifier.jobs.queue import OWNER, STOP_GRACE_SECONDS, claim_due, record_failure, release, run_rounds
@@ -88,11 +89,12 @@ def make(deps: NotifierDeps, letter_id: uuid.UUID) -> None:
         if letter is None or letter.status != "pending" or letter.source is None:
             return
         kind, source, filing_id, event_id = letter.kind, letter.source, letter.filing_id, letter.event_id
+        known = letter_facts(uow.session, filing_id, letter.entity_id)
     event = letters.decision(kind, Envelope.model_validate_json(source).open())
     key = f"{filing_id}/{kind}-{event_id}-{uuid.uuid4().hex[:8]}.pdf"
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "letter.pdf"
-        letters.render(event, path)
+        letters.render(event, path, known)
         digest, size = _sha256(path), path.stat().st_size
 
         def mark_ready() -> None:
