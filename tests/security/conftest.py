@@ -1,5 +1,7 @@
-"""Fixtures of the security suite: a populated platform (``world``) per module, in the
-embedded mode (SQLite, in-process bus) or on PostgreSQL and RabbitMQ (``world_on_infra``)."""
+"""Fixtures of the security suite: a populated platform (``world``) shared by the tests
+that only read it or add to it, in the embedded mode (SQLite, in-process bus) or on
+PostgreSQL and RabbitMQ (``world_on_infra``). Tests that change or destroy what they
+find (the fuzzers) build their own."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ def infra_settings(postgres: Any, amqp_url: str) -> dict[str, Any]:
     return {"database_url": postgres.database_url_template(), "amqp_url": amqp_url, "bus_namespace": unique_namespace()}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World]:
     async with embedded_platform(tmp_path_factory.mktemp("security")) as p:
         yield await build_world(p)
@@ -32,7 +34,7 @@ async def fresh_world(world: World) -> World:
     return world
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 async def world_on_infra(tmp_path_factory: pytest.TempPathFactory, postgres: Any, amqp_url: str) -> AsyncIterator[World]:
     """The same world on PostgreSQL and RabbitMQ."""
     async with embedded_platform(tmp_path_factory.mktemp("security-infra"), **infra_settings(postgres, amqp_url)) as p:

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from certreg_runtime.api import CurrentUser, OnboardingUser
 from certreg_runtime.paging import Offset, page_size
+from certreg_runtime.text import ONE_LINE
 from certreg_runtime.uploads import receive_upload, stored_filename
 from entities.adapters.mandate_template import render_mandate_template
 from entities.api.deps import AnyUser, DepsDep
@@ -34,7 +35,7 @@ BINARY = {"schema": {"type": "string", "format": "binary"}}
 
 
 @router.get("/lookup")
-def lookup(deps: DepsDep, siret: Annotated[str, Query(max_length=40)]) -> LookupOut:
+def lookup(deps: DepsDep, siret: Annotated[str, Query(max_length=40), ONE_LINE]) -> LookupOut:
     """Is this SIRET already a registered entity? (SIRETs are public data.)"""
     entity = queries.lookup_entity(deps, siret)
     return LookupOut(entity_id=entity.id, denomination=entity.denomination, status=entity.status)
@@ -58,14 +59,14 @@ def list_applications(
 ) -> ApplicationsOut:
     """For the SI administrator (every application) and an entity manager (their entity's)."""
     page = queries.list_applications(deps, user, account_id=account_id, entity_id=entity_id, status=status, limit=limit, offset=offset)
-    return applications_out(page)
+    return applications_out(page, staff=user.is_staff)
 
 
 @router.get("/applications/{application_id}")
 def get_application(deps: DepsDep, user: AnyUser, application_id: uuid.UUID) -> ApplicationOut:
     """The application, its entity and its pieces: for the applicant, the SI
     administrator and the entity's manager."""
-    return application_out(queries.get_application(deps, user, application_id))
+    return application_out(queries.get_application(deps, user, application_id), staff=user.is_staff)
 
 
 @router.put("/applications/{application_id}/documents/{doc_type}", status_code=201)
@@ -117,18 +118,18 @@ def submit_application(deps: DepsDep, user: OnboardingUser, application_id: uuid
 @router.get("/entities/{entity_id}")
 def get_entity(deps: DepsDep, user: CurrentUser, entity_id: uuid.UUID) -> EntityDetailOut:
     """The entity, its pieces with their versions and its members: for its members and staff."""
-    return entity_detail_out(queries.get_entity(deps, user, entity_id))
+    return entity_detail_out(queries.get_entity(deps, user, entity_id), staff=user.is_staff)
 
 
 @router.get(
     "/mandate-template.pdf", response_class=FileResponse, responses={200: {"content": {"application/pdf": BINARY}, "description": "A PDF."}}
 )
 def mandate_template(
-    denomination: Annotated[str | None, Query(max_length=300)] = None,
-    siret: Annotated[str | None, Query(max_length=20)] = None,
-    representative: Annotated[str | None, Query(max_length=200)] = None,
-    delegate: Annotated[str | None, Query(max_length=200)] = None,
-    delegate_role: Annotated[str | None, Query(max_length=200)] = None,
+    denomination: Annotated[str | None, Query(max_length=300), ONE_LINE] = None,
+    siret: Annotated[str | None, Query(max_length=20), ONE_LINE] = None,
+    representative: Annotated[str | None, Query(max_length=200), ONE_LINE] = None,
+    delegate: Annotated[str | None, Query(max_length=200), ONE_LINE] = None,
+    delegate_role: Annotated[str | None, Query(max_length=200), ONE_LINE] = None,
 ) -> FileResponse:
     """The delegation of mandate naming the administrateur entité, filled in with what is given."""
     path = render_mandate_template(

@@ -4,29 +4,34 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, StringConstraints
 
+from certreg_runtime.text import ONE_LINE
 from entities.domain.rules import Address, Declaration
 
 # --------------------------------------------------------------------------- bodies
 
 
+# Free text (certreg_runtime.text): no control character gets in.
+Field200 = Annotated[str, StringConstraints(max_length=200), ONE_LINE]
+
+
 class AddressIn(BaseModel):
-    street: str | None = None
-    postal_code: str | None = None
-    city: str | None = None
-    country: str | None = None
+    street: Field200 | None = None
+    postal_code: Field200 | None = None
+    city: Field200 | None = None
+    country: Field200 | None = None
 
 
 class ApplicationIn(BaseModel):
-    kind: str | None = None
-    legal_form: str | None = None
+    kind: Field200 | None = None
+    legal_form: Field200 | None = None
     # When left out, a given SIRET means "with SIRET".
     has_siret: bool | None = None
-    siret: str | None = None
-    denomination: str | None = None
+    siret: Annotated[str, StringConstraints(max_length=200)] | None = None
+    denomination: Field200 | None = None
     address: AddressIn | None = None
     named_on_legal_proof: bool = False
 

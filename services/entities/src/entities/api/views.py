@@ -77,7 +77,8 @@ def pieces_out(docs: Iterable[Document]) -> list[PieceOut]:
     return pieces
 
 
-def entity_out(entity: Entity) -> EntityOut:
+def entity_out(entity: Entity, *, staff: bool = False) -> EntityOut:
+    """``staff``: the viewer is France compétences' (only they see which agent verified it)."""
     address = None
     if any((entity.street, entity.postal_code, entity.city, entity.country)):
         address = AddressOut(street=entity.street, postal_code=entity.postal_code, city=entity.city, country=entity.country)
@@ -90,12 +91,13 @@ def entity_out(entity: Entity) -> EntityOut:
         address=address,
         status=entity.status,
         created_at=aware(entity.created_at),
-        verified_by=entity.verified_by,
+        verified_by=entity.verified_by if staff else None,
         verified_at=aware(entity.verified_at),
     )
 
 
-def application_out(record: ApplicationRecord) -> ApplicationOut:
+def application_out(record: ApplicationRecord, *, staff: bool = False) -> ApplicationOut:
+    """``staff``: the viewer is France compétences' (only they see which account decided)."""
     application = record.application
     return ApplicationOut(
         application_id=application.id,
@@ -108,18 +110,19 @@ def application_out(record: ApplicationRecord) -> ApplicationOut:
         required_documents=record.required,
         missing_documents=record.missing,
         documents=pieces_out(record.documents),
-        entity=entity_out(record.entity),
+        entity=entity_out(record.entity, staff=staff),
         created_at=aware(application.created_at),
         updated_at=aware(application.updated_at),
         submitted_at=aware(application.submitted_at),
         decided_at=aware(application.decided_at),
-        decided_by=application.decided_by,
+        decided_by=application.decided_by if staff else None,
         rejection_reason=application.rejection_reason,
     )
 
 
-def applications_out(page: ApplicationsPage) -> ApplicationsOut:
-    return ApplicationsOut(items=[application_out(r) for r in page.items], total=page.total, limit=page.limit, offset=page.offset)
+def applications_out(page: ApplicationsPage, *, staff: bool = False) -> ApplicationsOut:
+    items = [application_out(r, staff=staff) for r in page.items]
+    return ApplicationsOut(items=items, total=page.total, limit=page.limit, offset=page.offset)
 
 
 def submitted_out(application: Application) -> SubmittedOut:
@@ -128,9 +131,9 @@ def submitted_out(application: Application) -> SubmittedOut:
     )
 
 
-def entity_detail_out(record: EntityRecord) -> EntityDetailOut:
+def entity_detail_out(record: EntityRecord, *, staff: bool = False) -> EntityDetailOut:
     return EntityDetailOut(
-        **entity_out(record.entity).model_dump(),
+        **entity_out(record.entity, staff=staff).model_dump(),
         documents=pieces_out(record.documents),
         members=[
             MemberOut(

@@ -12,14 +12,16 @@ from pydantic_core import PydanticCustomError
 
 from certreg_contracts.types import Repertoire
 from certreg_runtime.paging import Offset, page_size
+from certreg_runtime.text import LINES, ONE_LINE
 from filings.domain import rules
 from filings.domain.status import CASE_LABELS, STATUSES
 
 # ---------------------------------------------------------------------------- in
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-Summary = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10000)]
+# Free text (certreg_runtime.text): no control character gets in.
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), LINES]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), ONE_LINE]
+Summary = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10000), LINES]
 Items = Annotated[list[Text], Field(max_length=200)]
 
 
@@ -28,7 +30,7 @@ class _Strict(BaseModel):
 
 
 class CompetenceBlockIn(_Strict):
-    code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+    code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), ONE_LINE]
     title: Title
     competences: Annotated[list[Text], Field(min_length=1, max_length=100)]
 
@@ -88,7 +90,7 @@ class SubmitIn(BaseModel):
 
 
 class WithdrawIn(_Strict):
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), LINES] | None = None
 
 
 class _Query(BaseModel):
@@ -105,7 +107,7 @@ class _Query(BaseModel):
 class FilingQuery(_Query):
     status: str | None = Field(None, description="filings' status (draft, submitted, withdrawn) or review's case status")
     repertoire: str | None = Field(None, description="rncp or rs")
-    q: str | None = Field(None, description="words of the title")
+    q: Annotated[str, StringConstraints(max_length=200), ONE_LINE] | None = Field(None, description="words of the title")
     limit: Annotated[int, page_size(100)] = 20
     offset: Offset = 0
 
@@ -126,7 +128,7 @@ class FilingQuery(_Query):
 
 class UploadQuery(_Query):
     document_date: dt.date | None = Field(None, description="the date of a dated piece (YYYY-MM-DD)")
-    filename: str | None = Field(None, description="the file's name, for a raw body")
+    filename: Annotated[str, StringConstraints(max_length=500)] | None = Field(None, description="the file's name, for a raw body")
 
 
 # ---------------------------------------------------------------------------- out

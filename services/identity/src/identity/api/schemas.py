@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
+
+from certreg_runtime.text import LINES, ONE_LINE
 
 
 class AccountCreate(BaseModel):
@@ -100,13 +102,13 @@ class AccountRequests(BaseModel):
 
 
 class Decision(BaseModel):
-    reason: str = ""
+    reason: Annotated[str, StringConstraints(max_length=2000), LINES] = ""
 
 
 class StaffCreate(BaseModel):
     email: str = ""
-    first_name: str = ""
-    last_name: str = ""
+    first_name: Annotated[str, StringConstraints(max_length=100), ONE_LINE] = ""
+    last_name: Annotated[str, StringConstraints(max_length=100), ONE_LINE] = ""
     roles: list[str] = Field(default_factory=list)
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from typing import Any
 
+from certreg_runtime.text import xml_text
 from review.adapters.tables import RegistryRecord
 from review.domain import rules
 
@@ -30,19 +32,30 @@ CSV_COLUMNS = (
 )
 
 
-def _csv_cell(value: Any) -> str:
+# A spreadsheet reads a cell starting with one of these as a formula; its locale may
+# split a cell on any usual delimiter first (a French Excel splits on ";"), so every
+# piece of a cell that could become a cell is guarded, not only its first character.
+_FORMULA_START = "=+-@\uff1d\uff0b\uff0d\uff20"
+_FORMULA = re.compile(f"(^|[,;\t|\r\n])([ \t]*)([{re.escape(_FORMULA_START)}])")
+
+
+def csv_cell(value: Any) -> str:
+    """``value`` as a CSV cell no spreadsheet runs as a formula, however it splits the
+    line: a ``'`` before any ``= + - @`` that starts the text or follows a delimiter (and
+    the fields are all quoted, see ``cases_csv``)."""
     text = "" if value is None else value.isoformat() if hasattr(value, "isoformat") else str(value)
-    # No formula injection when the file is opened in a spreadsheet.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return _FORMULA.sub(lambda m: f"{m.group(1)}{m.group(2)}'{m.group(3)}", text)
 
 
 def cases_csv(rows: Iterable[Mapping[str, Any]], *, every: int = 500) -> Iterator[str]:
     """The header, then the rows, ``every`` rows a chunk."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    # Every field quoted: a delimiter inside a cell stays inside it for any reader that
+    # honours quotes, whatever delimiter it assumes.
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
     writer.writerow(CSV_COLUMNS)
     for n, row in enumerate(rows, 1):
-        writer.writerow([_csv_cell(row.get(c)) for c in CSV_COLUMNS])
+        writer.writerow([csv_cell(row.get(c)) for c in CSV_COLUMNS])
         if n % every == 0:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -60,7 +73,8 @@ def _fr(day: date | None) -> str:
 def _sub(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
     element = ET.SubElement(parent, tag)
     if text is not None:
-        element.text = text
+        # Never a character XML 1.0 cannot carry, whatever an older row holds.
+        element.text = xml_text(text)
     return element
 
 

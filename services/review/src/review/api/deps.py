@@ -12,6 +12,7 @@ from certreg_contracts.types import CASE_STATUSES, REPERTOIRES
 from certreg_runtime.api import require_roles
 from certreg_runtime.auth import Principal
 from certreg_runtime.errors import field_error, invalid
+from certreg_runtime.text import ONE_LINE
 from review.app.deps import ReviewDeps
 from review.app.queries import CaseFilters
 from review.domain.actor import CASE_STAFF_ROLES
@@ -49,7 +50,7 @@ def case_filters(
     assignee: str | None = None,
     repertoire: str | None = None,
     overdue: bool | None = None,
-    q: Annotated[str | None, Query(max_length=200)] = None,
+    q: Annotated[str | None, Query(max_length=200), ONE_LINE] = None,
 ) -> CaseFilters:
     """``status`` is a comma-separated list; ``assignee`` an account id, ``me`` or ``none``.
     Every wrong value is named in one 422."""

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from certreg_runtime.paging import Offset, page_size
+from certreg_runtime.text import ONE_LINE
 from review.api import views
 from review.api.deps import DepsDep, RepertoireFilter
 from review.api.schemas import RecordOut, RegistryPageOut
@@ -19,7 +20,7 @@ router = APIRouter(tags=["registry"])
 def search(
     deps: DepsDep,
     repertoire: RepertoireFilter,
-    q: Annotated[str | None, Query(max_length=200)] = None,
+    q: Annotated[str | None, Query(max_length=200), ONE_LINE] = None,
     limit: Annotated[int, page_size(200)] = 50,
     offset: Offset = 0,
 ) -> RegistryPageOut:
@@ -28,6 +29,6 @@ def search(
 
 
 @router.get("/registry/{number}")
-def record(number: str, deps: DepsDep) -> RecordOut:
+def record(number: Annotated[str, Path(max_length=20), ONE_LINE], deps: DepsDep) -> RecordOut:
     """One public record (RNCP12345 / RS1234, in any case, with or without its zeros)."""
     return views.record_out(queries.registry_record(deps, number))

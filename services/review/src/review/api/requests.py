@@ -16,4 +16,4 @@ router = APIRouter(tags=["requests"])
 
 @router.post("/cases/{filing_id}/requests", status_code=201)
 def open_request(filing_id: uuid.UUID, body: RequestIn, user: Instructor, deps: DepsDep) -> RequestOut:
-    return views.request_out(cases.open_request(deps, user, filing_id, body))
+    return views.request_out(cases.open_request(deps, user, filing_id, body), staff=True)

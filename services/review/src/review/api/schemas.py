@@ -6,26 +6,51 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from certreg_contracts.events.review import Reason, RequestItem
+from certreg_runtime.text import LINES, ONE_LINE
 
 # ---------------------------------------------------------------- bodies
+
+# Free text (certreg_runtime.text): no control character gets in.
+Subject = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), ONE_LINE]
+Criterion = Annotated[str, StringConstraints(strip_whitespace=True, max_length=60), ONE_LINE]
+MissingItem = Annotated[str, StringConstraints(strip_whitespace=True, max_length=60), ONE_LINE]
+
+
+Prose2000 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), LINES]
+Prose5000 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000), LINES]
+Prose10000 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10000), LINES]
+Prose20000 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20000), LINES]
+
+
+class RequestItemIn(RequestItem):
+    """A request item as the instructor writes it (its question is free text)."""
+
+    question: Prose2000 | None = None
+
+
+class OpinionReasonIn(Reason):
+    """A reason of an opinion, as the commission writes it."""
+
+    criterion: Criterion
+    text: Prose5000
 
 
 class CompletenessIn(BaseModel):
     complete: bool
-    missing: list[str] = Field(default_factory=list, max_length=60)
-    message: str = Field(default="", max_length=5000)
+    missing: list[MissingItem] = Field(default_factory=list, max_length=60)
+    message: Prose5000 = ""
     due_date: date | None = None
 
 
 class AdmissibilityIn(BaseModel):
     admissible: bool
-    reasons: str | None = Field(default=None, max_length=5000)
-    recommendations: str | None = Field(default=None, max_length=10000)
+    reasons: Prose5000 | None = None
+    recommendations: Prose10000 | None = None
 
 
 class AssignmentIn(BaseModel):
@@ -33,17 +58,17 @@ class AssignmentIn(BaseModel):
 
 
 class RequestIn(BaseModel):
-    items: list[RequestItem] = Field(min_length=1, max_length=50)
-    message: str = Field(max_length=5000)
+    items: list[RequestItemIn] = Field(min_length=1, max_length=50)
+    message: Prose5000
     due_date: date
 
 
 class AbandonIn(BaseModel):
-    reason: str | None = Field(default=None, max_length=5000)
+    reason: Prose5000 | None = None
 
 
 class ReasonIn(BaseModel):
-    reason: str = Field(max_length=5000)
+    reason: Prose5000
 
 
 class SessionIn(BaseModel):
@@ -57,7 +82,7 @@ class AgendaIn(BaseModel):
 class OpinionIn(BaseModel):
     filing_id: uuid.UUID
     opinion: Literal["favourable", "unfavourable", "adjourned"]
-    reasons: list[Reason] = Field(default_factory=list, max_length=30)
+    reasons: list[OpinionReasonIn] = Field(default_factory=list, max_length=30)
     resubmission_due: date | None = None
 
 
@@ -65,13 +90,13 @@ class DecisionIn(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
     register_: bool = Field(alias="register")
-    motivation: str = Field(max_length=20000)
+    motivation: Prose20000
     years: int | None = None
 
 
 class MessageIn(BaseModel):
-    body: str = Field(max_length=10000)
-    subject: str | None = Field(default=None, max_length=200)
+    body: Prose10000
+    subject: Subject | None = None
     document_ids: list[uuid.UUID] = Field(default_factory=list, max_length=20)
 
 
@@ -116,7 +141,7 @@ class RequestOut(BaseModel):
     status: str
     overdue: bool
     opened_at: datetime
-    opened_by: uuid.UUID
+    opened_by: uuid.UUID | None = None  # staff only
     closed_at: datetime | None
 
 

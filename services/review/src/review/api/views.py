@@ -50,7 +50,33 @@ def case_summary(row: Mapping[str, Any] | Case) -> CaseSummaryOut:
     return CaseSummaryOut(**_summary_fields(row))
 
 
-def request_out(r: InfoRequest) -> RequestOut:
+# What the depositor's side sees of a timeline entry's details: the procedure's facts,
+# never who in France compétences did what (an account id: the instructor assigned, the
+# author of a request). A key not listed here is staff-only.
+DEPOSITOR_DETAILS = frozenset(
+    {
+        "missing",
+        "recommendations",
+        "request_id",
+        "due_date",
+        "previous_due",
+        "message_id",
+        "attachments",
+        "submission_round",
+        "session_id",
+        "session_date",
+        "opinion",
+        "resubmission_due",
+        "registration_number",
+        "years",
+        "registration_end",
+        "appeal_deadline",
+        "appeal_court",
+    }
+)
+
+
+def request_out(r: InfoRequest, *, staff: bool) -> RequestOut:
     return RequestOut(
         id=r.id,
         items=r.items,
@@ -59,9 +85,14 @@ def request_out(r: InfoRequest) -> RequestOut:
         status=r.status,
         overdue=r.overdue,
         opened_at=r.opened_at,
-        opened_by=r.opened_by,
+        **({"opened_by": r.opened_by} if staff else {}),
         closed_at=r.closed_at,
     )
+
+
+def _details(raw: str | None, *, staff: bool) -> dict[str, Any]:
+    details = parse_details(raw)
+    return details if staff else {k: v for k, v in details.items() if k in DEPOSITOR_DETAILS}
 
 
 def _opinion_fields(o: Opinion, session_date: date | None) -> dict[str, Any]:
@@ -139,11 +170,11 @@ def case_out(detail: CaseDetail, user: Principal) -> CaseOut:
             from_state=e.from_state,
             to_state=e.to_state,
             reason=e.reason,
-            details=parse_details(e.details),
+            details=_details(e.details, staff=staff),
         )
         for e in detail.timeline
     ]
-    requests = [request_out(r) for r in detail.requests]
+    requests = [request_out(r, staff=staff) for r in detail.requests]
     staff_only: dict[str, Any] = (
         {"allowed_actions": procedure.allowed_actions(case.status, user.roles), "criteria": rules.CRITERIA[case.repertoire]}
         if staff

@@ -6,6 +6,7 @@ sweeper (``review.jobs.sweeper``) with ``schedule``."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -81,7 +82,7 @@ def add_to_agenda(deps: ReviewDeps, user: Principal, session_id: uuid.UUID, body
         return queries.case_detail(uow.session, case)
 
 
-def validate_reasons(case: Case, reasons: list[ev.Reason], *, required: bool) -> None:
+def validate_reasons(case: Case, reasons: Sequence[ev.Reason], *, required: bool) -> None:
     """Reasons name the registration criteria of the case's repertoire, each with a text."""
     criteria = rules.CRITERIA[case.repertoire]
     errors = [
