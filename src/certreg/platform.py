@@ -86,7 +86,10 @@ def embedded_app(settings: Settings, *, platform: Platform | None = None) -> tup
     platform = platform or Platform(settings)
     targets = {name: runner.app for name, runner in platform.runners.items()}
     contacts = service_config(Contacts, settings)
-    return create_gateway(targets, lifespan=platform.lifespan, readiness=platform.readiness, contacts=contacts), platform
+    gateway = create_gateway(
+        targets, lifespan=platform.lifespan, readiness=platform.readiness, contacts=contacts, hsts=settings.hsts_header()
+    )
+    return gateway, platform
 
 
 def service_app(settings: Settings, name: str) -> ASGIApp:
@@ -98,7 +101,7 @@ def service_app(settings: Settings, name: str) -> ASGIApp:
         missing = [s for s in SERVICES if s not in targets]
         if missing:
             raise SystemExit(f"the gateway needs CERTREG_<SERVICE>_URL for: {', '.join(missing)}")
-        return create_gateway(targets, contacts=service_config(Contacts, settings))
+        return create_gateway(targets, contacts=service_config(Contacts, settings), hsts=settings.hsts_header())
     platform = Platform(settings, [name])
     app = platform.runners[name].app
     app.router.lifespan_context = partial(platform.lifespan, migrate=settings.auto_migrate)

@@ -5,7 +5,10 @@ is given) and the runner that starts and stops it. One composition root per serv
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import logging
+import re
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -14,7 +17,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from pydantic_settings import BaseSettings
 from sqlalchemy.engine import Engine
@@ -33,7 +37,7 @@ from certreg_runtime.readiness import DependencyChecks
 from certreg_runtime.relay import OutboxRelay
 from certreg_runtime.settings import Settings, service_config
 from certreg_runtime.storage import BlobStore
-from certreg_runtime.web import CorrelationMiddleware, install_error_handlers
+from certreg_runtime.web import ApiHeadersMiddleware, CorrelationMiddleware, install_error_handlers
 
 log = logging.getLogger(__name__)
 
@@ -236,12 +240,15 @@ def build_app(definition: ServiceDefinition, ctx: ServiceContext) -> FastAPI:
         title=f"certreg {name}",
         description=definition.description,
         openapi_url=f"/api/{name}/openapi.json",
-        docs_url=f"/api/{name}/docs",
+        docs_url=None,
         redoc_url=None,
     )
     app.state.ctx = ctx
     install_error_handlers(app)
     app.add_middleware(CorrelationMiddleware)
+    app.add_middleware(ApiHeadersMiddleware)
+    if ctx.settings.environment != "production":
+        add_docs_page(app, name)
     # A server span per request; its context goes into the outbox rows the request writes.
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz")
 
@@ -263,6 +270,29 @@ def build_app(definition: ServiceDefinition, ctx: ServiceContext) -> FastAPI:
     for router in definition.routers(ctx):
         app.include_router(router, prefix=f"/api/{name}")
     return app
+
+
+DOCS_CDN = "https://cdn.jsdelivr.net"
+
+
+def add_docs_page(app: FastAPI, name: str) -> None:
+    """``/api/<name>/docs``, Swagger UI, outside production only: it loads its script from
+    a CDN, which the portal's origin must not trust where real accounts are. Its page is
+    held by a CSP naming that CDN and the hash of its one inline script; in production
+    the route does not exist (the OpenAPI document stays at ``/api/<name>/openapi.json``)."""
+    page = get_swagger_ui_html(openapi_url=f"/api/{name}/openapi.json", title=f"certreg {name} — API", swagger_favicon_url="data:,")
+    html = bytes(page.body).decode()
+    inline = re.findall(r"<script>(.*?)</script>", html, flags=re.S)
+    hashes = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'" for s in inline)
+    csp = (
+        f"default-src 'none'; script-src {DOCS_CDN} {hashes}; style-src {DOCS_CDN}; img-src {DOCS_CDN} data:; "
+        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+    )
+
+    async def docs() -> HTMLResponse:
+        return HTMLResponse(html, headers={"Content-Security-Policy": csp, "Cache-Control": "no-store"})
+
+    app.add_api_route(f"/api/{name}/docs", docs, methods=["GET"], include_in_schema=False)
 
 
 async def readiness(definition: ServiceDefinition, ctx: ServiceContext) -> dict[str, bool]:

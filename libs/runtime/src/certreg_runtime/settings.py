@@ -74,6 +74,11 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=250 * 1024 * 1024, gt=0)
 
     public_url: str = "http://127.0.0.1:8000"
+    # HTTP Strict Transport Security, sent by the gateway on every answer: unset means on
+    # in production when CERTREG_PUBLIC_URL is https, off otherwise; true or false decides.
+    hsts: bool | None = None
+    hsts_max_age: int = Field(default=63072000, ge=0)  # two years, in seconds
+    hsts_include_subdomains: bool = False
 
     # Where the gateway (and the services, for JWKS) find each service when distributed.
     identity_url: str | None = None
@@ -148,6 +153,13 @@ class Settings(BaseSettings):
             )
         if problems:
             raise UnsafeSettings(problems)
+
+    def hsts_header(self) -> str | None:
+        """The ``Strict-Transport-Security`` value the gateway sends, or None."""
+        enabled = self.hsts if self.hsts is not None else (self.environment == "production" and self.public_url.startswith("https://"))
+        if not enabled:
+            return None
+        return f"max-age={self.hsts_max_age}" + ("; includeSubDomains" if self.hsts_include_subdomains else "")
 
     def database_url_for(self, service: str) -> str:
         override: str | None = getattr(self, f"{service}_database_url", None)

@@ -19,7 +19,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from opentelemetry import trace
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from certreg_runtime.errors import (
     Conflict,
@@ -85,6 +85,40 @@ class CorrelationMiddleware:
             await self.app(scope, receive, send)
         finally:
             REQUEST_CORRELATION.reset(token)
+
+
+# What every API answer carries unless its route says otherwise: never cached (answers
+# are personal: a shared computer's browser, a proxy), never sniffed, never framed nor
+# allowed to load anything if a browser is made to render one as a page.
+API_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"cache-control", b"no-store"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
+    (b"referrer-policy", b"no-referrer"),
+)
+
+
+class ApiHeadersMiddleware:
+    """Adds ``API_HEADERS`` to every answer that does not set them itself (plain ASGI)."""
+
+    def __init__(self, app: ASGIApp, headers: tuple[tuple[bytes, bytes], ...] = API_HEADERS) -> None:
+        self.app = app
+        self.headers = headers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                extra = [(name, value) for name, value in self.headers if name not in present]
+                if extra:
+                    message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 def _uuid_or_none(raw: bytes | None) -> uuid.UUID | None:

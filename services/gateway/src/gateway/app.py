@@ -14,6 +14,7 @@ from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 from starlette.types import ASGIApp
 
 from certreg_runtime.contacts import Contacts
+from certreg_runtime.web import ApiHeadersMiddleware
 from gateway.proxy import Gateway
 from gateway.ui import mount_ui
 
@@ -42,11 +43,13 @@ def create_gateway(
     lifespan: Lifespan | None = None,
     readiness: Readiness | None = None,
     contacts: Contacts | None = None,
+    hsts: str | None = None,
 ) -> ASGIApp:
     """``targets``: service name → in-process ASGI app or base URL. ``lifespan`` and
     ``readiness`` are the in-process services' (embedded mode); without them the gateway
     asks each base URL's ``/readyz``. ``contacts``: what the pages give (the environment's
-    ``CERTREG_*`` by default)."""
+    ``CERTREG_*`` by default). ``hsts``: the ``Strict-Transport-Security`` value sent on
+    every answer (``Settings.hsts_header()``), None for none."""
     app = FastAPI(title="certreg gateway", lifespan=_lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     gateway = Gateway(targets, app)
     app.state.gateway = gateway
@@ -54,7 +57,10 @@ def create_gateway(
     app.state.readiness = readiness or partial(_remote_readiness, targets)
     app.include_router(router)
     mount_ui(app, contacts or Contacts())  # the public portal and the back office
-    return OpenTelemetryMiddleware(gateway)
+    outer: ASGIApp = gateway
+    if hsts:
+        outer = ApiHeadersMiddleware(gateway, ((b"strict-transport-security", hsts.encode("latin-1")),))
+    return OpenTelemetryMiddleware(outer)
 
 
 @asynccontextmanager
