@@ -1,6 +1,8 @@
 // The JSON API of certreg (API.md) for the pages: token, calls, errors next to fields.
 // No framework: every page module imports what it needs from here.
 
+import { sameOriginPath } from "/static/js/redirect.js";
+
 const TOKEN_KEY = "certreg.token";
 
 export class ApiError extends Error {
@@ -84,10 +86,9 @@ export function requireLogin() {
   return user;
 }
 
-/** Only a local path may be the target after login (no open redirect). */
+/** Only a path of this origin may be the target after login (no open redirect). */
 export function safeNext(fallback) {
-  const next = new URLSearchParams(location.search).get("suivant");
-  return next && next.startsWith("/") && !next.startsWith("//") ? next : fallback;
+  return sameOriginPath(new URLSearchParams(location.search).get("suivant"), location.origin) ?? fallback;
 }
 
 // ---------------------------------------------------------------- calls
