@@ -7,7 +7,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, Route
 
 from .conftest import ADMIN_EMAIL, ADMIN_PASSWORD, RunningPlatform
 
@@ -29,14 +29,15 @@ def log_in(page: Page, path: str) -> None:
 @pytest.mark.parametrize("target", HOSTILE)
 def test_login_never_leaves_the_site(page: Page, platform: RunningPlatform, target: str) -> None:
     left: list[str] = []
-    page.route(
-        "**/*",
-        lambda route: (
-            (left.append(route.request.url), route.abort())
-            if urlsplit(route.request.url).netloc != urlsplit(platform.base_url).netloc
-            else route.continue_()
-        ),
-    )
+
+    def guard(route: Route) -> None:
+        if urlsplit(route.request.url).netloc != urlsplit(platform.base_url).netloc:
+            left.append(route.request.url)
+            route.abort()
+        else:
+            route.continue_()
+
+    page.route("**/*", guard)
     log_in(page, f"/back-office/connexion?suivant={target}")
     page.wait_for_load_state()
     assert urlsplit(page.url).netloc == urlsplit(platform.base_url).netloc, page.url
