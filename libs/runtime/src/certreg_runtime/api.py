@@ -29,6 +29,16 @@ def onboarding_principal(ctx: CtxDep, authorization: Annotated[str | None, Heade
     return ctx.verifier.verify(bearer_token(authorization), scope=ONBOARDING_SCOPE)
 
 
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="One random key per user action (a UUID), sent again with the same request when retrying it: "
+        "the first answer is replayed and the change made once (kept 24 h).",
+    ),
+]
+"""The optional ``Idempotency-Key`` header of a state-changing route (``certreg_runtime.idempotency``)."""
+
 CurrentUser = Annotated[Principal, Depends(current_user)]
 OnboardingUser = Annotated[Principal, Depends(onboarding_principal)]
 

@@ -31,6 +31,8 @@ from certreg_runtime.bus import Bus, topic_matches
 from certreg_runtime.clock import Clock, SystemClock, clock_from_settings
 from certreg_runtime.db import create_db_engine
 from certreg_runtime.handlers import Handlers
+from certreg_runtime.idempotency import TABLE as IDEMPOTENCY_TABLE
+from certreg_runtime.idempotency import purge_expired
 from certreg_runtime.messaging import UnitOfWork, record_processed
 from certreg_runtime.migrations import upgrade
 from certreg_runtime.readiness import DependencyChecks
@@ -47,6 +49,8 @@ by the runtime. It may ``uow.emit(...)`` further events. Services declare theirs
 ``certreg_runtime.handlers.Handlers``."""
 
 BackgroundTask = Callable[[], Awaitable[None]]
+
+PURGE_EVERY_SECONDS = 3600.0
 
 
 @dataclass
@@ -192,11 +196,24 @@ class ServiceRunner:
         await self.ctx.relay.start()
         for task in self.definition.background(self.ctx):
             self._tasks.append(asyncio.create_task(_forever(task, self.definition.name)))
+        if IDEMPOTENCY_TABLE in self.ctx.metadata.tables:
+            self._tasks.append(asyncio.create_task(_forever(self._purge_idempotency_keys, self.definition.name)))
 
     async def stop(self) -> None:
         await cancel_all(self._tasks, f"{self.definition.name} background")
         await self.ctx.relay.stop()
         self.ctx.engine.dispose()
+
+    async def _purge_idempotency_keys(self) -> None:
+        """The idempotency keys past their time, deleted every ``PURGE_EVERY_SECONDS``."""
+        while True:
+            try:
+                purged = await asyncio.to_thread(purge_expired, self.ctx.engine)
+                if purged:
+                    log.info("%s: %d expired idempotency key(s) purged", self.definition.name, purged)
+            except Exception as exc:
+                log.warning("%s: purging the expired idempotency keys failed (%s); will retry", self.definition.name, type(exc).__name__)
+            await asyncio.sleep(PURGE_EVERY_SECONDS)
 
     def handler_for(self, routing_key: str) -> EventHandler | None:
         handler = self.handlers.get(routing_key)

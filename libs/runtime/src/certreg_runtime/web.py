@@ -17,7 +17,7 @@ import sqlalchemy.exc as sa_exc
 import urllib3.exceptions
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from opentelemetry import trace
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -35,6 +35,7 @@ from certreg_runtime.errors import (
     Unsupported,
 )
 from certreg_runtime.faults import TransientError, dependency_of, describe, is_transient
+from certreg_runtime.idempotency import Replay
 from certreg_runtime.messaging import REQUEST_CORRELATION
 from certreg_runtime.validation import field_errors
 
@@ -185,6 +186,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain_error(_: Request, exc: DomainError) -> JSONResponse:
         return error_response(exc)
+
+    @app.exception_handler(Replay)
+    async def _replay(_: Request, exc: Replay) -> Response:
+        # The answer kept for an idempotency key, as it was first sent.
+        return Response(exc.body, status_code=exc.status, media_type="application/json", headers={"Idempotent-Replayed": "true"})
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

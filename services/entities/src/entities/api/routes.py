@@ -11,7 +11,8 @@ from fastapi.responses import FileResponse, StreamingResponse
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
-from certreg_runtime.api import CurrentUser, OnboardingUser
+from certreg_runtime.api import CurrentUser, IdempotencyKeyHeader, OnboardingUser
+from certreg_runtime.idempotency import answer_once
 from certreg_runtime.paging import Offset, page_size
 from certreg_runtime.text import ONE_LINE
 from certreg_runtime.uploads import receive_upload, stored_filename
@@ -42,9 +43,22 @@ def lookup(deps: DepsDep, siret: Annotated[str, Query(max_length=40), ONE_LINE])
 
 
 @router.post("/applications", status_code=201)
-def create_application(deps: DepsDep, user: OnboardingUser, body: ApplicationIn) -> ApplicationOut:
-    """Declare the entity: a known SIRET joins it, otherwise a new entity is created."""
-    return application_out(commands.create_application(deps, user, body.declaration()))
+def create_application(
+    deps: DepsDep, user: OnboardingUser, body: ApplicationIn, idempotency_key: IdempotencyKeyHeader = None
+) -> ApplicationOut:
+    """Declare the entity: a known SIRET joins it, otherwise a new entity is created.
+    With an ``Idempotency-Key``, the same request again answers the first answer (the
+    draft is not replaced by another)."""
+    return answer_once(
+        deps.uow,
+        user,
+        idempotency_key,
+        "create_application",
+        (body,),
+        201,
+        application_out,
+        lambda once: commands.create_application(deps, user, body.declaration(), once),
+    )
 
 
 @router.get("/applications")
@@ -110,9 +124,22 @@ def download_document(deps: DepsDep, user: AnyUser, application_id: uuid.UUID, d
 
 
 @router.post("/applications/{application_id}/submit", status_code=202)
-def submit_application(deps: DepsDep, user: OnboardingUser, application_id: uuid.UUID) -> SubmittedOut:
-    """Send the application for validation; 422 lists every missing or invalid piece."""
-    return submitted_out(commands.submit_application(deps, user, application_id))
+def submit_application(
+    deps: DepsDep, user: OnboardingUser, application_id: uuid.UUID, idempotency_key: IdempotencyKeyHeader = None
+) -> SubmittedOut:
+    """Send the application for validation; 422 lists every missing or invalid piece.
+    With an ``Idempotency-Key``, the same request again answers the first answer
+    instead of a 409."""
+    return answer_once(
+        deps.uow,
+        user,
+        idempotency_key,
+        "submit_application",
+        (str(application_id),),
+        202,
+        submitted_out,
+        lambda once: commands.submit_application(deps, user, application_id, once),
+    )
 
 
 @router.get("/entities/{entity_id}")

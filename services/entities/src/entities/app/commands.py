@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
@@ -13,6 +14,7 @@ from certreg_contracts.calendar import paris_date
 from certreg_contracts.events.entities import ApplicationSubmitted
 from certreg_runtime.auth import Principal
 from certreg_runtime.errors import conflict, field_error, invalid
+from certreg_runtime.idempotency import Once
 from certreg_runtime.service import Deps
 from certreg_runtime.storage import delete_quietly, store_then_record
 from certreg_runtime.uploads import ReceivedFile
@@ -45,15 +47,18 @@ BUCKET = "documents"
 # --------------------------------------------------------------------------- declaring
 
 
-def create_application(deps: Deps, user: Principal, decl: Declaration) -> ApplicationRecord:
+def create_application(
+    deps: Deps, user: Principal, decl: Declaration, once: Once[ApplicationRecord, Any] | None = None
+) -> ApplicationRecord:
     """A known SIRET joins its entity, otherwise a new entity is created; the person's
-    draft, if any, is replaced."""
+    draft, if any, is replaced. The answer is built before the commit (and kept there
+    with the key when ``once`` is given)."""
     problems = identification_problems(decl)
     if problems:
         raise as_invalid(problems)
     for attempt in range(2):
         try:
-            record, stale_keys = _create_application_once(deps, user, decl)
+            record, stale_keys = _create_application_once(deps, user, decl, once)
         except IntegrityError:
             # Someone declared the same SIRET at the same moment: the retry joins it.
             if attempt:
@@ -65,7 +70,9 @@ def create_application(deps: Deps, user: Principal, decl: Declaration) -> Applic
     raise AssertionError("unreachable")
 
 
-def _create_application_once(deps: Deps, user: Principal, decl: Declaration) -> tuple[ApplicationRecord, list[str]]:
+def _create_application_once(
+    deps: Deps, user: Principal, decl: Declaration, once: Once[ApplicationRecord, Any] | None
+) -> tuple[ApplicationRecord, list[str]]:
     now = deps.clock.now()
     with deps.uow() as uow:
         session = uow.session
@@ -117,6 +124,8 @@ def _create_application_once(deps: Deps, user: Principal, decl: Declaration) -> 
         session.add(application)
         session.flush()
         record = application_record(session, application, entity)
+        if once:
+            once.keep(uow, record)
         uow.commit()
         return record, stale_keys
 
@@ -215,7 +224,7 @@ def add_document(
 # --------------------------------------------------------------------------- submission
 
 
-def submit_application(deps: Deps, user: Principal, application_id: uuid.UUID) -> Application:
+def submit_application(deps: Deps, user: Principal, application_id: uuid.UUID, once: Once[Application, Any] | None = None) -> Application:
     """Send the application for validation, every required piece present and valid
     today; the refusal lists every missing or invalid piece."""
     now = deps.clock.now()
@@ -246,5 +255,7 @@ def submit_application(deps: Deps, user: Principal, application_id: uuid.UUID) -
                 legal_form=entity.legal_form,
             )
         )
+        if once:
+            once.keep(uow, application)
         uow.commit()
         return application

@@ -9,6 +9,7 @@ from sqlalchemy.orm import registry
 from sqlmodel import AutoString, Field, SQLModel
 
 from certreg_contracts.types import DocType, Repertoire
+from certreg_runtime.idempotency import add_idempotency_table
 from certreg_runtime.messaging import add_messaging_tables
 from filings.domain.rules import CqpFiler
 
@@ -19,6 +20,7 @@ class Base(SQLModel, registry=registry()):  # its own metadata = its own databas
 
 metadata = Base.metadata
 add_messaging_tables(metadata)
+add_idempotency_table(metadata)
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime | None:

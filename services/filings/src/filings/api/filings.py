@@ -8,7 +8,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from certreg_runtime.api import CurrentUser
+from certreg_runtime.api import CurrentUser, IdempotencyKeyHeader
+from certreg_runtime.idempotency import answer_once
 from filings.api import views
 from filings.api.deps import Depositor, DepsDep
 from filings.api.schemas import FilingIn, FilingOut, FilingPage, FilingPatch, FilingQuery, SubmitIn, SubmittedOut, WithdrawIn
@@ -18,9 +19,20 @@ router = APIRouter(tags=["filings"])
 
 
 @router.post("", status_code=201)
-def create_filing(body: FilingIn, user: Depositor, deps: DepsDep) -> FilingOut:
-    """A draft. An RNCP filing carries a qualification level (1 to 8), an RS one never."""
-    return views.filing_out(commands.create_filing(deps, user, body))
+def create_filing(body: FilingIn, user: Depositor, deps: DepsDep, idempotency_key: IdempotencyKeyHeader = None) -> FilingOut:
+    """A draft. An RNCP filing carries a qualification level (1 to 8), an RS one never.
+    With an ``Idempotency-Key``, the same request again answers the first answer
+    (``Idempotent-Replayed: true``) and makes no second draft."""
+    return answer_once(
+        deps.uow,
+        user,
+        idempotency_key,
+        "create_filing",
+        (body,),
+        201,
+        views.filing_out,
+        lambda once: commands.create_filing(deps, user, body, once),
+    )
 
 
 @router.get("")
@@ -41,11 +53,24 @@ def patch_filing(filing_id: uuid.UUID, user: Depositor, deps: DepsDep, body: Fil
 
 
 @router.post("/{filing_id}/submit", status_code=202)
-def submit_filing(filing_id: uuid.UUID, user: Depositor, deps: DepsDep, body: SubmitIn | None = None) -> SubmittedOut:
+def submit_filing(
+    filing_id: uuid.UUID, user: Depositor, deps: DepsDep, body: SubmitIn | None = None, idempotency_key: IdempotencyKeyHeader = None
+) -> SubmittedOut:
     """With the sworn statement. 422 lists every missing or invalid item (``code``
     ``incomplete``); on success the filing is locked, a proof of submission is issued
-    and review is told."""
-    return views.submitted_out(commands.submit_filing(deps, user, filing_id, body or SubmitIn()))
+    and review is told. With an ``Idempotency-Key``, the same request again answers the
+    first answer instead of a 409."""
+    submit = body or SubmitIn()
+    return answer_once(
+        deps.uow,
+        user,
+        idempotency_key,
+        "submit_filing",
+        (str(filing_id), submit),
+        202,
+        views.submitted_out,
+        lambda once: commands.submit_filing(deps, user, filing_id, submit, once),
+    )
 
 
 @router.post("/{filing_id}/withdraw", status_code=202)

@@ -11,6 +11,7 @@ import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -18,6 +19,7 @@ from certreg_contracts.calendar import paris_date
 from certreg_contracts.events.filings import CompetenceBlock, DocumentRef, FilingCreated, FilingSubmitted, FilingWithdrawn
 from certreg_runtime.auth import Principal
 from certreg_runtime.errors import Conflict, Invalid, conflict, field_error, invalid, not_found
+from certreg_runtime.idempotency import Once
 from certreg_runtime.service import Deps
 from certreg_runtime.storage import delete_quietly, store_then_record
 from certreg_runtime.uploads import ReceivedFile
@@ -98,7 +100,10 @@ def _acceptable_piece(filing: Filing, doc_type: str, document_date: dt.date | No
 # --------------------------------------------------------------------------- drafts
 
 
-def create_filing(deps: Deps, user: Principal, body: FilingIn) -> FilingRecord:
+def create_filing(deps: Deps, user: Principal, body: FilingIn, once: Once[FilingRecord, Any] | None = None) -> FilingRecord:
+    """A draft. The answer is built from what the transaction wrote, before its commit
+    (kept there with the key when ``once`` is given): nothing read after the commit can
+    turn a made draft into an error, which a client would retry into a second draft."""
     entity_id = entity_of(user)
     now = deps.clock.now()
     filing = Filing(entity_id=entity_id, created_by=user.account_id, created_at=now, updated_at=now, **body.model_dump())
@@ -110,8 +115,11 @@ def create_filing(deps: Deps, user: Principal, body: FilingIn) -> FilingRecord:
                 filing_id=filing.id, entity_id=entity_id, repertoire=filing.repertoire, title=filing.title, created_by=user.account_id
             )
         )
+        record = record_of(uow.session, filing, now)
+        if once:
+            once.keep(uow, record)
         uow.commit()
-        return record_of(uow.session, filing, now)
+        return record
 
 
 def patch_filing(deps: Deps, user: Principal, filing_id: uuid.UUID, body: FilingPatch) -> FilingRecord:
@@ -127,8 +135,9 @@ def patch_filing(deps: Deps, user: Principal, filing_id: uuid.UUID, body: Filing
         _coherence(filing)
         filing.updated_at = now
         uow.session.add(filing)
+        record = record_of(uow.session, filing, now)
         uow.commit()
-        return record_of(uow.session, filing, now)
+        return record
 
 
 # --------------------------------------------------------------------------- documents
@@ -221,7 +230,9 @@ def delete_document(deps: Deps, user: Principal, filing_id: uuid.UUID, document_
 # --------------------------------------------------------------------------- submission
 
 
-def submit_filing(deps: Deps, user: Principal, filing_id: uuid.UUID, body: SubmitIn) -> Submission:
+def submit_filing(
+    deps: Deps, user: Principal, filing_id: uuid.UUID, body: SubmitIn, once: Once[Submission, Any] | None = None
+) -> Submission:
     """With the sworn statement. ``Invalid`` lists every missing or invalid item; on
     success the filing is locked, a proof of submission is stored and review is told.
 
@@ -235,7 +246,7 @@ def submit_filing(deps: Deps, user: Principal, filing_id: uuid.UUID, body: Submi
         with deps.uow() as uow:
             content = _receipt_content(uow.session, load_filing(uow.session, filing_id, user, write=True), user, now)
         try:
-            return _issue(deps, user, content)
+            return _issue(deps, user, content, once)
         except _Moved:
             continue
     raise conflict("Le dossier a été modifié pendant son dépôt : réessayez.", code="changed")
@@ -277,7 +288,7 @@ def _receipt_content(session: Session, filing: Filing, user: Principal, now: dt.
     )
 
 
-def _issue(deps: Deps, user: Principal, content: ReceiptContent) -> Submission:
+def _issue(deps: Deps, user: Principal, content: ReceiptContent, once: Once[Submission, Any] | None) -> Submission:
     """The proof rendered and stored, then the submission recorded under the filing's
     lock if the filing is still what the proof states (else ``_Moved``, proof deleted)."""
     receipt = Receipt(
@@ -300,8 +311,11 @@ def _issue(deps: Deps, user: Principal, content: ReceiptContent) -> Submission:
             _mark_submitted(uow.session, filing, content)
             uow.session.add(receipt)
             uow.emit(event)
+            submission = Submission(record_of(uow.session, filing, content.submitted_at), receipt, event.in_response_to)
+            if once:
+                once.keep(uow, submission)
             uow.commit()
-            return Submission(record_of(uow.session, filing, content.submitted_at), receipt, event.in_response_to)
+            return submission
 
     with tempfile.TemporaryDirectory(prefix="receipt-") as tmp:
         path = Path(tmp) / "receipt.pdf"
@@ -390,5 +404,6 @@ def withdraw_filing(deps: Deps, user: Principal, filing_id: uuid.UUID, body: Wit
                     reason=body.reason or None,
                 )
             )
+        record = record_of(uow.session, filing, now)
         uow.commit()
-        return record_of(uow.session, filing, now)
+        return record

@@ -106,17 +106,55 @@ async function parse(res) {
   return text ? { detail: text } : null;
 }
 
+// ---------------------------------------------------------------- idempotency keys
+// A state-changing action (create a filing, submit it, declare the organisation…) is
+// sent with an Idempotency-Key: the server then makes it once however often it is sent,
+// and answers a repeat with the first answer. One key per user action: the same while
+// the same request is asked again (its automatic retries, a second click after an
+// error), a new one once it succeeded or when what is sent changes.
+const intents = new Map();
+
+function randomKey() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const hex = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** The key of the action `action` sending `payload` (see above). */
+export function intentKey(action, payload) {
+  const sig = JSON.stringify(payload ?? null);
+  const known = intents.get(action);
+  if (known && known.sig === sig) return known.key;
+  const key = randomKey();
+  intents.set(action, { sig, key });
+  return key;
+}
+
+/** The action succeeded: doing it again later is a new action, with a new key. */
+export function actionDone(action) {
+  intents.delete(action);
+}
+
+const RETRIES = 3; // tries of a request sent with an idempotency key, when the service is unreachable
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /**
  * Call the API. `json` sends a JSON body, `form` a urlencoded one, `body` anything else.
  * `token` overrides the session token (the onboarding token); `auth:false` sends none.
+ * `idempotencyKey` (see intentKey) sends it, and lets the call be sent again by itself,
+ * with the same key, when the service is unreachable or answers 502/503/504.
  * Resolves with the parsed body; rejects with an ApiError. A 401 on an authenticated
  * call ends the session and goes to the login page.
  */
-export async function api(path, { method = "GET", json, form, body, headers = {}, token, auth = true } = {}) {
+export async function api(path, { method = "GET", json, form, body, headers = {}, token, auth = true, idempotencyKey } = {}) {
   const h = { Accept: "application/json", ...headers };
   const sessionToken = token ? null : auth ? getToken() : null;
   const bearer = token || sessionToken;
   if (bearer) h.Authorization = `Bearer ${bearer}`;
+  if (idempotencyKey) h["Idempotency-Key"] = idempotencyKey;
   let payload = body;
   if (json !== undefined) {
     h["Content-Type"] = "application/json";
@@ -124,11 +162,24 @@ export async function api(path, { method = "GET", json, form, body, headers = {}
   } else if (form) {
     payload = new URLSearchParams(form);
   }
+  const tries = idempotencyKey ? RETRIES : 1;
   let res;
-  try {
-    res = await fetch(path, { method, headers: h, body: payload });
-  } catch {
-    throw new ApiError(0, { detail: "Le service est injoignable. Vérifiez votre connexion puis réessayez." });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      res = await fetch(path, { method, headers: h, body: payload });
+    } catch {
+      if (attempt < tries) {
+        await sleep(1000 * attempt);
+        continue;
+      }
+      throw new ApiError(0, { detail: "Le service est injoignable. Vérifiez votre connexion puis réessayez." });
+    }
+    if (attempt < tries && [502, 503, 504].includes(res.status)) {
+      const after = Number(res.headers.get("Retry-After"));
+      await sleep(1000 * Math.min(Number.isFinite(after) && after > 0 ? after : attempt, 5));
+      continue;
+    }
+    break;
   }
   const data = await parse(res);
   if (res.ok) return data;

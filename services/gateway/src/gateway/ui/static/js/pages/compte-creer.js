@@ -1,6 +1,6 @@
 // Account creation: the account (identity), then the entity application with its
 // pieces (entities, onboarding token), then its submission.
-import { api, ApiError, clearErrors, h, markField, messageOf, setBusy, showAlert, showError, showFieldErrors, todayIso, upload } from "/static/js/api.js";
+import { actionDone, api, ApiError, clearErrors, h, intentKey, markField, messageOf, setBusy, showAlert, showError, showFieldErrors, todayIso, upload } from "/static/js/api.js";
 import "/static/js/layout.js";
 import { normaliseSiret, siretProblem } from "/static/js/siret.js";
 
@@ -211,7 +211,13 @@ form.addEventListener("submit", async (event) => {
       if (!hasSiret()) body.address = { street: v("address.street"), postal_code: v("address.postal_code"), city: v("address.city"), country: v("address.country") || "France" };
       let application;
       try {
-        application = await api("/api/entities/applications", { method: "POST", json: body, token: s.token });
+        application = await api("/api/entities/applications", {
+          method: "POST",
+          json: body,
+          token: s.token,
+          idempotencyKey: intentKey("declare-entity", body),
+        });
+        actionDone("declare-entity");
       } catch (err) {
         if (err instanceof ApiError && err.status === 409 && err.code === "application_exists") {
           // Already sent (from another tab, or just before the login): nothing left to do.
@@ -237,7 +243,9 @@ form.addEventListener("submit", async (event) => {
     }
     // 4. Submission.
     say("Envoi de la demande…");
-    await api(`/api/entities/applications/${s.application_id}/submit`, { method: "POST", token: s.token });
+    const sending = `submit-application:${s.application_id}`;
+    await api(`/api/entities/applications/${s.application_id}/submit`, { method: "POST", token: s.token, idempotencyKey: intentKey(sending, null) });
+    actionDone(sending);
     sessionStorage.removeItem(STATE_KEY);
     if (resumed) return done();
     sessionStorage.setItem("certreg.pending_email", s.email);

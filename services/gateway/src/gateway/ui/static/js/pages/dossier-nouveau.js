@@ -1,4 +1,4 @@
-import { api, clearErrors, requireLogin, setBusy, showError, showFieldErrors } from "/static/js/api.js";
+import { actionDone, api, clearErrors, intentKey, requireLogin, setBusy, showError, showFieldErrors } from "/static/js/api.js";
 import "/static/js/layout.js";
 
 requireLogin();
@@ -31,7 +31,8 @@ form.addEventListener("submit", async (event) => {
   const button = form.querySelector("button[type=submit]");
   setBusy(button, true, "Création…");
   try {
-    const filing = await api("/api/filings", { method: "POST", json: body });
+    const filing = await api("/api/filings", { method: "POST", json: body, idempotencyKey: intentKey("create-filing", body) });
+    actionDone("create-filing");
     location.assign(`/dossiers/${filing.filing_id}`);
   } catch (err) {
     showError(form, err, { alertTitle: "Le formulaire contient des erreurs" });

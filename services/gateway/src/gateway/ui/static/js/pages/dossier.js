@@ -1,7 +1,7 @@
 // A filing seen by its depositor: banner of the open request, description, checklist
 // of pieces with uploads, submission with the sworn statement, timeline, dialogue,
 // receipts and letters.
-import { api, ApiError, clearErrors, daysLeft, download, fmtDate, fmtDateTime, fmtSize, h, itemsOf, markField, messageOf, pathId, requireLogin, setBusy, setTitle, showAlert, showError, todayIso, upload } from "/static/js/api.js";
+import { actionDone, api, ApiError, clearErrors, daysLeft, download, fmtDate, fmtDateTime, fmtSize, h, intentKey, itemsOf, markField, messageOf, pathId, requireLogin, setBusy, setTitle, showAlert, showError, todayIso, upload } from "/static/js/api.js";
 import "/static/js/layout.js";
 import { REPERTOIRES, itemLabel } from "/static/js/labels.js";
 import { caseOverview, criteria, decisionBox, dialogue, loadCase } from "/static/js/case.js";
@@ -168,7 +168,9 @@ function submitBlock(filing) {
     const button = form.querySelector("button");
     setBusy(button, true, "Dépôt…");
     try {
-      await api(`/api/filings/${id}/submit`, { method: "POST", json: { sworn_statement: true } });
+      const submit = { sworn_statement: true };
+      await api(`/api/filings/${id}/submit`, { method: "POST", json: submit, idempotencyKey: intentKey(`submit-filing:${id}`, submit) });
+      actionDone(`submit-filing:${id}`);
       await render();
       showAlert(document.getElementById("page"), "Votre demande est déposée. L’accusé de dépôt est disponible ci-dessous.", { title: "Demande déposée", type: "success" });
     } catch (err) {
