@@ -9,38 +9,19 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar
 
 import httpx
 import pytest
 
-from certreg_contracts import Envelope, Event
-from certreg_runtime.service import ServiceContext
-from certreg_runtime.settings import Settings
 from certreg_runtime.storage import LocalBlobStore, S3BlobStore
-from certreg_testing.platform import TestPlatform, embedded_platform
+from certreg_testing.platform import ServiceHarness, embedded_platform
 from certreg_testing.samples import PDF
-
-T = TypeVar("T")
 
 
 @dataclass
-class EntitiesHarness:
-    p: TestPlatform
-
-    __test__ = False
-
-    @property
-    def client(self) -> httpx.AsyncClient:
-        return self.p.client
-
-    @property
-    def settings(self) -> Settings:
-        return self.p.settings
-
-    @property
-    def ctx(self) -> ServiceContext:
-        return self.p.ctx("entities")
+class EntitiesHarness(ServiceHarness):
+    service: ClassVar[str] = "entities"
 
     def onboarding(self, account_id: uuid.UUID | None = None, email: str | None = None) -> tuple[uuid.UUID, dict[str, str]]:
         """A new applicant: their account id and the onboarding token identity gives at sign-up."""
@@ -51,20 +32,6 @@ class EntitiesHarness:
         self, account_id: uuid.UUID | None = None, *, roles: tuple[str, ...] = ("depositor",), entity_id: Any = None
     ) -> dict[str, str]:
         return self.p.token(roles=roles, account_id=account_id, entity_id=entity_id)
-
-    async def publish(self, event: Event) -> Envelope:
-        """What identity's relay would do: the event on the bus, then wait until handled."""
-        return await self.p.publish(event)
-
-    async def settle(self) -> None:
-        await self.p.settle()
-
-    def emitted(self, routing_key: str) -> list[dict[str, Any]]:
-        """The payloads of the events this service wrote to its outbox."""
-        return self.p.emitted("entities", routing_key)
-
-    def rows(self, table: type[T], **where: Any) -> list[T]:
-        return self.p.rows("entities", table, **where)
 
     def stored_keys(self, prefix: str = "") -> list[str]:
         """The objects in the documents bucket (under ``prefix``)."""

@@ -9,31 +9,19 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pytest
 
-from certreg_contracts import Envelope, Event
-from certreg_runtime.service import ServiceContext
-from certreg_testing.platform import TestPlatform, embedded_platform
+from certreg_testing.platform import ServiceHarness, embedded_platform
 from certreg_testing.samples import PDF
 
 
 @dataclass
-class Harness:
-    p: TestPlatform
+class Harness(ServiceHarness):
+    service: ClassVar[str] = "filings"
     entity_id: uuid.UUID = field(default_factory=uuid.uuid4)
-
-    __test__ = False
-
-    @property
-    def client(self) -> httpx.AsyncClient:
-        return self.p.client
-
-    @property
-    def ctx(self) -> ServiceContext:
-        return self.p.ctx("filings")
 
     def token(self, *, roles: list[str], entity_id: uuid.UUID | None = None) -> dict[str, str]:
         return self.p.token(roles=roles, entity_id=entity_id)
@@ -44,15 +32,7 @@ class Harness:
     def staff(self, role: str = "reviewer") -> dict[str, str]:
         return self.p.staff(role)
 
-    def today(self) -> dt.date:
-        return self.p.today()
-
-    async def publish(self, event: Event) -> Envelope:
-        return await self.p.publish(event)
-
-    def outbox(self, routing_key: str) -> list[dict[str, Any]]:
-        """The events filings committed with this routing key, oldest first (payloads)."""
-        return self.p.emitted("filings", routing_key)
+    outbox = ServiceHarness.emitted  # the events filings committed, oldest first (payloads)
 
     async def create(self, headers: dict[str, str], **body: Any) -> dict[str, Any]:
         payload = {

@@ -8,15 +8,13 @@ import itertools
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlparse
 
-import httpx
 import pytest
 
 from certreg_contracts.events.entities import ApplicationSubmitted
-from certreg_runtime.service import ServiceContext
-from certreg_testing.platform import TestPlatform, embedded_platform
+from certreg_testing.platform import ServiceHarness, TestPlatform, embedded_platform
 from identity.app.commands import create_active_staff
 from identity.app.deps import IdentityDeps
 
@@ -25,18 +23,10 @@ _counter = itertools.count()
 
 
 @dataclass
-class Identity:
+class Identity(ServiceHarness):
     """Test helpers bound to one platform."""
 
-    p: TestPlatform
-
-    @property
-    def client(self) -> httpx.AsyncClient:
-        return self.p.client
-
-    @property
-    def ctx(self) -> ServiceContext:
-        return self.p.ctx("identity")
+    service: ClassVar[str] = "identity"
 
     @property
     def deps(self) -> IdentityDeps:
@@ -45,9 +35,7 @@ class Identity:
     def new_email(self, prefix: str = "user") -> str:
         return f"{prefix}.{next(_counter)}.{uuid.uuid4().hex[:6]}@example.org"
 
-    def events(self, routing_key: str, **match: Any) -> list[dict[str, Any]]:
-        """Payloads identity wrote to its outbox with that key, oldest first."""
-        return self.p.emitted("identity", routing_key, **match)
+    events = ServiceHarness.emitted  # payloads identity wrote to its outbox, oldest first
 
     def last_event(self, routing_key: str, **match: Any) -> dict[str, Any]:
         found = self.events(routing_key, **match)

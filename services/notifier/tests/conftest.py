@@ -11,40 +11,23 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-import httpx
 import pytest
 from sqlmodel import Session, col, select
 
 from certreg_contracts import Envelope, Event
-from certreg_runtime.service import ServiceRunner
-from certreg_runtime.settings import Settings
-from certreg_testing.platform import TestPlatform, embedded_platform, eventually
+from certreg_testing.platform import ServiceHarness, embedded_platform, eventually
 from notifier.adapters.tables import Mail, Notification
 
 
 @dataclass
-class Harness:
-    p: TestPlatform
+class Harness(ServiceHarness):
+    service: ClassVar[str] = "notifier"
 
-    __test__ = False
-
-    @property
-    def client(self) -> httpx.AsyncClient:
-        return self.p.client
-
-    @property
-    def settings(self) -> Settings:
-        return self.p.settings
-
-    @property
-    def runner(self) -> ServiceRunner:
-        return self.p.platform.runners["notifier"]
-
-    async def publish(self, event: Event) -> Envelope:
+    async def publish(self, event: Event | Envelope, *, settle: bool = False) -> Envelope:
         """On the bus as its producer's relay would put it (not waited for: see ``settle``)."""
-        return await self.p.publish(event, settle=False)
+        return await self.p.publish(event, settle=settle)
 
     async def redeliver(self, envelope: Envelope) -> None:
         await self.p.publish(envelope, settle=False)

@@ -11,42 +11,29 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
-from certreg_contracts import Event
 from certreg_contracts.events.entities import EntityVerified
 from certreg_contracts.events.filings import CompetenceBlock, DocumentRef, FilingSubmitted, FilingWithdrawn
-from certreg_runtime.service import ServiceContext
 from certreg_testing.infra import unique_namespace
-from certreg_testing.platform import TestPlatform, embedded_platform
+from certreg_testing.platform import ServiceHarness, embedded_platform
 from review.app.deps import ReviewDeps
 from review.domain import rules
 from review.jobs.sweeper import SweepReport, sweep
 
 
 @dataclass
-class Review:
-    p: TestPlatform
+class Review(ServiceHarness):
+    service: ClassVar[str] = "review"
     entity_id: uuid.UUID = field(default_factory=uuid.uuid4)
     depositor_id: uuid.UUID = field(default_factory=uuid.uuid4)
     instructor_id: uuid.UUID = field(default_factory=uuid.uuid4)
 
     @property
-    def client(self):
-        return self.p.client
-
-    @property
-    def ctx(self) -> ServiceContext:
-        return self.p.ctx("review")
-
-    @property
     def deps(self) -> ReviewDeps:
         return self.p.deps("review", ReviewDeps)
-
-    def today(self) -> date:
-        return self.p.today()
 
     def headers(self, *roles: str, account_id: uuid.UUID | None = None, entity_id: uuid.UUID | None = None) -> dict[str, str]:
         return self.p.token(roles=roles, account_id=account_id, entity_id=entity_id)
@@ -70,9 +57,6 @@ class Review:
     @property
     def depositor(self) -> dict[str, str]:
         return self.p.depositor(self.entity_id, account_id=self.depositor_id)
-
-    async def publish(self, event: Event) -> None:
-        await self.p.publish(event)
 
     async def verify_entity(self, denomination: str, siret: str | None, entity_id: uuid.UUID | None = None) -> None:
         """What entities announces when the certifying entity is verified."""
@@ -154,7 +138,7 @@ class Review:
 
     def events(self, routing_key: str, filing_id: uuid.UUID | None = None) -> list[dict[str, Any]]:
         """What review emitted (its outbox), oldest first."""
-        return self.p.emitted("review", routing_key, **({"filing_id": filing_id} if filing_id else {}))
+        return self.emitted(routing_key, **({"filing_id": filing_id} if filing_id else {}))
 
     async def to_admissible(self, filing_id: uuid.UUID) -> None:
         await self.post(f"/cases/{filing_id}/completeness", {"complete": True, "missing": [], "message": ""}, self.reviewer)

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any, TypeVar, overload
+from typing import Any, ClassVar, TypeVar, overload
 
 import httpx
 import sqlalchemy as sa
@@ -45,7 +45,7 @@ from certreg_runtime.bus.inprocess import InProcessBus
 from certreg_runtime.db import create_db_engine
 from certreg_runtime.messaging import outbox_table
 from certreg_runtime.migrations import upgrade
-from certreg_runtime.service import Deps, ServiceContext
+from certreg_runtime.service import Deps, ServiceContext, ServiceRunner
 from certreg_runtime.settings import Settings
 from certreg_runtime.tokens import SigningKey, issue_token, jwks
 from certreg_testing.infra import free_port, unique_namespace
@@ -245,6 +245,50 @@ class TestPlatform:
             await asyncio.sleep(0.05)
         subjects = [str(m["Subject"]) for m in self.mails(to)]
         raise AssertionError(f"no mail to {to} with {subject_contains!r}; received: {subjects}")
+
+
+@dataclass
+class ServiceHarness:
+    """Base of one service's test helpers (``service``: the one under test): what every
+    service's conftest would otherwise write again. Subclass it with the service's own
+    journeys."""
+
+    p: TestPlatform
+    service: ClassVar[str]
+
+    __test__ = False
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        return self.p.client
+
+    @property
+    def settings(self) -> Settings:
+        return self.p.settings
+
+    @property
+    def runner(self) -> ServiceRunner:
+        return self.p.platform.runners[self.service]
+
+    @property
+    def ctx(self) -> ServiceContext:
+        return self.p.ctx(self.service)
+
+    def today(self) -> date:
+        return self.p.today()
+
+    async def publish(self, event: Event | Envelope, *, settle: bool = True) -> Envelope:
+        return await self.p.publish(event, settle=settle)
+
+    async def settle(self, timeout: float = 15) -> None:
+        await self.p.settle(timeout)
+
+    def emitted(self, routing_key: str, **match: Any) -> list[dict[str, Any]]:
+        """Payloads of the events the service committed with that key, oldest first."""
+        return self.p.emitted(self.service, routing_key, **match)
+
+    def rows(self, table: type[T], **where: Any) -> list[T]:
+        return self.p.rows(self.service, table, **where)
 
 
 def trust_test_key(platform: Platform, key: SigningKey) -> None:
