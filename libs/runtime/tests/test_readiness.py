@@ -30,7 +30,12 @@ BOUND = 4.0
 @contextlib.contextmanager
 def service(tmp_path: Path, *, s3_endpoint: str | None = None, database_url: str | None = None):
     definition = ServiceDefinition(
-        name="probe", metadata=metadata, migrations=Path("/nonexistent"), routers=lambda ctx: [], buckets=("documents",)
+        name="probe",
+        metadata=metadata,
+        migrations=Path("/nonexistent"),
+        routers=lambda ctx: [],
+        buckets=("documents",),
+        blob_rows={"documents": [metadata.tables["effects"].c.event_id]},  # (no object is stored here)
     )
     engine = create_db_engine(database_url or f"sqlite:///{tmp_path / 'probe.sqlite3'}")
     blobs = S3BlobStore(s3_endpoint or "127.0.0.1:1", "access", "secret-key")

@@ -12,6 +12,7 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ from certreg_runtime.idempotency import TABLE as IDEMPOTENCY_TABLE
 from certreg_runtime.idempotency import purge_expired
 from certreg_runtime.messaging import UnitOfWork, record_processed
 from certreg_runtime.migrations import upgrade
+from certreg_runtime.orphans import BlobRows, Sweep, sweep_bucket
 from certreg_runtime.readiness import DependencyChecks
 from certreg_runtime.relay import OutboxRelay
 from certreg_runtime.settings import Settings, service_config
@@ -129,6 +131,9 @@ class ServiceDefinition:
     background: Callable[[ServiceContext], list[BackgroundTask]] = lambda ctx: []
     # bucket purposes this service stores blobs in ("documents", "letters"…).
     buckets: tuple[str, ...] = ()
+    # For each bucket purpose, the columns holding the keys of its objects: an object no
+    # row names is deleted once older than ``orphan_grace_seconds`` (``certreg_runtime.orphans``).
+    blob_rows: BlobRows = field(default_factory=dict)
     # run once at start, after migrations (e.g. identity's signing key).
     on_start: Callable[[ServiceContext], None] | None = None
     description: str = ""
@@ -149,6 +154,11 @@ class ServiceRunner:
         self.definition = definition
         name = definition.name
         settings.check_service(name, stores_blobs=bool(definition.buckets))
+        if unnamed := set(definition.buckets) ^ set(definition.blob_rows):
+            raise ValueError(
+                f"{name}: say which columns name the objects of each bucket, and only of its buckets "
+                f"(ServiceDefinition.blob_rows); not so for: {', '.join(sorted(unnamed))}"
+            )
         engine = engine or create_db_engine(settings.database_url_for(name))
         relay = OutboxRelay(engine, definition.metadata, bus, poll_seconds=settings.outbox_poll_seconds)
         checks = DependencyChecks(settings.readiness_timeout_seconds)
@@ -198,6 +208,8 @@ class ServiceRunner:
             self._tasks.append(asyncio.create_task(_forever(task, self.definition.name)))
         if IDEMPOTENCY_TABLE in self.ctx.metadata.tables:
             self._tasks.append(asyncio.create_task(_forever(self._purge_idempotency_keys, self.definition.name)))
+        if self.definition.buckets and self.ctx.blobs is not None:
+            self._tasks.append(asyncio.create_task(_forever(self._sweep_orphans, self.definition.name)))
 
     async def stop(self) -> None:
         await cancel_all(self._tasks, f"{self.definition.name} background")
@@ -214,6 +226,28 @@ class ServiceRunner:
             except Exception as exc:
                 log.warning("%s: purging the expired idempotency keys failed (%s); will retry", self.definition.name, type(exc).__name__)
             await asyncio.sleep(PURGE_EVERY_SECONDS)
+
+    def sweep_orphans(self) -> list[Sweep]:
+        """One sweep of every bucket of the service (``certreg_runtime.orphans``)."""
+        blobs = self.ctx.blobs
+        if blobs is None:
+            return []
+        grace = timedelta(seconds=self.ctx.settings.orphan_grace_seconds)
+        return [
+            sweep_bucket(self.ctx.engine, blobs, self.ctx.bucket(purpose), self.definition.blob_rows[purpose], grace=grace)
+            for purpose in self.definition.buckets
+        ]
+
+    async def _sweep_orphans(self) -> None:
+        """Every ``orphan_sweep_seconds``, from the start."""
+        while True:
+            try:
+                for sweep in await asyncio.to_thread(self.sweep_orphans):
+                    if sweep.deleted:
+                        log.warning("%s: %d orphan object(s) deleted from %s", self.definition.name, len(sweep.deleted), sweep.bucket)
+            except Exception as exc:
+                log.warning("%s: the sweep of orphan objects failed (%s); will retry", self.definition.name, type(exc).__name__)
+            await asyncio.sleep(self.ctx.settings.orphan_sweep_seconds)
 
     def handler_for(self, routing_key: str) -> EventHandler | None:
         handler = self.handlers.get(routing_key)

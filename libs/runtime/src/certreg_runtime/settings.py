@@ -72,6 +72,10 @@ class Settings(BaseSettings):
     s3_region: str | None = None
     bucket_prefix: str = "certreg"
     max_upload_bytes: int = Field(default=250 * 1024 * 1024, gt=0)
+    # Objects no row names (a process killed between an upload's object and its row) are
+    # deleted once older than the grace period, by a sweep of each service's buckets.
+    orphan_grace_seconds: float = Field(default=3600, gt=0)
+    orphan_sweep_seconds: float = Field(default=3600, gt=0)
 
     public_url: str = "http://127.0.0.1:8000"
     # HTTP Strict Transport Security, sent by the gateway on every answer: unset means on

@@ -9,6 +9,8 @@ import logging
 import os
 import shutil
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -21,6 +23,12 @@ log = logging.getLogger(__name__)
 
 CHUNK = 1024 * 1024
 PART_SIZE = 16 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    key: str
+    modified: datetime  # when it was written (aware, UTC)
 
 
 class BlobStore(abc.ABC):
@@ -41,6 +49,10 @@ class BlobStore(abc.ABC):
 
     @abc.abstractmethod
     def ping(self, bucket: str) -> bool: ...
+
+    @abc.abstractmethod
+    def list_objects(self, bucket: str) -> Iterator[StoredObject]:
+        """Every object of the bucket (streamed, in no particular order)."""
 
 
 class S3BlobStore(BlobStore):
@@ -93,6 +105,11 @@ class S3BlobStore(BlobStore):
             if exc.code in ("NoSuchKey", "NoSuchObject", "NoSuchBucket"):
                 return False
             raise
+
+    def list_objects(self, bucket: str) -> Iterator[StoredObject]:
+        for obj in self.client.list_objects(bucket, recursive=True):
+            if obj.object_name is not None and obj.last_modified is not None and not obj.is_dir:
+                yield StoredObject(obj.object_name, obj.last_modified.astimezone(UTC))
 
     def ping(self, bucket: str) -> bool:
         """The bucket answers, within about ``ping_connect_timeout + ping_read_timeout``
@@ -150,6 +167,13 @@ class LocalBlobStore(BlobStore):
 
     def ping(self, bucket: str) -> bool:
         return (self.root / bucket).is_dir()
+
+    def list_objects(self, bucket: str) -> Iterator[StoredObject]:
+        """Files left ``.partial`` by a crash are listed too (under that name)."""
+        root = self.root / bucket
+        for path in root.rglob("*") if root.is_dir() else ():
+            if path.is_file():
+                yield StoredObject(path.relative_to(root).as_posix(), datetime.fromtimestamp(path.stat().st_mtime, UTC))
 
 
 def create_blob_store(settings: Settings) -> BlobStore:

@@ -25,7 +25,7 @@ from certreg_runtime.clock import Clock, FixedClock
 from certreg_runtime.messaging import UnitOfWork, outbox_table
 from certreg_runtime.service import Deps
 from certreg_runtime.settings import Settings
-from certreg_runtime.storage import CHUNK, BlobStore
+from certreg_runtime.storage import CHUNK, BlobStore, StoredObject
 
 D = TypeVar("D", bound=Deps)
 
@@ -33,6 +33,7 @@ D = TypeVar("D", bound=Deps)
 class MemoryBlobStore(BlobStore):
     def __init__(self) -> None:
         self.objects: dict[tuple[str, str], tuple[bytes, str]] = {}
+        self.modified: dict[tuple[str, str], datetime] = {}
         self.buckets: set[str] = set()
 
     def ensure_bucket(self, bucket: str) -> None:
@@ -40,6 +41,7 @@ class MemoryBlobStore(BlobStore):
 
     def put_file(self, bucket: str, key: str, path: Path, content_type: str) -> None:
         self.objects[(bucket, key)] = (Path(path).read_bytes(), content_type)
+        self.modified[(bucket, key)] = datetime.now(UTC)
 
     def iter_chunks(self, bucket: str, key: str, chunk_size: int = CHUNK) -> Iterator[bytes]:
         data = io.BytesIO(self.objects[(bucket, key)][0])
@@ -54,6 +56,11 @@ class MemoryBlobStore(BlobStore):
 
     def ping(self, bucket: str) -> bool:
         return True
+
+    def list_objects(self, bucket: str) -> Iterator[StoredObject]:
+        for b, key in list(self.objects):
+            if b == bucket:
+                yield StoredObject(key, self.modified.get((b, key), datetime.now(UTC)))
 
 
 def memory_engine(metadata: sa.MetaData) -> sa.Engine:

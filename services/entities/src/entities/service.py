@@ -3,9 +3,10 @@
 from pathlib import Path
 
 from fastapi import APIRouter
+from sqlmodel import col
 
 from certreg_runtime.service import ServiceContext, ServiceDefinition
-from entities.adapters.tables import metadata
+from entities.adapters.tables import Document, metadata
 from entities.api.routes import router
 from entities.app.handlers import handlers
 
@@ -22,5 +23,6 @@ def definition() -> ServiceDefinition:
         routers=routers,
         handlers=handlers,
         buckets=("documents",),
+        blob_rows={"documents": [col(Document.object_key)]},
         description="The entity registry: entities, SIRET, legal pieces and membership applications.",
     )

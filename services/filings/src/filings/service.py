@@ -3,9 +3,10 @@
 from pathlib import Path
 
 from fastapi import APIRouter
+from sqlmodel import col
 
 from certreg_runtime.service import ServiceContext, ServiceDefinition
-from filings.adapters.tables import metadata
+from filings.adapters.tables import Document, Receipt, metadata
 from filings.api import documents, filings, receipts
 from filings.app.handlers import handlers
 
@@ -22,5 +23,6 @@ def definition() -> ServiceDefinition:
         routers=routers,
         handlers=handlers,
         buckets=("documents", "receipts"),
+        blob_rows={"documents": [col(Document.object_key)], "receipts": [col(Receipt.object_key)]},
         description="Registration requests (filings): drafts, pieces, submission with a sworn statement, withdrawal.",
     )

@@ -6,9 +6,10 @@ from functools import partial
 from pathlib import Path
 
 from fastapi import APIRouter
+from sqlmodel import col
 
 from certreg_runtime.service import BackgroundTask, ServiceContext, ServiceDefinition
-from notifier.adapters.tables import metadata
+from notifier.adapters.tables import Letter, metadata
 from notifier.api import letters, notifications, outbox
 from notifier.app.deps import LETTERS, build_deps
 from notifier.app.handlers import handlers
@@ -35,5 +36,6 @@ def definition() -> ServiceDefinition:
         config=NotifierConfig,
         background=background,
         buckets=(LETTERS,),
+        blob_rows={LETTERS: [col(Letter.object_key)]},
         description="E-mails (SMTP), in-app notifications and decision letters (PDF).",
     )

@@ -1,4 +1,4 @@
-"""The mail sender's claims and tries, without the platform: a try is recorded before
+"""The mail sender's claims and tries, and the letters' objects, without the platform: a try is recorded before
 the message leaves, a sender that lost its claim sends nothing, a stopped sender gives
 its claims back, and after a crash the claims wait ``job_claim_seconds``."""
 
@@ -7,17 +7,22 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from certreg_runtime.clock import FixedClock
+from certreg_runtime.orphans import sweep_bucket
 from certreg_testing.unit import Unit
-from notifier.adapters.tables import Mail
-from notifier.app.deps import NotifierDeps
+from notifier.adapters.tables import Letter, Mail
+from notifier.app.deps import LETTERS, NotifierDeps
 from notifier.config import NotifierConfig
-from notifier.jobs import mail_sender
-from services.notifier.tests.unit.test_handlers import member, notifier_unit, rows
+from notifier.jobs import letter_maker, mail_sender
+from notifier.service import definition
+from services.notifier.tests.unit.test_handlers import blobs, deliver, member, notifier_unit, registered, rows
 
 
 class Recording:
@@ -131,3 +136,34 @@ async def test_a_round_cut_short_by_the_database_is_taken_again_by_the_same_send
     assert mail_sender.claim(u.deps, owner="me") == ids  # a round that then failed
     assert mail_sender.claim(u.deps, owner="other") == []
     assert mail_sender.claim(u.deps, owner="me") == ids  # not 60 s later
+
+
+# --- letters: an object stored before its row was marked, then a crash ------------------
+
+
+def test_a_letter_left_by_a_crash_before_its_row_is_swept(monkeypatch: pytest.MonkeyPatch) -> None:
+    u = notifier_unit()
+    deliver(u, registered(uuid.uuid4()))
+    [letter] = rows(u, Letter)
+
+    class Killed(Exception):
+        pass
+
+    def put_then_die(blobs: Any, bucket: str, key: str, path: Path, content_type: str, record: Any) -> None:
+        blobs.put_file(bucket, key, path, content_type)
+        raise Killed(key)
+
+    monkeypatch.setattr(letter_maker, "store_then_record", put_then_die)
+    with pytest.raises(Killed):
+        letter_maker.make(u.deps, letter.id)
+    monkeypatch.undo()
+    letter_maker.make(u.deps, letter.id)  # the next try makes it, under a key of its own
+    [made] = rows(u, Letter)
+    bucket = u.deps.letters_bucket
+    assert made.status == "ready" and len(blobs(u).objects) == 2
+
+    swept = sweep_bucket(
+        u.engine, blobs(u), bucket, definition().blob_rows[LETTERS], grace=timedelta(hours=1), now=datetime.now(UTC) + timedelta(hours=2)
+    )
+    assert len(swept.deleted) == 1 and swept.deleted[0] != made.object_key
+    assert [key for _, key in blobs(u).objects] == [made.object_key]
