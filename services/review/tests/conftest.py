@@ -17,6 +17,7 @@ import pytest
 
 from certreg_contracts.events.entities import EntityVerified
 from certreg_contracts.events.filings import CompetenceBlock, DocumentRef, FilingSubmitted, FilingWithdrawn
+from certreg_contracts.events.identity import StaffChanged
 from certreg_testing.infra import unique_namespace
 from certreg_testing.platform import ServiceHarness, embedded_platform
 from review.app.deps import ReviewDeps
@@ -176,7 +177,10 @@ class Review(ServiceHarness):
 @asynccontextmanager
 async def review_platform(tmp_path, **overrides: Any) -> AsyncIterator[Review]:
     async with embedded_platform(tmp_path, names=["review"], **overrides) as p:
-        yield Review(p)
+        harness = Review(p)
+        # identity's news of the instructor cases are assigned to (review checks it).
+        await p.publish(StaffChanged(account_id=harness.instructor_id, roles=["instructor"], active=True, as_of=p.now()))
+        yield harness
 
 
 @pytest.fixture

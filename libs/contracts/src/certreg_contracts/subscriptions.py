@@ -22,6 +22,7 @@ CONSUMERS: dict[str, list[str]] = {
         "filings.filing.submitted",
         "filings.filing.withdrawn",
         "entities.entity.verified",
+        "identity.staff.changed",
     ],
     "notifier": [
         "identity.account.registered",

@@ -107,15 +107,31 @@ class TokenVerifier:
             raise unauthorized("Jeton invalide.") from None
         if claims.get("scope") != scope:
             raise unauthorized("Jeton invalide pour cette opération.")
+        return _principal(claims)
+
+
+def _principal(claims: dict[str, Any]) -> Principal:
+    """The claims of a verified token as a Principal; claims of the wrong shape (a
+    subject or entity that is no id, roles that are no list of names) are an invalid
+    token, never a server error."""
+    try:
+        roles = claims.get("roles", [])
+        if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+            raise ValueError("roles")
         entity = claims.get("entity_id")
+        email, name = claims.get("email", ""), claims.get("name", "")
+        if not isinstance(email, str) or not isinstance(name, str):
+            raise ValueError("email or name")
         return Principal(
-            account_id=uuid.UUID(claims["sub"]),
-            email=claims.get("email", ""),
-            roles=frozenset(claims.get("roles", [])),
-            entity_id=uuid.UUID(entity) if entity else None,
-            scope=claims["scope"],
-            name=claims.get("name", ""),
+            account_id=uuid.UUID(str(claims["sub"])),
+            email=email,
+            roles=frozenset(roles),
+            entity_id=uuid.UUID(str(entity)) if entity else None,
+            scope=str(claims["scope"]),
+            name=name,
         )
+    except (KeyError, TypeError, ValueError):
+        raise unauthorized("Jeton invalide.") from None
 
 
 def bearer_token(authorization: str | None) -> str:

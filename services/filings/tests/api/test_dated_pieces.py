@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from certreg_contracts.events.identity import StaffChanged
 from certreg_contracts.legal_dates import dated_piece_expiry, french_date
 from certreg_testing.infra import unique_namespace
 from certreg_testing.platform import TestPlatform, embedded_platform, eventually
@@ -94,6 +95,8 @@ class Journey:
         await self.case_status("received")
 
     async def to_instruction(self) -> None:
+        # identity's news of the instructor (review assigns only an active instructor).
+        await self.p.publish(StaffChanged(account_id=self.instructor_id, roles=["instructor"], active=True, as_of=self.p.now()))
         await self.review("/completeness", {"complete": True, "missing": [], "message": ""}, self.reviewer)
         await self.review("/admissibility", {"admissible": True}, self.reviewer)
         await self.review("/assignment", {"instructor_id": str(self.instructor_id)}, self.reviewer)

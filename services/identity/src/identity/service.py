@@ -18,6 +18,7 @@ from certreg_runtime.settings import Settings, service_config
 from identity.adapters.keys import KeyRing
 from identity.adapters.tables import metadata
 from identity.api import account_requests, accounts, passwords, staff, tokens
+from identity.app import commands
 from identity.app.deps import IdentityDeps, build_deps
 from identity.app.handlers import handlers
 from identity.config import IdentityConfig
@@ -26,10 +27,13 @@ from identity.jobs import throttle_purge
 
 def on_start(ctx: ServiceContext) -> None:
     """Ensure a signing key exists; publish the public keys to the other services of
-    this process (``ctx.extras["jwks"]``) and to the JWKS route."""
+    this process (``ctx.extras["jwks"]``) and to the JWKS route; announce the staff."""
     keys: KeyRing = ctx.deps.keys
     keys.ensure()
     ctx.extras["jwks"] = keys
+    # What the back office's accounts are, for services that started knowing none
+    # (review's directory of instructors): a backfill, never overriding newer news.
+    commands.announce_staff(ctx.deps)
 
 
 def routers(ctx: ServiceContext) -> list[APIRouter]:

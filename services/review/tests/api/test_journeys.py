@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from datetime import timedelta
 
 from certreg_contracts.calendar import add_months
+from review.adapters.tables import Case
 from review.domain import rules
 from review.jobs.audit_check import check_all
 
@@ -384,7 +385,15 @@ async def test_another_entity_gets_404_and_the_dialogue_is_shared(review):
     assert posted.status_code == 404
     assert (await review.client.post(f"/api/review/cases/{filing}/acknowledge", headers=stranger)).status_code == 404
 
-    doc = uuid.uuid4()
+    # A message may point to a piece submitted with the filing (and to nothing else).
+    [case] = review.p.rows("review", Case, filing_id=filing)
+    doc = case.snapshot["documents"][0]["document_id"]
+    stray = await review.client.post(
+        f"/api/review/cases/{filing}/messages",
+        json={"body": "Voir la pièce.", "document_ids": [str(uuid.uuid4())]},
+        headers=review.reviewer,
+    )
+    assert stray.status_code == 422 and stray.json()["detail"][0]["type"] == "unknown_document"
     await review.post(f"/cases/{filing}/messages", {"body": "Où en est notre demande ?", "subject": "Suivi"}, review.depositor, 201)
     await review.post(
         f"/cases/{filing}/messages", {"body": "Elle est en cours de contrôle.", "document_ids": [str(doc)]}, review.reviewer, 201

@@ -159,3 +159,22 @@ class AccountRolesChanged(Event):
     email: str
     entity_id: uuid.UUID | None = None
     roles: list[Role]
+
+
+class StaffChanged(Event):
+    """A back-office account as it is now: its roles, and whether it may act (``active``).
+
+    Emitted by identity whenever a back-office account is created (not yet active), gets
+    its password (active), is made active by ``certreg admin create``, changes roles, is
+    disabled or enabled; and at identity's start for every back-office account, with
+    ``backfill`` (which only tells a consumer of accounts it does not know yet). Consumed
+    by review, which assigns a case only to an active instructor. A consumer keeps, per
+    account, the state of the newest ``as_of`` (deliveries are not ordered).
+    """
+
+    routing_key = "identity.staff.changed"
+    account_id: uuid.UUID
+    roles: list[Role]
+    active: bool
+    as_of: AwareDatetime
+    backfill: bool = False

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
 
 from certreg_contracts.events.identity import (
     AccountActivated,
@@ -18,6 +19,7 @@ from certreg_contracts.events.identity import (
     AccountRolesChanged,
     AccountValidationRequested,
     PasswordResetRequested,
+    StaffChanged,
     StaffCreated,
 )
 from certreg_runtime.auth import Principal
@@ -272,6 +274,8 @@ def reset_password(deps: IdentityDeps, token: str, new_password: str) -> None:
                     status=ACTIVE,
                 )
             )
+            if account.is_staff:
+                staff_changed(uow, account, now)
         session.add(account)
         uow.commit()
 
@@ -383,6 +387,7 @@ def create_staff(deps: IdentityDeps, body: schemas.StaffCreate) -> schemas.Staff
                 expires_at=expires_at,
             )
         )
+        staff_changed(uow, account, now)
         uow.commit()
     return schemas.StaffCreated(account_id=account.id, email=email, status=account.status, roles=list(roles))
 
@@ -426,11 +431,38 @@ def create_active_staff(deps: IdentityDeps, *, email: str, password: str, first_
         )
         _add_new(uow, account, taken)
         uow.emit(AccountRolesChanged(account_id=account.id, email=address, entity_id=None, roles=staff_roles))
+        staff_changed(uow, account, now)
         uow.commit()
         return account.id
 
 
 # --- shared steps -------------------------------------------------------------------
+
+
+def staff_changed(uow: UnitOfWork, account: Account, now: datetime, *, backfill: bool = False) -> None:
+    """Tell the other services what a back-office account is now (``identity.staff.changed``):
+    call it in the transaction of every change of a staff account's roles or status."""
+    uow.emit(
+        StaffChanged(
+            account_id=account.id,
+            roles=[r for r in account.roles if is_staff_role(r)],
+            active=account.status == ACTIVE,
+            as_of=now,
+            backfill=backfill,
+        )
+    )
+
+
+def announce_staff(deps: IdentityDeps) -> int:
+    """At start: every back-office account, as a backfill (a consumer that already knows an
+    account keeps what it knows). How many were announced."""
+    with deps.uow() as uow:
+        now = deps.clock.now()
+        accounts = uow.session.exec(select(Account).where(col(Account.is_staff).is_(True))).all()
+        for account in accounts:
+            staff_changed(uow, account, now, backfill=True)
+        uow.commit()
+        return len(accounts)
 
 
 def _login_key(email: str) -> str:

@@ -187,6 +187,18 @@ class Certifier(Base, table=True):
     updated_at: dt.datetime = Field(sa_column=sa.Column(TZ, nullable=False))
 
 
+class StaffMember(Base, table=True):
+    """A back-office account as identity announced it (``identity.staff.changed``): whom a
+    case may be assigned to. The newest ``as_of`` wins (events are not ordered)."""
+
+    __tablename__ = "staff_members"
+
+    account_id: uuid.UUID = Field(primary_key=True)
+    roles: list[str] = _json()
+    active: bool = False
+    as_of: dt.datetime = Field(sa_column=sa.Column(TZ, nullable=False))
+
+
 class NumberCounter(Base, table=True):
     """Registration number counters where the database has no sequences (SQLite)."""
 

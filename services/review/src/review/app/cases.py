@@ -12,7 +12,7 @@ from certreg_contracts.calendar import paris_date
 from certreg_contracts.events import review as ev
 from certreg_runtime.auth import Principal
 from certreg_runtime.errors import Forbidden, conflict, field_error, invalid
-from review.adapters import audit_log
+from review.adapters import audit_log, staff
 from review.adapters.tables import Case, InfoRequest
 from review.api.schemas import AbandonIn, AdmissibilityIn, AssignmentIn, CompletenessIn, ReasonIn, RequestIn
 from review.app import queries
@@ -117,6 +117,14 @@ def assign_instructor(deps: ReviewDeps, user: Principal, filing_id: uuid.UUID, b
     with deps.uow() as uow:
         case = load_case(uow, filing_id)
         actor = Actor.of(user, "assign")
+        if not staff.is_active_instructor(uow.session, body.instructor_id):
+            raise invalid(
+                field_error(
+                    "instructor_id",
+                    "Ce compte n'est pas celui d'un instructeur actif : choisissez un instructeur dans la liste des agents.",
+                    "not_an_instructor",
+                )
+            )
         keep_due = case.due_date
         move(uow, case, "assign", actor, now, details={"instructor_id": str(body.instructor_id)}, editable=[])
         if case.status == "awaiting_complement":

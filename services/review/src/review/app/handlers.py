@@ -12,10 +12,11 @@ from typing import Any
 
 from certreg_contracts.events import entities as ee
 from certreg_contracts.events import filings as fe
+from certreg_contracts.events import identity as idn
 from certreg_contracts.events import review as ev
 from certreg_runtime.handlers import Handlers
 from certreg_runtime.messaging import UnitOfWork
-from review.adapters import audit_log, certifiers
+from review.adapters import audit_log, certifiers, staff
 from review.adapters.tables import Case, search_text
 from review.app.deps import ReviewDeps
 from review.app.transitions import banner, case_fields, close_open_request, get_case, move
@@ -49,7 +50,10 @@ def _apply_filing(case: Case, event: fe.FilingSubmitted) -> None:
     case.cqp_filed_by = event.cqp_filed_by
     case.rests_on_standards = event.rests_on_standards
     case.summary = event.summary
-    case.snapshot = _snapshot(event)
+    # Every piece ever submitted with the filing: what a message may point to.
+    before = case.snapshot or {}
+    known = set(before.get("known_documents", [])) | {str(d.get("document_id")) for d in before.get("documents", [])}
+    case.snapshot = {**_snapshot(event), "known_documents": sorted(known | {str(d.document_id) for d in event.documents})}
     case.submission_round = event.submission_round
     case.submitted_by = event.submitted_by
     case.search = search_text(event.title, case.registration_number, str(event.filing_id))
@@ -126,6 +130,12 @@ def filing_withdrawn(deps: ReviewDeps, uow: UnitOfWork, event: fe.FilingWithdraw
     now = deps.clock.now()
     close_open_request(uow, case, now, "closed")
     move(uow, case, "withdraw", Actor.depositor(event.withdrawn_by), now, reason=event.reason)
+
+
+@handlers.on(idn.StaffChanged)
+def staff_changed(deps: ReviewDeps, uow: UnitOfWork, event: idn.StaffChanged) -> None:
+    """Whom a case may be assigned to (``review.adapters.staff``)."""
+    staff.learn(uow.session, event)
 
 
 @handlers.on(ee.EntityVerified)

@@ -10,11 +10,17 @@ from certreg_contracts.types import PUBLIC_ROLES
 from certreg_runtime.auth import Principal
 from certreg_runtime.errors import field_error, invalid
 from review.adapters import audit_log
-from review.adapters.tables import Message
+from review.adapters.tables import Case, Message
 from review.api.schemas import MessageIn
 from review.app.deps import ReviewDeps
 from review.app.transitions import case_fields, visible_case
 from review.domain.actor import CASE_STAFF_ROLES, Actor, is_case_staff
+
+
+def known_documents(case: Case) -> set[str]:
+    """The pieces submitted with the filing, in any round (what a message may point to)."""
+    snapshot = case.snapshot or {}
+    return set(snapshot.get("known_documents", [])) | {str(d.get("document_id")) for d in snapshot.get("documents", [])}
 
 
 def post_message(deps: ReviewDeps, user: Principal, filing_id: uuid.UUID, body: MessageIn) -> Message:
@@ -24,6 +30,17 @@ def post_message(deps: ReviewDeps, user: Principal, filing_id: uuid.UUID, body: 
         case = visible_case(uow, user, filing_id, lock=True)
         if not body.body.strip():
             raise invalid(field_error("body", "Le message est vide.", "missing"))
+        known = known_documents(case)
+        unknown = [str(d) for d in body.document_ids if str(d) not in known]
+        if unknown:
+            raise invalid(
+                field_error(
+                    "document_ids",
+                    f"Pièce(s) inconnue(s) dans ce dossier : {', '.join(unknown)}. Seules les pièces déposées avec le dossier "
+                    "peuvent être jointes.",
+                    "unknown_document",
+                )
+            )
         side: Literal["staff", "depositor"] = "staff" if is_case_staff(user) else "depositor"
         role = sorted(set(user.roles) & set(CASE_STAFF_ROLES if side == "staff" else PUBLIC_ROLES))[0]
         message = Message(
