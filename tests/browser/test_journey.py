@@ -224,9 +224,7 @@ def test_certifier_from_account_creation_to_a_registered_certification(page, pla
     page.click("form[data-action=assign] button[type=submit]")
     assert "Choisissez l’instructeur" in error_of(page, "instructor_id")
     # Named with their e-mail, so two homonyms (other tests share this platform) stay apart.
-    expect(page.locator(f"#instructor_id option[value='{instructor_id}']")).to_contain_text(
-        f"Inès Instruction — {staff['instructor']}"
-    )
+    expect(page.locator(f"#instructor_id option[value='{instructor_id}']")).to_contain_text(f"Inès Instruction — {staff['instructor']}")
     page.select_option("#instructor_id", instructor_id)
     act(page, "assign", "Affecter")
     expect(page.locator("#status")).to_have_text("En instruction")

@@ -102,3 +102,32 @@ def drop_messaging_tables() -> None:
         batch_op.drop_index("ix_outbox_pending")
     op.drop_table("outbox")
     op.drop_table("inbox")
+
+
+def create_idempotency_table() -> None:
+    """The table of ``certreg_runtime.idempotency`` as a service's migration first creates it
+    (frozen like the messaging tables: a later change is a migration of its own)."""
+    import sqlalchemy as sa
+    from alembic import op
+
+    op.create_table(
+        "idempotency_keys",
+        sa.Column("scope", sa.String(length=100), nullable=False),
+        sa.Column("key", sa.String(length=255), nullable=False),
+        sa.Column("fingerprint", sa.String(length=64), nullable=False),
+        sa.Column("status", sa.Integer(), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("scope", "key"),
+    )
+    with op.batch_alter_table("idempotency_keys", schema=None) as batch_op:
+        batch_op.create_index("ix_idempotency_keys_expires_at", ["expires_at"], unique=False)
+
+
+def drop_idempotency_table() -> None:
+    from alembic import op
+
+    with op.batch_alter_table("idempotency_keys", schema=None) as batch_op:
+        batch_op.drop_index("ix_idempotency_keys_expires_at")
+    op.drop_table("idempotency_keys")

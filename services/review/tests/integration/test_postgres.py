@@ -1,4 +1,4 @@
-"""On real PostgreSQL: the migrations (matching the models), the registration number
+"""On real PostgreSQL (the migrations matching the models: tests/migrations): the registration number
 sequences, the list query, and the audit table refusing changes (and the chain catching
 them anyway)."""
 
@@ -9,8 +9,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from sqlmodel import Session
 
 from certreg_runtime.db import create_db_engine
@@ -55,16 +53,6 @@ def _case(status: str = "received", **kw) -> Case:
         updated_at=now,
         **kw,
     )
-
-
-def test_the_migrations_create_every_table_and_column_of_the_models(engine):
-    """A table the code uses but no migration creates fails only where it is used (a
-    registration reading ``certifiers`` answered 500): compare the migrated schema with the
-    models. The trigram indexes are made in SQL by the first migration, unseen by the models."""
-    with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), metadata)
-    unseen = {"ix_cases_search_trgm", "ix_registry_search_trgm"}
-    assert [d for d in diff if not (d[0] == "remove_index" and d[1].name in unseen)] == []
 
 
 def test_registration_numbers_come_from_one_sequence_per_repertoire(engine):

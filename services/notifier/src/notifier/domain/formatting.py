@@ -4,22 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from certreg_contracts.calendar import PARIS, paris_date
-
-MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
+from certreg_contracts.calendar import PARIS
+from certreg_contracts.legal_dates import french_date
 
 
 def date_fr(value: dt.date | dt.datetime | str | None) -> str:
@@ -28,10 +14,7 @@ def date_fr(value: dt.date | dt.datetime | str | None) -> str:
         return ""
     if isinstance(value, str):
         value = dt.date.fromisoformat(value[:10])
-    if isinstance(value, dt.datetime):
-        value = paris_date(value)
-    day = "1er" if value.day == 1 else str(value.day)
-    return f"{day} {MONTHS[value.month - 1]} {value.year}"
+    return french_date(value)
 
 
 def days_fr(n: int) -> str:
