@@ -63,58 +63,118 @@ def cases_csv(rows: Iterable[Mapping[str, Any]], *, every: int = 500) -> Iterato
     yield buffer.getvalue()
 
 
+# France compétences' open-data export of the fiches, version 4.1 (the « flux XML V4.1 » of
+# the data.gouv.fr dataset « Répertoire national des certifications professionnelles et
+# répertoire spécifique », id 5eebbc067a14b6fecc9c9976, Licence Ouverte 2.0; its schema is
+# published there as rncp-rs-france-competence-v4.1.xsd, 02/01/2025, with the data dictionary
+# v3.1 of 16/03/2023). The schema file itself could not be read from here: the element names,
+# their nesting and their order below follow real v4.1 fiches as France compétences exports
+# them (20 fiches of the export of 16/08/2026 reproduced in ALDEBERTArnaud/mcp-rncp,
+# fixtures/export_fiches_{RNCP,RS}_fixture.xml, with that project's docs/DATA-MAPPING.md of
+# the v4.1 tags). services/review/tests/data/fiches-v4.1.xsd is written from them and checks
+# this writer; docs/API-NOTES.md says which elements certreg has no source for.
 EXPORT_VERSION = "4.1"
 
+# Characters that never reach an export: XML 1.0's forbidden ones and every other control
+# character (C0 but tab and line breaks, DEL, C1), whatever an older row holds.
+_NOT_EXPORTED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
-def _fr(day: date | None) -> str:
-    return rules.fr_date(day) if day else ""
+
+def export_text(value: str) -> str:
+    """``value`` as an export may carry it: no control character, nothing XML cannot hold."""
+    return _NOT_EXPORTED.sub("", xml_text(value))
+
+
+def _fr(day: date) -> str:
+    return rules.fr_date(day)
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
     element = ET.SubElement(parent, tag)
     if text is not None:
-        # Never a character XML 1.0 cannot carry, whatever an older row holds.
-        element.text = xml_text(text)
+        element.text = export_text(text)
     return element
 
 
+def _lines(items: Iterable[Any]) -> str:
+    return "\n".join(str(i) for i in items)
+
+
+def registration_years(r: RegistryRecord) -> int | None:
+    """The registration's length in whole years (DUREE_ENREGISTREMENT), when its dates make one."""
+    years = r.registration_end.year - r.registration_start.year
+    return years if years > 0 and rules.registration_end(r.registration_start, years) == r.registration_end else None
+
+
+def is_active(r: RegistryRecord, today: date) -> bool:
+    """Registered and not past its end date (the end date is its last day), on ``today``."""
+    return r.status == "active" and r.registration_start <= today <= r.registration_end
+
+
+def block_code(number: str, code: str) -> str:
+    """A block's code as the open data writes it: the fiche's number then the block's (RNCP34762BC01)."""
+    return code if code.upper().startswith(number) else f"{number}{code}"
+
+
 def fiche_element(r: RegistryRecord, today: date) -> ET.Element:
-    """One FICHE in the shape of France compétences' open-data export (v4.1 fields)."""
+    """One FICHE, its elements in the order of the v4.1 export (see above). What certreg has
+    no source for is left out, never filled with a guess."""
     fiche = ET.Element("FICHE")
+    # ID_FICHE (France compétences' technical id): no source in certreg.
     _sub(fiche, "NUMERO_FICHE", r.number)
+    # NOUVELLES_CERTIFICATIONS, ANCIENNES_CERTIFICATIONS: renewals are not linked yet.
     _sub(fiche, "INTITULE", r.title)
     if r.is_cqp:
         abrege = _sub(fiche, "ABREGE")
         _sub(abrege, "CODE", "CQP")
         _sub(abrege, "LIBELLE", "Certificat de qualification professionnelle")
     _sub(fiche, "ETAT_FICHE", "Publiée")
-    _sub(fiche, "ACTIF", "Oui" if r.status == "active" and r.registration_end >= today else "Non")
+    # FORMACODES: not shipped (certreg_reference).
     if r.qualification_level:
         nomenclature = _sub(fiche, "NOMENCLATURE_EUROPE")
         _sub(nomenclature, "NIVEAU", f"NIV{r.qualification_level}")
-        _sub(nomenclature, "INTITULE", rules.LEVEL_LABELS[r.qualification_level])
+        _sub(nomenclature, "LIBELLE", rules.LEVEL_LABELS[r.qualification_level])
     certificateurs = _sub(fiche, "CERTIFICATEURS")
     certificateur = _sub(certificateurs, "CERTIFICATEUR")
-    _sub(certificateur, "SIRET_CERTIFICATEUR", r.certifier_siret or "")
+    if r.certifier_siret:
+        _sub(certificateur, "SIRET_CERTIFICATEUR", r.certifier_siret)
     _sub(certificateur, "NOM_CERTIFICATEUR", r.certifier_name or "")
+    _sub(certificateur, "ETAT_CERTIFICATEUR", "Actif")
+    # Partner organisations cannot be declared in certreg: none are.
+    _sub(fiche, "EXISTENCE_PARTENAIRES", "Non")
+    if r.activities:
+        _sub(fiche, "ACTIVITES_VISEES", _lines(r.activities))
+    if r.competences:
+        _sub(fiche, "CAPACITES_ATTESTEES", _lines(r.competences))
+    # SECTEURS_ACTIVITE, TYPE_EMPLOI_ACCESSIBLES, CODES_ROME, SI_JURY_*, publications,
+    # statistics, LIEN_URL_DESCRIPTION: not in the filing yet.
+    _sub(fiche, "DATE_DECISION", _fr(r.decision_date))
+    years = registration_years(r)
+    if years is not None:
+        _sub(fiche, "DUREE_ENREGISTREMENT", str(years))
+    _sub(fiche, "DATE_FIN_ENREGISTREMENT", _fr(r.registration_end))
+    # DATE_EFFET: the export gives it for registrations by right only; certreg registers on request.
+    _sub(fiche, "TYPE_ENREGISTREMENT", "Enregistrement sur demande")
     if r.competence_blocks:
         blocs = _sub(fiche, "BLOCS_COMPETENCES")
         for block in r.competence_blocks:
             bloc = _sub(blocs, "BLOC_COMPETENCES")
-            code = str(block.get("code", ""))
-            _sub(bloc, "CODE", code if code.upper().startswith(r.number) else f"{r.number}{code}")
+            _sub(bloc, "CODE", block_code(r.number, str(block.get("code", ""))))
             _sub(bloc, "LIBELLE", str(block.get("title", "")))
-            _sub(bloc, "LISTE_COMPETENCES", "\n".join(str(c) for c in block.get("competences", [])))
-    _sub(fiche, "DATE_DECISION", _fr(r.decision_date))
-    _sub(fiche, "DATE_FIN_ENREGISTREMENT", _fr(r.registration_end))
-    _sub(fiche, "ACTIVITES_VISEES", "\n".join(r.activities))
-    _sub(fiche, "CAPACITES_ATTESTEES", "\n".join(r.competences))
-    _sub(fiche, "MODALITES_EVALUATION", "\n".join(r.assessment_methods))
+            competences = block.get("competences") or []
+            if competences:
+                _sub(bloc, "LISTE_COMPETENCES", _lines(competences))
+            methods = block.get("assessment_methods") or []
+            if methods:
+                _sub(bloc, "MODALITES_EVALUATION", _lines(methods))
+    if r.summary.strip():
+        _sub(fiche, "OBJECTIFS_CONTEXTE", r.summary)
+    _sub(fiche, "ACTIF", "Oui" if is_active(r, today) else "Non")
     return fiche
 
 
 def fiches_xml(records: Iterable[RegistryRecord], today: date) -> Iterator[bytes]:
-    """The whole registry, one FICHE at a time (never the whole document in memory)."""
+    """The FICHES document, one FICHE at a time (never the whole document in memory)."""
     yield b'<?xml version="1.0" encoding="UTF-8"?>\n<FICHES>'
     yield f"<VERSION_FLUX>{EXPORT_VERSION}</VERSION_FLUX>".encode()
     for record in records:
