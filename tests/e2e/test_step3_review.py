@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
+from certreg_contracts import legal_dates
 from certreg_testing.infra import text_body
 
 from .conftest import PDF, RNCP_FIELDS, Api, Person, date_fr, eventually, expect, submitted_filing
@@ -328,22 +329,25 @@ def test_unfavourable_opinion_then_refusal_with_appeal_date(office: Office) -> N
     empty = client.post(f"/api/review/cases/{filing_id}/decision", headers=office.director, json={"register": False, "motivation": " "})
     assert empty.status_code == 422 and empty.json()["detail"][0]["loc"][-1] == "motivation"
 
-    notified = api.today()
-    appeal = add_months(notified, 2)
     decision = office.post(
         f"/cases/{filing_id}/decision",
         {"register": False, "motivation": "Refus conforme à l'avis défavorable de la commission."}, office.director,
     )  # fmt: skip
-    assert decision["status"] == "refused" and decision["appeal_deadline"] == appeal.isoformat()
+    # made available, not yet notified: the appeal runs « deux mois à compter de sa notification »
+    assert decision["status"] == "refused" and decision["appeal_deadline"] is None
     assert decision["gracious_appeal"] is False and decision["appeal_court"]
 
     mail = office.mail(f"Décision de refus d'enregistrement — « {title} »")
     body = text_body(mail)
-    assert date_fr(appeal) in body and "deux mois à compter de la notification" in body
+    assert "deux mois à compter de sa notification" in body
     assert reason in body and decision["appeal_court"] in body
     assert [pdf[:5] for pdf in pdf_attachments(mail)] == [b"%PDF-"], "the motivated refusal letter is attached"
 
+    # the depositor's first consultation notifies it: the legal calendar fixes the last day
+    notified = api.today()
+    appeal = legal_dates.appeal_deadline(notified).day
     case = api.case(office.depositor, filing_id)
     assert case["status"] == "refused" and case["decision"]["appeal_deadline"] == appeal.isoformat()
+    assert case["decision"]["notified_on"] == notified.isoformat()
     assert case["decision"]["kind"] == "refused" and case["registration_number"] is None
     assert api.filing_reaches(office.depositor, filing_id, "refused")["can_withdraw"] is False

@@ -29,7 +29,8 @@ OVERRIDES: dict[str, dict[str, Any]] = {
     },
     "review.case.refused": {
         "appeal_court": "Tribunal administratif de Paris",
-        "appeal_deadline": dt.date(2027, 1, 27),
+        "appeal_deadline": None,
+        "notified_at": None,
         "decision_date": BASE_DATE,
     },
     "review.case.opinion_given": {"opinion": "adjourned", "resubmission_due": dt.date(2027, 2, 15)},

@@ -290,6 +290,9 @@ def test_a_refusal_letter_names_the_certifier_the_certification_and_the_appeal()
     assert "L'enregistrement de la certification « Technicien éolien », de niveau 6, de Institut des métiers du vent" in text
     assert "Répertoire national des certifications professionnelles (RNCP)" in text
     assert "recours contentieux devant le Tribunal administratif de Paris" in text
+    # made before the notification (issue 12, point 3): no day, how the two months start
+    assert "dans un délai de deux mois à compter de sa notification ; sa consultation sur la plateforme vaut notification" in text
+    assert "Date de notification" not in text
     assert "ni d'un recours gracieux ni d'un recours hiérarchique" in text
 
 

@@ -140,11 +140,20 @@ def test_registered_gives_the_number_and_the_period() -> None:
 
 
 def test_refusal_gives_the_contentious_appeal_and_no_gracious_one() -> None:
-    [r] = render_all("review.case.refused", appeal_deadline=dt.date(2027, 1, 27), appeal_court="Tribunal administratif de Paris")
+    [r] = render_all("review.case.refused", appeal_deadline=dt.date(2027, 2, 1), appeal_court="Tribunal administratif de Paris")
     text = " ".join(r.text.split())
-    assert "recours contentieux devant le Tribunal administratif de Paris dans un délai de deux mois à compter de la notification" in text
-    assert "27 janvier 2027" in text
+    assert "recours contentieux devant le Tribunal administratif de Paris dans un délai de deux mois à compter de sa notification" in text
+    assert "1er février 2027 inclus" in text
     assert "ne peut faire l'objet ni d'un recours gracieux ni d'un recours hiérarchique" in text
+
+
+def test_a_refusal_not_yet_notified_gives_no_appeal_date_but_how_it_is_notified() -> None:
+    """Issue 12, point 3: the decision is made available, not notified; the appeal runs
+    from the notification, so no day is printed before it is fixed."""
+    [r] = render_all("review.case.refused", appeal_deadline=None, notified_at=None, appeal_court="Tribunal administratif de Paris")
+    text = " ".join(r.text.split())
+    assert "dans un délai de deux mois à compter de sa notification (la consultation de la décision" in text
+    assert "jusqu'au" not in text and "dans les deux mois de sa notification" in r.summary
 
 
 def test_filing_links_go_to_the_filing_page() -> None:

@@ -8,7 +8,6 @@ import uuid
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 
-from certreg_contracts.calendar import add_months
 from review.adapters.tables import Case
 from review.domain import rules
 from review.jobs.audit_check import check_all
@@ -137,6 +136,8 @@ async def test_full_rncp_journey_to_registered_and_public_record(review):
         "schedule",
         "opinion",
         "register",
+        "consult",  # the acknowledgement is the first consultation: it notifies the decision
+        "notify",
         "acknowledge",
     ]
     assert check_all(review.ctx.engine) == (1, {})
@@ -315,11 +316,11 @@ async def test_unfavourable_opinion_refused_with_the_appeal_date(start_review, m
             f"/cases/{filing}/decision", {"register": False, "motivation": "Référentiels insuffisants."}, review.director
         )
         assert decision["status"] == "refused"
-        assert decision["appeal_deadline"] == add_months(review.today(), 2).isoformat()
+        assert decision["appeal_deadline"] is None  # from the notification (test_legal_procedure)
         assert decision["appeal_court"] == "Tribunal administratif de Montreuil"
         assert decision["gracious_appeal"] is False
         refused = review.events("review.case.refused", filing)[0]
-        assert refused["reasons"] == reasons and refused["appeal_deadline"] == decision["appeal_deadline"]
+        assert refused["reasons"] == reasons and refused["appeal_court"] == decision["appeal_court"]
         assert (await review.client.get("/api/review/registry")).json()["total"] == 0
 
 

@@ -8,21 +8,6 @@ from certreg_contracts.calendar import paris_date
 from review.domain import rules
 
 
-@pytest.mark.parametrize(
-    ("notified", "deadline"),
-    [
-        (date(2025, 12, 31), date(2026, 2, 28)),
-        (date(2027, 12, 31), date(2028, 2, 29)),  # leap year
-        (date(2026, 1, 15), date(2026, 3, 15)),
-        (date(2026, 11, 30), date(2027, 1, 30)),
-        (date(2026, 7, 31), date(2026, 9, 30)),
-        (date(2026, 8, 31), date(2026, 10, 31)),
-    ],
-)
-def test_appeal_deadline_is_two_calendar_months(notified, deadline):
-    assert rules.appeal_deadline(notified) == deadline
-
-
 def test_registration_end_in_calendar_years():
     assert rules.registration_end(date(2026, 3, 10), 5) == date(2031, 3, 10)
     assert rules.registration_end(date(2028, 2, 29), 1) == date(2029, 2, 28)

@@ -15,13 +15,14 @@ from certreg_runtime.auth import ACCESS_SCOPE, Principal
 from certreg_runtime.clock import FixedClock
 from certreg_runtime.errors import Conflict, Forbidden, Invalid
 from certreg_testing.unit import Unit, unit
-from review.adapters.tables import CommissionSession, Opinion, RegistryRecord, metadata
+from review.adapters.tables import CommissionSession, Decision, Opinion, RegistryRecord, metadata
 from review.api.schemas import CompletenessIn, DecisionIn
 from review.app import cases, decisions, transitions
 from review.app.deps import ReviewDeps
 from review.app.handlers import filing_submitted
 from review.app.transitions import get_case
 from review.config import ReviewConfig
+from review.domain import rules
 from review.jobs import sweeper
 
 # 10:00 in Paris on 30 November 2026.
@@ -191,7 +192,19 @@ def test_registration_gives_the_number_the_period_and_the_public_record(u):
     )
 
 
-def test_refusal_gives_the_appeal_deadline_and_court(u):
+def advance(u: Unit[ReviewDeps], **delta: float) -> None:
+    assert isinstance(u.deps.clock, FixedClock)
+    u.deps.clock.advance(**delta)
+
+
+def depositor() -> Principal:
+    return Principal(DEPOSITOR, "deposant@example.org", frozenset({"depositor"}), ENTITY, ACCESS_SCOPE, name="Déposant")
+
+
+def test_refusal_gives_the_court_and_the_appeal_runs_from_the_notification(u):
+    """Issue 12, point 3: refused on Monday 30/11/2026 the appeal ran to Saturday
+    30/01/2027 (decision + 2 calendar months). It runs from the notification, a délai
+    franc extended to the next working day: consulted the same day, until Monday 01/02/2027."""
     reasons = [{"criterion": "valeur_ajoutee", "text": "Pas de valeur ajoutée démontrée."}]
     filing_id = with_opinion(u, "unfavourable", reasons)
     before = len(u.emitted())
@@ -200,12 +213,46 @@ def test_refusal_gives_the_appeal_deadline_and_court(u):
 
     decision = made.decision
     assert made.case.status == "refused" and made.case.registration_number is None
-    assert (decision.kind, decision.appeal_deadline, decision.appeal_court) == ("refused", date(2027, 1, 30), COURT)
+    # made available, not notified: no appeal day yet
+    assert (decision.kind, decision.appeal_deadline, decision.notified_on, decision.appeal_court) == ("refused", None, None, COURT)
     assert decision.reasons == reasons and decision.registration_number is None
     (_, changed), (refused_type, refused) = payloads(u)[before:]
-    assert changed["status"] == "refused" and COURT in changed["banner"] and "30/01/2027" in changed["banner"]
+    assert changed["status"] == "refused" and COURT in changed["banner"]
+    assert "dans un délai de deux mois à compter de sa notification" in changed["banner"]
     assert refused_type == "review.case.refused"
-    assert refused["appeal_deadline"] == "2027-01-30" and refused["appeal_court"] == COURT and refused["reasons"] == reasons
+    assert refused["appeal_deadline"] is None and refused["notified_at"] is None and refused["made_available_at"]
+    assert refused["appeal_court"] == COURT and refused["reasons"] == reasons
+
+    decisions.consult(u.deps, staff("director"), filing_id)  # staff reading it notify nothing
+    decisions.consult(u.deps, depositor(), filing_id)  # the depositor's first consultation, the same day
+    advance(u, days=3)
+    decisions.consult(u.deps, depositor(), filing_id)  # a later one changes nothing
+    with u.deps.uow() as uow:
+        row = uow.session.get(Decision, filing_id)
+        assert row is not None and row.first_consulted_at is not None and row.first_consulted_at.replace(tzinfo=UTC) == NOW
+        assert (row.notified_on, row.appeal_deadline) == (TODAY, date(2027, 2, 1))
+        appeal = rules.appeal_of(row.made_available_at, row.first_consulted_at, row.notified_on)
+    assert appeal.wording.endswith("soit jusqu'au lundi 1er février 2027 inclus")
+    assert "première consultation" in appeal.explanation and "reporté au premier jour ouvré" in appeal.explanation
+
+
+def test_a_decision_nobody_consults_is_notified_by_the_sweeper_fifteen_days_after(u):
+    filing_id = with_opinion(u, "unfavourable", [{"criterion": "valeur_ajoutee", "text": "Non."}])
+    decisions.decide(u.deps, staff("director"), filing_id, DecisionIn(register_=False, motivation="Non."))
+    advance(u, days=14)
+    assert sweeper.sweep(u.deps).notified == []
+    advance(u, days=1)
+    assert sweeper.sweep(u.deps).notified == [filing_id]
+    assert sweeper.sweep(u.deps).notified == []
+    with u.deps.uow() as uow:
+        row = uow.session.get(Decision, filing_id)
+        assert row is not None and row.notified_on == date(2026, 12, 15)
+        # 15/12/2026 + 2 months = 15/02/2027, délai franc: Tuesday 16/02/2027
+        assert row.appeal_deadline == date(2027, 2, 16)
+    decisions.consult(u.deps, depositor(), filing_id)  # consulted after: the notification stays
+    with u.deps.uow() as uow:
+        row = uow.session.get(Decision, filing_id)
+        assert row is not None and row.notified_on == date(2026, 12, 15) and row.first_consulted_at is not None
 
 
 def test_a_decision_in_the_wrong_state_is_a_conflict(u):

@@ -296,16 +296,22 @@ class CaseRefused(_CaseEvent):
     """The director general refused the registration: a motivated decision.
 
     Emitted by review on POST /cases/{id}/decision without ``register``. No gracious
-    appeal; a contentious appeal to ``appeal_court`` until ``appeal_deadline`` (2 months
-    after notification). Consumed by the notifier (decision letter, PDF).
+    nor hierarchical appeal; a contentious appeal to ``appeal_court`` within two months
+    of the notification (``legal_dates.appeal``). The decision is made available on the
+    platform at ``made_available_at``; it is notified later (first consultation, or 15
+    days after), so ``notified_at`` and ``appeal_deadline`` are None when emitted by
+    this version of review (they were the decision's instant and its date plus two
+    calendar months before: both still accepted). Consumed by the notifier (decision
+    letter, PDF: « deux mois à compter de sa notification » while not fixed).
     """
 
     routing_key = "review.case.refused"
     motivation: str
     reasons: list[Reason]
     decision_date: dt.date
-    notified_at: AwareDatetime
-    appeal_deadline: dt.date
+    made_available_at: AwareDatetime | None = None
+    notified_at: AwareDatetime | None = None
+    appeal_deadline: dt.date | None = None
     appeal_court: str
     decided_by: uuid.UUID
 

@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from certreg_contracts import Event
+from certreg_contracts import Event, legal_dates
 from certreg_contracts.events import review as rv
 from certreg_runtime.pdf import Block, Fields, Grid, Heading, Para, Signature, render_pdf
 from notifier.domain.formatting import REPERTOIRE_NAMES, date_fr
@@ -115,7 +115,7 @@ def refusal_blocks(e: rv.CaseRefused, facts: LetterFacts | None = None) -> list[
             [
                 *identification(e, facts),
                 ("Date de la décision", date_fr(e.decision_date)),
-                ("Date de notification", date_fr(e.notified_at)),
+                *([("Date de notification", date_fr(e.notified_at))] if e.notified_at else []),
             ]
         ),
         Heading("Décide"),
@@ -128,13 +128,24 @@ def refusal_blocks(e: rv.CaseRefused, facts: LetterFacts | None = None) -> list[
     blocks += [
         Heading("Voies et délais de recours"),
         Para(
-            f"La présente décision peut faire l'objet d'un recours contentieux devant le {e.appeal_court} dans un délai "
-            f"de deux mois à compter de la notification, soit au plus tard le {date_fr(e.appeal_deadline)}. "
+            f"La présente décision peut faire l'objet d'un recours contentieux devant le {e.appeal_court} {appeal_wording(e)}. "
             "Elle ne peut faire l'objet ni d'un recours gracieux ni d'un recours hiérarchique."
         ),
         Signature([f"Fait à Paris, le {date_fr(e.decision_date)}", SIGNATORY]),
     ]
     return blocks
+
+
+def appeal_wording(e: rv.CaseRefused) -> str:
+    """« dans un délai de deux mois à compter de sa notification » (art. R.421-5 CJA), with
+    the last day when the event fixes it; else how the notification happens: the letter
+    is made when the decision is made available, before it is notified (legal_dates)."""
+    if e.appeal_deadline is not None:
+        return f"{legal_dates.APPEAL_PENDING_WORDING}, soit jusqu'au {date_fr(e.appeal_deadline)} inclus"
+    return (
+        f"{legal_dates.APPEAL_PENDING_WORDING} ; sa consultation sur la plateforme vaut notification, et à défaut elle est "
+        f"réputée notifiée {legal_dates.NOTIFICATION_AFTER_DAYS} jours après sa mise à disposition"
+    )
 
 
 def decision(kind: str, event: Event) -> Decision:

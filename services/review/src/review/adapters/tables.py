@@ -135,7 +135,12 @@ class Decision(Base, table=True):
     reasons: list[dict[str, str]] = _json()
     decision_date: dt.date
     decided_by: uuid.UUID
-    notified_at: dt.datetime = Field(sa_column=sa.Column(TZ, nullable=False))
+    # Made available on the platform (the decision's instant); notified on its first
+    # consultation by the depositor's side, or 15 days after (legal_dates.notification_date):
+    # ``notified_on`` and, for a refusal, ``appeal_deadline`` are set once that is fixed.
+    made_available_at: dt.datetime = Field(sa_column=sa.Column(TZ, nullable=False))
+    first_consulted_at: dt.datetime | None = Field(default=None, sa_column=sa.Column(TZ, nullable=True))
+    notified_on: dt.date | None = None
     years: int | None = None
     registration_number: str | None = Field(default=None, max_length=16)
     registration_start: dt.date | None = None

@@ -12,7 +12,7 @@ from certreg_runtime.paging import Offset, page_size
 from review.api import views
 from review.api.deps import Assigner, CaseFiltersDep, DepsDep, Director, Instructor, Reviewer, Staff
 from review.api.schemas import AbandonIn, AdmissibilityIn, AssignmentIn, CaseListOut, CaseOut, CompletenessIn, CriteriaOut, ReasonIn
-from review.app import cases, queries
+from review.app import cases, decisions, queries
 from review.domain import rules
 
 router = APIRouter(tags=["cases"])
@@ -32,6 +32,9 @@ def list_cases(
 
 @router.get("/cases/{filing_id}", response_model_exclude_unset=True)
 def get_case(filing_id: uuid.UUID, user: CurrentUser, deps: DepsDep) -> CaseOut:
+    """The case's page. Opened by the depositor's side once a decision is made, it is the
+    decision's consultation: the first one notifies it (``decision.notified_on``)."""
+    decisions.consult(deps, user, filing_id)
     return views.case_out(queries.get_case(deps, user, filing_id), user)
 
 

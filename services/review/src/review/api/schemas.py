@@ -154,12 +154,34 @@ class OpinionOut(BaseModel):
     given_at: datetime
 
 
+class LegalDateOut(BaseModel):
+    """A date of the legal calendar: the day, as letters write it, and why (for a hover)."""
+
+    date: date
+    text: str
+    explanation: str
+
+
+class AppealOut(BaseModel):
+    """A refusal's contentious appeal: the wording letters and pages print (« dans un délai
+    de deux mois à compter de sa notification », and the last day once it is fixed)."""
+
+    court: str | None
+    wording: str
+    fixed: bool
+    last_day: LegalDateOut | None
+    explanation: str
+
+
 class DecisionOut(BaseModel):
     kind: str
     motivation: str
     reasons: list[dict[str, Any]]
     decision_date: date
-    notified_at: datetime
+    made_available_at: datetime
+    first_consulted_at: datetime | None
+    notified_on: date | None
+    notification: LegalDateOut | None
     acknowledged_at: datetime | None
     # registered
     registration_number: str | None = None
@@ -170,6 +192,8 @@ class DecisionOut(BaseModel):
     appeal_deadline: date | None = None
     appeal_court: str | None = None
     gracious_appeal: bool | None = None
+    hierarchical_appeal: bool | None = None
+    appeal: AppealOut | None = None
 
 
 class TimelineEntryOut(BaseModel):

@@ -7,18 +7,21 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from certreg_contracts import legal_dates
 from certreg_runtime.auth import Principal
 from review.adapters.tables import Case, CommissionSession, Decision, InfoRequest, Message, Opinion, RegistryRecord
 from review.api.schemas import (
     AcknowledgedOut,
     AgendaEntryOut,
     AgendaOut,
+    AppealOut,
     CaseOut,
     CaseSummaryOut,
     CertifierOut,
     DecisionMadeOut,
     DecisionOut,
     FrameworksOut,
+    LegalDateOut,
     MessageOut,
     OpinionGivenOut,
     OpinionOut,
@@ -72,6 +75,7 @@ DEPOSITOR_DETAILS = frozenset(
         "registration_end",
         "appeal_deadline",
         "appeal_court",
+        "notified_on",
     }
 )
 
@@ -110,13 +114,21 @@ def opinion_out(o: Opinion, session_date: date | None) -> OpinionOut:
     return OpinionOut(**_opinion_fields(o, session_date))
 
 
+def _legal(day: legal_dates.LegalDate | None) -> LegalDateOut | None:
+    return LegalDateOut(date=day.day, text=day.text, explanation=day.explanation) if day else None
+
+
 def _decision_fields(d: Decision) -> dict[str, Any]:
+    appeal = rules.appeal_of(d.made_available_at, d.first_consulted_at, d.notified_on)
     fields: dict[str, Any] = {
         "kind": d.kind,
         "motivation": d.motivation,
         "reasons": d.reasons,
         "decision_date": d.decision_date,
-        "notified_at": d.notified_at,
+        "made_available_at": d.made_available_at,
+        "first_consulted_at": d.first_consulted_at,
+        "notified_on": d.notified_on,
+        "notification": _legal(appeal.notification),
         "acknowledged_at": d.acknowledged_at,
     }
     if d.kind == "registered":
@@ -127,7 +139,19 @@ def _decision_fields(d: Decision) -> dict[str, Any]:
             registration_end=d.registration_end,
         )
     else:
-        fields.update(appeal_deadline=d.appeal_deadline, appeal_court=d.appeal_court, gracious_appeal=False)
+        fields.update(
+            appeal_deadline=d.appeal_deadline,
+            appeal_court=d.appeal_court,
+            gracious_appeal=False,
+            hierarchical_appeal=False,
+            appeal=AppealOut(
+                court=d.appeal_court,
+                wording=appeal.wording,
+                fixed=appeal.fixed,
+                last_day=_legal(appeal.last_day),
+                explanation=appeal.explanation,
+            ),
+        )
     return fields
 
 

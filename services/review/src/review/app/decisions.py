@@ -6,8 +6,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from certreg_contracts import Event
+from certreg_contracts import Event, legal_dates
 from certreg_contracts.calendar import paris_date
 from certreg_contracts.events import review as ev
 from certreg_contracts.types import PUBLIC_ROLES
@@ -73,7 +74,7 @@ def record_decision(
         reasons=[r.model_dump() for r in reasons],
         decision_date=today,
         decided_by=actor.account_id,
-        notified_at=now,
+        made_available_at=now,
     )
     outcome: Event
     if register:
@@ -92,17 +93,17 @@ def record_decision(
             decided_by=actor.account_id,
         )
     else:
-        deadline = rules.appeal_deadline(today)
-        decision.appeal_deadline, decision.appeal_court = deadline, appeal_court
-        details = {"appeal_deadline": deadline.isoformat(), "appeal_court": appeal_court}
-        extra = f"Recours contentieux possible devant le {appeal_court} jusqu'au {rules.fr_date(deadline)}."
+        # The appeal runs from the notification, not from the decision: its day is
+        # fixed when the depositor's side first consults it, or 15 days after (``notify``).
+        decision.appeal_court = appeal_court
+        details = {"appeal_court": appeal_court}
+        extra = f"Recours contentieux possible devant le {appeal_court} {legal_dates.APPEAL_PENDING_WORDING}."
         outcome = ev.CaseRefused(
             **case_fields(case),
             motivation=motivation,
             reasons=reasons,
             decision_date=today,
-            notified_at=now,
-            appeal_deadline=deadline,
+            made_available_at=now,
             appeal_court=appeal_court,
             decided_by=actor.account_id,
         )
@@ -148,7 +149,8 @@ def _publish(uow: UnitOfWork, case: Case, now: datetime, years: int) -> tuple[st
 
 
 def acknowledge(deps: ReviewDeps, user: Principal, filing_id: uuid.UUID) -> DecisionMade:
-    """The depositor acknowledges the notified decision (once; again is no change)."""
+    """The depositor acknowledges the notified decision (once; again is no change). It
+    is a consultation too: the first one notifies the decision."""
     if not user.has_any(*PUBLIC_ROLES):
         raise forbidden("Seul le déposant accuse réception de la décision.")
     now = deps.clock.now()
@@ -157,6 +159,7 @@ def acknowledge(deps: ReviewDeps, user: Principal, filing_id: uuid.UUID) -> Deci
         decision = uow.session.get(Decision, case.filing_id)
         if decision is None:
             raise conflict("Aucune décision n'a encore été notifiée.", code="no_decision", state=case.status)
+        _consulted(uow, case, decision, Actor.of(user), now)
         if decision.acknowledged_at is None:
             decision.acknowledged_at = now
             decision.acknowledged_by = user.account_id
@@ -164,3 +167,51 @@ def acknowledge(deps: ReviewDeps, user: Principal, filing_id: uuid.UUID) -> Deci
             audit_log.append(uow.session, case.filing_id, now, Actor.of(user), "acknowledge", reason=None)
         uow.commit()
         return DecisionMade(case, decision)
+
+
+def consult(deps: ReviewDeps, user: Principal, filing_id: uuid.UUID) -> None:
+    """The depositor's side opens a case whose decision is made: its first consultation
+    is recorded, and notifies the decision when that is still to come (DESIGN.md, step 3).
+    Staff reading a case notify nothing."""
+    if not user.has_any(*PUBLIC_ROLES) or user.is_staff:
+        return
+    with deps.uow() as uow:
+        case = visible_case(uow, user, filing_id)
+        decision = uow.session.get(Decision, case.filing_id)
+        if decision is None or decision.first_consulted_at is not None:
+            return  # nothing to record: no lock taken for the usual read
+        case = load_case(uow, filing_id)
+        uow.session.refresh(decision)
+        if decision.first_consulted_at is None:
+            _consulted(uow, case, decision, Actor.of(user), deps.clock.now())
+            uow.commit()
+
+
+def _consulted(uow: UnitOfWork, case: Case, decision: Decision, actor: Actor, now: datetime) -> None:
+    if decision.first_consulted_at is not None:
+        return
+    decision.first_consulted_at = now
+    uow.session.add(decision)
+    audit_log.append(uow.session, case.filing_id, now, actor, "consult", reason="Première consultation de la décision.")
+    fix_notification(uow, case, decision, actor, now)
+
+
+def fix_notification(uow: UnitOfWork, case: Case, decision: Decision, actor: Actor, now: datetime) -> bool:
+    """Record the decision's notification once the legal calendar fixes it (first
+    consultation, or 15 days after it was made available), and a refusal's appeal
+    deadline with it; True when it was fixed now. Caller holds the case's lock."""
+    if decision.notified_on is not None:
+        return False
+    appeal = legal_dates.appeal(decision.made_available_at, decision.first_consulted_at, today=now)
+    if appeal.notification is None:
+        return False
+    decision.notified_on = appeal.notification.day
+    details: dict[str, Any] = {"notified_on": decision.notified_on.isoformat()}
+    reason = f"Décision {appeal.notification.explanation}."
+    if decision.kind == "refused" and appeal.last_day is not None:
+        decision.appeal_deadline = appeal.last_day.day
+        details["appeal_deadline"] = decision.appeal_deadline.isoformat()
+        reason = f"Décision {appeal.explanation}."
+    uow.session.add(decision)
+    audit_log.append(uow.session, case.filing_id, now, actor, "notify", reason=reason, details=details)
+    return True

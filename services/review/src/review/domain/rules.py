@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
+from certreg_contracts import legal_dates
 from certreg_contracts.calendar import add_months
 
 # A registration lasts at most 5 years (DESIGN.md, step 3).
 MAX_REGISTRATION_YEARS = 5
 DEFAULT_REGISTRATION_YEARS = 5
-# Contentious appeal: 2 months from notification, no gracious appeal.
-APPEAL_MONTHS = 2
 # Reminders of a request's deadline, in days before it (each sent once).
 REMINDER_DAYS = (7, 1)
 # The commission does not sit in August.
@@ -25,8 +24,11 @@ def fr_date(day: date) -> str:
     return day.strftime("%d/%m/%Y")
 
 
-def appeal_deadline(notified_on: date) -> date:
-    return add_months(notified_on, APPEAL_MONTHS)
+def appeal_of(made_available_at: datetime, first_consulted_at: datetime | None, notified_on: date | None) -> legal_dates.Appeal:
+    """Where a decision's appeal deadline stands, from what its row records: fixed once
+    ``notified_on`` is (first consultation, or 15 days after it was made available;
+    the legal calendar's ``appeal``), else « deux mois à compter de sa notification »."""
+    return legal_dates.appeal(made_available_at, first_consulted_at, today=notified_on or made_available_at)
 
 
 def registration_end(start: date, years: int) -> date:

@@ -1,5 +1,7 @@
 """The deadline sweeper: requests past due become overdue, reminders before a deadline,
-adjourned dossiers whose deadline passed go back to the commission as they are.
+adjourned dossiers whose deadline passed go back to the commission as they are, and
+decisions nobody consulted are notified 15 days after they were made available (their
+appeal deadline fixed with it).
 
 Each item is handled in its own transaction, re-checked under the case's row lock, so
 that several review processes may sweep at once and a crash loses nothing; an item that
@@ -14,16 +16,19 @@ import asyncio
 import logging
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlmodel import col, select
 
+from certreg_contracts import legal_dates
 from certreg_contracts.calendar import paris_date
 from certreg_contracts.events import review as ev
 from certreg_runtime.errors import DomainError
 from review.adapters import audit_log
-from review.adapters.tables import Case, InfoRequest
+from review.adapters.tables import Case, Decision, InfoRequest
 from review.app.commission import next_session, schedule
+from review.app.decisions import fix_notification
 from review.app.deps import ReviewDeps
 from review.app.transitions import case_fields, get_case, move
 from review.domain import rules
@@ -37,11 +42,12 @@ class SweepReport:
     overdue: list[uuid.UUID] = field(default_factory=list)  # request ids
     reminders: list[tuple[uuid.UUID, int]] = field(default_factory=list)  # (request id, days left)
     returned: list[uuid.UUID] = field(default_factory=list)  # filing ids
+    notified: list[uuid.UUID] = field(default_factory=list)  # filing ids whose decision got notified
     skipped: list[uuid.UUID] = field(default_factory=list)  # request or filing ids refused on the way
 
     @property
     def total(self) -> int:
-        return len(self.overdue) + len(self.reminders) + len(self.returned)
+        return len(self.overdue) + len(self.reminders) + len(self.returned) + len(self.notified)
 
 
 def sweep(deps: ReviewDeps, batch: int = 500) -> SweepReport:
@@ -58,6 +64,18 @@ def sweep(deps: ReviewDeps, batch: int = 500) -> SweepReport:
         adjourned = uow.session.exec(
             select(Case.filing_id).where(Case.status == "adjourned", col(Case.due_date) < today).limit(batch)
         ).all()
+        # made available at least 15 days ago (the exact day is the legal calendar's, under the lock)
+        unnotified = uow.session.exec(
+            select(Decision.filing_id)
+            .where(col(Decision.notified_on).is_(None))
+            .where(col(Decision.made_available_at) <= deps.clock.now() - timedelta(days=legal_dates.NOTIFICATION_AFTER_DAYS - 1))
+            .limit(batch)
+        ).all()
+    for filing_id in unnotified:
+        try:
+            _notify(deps, filing_id, report)
+        except DomainError as exc:
+            _skipped(report, filing_id, exc)
     for request_id in candidates:
         try:
             _sweep_request(deps, request_id, horizon, report)
@@ -70,7 +88,11 @@ def sweep(deps: ReviewDeps, batch: int = 500) -> SweepReport:
             _skipped(report, filing_id, exc)
     if report.total:
         log.info(
-            "sweep: %d overdue, %d reminders, %d returned to commission", len(report.overdue), len(report.reminders), len(report.returned)
+            "sweep: %d overdue, %d reminders, %d returned to commission, %d decisions notified",
+            len(report.overdue),
+            len(report.reminders),
+            len(report.returned),
+            len(report.notified),
         )
     return report
 
@@ -144,6 +166,18 @@ def _return_to_commission(deps: ReviewDeps, filing_id: uuid.UUID, report: SweepR
         uow.emit(ev.CaseReturnedToCommission(**case_fields(case), previous_due=previous_due, session_id=session.id if session else None))
         uow.commit()
         report.returned.append(case.filing_id)
+
+
+def _notify(deps: ReviewDeps, filing_id: uuid.UUID, report: SweepReport) -> None:
+    with deps.uow() as uow:
+        case = get_case(uow.session, filing_id, lock=True)
+        decision = uow.session.get(Decision, filing_id)
+        if case is None or decision is None:
+            return
+        uow.session.refresh(decision)
+        if fix_notification(uow, case, decision, SYSTEM_ACTOR, deps.clock.now()):
+            uow.commit()
+            report.notified.append(filing_id)
 
 
 async def run_forever(deps: ReviewDeps) -> None:

@@ -59,7 +59,20 @@ export function decisionBox(d, repertoire, all) {
     h("p", {}, `Décision du ${fmtDate(d.decision_date)}.`),
     d.motivation ? h("p", {}, d.motivation) : null,
     d.reasons?.length ? h("ul", {}, d.reasons.map((r) => h("li", {}, `${criterionLabel(all, repertoire, r.criterion)} : ${r.text}`))) : null,
-    d.appeal_deadline ? h("p", {}, `Recours contentieux possible devant le ${d.appeal_court} jusqu’au ${fmtDate(d.appeal_deadline)} (pas de recours gracieux).`) : null);
+    appealLine(d));
+}
+
+/** The contentious appeal: « dans un délai de deux mois à compter de sa notification », and
+ * the last day once the notification fixed it, its reckoning on hover (legal calendar). */
+function appealLine(d) {
+  const a = d.appeal;
+  if (!a) return null;
+  const when = a.last_day
+    ? h("span", { id: "appeal-deadline", title: a.explanation }, `dans un délai de deux mois à compter de sa notification, soit jusqu’au ${a.last_day.text} inclus`)
+    : h("span", { id: "appeal-deadline", title: a.explanation }, a.wording);
+  return h("p", {}, `Recours contentieux possible devant le ${d.appeal_court} `, when,
+    ". Ni recours gracieux ni recours hiérarchique.",
+    d.notification ? h("span", { class: "fr-text--sm", title: d.notification.explanation }, ` Décision notifiée le ${fmtDate(d.notification.date)}.`) : null);
 }
 
 /** The commission's latest opinion and its reasons against the criteria. */
@@ -80,7 +93,8 @@ function detailsOf(e) {
   if (d.session_date) out.push(`Séance du ${fmtDate(d.session_date)}.`);
   if (d.resubmission_due) out.push(`Dossier amélioré attendu avant le ${fmtDate(d.resubmission_due)}.`);
   if (d.registration_number) out.push(`Numéro d’enregistrement : ${d.registration_number}, jusqu’au ${fmtDate(d.registration_end)}.`);
-  if (d.appeal_deadline) out.push(`Recours possible devant le ${d.appeal_court} jusqu’au ${fmtDate(d.appeal_deadline)}.`);
+  if (d.notified_on) out.push(`Notifiée le ${fmtDate(d.notified_on)}.`);
+  if (d.appeal_deadline) out.push(`Recours contentieux possible jusqu’au ${fmtDate(d.appeal_deadline)} inclus.`);
   if (d.submission_round > 1) out.push(`Dépôt n°${d.submission_round}.`);
   return out;
 }

@@ -71,6 +71,8 @@ export const ACTIONS = {
   withdraw: "Demande retirée par le déposant",
   message: "Message",
   acknowledge: "Accusé de réception de la décision",
+  consult: "Première consultation de la décision",
+  notify: "Notification de la décision",
 };
 
 export const ACTOR_ROLES = {
