@@ -4,10 +4,11 @@ the published description, see ``review.adapters.exports``), in both modes."""
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -149,3 +150,95 @@ async def test_the_xml_export_follows_the_v41_fiche_and_reads_back_as_reusers_re
     }
     assert fiches[rncp]["fin"].replace(year=today.year) == today and fiches[rncp]["fin"].year == today.year + 5
     assert fiches[rs]["abrege"] == "CQP" and fiches[rs]["niveau"] is None and fiches[rs]["blocs"] == []
+
+
+def csv_rows(content: bytes) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(content.decode("utf-8"))))
+
+
+async def test_incremental_exports_give_what_changed_since_a_day_in_xml_and_csv(registry: Review):
+    first = await file(registry, repertoire="rncp", title="Technicien\x01 réseaux", summary="=1+2\x85")
+    registry.p.advance_clock(days=3)
+    since = registry.today()
+    second = await file(registry, repertoire="rs", title="Habilitation électrique")
+
+    async def numbers(path: str, **params: str) -> list[str]:
+        response = await registry.client.get(f"/api/review/registry/{path}", params=params)
+        assert response.status_code == 200, response.text
+        if path.endswith(".xml"):
+            assert XSD.validate(etree.fromstring(response.content)), XSD.error_log
+            return list(read_fiches(response.content))
+        assert response.headers["content-type"].startswith("text/csv")
+        assert not CONTROL.search(response.content)
+        return [row["numero_fiche"] for row in csv_rows(response.content)]
+
+    for path in ("export.xml", "export.csv"):
+        assert await numbers(path) == [first, second]
+        assert await numbers(path, since=since.isoformat()) == [second]
+        assert await numbers(path, since=since.isoformat(), repertoire="rncp") == []
+
+    # The certifier named later changes the first record: it is in the next incremental export.
+    await registry.verify_entity("Lycée des métiers", SIRET)
+    assert await numbers("export.csv", since=since.isoformat()) == [first, second]
+
+    rows = {r["numero_fiche"]: r for r in csv_rows((await registry.client.get("/api/review/registry/export.csv")).content)}
+    assert rows[first]["intitule"] == "Technicien réseaux"
+    assert rows[first]["objectifs_contexte"] == "'=1+2", "a spreadsheet would run it as a formula"
+    assert rows[first]["siret_certificateur"] == SIRET and rows[first]["actif"] == "Oui" and rows[first]["duree_enregistrement"] == "5"
+    assert rows[second]["repertoire"] == "RS" and rows[second]["niveau"] == ""
+    bad = await registry.client.get("/api/review/registry/export.xml", params={"since": "hier"})
+    assert bad.status_code == 422
+
+
+async def register_for(review: Review, years: int) -> str:
+    filing_id = await review.submit()
+    session = await review.to_scheduled(filing_id)
+    await review.post(f"/sessions/{session['id']}/opinions", {"filing_id": str(filing_id), "opinion": "favourable"}, review.commission, 201)
+    decision = await review.post(f"/cases/{filing_id}/decision", {"register": True, "motivation": "Oui.", "years": years}, review.director)
+    number: str = decision["registration_number"]
+    return number
+
+
+async def feed(review: Review, limit: int = 2) -> list[tuple[str, str, str]]:
+    """The whole change feed, followed page by page as a reuser does, from the start."""
+    seen: list[tuple[str, str, str]] = []
+    cursor = None
+    while True:
+        params = {"limit": str(limit), **({"cursor": cursor} if cursor else {})}
+        page = (await review.client.get("/api/review/registry/changes", params=params)).json()
+        seen += [(c["number"], c["kind"], c["status"]) for c in page["items"]]
+        if not page["items"]:
+            assert page["next_cursor"] == (cursor or "0"), "an empty page keeps the reader where it is"
+            return seen
+        cursor = page["next_cursor"]
+
+
+async def test_a_registration_expires_after_its_end_date_in_the_registry_its_exports_and_its_feed(registry: Review):
+    number = await register_for(registry, years=1)
+    other = await register_for(registry, years=2)
+    record = (await registry.client.get(f"/api/review/registry/{number}")).json()
+    end = date.fromisoformat(record["registration_end"])
+    assert record["status"] == "active"
+
+    # Its last day: still active.
+    registry.p.advance_clock(days=(end - registry.today()).days)
+    assert (await registry.client.get(f"/api/review/registry/{number}")).json()["status"] == "active"
+    assert (await registry.sweep()).expired == []
+
+    # The next day it has ended: the registry says so at once, the sweeper writes it down once.
+    registry.p.advance_clock(days=1)
+    assert (await registry.client.get(f"/api/review/registry/{number}")).json()["status"] == "expired"
+    listed = {i["number"]: i["status"] for i in (await registry.client.get("/api/review/registry")).json()["items"]}
+    assert listed == {number: "expired", other: "active"}
+    fiches = read_fiches((await registry.client.get("/api/review/registry/export.xml")).content)
+    assert (fiches[number]["actif"], fiches[other]["actif"]) == (False, True)
+    assert (await registry.sweep()).expired == [number]
+    assert (await registry.sweep()).expired == []
+    csv_today = await registry.client.get("/api/review/registry/export.csv", params={"since": registry.today().isoformat()})
+    assert [(r["numero_fiche"], r["etat"], r["actif"]) for r in csv_rows(csv_today.content)] == [(number, "expired", "Non")]
+
+    assert await feed(registry) == [(number, "registered", "active"), (other, "registered", "active"), (number, "expired", "expired")]
+    await registry.verify_entity("Organisme certificateur", SIRET)
+    assert (await feed(registry, limit=500))[3:] == [(number, "updated", "expired"), (other, "updated", "active")]
+    bad = await registry.client.get("/api/review/registry/changes", params={"cursor": "-1"})
+    assert bad.status_code == 422

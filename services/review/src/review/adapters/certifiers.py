@@ -18,9 +18,10 @@ import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from certreg_runtime.db import is_postgres
+from review.adapters import registry_feed
 from review.adapters.tables import Certifier, RegistryRecord
 
 # The first key of review's two-key advisory locks: "certifier" (other users pick another).
@@ -47,11 +48,21 @@ def remember(session: Session, entity_id: uuid.UUID, denomination: str, siret: s
     else:
         certifier.denomination, certifier.siret, certifier.updated_at = denomination, siret, now
     session.add(certifier)
-    session.execute(
-        sa.update(RegistryRecord)
-        .where(col(RegistryRecord.entity_id) == entity_id)
-        .values(certifier_name=denomination, certifier_siret=siret)
-    )
+    changed = session.exec(
+        select(RegistryRecord)
+        .where(
+            col(RegistryRecord.entity_id) == entity_id,
+            sa.or_(
+                col(RegistryRecord.certifier_name).is_distinct_from(denomination),
+                col(RegistryRecord.certifier_siret).is_distinct_from(siret),
+            ),
+        )
+        .order_by(col(RegistryRecord.number))
+        .with_for_update()
+    ).all()
+    for record in changed:
+        record.certifier_name, record.certifier_siret = denomination, siret
+        registry_feed.record_change(session, record, "updated", now)
 
 
 def name_record(session: Session, record: RegistryRecord) -> None:

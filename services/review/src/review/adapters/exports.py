@@ -180,3 +180,67 @@ def fiches_xml(records: Iterable[RegistryRecord], today: date) -> Iterator[bytes
     for record in records:
         yield ET.tostring(fiche_element(record, today), encoding="utf-8", xml_declaration=False)
     yield b"</FICHES>\n"
+
+
+# The registry as CSV: the same records and fields as the XML fiches, one line each.
+REGISTRY_CSV_COLUMNS = (
+    "numero_fiche",
+    "repertoire",
+    "intitule",
+    "abrege",
+    "niveau",
+    "siret_certificateur",
+    "nom_certificateur",
+    "date_decision",
+    "duree_enregistrement",
+    "date_debut_enregistrement",
+    "date_fin_enregistrement",
+    "etat",
+    "actif",
+    "activites_visees",
+    "capacites_attestees",
+    "blocs_competences",
+    "modalites_evaluation",
+    "objectifs_contexte",
+    "date_derniere_modification",
+)
+
+
+def registry_row(r: RegistryRecord, today: date) -> list[str]:
+    blocks = [f"{block_code(r.number, str(b.get('code', '')))} {b.get('title', '')}" for b in r.competence_blocks]
+    values: list[Any] = [
+        r.number,
+        r.repertoire.upper(),
+        r.title,
+        "CQP" if r.is_cqp else "",
+        r.qualification_level or "",
+        r.certifier_siret or "",
+        r.certifier_name or "",
+        r.decision_date,
+        registration_years(r) or "",
+        r.registration_start,
+        r.registration_end,
+        rules.record_state(r.status, r.registration_start, r.registration_end, today),
+        "Oui" if is_active(r, today) else "Non",
+        _lines(r.activities),
+        _lines(r.competences),
+        _lines(blocks),
+        _lines(r.assessment_methods),
+        r.summary,
+        r.updated_at,
+    ]
+    return [csv_cell(export_text(csv_cell(v))) for v in values]
+
+
+def registry_csv(records: Iterable[RegistryRecord], today: date, *, every: int = 500) -> Iterator[str]:
+    """The header, then one line per record, ``every`` lines a chunk (all fields quoted)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
+    writer.writerow(REGISTRY_CSV_COLUMNS)
+    for n, record in enumerate(records, 1):
+        writer.writerow(registry_row(record, today))
+        if n % every == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()

@@ -155,7 +155,13 @@ class RegistryRecord(Base, table=True):
     """A published certification (fiche): public, read by anyone."""
 
     __tablename__ = "registry_records"
-    __table_args__ = (sa.Index("ix_registry_repertoire", "repertoire", "sequence_value"),)
+    __table_args__ = (
+        sa.Index("ix_registry_repertoire", "repertoire", "sequence_value"),
+        # The incremental exports (?since=): what changed since a day.
+        sa.Index("ix_registry_updated", "updated_at"),
+        # The sweeper's expiry and the active/expired filters.
+        sa.Index("ix_registry_status_end", "status", "registration_end"),
+    )
 
     number: str = Field(primary_key=True, max_length=16)
     repertoire: str = Field(max_length=8)
@@ -178,6 +184,23 @@ class RegistryRecord(Base, table=True):
     competence_blocks: list[dict[str, Any]] = _json()
     assessment_methods: list[str] = _json()
     published_at: dt.datetime = Field(sa_column=sa.Column(TZ, nullable=False))
+    # The last change a reuser sees (publication, certifier named, expiry, withdrawal…):
+    # set with the change feed's entry by review.adapters.registry_feed.record_change.
+    updated_at: dt.datetime = Field(sa_column=sa.Column(TZ, nullable=False))
+
+
+class RegistryChange(Base, table=True):
+    """The registry's change feed, append-only: what a reuser follows (``GET
+    /registry/changes``). ``seq`` orders it; entries become visible in that order (see
+    review.adapters.registry_feed)."""
+
+    __tablename__ = "registry_changes"
+
+    seq: int | None = Field(default=None, sa_column=sa.Column(sa.Integer(), primary_key=True, autoincrement=True))
+    number: str = Field(max_length=16, index=True)
+    kind: str = Field(max_length=16)  # registered | renewed | updated | expired | withdrawn
+    status: str = Field(max_length=16)  # the record's status after the change
+    occurred_at: dt.datetime = Field(sa_column=sa.Column(TZ, nullable=False))
 
 
 class Certifier(Base, table=True):

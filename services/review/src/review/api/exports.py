@@ -4,11 +4,14 @@ would otherwise take ``export.xml`` for a number)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import date, datetime, time
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
-from certreg_contracts.calendar import paris_date
-from review.adapters.exports import cases_csv, fiches_xml
+from certreg_contracts.calendar import PARIS, paris_date
+from review.adapters.exports import cases_csv, fiches_xml, registry_csv
 from review.api.deps import CaseFiltersDep, DepsDep, RepertoireFilter, Staff
 from review.app import queries
 
@@ -26,15 +29,39 @@ def export_cases(user: Staff, deps: DepsDep, filters: CaseFiltersDep) -> Streami
     )
 
 
+SinceFilter = Annotated[
+    date | None,
+    Query(description="only the records changed on or after this day (Paris time): the incremental export"),
+]
+
+
+def _since(day: date | None) -> datetime | None:
+    return None if day is None else datetime.combine(day, time.min, tzinfo=PARIS)
+
+
 @router.get(
     "/registry/export.xml",
     response_class=StreamingResponse,
-    responses={200: {"content": {"application/xml": {}}, "description": "Every published record (FICHES v4.1)"}},
+    responses={200: {"content": {"application/xml": {}}, "description": "The published records (FICHES v4.1)"}},
 )
-def export_registry(deps: DepsDep, repertoire: RepertoireFilter) -> StreamingResponse:
+def export_registry(deps: DepsDep, repertoire: RepertoireFilter, since: SinceFilter = None) -> StreamingResponse:
     today = paris_date(deps.clock.now())
     return StreamingResponse(
-        fiches_xml(queries.all_records(deps, repertoire), today),
+        fiches_xml(queries.all_records(deps, repertoire, _since(since)), today),
         media_type="application/xml",
         headers={"Content-Disposition": 'attachment; filename="fiches-certreg.xml"'},
+    )
+
+
+@router.get(
+    "/registry/export.csv",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}, "description": "The published records, one line each"}},
+)
+def export_registry_csv(deps: DepsDep, repertoire: RepertoireFilter, since: SinceFilter = None) -> StreamingResponse:
+    today = paris_date(deps.clock.now())
+    return StreamingResponse(
+        registry_csv(queries.all_records(deps, repertoire, _since(since)), today),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="fiches-certreg.csv"'},
     )

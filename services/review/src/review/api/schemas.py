@@ -319,6 +319,19 @@ class RecordOut(RecordSummaryOut):
     published_at: datetime
 
 
+class RegistryChangeOut(BaseModel):
+    seq: int
+    number: str
+    kind: str = Field(description="registered | renewed | updated | expired | withdrawn")
+    status: str = Field(description="the record's status after the change")
+    occurred_at: datetime
+
+
+class RegistryChangesOut(BaseModel):
+    items: list[RegistryChangeOut]
+    next_cursor: str = Field(description="where to continue from (the same when nothing new came)")
+
+
 class RegistryPageOut(BaseModel):
     items: list[RecordSummaryOut]
     total: int

@@ -9,7 +9,7 @@ from typing import Any
 
 from certreg_contracts import legal_dates
 from certreg_runtime.auth import Principal
-from review.adapters.tables import Case, CommissionSession, Decision, InfoRequest, Message, Opinion, RegistryRecord
+from review.adapters.tables import Case, CommissionSession, Decision, InfoRequest, Message, Opinion, RegistryChange, RegistryRecord
 from review.api.schemas import (
     AcknowledgedOut,
     AgendaEntryOut,
@@ -27,6 +27,7 @@ from review.api.schemas import (
     OpinionOut,
     RecordOut,
     RecordSummaryOut,
+    RegistryChangeOut,
     RequestOut,
     SessionOut,
     SessionRefOut,
@@ -253,7 +254,8 @@ def message_out(m: Message, user: Principal) -> MessageOut:
     )
 
 
-def _record_fields(r: RegistryRecord) -> dict[str, Any]:
+def _record_fields(r: RegistryRecord, today: date) -> dict[str, Any]:
+    """The record as the registry shows it on ``today`` (past its end date: ``expired``)."""
     return {
         "number": r.number,
         "repertoire": r.repertoire,
@@ -264,17 +266,17 @@ def _record_fields(r: RegistryRecord) -> dict[str, Any]:
         "decision_date": r.decision_date,
         "registration_start": r.registration_start,
         "registration_end": r.registration_end,
-        "status": r.status,
+        "status": rules.record_state(r.status, r.registration_start, r.registration_end, today),
     }
 
 
-def record_summary(r: RegistryRecord) -> RecordSummaryOut:
-    return RecordSummaryOut(**_record_fields(r))
+def record_summary(r: RegistryRecord, today: date) -> RecordSummaryOut:
+    return RecordSummaryOut(**_record_fields(r, today))
 
 
-def record_out(r: RegistryRecord) -> RecordOut:
+def record_out(r: RegistryRecord, today: date) -> RecordOut:
     return RecordOut(
-        **_record_fields(r),
+        **_record_fields(r, today),
         summary=r.summary,
         frameworks=FrameworksOut(
             activities=r.activities,
@@ -284,3 +286,8 @@ def record_out(r: RegistryRecord) -> RecordOut:
         ),
         published_at=r.published_at,
     )
+
+
+def change_out(c: RegistryChange) -> RegistryChangeOut:
+    assert c.seq is not None
+    return RegistryChangeOut(seq=c.seq, number=c.number, kind=c.kind, status=c.status, occurred_at=c.occurred_at)

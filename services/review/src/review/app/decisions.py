@@ -15,7 +15,7 @@ from certreg_contracts.types import PUBLIC_ROLES
 from certreg_runtime.auth import Principal
 from certreg_runtime.errors import conflict, field_error, forbidden, invalid
 from certreg_runtime.messaging import UnitOfWork
-from review.adapters import audit_log, certifiers, numbers
+from review.adapters import audit_log, certifiers, numbers, registry_feed
 from review.adapters.tables import Case, Decision, RegistryRecord, search_text
 from review.api.schemas import DecisionIn
 from review.app.deps import ReviewDeps
@@ -142,9 +142,10 @@ def _publish(uow: UnitOfWork, case: Case, now: datetime, years: int) -> tuple[st
         competence_blocks=snap.get("competence_blocks", []),
         assessment_methods=snap.get("assessment_methods", []),
         published_at=now,
+        updated_at=now,
     )
     certifiers.name_record(uow.session, record)
-    uow.session.add(record)
+    registry_feed.record_change(uow.session, record, "registered", now)
     return number, end
 
 

@@ -15,8 +15,19 @@ from sqlmodel import Session, col, select
 from certreg_contracts.calendar import paris_date
 from certreg_runtime.auth import Principal
 from certreg_runtime.errors import not_found
-from review.adapters import audit_log
-from review.adapters.tables import AgendaItem, AuditEntry, Case, CommissionSession, Decision, InfoRequest, Message, Opinion, RegistryRecord
+from review.adapters import audit_log, registry_feed
+from review.adapters.tables import (
+    AgendaItem,
+    AuditEntry,
+    Case,
+    CommissionSession,
+    Decision,
+    InfoRequest,
+    Message,
+    Opinion,
+    RegistryChange,
+    RegistryRecord,
+)
 from review.app.deps import ReviewDeps
 from review.app.transitions import visible_case
 from review.domain import rules
@@ -266,10 +277,30 @@ def registry_record(deps: ReviewDeps, number: str) -> RegistryRecord:
     return found
 
 
-def all_records(deps: ReviewDeps, repertoire: str | None) -> Iterator[RegistryRecord]:
-    """Every published record, by repertoire and number, read while it is sent."""
-    query = select(RegistryRecord).order_by(col(RegistryRecord.repertoire), col(RegistryRecord.sequence_value))
-    if repertoire:
-        query = query.where(RegistryRecord.repertoire == repertoire)
+def all_records(deps: ReviewDeps, repertoire: str | None, since: datetime | None = None, *, page: int = 500) -> Iterator[RegistryRecord]:
+    """Every published record (changed since ``since``, when given), by repertoire and number,
+    read ``page`` rows at a time while it is sent: one short transaction per page (keyset
+    pagination), so memory stays flat and no connection is held while the client reads."""
+    after: tuple[str, int] | None = None
+    while True:
+        query = select(RegistryRecord)
+        if repertoire:
+            query = query.where(RegistryRecord.repertoire == repertoire)
+        if since is not None:
+            query = query.where(col(RegistryRecord.updated_at) >= since)
+        if after is not None:
+            query = query.where(sa.tuple_(col(RegistryRecord.repertoire), col(RegistryRecord.sequence_value)) > sa.tuple_(*after))
+        with deps.uow() as uow:
+            rows = list(uow.session.exec(query.order_by(col(RegistryRecord.repertoire), col(RegistryRecord.sequence_value)).limit(page)))
+            for row in rows:
+                uow.session.expunge(row)
+        yield from rows
+        if len(rows) < page:
+            return
+        after = (rows[-1].repertoire, rows[-1].sequence_value)
+
+
+def registry_changes(deps: ReviewDeps, after: int, limit: int) -> list[RegistryChange]:
+    """The registry's change feed after the entry ``after``, oldest first."""
     with deps.uow() as uow:
-        yield from uow.session.exec(query.execution_options(yield_per=200))
+        return registry_feed.changes_after(uow.session, after, limit)

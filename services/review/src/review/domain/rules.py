@@ -35,6 +35,18 @@ def registration_end(start: date, years: int) -> date:
     return add_months(start, 12 * years)
 
 
+# What the public registry shows of a published record, on a day.
+RECORD_STATES = ("active", "expired", "withdrawn")
+
+
+def record_state(status: str, start: date, end: date, today: date) -> str:
+    """A registration ends on its end date (its last day): from the next day an ``active``
+    record reads ``expired``, whether or not the sweeper has written it down yet."""
+    if status == "active" and today > end:
+        return "expired"
+    return status
+
+
 def format_number(repertoire: str, value: int) -> str:
     prefix, width = NUMBER_FORMAT[repertoire]
     if value < 1:

@@ -1,7 +1,8 @@
 """The deadline sweeper: requests past due become overdue, reminders before a deadline,
 adjourned dossiers whose deadline passed go back to the commission as they are, and
 decisions nobody consulted are notified 15 days after they were made available (their
-appeal deadline fixed with it).
+appeal deadline fixed with it), and registrations past their end date become ``expired`` in
+the registry (with their entry in the registry's change feed).
 
 Each item is handled in its own transaction, re-checked under the case's row lock, so
 that several review processes may sweep at once and a crash loses nothing; an item that
@@ -16,7 +17,7 @@ import asyncio
 import logging
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import col, select
@@ -25,8 +26,8 @@ from certreg_contracts import legal_dates
 from certreg_contracts.calendar import paris_date
 from certreg_contracts.events import review as ev
 from certreg_runtime.errors import DomainError
-from review.adapters import audit_log
-from review.adapters.tables import Case, Decision, InfoRequest
+from review.adapters import audit_log, registry_feed
+from review.adapters.tables import Case, Decision, InfoRequest, RegistryRecord
 from review.app.commission import next_session, schedule
 from review.app.decisions import fix_notification
 from review.app.deps import ReviewDeps
@@ -43,11 +44,12 @@ class SweepReport:
     reminders: list[tuple[uuid.UUID, int]] = field(default_factory=list)  # (request id, days left)
     returned: list[uuid.UUID] = field(default_factory=list)  # filing ids
     notified: list[uuid.UUID] = field(default_factory=list)  # filing ids whose decision got notified
+    expired: list[str] = field(default_factory=list)  # registration numbers
     skipped: list[uuid.UUID] = field(default_factory=list)  # request or filing ids refused on the way
 
     @property
     def total(self) -> int:
-        return len(self.overdue) + len(self.reminders) + len(self.returned) + len(self.notified)
+        return len(self.overdue) + len(self.reminders) + len(self.returned) + len(self.notified) + len(self.expired)
 
 
 def sweep(deps: ReviewDeps, batch: int = 500) -> SweepReport:
@@ -86,13 +88,15 @@ def sweep(deps: ReviewDeps, batch: int = 500) -> SweepReport:
             _return_to_commission(deps, filing_id, report)
         except DomainError as exc:
             _skipped(report, filing_id, exc)
+    _expire_registrations(deps, today, batch, report)
     if report.total:
         log.info(
-            "sweep: %d overdue, %d reminders, %d returned to commission, %d decisions notified",
+            "sweep: %d overdue, %d reminders, %d returned to commission, %d decisions notified, %d registrations expired",
             len(report.overdue),
             len(report.reminders),
             len(report.returned),
             len(report.notified),
+            len(report.expired),
         )
     return report
 
@@ -189,3 +193,25 @@ async def run_forever(deps: ReviewDeps) -> None:
         except Exception:
             log.exception("deadline sweep failed")
         await asyncio.sleep(deps.config.review_sweep_seconds)
+
+
+def _expire_registrations(deps: ReviewDeps, today: date, batch: int, report: SweepReport) -> None:
+    """Every active registration whose end date has passed becomes ``expired``, each in its
+    own transaction under the record's row lock (two sweepers expire it once)."""
+    with deps.uow() as uow:
+        numbers = uow.session.exec(
+            select(RegistryRecord.number)
+            .where(RegistryRecord.status == "active", col(RegistryRecord.registration_end) < today)
+            .order_by(col(RegistryRecord.registration_end))
+            .limit(batch)
+        ).all()
+    for number in numbers:
+        with deps.uow() as uow:
+            now = deps.clock.now()
+            record = uow.session.exec(select(RegistryRecord).where(RegistryRecord.number == number).with_for_update()).first()
+            if record is None or record.status != "active" or paris_date(now) <= record.registration_end:
+                continue
+            record.status = "expired"
+            registry_feed.record_change(uow.session, record, "expired", now)
+            uow.commit()
+            report.expired.append(number)

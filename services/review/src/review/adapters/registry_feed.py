@@ -1,0 +1,43 @@
+"""The registry's change feed: every change a reuser of the public registry sees (a
+certification registered, renewed, its record updated, expired or withdrawn) is one entry,
+written in the change's transaction together with the record's ``updated_at`` — the one
+function below, so that the feed and the incremental exports (``?since=``) cannot disagree.
+
+Entries are read in ``seq`` order by a cursor (the last ``seq`` read). A reader must never
+see entry 5 before entry 4 commits (it would move past 4 for good), so writers take their
+turns: on PostgreSQL each writing transaction holds the table's lock until it commits (the
+``seq`` it got is then the last committed one); SQLite has one writer at a time anyway.
+Registry changes are rare (a decision, an expiry, a withdrawal), so the turn costs nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from certreg_runtime.db import is_postgres
+from review.adapters.tables import RegistryChange, RegistryRecord
+
+KINDS = ("registered", "renewed", "updated", "expired", "withdrawn")
+
+
+def record_change(session: Session, record: RegistryRecord, kind: str, now: datetime) -> RegistryChange:
+    """Note ``kind`` for ``record`` (already changed, in this transaction) in the feed."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown registry change {kind!r}")
+    if is_postgres(session.get_bind()):
+        session.execute(sa.text("LOCK TABLE registry_changes IN SHARE ROW EXCLUSIVE MODE"))
+    record.updated_at = now
+    session.add(record)
+    entry = RegistryChange(number=record.number, kind=kind, status=record.status, occurred_at=now)
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def changes_after(session: Session, after: int, limit: int) -> list[RegistryChange]:
+    """Up to ``limit`` entries after ``seq`` ``after``, oldest first."""
+    rows = session.exec(select(RegistryChange).where(col(RegistryChange.seq) > after).order_by(col(RegistryChange.seq)).limit(limit)).all()
+    return list(rows)
