@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 import pytest
 
 from certreg_contracts.events.entities import EntityVerified
-from certreg_contracts.events.filings import CompetenceBlock, DocumentRef, FilingSubmitted, FilingWithdrawn
+from certreg_contracts.events.filings import CompetenceBlock, DocumentRef, FilingSubmitted, FilingWithdrawalRequested
 from certreg_contracts.events.identity import StaffChanged
 from certreg_testing.infra import unique_namespace
 from certreg_testing.platform import ServiceHarness, embedded_platform
@@ -110,13 +110,13 @@ class Review(ServiceHarness):
 
     async def withdraw(self, filing_id: uuid.UUID) -> None:
         await self.publish(
-            FilingWithdrawn(
+            FilingWithdrawalRequested(
                 filing_id=filing_id,
                 entity_id=self.entity_id,
                 repertoire="rncp",
                 title="x",
-                withdrawn_by=self.depositor_id,
-                withdrawn_at=datetime.now(UTC),
+                requested_by=self.depositor_id,
+                requested_at=datetime.now(UTC),
             )
         )
 

@@ -17,10 +17,12 @@ CONSUMERS: dict[str, list[str]] = {
     "filings": [
         "review.case.status_changed",
         "review.request.opened",
+        "review.case.withdrawal_refused",
+        "review.case.submission_refused",
     ],
     "review": [
         "filings.filing.submitted",
-        "filings.filing.withdrawn",
+        "filings.filing.withdrawal_requested",
         "entities.entity.verified",
         "identity.staff.changed",
     ],
@@ -36,7 +38,6 @@ CONSUMERS: dict[str, list[str]] = {
         "identity.staff.created",
         "entities.entity.verified",
         "filings.filing.submitted",
-        "filings.filing.withdrawn",
         "review.case.opened",
         "review.case.status_changed",
         "review.case.completeness_checked",
@@ -55,6 +56,9 @@ CONSUMERS: dict[str, list[str]] = {
         "review.case.returned_to_commission",
         "review.case.registered",
         "review.case.refused",
+        "review.case.withdrawn",
+        "review.case.withdrawal_refused",
+        "review.case.submission_refused",
         "review.message.posted",
     ],
 }

@@ -9,7 +9,7 @@ from typing import Any
 
 import pypdf
 
-from certreg_contracts.events.review import CaseStatusChanged, RequestItem, RequestOpened
+from certreg_contracts.events.review import CaseStatusChanged, CaseWithdrawalRefused, RequestItem, RequestOpened
 from certreg_testing.samples import PDF
 
 
@@ -356,7 +356,7 @@ async def test_withdraw_before_the_decision_only(h) -> None:
     draft = await h.create(dep)
     response = await h.client.post(f"/api/filings/{draft['filing_id']}/withdraw", headers=dep)
     assert response.status_code == 202 and response.json()["status"] == "withdrawn"
-    assert h.outbox("filings.filing.withdrawn") == []  # a draft was never known outside filings
+    assert h.outbox("filings.filing.withdrawal_requested") == []  # a draft was never known outside filings
 
     filing = await h.create(dep)
     fid = filing["filing_id"]
@@ -364,11 +364,26 @@ async def test_withdraw_before_the_decision_only(h) -> None:
     await h.client.post(f"/api/filings/{fid}/submit", json={"sworn_statement": True}, headers=dep)
     response = await h.client.post(f"/api/filings/{fid}/withdraw", json={"reason": "Projet abandonné"}, headers=dep)
     assert response.status_code == 202
-    assert response.json()["procedure_status"] == "Retiré par le déposant" and response.json()["can_withdraw"] is False
-    [event] = h.outbox("filings.filing.withdrawn")
+    # A request to review, which owns the procedure (issue 15): shown as asked until it answers.
+    assert response.json()["status"] == "withdrawal_requested" and response.json()["can_withdraw"] is False
+    assert response.json()["procedure_status"].startswith("Retrait demandé") and response.json()["can_submit"] is False
+    [event] = h.outbox("filings.filing.withdrawal_requested")
     assert event["filing_id"] == fid and event["reason"] == "Projet abandonné"
     again = await h.client.post(f"/api/filings/{fid}/withdraw", headers=dep)
     assert again.status_code == 409 and again.json()["code"] == "not_withdrawable"
+    await h.publish(
+        CaseStatusChanged(
+            filing_id=fid,
+            entity_id=h.entity_id,
+            repertoire="rncp",
+            title=filing["title"],
+            status="withdrawn",
+            editable_items=[],
+            sequence=5,
+        )
+    )
+    view = (await h.client.get(f"/api/filings/{fid}", headers=dep)).json()
+    assert view["status"] == "withdrawn" and view["procedure_status"] == "Retiré par le déposant"
 
     decided = await h.create(dep)
     did = decided["filing_id"]
@@ -384,6 +399,31 @@ async def test_withdraw_before_the_decision_only(h) -> None:
     assert view["procedure_status"] == "Enregistré" and view["editable_items"] == []
     response = await h.client.post(f"/api/filings/{did}/withdraw", headers=dep)
     assert response.status_code == 409 and response.json()["case_status"] == "registered"
+
+
+async def test_a_withdrawal_review_refuses_leaves_the_filing_submitted(h) -> None:
+    """Review decided before the withdrawal reached it: ``review.case.withdrawal_refused``
+    puts the filing back, whether it comes before or after the final status."""
+    dep = h.depositor()
+    for refusal_first in (True, False):
+        filing = await h.create(dep)
+        fid = filing["filing_id"]
+        await h.complete(dep, filing)
+        await h.client.post(f"/api/filings/{fid}/submit", json={"sworn_statement": True}, headers=dep)
+        assert (await h.client.post(f"/api/filings/{fid}/withdraw", headers=dep)).json()["status"] == "withdrawal_requested"
+        case = {"filing_id": fid, "entity_id": h.entity_id, "repertoire": "rncp", "title": filing["title"]}
+        refusal = CaseWithdrawalRefused(
+            **case,
+            status="registered",
+            requested_by=uuid.uuid4(),
+            requested_at=h.p.now(),
+            explanation="Votre demande de retrait n'a pas pu être prise en compte : la certification avait déjà été enregistrée.",
+        )
+        registered = CaseStatusChanged(**case, status="registered", editable_items=[], sequence=9)
+        for event in (refusal, registered) if refusal_first else (registered, refusal):
+            await h.publish(event)
+        view = (await h.client.get(f"/api/filings/{fid}", headers=dep)).json()
+        assert (view["status"], view["case_status"], view["can_withdraw"]) == ("submitted", "registered", False)
 
 
 async def test_an_event_about_an_unknown_filing_is_parked_and_an_entity_manager_is_a_depositor(h) -> None:

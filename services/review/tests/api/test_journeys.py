@@ -374,9 +374,31 @@ async def test_withdrawal_by_the_depositor_ends_the_case(review):
     await review.withdraw(filing)
     case = await review.case(filing)
     assert case["status"] == "withdrawn"
-    await review.withdraw(uuid.uuid4())  # a draft never submitted: nothing to do
+    assert [e["filing_id"] for e in review.emitted("review.case.withdrawn")] == [str(filing)]
     late = await review.client.post(f"/api/review/cases/{filing}/ready", headers=review.instructor)
     assert late.status_code == 409 and late.json()["state"] == "withdrawn"
+    await review.withdraw(filing)  # asked again: already granted, nothing more
+    assert len(review.emitted("review.case.withdrawn")) == 1 and review.emitted("review.case.withdrawal_refused") == []
+
+
+async def test_a_withdrawal_after_the_decision_is_refused_and_one_before_the_case_waits_for_it(review):
+    """Review owns the procedure (issue 15): a withdrawal reaching it after the case
+    ended is refused, with the case's state; one reaching it before the submission
+    that opens the case withdraws the case as soon as it opens."""
+    filing = await review.submit()
+    await review.to_registered(filing)
+    await review.withdraw(filing)
+    case = await review.case(filing)
+    assert case["status"] == "registered"
+    [refused] = review.emitted("review.case.withdrawal_refused", filing_id=filing)
+    assert refused["status"] == "registered" and "déjà été enregistrée" in refused["explanation"]
+    assert review.emitted("review.case.withdrawn", filing_id=filing) == []
+
+    early = uuid.uuid4()
+    await review.withdraw(early)
+    await review.submit(early)
+    assert (await review.case(early))["status"] == "withdrawn"
+    assert len(review.emitted("review.case.withdrawn", filing_id=early)) == 1
 
 
 async def test_another_entity_gets_404_and_the_dialogue_is_shared(review):

@@ -274,7 +274,7 @@ def test_a_decision_in_the_wrong_state_is_a_conflict(u):
 # ---------------------------------------------------------------- events and sweeps that no longer fit
 
 
-def test_a_resubmission_the_case_no_longer_waits_for_is_ignored_not_parked(u):
+def test_a_resubmission_the_case_no_longer_waits_for_is_refused_not_parked(u):
     filing_id = submitted(u)
     cases.check_completeness(u.deps, staff("reviewer"), filing_id, CompletenessIn(complete=True))
     before = u.emitted()
@@ -284,7 +284,12 @@ def test_a_resubmission_the_case_no_longer_waits_for_is_ignored_not_parked(u):
     with u.deps.uow() as uow:
         case = get_case(uow.session, filing_id)
         assert case is not None and case.status == "completeness_ok" and case.submission_round == 1
-    assert u.emitted() == before
+    # Filings and the depositor are told it was not taken into account (issue 15).
+    [refused] = [e for e in u.emitted()[len(before) :]]
+    assert refused.type == "review.case.submission_refused"
+    assert (refused.payload["submission_round"], refused.payload["accepted_round"], refused.payload["status"]) == (2, 1, "completeness_ok")
+    deliver(u, submission(filing_id, round=2))  # the same round again: a redelivery, nothing more
+    assert len(u.emitted()) == len(before) + 1
 
 
 def test_the_sweeper_skips_a_case_that_no_longer_qualifies_and_goes_on(u, monkeypatch):

@@ -87,18 +87,21 @@ class FilingSubmitted(Event):
         return self
 
 
-class FilingWithdrawn(Event):
-    """The depositor withdrew the filing (possible at any time before the decision).
+class FilingWithdrawalRequested(Event):
+    """The depositor asked to withdraw a submitted filing; review decides.
 
-    Emitted by filings on POST /filings/{id}/withdraw. Consumed by review (the case
-    ends as ``withdrawn``) and the notifier.
+    Emitted by filings on POST /filings/{id}/withdraw (a draft is withdrawn at once and
+    tells nobody). The procedure's state is review's: review withdraws the case if no
+    decision ended it first (``review.case.withdrawn`` and the status ``withdrawn``),
+    else it refuses (``review.case.withdrawal_refused``). Until then filings shows the
+    filing as ``withdrawal_requested``. Consumed by review.
     """
 
-    routing_key = "filings.filing.withdrawn"
+    routing_key = "filings.filing.withdrawal_requested"
     filing_id: uuid.UUID
     entity_id: uuid.UUID
     repertoire: Repertoire
     title: str
-    withdrawn_by: uuid.UUID
-    withdrawn_at: AwareDatetime
+    requested_by: uuid.UUID
+    requested_at: AwareDatetime
     reason: str | None = None

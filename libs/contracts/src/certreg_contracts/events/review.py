@@ -267,6 +267,54 @@ class CaseReturnedToCommission(_CaseEvent):
     session_id: uuid.UUID | None = None
 
 
+class CaseWithdrawn(_CaseEvent):
+    """Review accepted the depositor's withdrawal: the case ended as ``withdrawn``.
+
+    Emitted by review on ``filings.filing.withdrawal_requested`` when no decision ended
+    the case first (with ``review.case.status_changed`` to ``withdrawn``). Consumed by
+    the notifier (tells the depositor).
+    """
+
+    routing_key = "review.case.withdrawn"
+    withdrawn_by: uuid.UUID
+    requested_at: AwareDatetime
+    reason: str | None = None
+
+
+class CaseWithdrawalRefused(_CaseEvent):
+    """Review refused a withdrawal: the case had already ended (``status``, final).
+
+    Emitted by review on ``filings.filing.withdrawal_requested`` arriving after a
+    decision (registered, refused, abandoned, admissibility withdrawn). Consumed by
+    filings (the filing goes back from ``withdrawal_requested`` to ``submitted``) and
+    the notifier (tells the depositor why).
+    """
+
+    routing_key = "review.case.withdrawal_refused"
+    status: CaseStatus = Field(description="the case's final state, which the withdrawal came too late to change")
+    requested_by: uuid.UUID
+    requested_at: AwareDatetime
+    explanation: str = Field(description="why, in French, for the depositor")
+
+
+class CaseSubmissionRefused(_CaseEvent):
+    """Review did not take a submission round into account: the case had moved to a state
+    that no longer awaits it (an answer after the case was abandoned, an improved dossier
+    after it went back to the commission as it was).
+
+    Emitted by review on such a ``filings.filing.submitted``; the case keeps the round it
+    had (``accepted_round``). Consumed by filings (the filing says so) and the notifier
+    (tells the depositor why).
+    """
+
+    routing_key = "review.case.submission_refused"
+    status: CaseStatus = Field(description="the case's state when the round arrived")
+    submission_round: int = Field(ge=1, description="the round not taken into account")
+    accepted_round: int = Field(ge=1, description="the last round the case holds")
+    submitted_by: uuid.UUID
+    explanation: str = Field(description="why, in French, for the depositor")
+
+
 class CaseRegistered(_CaseEvent):
     """The director general registered the certification: number, period, decision.
 

@@ -58,11 +58,13 @@ class Filing(Base, table=True):
     competence_blocks: list[dict[str, Any]] = _json_list()
     assessment_methods: list[str] = _json_list()
 
-    # draft | submitted | withdrawn (filings' own state).
-    status: str = Field(default="draft", max_length=16, index=True)
+    # draft | submitted | withdrawal_requested | withdrawn (filings' own state).
+    status: str = Field(default="draft", max_length=24, index=True)
     submission_round: int = 0
     submitted_at: dt.datetime | None = _when()
     withdrawn_at: dt.datetime | None = _when()
+    # When the depositor last asked review to withdraw it (kept once answered).
+    withdrawal_requested_at: dt.datetime | None = _when()
     # What review last said (review.case.status_changed / review.request.opened).
     case_status: str | None = Field(default=None, max_length=40, index=True)
     # The sequence of the review status applied last (statuses may arrive out of order).

@@ -105,7 +105,9 @@ class _Query(BaseModel):
 
 
 class FilingQuery(_Query):
-    status: str | None = Field(None, description="filings' status (draft, submitted, withdrawn) or review's case status")
+    status: str | None = Field(
+        None, description="filings' status (draft, submitted, withdrawal_requested, withdrawn) or review's case status"
+    )
     repertoire: str | None = Field(None, description="rncp or rs")
     q: Annotated[str, StringConstraints(max_length=200), ONE_LINE] | None = Field(None, description="words of the title")
     limit: Annotated[int, page_size(100)] = 20
@@ -223,6 +225,9 @@ class FilingOut(FilingSummaryOut):
     banner: str | None
     open_request: OpenRequestOut | None
     withdrawn_at: dt.datetime | None
+    withdrawal_requested_at: dt.datetime | None = Field(
+        description="when the depositor last asked to withdraw it (status withdrawal_requested until review answers)"
+    )
     is_draft: bool
 
 

@@ -103,6 +103,7 @@ def filing_out(record: FilingRecord) -> FilingOut:
         banner=filing.banner,
         open_request=None if filing.open_request is None else OpenRequestOut.model_validate(filing.open_request),
         withdrawn_at=filing.aware("withdrawn_at"),
+        withdrawal_requested_at=filing.aware("withdrawal_requested_at"),
         is_draft=filing.status == DRAFT,
     )
 

@@ -16,7 +16,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from certreg_contracts.calendar import paris_date
-from certreg_contracts.events.filings import CompetenceBlock, DocumentRef, FilingCreated, FilingSubmitted, FilingWithdrawn
+from certreg_contracts.events.filings import CompetenceBlock, DocumentRef, FilingCreated, FilingSubmitted, FilingWithdrawalRequested
 from certreg_runtime.auth import Principal
 from certreg_runtime.errors import Conflict, Invalid, conflict, field_error, invalid, not_found
 from certreg_runtime.idempotency import Once
@@ -28,7 +28,7 @@ from filings.adapters.tables import Document, Filing, Receipt
 from filings.api.schemas import FilingIn, FilingPatch, SubmitIn, WithdrawIn
 from filings.app.queries import FilingRecord, current_documents, dated_reference, entity_of, load_filing, record_of
 from filings.domain import rules
-from filings.domain.status import SUBMITTED, WITHDRAWN, may_edit, may_submit, may_withdraw, procedure_status
+from filings.domain.status import SUBMITTED, WITHDRAWAL_REQUESTED, WITHDRAWN, may_edit, may_submit, may_withdraw, procedure_status
 
 SWORN_STATEMENT = (
     "La déclaration sur l'honneur est obligatoire : des informations fausses ou incomplètes "
@@ -373,8 +373,10 @@ def _submitted_event(filing: Filing, content: ReceiptContent, user: Principal) -
 
 
 def withdraw_filing(deps: Deps, user: Principal, filing_id: uuid.UUID, body: WithdrawIn) -> FilingRecord:
-    """At any time before the decision; review closes the case. A draft was never known
-    outside filings: its withdrawal tells nobody."""
+    """A draft was never known outside filings: it is withdrawn at once and tells nobody.
+    A submitted filing's procedure is review's: the withdrawal becomes a request
+    (``withdrawal_requested``, nothing editable meanwhile) that review grants if no
+    decision ended the case first, or refuses (``review.case.withdrawal_refused``)."""
     now = deps.clock.now()
     with deps.uow() as uow:
         filing = load_filing(uow.session, filing_id, user, write=True, lock=True)
@@ -386,24 +388,26 @@ def withdraw_filing(deps: Deps, user: Principal, filing_id: uuid.UUID, body: Wit
                 state=filing.status,
                 case_status=filing.case_status,
             )
-        was_submitted = filing.submission_round > 0
-        filing.status = WITHDRAWN
-        filing.withdrawn_at = now
-        filing.updated_at = now
-        filing.editable_items = []
-        uow.session.add(filing)
-        if was_submitted:
+        if filing.submission_round > 0:
+            filing.status = WITHDRAWAL_REQUESTED
+            filing.withdrawal_requested_at = now
             uow.emit(
-                FilingWithdrawn(
+                FilingWithdrawalRequested(
                     filing_id=filing.id,
                     entity_id=filing.entity_id,
                     repertoire=filing.repertoire,
                     title=filing.title,
-                    withdrawn_by=user.account_id,
-                    withdrawn_at=now,
+                    requested_by=user.account_id,
+                    requested_at=now,
                     reason=body.reason or None,
                 )
             )
+        else:
+            filing.status = WITHDRAWN
+            filing.withdrawn_at = now
+            filing.editable_items = []
+        filing.updated_at = now
+        uow.session.add(filing)
         record = record_of(uow.session, filing, now)
         uow.commit()
         return record

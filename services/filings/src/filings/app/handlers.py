@@ -7,18 +7,18 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from certreg_contracts.events.review import CaseStatusChanged, RequestOpened
+from certreg_contracts.events.review import CaseStatusChanged, CaseSubmissionRefused, CaseWithdrawalRefused, RequestOpened
 from certreg_runtime.errors import not_found
 from certreg_runtime.handlers import Handlers
 from certreg_runtime.messaging import UnitOfWork
 from certreg_runtime.service import Deps
 from filings.adapters.tables import Filing
-from filings.domain.status import WITHDRAWN, is_final
+from filings.domain.status import SUBMITTED, WITHDRAWAL_REQUESTED, WITHDRAWN, is_final
 
 handlers = Handlers[Deps]("filings")
 
 
-def _filing(uow: UnitOfWork, event: CaseStatusChanged | RequestOpened) -> Filing:
+def _filing(uow: UnitOfWork, event: CaseStatusChanged | RequestOpened | CaseWithdrawalRefused | CaseSubmissionRefused) -> Filing:
     filing = uow.session.exec(select(Filing).where(Filing.id == event.filing_id).with_for_update()).first()
     if filing is None:
         raise not_found(f"unknown filing {event.filing_id}")
@@ -49,6 +49,9 @@ def case_status_changed(deps: Deps, uow: UnitOfWork, event: CaseStatusChanged) -
     if event.status == "withdrawn" and filing.status != WITHDRAWN:
         filing.status = WITHDRAWN
         filing.withdrawn_at = filing.withdrawn_at or deps.clock.now()
+    elif filing.status == WITHDRAWAL_REQUESTED and is_final(filing.status, filing.case_status):
+        # Review decided first: it will refuse the withdrawal (review.case.withdrawal_refused).
+        filing.status = SUBMITTED
     # Only what review reopens becomes editable; a closed case reopens nothing.
     filing.editable_items = [] if is_final(filing.status, filing.case_status) else list(dict.fromkeys(event.editable_items))
     filing.updated_at = deps.clock.now()
@@ -69,5 +72,30 @@ def request_opened(deps: Deps, uow: UnitOfWork, event: RequestOpened) -> None:
         "opened_at": uow.cause.occurred_at.isoformat() if uow.cause else None,
     }
     filing.due_date = event.due_date
+    filing.updated_at = deps.clock.now()
+    uow.session.add(filing)
+
+
+@handlers.on(CaseWithdrawalRefused)
+def withdrawal_refused(deps: Deps, uow: UnitOfWork, event: CaseWithdrawalRefused) -> None:
+    """Review had decided before the withdrawal reached it: the filing is submitted again
+    (its final case status comes, or came, with ``review.case.status_changed``)."""
+    filing = _filing(uow, event)
+    if filing.status != WITHDRAWAL_REQUESTED:
+        return
+    filing.status = SUBMITTED
+    filing.banner = event.explanation
+    filing.updated_at = deps.clock.now()
+    uow.session.add(filing)
+
+
+@handlers.on(CaseSubmissionRefused)
+def submission_refused(deps: Deps, uow: UnitOfWork, event: CaseSubmissionRefused) -> None:
+    """Review did not take a round into account (the case had moved on): the filing says
+    so until review's next status."""
+    filing = _filing(uow, event)
+    if filing.status == WITHDRAWN or filing.submission_round != event.submission_round:
+        return
+    filing.banner = event.explanation
     filing.updated_at = deps.clock.now()
     uow.session.add(filing)

@@ -1,8 +1,11 @@
 """A filing's state as filings keeps it, and how it reads to a depositor.
 
 ``status`` is filings' own: ``draft`` (being written), ``submitted`` (sent, in review's
-hands) or ``withdrawn``. ``case_status`` mirrors review's case status, received through
-``review.case.status_changed``; with it come the ``editable_items`` review reopens.
+hands), ``withdrawal_requested`` (the depositor asked to withdraw it; review, which owns
+the procedure, has not answered yet) or ``withdrawn`` (a draft at once; a submitted filing
+once review withdrew its case). ``case_status`` mirrors review's case status, received
+through ``review.case.status_changed``; with it come the ``editable_items`` review reopens.
+Nothing is editable, submittable or withdrawable while a withdrawal is requested.
 """
 
 from __future__ import annotations
@@ -13,8 +16,10 @@ from certreg_contracts.types import TERMINAL_CASE_STATUSES
 
 DRAFT = "draft"
 SUBMITTED = "submitted"
+WITHDRAWAL_REQUESTED = "withdrawal_requested"
 WITHDRAWN = "withdrawn"
-STATUSES = (DRAFT, SUBMITTED, WITHDRAWN)
+STATUSES = (DRAFT, SUBMITTED, WITHDRAWAL_REQUESTED, WITHDRAWN)
+WITHDRAWAL_REQUESTED_LABEL = "Retrait demandé — en attente de la confirmation de France compétences"
 
 CASE_LABELS = {
     "received": "Déposé — en attente du contrôle de complétude",
@@ -43,6 +48,8 @@ def procedure_status(status: str, case_status: str | None, submission_round: int
         return "Brouillon"
     if status == WITHDRAWN:
         return CASE_LABELS["withdrawn"]
+    if status == WITHDRAWAL_REQUESTED:
+        return WITHDRAWAL_REQUESTED_LABEL
     if case_status is None:
         if submission_round > 1:
             return "Complément déposé — en attente de l'examen de France compétences"
@@ -54,9 +61,14 @@ def is_final(status: str, case_status: str | None) -> bool:
     return status == WITHDRAWN or case_status in TERMINAL_CASE_STATUSES
 
 
+def is_settled(status: str) -> bool:
+    """No request of the depositor's waits for review's answer."""
+    return status != WITHDRAWAL_REQUESTED
+
+
 def may_edit(status: str, case_status: str | None, editable_items: Iterable[str], item: str) -> bool:
     """A draft is editable; once submitted, only what review reopened (``editable_items``)."""
-    if is_final(status, case_status):
+    if is_final(status, case_status) or not is_settled(status):
         return False
     if status == DRAFT:
         return True
@@ -65,11 +77,11 @@ def may_edit(status: str, case_status: str | None, editable_items: Iterable[str]
 
 def may_submit(status: str, case_status: str | None, editable_items: Iterable[str]) -> bool:
     """A draft, or a submitted filing that review reopened."""
-    if is_final(status, case_status):
+    if is_final(status, case_status) or not is_settled(status):
         return False
     return status == DRAFT or bool(list(editable_items))
 
 
 def may_withdraw(status: str, case_status: str | None) -> bool:
-    """At any time before the decision (and not twice)."""
-    return not is_final(status, case_status)
+    """At any time before the decision (and not twice); review has the last word."""
+    return not is_final(status, case_status) and is_settled(status)

@@ -41,7 +41,6 @@ CONSUMED: tuple[type[Event], ...] = (
     idn.StaffCreated,
     en.EntityVerified,
     fi.FilingSubmitted,
-    fi.FilingWithdrawn,
     rv.CaseOpened,
     rv.CaseStatusChanged,
     rv.CaseCompletenessChecked,
@@ -60,6 +59,9 @@ CONSUMED: tuple[type[Event], ...] = (
     rv.CaseReturnedToCommission,
     rv.CaseRegistered,
     rv.CaseRefused,
+    rv.CaseWithdrawn,
+    rv.CaseWithdrawalRefused,
+    rv.CaseSubmissionRefused,
     rv.MessagePosted,
 )
 

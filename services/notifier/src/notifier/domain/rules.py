@@ -171,7 +171,6 @@ ROUTES: dict[str, tuple[Rule, ...]] = {
     "entities.entity.verified": (Rule(entity_managers, "entity_verified", **B),),
     # filings
     "filings.filing.submitted": (Rule(entity_members, "filing_submitted"),),
-    "filings.filing.withdrawn": (Rule(entity_members, "filing_withdrawn"),),
     # review: the procedure
     "review.case.opened": (Rule(entity_members, "case_opened", **B),),
     "review.case.status_changed": (
@@ -202,6 +201,9 @@ ROUTES: dict[str, tuple[Rule, ...]] = {
     "review.case.returned_to_commission": (Rule(entity_members, "case_returned_to_commission"),),
     "review.case.registered": (Rule(entity_members, "case_registered", letter="registration"),),
     "review.case.refused": (Rule(entity_members, "case_refused", letter="refusal"),),
+    "review.case.withdrawn": (Rule(entity_members, "case_withdrawn"),),
+    "review.case.withdrawal_refused": (Rule(entity_members, "case_withdrawal_refused"),),
+    "review.case.submission_refused": (Rule(entity_members, "case_submission_refused"),),
     "review.message.posted": (Rule(other_side, "message_posted"),),
 }
 

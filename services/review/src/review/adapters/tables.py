@@ -282,3 +282,16 @@ class AuditEntry(Base, table=True):
 def search_text(*parts: str | None) -> str:
     """What ``Case.search`` and ``RegistryRecord.search`` hold: the lower-case words ``?q=`` finds."""
     return " ".join(p.lower() for p in parts if p)[:1200]
+
+
+class EarlyWithdrawal(Base, table=True):
+    """A withdrawal request that arrived before the submission that opens its case (the
+    bus does not keep order): the case is withdrawn as soon as it opens."""
+
+    __tablename__ = "early_withdrawals"
+
+    filing_id: uuid.UUID = Field(primary_key=True)
+    requested_by: uuid.UUID
+    requested_at: dt.datetime = Field(sa_column=sa.Column(TZ, nullable=False))
+    reason: str | None = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
+    received_at: dt.datetime = Field(sa_column=sa.Column(TZ, nullable=False))

@@ -1,13 +1,19 @@
 """What review does when filings (the dossiers) or entities (the certifiers' names and
 SIRETs) tell it something. Registered for exactly ``CONSUMERS["review"]``.
 
-A submission or withdrawal that no longer fits the case (stale round, a state that does
-not take it) is logged and ignored: it is news the case has moved past, not a poison
-message to park."""
+Review owns the procedure's state: what the depositor does in filings that would change
+it (a withdrawal, an answer, an improved dossier) reaches review as a request, and review
+arbitrates under the case's row lock, against what its staff may have decided meanwhile.
+A request that no longer fits the case is refused with an event
+(``review.case.withdrawal_refused``, ``review.case.submission_refused``) that filings
+shows and the notifier tells the depositor: never parked, never silently dropped. A
+stale round (a redelivery) is only logged."""
 
 from __future__ import annotations
 
 import logging
+import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from certreg_contracts.events import entities as ee
@@ -17,11 +23,12 @@ from certreg_contracts.events import review as ev
 from certreg_runtime.handlers import Handlers
 from certreg_runtime.messaging import UnitOfWork
 from review.adapters import audit_log, certifiers, staff
-from review.adapters.tables import Case, search_text
+from review.adapters.tables import Case, EarlyWithdrawal, search_text
 from review.app.deps import ReviewDeps
 from review.app.transitions import banner, case_fields, close_open_request, get_case, move
 from review.domain import procedure
 from review.domain.actor import Actor
+from review.domain.audit import parse_details
 
 log = logging.getLogger(__name__)
 
@@ -96,13 +103,18 @@ def filing_submitted(deps: ReviewDeps, uow: UnitOfWork, event: fe.FilingSubmitte
                 sequence=entry.seq,
             )
         )
+        early = session.get(EarlyWithdrawal, event.filing_id)
+        if early is not None:
+            asked = early.requested_at if early.requested_at.tzinfo else early.requested_at.replace(tzinfo=UTC)  # SQLite: naive
+            _withdraw(uow, case, now, early.requested_by, asked, early.reason)
+            session.delete(early)
         return
     if event.submission_round <= case.submission_round:
         log.warning("stale submission ignored", extra={"filing_id": str(case.filing_id), "round": event.submission_round})
         return
     state = case.status
     if state not in RESUBMITTABLE:
-        log.warning("submission ignored in state %s", state, extra={"filing_id": str(case.filing_id)})
+        _refuse_submission(uow, case, now, event)
         return
     _apply_filing(case, event)
     details = {"submission_round": event.submission_round}
@@ -118,18 +130,109 @@ def filing_submitted(deps: ReviewDeps, uow: UnitOfWork, event: fe.FilingSubmitte
         move(uow, case, "resubmit", depositor, now, details=details)
 
 
-@handlers.on(fe.FilingWithdrawn)
-def filing_withdrawn(deps: ReviewDeps, uow: UnitOfWork, event: fe.FilingWithdrawn) -> None:
-    """The depositor withdrew the request: the case ends, if no decision came first."""
+# Why a round came too late, by the state the case had reached (for the depositor).
+_TOO_LATE = {
+    "abandoned": "la demande avait déjà été déclarée abandonnée, faute de réponse dans le délai",
+    "ready_for_commission": "le délai de dépôt d'un dossier amélioré était passé : le dossier a été présenté de nouveau "
+    "à la commission en l'état",
+    "scheduled": "le dossier était déjà inscrit à l'ordre du jour d'une commission",
+    "admissibility_withdrawn": "la recevabilité de la demande avait été retirée",
+    "registered": "la certification avait déjà été enregistrée",
+    "refused": "l'enregistrement avait déjà été refusé",
+}
+
+
+def _too_late(state: str) -> str:
+    return _TOO_LATE.get(state, f"le dossier était à l'état « {procedure.STATE_LABELS.get(state, state)} »")
+
+
+def _refused_already(uow: UnitOfWork, case: Case, submission_round: int) -> bool:
+    return any(
+        e.action == "submission_refused" and parse_details(e.details).get("submission_round") == submission_round
+        for e in audit_log.timeline(uow.session, case.filing_id)
+    )
+
+
+def _refuse_submission(uow: UnitOfWork, case: Case, now: datetime, event: fe.FilingSubmitted) -> None:
+    """A round the case no longer awaits: recorded in the audit chain and refused, so
+    that filings and the depositor know it was not taken into account. After the
+    depositor's own withdrawal there is nothing to tell."""
+    log.warning("submission refused in state %s", case.status, extra={"filing_id": str(case.filing_id)})
+    if case.status == "withdrawn" or _refused_already(uow, case, event.submission_round):
+        return
+    audit_log.append(
+        uow.session,
+        case.filing_id,
+        now,
+        Actor.depositor(event.submitted_by),
+        "submission_refused",
+        from_state=case.status,
+        to_state=case.status,
+        details={"submission_round": event.submission_round, "accepted_round": case.submission_round},
+    )
+    uow.emit(
+        ev.CaseSubmissionRefused(
+            **case_fields(case),
+            status=procedure.case_status(case.status),
+            submission_round=event.submission_round,
+            accepted_round=case.submission_round,
+            submitted_by=event.submitted_by,
+            explanation=f"Votre dépôt n'a pas été pris en compte : {_too_late(case.status)}.",
+        )
+    )
+
+
+def _withdraw(uow: UnitOfWork, case: Case, now: datetime, requested_by: uuid.UUID, requested_at: datetime, reason: str | None) -> None:
+    """The case ends as withdrawn (the open request, if any, is closed)."""
+    close_open_request(uow, case, now, "closed")
+    move(uow, case, "withdraw", Actor.depositor(requested_by), now, reason=reason)
+    uow.emit(ev.CaseWithdrawn(**case_fields(case), withdrawn_by=requested_by, requested_at=requested_at, reason=reason))
+
+
+@handlers.on(fe.FilingWithdrawalRequested)
+def withdrawal_requested(deps: ReviewDeps, uow: UnitOfWork, event: fe.FilingWithdrawalRequested) -> None:
+    """The depositor asks to withdraw: granted if no decision ended the case first,
+    refused otherwise; either way filings and the depositor are told."""
+    now = deps.clock.now()
     case = get_case(uow.session, event.filing_id, lock=True)
     if case is None:
-        return  # a draft never submitted: no case
-    if case.status not in procedure.BEFORE_DECISION:
-        log.warning("withdrawal ignored in state %s", case.status, extra={"filing_id": str(case.filing_id)})
+        # Before the submission that opens the case (reordered delivery): kept for it.
+        if uow.session.get(EarlyWithdrawal, event.filing_id) is None:
+            uow.session.add(
+                EarlyWithdrawal(
+                    filing_id=event.filing_id,
+                    requested_by=event.requested_by,
+                    requested_at=event.requested_at,
+                    reason=event.reason,
+                    received_at=now,
+                )
+            )
         return
-    now = deps.clock.now()
-    close_open_request(uow, case, now, "closed")
-    move(uow, case, "withdraw", Actor.depositor(event.withdrawn_by), now, reason=event.reason)
+    if case.status == "withdrawn":
+        return  # already granted (a redelivery after the inbox was purged)
+    if case.status in procedure.BEFORE_DECISION:
+        _withdraw(uow, case, now, event.requested_by, event.requested_at, event.reason)
+        return
+    log.warning("withdrawal refused in state %s", case.status, extra={"filing_id": str(case.filing_id)})
+    audit_log.append(
+        uow.session,
+        case.filing_id,
+        now,
+        Actor.depositor(event.requested_by),
+        "withdrawal_refused",
+        from_state=case.status,
+        to_state=case.status,
+        reason=event.reason,
+    )
+    uow.emit(
+        ev.CaseWithdrawalRefused(
+            **case_fields(case),
+            status=procedure.case_status(case.status),
+            requested_by=event.requested_by,
+            requested_at=event.requested_at,
+            explanation=f"Votre demande de retrait n'a pas pu être prise en compte : {_too_late(case.status)}.",
+        )
+    )
 
 
 @handlers.on(idn.StaffChanged)

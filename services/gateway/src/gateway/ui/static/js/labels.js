@@ -69,6 +69,8 @@ export const ACTIONS = {
   refuse: "Décision : refus d’enregistrement",
   withdraw_admissibility: "Retrait de la recevabilité",
   withdraw: "Demande retirée par le déposant",
+  withdrawal_refused: "Demande de retrait refusée (décision déjà prise)",
+  submission_refused: "Dépôt non pris en compte (arrivé trop tard)",
   message: "Message",
   acknowledge: "Accusé de réception de la décision",
   consult: "Première consultation de la décision",
