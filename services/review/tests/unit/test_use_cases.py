@@ -285,7 +285,7 @@ def test_a_resubmission_the_case_no_longer_waits_for_is_refused_not_parked(u):
         case = get_case(uow.session, filing_id)
         assert case is not None and case.status == "completeness_ok" and case.submission_round == 1
     # Filings and the depositor are told it was not taken into account (issue 15).
-    [refused] = [e for e in u.emitted()[len(before) :]]
+    [refused] = u.emitted()[len(before) :]
     assert refused.type == "review.case.submission_refused"
     assert (refused.payload["submission_round"], refused.payload["accepted_round"], refused.payload["status"]) == (2, 1, "completeness_ok")
     deliver(u, submission(filing_id, round=2))  # the same round again: a redelivery, nothing more
