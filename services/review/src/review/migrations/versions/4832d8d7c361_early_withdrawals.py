@@ -1,7 +1,7 @@
 """early withdrawals
 
 Revision ID: 4832d8d7c361
-Revises: 6d25f5db648d
+Revises: 60dd85fb2d07
 Create Date: 2026-12-01 00:08:25.085013
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlmodel
 
 
 revision = '4832d8d7c361'
-down_revision = '6d25f5db648d'
+down_revision = '60dd85fb2d07'
 branch_labels = None
 depends_on = None
 
