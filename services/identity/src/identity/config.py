@@ -13,3 +13,10 @@ class IdentityConfig(BaseSettings):
     access_token_ttl_seconds: int = Field(default=900, gt=0)
     # The onboarding token alone authorises the person's entity application.
     onboarding_token_ttl_seconds: int = Field(default=2 * 3600, gt=0)
+    # Password hashes computed at once (argon2id, 19 MiB each): the memory a burst of
+    # logins may take is slots × 19 MiB. None: one per CPU.
+    password_hashing_slots: int | None = Field(default=None, gt=0)
+    # Logins that may wait for a slot (None: 4 per slot), each at most
+    # ``password_hashing_wait_seconds``; the others are answered 503 with Retry-After.
+    password_hashing_queue: int | None = Field(default=None, ge=0)
+    password_hashing_wait_seconds: float = Field(default=2.0, ge=0)

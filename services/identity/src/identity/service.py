@@ -22,12 +22,15 @@ from identity.app import commands
 from identity.app.deps import IdentityDeps, build_deps
 from identity.app.handlers import handlers
 from identity.config import IdentityConfig
+from identity.domain import passwords as password_hashing
 from identity.jobs import throttle_purge
 
 
 def on_start(ctx: ServiceContext) -> None:
     """Ensure a signing key exists; publish the public keys to the other services of
     this process (``ctx.extras["jwks"]``) and to the JWKS route; announce the staff."""
+    config: IdentityConfig = ctx.config
+    password_hashing.configure_gate(config.password_hashing_slots, config.password_hashing_queue, config.password_hashing_wait_seconds)
     keys: KeyRing = ctx.deps.keys
     keys.ensure()
     ctx.extras["jwks"] = keys

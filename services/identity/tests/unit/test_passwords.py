@@ -76,3 +76,58 @@ def test_validator_scope():
     assert not manager.covers(new_entity=False, entity_id="e2")
     assert not manager.covers(new_entity=True, entity_id="e1")
     assert not admin.covers(new_entity=None, entity_id=None)
+
+
+def test_hashes_use_the_documented_argon2id_parameters_and_old_ones_are_rehashed() -> None:
+    """Issue 16, point 2: 19 MiB, 2 iterations, 1 lane (OWASP); a hash made with the
+    library's old default (64 MiB) still verifies and asks to be replaced."""
+    from argon2 import PasswordHasher
+
+    made = passwords.hash_password("Un-mot-de-passe-2026")
+    assert made.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    old = PasswordHasher().hash("Un-mot-de-passe-2026")
+    assert passwords.verify_password(old, "Un-mot-de-passe-2026") and passwords.needs_rehash(old)
+    assert not passwords.needs_rehash(made)
+
+
+def test_the_hashing_gate_lets_slots_through_queues_a_few_and_refuses_the_rest_at_once() -> None:
+    import threading
+    import time
+
+    from certreg_runtime.errors import Unavailable
+
+    gate = passwords.HashingGate(1, queue=1, wait_seconds=5)
+    inside, release = threading.Event(), threading.Event()
+    waited: list[float] = []
+
+    def hold() -> None:
+        with gate.slot():
+            inside.set()
+            release.wait(5)
+
+    def wait_for_it() -> None:
+        started = time.monotonic()
+        with gate.slot():
+            waited.append(time.monotonic() - started)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert inside.wait(5)
+    queued = threading.Thread(target=wait_for_it)
+    queued.start()
+    deadline = time.monotonic() + 5
+    while gate._waiting == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    started = time.monotonic()
+    with pytest.raises(Unavailable) as refused, gate.slot():
+        pass
+    assert time.monotonic() - started < 1  # the queue is full: refused at once
+    assert refused.value.retry_after > 0 and refused.value.code == "busy" and gate.refused == 1
+    release.set()
+    holder.join(5)
+    queued.join(5)
+    assert len(waited) == 1  # the queued one got the slot once it was free
+
+    short = passwords.HashingGate(1, queue=5, wait_seconds=0.05)
+    with short.slot(), pytest.raises(Unavailable), short.slot():
+        pass  # waited its 50 ms, then refused
