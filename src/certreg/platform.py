@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from collections.abc import AsyncIterator, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI
 from starlette.types import ASGIApp
 
@@ -45,8 +48,10 @@ class Platform:
         defs = definitions()
         self.runners: dict[str, ServiceRunner] = {}
         jwks = self._in_process_jwks if "identity" in names else None
+        # One thread budget for the process (services share its worker threads).
+        self.threads = settings.threads_for(names)
         for name in names:
-            self.runners[name] = ServiceRunner(defs[name], settings, self.bus, blobs=blobs, jwks=jwks)
+            self.runners[name] = ServiceRunner(defs[name], settings, self.bus, blobs=blobs, jwks=jwks, threads=self.threads)
 
     def _in_process_jwks(self, refresh: bool = False) -> dict[str, Any]:
         # Identity's public keys straight from its runner: no HTTP call to ourselves.
@@ -54,6 +59,7 @@ class Platform:
         return keys()
 
     async def start(self, *, migrate: bool) -> None:
+        use_threads(self.threads, self.settings.background_threads)
         if migrate:  # before the bus delivers anything to handlers that need the tables
             for runner in self.runners.values():
                 await asyncio.to_thread(runner.migrate)
@@ -77,6 +83,25 @@ class Platform:
     async def readiness(self) -> dict[str, bool]:
         results = await asyncio.gather(*(readiness(r.definition, r.ctx) for r in self.runners.values()))
         return {f"{name}.{check}": ok for name, checks in zip(self.runners, results, strict=False) for check, ok in checks.items()}
+
+
+_BACKGROUND_EXECUTORS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[ThreadPoolExecutor, int]] = weakref.WeakKeyDictionary()
+
+
+def use_threads(http_threads: int, background_threads: int) -> None:
+    """The running loop's thread budget: ``http_threads`` for sync routes (anyio's
+    limiter, what FastAPI and Starlette use) and ``background_threads`` for handlers,
+    relays and jobs (``asyncio.to_thread``), so that neither can take the other's
+    threads, and each engine's pool has a connection for every one of them."""
+    anyio.to_thread.current_default_thread_limiter().total_tokens = http_threads
+    loop = asyncio.get_running_loop()
+    current = _BACKGROUND_EXECUTORS.get(loop)
+    if current is None or current[1] != background_threads:
+        executor = ThreadPoolExecutor(max_workers=background_threads, thread_name_prefix="certreg-background")
+        loop.set_default_executor(executor)
+        _BACKGROUND_EXECUTORS[loop] = (executor, background_threads)
+        if current is not None:
+            current[0].shutdown(wait=False)
 
 
 def embedded_app(settings: Settings, *, platform: Platform | None = None) -> tuple[ASGIApp, Platform]:

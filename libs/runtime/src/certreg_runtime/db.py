@@ -11,13 +11,23 @@ from sqlalchemy.engine import Connection, Engine, make_url
 log = logging.getLogger(__name__)
 
 
-def create_db_engine(url: str, **kwargs: Any) -> Engine:
+# Without a size from the settings (scripts, migrations): a small pool.
+DEFAULT_POOL_SIZE = 5
+
+
+def create_db_engine(url: str, *, pool_size: int | None = None, pool_timeout: float = 10.0, **kwargs: Any) -> Engine:
+    """``pool_size``: the connections of the pool, all it may open (no overflow: the
+    budget is what is configured, ``Settings.pool_size_for``). A thread that waits
+    ``pool_timeout`` seconds for one gets ``sqlalchemy.exc.TimeoutError``, a transient
+    failure (503 with Retry-After)."""
     parsed = make_url(url)
+    pooled = {"pool_size": pool_size or DEFAULT_POOL_SIZE, "max_overflow": 0, "pool_timeout": pool_timeout}
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             from pathlib import Path
 
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            kwargs = {**pooled, **kwargs}
         engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
 
         @sa.event.listens_for(engine, "connect")
@@ -36,9 +46,7 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
         connect_args.setdefault("connect_timeout", 10)
         kwargs["connect_args"] = connect_args
     kwargs.setdefault("pool_pre_ping", True)
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 20)
-    return sa.create_engine(url, **kwargs)
+    return sa.create_engine(url, **{**pooled, **kwargs})
 
 
 def ensure_database(url: str) -> None:

@@ -20,9 +20,12 @@ import sqlalchemy as sa
 from fastapi import APIRouter, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
-from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
+from opentelemetry.instrumentation.fastapi import _get_default_span_details as route_span_details
+from opentelemetry.util.http import ExcludeList
 from pydantic_settings import BaseSettings
 from sqlalchemy.engine import Engine
+from starlette.types import ASGIApp
 
 from certreg_contracts import Envelope, Event
 from certreg_contracts.subscriptions import CONSUMERS
@@ -41,6 +44,7 @@ from certreg_runtime.readiness import DependencyChecks
 from certreg_runtime.relay import OutboxRelay
 from certreg_runtime.settings import Settings, service_config
 from certreg_runtime.storage import BlobStore
+from certreg_runtime.telemetry import TraceSwitch
 from certreg_runtime.web import ApiHeadersMiddleware, CorrelationMiddleware, install_error_handlers
 
 log = logging.getLogger(__name__)
@@ -150,7 +154,10 @@ class ServiceRunner:
         jwks: JwksSource | None = None,
         clock: SystemClock | None = None,
         engine: Engine | None = None,
+        threads: int | None = None,
     ) -> None:
+        """``threads``: the worker threads of sync routes of the process (by default the
+        settings' for this service alone): the pool is sized so that none ever waits."""
         self.definition = definition
         name = definition.name
         settings.check_service(name, stores_blobs=bool(definition.buckets))
@@ -159,7 +166,10 @@ class ServiceRunner:
                 f"{name}: say which columns name the objects of each bucket, and only of its buckets "
                 f"(ServiceDefinition.blob_rows); not so for: {', '.join(sorted(unnamed))}"
             )
-        engine = engine or create_db_engine(settings.database_url_for(name))
+        threads = threads or settings.threads_for([name])
+        engine = engine or create_db_engine(
+            settings.database_url_for(name), pool_size=settings.pool_size_for(name, threads), pool_timeout=settings.db_pool_timeout_seconds
+        )
         relay = OutboxRelay(engine, definition.metadata, bus, poll_seconds=settings.outbox_poll_seconds)
         checks = DependencyChecks(settings.readiness_timeout_seconds)
         if jwks is None:
@@ -285,9 +295,23 @@ async def _forever(task: BackgroundTask, service: str) -> None:
             await asyncio.sleep(5)
 
 
+class ServiceApp(FastAPI):
+    """A service's app: a server span per request, its context going into the outbox
+    rows the request writes — recorded only when spans are exported (``TraceSwitch``:
+    the ids flow either way)."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        plain = super().build_middleware_stack()
+        instrumented = OpenTelemetryMiddleware(plain, excluded_urls=EXCLUDED_URLS, default_span_details=route_span_details)
+        return TraceSwitch(instrumented, plain)
+
+
+EXCLUDED_URLS = ExcludeList(["healthz", "readyz"])
+
+
 def build_app(definition: ServiceDefinition, ctx: ServiceContext) -> FastAPI:
     name = definition.name
-    app = FastAPI(
+    app = ServiceApp(
         title=f"certreg {name}",
         description=definition.description,
         openapi_url=f"/api/{name}/openapi.json",
@@ -300,8 +324,6 @@ def build_app(definition: ServiceDefinition, ctx: ServiceContext) -> FastAPI:
     app.add_middleware(ApiHeadersMiddleware)
     if ctx.settings.environment != "production":
         add_docs_page(app, name)
-    # A server span per request; its context goes into the outbox rows the request writes.
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz")
 
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "service": name}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal, TypeVar
 from urllib.parse import urlsplit
@@ -48,6 +49,20 @@ class Settings(BaseSettings):
     notifier_database_url: str | None = None
     # Run migrations when a service starts (the embedded mode always does).
     auto_migrate: bool = False
+
+    # Threads and connections (docs/OPERATIONS.md, "Connection budget"). A thread holds at
+    # most one connection at a time and never across a hand-off to another thread (routes
+    # open their unit of work in their body), so a pool at least as large as the threads
+    # that may use it never makes one wait. ``http_threads``: the worker threads of sync
+    # routes, per process (None: 40 when every database of the process is SQLite, else
+    # ``db_pool_size - background_threads``). ``background_threads``: those of event
+    # handlers, relays and jobs, per process. ``db_pool_size``: the PostgreSQL connections
+    # of a service per process (SQLite: http_threads + background_threads, always).
+    http_threads: int | None = Field(default=None, ge=1)
+    background_threads: int = Field(default=6, ge=2)
+    db_pool_size: int = Field(default=16, ge=4)
+    # How long a request waits for a pooled connection before it is answered 503.
+    db_pool_timeout_seconds: float = Field(default=10.0, gt=0)
 
     # RabbitMQ; unset means the in-process bus.
     amqp_url: str | None = None
@@ -172,6 +187,21 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url.replace("{service}", service)
         return f"sqlite:///{(self.data_dir / f'{service}.sqlite3').resolve()}"
+
+    def threads_for(self, services: Sequence[str]) -> int:
+        """The worker threads of sync routes for a process running ``services``."""
+        if self.http_threads is not None:
+            return self.http_threads
+        if all(self.database_url_for(s).startswith("sqlite") for s in services):
+            return 40
+        return max(2, self.db_pool_size - self.background_threads)
+
+    def pool_size_for(self, service: str, threads: int) -> int:
+        """Connections of ``service``'s engine: SQLite one per thread that may use it;
+        PostgreSQL ``db_pool_size`` (the budget), never fewer than the threads."""
+        if self.database_url_for(service).startswith("sqlite"):
+            return threads + self.background_threads
+        return self.db_pool_size
 
     def service_url(self, service: str) -> str | None:
         url: str | None = getattr(self, f"{service}_url", None)
