@@ -4,6 +4,7 @@ the routing of ``/api/<service>/…`` to an in-process app or (streamed) to a ba
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -169,7 +170,7 @@ async def test_every_page_is_served_in_its_layout_with_the_security_headers() ->
             assert page.headers["content-security-policy"] == CSP and page.headers["x-frame-options"] == "DENY"
             assert page.headers["cache-control"] == "no-cache"
             assert "<html" in page.text and "{{" not in page.text
-        assert 'src="/static/js/pages/accueil.js"' in (await c.get("/")).text
+        assert 'src="/static/js/pages/accueil.js?v=' in (await c.get("/")).text
         assert "back office" in (await c.get("/back-office/")).text
 
 
@@ -181,3 +182,31 @@ async def test_redirects_and_static_files() -> None:
         script = await c.get("/static/js/api.js")
         assert script.status_code == 200 and script.headers["x-content-type-options"] == "nosniff"
         assert (await c.get("/nowhere")).status_code == 404
+
+
+async def test_static_files_carry_their_hash_and_are_revalidated_compressed_and_never_read_twice() -> None:
+    """Issue 16, point 4: the layout names each file with its content's hash (cached a
+    year); any other URL is revalidated by ETag (304, no body); text goes gzipped."""
+    async with running(create_gateway({})) as c:
+        page = (await c.get("/")).text
+        css = re.search(r'href="(/static/dsfr/dsfr\.min\.css\?v=\w+)"', page)
+        assert css, "the layout names the DSFR stylesheet with its hash"
+        versioned = await c.get(css.group(1), headers={"Accept-Encoding": "gzip"})
+        assert versioned.status_code == 200 and versioned.headers["cache-control"] == "public, max-age=31536000, immutable"
+        assert versioned.headers["content-encoding"] == "gzip" and versioned.headers["content-type"] == "text/css; charset=utf-8"
+        assert int(versioned.headers["content-length"]) < len(versioned.content) / 3  # decoded by httpx
+        plain = await c.get("/static/dsfr/dsfr.min.css", headers={"Accept-Encoding": "identity"})
+        assert plain.headers["cache-control"] == "no-cache" and "content-encoding" not in plain.headers
+        assert plain.content == versioned.content and plain.headers["etag"] == versioned.headers["etag"]
+        again = await c.get("/static/dsfr/dsfr.min.css", headers={"If-None-Match": plain.headers["etag"]})
+        assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == plain.headers["etag"]
+        stale = await c.get("/static/dsfr/dsfr.min.css?v=old", headers={"If-None-Match": '"old"'})
+        assert stale.status_code == 200 and stale.headers["cache-control"] == "no-cache"
+        head = await c.head("/static/js/api.js")
+        assert head.status_code == 200 and head.content == b"" and int(head.headers["content-length"]) > 0
+        assert head.headers["content-type"] == "text/javascript; charset=utf-8"
+        font = await c.get("/static/dsfr/fonts/Marianne-Regular.woff2", headers={"Accept-Encoding": "gzip"})
+        assert font.status_code == 200 and "content-encoding" not in font.headers  # compressed already
+        for wrong in ("/static/../app.py", "/static/%2e%2e/app.py", "/static/js/../../__init__.py", "/static/", "/static/js"):
+            assert (await c.get(wrong)).status_code == 404, wrong
+        assert (await c.post("/static/js/api.js")).status_code == 405

@@ -14,6 +14,7 @@ from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 from starlette.types import ASGIApp
 
 from certreg_runtime.contacts import Contacts
+from certreg_runtime.telemetry import TraceSwitch
 from certreg_runtime.web import ApiHeadersMiddleware
 from gateway.proxy import Gateway
 from gateway.ui import mount_ui
@@ -60,7 +61,8 @@ def create_gateway(
     outer: ASGIApp = gateway
     if hsts:
         outer = ApiHeadersMiddleware(gateway, ((b"strict-transport-security", hsts.encode("latin-1")),))
-    return OpenTelemetryMiddleware(outer)
+    # The server span of each request, recorded only when spans are exported.
+    return TraceSwitch(OpenTelemetryMiddleware(outer), outer)
 
 
 @asynccontextmanager

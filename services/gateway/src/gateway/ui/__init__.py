@@ -15,15 +15,16 @@ from functools import cache
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
-from starlette.types import Scope
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from certreg_runtime.contacts import OFFICIAL_TEXTS, Contacts
+from gateway.ui.assets import StaticAssets
 
 UI_DIR = Path(__file__).parent
 PAGES_DIR = UI_DIR / "pages"
 STATIC_DIR = UI_DIR / "static"
+# One per process: each file read and hashed once.
+ASSETS = StaticAssets(STATIC_DIR)
 
 # path → page file (without .html). ``{…}`` segments are ids read by the page's script.
 ROUTES: dict[str, str] = {
@@ -69,6 +70,7 @@ SECURITY_HEADERS = {
 }
 
 _META = re.compile(r"<!--\s*(\w+):\s*(.*?)\s*-->")
+_STATIC_LINK = re.compile(r'((?:href|src)=")(/static/[^"?#]+)(")')
 
 
 @cache
@@ -98,7 +100,8 @@ def render_page(name: str, contacts: Contacts) -> str:
     # The contacts last: the page's own text (the body) uses them too.
     for key, value in contact_values(contacts).items():
         layout = layout.replace("{{" + key + "}}", value)
-    return layout
+    # Each static file it names with its content's hash: cached for a year, never stale.
+    return _STATIC_LINK.sub(lambda m: m.group(1) + ASSETS.versioned(m.group(2)) + m.group(3), layout)
 
 
 def contact_values(contacts: Contacts) -> dict[str, str]:
@@ -152,17 +155,8 @@ async def favicon() -> RedirectResponse:
     return RedirectResponse("/static/dsfr/favicon/favicon.ico", status_code=308)
 
 
-class StaticAssets(StaticFiles):
-    """``static/``, each answer marked ``nosniff`` (served with the type of its extension)."""
-
-    async def get_response(self, path: str, scope: Scope) -> Response:
-        response = await super().get_response(path, scope)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        return response
-
-
 def mount_ui(app: FastAPI, contacts: Contacts) -> None:
     """Add the pages and ``/static`` to the gateway app (its fallback after ``/api``)."""
     app.state.contacts = contacts
-    app.mount("/static", StaticAssets(directory=STATIC_DIR), name="static")
+    app.mount("/static", ASSETS, name="static")
     app.include_router(router)
