@@ -117,7 +117,9 @@ def _up(args: argparse.Namespace, settings: Settings) -> int:
         f"  premier administrateur SI : uv run certreg admin create --email admin@example.org --password '…' --role si_admin",
         flush=True,
     )
-    uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
+    # proxy_headers=False: uvicorn would believe X-Forwarded-For from 127.0.0.1; the
+    # gateway decides whom to believe (CERTREG_TRUSTED_PROXIES, certreg_runtime.clients).
+    uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False, proxy_headers=False)
     return 0
 
 
@@ -130,8 +132,10 @@ def _up_distributed(args: argparse.Namespace, settings: Settings) -> int:
     for name, port in ports.items():
         env[f"CERTREG_{name.upper()}_URL"] = f"http://127.0.0.1:{port}"
     migrate(settings)
+    # The services believe the X-Forwarded-For of the gateway (on this machine) only.
+    service_env = {**env, "CERTREG_TRUSTED_PROXIES": "127.0.0.1/32,::1/128"}
     procs = [
-        subprocess.Popen([sys.executable, "-m", "certreg", "serve", name, "--host", "127.0.0.1", "--port", str(port)], env=env)
+        subprocess.Popen([sys.executable, "-m", "certreg", "serve", name, "--host", "127.0.0.1", "--port", str(port)], env=service_env)
         for name, port in ports.items()
     ]
     procs.append(
@@ -165,7 +169,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     setup_logging(args.service, settings.log_level)
     setup_tracing(args.service)
-    uvicorn.run(service_app(settings, args.service), host=args.host, port=args.port, log_config=None, access_log=False)
+    uvicorn.run(service_app(settings, args.service), host=args.host, port=args.port, log_config=None, access_log=False, proxy_headers=False)
     return 0
 
 

@@ -112,7 +112,12 @@ def embedded_app(settings: Settings, *, platform: Platform | None = None) -> tup
     targets = {name: runner.app for name, runner in platform.runners.items()}
     contacts = service_config(Contacts, settings)
     gateway = create_gateway(
-        targets, lifespan=platform.lifespan, readiness=platform.readiness, contacts=contacts, hsts=settings.hsts_header()
+        targets,
+        lifespan=platform.lifespan,
+        readiness=platform.readiness,
+        contacts=contacts,
+        hsts=settings.hsts_header(),
+        trusted_proxies=settings.trusted_networks,
     )
     return gateway, platform
 
@@ -126,7 +131,9 @@ def service_app(settings: Settings, name: str) -> ASGIApp:
         missing = [s for s in SERVICES if s not in targets]
         if missing:
             raise SystemExit(f"the gateway needs CERTREG_<SERVICE>_URL for: {', '.join(missing)}")
-        return create_gateway(targets, contacts=service_config(Contacts, settings), hsts=settings.hsts_header())
+        return create_gateway(
+            targets, contacts=service_config(Contacts, settings), hsts=settings.hsts_header(), trusted_proxies=settings.trusted_networks
+        )
     platform = Platform(settings, [name])
     app = platform.runners[name].app
     app.router.lifespan_context = partial(platform.lifespan, migrate=settings.auto_migrate)

@@ -151,6 +151,32 @@ async def test_api_paths_are_streamed_to_a_base_url(upstream: str) -> None:
         assert (await c.get("/api/stream/chunks")).text == "part0;part1;part2;"
 
 
+async def test_a_client_x_forwarded_for_is_believed_only_from_a_trusted_proxy(upstream: str) -> None:
+    """Issue 11, point 4: the client (10.1.2.3) claims another address; the service hears
+    the peer's, in both modes; behind a trusted proxy, the address the proxy saw."""
+    spoofed = {"X-Forwarded-For": "198.51.100.7"}
+    seen: list[str] = []
+    in_process = FastAPI()
+
+    @in_process.get("/api/identity/whoami")
+    async def whoami(request: Request) -> dict[str, str]:
+        seen.append(f"{request.client.host if request.client else ''}|{request.headers.get('x-forwarded-for', '')}")
+        return {}
+
+    async with running(create_gateway({"filings": upstream, "identity": in_process})) as c:
+        assert (await c.get("/api/filings/x", headers=spoofed)).json()["headers"]["x-forwarded-for"] == "10.1.2.3"
+        await c.get("/api/identity/whoami", headers=spoofed)
+    assert seen == ["10.1.2.3|"]
+    from certreg_runtime.clients import parse_networks
+
+    trusted = parse_networks(["10.0.0.0/8"])  # the load balancer in front of the gateway
+    async with running(create_gateway({"filings": upstream, "identity": in_process}, trusted_proxies=trusted)) as c:
+        chain = {"X-Forwarded-For": "6.6.6.6, 198.51.100.7"}  # the client forged the first, the proxy added the second
+        assert (await c.get("/api/filings/x", headers=chain)).json()["headers"]["x-forwarded-for"] == "198.51.100.7"
+        await c.get("/api/identity/whoami", headers=chain)
+    assert seen[-1] == "198.51.100.7|"
+
+
 async def test_a_service_that_does_not_answer_is_a_503_in_french() -> None:
     async with running(create_gateway({"review": f"http://127.0.0.1:{free_port()}"})) as c:
         answer = await c.get("/api/review/cases")

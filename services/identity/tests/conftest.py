@@ -63,7 +63,7 @@ class Identity(ServiceHarness):
 
     async def activate(self, account_id: str) -> None:
         url = self.last_event("identity.account.registered", account_id=account_id)["activation_url"]
-        response = await self.client.post("/api/identity/activation", json={"token": self.token_of(url)})
+        response = await self.client.post("/api/identity/activation", json={"token": self.token_of(url), "password": PASSWORD})
         assert response.status_code == 200, response.text
 
     async def submit_application(
@@ -107,7 +107,9 @@ class Identity(ServiceHarness):
 @pytest.fixture(scope="module")
 async def platform(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[TestPlatform]:
     names = getattr(request.module, "PLATFORM", ("identity",))
-    async with embedded_platform(tmp_path_factory.mktemp("identity"), names=names) as p:
+    # The test client stands for a load balancer in front of the gateway (127.0.0.1, as
+    # httpx's ASGI transport says): tests give each request its client in X-Forwarded-For.
+    async with embedded_platform(tmp_path_factory.mktemp("identity"), names=names, trusted_proxies="127.0.0.1/32") as p:
         yield p
 
 

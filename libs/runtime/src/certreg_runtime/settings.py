@@ -13,6 +13,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from certreg_contracts.types import SERVICES
+from certreg_runtime.clients import Network, parse_networks
 
 Environment = Literal["development", "test", "production"]
 
@@ -98,6 +99,10 @@ class Settings(BaseSettings):
     hsts: bool | None = None
     hsts_max_age: int = Field(default=63072000, ge=0)  # two years, in seconds
     hsts_include_subdomains: bool = False
+    # The proxies whose X-Forwarded-For is believed (certreg_runtime.clients): addresses or
+    # networks, comma-separated. Empty: none, the peer is the client. The gateway names the
+    # load balancer or ingress in front of it; a distributed service names the gateway's.
+    trusted_proxies: str = ""
 
     # Where the gateway (and the services, for JWKS) find each service when distributed.
     identity_url: str | None = None
@@ -116,6 +121,16 @@ class Settings(BaseSettings):
     # Tests may move a service's clock: a file holding an offset in seconds. Never set
     # in production.
     clock_offset_file: Path | None = None
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        parse_networks(value.split(","))
+        return value
+
+    @property
+    def trusted_networks(self) -> tuple[Network, ...]:
+        return parse_networks(self.trusted_proxies.split(","))
 
     @field_validator("public_url")
     @classmethod

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 from starlette.types import ASGIApp
 
+from certreg_runtime.clients import Network
 from certreg_runtime.contacts import Contacts
 from certreg_runtime.telemetry import TraceSwitch
 from certreg_runtime.web import ApiHeadersMiddleware
@@ -45,14 +46,16 @@ def create_gateway(
     readiness: Readiness | None = None,
     contacts: Contacts | None = None,
     hsts: str | None = None,
+    trusted_proxies: tuple[Network, ...] = (),
 ) -> ASGIApp:
     """``targets``: service name → in-process ASGI app or base URL. ``lifespan`` and
     ``readiness`` are the in-process services' (embedded mode); without them the gateway
     asks each base URL's ``/readyz``. ``contacts``: what the pages give (the environment's
     ``CERTREG_*`` by default). ``hsts``: the ``Strict-Transport-Security`` value sent on
-    every answer (``Settings.hsts_header()``), None for none."""
+    every answer (``Settings.hsts_header()``), None for none. ``trusted_proxies``: whose
+    ``X-Forwarded-For`` is believed (``Settings.trusted_networks``; none by default)."""
     app = FastAPI(title="certreg gateway", lifespan=_lifespan, docs_url=None, redoc_url=None, openapi_url=None)
-    gateway = Gateway(targets, app)
+    gateway = Gateway(targets, app, trusted_proxies=trusted_proxies)
     app.state.gateway = gateway
     app.state.services_lifespan = lifespan
     app.state.readiness = readiness or partial(_remote_readiness, targets)

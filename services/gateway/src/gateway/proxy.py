@@ -26,6 +26,8 @@ from collections.abc import AsyncIterator, Mapping
 import httpx
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from certreg_runtime.clients import FORWARDED_FOR, Network, client_address, forwarded_values
+
 log = logging.getLogger(__name__)
 
 _SERVICE_PATH = re.compile(r"^/api/([a-z]+)(?:/|$)")
@@ -57,8 +59,11 @@ UNAVAILABLE_BODY = (
 
 
 class Gateway:
-    def __init__(self, targets: Mapping[str, ASGIApp | str], fallback: ASGIApp, *, timeout: float = 300) -> None:
+    def __init__(
+        self, targets: Mapping[str, ASGIApp | str], fallback: ASGIApp, *, timeout: float = 300, trusted_proxies: tuple[Network, ...] = ()
+    ) -> None:
         self.targets = dict(targets)
+        self.trusted_proxies = trusted_proxies
         self.fallback = fallback
         self._client: httpx.AsyncClient | None = None
         self._fresh: httpx.AsyncClient | None = None
@@ -88,7 +93,17 @@ class Gateway:
             if client is not None:
                 await client.aclose()
 
+    def _resolved(self, scope: Scope) -> Scope:
+        """The scope with the client's address resolved once (``certreg_runtime.clients``)
+        and no ``X-Forwarded-For``: nothing behind the gateway reads a client's own."""
+        headers = scope.get("headers", [])
+        peer, port = scope.get("client") or ("", 0)
+        client = client_address(peer, forwarded_values(headers), self.trusted_proxies)
+        return {**scope, "client": (client, port), "headers": [(k, v) for k, v in headers if k.lower() != FORWARDED_FOR]}
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            scope = self._resolved(scope)
         if scope["type"] == "http":
             match = _SERVICE_PATH.match(scope["path"])
             service = match.group(1) if match else ""

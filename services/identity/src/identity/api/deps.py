@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
@@ -10,6 +9,7 @@ from fastapi import Depends, Query, Request
 from certreg_runtime import paging
 from certreg_runtime.api import require_roles
 from certreg_runtime.auth import Principal
+from certreg_runtime.clients import client_address
 from certreg_runtime.paging import page_size
 from identity.app.deps import IdentityDeps
 
@@ -20,21 +20,11 @@ def get_deps(request: Request) -> IdentityDeps:
 
 
 def client_ip(request: Request) -> str:
-    """The client's address. The gateway appends the address it saw to X-Forwarded-For;
-    that (last) value is trusted only when the peer is on a private network."""
+    """The client's address: the peer's, or what a trusted proxy says it forwarded
+    (``CERTREG_TRUSTED_PROXIES``, ``certreg_runtime.clients``)."""
+    deps = get_deps(request)
     peer = request.client.host if request.client else ""
-    try:
-        address = ipaddress.ip_address(peer)
-        trusted = address.is_private or address.is_loopback
-    except ValueError:
-        trusted = False
-    if trusted:
-        forwarded = request.headers.getlist("x-forwarded-for")
-        if forwarded:
-            last = forwarded[-1].split(",")[-1].strip()
-            if last:
-                return last
-    return peer or "unknown"
+    return client_address(peer, request.headers.getlist("x-forwarded-for"), deps.settings.trusted_networks)
 
 
 DepsDep = Annotated[IdentityDeps, Depends(get_deps)]
