@@ -8,6 +8,13 @@ turned into both the text part and the (escaped) HTML part:
 - lines starting with ``- `` form a list;
 - a line ``=> URL | Label`` is a call to action (a button in HTML).
 
+That markup is the template's only: every value a template prints (``{{ … }}``) is data,
+fenced by two private-use characters while the body is parsed (``_DATA_OPEN`` …
+``_DATA_CLOSE``), so a line that begins inside a value (a depositor's message, a name)
+is never a call to action nor a list item, whatever it holds (issue 11, point 15). Only
+the platform's own addresses (``CERTREG_PUBLIC_URL``) become links; anything else a
+value holds stays text (point 9).
+
 Links go where the recipient works: a back-office account's to ``/back-office/…``
 (``filing_url``, ``back_office_url``), a depositor's to the portal. Every mail ends with
 the platform's contacts and help notices (``certreg_runtime.contacts``).
@@ -51,9 +58,23 @@ class Rendered:
     html: str
 
 
+_DATA_OPEN, _DATA_CLOSE = "\ue000", "\ue001"
+
+
+def _fence(value: Any) -> str:
+    """Each printed value, fenced as data (and cleared of the fences it may carry)."""
+    text = "" if value is None else str(value)
+    return _DATA_OPEN + text.replace(_DATA_OPEN, "").replace(_DATA_CLOSE, "") + _DATA_CLOSE
+
+
+def _unfenced(text: str) -> str:
+    return text.replace(_DATA_OPEN, "").replace(_DATA_CLOSE, "")
+
+
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
+        finalize=_fence,
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=False,  # the body is escaped when turned into HTML, below
         undefined=jinja2.StrictUndefined,
@@ -110,12 +131,14 @@ def render(name: str, ctx: dict[str, Any]) -> Rendered:
         if fn is None:
             raise LookupError(f"template {name} has no {block!r} block")
         blocks[block] = "".join(fn(template.new_context(ctx))).strip()
-    subject = " ".join(blocks["subject"].split())
-    summary = _squeeze_blank_lines(blocks["summary"])
-    greeting = f"Bonjour {ctx['to'].first_name}," if ctx["to"].first_name else "Bonjour,"
+    subject = " ".join(_unfenced(blocks["subject"]).split())
+    summary = _unfenced(_squeeze_blank_lines(blocks["summary"]))
+    first_name = " ".join(str(ctx["to"].first_name or "").split())
+    greeting = f"Bonjour {_fence(first_name)}," if first_name else "Bonjour,"
     body = f"{greeting}\n\n{_squeeze_blank_lines(blocks['body'])}"
     helps = help_lines(ctx["contacts"])
-    return Rendered(subject=subject, summary=summary, text=to_text(body, helps), html=to_html(body, subject, helps))
+    own = str(ctx.get("public_url") or "")
+    return Rendered(subject=subject, summary=summary, text=to_text(body, helps), html=to_html(body, subject, helps, own=own))
 
 
 def _squeeze_blank_lines(text: str) -> str:
@@ -126,10 +149,26 @@ def _squeeze_blank_lines(text: str) -> str:
 _ACTION = re.compile(r"^=>\s*(\S+)\s*\|\s*(.+)$")
 
 
+def _lines(body: str) -> list[tuple[str, bool]]:
+    """Each line without its fences, and whether it begins in the template's own text
+    (only such a line may be markup: a call to action, a list item)."""
+    out: list[tuple[str, bool]] = []
+    inside = False
+    for raw in body.split("\n"):
+        stripped = raw.lstrip()
+        out.append((_unfenced(raw), not inside and not stripped.startswith(_DATA_OPEN)))
+        for ch in raw:
+            if ch == _DATA_OPEN:
+                inside = True
+            elif ch == _DATA_CLOSE:
+                inside = False
+    return out
+
+
 def to_text(body: str, helps: list[str] | None = None) -> str:
     lines = []
-    for line in body.splitlines():
-        match = _ACTION.match(line.strip())
+    for line, markup in _lines(body):
+        match = _ACTION.match(line.strip()) if markup else None
         lines.append(f"{match.group(2).strip()} :\n{match.group(1)}" if match else line)
     help_text = "".join(f"{h}\n" for h in helps or [])
     return "\n".join(lines) + f"\n\n{SIGNATURE}\n\n--\n{FOOTER}\n{help_text}"
@@ -138,41 +177,50 @@ def to_text(body: str, helps: list[str] | None = None) -> str:
 _URL = re.compile(r"https?://[^\s<>\"']+")
 
 
-def _inline(text: str) -> str:
-    """Escaped text with its URLs as links."""
+def _inline(text: str, own: str | None = None) -> str:
+    """Escaped text; the URLs under ``own`` (the platform's address) as links, any other
+    URL as text. ``own`` None: every URL (the platform's configured help notices)."""
     out, last = [], 0
     for match in _URL.finditer(text):
+        found = match.group(0)
+        if own is not None and not (own and (found == own or found.startswith(own.rstrip("/") + "/"))):
+            continue
         out.append(escape(text[last : match.start()]))
-        url = escape(match.group(0))
+        url = escape(found)
         out.append(f'<a href="{url}">{url}</a>')
         last = match.end()
     out.append(escape(text[last:]))
     return "".join(out)
 
 
-def to_html(body: str, title: str, helps: list[str] | None = None) -> str:
+def to_html(body: str, title: str, helps: list[str] | None = None, *, own: str = "") -> str:
+    paragraphs: list[list[tuple[str, bool]]] = [[]]
+    for line, markup in _lines(body):  # the whole body at once: a value may hold blank lines
+        if line.strip():
+            paragraphs[-1].append((line, markup))
+        elif paragraphs[-1]:
+            paragraphs.append([])
     parts = []
-    for paragraph in re.split(r"\n\s*\n", body):
-        lines = [line for line in paragraph.splitlines() if line.strip()]
+    for lines in paragraphs:
         if not lines:
             continue
-        if all(line.lstrip().startswith("- ") for line in lines):
-            items = "".join(f"<li>{_inline(line.lstrip()[2:])}</li>" for line in lines)
+        if all(markup and line.lstrip().startswith("- ") for line, markup in lines):
+            items = "".join(f"<li>{_inline(line.lstrip()[2:], own)}</li>" for line, _ in lines)
             parts.append(f"<ul>{items}</ul>")
             continue
         html_lines = []
-        for line in lines:
-            match = _ACTION.match(line.strip())
+        for line, markup in lines:
+            match = _ACTION.match(line.strip()) if markup else None
             if match:
                 url, label = escape(match.group(1)), escape(match.group(2).strip())
                 html_lines.append(
                     f'<a href="{url}" style="display:inline-block;background:#000091;color:#ffffff;'
                     f'padding:10px 16px;text-decoration:none;border-radius:4px">{label}</a>'
                 )
-            elif line.lstrip().startswith("- "):
-                html_lines.append(f"&bull; {_inline(line.lstrip()[2:])}")
+            elif markup and line.lstrip().startswith("- "):
+                html_lines.append(f"&bull; {_inline(line.lstrip()[2:], own)}")
             else:
-                html_lines.append(_inline(line))
+                html_lines.append(_inline(line, own))
         parts.append(f"<p>{'<br>'.join(html_lines)}</p>")
     content = "\n".join(parts)
     return (
