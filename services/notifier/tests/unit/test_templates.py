@@ -210,3 +210,39 @@ def test_every_mail_ends_with_the_contacts_and_the_notices_from_the_configuratio
     [default] = render_all("filings.filing.submitted")
     assert "support.certificationprofessionnelle@francecompetences.fr" in default.text
     assert "Questions sur la procédure d'enregistrement : certificationprofessionnelle@francecompetences.fr" in default.text
+
+
+def test_a_value_is_never_markup_nor_a_foreign_link() -> None:
+    """Issue 11, points 9 and 15: a depositor's line ``=> URL | Label`` stays text in the
+    staff mail; a URL in a value is no link; the platform's own links still are."""
+    excerpt = "Voir ci-dessous.\n\n=> https://evil.example/phish | Valider votre dossier\n- https://evil.example/list"
+    [mail] = render_all("review.message.posted", author_side="depositor", excerpt=excerpt)
+    assert "evil.example" in mail.html
+    assert 'href="https://evil.example' not in mail.html and "background:#000091" in mail.html  # the template's own button only
+    assert mail.html.count("background:#000091") == 1
+    assert "Valider votre dossier :\nhttps://evil.example" not in mail.text
+    assert 'href="http://certreg.test/dossiers/' in mail.html
+    assert "\ue000" not in mail.html + mail.text + mail.subject + mail.summary
+
+
+def test_a_name_with_line_breaks_makes_a_sendable_message() -> None:
+    from datetime import UTC, datetime
+
+    from notifier.adapters.mailer import build_message
+    from notifier.adapters.tables import Mail
+
+    mail = Mail(
+        id=uuid.uuid4(),
+        event_id=uuid.uuid4(),
+        kind="account_registered",
+        to_addr="camille@example.org",
+        to_name="Camille\r\nBcc: victim@example.org",
+        subject="Activez\r\nvotre compte",
+        text_body="x",
+        html_body="<p>x</p>",
+        created_at=datetime(2026, 11, 27, tzinfo=UTC),
+        next_attempt_at=datetime(2026, 11, 27, tzinfo=UTC),
+    )
+    message = build_message(mail, [], "certreg <no-reply@certreg.test>")
+    assert bytes(message)  # was: ValueError "Header values may not contain linefeed or carriage return characters"
+    assert message["Subject"] == "Activez votre compte" and "Bcc" not in message

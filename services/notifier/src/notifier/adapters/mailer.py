@@ -21,7 +21,7 @@ from notifier.config import NotifierConfig
 
 # Mails carrying a one-time link (activation, reset, set-password): once delivered over
 # SMTP, the stored copy loses its links, so that the outbox never keeps usable tokens.
-SECRET_KINDS = frozenset({"account_registered", "account_activation_requested", "password_reset", "staff_created"})
+SECRET_KINDS = frozenset({"account_registered", "account_activation_requested", "password_reset", "staff_created", "account_unlock"})
 _LINK = re.compile(r"https?://[^\s<>\"']+")
 REDACTED = "[lien masqué]"
 
@@ -46,11 +46,19 @@ class Attachment:
     data: bytes
 
 
+def header_text(value: str | None) -> str:
+    """A header's text on one line: control characters (CR and LF included, which would
+    make the header refused, and the mail with it, at every try) become spaces (issue 11,
+    point 15). Names are refused at input; this is for what an older row holds."""
+    return " ".join("".join(" " if ch < " " or "\x7f" <= ch <= "\x9f" else ch for ch in value or "").split())
+
+
 def build_message(mail: Mail, attachments: list[Attachment], mail_from: str) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = mail_from
-    msg["To"] = formataddr((mail.to_name, mail.to_addr)) if mail.to_name else mail.to_addr
-    msg["Subject"] = mail.subject
+    name = header_text(mail.to_name)
+    msg["To"] = formataddr((name, mail.to_addr)) if name else mail.to_addr
+    msg["Subject"] = header_text(mail.subject)
     msg["Date"] = format_datetime(mail.created_at)
     msg["Message-ID"] = message_id(mail.id, mail_from)
     msg["Auto-Submitted"] = "auto-generated"
