@@ -107,6 +107,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningPlatfo
     clock_file = data_dir / "clock-offset"
     clock_file.write_text("0")
     env.update(CERTREG_DATA_DIR=str(data_dir), CERTREG_PUBLIC_URL=base, CERTREG_CLOCK_OFFSET_FILE=str(clock_file))
+    env["CERTREG_SIGNUPS_PER_CLIENT_PER_HOUR"] = "100000"  # every browser test signs up from 127.0.0.1
     log = open(data_dir / "server.log", "wb")  # noqa: SIM115 - the server writes to it until stopped
     proc = subprocess.Popen([sys.executable, "-m", "certreg", "up", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
     try:

@@ -146,7 +146,7 @@ def approved_certifier(platform, admin: dict[str, str], denomination: str = "Org
     assert httpx.post(f"{base}/api/entities/applications/{app_id}/submit", headers=onboarding).status_code == 202
     link = platform.wait_for_link(email, "/activation?token=")
     token = link.split("token=", 1)[1]
-    assert httpx.post(f"{base}/api/identity/activation", json={"token": token}).status_code == 200
+    assert httpx.post(f"{base}/api/identity/activation", json={"token": token, "password": PASSWORD}).status_code == 200
     account_id = created.json()["account_id"]
     for _ in range(80):
         approved = httpx.post(f"{base}/api/identity/account-requests/{account_id}/approve", headers=admin, json={})

@@ -65,6 +65,8 @@ def create_account(page: Page, platform, tmp_path, email: str) -> None:
 
     link = platform.wait_for_link(email, "/activation?token=")
     page.goto(link[link.index("/activation") :])
+    page.fill("#password", PASSWORD)  # the password chosen at sign-up (issue 11, point 3)
+    page.click("button[type=submit]")
     expect(page.locator(".fr-alert--success")).to_be_visible()
     assert "token" not in page.url
     visit(page, "activation")

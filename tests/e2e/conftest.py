@@ -219,7 +219,7 @@ class Api:
         """The activation link of the mail, through its token."""
         msg = self.mail(person.email, "Activez votre compte")
         assert msg["To"] and person.email in str(msg["To"])
-        answer = expect(self.client.post("/api/identity/activation", json={"token": token_of(msg)}), 200)
+        answer = expect(self.client.post("/api/identity/activation", json={"token": token_of(msg), "password": person.password}), 200)
         assert answer["status"] == "pending_validation"
 
     def new_entity_application(self, person: Person, onboarding: dict[str, str], siret: str, denomination: str) -> dict[str, Any]:

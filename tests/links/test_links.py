@@ -189,6 +189,12 @@ def events(people: People) -> list[Event]:
             reset_url=f"{PUBLIC}/mot-de-passe/reinitialiser{token}",
             expires_at=expires,
         ),
+        sample_event(
+            "identity.account.unlock_requested",
+            **person("depositor"),
+            unlock_url=f"{PUBLIC}/connexion/deblocage{token}",
+            expires_at=expires,
+        ),
         sample_event("identity.account.roles_changed", **person("instructor"), entity_id=None, roles=["instructor", "reviewer"]),
         sample_event(
             "identity.account.roles_changed", **person("manager"), entity_id=people.entity_id, roles=["entity_manager", "depositor"]

@@ -58,6 +58,7 @@ POLICIES: dict[tuple[str, str], Policy] = {
     ("GET", "/api/identity/me"): _p(ACCESS),
     ("POST", "/api/identity/token"): PUBLIC,
     ("POST", "/api/identity/onboarding-token"): PUBLIC,
+    ("POST", "/api/identity/login/unlock"): PUBLIC,
     ("GET", "/api/identity/.well-known/jwks.json"): PUBLIC,
     ("POST", "/api/identity/password/forgot"): PUBLIC,
     ("POST", "/api/identity/password/reset"): PUBLIC,

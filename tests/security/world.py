@@ -165,7 +165,7 @@ class World:
     async def activate(self, email: str) -> None:
         msg = await self.p.wait_for_mail(email, "Activez")
         token = next(parse_qs(urlparse(u).query)["token"][0] for u in links(msg) if "token=" in u)
-        expect(await self.client.post("/api/identity/activation", json={"token": token}), 200)
+        expect(await self.client.post("/api/identity/activation", json={"token": token, "password": PASSWORD}), 200)
 
     async def pending_request(self, validator: dict[str, str], account_id: str) -> None:
         async def listed() -> bool:

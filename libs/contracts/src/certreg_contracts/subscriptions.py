@@ -13,6 +13,7 @@ CONSUMERS: dict[str, list[str]] = {
     "entities": [
         "identity.account.approved",
         "identity.account.rejected",
+        "identity.account.withdrawn",
     ],
     "filings": [
         "review.case.status_changed",
@@ -34,6 +35,7 @@ CONSUMERS: dict[str, list[str]] = {
         "identity.account.approved",
         "identity.account.rejected",
         "identity.account.password_reset_requested",
+        "identity.account.unlock_requested",
         "identity.account.roles_changed",
         "identity.staff.created",
         "entities.entity.verified",

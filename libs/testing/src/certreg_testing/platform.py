@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
 import email
 import email.policy
 import functools
@@ -76,6 +77,16 @@ class TestPlatform:
     platform: Platform
     client: httpx.AsyncClient
     key: SigningKey = field(default_factory=test_key)
+    app: Any = None  # the gateway (ASGI), for clients at other addresses
+
+    @contextlib.asynccontextmanager
+    async def client_at(self, address: str) -> AsyncIterator[httpx.AsyncClient]:
+        """A client of the gateway whose peer address is ``address`` (another person,
+        another network), as a TCP connection from there would be."""
+        assert self.app is not None
+        transport = httpx.ASGITransport(app=self.app, client=(address, 50000))
+        async with httpx.AsyncClient(transport=transport, base_url=str(self.client.base_url), timeout=60) as client:
+            yield client
 
     __test__ = False  # not a pytest test class
 
@@ -345,6 +356,9 @@ async def embedded_platform(data_dir: Path, *, names: Sequence[str] = SERVICES, 
         "bus_max_attempts": 3,
         "clock_offset_file": data_dir / "clock-offset",
         "public_url": "http://certreg.test",
+        # Every test client shares one address: sign-ups are not throttled per address
+        # (tests that check it give their own value, or use TestPlatform.client_at).
+        "signups_per_client_per_hour": 100_000,
     }
     values.update(overrides)
     settings = Settings(**values)
@@ -361,7 +375,7 @@ async def embedded_platform(data_dir: Path, *, names: Sequence[str] = SERVICES, 
     async with platform.lifespan(migrate=True):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://certreg.test", timeout=60) as client:
-            yield TestPlatform(settings, platform, client, key)
+            yield TestPlatform(settings, platform, client, key, app=app)
 
 
 async def eventually(check: Callable[[], Any], timeout: float = 15, interval: float = 0.05) -> Any:
@@ -433,6 +447,7 @@ def start_platform(
         "CERTREG_CLOCK_OFFSET_FILE": str(clock_file),
         "CERTREG_REVIEW_SWEEP_SECONDS": "1",
         "CERTREG_LOG_LEVEL": "INFO",
+        "CERTREG_SIGNUPS_PER_CLIENT_PER_HOUR": "100000",
         **s3_env,
         **smtp_env,
         **{f"CERTREG_{name.upper()}_URL": f"http://127.0.0.1:{ports[name]}" for name in SERVICES},
@@ -445,7 +460,9 @@ def start_platform(
         log = open(workdir / f"{name}.log", "wb")  # noqa: SIM115 - the process writes to it until stopped
         platform.processes[name] = subprocess.Popen(
             [sys.executable, "-m", "certreg", "serve", name, "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
+            # A service believes the X-Forwarded-For of the gateway, on this machine; the
+            # gateway believes nobody's (the tests are its clients).
+            env=env if name == "gateway" else {**env, "CERTREG_TRUSTED_PROXIES": "127.0.0.1/32,::1/128"},
             stdout=log,
             stderr=subprocess.STDOUT,
         )

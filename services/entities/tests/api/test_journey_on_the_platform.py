@@ -76,7 +76,7 @@ async def test_from_account_creation_to_a_verified_entity(tmp_path):
         # Activation, then the SI administrator validates the first account of the new entity.
         activation_url = identity_event(p, "identity.account.registered", account_id)["activation_url"]
         token = parse_qs(urlparse(activation_url).query)["token"][0]
-        assert (await p.client.post("/api/identity/activation", json={"token": token})).status_code == 200
+        assert (await p.client.post("/api/identity/activation", json={"token": token, "password": PASSWORD})).status_code == 200
         await p.settle()
         from identity.app.commands import create_active_staff
 

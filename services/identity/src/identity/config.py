@@ -20,3 +20,5 @@ class IdentityConfig(BaseSettings):
     # ``password_hashing_wait_seconds``; the others are answered 503 with Retry-After.
     password_hashing_queue: int | None = Field(default=None, ge=0)
     password_hashing_wait_seconds: float = Field(default=2.0, ge=0)
+    # Sign-ups per client address per hour (issue 11, point 9): each sends a mail.
+    signups_per_client_per_hour: int = Field(default=10, gt=0)

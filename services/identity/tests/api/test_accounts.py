@@ -52,13 +52,16 @@ async def test_missing_names_are_named(ident):
     assert fields_of(response) == {"first_name": ["missing"], "last_name": ["missing"]}
 
 
-async def test_same_email_pending_activation_is_409_activation_pending(ident):
+async def test_same_email_pending_activation_signs_up_anew(ident):
+    """Issue 11, points 3 and 9: the pending sign-up is replaced; sign-up says nothing
+    of a pending account (a 201 as for a new address)."""
     account = await ident.register()
     again = await ident.client.post(
-        URL, json={"email": account["email"].upper(), "password": PASSWORD, "first_name": "C", "last_name": "D"}
+        URL, json={"email": account["email"].upper(), "password": PASSWORD, "first_name": "Camille", "last_name": "Durand"}
     )
-    assert again.status_code == 409
-    assert again.json()["code"] == "activation_pending"
+    assert again.status_code == 201, again.text
+    assert again.json()["account_id"] != account["account_id"]
+    assert ident.last_event("identity.account.withdrawn", account_id=account["account_id"])
 
 
 async def test_same_email_once_activated_is_409_email_taken(ident):
@@ -73,12 +76,12 @@ async def test_activation_happy_path_then_the_token_is_used(ident):
     account = await ident.register()
     url = ident.last_event("identity.account.registered", account_id=account["account_id"])["activation_url"]
     token = ident.token_of(url)
-    response = await ident.client.post("/api/identity/activation", json={"token": token})
+    response = await ident.client.post("/api/identity/activation", json={"token": token, "password": PASSWORD})
     assert response.status_code == 200
     assert response.json() == {"status": "pending_validation"}
     activated = ident.last_event("identity.account.activated", account_id=account["account_id"])
     assert activated["status"] == "pending_validation"
-    again = await ident.client.post("/api/identity/activation", json={"token": token})
+    again = await ident.client.post("/api/identity/activation", json={"token": token, "password": PASSWORD})
     assert again.status_code == 400
     assert again.json()["code"] == "token_used"
 
@@ -96,9 +99,9 @@ async def test_resend_gives_a_new_link_and_kills_the_old_one(ident):
     assert response.status_code == 202
     new = ident.token_of(ident.last_event("identity.account.activation_requested", account_id=account["account_id"])["activation_url"])
     assert new != old
-    dead = await ident.client.post("/api/identity/activation", json={"token": old})
+    dead = await ident.client.post("/api/identity/activation", json={"token": old, "password": PASSWORD})
     assert dead.status_code == 400
-    ok = await ident.client.post("/api/identity/activation", json={"token": new})
+    ok = await ident.client.post("/api/identity/activation", json={"token": new, "password": PASSWORD})
     assert ok.status_code == 200
 
 

@@ -79,24 +79,23 @@ async def test_a_rejected_account_is_403(ident):
 async def test_it_shares_the_login_throttle(ident):
     account = await ident.register()
     # Failures on /token count for /onboarding-token and the other way round.
-    for i in range(3):
-        assert (await post(ident, TOKEN, account["email"], f"Wrong-Password-{i}", ip=f"10.8.0.{i}")).status_code == 401
     for i in range(2):
-        assert (await post(ident, ONBOARDING, account["email"], f"Wrong-Password-{i}", ip=f"10.8.1.{i}")).status_code == 401
+        assert (await post(ident, TOKEN, account["email"], f"Wrong-Password-{i}", ip="10.8.0.1")).status_code == 401
+    assert (await post(ident, ONBOARDING, account["email"], "Wrong-Password-3", ip="10.8.0.1")).status_code == 401
     for url in (ONBOARDING, TOKEN):
-        response = await post(ident, url, account["email"], ip="10.8.2.1")
+        response = await post(ident, url, account["email"], ip="10.8.0.1")
         assert response.status_code == 429, url
         assert response.json()["code"] == "too_many_attempts"
-        assert 0 < int(response.headers["Retry-After"]) <= 15 * 60
-    ident.p.advance_clock(seconds=15 * 60 + 1)
-    assert (await post(ident, ONBOARDING, account["email"], ip="10.8.2.1")).status_code == 200
+        assert int(response.headers["Retry-After"]) in (1, 2)
+    ident.p.advance_clock(seconds=2)
+    assert (await post(ident, ONBOARDING, account["email"], ip="10.8.0.1")).status_code == 200
 
 
 async def test_a_success_forgets_the_failures_of_that_email(ident):
     account = await ident.register()
-    for i in range(4):
-        assert (await post(ident, ONBOARDING, account["email"], "Wrong-Password-1", ip=f"10.9.0.{i}")).status_code == 401
-    assert (await post(ident, ONBOARDING, account["email"], ip="10.9.1.1")).status_code == 200
-    for i in range(4):
-        assert (await post(ident, ONBOARDING, account["email"], "Wrong-Password-1", ip=f"10.9.2.{i}")).status_code == 401
-    assert (await post(ident, ONBOARDING, account["email"], ip="10.9.3.1")).status_code == 200
+    for _ in range(2):
+        assert (await post(ident, ONBOARDING, account["email"], "Wrong-Password-1", ip="10.9.0.1")).status_code == 401
+    assert (await post(ident, ONBOARDING, account["email"], ip="10.9.0.1")).status_code == 200
+    for _ in range(2):
+        assert (await post(ident, ONBOARDING, account["email"], "Wrong-Password-1", ip="10.9.0.1")).status_code == 401
+    assert (await post(ident, ONBOARDING, account["email"], ip="10.9.0.1")).status_code == 200

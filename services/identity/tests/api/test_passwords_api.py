@@ -49,7 +49,7 @@ async def test_activation_token_expires(ident):
     account = await ident.register()
     token = ident.token_of(ident.last_event("identity.account.registered", account_id=account["account_id"])["activation_url"])
     ident.p.advance_clock(days=2, seconds=1)
-    response = await ident.client.post("/api/identity/activation", json={"token": token})
+    response = await ident.client.post("/api/identity/activation", json={"token": token, "password": PASSWORD})
     assert response.status_code == 400 and response.json()["code"] == "token_expired"
 
 

@@ -50,7 +50,7 @@ async def _listed(ident, admin, account_id):
 async def test_a_token_used_twice_at_once_works_once(ident):
     account = await ident.register()
     url = ident.last_event("identity.account.registered", account_id=account["account_id"])["activation_url"]
-    body = {"token": ident.token_of(url)}
+    body = {"token": ident.token_of(url), "password": PASSWORD}
     results = await asyncio.gather(*(ident.client.post("/api/identity/activation", json=body) for _ in range(4)))
     assert sorted(r.status_code for r in results) == [200, 400, 400, 400]
     assert len(ident.events("identity.account.activated", account_id=account["account_id"])) == 1

@@ -58,7 +58,7 @@ def u(keys: KeyRing, clock: FixedClock) -> Unit[IdentityDeps]:
 
 def register(u: Unit[IdentityDeps], email: str = "camille.durand@example.org") -> uuid.UUID:
     body = AccountCreate(email=email, password=PASSWORD, first_name="Camille", last_name="Durand")
-    return commands.create_account(u.deps, body).account_id
+    return commands.create_account(u.deps, body, CLIENT).account_id
 
 
 def activation_token(u: Unit[IdentityDeps]) -> str:
@@ -105,7 +105,7 @@ def log_in(u: Unit[IdentityDeps], password: str = PASSWORD, email: str = "camill
 
 def test_a_new_account_waits_for_activation_with_its_link_and_an_onboarding_token(u: Unit[IdentityDeps]) -> None:
     created = commands.create_account(
-        u.deps, AccountCreate(email=" Camille.Durand@Example.org ", password=PASSWORD, first_name="Camille", last_name="Durand")
+        u.deps, AccountCreate(email=" Camille.Durand@Example.org ", password=PASSWORD, first_name="Camille", last_name="Durand"), CLIENT
     )
     assert created.status == "pending_activation"
     assert created.onboarding_expires_in == 7200
@@ -120,7 +120,7 @@ def test_a_new_account_waits_for_activation_with_its_link_and_an_onboarding_toke
 
 def test_every_wrong_field_is_named(u: Unit[IdentityDeps]) -> None:
     with pytest.raises(Invalid) as refused:
-        commands.create_account(u.deps, AccountCreate(email="nope", password="short", phone="abc", job_title="x" * 201))
+        commands.create_account(u.deps, AccountCreate(email="nope", password="short", phone="abc", job_title="x" * 201), CLIENT)
     assert {(e["loc"][1], e["type"]) for e in refused.value.detail} == {
         ("email", "email_invalid"),
         ("password", "password_too_short"),
@@ -133,13 +133,33 @@ def test_every_wrong_field_is_named(u: Unit[IdentityDeps]) -> None:
     assert u.emitted() == []
 
 
-def test_the_same_email_pending_activation_is_a_conflict_that_says_so(u: Unit[IdentityDeps]) -> None:
+def test_signing_up_again_while_pending_activation_replaces_the_pending_account(u: Unit[IdentityDeps]) -> None:
+    """Issue 11, point 3: the stranger's sign-up is withdrawn, its link dead."""
+    first = register(u)
+    first_link = activation_token(u)
+    second = register(u, "CAMILLE.DURAND@example.org")
+    assert second != first
+    assert [e.payload["account_id"] for e in u.emitted() if e.type == "identity.account.withdrawn"] == [str(first)]
+    with pytest.raises(Rejected):
+        commands.activate(u.deps, first_link, PASSWORD, CLIENT)
+    assert commands.activate(u.deps, activation_token(u), PASSWORD, CLIENT).status == "pending_validation"
+
+
+def test_activation_needs_the_password_chosen_at_sign_up(u: Unit[IdentityDeps]) -> None:
     register(u)
-    with pytest.raises(Conflict) as refused:
-        register(u, "CAMILLE.DURAND@example.org")
-    assert refused.value.code == "activation_pending"
-    assert refused.value.extra == {"state": "pending_activation"}
-    assert len(u.emitted()) == 1
+    token = activation_token(u)
+    with pytest.raises(Invalid) as refused:
+        commands.activate(u.deps, token, "Not-The-Password-1", CLIENT)
+    assert refused.value.detail[0]["type"] == "password_mismatch"
+    assert commands.activate(u.deps, token, PASSWORD, CLIENT).status == "pending_validation"  # the link stayed usable
+
+
+def test_sign_ups_are_throttled_per_address(u: Unit[IdentityDeps]) -> None:
+    for _ in range(3):
+        register(u)
+    with pytest.raises(Throttled) as refused:
+        register(u)
+    assert refused.value.code == "too_many_signups"
 
 
 def test_an_active_account_makes_the_email_taken(u: Unit[IdentityDeps]) -> None:
@@ -155,9 +175,9 @@ def test_an_active_account_makes_the_email_taken(u: Unit[IdentityDeps]) -> None:
 def test_an_activation_link_works_once(u: Unit[IdentityDeps]) -> None:
     account_id = register(u)
     token = activation_token(u)
-    assert commands.activate(u.deps, token).status == "pending_validation"
+    assert commands.activate(u.deps, token, PASSWORD, CLIENT).status == "pending_validation"
     with pytest.raises(Rejected) as refused:
-        commands.activate(u.deps, token)
+        commands.activate(u.deps, token, PASSWORD, CLIENT)
     assert refused.value.code == "token_used" and refused.value.detail == "Ce lien a déjà été utilisé."
     activated = [e for e in u.emitted() if e.type == "identity.account.activated"]
     assert [e.payload["account_id"] for e in activated] == [str(account_id)]
@@ -167,7 +187,7 @@ def test_an_expired_activation_link_is_refused_and_the_account_stays_pending(u: 
     account_id = register(u)
     clock.advance(hours=48)
     with pytest.raises(Rejected) as refused:
-        commands.activate(u.deps, activation_token(u))
+        commands.activate(u.deps, activation_token(u), PASSWORD, CLIENT)
     assert refused.value.code == "token_expired"
     with u.deps.uow() as uow:
         account = uow.session.get(Account, account_id)
@@ -177,7 +197,7 @@ def test_an_expired_activation_link_is_refused_and_the_account_stays_pending(u: 
 def test_activation_after_the_application_asks_the_validator(u: Unit[IdentityDeps]) -> None:
     account_id = register(u)
     submit_application(u, account_id, new_entity=True)
-    commands.activate(u.deps, activation_token(u))
+    commands.activate(u.deps, activation_token(u), PASSWORD, CLIENT)
     [asked] = [e for e in u.emitted() if e.type == "identity.account.validation_requested"]
     assert asked.payload["account_id"] == str(account_id) and asked.payload["validator"] == "si_admin"
 
@@ -199,21 +219,25 @@ def test_missing_fields_are_named(u: Unit[IdentityDeps]) -> None:
     assert [e["loc"] for e in refused.value.detail] == [["body", "username"], ["body", "password"]]
 
 
-def test_five_failures_throttle_the_address_even_with_the_right_password(u: Unit[IdentityDeps]) -> None:
+def test_failures_of_one_address_slow_that_address_down_progressively(u: Unit[IdentityDeps], clock: FixedClock) -> None:
     register(u)
-    for n in range(5):
+    for _ in range(3):  # three failures are free
         with pytest.raises(Unauthenticated):
-            log_in(u, "Wrong-Password-1", client=f"198.51.100.{n}")
-    with pytest.raises(Throttled) as refused:
-        log_in(u, PASSWORD, client="203.0.113.1")
-    assert refused.value.code == "too_many_attempts"
-    assert refused.value.retry_after == 15 * 60  # the hits all fell at the same instant
-    assert refused.value.detail == "Trop de tentatives. Réessayez dans 15 minutes."
+            log_in(u, "Wrong-Password-1")
+    for expected in (2, 4, 8):
+        with pytest.raises(Throttled) as refused:
+            log_in(u)  # even the right password waits
+        assert refused.value.code == "too_many_attempts" and refused.value.retry_after == expected
+        clock.advance(seconds=expected)
+        with pytest.raises(Unauthenticated):
+            log_in(u, "Wrong-Password-1")
+    with pytest.raises(Forbidden):  # from elsewhere the person is not slowed down
+        log_in(u, client="203.0.113.1")
 
 
-def test_five_failures_from_one_client_throttle_it_for_every_address(u: Unit[IdentityDeps]) -> None:
+def test_one_client_spraying_many_addresses_is_throttled_alone(u: Unit[IdentityDeps]) -> None:
     register(u)
-    for n in range(5):
+    for n in range(30):
         with pytest.raises(Unauthenticated):
             log_in(u, PASSWORD, f"someone.{n}@example.org")
     with pytest.raises(Throttled):
@@ -232,7 +256,7 @@ def test_what_the_account_still_waits_for_is_a_403_code(u: Unit[IdentityDeps]) -
     assert refusal() == "application_missing"
     submit_application(u, account_id)
     assert refusal() == "not_activated"
-    commands.activate(u.deps, activation_token(u))
+    commands.activate(u.deps, activation_token(u), PASSWORD, CLIENT)
     assert refusal() == "pending_validation"
     commands.reject(u.deps, si_admin(), account_id, "Organisme inconnu.")
     assert refusal() == "rejected"
@@ -241,16 +265,38 @@ def test_what_the_account_still_waits_for_is_a_403_code(u: Unit[IdentityDeps]) -
 def test_an_approved_account_logs_in_and_its_failures_are_forgotten(u: Unit[IdentityDeps]) -> None:
     account_id = register(u)
     submit_application(u, account_id)
-    commands.activate(u.deps, activation_token(u))
+    commands.activate(u.deps, activation_token(u), PASSWORD, CLIENT)
     entity_id = commands.approve(u.deps, si_admin(), account_id).entity_id
-    for _ in range(4):
+    for _ in range(2):
         with pytest.raises(Unauthenticated):
             log_in(u, "Wrong-Password-1")
-    access = log_in(u, client="203.0.113.1")
+    access = log_in(u)
     assert access.token_type == "bearer" and access.expires_in == u.deps.config.access_token_ttl_seconds
     claims = jwt.decode(access.access_token, options={"verify_signature": False})
     assert claims["scope"] == "access" and claims["roles"] == ["depositor", "entity_manager"]
     assert claims["entity_id"] == str(entity_id)
-    for _ in range(4):  # the count starts again: four more failures are not throttled
+    for _ in range(3):  # the pair's count starts again: three failures before any delay
         with pytest.raises(Unauthenticated):
-            log_in(u, "Wrong-Password-1", client="203.0.113.2")
+            log_in(u, "Wrong-Password-1")
+
+
+def test_guesses_from_many_addresses_lock_the_account_for_new_addresses_only(u: Unit[IdentityDeps]) -> None:
+    account_id = register(u)
+    submit_application(u, account_id)
+    commands.activate(u.deps, activation_token(u), PASSWORD, CLIENT)
+    commands.approve(u.deps, si_admin(), account_id)
+    log_in(u)  # CLIENT is now known to the account
+    for n in range(10):
+        with pytest.raises(Unauthenticated):
+            log_in(u, "Wrong-Password-1", client=f"198.51.100.{n}")
+    for _ in range(2):
+        with pytest.raises(Throttled) as refused:
+            log_in(u, client="203.0.113.9")
+        assert refused.value.code == "account_locked"
+    assert log_in(u).token_type == "bearer"  # the owner, from a known address
+    [mail] = [e for e in u.emitted() if e.type == "identity.account.unlock_requested"]  # one mail, not one per try
+    token = parse_qs(urlparse(mail.payload["unlock_url"]).query)["token"][0]
+    commands.unlock(u.deps, token, "203.0.113.9")
+    assert log_in(u, client="203.0.113.9").token_type == "bearer"
+    with pytest.raises(Rejected):
+        commands.unlock(u.deps, token, "203.0.113.10")  # single use

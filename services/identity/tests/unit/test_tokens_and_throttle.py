@@ -4,7 +4,9 @@ import pytest
 
 from certreg_runtime.clock import FixedClock
 from identity.domain import onetime
-from identity.domain.throttle import LOGIN_FAILURES, Rule
+from identity.domain.throttle import LOGIN_PAIR, Rule
+
+LOGIN_FAILURES = Rule(limit=5, window=timedelta(minutes=15))
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -90,3 +92,10 @@ def test_old_failures_do_not_count():
 def test_rule_with_naive_hits():
     rule = Rule(limit=1, window=timedelta(minutes=1))
     assert rule.retry_after([T0.replace(tzinfo=None)], T0 + timedelta(seconds=30)) == 30
+
+
+def test_the_pair_delay_doubles_past_three_failures_up_to_fifteen_minutes():
+    assert [LOGIN_PAIR.delay(n).total_seconds() for n in range(1, 8)] == [0, 0, 2, 4, 8, 16, 32]
+    assert LOGIN_PAIR.delay(30) == timedelta(minutes=15)
+    assert LOGIN_PAIR.retry_after([T0] * 3, T0 + timedelta(seconds=1)) == 1
+    assert LOGIN_PAIR.retry_after([T0] * 3, T0 + timedelta(seconds=2)) is None

@@ -115,6 +115,35 @@ class AccountRejected(Event):
     decided_at: AwareDatetime
 
 
+class AccountWithdrawn(Event):
+    """A sign-up never activated was replaced by a new sign-up of the same address
+    (issue 11, point 3): the old account is closed, its links and onboarding token dead.
+
+    Emitted by identity on POST /accounts for an address pending activation. Consumed by
+    entities (the account's applications are withdrawn and its onboarding token refused).
+    """
+
+    routing_key = "identity.account.withdrawn"
+    account_id: uuid.UUID
+    withdrawn_at: AwareDatetime
+
+
+class AccountUnlockRequested(Event):
+    """Logins to an account failed from many addresses: it is locked for the addresses
+    it was never used from, and its owner gets a link that lifts the lock.
+
+    Emitted by identity on POST /token (at most once per 15 minutes per account).
+    Consumed by the notifier, which sends the mail with ``unlock_url``.
+    """
+
+    routing_key = "identity.account.unlock_requested"
+    account_id: uuid.UUID
+    email: str
+    first_name: str
+    unlock_url: str
+    expires_at: AwareDatetime
+
+
 class PasswordResetRequested(Event):
     """Someone asked to reset the password of an existing, active account.
 

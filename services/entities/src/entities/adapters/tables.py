@@ -109,3 +109,15 @@ class Membership(Base, table=True):
     first_name: str = Field(default="", max_length=150)
     last_name: str = Field(default="", max_length=150)
     since: datetime = Field(sa_type=TZ)
+
+
+class ClosedAccount(Base, table=True):
+    """An account whose onboarding token no longer works, as identity said: rejected
+    (``identity.account.rejected``) or a sign-up replaced by another of its address
+    (``identity.account.withdrawn``). Issue 11, points 3 and 13."""
+
+    __tablename__ = "closed_accounts"
+
+    account_id: uuid.UUID = Field(primary_key=True)
+    reason: str = Field(max_length=20)
+    closed_at: datetime = Field(sa_type=TZ)

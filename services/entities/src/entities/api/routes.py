@@ -11,13 +11,13 @@ from fastapi.responses import FileResponse, StreamingResponse
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
-from certreg_runtime.api import CurrentUser, IdempotencyKeyHeader, OnboardingUser
+from certreg_runtime.api import CurrentUser, IdempotencyKeyHeader
 from certreg_runtime.idempotency import answer_once
 from certreg_runtime.paging import Offset, page_size
 from certreg_runtime.text import ONE_LINE
 from certreg_runtime.uploads import receive_upload, stored_filename
 from entities.adapters.mandate_template import render_mandate_template
-from entities.api.deps import AnyUser, DepsDep
+from entities.api.deps import AnyUser, Applicant, DepsDep
 from entities.api.schemas import (
     ApplicationIn,
     ApplicationOut,
@@ -43,9 +43,7 @@ def lookup(deps: DepsDep, siret: Annotated[str, Query(max_length=40), ONE_LINE])
 
 
 @router.post("/applications", status_code=201)
-def create_application(
-    deps: DepsDep, user: OnboardingUser, body: ApplicationIn, idempotency_key: IdempotencyKeyHeader = None
-) -> ApplicationOut:
+def create_application(deps: DepsDep, user: Applicant, body: ApplicationIn, idempotency_key: IdempotencyKeyHeader = None) -> ApplicationOut:
     """Declare the entity: a known SIRET joins it, otherwise a new entity is created.
     With an ``Idempotency-Key``, the same request again answers the first answer (the
     draft is not replaced by another)."""
@@ -86,7 +84,7 @@ def get_application(deps: DepsDep, user: AnyUser, application_id: uuid.UUID) -> 
 @router.put("/applications/{application_id}/documents/{doc_type}", status_code=201)
 async def upload_document(
     deps: DepsDep,
-    user: OnboardingUser,
+    user: Applicant,
     request: Request,
     application_id: uuid.UUID,
     doc_type: str,
@@ -125,7 +123,7 @@ def download_document(deps: DepsDep, user: AnyUser, application_id: uuid.UUID, d
 
 @router.post("/applications/{application_id}/submit", status_code=202)
 def submit_application(
-    deps: DepsDep, user: OnboardingUser, application_id: uuid.UUID, idempotency_key: IdempotencyKeyHeader = None
+    deps: DepsDep, user: Applicant, application_id: uuid.UUID, idempotency_key: IdempotencyKeyHeader = None
 ) -> SubmittedOut:
     """Send the application for validation; 422 lists every missing or invalid piece.
     With an ``Idempotency-Key``, the same request again answers the first answer

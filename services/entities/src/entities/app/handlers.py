@@ -7,16 +7,17 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import datetime
 
 from sqlmodel import col, func, select
 
 from certreg_contracts.events.entities import EntityVerified
-from certreg_contracts.events.identity import AccountApproved, AccountRejected
+from certreg_contracts.events.identity import AccountApproved, AccountRejected, AccountWithdrawn
 from certreg_runtime.errors import not_found
 from certreg_runtime.handlers import Handlers
 from certreg_runtime.messaging import UnitOfWork
 from certreg_runtime.service import Deps
-from entities.adapters.tables import Application, Entity, Membership
+from entities.adapters.tables import Application, ClosedAccount, Entity, Membership
 
 log = logging.getLogger(__name__)
 
@@ -66,20 +67,41 @@ def account_approved(deps: Deps, uow: UnitOfWork, event: AccountApproved) -> Non
         uow.emit(EntityVerified(entity_id=entity.id, denomination=entity.denomination, siret=entity.siret, verified_by=event.decided_by))
 
 
+def _close_account(uow: UnitOfWork, account_id: uuid.UUID, reason: str, at: datetime) -> None:
+    """The account's onboarding token stops working (``api.deps.applicant``)."""
+    if uow.session.get(ClosedAccount, account_id) is None:
+        uow.session.add(ClosedAccount(account_id=account_id, reason=reason, closed_at=at))
+
+
 @handlers.on(AccountRejected)
 def account_rejected(deps: Deps, uow: UnitOfWork, event: AccountRejected) -> None:
     """The application is rejected; a new entity that nobody else is applying to is
-    dropped (its SIRET may be declared again)."""
-    session = uow.session
+    dropped (its SIRET may be declared again). The onboarding token stops working."""
+    _close_account(uow, event.account_id, "rejected", event.decided_at)
     application = _open_application(uow, event.account_id, event.entity_id)
     if application is None:
         log.info("rejected account has no open application", extra={"account_id": str(event.account_id)})
         return
-    application.status = "rejected"
-    application.decided_at = event.decided_at
-    application.decided_by = event.decided_by
-    application.updated_at = event.decided_at
     application.rejection_reason = event.reason[:2000]
+    _close_application(uow, application, "rejected", event.decided_at, event.decided_by)
+
+
+@handlers.on(AccountWithdrawn)
+def account_withdrawn(deps: Deps, uow: UnitOfWork, event: AccountWithdrawn) -> None:
+    """A sign-up replaced by a new one of its address (issue 11, point 3): its open
+    applications are withdrawn (their new entities dropped like a rejected one's), its
+    onboarding token stops working."""
+    _close_account(uow, event.account_id, "withdrawn", event.withdrawn_at)
+    while (application := _open_application(uow, event.account_id, None)) is not None:
+        _close_application(uow, application, "withdrawn", event.withdrawn_at, None)
+
+
+def _close_application(uow: UnitOfWork, application: Application, status: str, at: datetime, by: uuid.UUID | None) -> None:
+    session = uow.session
+    application.status = status
+    application.decided_at = at
+    application.decided_by = by
+    application.updated_at = at
     session.add(application)
     session.flush()
     if not application.new_entity:

@@ -30,8 +30,8 @@ DOC_TYPE_LABELS = {
 # Pieces that carry their date (``?document_date=``) and how long they stay valid.
 DATED_DOC_TYPES: dict[str, int] = {"mandate_delegation": 3}  # months
 
-APPLICATION_STATUSES = ("draft", "submitted", "approved", "rejected")
-STATUS_LABELS = {"draft": "en brouillon", "submitted": "envoyée", "approved": "acceptée", "rejected": "refusée"}
+APPLICATION_STATUSES = ("draft", "submitted", "approved", "rejected", "withdrawn")
+STATUS_LABELS = {"draft": "en brouillon", "submitted": "envoyée", "approved": "acceptée", "rejected": "refusée", "withdrawn": "retirée"}
 
 LA_POSTE_SIREN = "356000000"
 # La Poste's head office SIRET follows the Luhn rule like any other.

@@ -36,6 +36,7 @@ ROUTES: dict[str, str] = {
     "/comptes/verifiez-votre-messagerie": "compte-verifiez",
     "/activation": "activation",
     "/connexion": "connexion",
+    "/connexion/deblocage": "connexion-deblocage",
     "/mot-de-passe/oublie": "mdp-oublie",
     "/mot-de-passe/reinitialiser": "mdp-reinitialiser",
     "/mot-de-passe/definir": "mdp-definir",

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from identity.adapters.tables import Account, OneTimeToken, ThrottleHit
 from identity.domain import onetime
-from identity.domain.throttle import Rule
+from identity.domain.throttle import Progressive, Rule
 
 
 def find_by_email(session: Session, email: str) -> Account | None:
@@ -66,12 +66,12 @@ def consume(session: Session, secret: str, allowed: tuple[str, ...], now: dateti
 # --- throttling -------------------------------------------------------------------
 
 
-def retry_after(session: Session, key: str, rule: Rule, now: datetime) -> int | None:
+def retry_after(session: Session, key: str, rule: Rule | Progressive, now: datetime) -> int | None:
     hits = session.exec(select(ThrottleHit.at).where(col(ThrottleHit.key) == key, col(ThrottleHit.at) > rule.since(now))).all()
     return rule.retry_after(hits, now)
 
 
-def hit(session: Session, key: str, rule: Rule, now: datetime) -> None:
+def hit(session: Session, key: str, rule: Rule | Progressive, now: datetime) -> None:
     """Count one attempt, and forget the ones that left the window."""
     session.execute(sa.delete(ThrottleHit).where(col(ThrottleHit.key) == key, col(ThrottleHit.at) <= rule.since(now)))
     session.add(ThrottleHit(key=key, at=now))
@@ -81,5 +81,25 @@ def clear(session: Session, key: str) -> None:
     session.execute(sa.delete(ThrottleHit).where(col(ThrottleHit.key) == key))
 
 
-def forget_hits_before(session: Session, moment: datetime) -> None:
-    session.execute(sa.delete(ThrottleHit).where(col(ThrottleHit.at) < moment))
+def clear_prefix(session: Session, prefix: str) -> None:
+    session.execute(sa.delete(ThrottleHit).where(col(ThrottleHit.key).startswith(prefix, autoescape=True)))
+
+
+def remember(session: Session, key: str, now: datetime) -> None:
+    """One mark under ``key`` (the newest only): a known address."""
+    clear(session, key)
+    session.add(ThrottleHit(key=key, at=now))
+
+
+def remembered_since(session: Session, key: str, since: datetime) -> bool:
+    return session.exec(select(ThrottleHit.id).where(col(ThrottleHit.key) == key, col(ThrottleHit.at) > since)).first() is not None
+
+
+def forget_hits_before(session: Session, moment: datetime, *, keep_prefix: str = "", keep_until: datetime | None = None) -> None:
+    """Forget the hits older than ``moment``; those under ``keep_prefix`` only once older than ``keep_until``."""
+    if not keep_prefix or keep_until is None:
+        session.execute(sa.delete(ThrottleHit).where(col(ThrottleHit.at) < moment))
+        return
+    kept = col(ThrottleHit.key).startswith(keep_prefix, autoescape=True)
+    session.execute(sa.delete(ThrottleHit).where(col(ThrottleHit.at) < moment, sa.not_(kept)))
+    session.execute(sa.delete(ThrottleHit).where(col(ThrottleHit.at) < keep_until, kept))

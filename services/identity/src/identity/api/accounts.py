@@ -13,13 +13,16 @@ router = APIRouter(tags=["identity"])
 
 
 @router.post("/accounts", status_code=201)
-def create_account(body: schemas.AccountCreate, deps: DepsDep) -> schemas.AccountCreated:
-    return commands.create_account(deps, body)
+def create_account(body: schemas.AccountCreate, deps: DepsDep, client: ClientIp) -> schemas.AccountCreated:
+    """An address pending activation is signed up anew (the pending sign-up withdrawn);
+    any other known address is a 409 ``email_taken``; 429 ``too_many_signups``."""
+    return commands.create_account(deps, body, client)
 
 
 @router.post("/activation")
-def activate(body: schemas.TokenBody, deps: DepsDep) -> schemas.ActivationResult:
-    return commands.activate(deps, body.token)
+def activate(body: schemas.ActivationBody, deps: DepsDep, client: ClientIp) -> schemas.ActivationResult:
+    """The link's token and the password chosen at sign-up (422 ``password_mismatch``)."""
+    return commands.activate(deps, body.token, body.password, client)
 
 
 @router.post("/activation/resend", status_code=202)

@@ -43,6 +43,12 @@ class TokenBody(BaseModel):
     token: str = ""
 
 
+class ActivationBody(BaseModel):
+    token: str = ""
+    # The password chosen at sign-up: the link alone does not activate (issue 11, point 3).
+    password: str = ""
+
+
 class EmailBody(BaseModel):
     email: str = ""
 

@@ -30,6 +30,12 @@ def onboarding_token(deps: DepsDep, client: ClientIp, username: Username = "", p
     return commands.renew_onboarding_token(deps, username, password, client)
 
 
+@router.post("/login/unlock", status_code=204, response_class=Response)
+def unlock(body: schemas.TokenBody, deps: DepsDep, client: ClientIp) -> None:
+    """The link of the unlock mail, opened on the device that wants to log in."""
+    commands.unlock(deps, body.token, client)
+
+
 @router.get("/.well-known/jwks.json")
 def jwks_document(deps: DepsDep, response: Response) -> schemas.Jwks:
     response.headers["Cache-Control"] = "public, max-age=300"

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from certreg_contracts.events.identity import (
     AccountActivated,
@@ -17,7 +17,9 @@ from certreg_contracts.events.identity import (
     AccountRegistered,
     AccountRejected,
     AccountRolesChanged,
+    AccountUnlockRequested,
     AccountValidationRequested,
+    AccountWithdrawn,
     PasswordResetRequested,
     StaffChanged,
     StaffCreated,
@@ -39,12 +41,15 @@ from identity.domain.accounts import (
     PENDING_VALIDATION,
     REJECTED,
     STAFF_ROLES,
+    WITHDRAWN,
+    WITHDRAWN_DOMAIN,
     FieldErrors,
     InvalidEmail,
     Scope,
     awaits_application,
     checked_email,
     checked_job_title,
+    checked_name,
     checked_phone,
     is_staff_role,
     login_email,
@@ -61,6 +66,7 @@ PAGES = {
     onetime.ACTIVATION: "/activation",
     onetime.PASSWORD_RESET: "/mot-de-passe/reinitialiser",
     onetime.SET_PASSWORD: "/mot-de-passe/definir",
+    onetime.UNLOCK: "/connexion/deblocage",
 }
 
 RESEND_ANSWER = "Si un compte attend son activation avec cette adresse, un nouveau courriel a été envoyé."
@@ -70,23 +76,40 @@ FORGOT_ANSWER = "Si un compte existe avec cette adresse, un courriel de réiniti
 # --- account creation and activation -----------------------------------------------
 
 
-def create_account(deps: IdentityDeps, body: schemas.AccountCreate) -> schemas.AccountCreated:
+def create_account(deps: IdentityDeps, body: schemas.AccountCreate, client: str) -> schemas.AccountCreated:
     """A person's account, pending activation: the activation link goes by mail
-    (``identity.account.registered``), the onboarding token comes back at once."""
+    (``identity.account.registered``), the onboarding token comes back at once.
+
+    An address still pending activation is signed up anew: the pending account is
+    withdrawn (its links and onboarding token stop working, its applications are
+    withdrawn by entities) and the new one takes its place (issue 11, point 3). Any other
+    account of the address is ``email_taken``, whatever its state (point 9)."""
     errors: FieldErrors = []
     email = checked_email(errors, body.email)
     errors += password_errors(body.password, email, "password")
-    first_name = required_text(errors, "first_name", body.first_name, "Le prénom")
-    last_name = required_text(errors, "last_name", body.last_name, "Le nom")
+    first_name = checked_name(errors, "first_name", body.first_name, "Le prénom")
+    last_name = checked_name(errors, "last_name", body.last_name, "Le nom")
     phone = checked_phone(errors, body.phone)
     job_title = checked_job_title(errors, body.job_title)
     if errors:
         raise invalid(*errors)
     with deps.uow() as uow:
-        existing = repo.find_by_email(uow.session, email)
+        session, now = uow.session, deps.clock.now()
+        counted = {
+            f"signup:ip:{client}": throttle.signups_per_client(deps.config.signups_per_client_per_hour),
+            f"signup:email:{email}": throttle.SIGNUPS_PER_ADDRESS,
+        }
+        waits = [w for key, rule in counted.items() if (w := repo.retry_after(session, key, rule, now))]
+        if waits:
+            raise throttle.too_many_signups(max(waits))
+        for key, rule in counted.items():
+            repo.hit(session, key, rule, now)
+        existing = repo.find_by_email(session, email)
         if existing is not None:
-            raise _existing(existing)
-        now = deps.clock.now()
+            if existing.is_staff or existing.status != PENDING_ACTIVATION:
+                uow.commit()  # the attempt counts
+                raise _email_taken()
+            _withdraw(uow, existing, now)
         account = Account(
             email=email,
             password_hash=passwords.hash_password(body.password),
@@ -120,28 +143,68 @@ def create_account(deps: IdentityDeps, body: schemas.AccountCreate) -> schemas.A
     )
 
 
-def activate(deps: IdentityDeps, token: str) -> schemas.ActivationResult:
-    with deps.uow() as uow:
-        now = deps.clock.now()
-        _, account = repo.consume(uow.session, token, (onetime.ACTIVATION,), now)
-        if account.status != PENDING_ACTIVATION:  # pragma: no cover - tokens are revoked on activation
-            raise onetime.TokenRejected("token_used")
-        account.status = PENDING_VALIDATION
-        account.activated_at = now
-        uow.session.add(account)
-        uow.emit(
-            AccountActivated(
-                account_id=account.id,
-                email=account.email,
-                first_name=account.first_name,
-                last_name=account.last_name,
-                entity_id=account.entity_id,
-                status=PENDING_VALIDATION,
+def _withdraw(uow: UnitOfWork, account: Account, now: datetime) -> None:
+    """Close a sign-up never activated: its address is freed, its password and unused
+    links are gone, and entities learns it (``identity.account.withdrawn``)."""
+    account.status = WITHDRAWN
+    account.email = f"{account.id}@{WITHDRAWN_DOMAIN}"
+    account.password_hash = None
+    uow.session.add(account)
+    repo.revoke(uow.session, account.id, *onetime.PURPOSES)
+    uow.session.flush()  # the address is free before the new account takes it
+    uow.emit(AccountWithdrawn(account_id=account.id, withdrawn_at=now))
+
+
+class _WrongPassword(Exception):
+    def __init__(self, email: str) -> None:
+        self.email = email
+
+
+WRONG_ACTIVATION_PASSWORD = (
+    "Ce n'est pas le mot de passe choisi à l'inscription. Si vous ne l'avez pas choisi vous-même, ou l'avez oublié, "
+    "inscrivez-vous à nouveau avec cette adresse : l'inscription en attente sera remplacée par la vôtre."
+)
+
+
+def activate(deps: IdentityDeps, token: str, password: str, client: str) -> schemas.ActivationResult:
+    """The link proves the mailbox, the password proves the sign-up: both are needed, so
+    that following a link never makes usable a password somebody else chose (issue 11,
+    point 3). A wrong password leaves the link unused and counts as a failed login."""
+    try:
+        with deps.uow() as uow:
+            now = deps.clock.now()
+            _, account = repo.consume(uow.session, token, (onetime.ACTIVATION,), now)
+            if account.status != PENDING_ACTIVATION:  # pragma: no cover - tokens are revoked on activation
+                raise onetime.TokenRejected("token_used")
+            if not password:  # nothing committed: the link stays usable
+                raise invalid(field_error("password", "Saisissez le mot de passe choisi à l'inscription.", "missing"))
+            wait = repo.retry_after(uow.session, _pair_key(account.email, client), throttle.LOGIN_PAIR, now)
+            if wait:
+                raise throttle.too_many_attempts(wait)  # nothing committed: the link stays usable
+            if not passwords.verify_password(account.password_hash, password):
+                raise _WrongPassword(account.email)
+            account.status = PENDING_VALIDATION
+            account.activated_at = now
+            uow.session.add(account)
+            repo.clear(uow.session, _pair_key(account.email, client))
+            uow.emit(
+                AccountActivated(
+                    account_id=account.id,
+                    email=account.email,
+                    first_name=account.first_name,
+                    last_name=account.last_name,
+                    entity_id=account.entity_id,
+                    status=PENDING_VALIDATION,
+                )
             )
-        )
-        request_validation_if_ready(uow, account)
-        uow.commit()
-        return schemas.ActivationResult(status=account.status)
+            request_validation_if_ready(uow, account)
+            uow.commit()
+            return schemas.ActivationResult(status=account.status)
+    except _WrongPassword as wrong:
+        with deps.uow() as uow:
+            repo.hit(uow.session, _pair_key(wrong.email, client), throttle.LOGIN_PAIR, deps.clock.now())
+            uow.commit()
+        raise invalid(field_error("password", WRONG_ACTIVATION_PASSWORD, "password_mismatch")) from None
 
 
 def resend_activation(deps: IdentityDeps, email: str, client: str) -> schemas.Accepted:
@@ -200,7 +263,6 @@ def log_in(deps: IdentityDeps, username: str, password: str, client: str) -> sch
             raise Forbidden("Votre compte n'est pas encore activé : suivez le lien reçu par courriel.", code="not_activated")
         if account.status == PENDING_VALIDATION:
             raise Forbidden("Votre demande de compte attend sa validation.", code="pending_validation")
-        repo.clear(uow.session, _login_key(account.email))
         if passwords.needs_rehash(account.password_hash or ""):
             account.password_hash = passwords.hash_password(password)
             uow.session.add(account)
@@ -223,7 +285,6 @@ def renew_onboarding_token(deps: IdentityDeps, username: str, password: str, cli
                 code="application_submitted",
                 state=account.status,
             )
-        repo.clear(uow.session, _login_key(account.email))
         uow.commit()
     return _onboarding_token(deps, account)
 
@@ -260,7 +321,7 @@ def reset_password(deps: IdentityDeps, token: str, new_password: str) -> None:
             raise invalid(*errors)  # the token stays unused: nothing was committed
         account.password_hash = passwords.hash_password(new_password)
         repo.revoke(session, account.id, onetime.PASSWORD_RESET, onetime.SET_PASSWORD)
-        repo.clear(session, _login_key(account.email))
+        _forget_failures(session, account.email)
         if token_row.purpose == onetime.SET_PASSWORD and account.status == PENDING_ACTIVATION:
             account.status = ACTIVE
             account.activated_at = now
@@ -465,15 +526,34 @@ def announce_staff(deps: IdentityDeps) -> int:
         return len(accounts)
 
 
-def _login_key(email: str) -> str:
-    return f"login:email:{email}"
+def _pair_key(email: str, client: str) -> str:
+    return f"login:pair:{email}|{client}"
+
+
+def _known_key(email: str, client: str) -> str:
+    return f"{throttle.KNOWN_PREFIX}{email}|{client}"
+
+
+def _forget_failures(session: Session, email: str) -> None:
+    """After the owner proved the mailbox (a new password): the account's failures go."""
+    repo.clear(session, f"login:email:{email}")
+    repo.clear_prefix(session, f"login:pair:{email}|")
 
 
 def _authenticate(deps: IdentityDeps, uow: UnitOfWork, username: str, password: str, client: str) -> Account:
-    """The account of a password form, whatever its status. Throttled while the e-mail
-    or the client address has too many recent failures; a wrong password counts against
-    both (committed before the refusal) and is refused as bad credentials. The caller
-    clears the e-mail's failures once it accepts the login."""
+    """The account of a password form, whatever its status, under the login policy
+    (docs/SECURITY.md, "Throttling and lock-out policy"):
+
+    - the pair (e-mail, client address): 3 failures free, then a delay doubling from
+      2 s up to 15 minutes before the next try (429 ``too_many_attempts``);
+    - the client address, whatever the e-mail: 30 failures in 15 minutes;
+    - the e-mail, whatever the address: past 10 failures in 15 minutes the account is
+      locked for the addresses it was never used from (429 ``account_locked``, the same
+      whether the account exists or not) and its owner is sent an unlock link.
+
+    A wrong password counts against all three (committed before the refusal). On
+    success, the pair's failures are forgotten and the address is known to the account
+    for 30 days (the lock never applies to it)."""
     errors: FieldErrors = []
     if not username.strip():
         errors.append(field_error("username", "L'adresse électronique est obligatoire.", "missing"))
@@ -483,18 +563,55 @@ def _authenticate(deps: IdentityDeps, uow: UnitOfWork, username: str, password: 
         raise invalid(*errors)
     session, now = uow.session, deps.clock.now()
     email = login_email(username)
-    keys = [_login_key(email), f"login:ip:{client}"]
-    waits = [w for k in keys if (w := repo.retry_after(session, k, throttle.LOGIN_FAILURES, now))]
+    counted: list[tuple[str, throttle.Rule | throttle.Progressive]] = [
+        (_pair_key(email, client), throttle.LOGIN_PAIR),
+        (f"login:ip:{client}", throttle.LOGIN_ADDRESS),
+    ]
+    waits = [w for key, rule in counted if (w := repo.retry_after(session, key, rule, now))]
     if waits:
         raise throttle.too_many_attempts(max(waits))
+    account_key = f"login:email:{email}"
+    locked = repo.retry_after(session, account_key, throttle.LOGIN_ACCOUNT, now)
+    if locked and not repo.remembered_since(session, _known_key(email, client), now - throttle.KNOWN_ADDRESS):
+        _send_unlock(deps, uow, email, now)
+        uow.commit()
+        raise throttle.account_locked(locked)
     account = repo.find_by_email(session, email)
     if not passwords.verify_password(account.password_hash if account else None, password):
-        for k in keys:
-            repo.hit(session, k, throttle.LOGIN_FAILURES, now)
+        for key, rule in [*counted, (account_key, throttle.LOGIN_ACCOUNT)]:
+            repo.hit(session, key, rule, now)
         uow.commit()
         raise Unauthenticated("Adresse électronique ou mot de passe incorrect.", code="invalid_credentials")
     assert account is not None and account.password_hash is not None
+    repo.clear(session, _pair_key(email, client))
+    repo.remember(session, _known_key(email, client), now)
     return account
+
+
+def _send_unlock(deps: IdentityDeps, uow: UnitOfWork, email: str, now: datetime) -> None:
+    """The unlock link to the owner of a locked account (at most one per 15 minutes)."""
+    account = repo.find_by_email(uow.session, email)
+    key = f"unlock:email:{email}"
+    if account is None or account.password_hash is None or repo.retry_after(uow.session, key, throttle.UNLOCK_MAILS, now):
+        return
+    repo.hit(uow.session, key, throttle.UNLOCK_MAILS, now)
+    unlock_url, expires_at = _one_time_link(deps, uow, account, onetime.UNLOCK, now)
+    uow.emit(
+        AccountUnlockRequested(
+            account_id=account.id, email=account.email, first_name=account.first_name, unlock_url=unlock_url, expires_at=expires_at
+        )
+    )
+
+
+def unlock(deps: IdentityDeps, token: str, client: str) -> None:
+    """The unlock link, opened on the device that wants to log in: its address becomes
+    known to the account (the lock no longer applies to it) and its failures are forgotten."""
+    with deps.uow() as uow:
+        session, now = uow.session, deps.clock.now()
+        _, account = repo.consume(session, token, (onetime.UNLOCK,), now)
+        repo.clear(session, _pair_key(account.email, client))
+        repo.remember(session, _known_key(account.email, client), now)
+        uow.commit()
 
 
 def _awaits_application(account: Account) -> bool:
@@ -539,18 +656,12 @@ def _decidable(uow: UnitOfWork, user: Principal, account_id: uuid.UUID) -> Accou
     return account
 
 
-def _existing(account: Account) -> Conflict:
-    if account.status == PENDING_ACTIVATION:
-        return conflict(
-            "Un compte attend déjà son activation avec cette adresse : vous pouvez redemander le courriel d'activation.",
-            code="activation_pending",
-            state=account.status,
-        )
-    return _email_taken()
-
-
 def _email_taken() -> Conflict:
-    return conflict("Un compte existe déjà avec cette adresse.", code="email_taken")
+    return conflict(
+        "Cette adresse ne peut pas être inscrite : si vous avez déjà un compte, connectez-vous ou demandez un nouveau mot de passe ; "
+        "si vous attendez le courriel d'activation, demandez-le à nouveau.",
+        code="email_taken",
+    )
 
 
 def _add_new(uow: UnitOfWork, account: Account, taken: Conflict | None = None) -> None:

@@ -20,7 +20,11 @@ PENDING_ACTIVATION = "pending_activation"
 PENDING_VALIDATION = "pending_validation"
 ACTIVE = "active"
 REJECTED = "rejected"
-STATUSES = (PENDING_ACTIVATION, PENDING_VALIDATION, ACTIVE, REJECTED)
+# A sign-up never activated, replaced by a new sign-up of the same address: its e-mail
+# is freed (WITHDRAWN_DOMAIN), its links and its onboarding token stop working.
+WITHDRAWN = "withdrawn"
+STATUSES = (PENDING_ACTIVATION, PENDING_VALIDATION, ACTIVE, REJECTED, WITHDRAWN)
+WITHDRAWN_DOMAIN = "withdrawn.invalid"
 
 # In the contracts' order: the messages list them.
 STAFF_ROLES = tuple(r for r in types.ROLES if r in types.STAFF_ROLES)
@@ -81,6 +85,27 @@ def required_text(errors: FieldErrors, field: str, value: str, label: str, max_l
     return value
 
 
+# A name is letters (any script, with their accents), spaces, hyphens, apostrophes and
+# dots: "Jean-Pierre", "N'Diaye", "Ó Súilleabháin", "J. R." — never a URL, an address,
+# digits, markup or a control character (issue 11, points 9 and 15).
+# A dot ends an initial ("J. R."): followed by a space or nothing, so "www.x.fr" is no name.
+_NAME_CHARS = re.compile(r"^[^\W\d_]+(?:(?:[ '’-]+|\.[ '’-]+)[^\W\d_]+)*\.?$")
+
+
+def checked_name(errors: FieldErrors, field: str, value: str, label: str) -> str:
+    """A person's first or last name, as it will be written in mails and letters."""
+    name = required_text(errors, field, value, label)
+    if name and len(name) <= MAX_NAME and not _NAME_CHARS.match(name):
+        errors.append(
+            field_error(
+                field,
+                f"{label} ne peut contenir que des lettres, des espaces, des traits d'union, des apostrophes et des points.",
+                "name_invalid",
+            )
+        )
+    return name
+
+
 def checked_phone(errors: FieldErrors, raw: str) -> str:
     phone = raw.strip()
     if phone and not PHONE.match(phone):
@@ -92,6 +117,8 @@ def checked_job_title(errors: FieldErrors, raw: str) -> str:
     job_title = raw.strip()
     if len(job_title) > MAX_JOB_TITLE:
         errors.append(field_error("job_title", f"La fonction ne doit pas dépasser {MAX_JOB_TITLE} caractères.", "too_long"))
+    elif any(ch < " " or "\x7f" <= ch <= "\x9f" for ch in job_title):
+        errors.append(field_error("job_title", "La fonction doit tenir sur une ligne, sans caractère de contrôle.", "control_character"))
     return job_title
 
 

@@ -13,12 +13,15 @@ from certreg_runtime.errors import Rejected
 ACTIVATION = "activation"
 PASSWORD_RESET = "password_reset"
 SET_PASSWORD = "set_password"
-PURPOSES = (ACTIVATION, PASSWORD_RESET, SET_PASSWORD)
+# Lifts a lock-out for the address that uses it (docs/SECURITY.md, throttling policy).
+UNLOCK = "unlock"
+PURPOSES = (ACTIVATION, PASSWORD_RESET, SET_PASSWORD, UNLOCK)
 
 TTL = {
     ACTIVATION: timedelta(hours=48),
     PASSWORD_RESET: timedelta(hours=1),
     SET_PASSWORD: timedelta(days=3),
+    UNLOCK: timedelta(hours=1),
 }
 
 

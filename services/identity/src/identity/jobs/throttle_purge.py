@@ -6,14 +6,15 @@ import asyncio
 
 from identity.adapters import repository as repo
 from identity.app.deps import IdentityDeps
-from identity.domain.throttle import FORGET_AFTER
+from identity.domain.throttle import FORGET_AFTER, KNOWN_ADDRESS, KNOWN_PREFIX
 
 EVERY_SECONDS = 600.0
 
 
 def purge_throttle_hits(deps: IdentityDeps) -> None:
     with deps.uow() as uow:
-        repo.forget_hits_before(uow.session, deps.clock.now() - FORGET_AFTER)
+        now = deps.clock.now()
+        repo.forget_hits_before(uow.session, now - FORGET_AFTER, keep_prefix=KNOWN_PREFIX, keep_until=now - KNOWN_ADDRESS)
         uow.commit()
 
 

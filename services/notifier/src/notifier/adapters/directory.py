@@ -85,7 +85,7 @@ def learn(session: Session, event: Event, now: datetime) -> None:
             last_name=event.last_name,
             status="pending_activation",
         )
-    elif isinstance(event, (ev.AccountActivationRequested, ev.PasswordResetRequested)):
+    elif isinstance(event, (ev.AccountActivationRequested, ev.PasswordResetRequested, ev.AccountUnlockRequested)):
         if session.get(Person, event.account_id) is not None:
             _upsert(session, event.account_id, now, email=event.email, first_name=event.first_name)
     elif isinstance(event, ev.AccountActivated):

@@ -37,6 +37,7 @@ CONSUMED: tuple[type[Event], ...] = (
     idn.AccountApproved,
     idn.AccountRejected,
     idn.PasswordResetRequested,
+    idn.AccountUnlockRequested,
     idn.AccountRolesChanged,
     idn.StaffCreated,
     en.EntityVerified,

@@ -165,6 +165,7 @@ ROUTES: dict[str, tuple[Rule, ...]] = {
     "identity.account.approved": (Rule(event_address, "account_approved"),),
     "identity.account.rejected": (Rule(event_address, "account_rejected", **E),),
     "identity.account.password_reset_requested": (Rule(event_address, "password_reset", **E),),
+    "identity.account.unlock_requested": (Rule(event_address, "account_unlock", **E),),
     "identity.account.roles_changed": (Rule(event_address, "roles_changed"),),
     "identity.staff.created": (Rule(event_address, "staff_created", **E),),
     # entities

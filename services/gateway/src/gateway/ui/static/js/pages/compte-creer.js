@@ -182,16 +182,17 @@ form.addEventListener("submit", async (event) => {
         s = { token: account.onboarding_token, email: v("email"), account_id: account.account_id };
         saveState(s);
       } catch (err) {
-        if (err instanceof ApiError && err.status === 409 && err.code === "activation_pending") {
-          markField(form.email, "Un compte en attente d’activation existe déjà pour cette adresse.");
-          const box = showAlert(form, "Un compte en attente d’activation existe déjà pour cette adresse. Nous pouvons vous renvoyer le lien d’activation.", { title: "Compte déjà créé" });
+        if (err instanceof ApiError && err.status === 409 && err.code === "email_taken") {
+          // The same answer whatever the account's state (active, awaiting validation…):
+          // the page offers every way forward, the resend included.
+          markField(form.email, "Cette adresse ne peut pas être inscrite.");
+          const box = showAlert(form, h("span", {}, "Cette adresse est déjà utilisée. Si vous avez un compte, ", h("a", { href: "/connexion" }, "connectez-vous"), " ou ", h("a", { href: "/mot-de-passe/oublie" }, "demandez un nouveau mot de passe"), ". Si vous attendez le courriel d’activation, nous pouvons vous le renvoyer."), { title: "Adresse déjà utilisée", focus: false });
           box.append(resendButton(v("email")));
+          form.email.focus();
           return;
         }
-        if (err instanceof ApiError && err.status === 409 && err.code === "email_taken") {
-          markField(form.email, "Un compte existe déjà avec cette adresse.");
-          showAlert(form, h("span", {}, "Un compte actif existe déjà avec cette adresse. ", h("a", { href: "/connexion" }, "Se connecter"), " ou ", h("a", { href: "/mot-de-passe/oublie" }, "réinitialiser le mot de passe"), "."), { title: "Adresse déjà utilisée", focus: false });
-          form.email.focus();
+        if (err instanceof ApiError && err.status === 429) {
+          showAlert(form, err.detail || "Trop d’inscriptions : patientez avant de réessayer.", { title: "Trop d’inscriptions" });
           return;
         }
         throw err;

@@ -55,6 +55,10 @@ form.addEventListener("submit", async (event) => {
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) {
       showAlert(form, "Adresse électronique ou mot de passe incorrect.");
+    } else if (err instanceof ApiError && err.status === 429 && err.code === "account_locked") {
+      showAlert(form, err.detail, { title: "Connexion bloquée depuis cet appareil" });
+    } else if (err instanceof ApiError && err.status === 429) {
+      showAlert(form, err.detail || "Trop de tentatives : patientez avant de réessayer.", { title: "Patientez avant de réessayer" });
     } else if (err instanceof ApiError && err.status === 403 && err.code === "application_missing") {
       try {
         await resumeApplication(username, password);
