@@ -13,6 +13,7 @@ OUTCOMES = {
     "completeness": ("complete", "incomplete"),
     "admissibility": ("admissible", "inadmissible"),
     "opinion": ("favourable", "unfavourable", "adjourned"),
+    "correct_opinion": ("favourable", "unfavourable", "adjourned"),
 }
 
 
@@ -127,3 +128,15 @@ def test_editable_items():
     assert procedure.editable_items("awaiting_complement", requested=["standards"]) == ["standards", "answer"]
     for state in ("received", "under_instruction", "registered", "scheduled"):
         assert procedure.editable_items(state) == []
+
+
+def test_the_commission_corrects_its_opinion_until_the_decision_and_moves_a_scheduled_case():
+    for before in procedure.OPINIONS:
+        for after in procedure.OPINIONS:
+            assert transition("correct_opinion", before, {"commission"}, after).target == after
+    for state in ("scheduled", "ready_for_commission", "registered", "refused"):
+        with pytest.raises(IllegalTransition):
+            transition("correct_opinion", state, {"commission"}, "favourable")
+    assert transition("reschedule", "scheduled", {"commission"}).target == "scheduled"
+    with pytest.raises(RoleNotAllowed):
+        transition("reschedule", "scheduled", {"system"})

@@ -86,6 +86,15 @@ class OpinionIn(BaseModel):
     resubmission_due: date | None = None
 
 
+class OpinionCorrectionIn(BaseModel):
+    """The corrected opinion (the whole of it) and why it is corrected."""
+
+    opinion: Literal["favourable", "unfavourable", "adjourned"]
+    reasons: list[OpinionReasonIn] = Field(default_factory=list, max_length=30)
+    resubmission_due: date | None = None
+    correction_reason: Prose2000
+
+
 class DecisionIn(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 

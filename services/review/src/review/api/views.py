@@ -201,9 +201,7 @@ def case_out(detail: CaseDetail, user: Principal) -> CaseOut:
     ]
     requests = [request_out(r, staff=staff) for r in detail.requests]
     staff_only: dict[str, Any] = (
-        {"allowed_actions": procedure.allowed_actions(case.status, user.roles), "criteria": rules.CRITERIA[case.repertoire]}
-        if staff
-        else {}
+        {"allowed_actions": detail.allowed_actions(user.roles), "criteria": rules.CRITERIA[case.repertoire]} if staff else {}
     )
     return CaseOut(
         **fields,

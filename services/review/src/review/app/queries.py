@@ -30,7 +30,7 @@ from review.adapters.tables import (
 )
 from review.app.deps import ReviewDeps
 from review.app.transitions import visible_case
-from review.domain import rules
+from review.domain import procedure, rules
 
 T = TypeVar("T")
 
@@ -144,6 +144,14 @@ class CaseDetail:
     decision: Decision | None
     timeline: list[AuditEntry]
 
+    def allowed_actions(self, roles: frozenset[str] | set[str]) -> list[str]:
+        """What ``roles`` may do now: the procedure's actions, less an opinion the case's
+        session has already given (a case scheduled again there is moved, not re-examined)."""
+        actions = procedure.allowed_actions(self.case.status, roles)
+        if self.opinion is not None and self.opinion.session_id == self.case.session_id and self.case.status == "scheduled":
+            actions = [a for a in actions if a != "opinion"]
+        return actions
+
 
 def latest_opinion(session: Session, filing_id: uuid.UUID) -> Opinion | None:
     return session.exec(select(Opinion).where(Opinion.filing_id == filing_id).order_by(col(Opinion.given_at).desc()).limit(1)).first()
@@ -203,11 +211,19 @@ def load_session(session: Session, session_id: uuid.UUID) -> CommissionSession:
     return found
 
 
-def sessions(deps: ReviewDeps, *, upcoming: bool, limit: int, offset: int) -> list[SessionSummary]:
+def sessions(deps: ReviewDeps, *, upcoming: bool, limit: int, offset: int, for_filing: uuid.UUID | None = None) -> list[SessionSummary]:
+    """Sessions by date; ``for_filing``: only those the case may be put on (not the one it
+    is on, none that already gave an opinion on it)."""
     with deps.uow() as uow:
         query = select(CommissionSession)
         if upcoming:
             query = query.where(col(CommissionSession.date) >= paris_date(deps.clock.now()))
+        if for_filing is not None:
+            examined = select(col(Opinion.session_id)).where(col(Opinion.filing_id) == for_filing)
+            query = query.where(col(CommissionSession.id).not_in(examined))
+            current = uow.session.exec(select(col(Case.session_id)).where(col(Case.filing_id) == for_filing)).first()
+            if current is not None:
+                query = query.where(col(CommissionSession.id) != current)
         rows = uow.session.exec(query.order_by(col(CommissionSession.date)).limit(limit).offset(offset)).all()
         return [session_summary(uow.session, s) for s in rows]
 

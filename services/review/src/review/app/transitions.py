@@ -74,20 +74,25 @@ def move(
     due_date: date | None = None,
     banner_extra: str | None = None,
     open_request_id: uuid.UUID | None = None,
+    announce: bool = False,
 ) -> procedure.Transition:
-    """Make a transition of the state machine: state, audit entry, status_changed."""
+    """Make a transition of the state machine: state, audit entry, status_changed.
+
+    A transition that keeps the state says nothing, unless ``announce`` (what the depositor
+    sees changed all the same: another session, a corrected opinion)."""
     tr = procedure.transition(action, case.status, actor.roles, outcome)
     previous = case.status
     case.status = tr.target
     case.updated_at = now
-    if tr.target != previous:
+    changed = tr.target != previous or announce
+    if changed:
         case.due_date = due_date
         case.overdue = False
     uow.session.add(case)
     entry = audit_log.append(
         uow.session, case.filing_id, now, actor, action, from_state=previous, to_state=tr.target, reason=reason, details=details
     )
-    if tr.target != previous:
+    if changed:
         uow.emit(
             ev.CaseStatusChanged(
                 **case_fields(case),

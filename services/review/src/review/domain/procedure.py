@@ -11,7 +11,7 @@ sweeper.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import cast
+from typing import Literal, cast
 
 from certreg_contracts.types import CASE_STATUSES, DOC_TYPES, FILING_FIELDS, CaseStatus
 from certreg_runtime.errors import Conflict, Forbidden
@@ -30,6 +30,8 @@ AFTER_ADMISSIBILITY = (
     "unfavourable",
     "adjourned",
 )
+# The commission's opinions, each a state of the case until the decision.
+OPINIONS = ("favourable", "unfavourable", "adjourned")
 # Every state before the director's decision (the depositor may withdraw).
 BEFORE_DECISION = ("received", "incomplete", "completeness_ok", "inadmissible", *AFTER_ADMISSIBILITY)
 
@@ -68,9 +70,12 @@ TRANSITIONS: list[Transition] = [
     *_t("abandon", "awaiting_complement", "abandoned", "director"),
     # commission
     *_t("schedule", "ready_for_commission", "scheduled", f"commission {SYSTEM}"),
+    *_t("reschedule", "scheduled", "__same__", "commission"),
     *_t("opinion", "scheduled", "favourable", "commission", "favourable"),
     *_t("opinion", "scheduled", "unfavourable", "commission", "unfavourable"),
     *_t("opinion", "scheduled", "adjourned", "commission", "adjourned"),
+    # the commission corrects its opinion before the decision (audited, with a reason)
+    *[t for outcome in OPINIONS for t in _t("correct_opinion", OPINIONS, outcome, "commission", outcome)],
     *_t("improve", "adjourned", "ready_for_commission", DEPOSITOR),
     *_t("return_to_commission", "adjourned", "ready_for_commission", SYSTEM),
     # decision
@@ -121,6 +126,16 @@ def case_status(value: str) -> CaseStatus:
     if value not in CASE_STATUSES:
         raise ValueError(f"unknown case status {value!r}")
     return cast(CaseStatus, value)
+
+
+OpinionKind = Literal["favourable", "unfavourable", "adjourned"]
+
+
+def opinion(value: str) -> OpinionKind:
+    """An opinion read from the database, as the contracts' type."""
+    if value not in OPINIONS:
+        raise ValueError(f"unknown opinion {value!r}")
+    return cast(OpinionKind, value)
 
 
 def roles_for(action: str) -> frozenset[str]:

@@ -62,6 +62,8 @@ export const ACTIONS = {
   ready: "Instruction terminée",
   abandon: "Demande déclarée abandonnée",
   schedule: "Inscription à l’ordre du jour",
+  reschedule: "Déplacement vers une autre séance",
+  correct_opinion: "Correction de l’avis de la commission",
   opinion: "Avis de la commission",
   improve: "Dossier amélioré déposé",
   return_to_commission: "Présentée de nouveau en commission",

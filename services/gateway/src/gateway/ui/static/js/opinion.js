@@ -6,10 +6,11 @@ import { OPINIONS } from "/static/js/labels.js";
 /**
  * A form for POST /api/review/sessions/{sessionId}/opinions on `kase`
  * ({filing_id, title, repertoire}); `criteria` is {code: label} of its repertoire.
- * `onDone(result)` after the opinion is recorded.
+ * `onDone(result)` after the opinion is recorded. `correction`: the form replaces the
+ * opinion given at that session (PUT …/opinions/{filing_id}) and asks why.
  */
-export function opinionForm(kase, sessionId, criteria, onDone) {
-  const key = `${kase.filing_id}`.slice(0, 8);
+export function opinionForm(kase, sessionId, criteria, onDone, { correction = false } = {}) {
+  const key = `${correction ? "c" : ""}${kase.filing_id}`.slice(0, 8);
   const codes = Object.entries(criteria || {});
   const reasons = h("div", { "data-field": "reasons", id: `reasons-${key}` });
   const addReason = () => {
@@ -35,7 +36,10 @@ export function opinionForm(kase, sessionId, criteria, onDone) {
     h("div", { class: "fr-input-group" },
       h("label", { class: "fr-label", for: `due-${key}` }, "Date limite de dépôt du dossier amélioré", h("span", { class: "fr-hint-text" }, "Seulement pour un ajournement.")),
       h("input", { class: "fr-input", type: "date", id: `due-${key}`, name: "resubmission_due", min: todayIso() })),
-    h("button", { class: "fr-btn", type: "submit" }, "Enregistrer l’avis"));
+    correction ? h("div", { class: "fr-input-group" },
+      h("label", { class: "fr-label", for: `why-${key}` }, "Motif de la correction", h("span", { class: "fr-hint-text" }, "Obligatoire ; il figure à l’historique du dossier.")),
+      h("textarea", { class: "fr-input", id: `why-${key}`, name: "correction_reason", rows: 2, maxlength: 2000 })) : null,
+    h("button", { class: correction ? "fr-btn fr-btn--secondary" : "fr-btn", type: "submit" }, correction ? "Corriger l’avis" : "Enregistrer l’avis"));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     clearErrors(form);
@@ -53,14 +57,19 @@ export function opinionForm(kase, sessionId, criteria, onDone) {
       if (!r.criterion) bad = bad || markField(r.row.querySelector("select"), "Choisissez le critère de ce motif.") || r.row.querySelector("select");
       if (!r.text) bad = bad || markField(r.row.querySelector("textarea"), "Rédigez le motif.") || r.row.querySelector("textarea");
     }
+    if (correction && !form.correction_reason.value.trim()) bad = bad || markField(form.correction_reason, "Indiquez le motif de la correction.") || form.correction_reason;
     if (bad) return bad.focus();
     const due = form.resubmission_due.value;
-    const body = { filing_id: kase.filing_id, opinion, reasons: list.map(({ criterion, text }) => ({ criterion, text })) };
+    const body = { opinion, reasons: list.map(({ criterion, text }) => ({ criterion, text })) };
     if (due) body.resubmission_due = due;
+    if (correction) body.correction_reason = form.correction_reason.value.trim();
+    else body.filing_id = kase.filing_id;
     const button = form.querySelector("button[type=submit]");
     setBusy(button, true, "Enregistrement…");
     try {
-      const result = await api(`/api/review/sessions/${sessionId}/opinions`, { method: "POST", json: body });
+      const result = correction
+        ? await api(`/api/review/sessions/${sessionId}/opinions/${kase.filing_id}`, { method: "PUT", json: body })
+        : await api(`/api/review/sessions/${sessionId}/opinions`, { method: "POST", json: body });
       await onDone(result);
     } catch (err) {
       setBusy(button, false);

@@ -65,7 +65,8 @@ function agendaItem(session, item, all) {
     h("p", { class: "fr-mb-1w" }, h("a", { href: `/back-office/dossiers/${item.filing_id}` }, item.title), ` — ${REPERTOIRES[item.repertoire] || item.repertoire}${item.qualification_level ? ` niveau ${item.qualification_level}` : ""} `, statusBadge(item.status, h, item.status_label)));
   if (o) {
     li.append(h("p", { class: "fr-mb-0" }, h("strong", {}, `Avis : ${OPINIONS[o.opinion] || o.opinion}`), o.resubmission_due ? ` — dossier amélioré avant le ${fmtDate(o.resubmission_due)}` : ""),
-      o.reasons?.length ? h("ul", {}, o.reasons.map((r) => h("li", {}, `${criterionLabel(all, item.repertoire, r.criterion)} : ${r.text}`))) : "");
+      o.reasons?.length ? h("ul", {}, o.reasons.map((r) => h("li", {}, `${criterionLabel(all, item.repertoire, r.criterion)} : ${r.text}`))) : "",
+      canAct && item.status === o.opinion ? h("p", { class: "fr-text--sm" }, h("a", { href: `/back-office/dossiers/${item.filing_id}#h-actions` }, "Corriger l’avis avant la décision")) : "");
   } else if (canAct && item.status === "scheduled") {
     // The session's date is checked by review on its own clock; here only a hint.
     if (!held) li.append(h("p", { class: "fr-text--sm" }, `La séance n’a pas encore eu lieu : l’avis pourra être rendu à partir du ${fmtDate(session.date)}.`));
@@ -87,7 +88,8 @@ async function sessionBlock(session, ready, all) {
     h("h3", { id: `s-${session.id}` }, `Séance du ${fmtDate(session.date)}`),
     h("p", { class: "fr-text--sm" }, `${agenda.length} dossier${agenda.length > 1 ? "s" : ""} à l’ordre du jour.`),
     agenda.length ? h("ol", {}, agenda.map((item) => agendaItem(session, item, all))) : h("p", {}, "Ordre du jour vide."),
-    canAct && upcoming ? agendaForm(session, ready) : "");
+    // A session examines a case once: an improved dossier goes to another session.
+    canAct && upcoming ? agendaForm(session, ready.filter((c) => !agenda.some((item) => item.filing_id === c.filing_id))) : "");
 }
 
 async function render() {

@@ -79,6 +79,24 @@ function required(form, name, msg) {
 }
 
 // ------------------------------------------------------------------ the actions
+/** Put the case on a session's agenda (`sessions`: the ones review offers for it), or move it there. */
+function sessionForm(key, title, sessions, label, { intro, secondary } = {}) {
+  const form = actionForm(key, title, [
+    sessions.length
+      ? field(`${key}-session`, "Séance de la commission", h("select", { class: "fr-select", id: `${key}-session`, name: "session_id" },
+          h("option", { value: "" }, "Choisissez une séance"), sessions.map((s) => h("option", { value: s.id }, `Séance du ${fmtDate(s.date)} (${s.agenda_count} dossier${s.agenda_count > 1 ? "s" : ""})`))),
+          "Seules les séances à venir qui n’ont pas déjà rendu d’avis sur ce dossier.")
+      : h("p", {}, "Aucune autre séance à venir : ", h("a", { href: "/back-office/commission" }, "créez une séance"), " d’abord."),
+  ], (f) => {
+    if (!f.session_id) return null;
+    if (!f.session_id.value) return markField(f.session_id, "Choisissez une séance."), null;
+    return api(`/api/review/sessions/${f.session_id.value}/agenda`, { method: "POST", json: { filing_id: id } });
+  }, label, { intro });
+  if (secondary) form.querySelector("button[type=submit]").classList.add("fr-btn--secondary");
+  return form;
+}
+
+
 function piecesOptions(filing) {
   return (filing?.requirements || []).map((r) => [r.doc_type, r.label || itemLabel(r.doc_type)]);
 }
@@ -170,18 +188,20 @@ const ACTIONS = {
     field("withdraw-reason", "Motif du retrait", textarea("withdraw-reason", "reason", 2), "Par exemple : données falsifiées."),
   ], (f) => (required(f, "reason", "Le motif du retrait est obligatoire.") ? post("withdraw-admissibility", { reason: f.reason.value.trim() }) : null), "Retirer la recevabilité"),
 
-  schedule: (c, filing, sessions) => {
-    const upcoming = sessions; // already the upcoming ones, on review’s clock
-    return actionForm("schedule", "Inscription à l’ordre du jour", [
-      upcoming.length
-        ? field("schedule-session", "Séance de la commission", h("select", { class: "fr-select", id: "schedule-session", name: "session_id" },
-            h("option", { value: "" }, "Choisissez une séance"), upcoming.map((s) => h("option", { value: s.id }, `Séance du ${fmtDate(s.date)} (${s.agenda_count} dossier${s.agenda_count > 1 ? "s" : ""})`))))
-        : h("p", {}, "Aucune séance à venir : ", h("a", { href: "/back-office/commission" }, "créez une séance"), " d’abord."),
-    ], (f) => {
-      if (!f.session_id) return null;
-      if (!f.session_id.value) return markField(f.session_id, "Choisissez une séance."), null;
-      return api(`/api/review/sessions/${f.session_id.value}/agenda`, { method: "POST", json: { filing_id: id } });
-    }, "Inscrire à l’ordre du jour");
+  schedule: (c, filing, sessions) => sessionForm("schedule", "Inscription à l’ordre du jour", sessions, "Inscrire à l’ordre du jour"),
+
+  reschedule: (c, filing, sessions) => sessionForm("reschedule", "Déplacer vers une autre séance", sessions, "Déplacer le dossier",
+    { intro: `Le dossier est inscrit à la séance du ${fmtDate(c.session?.date)}. Il en sera retiré.`, secondary: true }),
+
+  correct_opinion: (c) => {
+    if (!c.opinion) return null;
+    const box = h("div", { class: "fr-mb-5w", "data-action": "correct_opinion" }, h("h3", { class: "fr-h5" }, `Corriger l’avis de la séance du ${fmtDate(c.opinion.session_date)}`),
+      h("p", {}, "Avant la décision, la commission peut corriger son avis ; l’avis précédent et le motif de la correction restent à l’historique."));
+    box.append(opinionForm(c, c.opinion.session_id, c.criteria || {}, async () => {
+      await render();
+      showAlert(page, "L’avis de la commission est corrigé ; l’historique du dossier est à jour.", { title: "Avis corrigé", type: "success" });
+    }, { correction: true }));
+    return box;
   },
 
   decision: (c, filing, sessions, allowed) => {
@@ -293,7 +313,8 @@ async function render() {
   const [filing, entity, sessions, instructors] = await Promise.all([
     api(`/api/filings/${id}`).catch(() => null),
     api(`/api/entities/entities/${c.entity_id}`).catch(() => null),
-    (c.allowed_actions || []).includes("schedule") ? api("/api/review/sessions?upcoming=true&limit=50").then((d) => itemsOf(d)).catch(() => []) : [],
+    ["schedule", "reschedule"].some((a) => (c.allowed_actions || []).includes(a))
+      ? api(`/api/review/sessions?upcoming=true&limit=50&for_filing=${id}`).then((d) => itemsOf(d)).catch(() => []) : [],
     (c.allowed_actions || []).includes("assign") ? activeInstructors() : [],
   ]);
   setTitle(c.title || "Dossier");

@@ -1,0 +1,119 @@
+"""The adjourned dossier improved the same day (issue 13, point 1): the session that adjourned
+it is no longer offered, the case goes to another session, moves to a third one, and the
+commission corrects its opinion before the decision — each step clicked in the back office."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from playwright.sync_api import expect
+
+from .cases import World, shots
+from .conftest import check_accessibility
+from .helpers import login
+
+pytestmark = pytest.mark.browser
+
+PARIS = ZoneInfo("Europe/Paris")
+TITLE = "Monteur de réseaux de chaleur"
+
+
+def sitting_day(day: date) -> date:
+    """``day``, or the 1st of September when the commission does not sit (August)."""
+    return date(day.year, 9, 1) if day.month == 8 else day
+
+
+def fr(day: date) -> str:
+    months = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"]
+    return f"{'1er' if day.day == 1 else day.day} {months[day.month - 1]} {day.year}"
+
+
+def test_the_adjourned_dossier_improved_the_same_day_goes_to_another_session(page, platform, request):
+    w = World(platform, "Organisme des réseaux de chaleur")
+    today = datetime.now(PARIS).date()
+    held_day = sitting_day(today)
+    if held_day != today:
+        request.addfinalizer(lambda: platform.clock_file.write_text("0"))
+        platform.move_clock_to(datetime.combine(held_day, datetime.min.time(), PARIS).astimezone(UTC) + timedelta(hours=10))
+        w.refresh()
+    held = w.session(held_day.isoformat())
+    fid = w.new_filing(TITLE)
+    w.to_ready(fid)
+    w.review(f"/sessions/{held['id']}/agenda", {"filing_id": fid}, "commission", 201)
+    w.review(
+        f"/sessions/{held['id']}/opinions",
+        {
+            "filing_id": fid,
+            "opinion": "adjourned",
+            "resubmission_due": (held_day + timedelta(days=30)).isoformat(),
+            "reasons": [{"criterion": "impact_emploi", "text": "Données d'insertion insuffisantes."}],
+        },
+        "commission",
+        201,
+    )
+    w.submit(fid)  # the improved dossier, the same day
+    w.wait_status(fid, "ready_for_commission")
+    first_day = sitting_day(held_day + timedelta(days=7))
+    second_day = sitting_day(first_day + timedelta(days=7))
+    first, second = w.session(first_day.isoformat()), w.session(second_day.isoformat())
+
+    login(page, w.emails["commission"], "Certif-Portail-2024!", back_office=True)
+    # The commission page: the session that adjourned it does not offer it; the next one does.
+    page.goto("/back-office/commission")
+    held_form = page.locator(f"[data-agenda='{held['id']}'] select")
+    expect(page.locator(f"[data-agenda='{first['id']}'] select option[value='{fid}']")).to_have_count(1)
+    expect(held_form.locator(f"option[value='{fid}']")).to_have_count(0)
+    check_accessibility(page)
+
+    # The case page offers the other sessions only.
+    page.goto(f"/back-office/dossiers/{fid}")
+    form = page.locator("[data-action=schedule]")
+    expect(form.locator("select option")).not_to_have_count(0)
+    expect(form.locator(f"option[value='{held['id']}']")).to_have_count(0)
+    page.select_option("#schedule-session", first["id"])
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#status")).to_have_text("Inscrite en commission")
+    expect(page.locator("#facts")).to_contain_text(f"Séance du {fr(first_day)}")
+
+    # Moved to the later session: it leaves the first one's agenda.
+    move = page.locator("[data-action=reschedule]")
+    expect(move).to_contain_text(f"inscrit à la séance du {fr(first_day)}")
+    expect(move.locator(f"option[value='{first['id']}']")).to_have_count(0)
+    check_accessibility(page)
+    shots(page, "bo-dossier-deplacer-seance")
+    page.select_option("#reschedule-session", second["id"])
+    move.locator("button[type=submit]").click()
+    expect(page.locator("#facts")).to_contain_text(f"Séance du {fr(second_day)}")
+    expect(page.locator("#status")).to_have_text("Inscrite en commission")
+    expect(page.get_by_text("Déplacement vers une autre séance")).to_be_visible()
+    agenda = w.review(f"/sessions/{first['id']}/agenda", None, "commission", method="GET")
+    assert fid not in [i["filing_id"] for i in agenda["items"]]
+
+    # The second session is held: a favourable opinion, then corrected before the decision.
+    request.addfinalizer(lambda: platform.clock_file.write_text("0"))
+    platform.move_clock_to(datetime.combine(second_day, datetime.min.time(), PARIS).astimezone(UTC) + timedelta(hours=10))
+    w.refresh()
+    w.review(f"/sessions/{second['id']}/opinions", {"filing_id": fid, "opinion": "favourable"}, "commission", 201)
+    login(page, w.emails["commission"], "Certif-Portail-2024!", back_office=True)
+    page.goto(f"/back-office/dossiers/{fid}")
+    fix = page.locator("[data-action=correct_opinion]")
+    expect(fix).to_contain_text(f"Corriger l’avis de la séance du {fr(second_day)}")
+    expect(fix.locator("input[type=radio]:checked")).to_have_count(0)
+    fix.locator("label", has_text="Défavorable").click()
+    fix.locator("select").first.select_option("impact_emploi")
+    fix.locator("textarea").first.fill("Insertion des titulaires non démontrée.")
+    fix.locator("button[type=submit]").click()
+    expect(fix.locator(".fr-error-text")).to_contain_text("motif de la correction")
+    fix.locator("textarea[name=correction_reason]").fill("Erreur de saisie : la commission a voté un avis défavorable.")
+    check_accessibility(page)
+    shots(page, "bo-dossier-corriger-avis")
+    fix.locator("button[type=submit]").click()
+    expect(page.locator(".fr-alert--success")).to_contain_text("corrigé")
+    expect(page.locator("#status")).to_have_text("Avis défavorable")
+    expect(page.get_by_text("Correction de l’avis de la commission")).to_be_visible()
+    expect(page.get_by_text(re.compile("Erreur de saisie"))).to_be_visible()
+    assert w.case(fid)["opinion"]["opinion"] == "unfavourable"
+    assert page.js_errors == []
