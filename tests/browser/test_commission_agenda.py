@@ -61,6 +61,11 @@ def test_the_adjourned_dossier_improved_the_same_day_goes_to_another_session(pag
     first, second = w.session(first_day.isoformat()), w.session(second_day.isoformat())
 
     login(page, w.emails["commission"], "Certif-Portail-2024!", back_office=True)
+    # Found by its organisation's name (point 4).
+    page.goto("/back-office/dossiers")
+    page.fill("#q", "organisme des réseaux de CHALEUR")
+    page.locator("#filters button[type=submit]").click()
+    expect(page.locator(f"a[href='/back-office/dossiers/{fid}']")).to_have_count(1)
     # The commission page: the session that adjourned it does not offer it; the next one does.
     page.goto("/back-office/commission")
     held_form = page.locator(f"[data-agenda='{held['id']}'] select")

@@ -6,18 +6,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 ADJOURNED = {"criterion": "impact_emploi", "text": "Données d'insertion insuffisantes."}
 
 
-@pytest.fixture(params=["embedded", pytest.param("infra", marks=pytest.mark.infra)])
-def any_review(request: pytest.FixtureRequest):
-    return request.getfixturevalue("review" if request.param == "embedded" else "review_on_infra")
-
-
-async def test_an_improved_dossier_goes_to_another_session_moves_and_its_opinion_is_corrected(any_review):
-    review = any_review
+async def test_an_improved_dossier_goes_to_another_session_moves_and_its_opinion_is_corrected(review_both):
+    review = review_both
     filing = await review.submit()
     held = await review.to_scheduled(filing)  # today's session
     await review.post(

@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 
 from certreg_runtime.db import is_postgres
 from review.adapters import registry_feed
-from review.adapters.tables import Certifier, RegistryRecord
+from review.adapters.tables import Case, Certifier, RegistryRecord, search_text
 
 # The first key of review's two-key advisory locks: "certifier" (other users pick another).
 LOCK_SPACE = 0x63657274
@@ -63,6 +63,21 @@ def remember(session: Session, entity_id: uuid.UUID, denomination: str, siret: s
     for record in changed:
         record.certifier_name, record.certifier_siret = denomination, siret
         registry_feed.record_change(session, record, "updated", now)
+    for case in session.exec(select(Case).where(col(Case.entity_id) == entity_id)):
+        case.search = case_search(case, certifier)
+        session.add(case)
+
+
+def case_search(case: Case, certifier: Certifier | None) -> str:
+    """What the back office's case search finds a case by: its title, number and id, and
+    its certifier's name and SIRET (issue 13, point 4)."""
+    name, siret = (certifier.denomination, certifier.siret) if certifier else (None, None)
+    return search_text(case.title, case.registration_number, str(case.filing_id), name, siret)
+
+
+def search_of(session: Session, case: Case) -> str:
+    """``case_search`` with the certifier review knows of (if any yet)."""
+    return case_search(case, session.get(Certifier, case.entity_id))
 
 
 def name_record(session: Session, record: RegistryRecord) -> None:

@@ -121,7 +121,7 @@ def _publish(uow: UnitOfWork, case: Case, now: datetime, years: int) -> tuple[st
     number = rules.format_number(case.repertoire, value)
     end = rules.registration_end(today, years)
     case.registration_number = number
-    case.search = search_text(case.title, number, str(case.filing_id))
+    case.search = certifiers.search_of(uow.session, case)
     snap = case.snapshot or {}
     record = RegistryRecord(
         number=number,

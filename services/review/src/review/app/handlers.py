@@ -16,6 +16,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlmodel import Session
+
 from certreg_contracts.events import entities as ee
 from certreg_contracts.events import filings as fe
 from certreg_contracts.events import identity as idn
@@ -23,7 +25,7 @@ from certreg_contracts.events import review as ev
 from certreg_runtime.handlers import Handlers
 from certreg_runtime.messaging import UnitOfWork
 from review.adapters import audit_log, certifiers, staff
-from review.adapters.tables import Case, EarlyWithdrawal, search_text
+from review.adapters.tables import Case, EarlyWithdrawal
 from review.app.deps import ReviewDeps
 from review.app.transitions import banner, case_fields, close_open_request, get_case, move
 from review.domain import procedure
@@ -49,7 +51,7 @@ def _snapshot(event: fe.FilingSubmitted) -> dict[str, Any]:
     }
 
 
-def _apply_filing(case: Case, event: fe.FilingSubmitted) -> None:
+def _apply_filing(session: Session, case: Case, event: fe.FilingSubmitted) -> None:
     case.title = event.title
     case.repertoire = event.repertoire
     case.qualification_level = event.qualification_level
@@ -63,7 +65,7 @@ def _apply_filing(case: Case, event: fe.FilingSubmitted) -> None:
     case.snapshot = {**_snapshot(event), "known_documents": sorted(known | {str(d.document_id) for d in event.documents})}
     case.submission_round = event.submission_round
     case.submitted_by = event.submitted_by
-    case.search = search_text(event.title, case.registration_number, str(event.filing_id))
+    case.search = certifiers.search_of(session, case)
 
 
 @handlers.on(fe.FilingSubmitted)
@@ -85,7 +87,7 @@ def filing_submitted(deps: ReviewDeps, uow: UnitOfWork, event: fe.FilingSubmitte
             opened_at=now,
             updated_at=now,
         )
-        _apply_filing(case, event)
+        _apply_filing(session, case, event)
         session.add(case)
         session.flush()
         entry = audit_log.append(
@@ -116,7 +118,7 @@ def filing_submitted(deps: ReviewDeps, uow: UnitOfWork, event: fe.FilingSubmitte
     if state not in RESUBMITTABLE:
         _refuse_submission(uow, case, now, event)
         return
-    _apply_filing(case, event)
+    _apply_filing(session, case, event)
     details = {"submission_round": event.submission_round}
     if state == "awaiting_complement":
         request = close_open_request(uow, case, now, "answered")

@@ -90,8 +90,15 @@ def _where(filters: CaseFilters) -> list[sa.ColumnElement[bool]]:
     if filters.overdue is not None:
         where.append(col(Case.overdue) == filters.overdue)
     if filters.q and filters.q.strip():
-        where.append(col(Case.search).like(f"%{escape_like(filters.q.strip().lower())}%", escape="\\"))
+        where.append(col(Case.search).like(f"%{escape_like(search_term(filters.q))}%", escape="\\"))
     return where
+
+
+def search_term(q: str) -> str:
+    """What ``?q=`` looks for in ``Case.search``: lower-case; a SIRET or SIREN typed in
+    groups ("123 456 789 00012") without its spaces."""
+    term = " ".join(q.lower().split())
+    return term.replace(" ", "") if term.replace(" ", "").isdigit() else term
 
 
 ORDER = (col(Case.overdue).desc(), col(Case.opened_at).desc(), col(Case.filing_id).desc())
