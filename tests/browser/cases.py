@@ -4,7 +4,7 @@ is clicked through once, in test_journey)."""
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 from playwright.sync_api import Page, ViewportSize
@@ -29,7 +29,14 @@ def shots(page: Page, name: str) -> None:
 class World:
     """A certifier and one member of each back-office role, with their API headers."""
 
-    def __init__(self, platform, denomination: str = "Organisme de formation Exemple") -> None:
+    STAFF: ClassVar[dict[str, tuple[str, str]]] = {
+        "reviewer": ("Rémi", "Contrôle"),
+        "instructor": ("Inès", "Instruction"),
+        "commission": ("Colette", "Commission"),
+        "director": ("Denis", "Direction"),
+    }
+
+    def __init__(self, platform, denomination: str = "Organisme de formation Exemple", roles: tuple[str, ...] = tuple(STAFF)) -> None:
         self.platform = platform
         self.base = platform.base_url
         self.admin = api_token(platform, ADMIN_EMAIL, ADMIN_PASSWORD)
@@ -38,12 +45,8 @@ class World:
         self.emails: dict[str, str] = {}
         self.ids: dict[str, str] = {}
         self.h: dict[str, dict[str, str]] = {}
-        for role, (first, last) in {
-            "reviewer": ("Rémi", "Contrôle"),
-            "instructor": ("Inès", "Instruction"),
-            "commission": ("Colette", "Commission"),
-            "director": ("Denis", "Direction"),
-        }.items():
+        for role in roles:
+            first, last = self.STAFF[role]
             email, account_id = staff_member(platform, self.admin, role, first, last)
             self.emails[role], self.ids[role], self.h[role] = email, account_id, api_token(platform, email)
 
@@ -65,9 +68,15 @@ class World:
         }  # fmt: skip
         created = httpx.post(f"{self.base}/api/filings", headers=self.dep, json=body)
         assert created.status_code == 201, created.text
-        filing = created.json()
+        fid = str(created.json()["filing_id"])
+        self.upload_required(fid)
+        return fid
+
+    def upload_required(self, fid: str) -> None:
+        """A PDF for every required piece not provided yet."""
+        filing = httpx.get(f"{self.base}/api/filings/{fid}", headers=self.dep).json()
         for line in filing["requirements"]:
-            if line["required"]:
+            if line["required"] and not line.get("provided"):
                 params = {"document_date": time.strftime("%Y-%m-%d")} if line["dated"] else {}
                 up = httpx.post(
                     f"{self.base}/api/filings/{filing['filing_id']}/documents/{line['doc_type']}",
@@ -76,7 +85,6 @@ class World:
                     files={"file": ("p.pdf", PDF, "application/pdf")},
                 )
                 assert up.status_code == 201, up.text
-        return str(filing["filing_id"])
 
     def submit(self, fid: str) -> None:
         answer = httpx.post(f"{self.base}/api/filings/{fid}/submit", headers=self.dep, json={"sworn_statement": True})

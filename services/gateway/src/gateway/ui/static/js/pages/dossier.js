@@ -22,9 +22,56 @@ function section(title, ...children) {
   return h("section", { class: "fr-mt-6w", "aria-labelledby": `h-${slug}` }, h("h2", { id: `h-${slug}` }, title), ...children);
 }
 
+const LEVELS = ["Niveau 1", "Niveau 2", "Niveau 3 (CAP)", "Niveau 4 (baccalauréat)", "Niveau 5 (bac + 2)", "Niveau 6 (licence, bac + 3)", "Niveau 7 (master, bac + 5)", "Niveau 8 (doctorat)"];
+const IDENTITY = ["title", "qualification_level", "is_cqp", "cqp_filed_by", "rests_on_standards"];
+
+/** The certification's title, level, CQP and standards flag: correctable while editable. */
+function identityFields(filing, form, editable) {
+  const rncp = filing.repertoire === "rncp";
+  const checkbox = (name, label) => h("div", { class: "fr-checkbox-group fr-mb-3w" },
+    h("input", { type: "checkbox", id: `f-${name}`, name, checked: !!filing[name], disabled: !editable(name) }), h("label", { class: "fr-label", for: `f-${name}` }, label));
+  const filedBy = h("fieldset", { class: `fr-fieldset${filing.is_cqp ? "" : " cr-hidden"}`, id: "f-cqp_filed_by", "data-field": "cqp_filed_by", "aria-labelledby": "f-cqp-legend" },
+    h("legend", { class: "fr-fieldset__legend", id: "f-cqp-legend" }, "Le CQP est déposé par"),
+    [["cpne", "La CPNE de la branche professionnelle"], ["mandated", "Un organisme désigné ou mandaté par la CPNE"]].map(([value, text]) => h("div", { class: "fr-fieldset__element" }, h("div", { class: "fr-radio-group" },
+      h("input", { type: "radio", id: `f-cqp-${value}`, name: "cqp_filed_by", value, checked: filing.cqp_filed_by === value, disabled: !editable("cqp_filed_by") }), h("label", { class: "fr-label", for: `f-cqp-${value}` }, text)))));
+  form.append(
+    h("div", { class: "fr-input-group" }, h("label", { class: "fr-label", for: "f-title" }, "Intitulé de la certification"),
+      h("input", { class: "fr-input", type: "text", id: "f-title", name: "title", maxlength: 300, value: filing.title || "", disabled: !editable("title") })),
+    rncp ? h("div", { class: "fr-select-group" }, h("label", { class: "fr-label", for: "f-qualification_level" }, "Niveau de qualification (cadre national, décret n° 2019-14)"),
+      h("select", { class: "fr-select", id: "f-qualification_level", name: "qualification_level", disabled: !editable("qualification_level") },
+        h("option", { value: "" }, "Sélectionnez un niveau"), LEVELS.map((text, i) => h("option", { value: String(i + 1), selected: filing.qualification_level === i + 1 }, text)))) : null,
+    checkbox("is_cqp", "Il s’agit d’un certificat de qualification professionnelle (CQP)"),
+    filedBy,
+    rncp ? null : checkbox("rests_on_standards", "La certification repose sur des normes réglementaires ou de marché"));
+  form.elements.is_cqp.addEventListener("change", () => filedBy.classList.toggle("cr-hidden", !form.elements.is_cqp.checked));
+}
+
+/** What the identity fields say now (only the editable ones); null after marking an error. */
+function identityBody(filing, form, editable) {
+  const body = {};
+  const f = form.elements;
+  if (editable("title")) {
+    if (!f.title.value.trim()) return markField(f.title, "Saisissez l’intitulé de la certification."), null;
+    body.title = f.title.value.trim();
+  }
+  if (f.qualification_level && editable("qualification_level")) {
+    if (!f.qualification_level.value) return markField(f.qualification_level, "Une demande au RNCP indique un niveau de qualification (1 à 8)."), null;
+    body.qualification_level = Number(f.qualification_level.value);
+  }
+  if (editable("is_cqp")) body.is_cqp = f.is_cqp.checked;
+  if (editable("cqp_filed_by")) {
+    const by = form.querySelector("input[name=cqp_filed_by]:checked")?.value || null;
+    if (f.is_cqp.checked && !by) return markField(form.querySelector("#f-cqp_filed_by"), "Indiquez qui dépose le CQP."), null;
+    body.cqp_filed_by = f.is_cqp.checked ? by : null;
+  }
+  if (f.rests_on_standards && editable("rests_on_standards")) body.rests_on_standards = f.rests_on_standards.checked;
+  return body;
+}
+
 function describe(filing) {
   const editable = (name) => filing.editable_items?.includes(name);
   const form = h("form", { id: "description-form", novalidate: true });
+  identityFields(filing, form, editable);
   for (const [name, label, list] of FIELDS) {
     const value = list ? (filing[name] || []).join("\n") : filing[name] || "";
     form.append(h("div", { class: "fr-input-group" },
@@ -49,12 +96,14 @@ function describe(filing) {
       form.append(h("button", { class: "fr-btn fr-btn--tertiary fr-btn--sm fr-mb-3w", type: "button", onclick: () => addBlock() }, "Ajouter un bloc"));
     }
   }
-  if (FIELDS.some(([name]) => editable(name)) || editable("competence_blocks")) {
+  if ([...IDENTITY, ...FIELDS.map(([name]) => name), "competence_blocks"].some(editable)) {
     form.append(h("button", { class: "fr-btn fr-btn--secondary", type: "submit" }, "Enregistrer la description"));
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
       clearErrors(form);
-      const body = {};
+      const body = identityBody(filing, form, editable);
+      if (!body) return form.querySelector("[aria-invalid]")?.focus();
+      const before = IDENTITY.map((k) => filing[k]);
       for (const [name, , list] of FIELDS) {
         if (!editable(name)) continue;
         const v = form.elements[name].value.trim();
@@ -69,8 +118,10 @@ function describe(filing) {
       const button = form.querySelector("button[type=submit]");
       setBusy(button, true, "Enregistrement…");
       try {
-        await api(`/api/filings/${id}`, { method: "PATCH", json: body });
-        showAlert(form, "La description est enregistrée.", { title: "Enregistré", type: "success" });
+        const saved = await api(`/api/filings/${id}`, { method: "PATCH", json: body });
+        // The title, level or CQP change the page's heading and the pieces asked for.
+        if (IDENTITY.some((k, i) => saved[k] !== before[i])) await render("description-form");
+        showAlert(document.getElementById("description-form"), "La description est enregistrée.", { title: "Enregistré", type: "success" });
       } catch (err) {
         showError(form, err);
       } finally {
