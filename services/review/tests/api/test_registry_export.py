@@ -17,6 +17,7 @@ from lxml import etree
 
 from certreg_contracts.events.filings import CompetenceBlock, DocumentRef, FilingSubmitted
 from certreg_testing.infra import unique_namespace
+from review.adapters.tables import RegistryCode
 from services.review.tests.conftest import Review, review_platform
 
 XSD = etree.XMLSchema(etree.parse(str(Path(__file__).parents[1] / "data" / "fiches-v4.1.xsd")))
@@ -190,8 +191,8 @@ async def test_incremental_exports_give_what_changed_since_a_day_in_xml_and_csv(
     assert bad.status_code == 422
 
 
-async def register_for(review: Review, years: int) -> str:
-    filing_id = await review.submit()
+async def register_for(review: Review, years: int = 5, **filing: Any) -> str:
+    filing_id = await review.submit(**filing)
     session = await review.to_scheduled(filing_id)
     await review.post(f"/sessions/{session['id']}/opinions", {"filing_id": str(filing_id), "opinion": "favourable"}, review.commission, 201)
     decision = await review.post(f"/cases/{filing_id}/decision", {"register": True, "motivation": "Oui.", "years": years}, review.director)
@@ -242,3 +243,43 @@ async def test_a_registration_expires_after_its_end_date_in_the_registry_its_exp
     assert (await feed(registry, limit=500))[3:] == [(number, "updated", "expired"), (other, "updated", "active")]
     bad = await registry.client.get("/api/review/registry/changes", params={"cursor": "-1"})
     assert bad.status_code == 422
+
+
+async def test_the_registry_searches_by_text_and_filters_by_repertoire_level_state_certifier_and_codes(registry: Review):
+    await registry.verify_entity("Académie du Numérique", SIRET)
+    web = await register_for(registry, title="Développeur web et web mobile")
+    rs = await register_for(registry, repertoire="rs", title="Habilitation électrique")
+    registry.entity_id = uuid.uuid4()
+    await registry.verify_entity("Lycée Jean Moulin", "55208131766522")
+    old = await register_for(registry, years=1, title="Technicien réseaux")
+    with registry.deps.uow() as uow:  # the filing does not carry its codes yet: as publication will write them
+        uow.session.add_all([RegistryCode(kind="nsf", code="326", number=web), RegistryCode(kind="rome", code="M1805", number=web)])
+        uow.session.add(RegistryCode(kind="nsf", code="326", number=old))
+        uow.commit()
+    registry.p.advance_clock(days=400)
+
+    async def found(**params: Any) -> list[str]:
+        response = await registry.client.get("/api/review/registry", params=params)
+        assert response.status_code == 200, response.text
+        page = response.json()
+        assert page["total"] == len(page["items"])
+        return [i["number"] for i in page["items"]]
+
+    assert await found() == [old, web, rs]
+    assert await found(q="DÉVELOPPEUR") == await found(q="développeur web") == [web]
+    assert await found(repertoire="rs") == [rs]
+    assert await found(level=6) == [old, web]
+    assert await found(state="expired") == [old]
+    assert await found(state="active") == [web, rs]
+    assert await found(certifier=SIRET) == [web, rs]
+    assert await found(certifier="jean moulin") == await found(certifier="55208131766522") == [old]
+    assert await found(nsf="326") == [old, web]
+    assert await found(nsf="326", state="active", rome="M1805", level=6, repertoire="rncp", q="web", certifier="numérique") == [web]
+    assert await found(nsf="326", repertoire="rs") == []
+    page = (await registry.client.get("/api/review/registry", params={"limit": 1, "offset": 1})).json()
+    assert ([i["number"] for i in page["items"]], page["total"]) == ([web], 3)
+    for field, value in (("nsf", "999"), ("rome", "Z9999")):
+        response = await registry.client.get("/api/review/registry", params={field: value})
+        error = response.json()
+        assert response.status_code == 422 and error["code"] == "unknown_code" and error["detail"][0]["loc"] == ["query", field], error
+    assert (await registry.client.get("/api/review/registry", params={"state": "perdu"})).status_code == 422

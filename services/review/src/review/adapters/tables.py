@@ -161,6 +161,9 @@ class RegistryRecord(Base, table=True):
         sa.Index("ix_registry_updated", "updated_at"),
         # The sweeper's expiry and the active/expired filters.
         sa.Index("ix_registry_status_end", "status", "registration_end"),
+        # The certifier filter by SIRET; the list's own index (ix_registry_list, with the other
+        # filters' columns) and the trigram ones are made in SQL by the migrations (PostgreSQL).
+        sa.Index("ix_registry_certifier_siret", "certifier_siret", "repertoire", "sequence_value"),
     )
 
     number: str = Field(primary_key=True, max_length=16)
@@ -187,6 +190,17 @@ class RegistryRecord(Base, table=True):
     # The last change a reuser sees (publication, certifier named, expiry, withdrawal…):
     # set with the change feed's entry by review.adapters.registry_feed.record_change.
     updated_at: dt.datetime = Field(sa_column=sa.Column(TZ, nullable=False))
+
+
+class RegistryCode(Base, table=True):
+    """A published record's classification codes (``nsf``, ``rome``), one row each: what the
+    registry's NSF and ROME filters look up (the primary key is their index)."""
+
+    __tablename__ = "registry_codes"
+
+    kind: str = Field(primary_key=True, max_length=16)
+    code: str = Field(primary_key=True, max_length=16)
+    number: str = Field(primary_key=True, max_length=16)
 
 
 class RegistryChange(Base, table=True):

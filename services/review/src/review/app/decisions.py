@@ -16,7 +16,7 @@ from certreg_runtime.auth import Principal
 from certreg_runtime.errors import conflict, field_error, forbidden, invalid
 from certreg_runtime.messaging import UnitOfWork
 from review.adapters import audit_log, certifiers, numbers, registry_feed
-from review.adapters.tables import Case, Decision, RegistryRecord, search_text
+from review.adapters.tables import Case, Decision, RegistryCode, RegistryRecord, search_text
 from review.api.schemas import DecisionIn
 from review.app.deps import ReviewDeps
 from review.app.queries import latest_opinion
@@ -146,6 +146,10 @@ def _publish(uow: UnitOfWork, case: Case, now: datetime, years: int) -> tuple[st
     )
     certifiers.name_record(uow.session, record)
     registry_feed.record_change(uow.session, record, "registered", now)
+    # Its NSF and ROME codes, for the registry's filters, once the filing carries them.
+    for kind in ("nsf", "rome"):
+        for code in sorted(set(snap.get(f"{kind}_codes", []))):
+            uow.session.add(RegistryCode(kind=kind, code=code, number=number))
     return number, end
 
 

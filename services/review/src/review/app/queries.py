@@ -26,6 +26,7 @@ from review.adapters.tables import (
     Message,
     Opinion,
     RegistryChange,
+    RegistryCode,
     RegistryRecord,
 )
 from review.app.deps import ReviewDeps
@@ -263,14 +264,52 @@ def messages(deps: ReviewDeps, user: Principal, filing_id: uuid.UUID, *, limit: 
 # ---------------------------------------------------------------- public registry
 
 
-def list_registry(
-    session: Session, *, q: str | None = None, repertoire: str | None = None, limit: int = 50, offset: int = 0
-) -> tuple[list[RegistryRecord], int]:
+@dataclass(frozen=True)
+class RegistryFilters:
+    """The public registry's search: text, repertoire, level, state on the day, certifier
+    (name or SIRET), NSF and ROME codes; each given filter narrows the list."""
+
+    q: str | None = None
+    repertoire: str | None = None
+    level: int | None = None
+    state: str | None = None  # active | expired | withdrawn
+    certifier: str | None = None  # a SIRET (14 digits) or part of a name
+    nsf: str | None = None
+    rome: str | None = None
+
+
+def registry_conditions(filters: RegistryFilters, today: date) -> list[sa.ColumnElement[bool]]:
+    r = RegistryRecord
     where: list[sa.ColumnElement[bool]] = []
-    if repertoire:
-        where.append(col(RegistryRecord.repertoire) == repertoire)
-    if q and q.strip():
-        where.append(col(RegistryRecord.search).like(f"%{escape_like(q.strip().lower())}%", escape="\\"))
+    if filters.repertoire:
+        where.append(col(r.repertoire) == filters.repertoire)
+    if filters.level is not None:
+        where.append(col(r.qualification_level) == filters.level)
+    if filters.state == "active":
+        where += [col(r.status) == "active", col(r.registration_end) >= today, col(r.registration_start) <= today]
+    elif filters.state == "expired":
+        # expired, written down by the sweeper or not yet (see rules.record_state)
+        where.append(sa.or_(col(r.status) == "expired", sa.and_(col(r.status) == "active", col(r.registration_end) < today)))
+    elif filters.state:
+        where.append(col(r.status) == filters.state)
+    if filters.certifier and filters.certifier.strip():
+        who = filters.certifier.strip()
+        if who.isdigit() and len(who) == 14:
+            where.append(col(r.certifier_siret) == who)
+        else:
+            where.append(sa.func.lower(col(r.certifier_name)).like(f"%{escape_like(who.lower())}%", escape="\\"))
+    if filters.q and filters.q.strip():
+        where.append(col(r.search).like(f"%{escape_like(filters.q.strip().lower())}%", escape="\\"))
+    for kind, code in (("nsf", filters.nsf), ("rome", filters.rome)):
+        if code:
+            where.append(col(r.number).in_(select(RegistryCode.number).where(RegistryCode.kind == kind, RegistryCode.code == code)))
+    return where
+
+
+def list_registry(
+    session: Session, filters: RegistryFilters, today: date, *, limit: int = 50, offset: int = 0
+) -> tuple[list[RegistryRecord], int]:
+    where = registry_conditions(filters, today)
     rows = session.exec(
         select(RegistryRecord)
         .where(*where)
@@ -282,9 +321,10 @@ def list_registry(
     return list(rows), int(total)
 
 
-def registry_page(deps: ReviewDeps, *, q: str | None, repertoire: str | None, limit: int, offset: int) -> Page[RegistryRecord]:
+def registry_page(deps: ReviewDeps, filters: RegistryFilters, *, limit: int, offset: int) -> Page[RegistryRecord]:
+    today = paris_date(deps.clock.now())
     with deps.uow() as uow:
-        rows, total = list_registry(uow.session, q=q, repertoire=repertoire, limit=limit, offset=offset)
+        rows, total = list_registry(uow.session, filters, today, limit=limit, offset=offset)
     return Page(rows, total)
 
 

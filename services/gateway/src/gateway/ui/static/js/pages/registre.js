@@ -4,28 +4,49 @@ import { REPERTOIRES } from "/static/js/labels.js";
 
 const form = document.getElementById("search-form");
 const results = document.getElementById("results");
+const pages = document.getElementById("pages");
+const FIELDS = ["q", "certifier", "repertoire", "level", "state", "nsf", "rome"];
+const PAGE = 20;
+const STATES = { active: "Enregistrée", expired: "Enregistrement échu", withdrawn: "Enregistrement retiré" };
 const params = new URLSearchParams(location.search);
-form.q.value = params.get("q") || "";
-form.repertoire.value = params.get("repertoire") || "";
+for (const field of FIELDS) form[field].value = params.get(field) || "";
+let offset = Math.max(0, Number.parseInt(params.get("offset") || "0", 10) || 0);
+
+function card(c) {
+  return h("li", { class: "fr-mb-2w" }, h("div", { class: "fr-card fr-card--horizontal fr-enlarge-link" }, h("div", { class: "fr-card__body" }, h("div", { class: "fr-card__content" },
+    h("h2", { class: "fr-card__title" }, h("a", { href: `/registre/${encodeURIComponent(c.number)}` }, `${c.number} — ${c.title}`)),
+    h("p", { class: "fr-card__desc" }, `${REPERTOIRES[c.repertoire] || c.repertoire}${c.qualification_level ? ` — niveau ${c.qualification_level}` : ""}${c.is_cqp ? " — CQP" : ""}${c.certifier?.name ? ` — ${c.certifier.name}` : ""}`),
+    h("p", { class: "fr-card__detail" }, `${STATES[c.status] || c.status} du ${fmtDate(c.registration_start)} au ${fmtDate(c.registration_end)}`)))));
+}
+
+function pager(total) {
+  const links = [];
+  const go = (to, label) => h("button", { class: "fr-btn fr-btn--secondary fr-mr-2w", type: "button", onclick: () => { offset = to; search(); } }, label);
+  if (offset > 0) links.push(go(Math.max(0, offset - PAGE), "Page précédente"));
+  if (offset + PAGE < total) links.push(go(offset + PAGE, "Page suivante"));
+  pages.replaceChildren(...links);
+}
 
 async function search() {
   const query = new URLSearchParams();
-  if (form.q.value.trim()) query.set("q", form.q.value.trim());
-  if (form.repertoire.value) query.set("repertoire", form.repertoire.value);
-  history.replaceState(null, "", `/registre${query.size ? "?" + query : ""}`);
+  for (const field of FIELDS) if (form[field].value.trim()) query.set(field, form[field].value.trim());
+  const shown = new URLSearchParams(query);
+  if (offset) shown.set("offset", String(offset));
+  history.replaceState(null, "", `/registre${shown.size ? "?" + shown : ""}`);
+  query.set("limit", String(PAGE));
+  query.set("offset", String(offset));
   results.replaceChildren(h("p", {}, "Recherche…"));
+  pages.replaceChildren();
   try {
     const data = await api(`/api/review/registry?${query}`, { auth: false });
     const items = itemsOf(data);
+    const total = data?.total ?? items.length;
+    const range = items.length ? ` (${offset + 1} à ${offset + items.length})` : "";
     results.replaceChildren(
-      h("p", { role: "status" }, `${data?.total ?? items.length} certification${(data?.total ?? items.length) > 1 ? "s" : ""} trouvée${(data?.total ?? items.length) > 1 ? "s" : ""}`),
-      items.length
-        ? h("ul", { class: "fr-raw-list" }, items.map((c) => h("li", { class: "fr-mb-2w" }, h("div", { class: "fr-card fr-card--horizontal fr-enlarge-link" }, h("div", { class: "fr-card__body" }, h("div", { class: "fr-card__content" },
-            h("h2", { class: "fr-card__title" }, h("a", { href: `/registre/${encodeURIComponent(c.number)}` }, `${c.number} — ${c.title}`)),
-            h("p", { class: "fr-card__desc" }, `${REPERTOIRES[c.repertoire] || c.repertoire}${c.qualification_level ? ` — niveau ${c.qualification_level}` : ""}${c.is_cqp ? " — CQP" : ""}${c.certifier?.name ? ` — ${c.certifier.name}` : ""}`),
-            h("p", { class: "fr-card__detail" }, `${c.status === "active" ? "Enregistrée" : "Enregistrement échu"} du ${fmtDate(c.registration_start)} au ${fmtDate(c.registration_end)}`)))))))
-        : h("p", {}, "Aucune certification ne correspond à votre recherche."),
+      h("p", { role: "status" }, `${total} certification${total > 1 ? "s" : ""} trouvée${total > 1 ? "s" : ""}${range}`),
+      items.length ? h("ul", { class: "fr-raw-list" }, items.map(card)) : h("p", {}, "Aucune certification ne correspond à votre recherche."),
     );
+    pager(total);
   } catch (err) {
     results.replaceChildren();
     showError(results, err);
@@ -33,6 +54,7 @@ async function search() {
 }
 form.addEventListener("submit", (e) => {
   e.preventDefault();
+  offset = 0;
   search();
 });
 search();
