@@ -1,4 +1,4 @@
-import { api, fmtDate, h, itemsOf, showError } from "/static/js/api.js";
+import { api, clearErrors, fmtDate, h, itemsOf, showError } from "/static/js/api.js";
 import "/static/js/layout.js";
 import { REPERTOIRES } from "/static/js/labels.js";
 
@@ -35,6 +35,7 @@ async function search() {
   history.replaceState(null, "", `/registre${shown.size ? "?" + shown : ""}`);
   query.set("limit", String(PAGE));
   query.set("offset", String(offset));
+  clearErrors(form);
   results.replaceChildren(h("p", {}, "Recherche…"));
   pages.replaceChildren();
   try {
@@ -49,7 +50,8 @@ async function search() {
     pager(total);
   } catch (err) {
     results.replaceChildren();
-    showError(results, err);
+    // A code that does not exist is named next to its field.
+    showError(err?.status === 422 ? form : results, err);
   }
 }
 form.addEventListener("submit", (e) => {
