@@ -1,7 +1,7 @@
 """registry search: classification codes (NSF, ROME) and the filters' indexes (issue 14, point 5)
 
 Revision ID: 5079be5b34a4
-Revises: 60dd85fb2d07
+Revises: a13c0f5e2d41
 Create Date: 2026-12-01 00:26:58.974959
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlmodel
 
 
 revision = '5079be5b34a4'
-down_revision = '60dd85fb2d07'
+down_revision = 'a13c0f5e2d41'
 branch_labels = None
 depends_on = None
 
