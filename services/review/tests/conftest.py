@@ -205,12 +205,17 @@ async def review_on_infra(tmp_path, postgres, amqp_url):
 
 
 @pytest.fixture(params=["embedded", pytest.param("infra", marks=pytest.mark.infra)])
-async def review_both(request, tmp_path):
-    """Review alone, in both modes: embedded (SQLite, in-process bus), and on real
-    PostgreSQL and RabbitMQ."""
+def start_review_both(request, tmp_path):
+    """``async with start_review_both(**overrides) as review``, in both modes: embedded
+    (SQLite, in-process bus), and on real PostgreSQL and RabbitMQ."""
     overrides: dict[str, Any] = {}
     if request.param == "infra":
         postgres, amqp_url = request.getfixturevalue("postgres"), request.getfixturevalue("amqp_url")
         overrides = {"database_url": postgres.database_url_template(), "amqp_url": amqp_url, "bus_namespace": unique_namespace()}
-    async with review_platform(tmp_path, **overrides) as harness:
+    return partial(review_platform, tmp_path, **overrides)
+
+
+@pytest.fixture
+async def review_both(start_review_both):
+    async with start_review_both() as harness:
         yield harness

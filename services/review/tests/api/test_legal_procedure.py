@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from datetime import date, timedelta
 
 from certreg_contracts import legal_dates
 from certreg_contracts.calendar import add_months
+from review.adapters.tables import RegistryRecord
 
 
 async def _refused(review, title: str = "Habilitation électrique") -> str:
@@ -59,3 +62,47 @@ async def test_the_appeal_runs_from_the_notification_by_the_legal_calendar(revie
     assert deemed["notified_on"] == (available + timedelta(days=15)).isoformat()
     assert deemed["appeal_deadline"] == legal_dates.appeal_deadline(date.fromisoformat(deemed["notified_on"])).day.isoformat()
     assert "sans consultation" in deemed["appeal"]["explanation"]
+
+
+async def _favourable(review, repertoire: str) -> str:
+    filing = await review.submit(repertoire=repertoire)
+    session = await review.to_scheduled(filing)
+    await review.post(f"/sessions/{session['id']}/opinions", {"filing_id": str(filing), "opinion": "favourable"}, review.commission, 201)
+    return str(filing)
+
+
+async def test_numbers_are_unpadded_continue_the_registry_and_stay_unique_under_concurrent_decisions(start_review_both, monkeypatch):
+    """Point 6: numbers were zero-padded from 1 (RNCP00001) and RNCP1 found RNCP00001. They
+    are unpadded, one sequence per repertoire from its configured start, looked up exactly,
+    and concurrent decisions never share one."""
+    monkeypatch.setenv("CERTREG_RNCP_NUMBER_START", "34825")
+    monkeypatch.setenv("CERTREG_RS_NUMBER_START", "5476")
+    async with start_review_both() as review:
+        rncp = [await _favourable(review, "rncp") for _ in range(4)]
+        rs = await _favourable(review, "rs")
+
+        async def decide(filing: str) -> str:
+            response = await review.client.post(
+                f"/api/review/cases/{filing}/decision", json={"register": True, "motivation": "Oui."}, headers=review.director
+            )
+            assert response.status_code == 200, response.text
+            number: str = response.json()["registration_number"]
+            return number
+
+        numbers = await asyncio.gather(*(decide(f) for f in rncp))
+        assert sorted(numbers) == ["RNCP34825", "RNCP34826", "RNCP34827", "RNCP34828"]
+        assert await decide(rs) == "RS5476"
+
+        get = review.client.get
+        assert (await get("/api/review/registry/rncp34825")).json()["number"] == "RNCP34825"
+        # a record an older version published zero-padded: found by its own number only
+        with review.deps.uow() as uow:
+            old = uow.session.get(RegistryRecord, "RNCP34825")
+            assert old is not None
+            uow.session.add(
+                RegistryRecord(**{**old.model_dump(), "number": "RNCP00001", "sequence_value": 1, "filing_id": uuid.uuid4(), "search": "x"})
+            )
+            uow.commit()
+        assert (await get("/api/review/registry/RNCP00001")).status_code == 200
+        assert (await get("/api/review/registry/RNCP1")).status_code == 404
+        assert (await get("/api/review/registry/RS05476")).status_code == 404

@@ -73,6 +73,7 @@ def register(uow: UnitOfWork, filing_id: uuid.UUID) -> None:
         motivation="Avis favorable.",
         years=5,
         appeal_court="Tribunal administratif de Paris",
+        number_start=1,
     )
 
 

@@ -55,14 +55,18 @@ def _case(status: str = "received", **kw) -> Case:
     )
 
 
-def test_registration_numbers_come_from_one_sequence_per_repertoire(engine):
+def test_registration_numbers_come_from_one_counter_per_repertoire(engine):
     with Session(engine) as session:
         assert [numbers.next_number(session, "rncp") for _ in range(3)] == [1, 2, 3]
         assert numbers.next_number(session, "rs") == 1
         session.rollback()
-    # a sequence never gives a number twice, even after a rollback
+    # a rolled-back decision gives its number back: the registry has no gap; the start is honoured
     with Session(engine) as session:
-        assert numbers.next_number(session, "rncp") == 4
+        assert numbers.next_number(session, "rncp") == 1
+        assert numbers.next_number(session, "rncp", start=34825) == 34825
+        assert numbers.next_number(session, "rncp", start=34825) == 34826
+        assert numbers.next_number(session, "rncp", start=10) == 34827  # a lower start never goes back
+        session.commit()
 
 
 def test_list_query_filters_orders_and_searches(engine):

@@ -15,17 +15,19 @@ def test_registration_end_in_calendar_years():
 
 @pytest.mark.parametrize(
     ("repertoire", "value", "number"),
-    [("rncp", 1, "RNCP00001"), ("rncp", 12345, "RNCP12345"), ("rs", 7, "RS0007"), ("rs", 1234, "RS1234"), ("rs", 12345, "RS12345")],
+    [("rncp", 1, "RNCP1"), ("rncp", 34825, "RNCP34825"), ("rs", 7, "RS7"), ("rs", 5476, "RS5476"), ("rs", 12345, "RS12345")],
 )
-def test_number_formatting(repertoire, value, number):
+def test_numbers_are_unpadded(repertoire, value, number):
+    """Issue 12, point 6: RNCP34825, RS5476 — not RNCP00001."""
     assert rules.format_number(repertoire, value) == number
-    assert rules.parse_number(number) == (repertoire, value)
+    assert rules.normalise_number(number) == number
 
 
-def test_number_parsing_refuses_garbage():
-    assert rules.parse_number("rncp12") == ("rncp", 12)
-    for bad in ("12345", "RNCP", "RNCP0", "RSX12", "RS-12", "RNCP١٢"):
-        assert rules.parse_number(bad) is None
+def test_number_lookup_is_exact_and_refuses_garbage():
+    assert rules.normalise_number(" rncp34825 ") == "RNCP34825"
+    assert rules.normalise_number("RNCP00001") == "RNCP00001"  # never rewritten to RNCP1 (nor the reverse)
+    for bad in ("12345", "RNCP", "RNCP0", "RS000", "RSX12", "RS-12", "RNCP١٢"):
+        assert rules.normalise_number(bad) is None
     with pytest.raises(ValueError):
         rules.format_number("rs", 0)
 

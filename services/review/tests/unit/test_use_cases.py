@@ -174,21 +174,21 @@ def test_registration_gives_the_number_the_period_and_the_public_record(u):
     made = decisions.decide(u.deps, staff("director"), filing_id, DecisionIn(register_=True, motivation="Avis favorable.", years=3))
 
     decision = made.decision
-    assert made.case.status == "registered" and made.case.registration_number == "RS0001"
-    assert (decision.kind, decision.registration_number, decision.years) == ("registered", "RS0001", 3)
+    assert made.case.status == "registered" and made.case.registration_number == "RS1"
+    assert (decision.kind, decision.registration_number, decision.years) == ("registered", "RS1", 3)
     assert (decision.decision_date, decision.registration_start, decision.registration_end) == (TODAY, TODAY, date(2029, 11, 30))
     assert decision.appeal_deadline is None
     with u.deps.uow() as uow:
-        record = uow.session.get(RegistryRecord, "RS0001")
+        record = uow.session.get(RegistryRecord, "RS1")
         assert record is not None and record.filing_id == filing_id and record.activities == ["Concevoir"]
     (changed_type, changed), (registered_type, registered) = payloads(u)[before:]
     assert changed_type == "review.case.status_changed" and changed["status"] == "registered"
     assert registered_type == "review.case.registered"
-    assert registered["registration_number"] == "RS0001" and registered["registration_end"] == "2029-11-30"
+    assert registered["registration_number"] == "RS1" and registered["registration_end"] == "2029-11-30"
     again = with_opinion(u, "favourable")
     assert (
         decisions.decide(u.deps, staff("director"), again, DecisionIn(register_=True, motivation="Oui.")).decision.registration_number
-        == "RS0002"
+        == "RS2"
     )
 
 

@@ -72,5 +72,5 @@ def changes(
 
 @router.get("/registry/{number}")
 def record(number: Annotated[str, Path(max_length=20), ONE_LINE], deps: DepsDep) -> RecordOut:
-    """One public record (RNCP12345 / RS1234, in any case, with or without its zeros)."""
+    """One public record by its exact number (RNCP34825 / RS5476; the prefix in any case)."""
     return views.record_out(queries.registry_record(deps, number), paris_date(deps.clock.now()))

@@ -45,13 +45,23 @@ def decide(deps: ReviewDeps, user: Principal, filing_id: uuid.UUID, body: Decisi
             motivation=body.motivation,
             years=body.years,
             appeal_court=deps.config.appeal_court,
+            number_start=deps.config.number_start(case.repertoire),
         )
         uow.commit()
         return DecisionMade(case, decision)
 
 
 def record_decision(
-    uow: UnitOfWork, case: Case, actor: Actor, now: datetime, *, register: bool, motivation: str, years: int | None, appeal_court: str
+    uow: UnitOfWork,
+    case: Case,
+    actor: Actor,
+    now: datetime,
+    *,
+    register: bool,
+    motivation: str,
+    years: int | None,
+    appeal_court: str,
+    number_start: int,
 ) -> Decision:
     """The decision on a case held under its row lock: registered (number, period, public
     record named after its certifier) or refused (with the commission's reasons)."""
@@ -78,7 +88,7 @@ def record_decision(
     )
     outcome: Event
     if register:
-        number, end = _publish(uow, case, now, years)
+        number, end = _publish(uow, case, now, years, number_start)
         decision.years, decision.registration_number = years, number
         decision.registration_start, decision.registration_end = today, end
         details = {"registration_number": number, "years": years, "registration_end": end.isoformat()}
@@ -113,11 +123,11 @@ def record_decision(
     return decision
 
 
-def _publish(uow: UnitOfWork, case: Case, now: datetime, years: int) -> tuple[str, date]:
+def _publish(uow: UnitOfWork, case: Case, now: datetime, years: int, number_start: int) -> tuple[str, date]:
     """The next number of the repertoire and the public record (the fiche) with the
     frameworks submitted; the registration number and its end date."""
     today = paris_date(now)
-    value = numbers.next_number(uow.session, case.repertoire)
+    value = numbers.next_number(uow.session, case.repertoire, number_start)
     number = rules.format_number(case.repertoire, value)
     end = rules.registration_end(today, years)
     case.registration_number = number

@@ -329,12 +329,12 @@ def registry_page(deps: ReviewDeps, filters: RegistryFilters, *, limit: int, off
 
 
 def registry_record(deps: ReviewDeps, number: str) -> RegistryRecord:
-    """One published record by its number, however it is written (rncp1 = RNCP00001)."""
-    parsed = rules.parse_number(number)
-    if parsed is None:
+    """One published record by its exact number (its prefix in any case): RNCP34825."""
+    exact = rules.normalise_number(number)
+    if exact is None:
         raise not_found("registration")
     with deps.uow() as uow:
-        found = uow.session.get(RegistryRecord, rules.format_number(*parsed))
+        found = uow.session.get(RegistryRecord, exact)
     if found is None:
         raise not_found("registration")
     return found

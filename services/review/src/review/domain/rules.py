@@ -15,8 +15,9 @@ REMINDER_DAYS = (7, 1)
 # The commission does not sit in August.
 NO_SESSION_MONTHS = (8,)
 
-# Registration numbers: the prefix, then the sequence value zero-padded.
-NUMBER_FORMAT = {"rncp": ("RNCP", 5), "rs": ("RS", 4)}
+# Registration numbers: the repertoire's prefix, then its sequence's value, unpadded, as
+# France compétences writes them (RNCP34825, RS5476; DESIGN.md, step 3).
+NUMBER_PREFIX = {"rncp": "RNCP", "rs": "RS"}
 
 
 def fr_date(day: date) -> str:
@@ -48,19 +49,20 @@ def record_state(status: str, start: date, end: date, today: date) -> str:
 
 
 def format_number(repertoire: str, value: int) -> str:
-    prefix, width = NUMBER_FORMAT[repertoire]
     if value < 1:
         raise ValueError("a registration number is positive")
-    return f"{prefix}{value:0{width}d}"
+    return f"{NUMBER_PREFIX[repertoire]}{value}"
 
 
-def parse_number(number: str) -> tuple[str, int] | None:
-    """``RNCP00012`` -> ("rncp", 12); None when it is not a registration number."""
+def normalise_number(number: str) -> str | None:
+    """A number as it is written in the registry (``rncp34825`` -> ``RNCP34825``), or None
+    when it is not one. No zero is added or removed: the lookup is exact, so ``RNCP1`` never
+    finds a number an older version wrote ``RNCP00001``."""
     text = number.strip().upper()
-    for repertoire, (prefix, _) in sorted(NUMBER_FORMAT.items(), key=lambda kv: -len(kv[1][0])):
+    for prefix in sorted(NUMBER_PREFIX.values(), key=len, reverse=True):
         digits = text[len(prefix) :]
         if text.startswith(prefix) and digits.isascii() and digits.isdigit() and int(digits) > 0:
-            return repertoire, int(digits)
+            return text
     return None
 
 
