@@ -5,14 +5,14 @@ row (``review.adapters.numbers``), which honours a configurable start and gives 
 number of a decision rolled back. Each counter starts at the highest number published.
 
 Revision ID: b2d4f6a81023
-Revises: a13c0f5e2d41
+Revises: 5079be5b34a4
 Create Date: 2026-12-01 00:30:00
 """
 from alembic import op
 
 
 revision = 'b2d4f6a81023'
-down_revision = 'a13c0f5e2d41'
+down_revision = '5079be5b34a4'
 branch_labels = None
 depends_on = None
 
