@@ -20,6 +20,7 @@ PUBLIC_PAGES = [
     ("/mot-de-passe/reinitialiser?token=x", "mdp-reinitialiser"),
     ("/mot-de-passe/definir?token=x", "mdp-definir"),
     ("/activation", "activation"),
+    ("/connexion/deblocage", "connexion-deblocage"),
     ("/registre", "registre"),
     ("/accessibilite", "accessibilite"),
     ("/mentions-legales", "mentions-legales"),

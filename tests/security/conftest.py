@@ -16,9 +16,11 @@ from .world import World, build_world
 
 
 def infra_settings(postgres: Any, amqp_url: str) -> dict[str, Any]:
-    from certreg_testing.infra import unique_namespace
+    from certreg_testing.infra import session_namespace
 
-    return {"database_url": postgres.database_url_template(), "amqp_url": amqp_url, "bus_namespace": unique_namespace()}
+    # A session's namespace: world_on_infra is first built inside a test (any_world), whose
+    # own namespaces are deleted after it.
+    return {"database_url": postgres.database_url_template(), "amqp_url": amqp_url, "bus_namespace": session_namespace()}
 
 
 @pytest.fixture(scope="session")

@@ -66,7 +66,7 @@ async def test_pre_registration_takeover_is_closed(any_world: World) -> None:
     assert status == 201
     stranger_token = bearer(str(stranger["onboarding_token"]))
     await submitted_new_entity(world, stranger_token)
-    stranger_link = token_in(await world.p.wait_for_mail(owner, "Activez"))
+    stranger_link = token_in(await world.p.wait_for_mail(owner, "Activez", timeout=45))
     # The owner follows the stranger's link: it does not activate without the stranger's password.
     refused = await world.client.post("/api/identity/activation", json={"token": stranger_link, "password": OTHER_PASSWORD})
     assert refused.status_code == 422 and refused.json()["detail"][0]["type"] == "password_mismatch", refused.text
@@ -101,7 +101,8 @@ async def test_a_rejected_onboarding_token_stops_at_once(any_world: World) -> No
     assert status == 201
     onboarding = bearer(str(created["onboarding_token"]))
     await submitted_new_entity(world, onboarding)
-    await world.activate(email)
+    link = token_in(await world.p.wait_for_mail(email, "Activez", timeout=45))  # a broker hiccup costs seconds
+    expect(await world.client.post("/api/identity/activation", json={"token": link, "password": PASSWORD}), 200)
     admin = world.staff["si_admin"]
     await world.pending_request(admin, str(created["account_id"]))
     path = f"/api/identity/account-requests/{created['account_id']}/reject"
@@ -109,10 +110,10 @@ async def test_a_rejected_onboarding_token_stops_at_once(any_world: World) -> No
     await eventually(lambda: refused_onboarding(world, onboarding), timeout=30)
 
 
-async def test_forwarded_for_from_a_client_is_not_believed(any_world: World) -> None:
+async def test_forwarded_for_from_a_client_is_not_believed(world: World) -> None:
     """Point 4: 31 failed logins, each claiming another X-Forwarded-For, from one client:
-    the per-address limit (30 in 15 minutes) still stops it."""
-    world = any_world
+    the per-address limit (30 in 15 minutes) still stops it. The gateway's part is the
+    same in both modes (embedded here; the distributed hop: services/gateway/tests)."""
     statuses = []
     async with world.p.client_at("192.0.2.44") as client:
         for n in range(31):
@@ -146,7 +147,7 @@ async def test_guessing_does_not_lock_the_owner_out(any_world: World) -> None:
     async with world.p.client_at("203.0.113.80") as laptop:
         locked = await laptop.post("/api/identity/token", data={"username": director, "password": PASSWORD})
         assert locked.status_code == 429 and locked.json()["code"] == "account_locked", locked.text
-        mail = await world.p.wait_for_mail(director, "bloquée", timeout=30)
+        mail = await world.p.wait_for_mail(director, "bloquée", timeout=45)
         expect(await laptop.post("/api/identity/login/unlock", json={"token": token_in(mail)}), 204)
         expect(await laptop.post("/api/identity/token", data={"username": director, "password": PASSWORD}), 200)
     print("\nlock-out: attacker slowed (2 s after 3 failures), account locked for new addresses after 10 from 8, owner in, unlock by mail")
@@ -167,10 +168,10 @@ async def test_sign_up_is_throttled_and_names_are_names(any_world: World) -> Non
     assert status == 409 and taken["code"] == "email_taken" and "state" not in taken
 
 
-async def test_a_depositor_line_is_no_button_in_the_staff_mail(any_world: World) -> None:
-    """Point 15: a message line ``=> URL | Label`` stays text in the instructor's mail."""
-    world = any_world
-    await world.refresh()
+async def test_a_depositor_line_is_no_button_in_the_staff_mail(fresh_world: World) -> None:
+    """Point 15: a message line ``=> URL | Label`` stays text in the instructor's mail
+    (the composer's part; embedded only: the database plays no part in it)."""
+    world = fresh_world
     body = "Bonjour,\n=> https://evil.example/phish | Valider le dossier"
     path = f"/api/review/cases/{world.a.filing_id}/messages"
     expect(await world.client.post(path, json={"body": body}, headers=world.a.manager), 201)

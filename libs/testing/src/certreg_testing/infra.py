@@ -110,6 +110,7 @@ def docker_available() -> bool:
 
 
 ISSUED_NAMESPACES: list[str] = []
+SESSION_NAMESPACES: set[str] = set()
 """Every namespace handed out in this process, so that the session can delete their
 queues at the end: RabbitMQ slows to a halt under hundreds of leftover quorum queues."""
 
@@ -121,6 +122,15 @@ def unique_namespace() -> str:
     """A fresh name (``t<hex>``) to isolate exchanges and queues: ``<ns>.events``, ``<ns>.<queue>``."""
     namespace = f"t{secrets.token_hex(5)}"
     ISSUED_NAMESPACES.append(namespace)
+    return namespace
+
+
+def session_namespace() -> str:
+    """A namespace for a session-scoped fixture, kept until the session ends even when the
+    fixture is first set up inside a test (``request.getfixturevalue``), whose own
+    namespaces are deleted after it."""
+    namespace = unique_namespace()
+    SESSION_NAMESPACES.add(namespace)
     return namespace
 
 

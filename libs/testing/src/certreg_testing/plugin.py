@@ -59,9 +59,9 @@ def _delete_the_tests_namespaces() -> Iterator[None]:
     (session fixtures' namespaces, issued before, stay until the session ends)."""
     before = len(infra.ISSUED_NAMESPACES)
     yield
-    issued = infra.ISSUED_NAMESPACES[before:]
+    issued = [ns for ns in infra.ISSUED_NAMESPACES[before:] if ns not in infra.SESSION_NAMESPACES]
     if issued and _amqp_for_cleanup:
-        del infra.ISSUED_NAMESPACES[before:]
+        infra.ISSUED_NAMESPACES[before:] = [ns for ns in infra.ISSUED_NAMESPACES[before:] if ns in infra.SESSION_NAMESPACES]
         infra.delete_namespaces(_amqp_for_cleanup[0], issued)
 
 
