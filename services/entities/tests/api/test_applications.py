@@ -70,9 +70,9 @@ async def test_a_new_entity_with_siret_lists_its_required_pieces(harness):
     assert body["new_entity"] is True
     assert body["required_documents"] == ["legal_existence", "mandate_delegation"]
     assert body["status"] == "draft"
+    # A candidate entity exists for nobody else until the SI administrator verifies it.
     lookup = await harness.client.get("/api/entities/lookup", params={"siret": VALID_SIRET})
-    assert lookup.status_code == 200
-    assert lookup.json() == {"entity_id": body["entity_id"], "denomination": "ACME Formation", "status": "pending_verification"}
+    assert lookup.status_code == 404
 
 
 async def test_named_on_the_proof_only_the_proof_is_required(harness):
@@ -126,8 +126,18 @@ async def test_without_siret_denomination_and_full_address_are_required(harness)
     assert ok.json()["entity"]["address"] == PARIS_ADDRESS
 
 
-async def test_an_existing_siret_joins_its_entity_and_needs_nothing_more(harness):
-    _, _, first = await new_entity_application(harness)
+async def verified_entity(h, siret=VALID_SIRET):
+    account_id, headers, app = await new_entity_application(h, siret, named_on_legal_proof=True)
+    await h.upload(headers, app["application_id"], "legal_existence")
+    assert (await h.client.post(f"/api/entities/applications/{app['application_id']}/submit", headers=headers)).status_code == 202
+    await approve(h, account_id, uuid.UUID(app["entity_id"]))
+    return account_id, app
+
+
+async def test_a_verified_siret_joins_its_entity_and_needs_nothing_more(harness):
+    _, first = await verified_entity(harness)
+    lookup = await harness.client.get("/api/entities/lookup", params={"siret": VALID_SIRET})
+    assert lookup.json() == {"entity_id": first["entity_id"], "denomination": "ACME Formation", "status": "verified"}
     _, joiner = harness.onboarding()
     response = await harness.apply(joiner, has_siret=True, siret=VALID_SIRET)
     assert response.status_code == 201, response.text
@@ -137,9 +147,30 @@ async def test_an_existing_siret_joins_its_entity_and_needs_nothing_more(harness
     assert body["required_documents"] == []
     submitted = await harness.client.post(f"/api/entities/applications/{body['application_id']}/submit", headers=joiner)
     assert submitted.status_code == 202, submitted.text
-    [event] = harness.emitted("entities.application.submitted")
+    event = harness.emitted("entities.application.submitted")[-1]
     assert event["new_entity"] is False and event["entity_id"] == first["entity_id"]
     assert len(harness.rows(Entity)) == 1
+
+
+async def test_a_second_applicant_of_an_unverified_siret_competes_and_joins_once_one_is_verified(harness):
+    first_id, first_headers, first = await new_entity_application(harness, named_on_legal_proof=True)
+    second_id, second_headers, second = await new_entity_application(harness, denomination="Usurpateur", named_on_legal_proof=True)
+    assert second["new_entity"] is True and second["entity_id"] != first["entity_id"]
+    assert second["required_documents"] == ["legal_existence"]
+    for headers, app in ((first_headers, first), (second_headers, second)):
+        await harness.upload(headers, app["application_id"], "legal_existence")
+        assert (await harness.client.post(f"/api/entities/applications/{app['application_id']}/submit", headers=headers)).status_code == 202
+    await approve(harness, first_id, uuid.UUID(first["entity_id"]))
+    statuses = {str(e.id): e.status for e in harness.rows(Entity)}
+    assert statuses == {first["entity_id"]: "verified", second["entity_id"]: "superseded"}
+    [moved] = harness.rows(Application, account_id=second_id)
+    assert moved.new_entity is False and str(moved.entity_id) == first["entity_id"] and moved.status == "submitted"
+    resent = harness.emitted("entities.application.submitted")[-1]
+    assert resent["account_id"] == str(second_id) and resent["entity_id"] == first["entity_id"] and resent["new_entity"] is False
+    # Its pieces stay with its own candidate: the verified entity shows only its own.
+    manager = harness.access(first_id, roles=("depositor", "entity_manager"), entity_id=first["entity_id"])
+    record = (await harness.client.get(f"/api/entities/entities/{first['entity_id']}", headers=manager)).json()
+    assert len(record["documents"]) == 1
 
 
 async def test_declaring_again_replaces_the_draft(harness):
@@ -355,14 +386,15 @@ async def test_a_redelivered_approval_has_no_second_effect(harness):
 
 
 async def test_a_joiner_approved_by_the_manager_becomes_a_member(harness):
-    _creator, _, app = await new_entity_application(harness)
+    creator, app = await verified_entity(harness)
     joiner_id, joiner = harness.onboarding()
     joined = (await harness.apply(joiner, has_siret=True, siret=VALID_SIRET)).json()
     await harness.client.post(f"/api/entities/applications/{joined['application_id']}/submit", headers=joiner)
     await approve(harness, joiner_id, uuid.UUID(app["entity_id"]), roles=("depositor",))
-    assert [(m.account_id, m.role) for m in harness.rows(Membership)] == [(joiner_id, "depositor")]
-    assert harness.rows(Entity)[0].status == "pending_verification"
-    assert harness.emitted("entities.entity.verified") == []
+    assert sorted((str(m.account_id), m.role) for m in harness.rows(Membership)) == sorted(
+        [(str(joiner_id), "depositor"), (str(creator), "entity_manager")]
+    )
+    assert len(harness.emitted("entities.entity.verified")) == 1
 
 
 async def test_rejection_drops_a_new_entity_and_frees_its_siret(harness):

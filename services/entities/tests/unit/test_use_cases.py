@@ -63,13 +63,32 @@ def test_a_new_siret_creates_a_pending_entity_with_its_pieces_to_provide(u):
     assert u.emitted() == []
 
 
-def test_a_known_siret_joins_its_entity_and_needs_no_piece(u):
+def verify(u: Unit[Deps], entity_id: uuid.UUID) -> None:
+    with u.deps.uow() as uow:
+        entity = uow.session.get(Entity, entity_id)
+        assert entity is not None
+        entity.status = "verified"
+        uow.session.add(entity)
+        uow.commit()
+
+
+def test_a_verified_siret_joins_its_entity_and_needs_no_piece(u):
     first = commands.create_application(u.deps, applicant(), company())
+    verify(u, first.entity.id)
     joined = commands.create_application(u.deps, applicant(), Declaration(has_siret=True, siret=SIRET))
     assert joined.application.new_entity is False
     assert joined.entity.id == first.entity.id
     assert joined.required == []
     assert len(entities(u)) == 1
+
+
+def test_an_unverified_siret_is_declared_again_by_a_competitor(u):
+    first = commands.create_application(u.deps, applicant(), company())
+    competing = commands.create_application(u.deps, applicant(), company())
+    assert competing.application.new_entity is True and competing.entity.id != first.entity.id
+    assert competing.required == ["legal_existence", "mandate_delegation"]
+    with pytest.raises(Invalid):  # nothing to join: the competitor declares the entity in full
+        commands.create_application(u.deps, applicant(), Declaration(has_siret=True, siret=SIRET))
 
 
 def test_a_bad_siret_is_refused_and_nothing_is_written(u):
@@ -107,7 +126,7 @@ def test_a_submission_with_a_missing_piece_lists_it_and_changes_nothing(u, tmp_p
 
 
 def test_a_piece_arriving_after_the_submission_leaves_no_object(u, tmp_path):
-    commands.create_application(u.deps, applicant(), company())
+    verify(u, commands.create_application(u.deps, applicant(), company()).entity.id)
     user = applicant()
     joined = commands.create_application(u.deps, user, Declaration(has_siret=True, siret=SIRET))
     commands.submit_application(u.deps, user, joined.application.id)

@@ -26,18 +26,24 @@ TZ = sa.DateTime(timezone=True)
 
 
 class Entity(Base, table=True):
-    """An organisation of the registry. Its SIRET is unique among live entities (a
-    rejected one frees it for a new declaration)."""
+    """An organisation of the registry, or a candidate for it: each new-entity
+    application declares its own (``pending_verification``), seen only by its applicant
+    and the SI administrator. The SI administrator's approval verifies one; a SIRET is
+    unique among verified entities only, so competing candidates for one SIRET coexist
+    until then (issue 11, point 1). Statuses: ``pending_verification``, ``verified``,
+    ``rejected`` (its application refused), ``superseded`` (another candidate for its
+    SIRET was verified: its application now asks to join that one)."""
 
     __tablename__ = "entities"
     __table_args__ = (
         sa.Index(
-            "uq_entities_siret_live",
+            "uq_entities_siret_verified",
             "siret",
             unique=True,
-            postgresql_where=sa.text("status <> 'rejected'"),
-            sqlite_where=sa.text("status <> 'rejected'"),
+            postgresql_where=sa.text("status = 'verified'"),
+            sqlite_where=sa.text("status = 'verified'"),
         ),
+        sa.Index("ix_entities_siret", "siret"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)

@@ -4,7 +4,7 @@ piece, submit the application. Each opens and commits its own unit of work."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -22,13 +22,14 @@ from entities.adapters.tables import Application, Document, Entity
 from entities.app.queries import (
     ApplicationRecord,
     application_record,
-    live_entity_by_siret,
     own_application,
     provided_pieces,
     required_for,
+    verified_entity_by_siret,
 )
 from entities.domain.rules import (
     ENTITY_DOC_TYPES,
+    PENDING_VERIFICATION,
     Address,
     Declaration,
     as_invalid,
@@ -50,9 +51,11 @@ BUCKET = "documents"
 def create_application(
     deps: Deps, user: Principal, decl: Declaration, once: Once[ApplicationRecord, Any] | None = None
 ) -> ApplicationRecord:
-    """A known SIRET joins its entity, otherwise a new entity is created; the person's
-    draft, if any, is replaced. The answer is built before the commit (and kept there
-    with the key when ``once`` is given)."""
+    """A SIRET the SI administrator verified joins its entity; otherwise the person
+    declares a new entity of their own — a candidate, even when others are declaring the
+    same SIRET (competing applications, each with its pieces, all before the SI
+    administrator). The person's draft, if any, is replaced. The answer is built before
+    the commit (and kept there with the key when ``once`` is given)."""
     problems = identification_problems(decl)
     if problems:
         raise as_invalid(problems)
@@ -60,7 +63,7 @@ def create_application(
         try:
             record, stale_keys = _create_application_once(deps, user, decl, once)
         except IntegrityError:
-            # Someone declared the same SIRET at the same moment: the retry joins it.
+            # The same person declared twice at the same moment: the retry replaces it.
             if attempt:
                 raise conflict("Conflit d'enregistrement, réessayez.") from None
             continue
@@ -87,7 +90,7 @@ def _create_application_once(
                 application_id=str(current.id),
             )
         stale_keys = _discard_drafts(session, user.account_id)
-        entity = live_entity_by_siret(session, decl.siret) if decl.has_siret and decl.siret else None
+        entity = verified_entity_by_siret(session, decl.siret) if decl.has_siret and decl.siret else None
         new_entity = entity is None
         if entity is None:
             problems = new_entity_problems(decl)
@@ -104,7 +107,7 @@ def _create_application_once(
                 postal_code=address.postal_code,
                 city=address.city,
                 country=address.country,
-                status="pending_verification",
+                status=PENDING_VERIFICATION,
                 created_by=user.account_id,
                 created_at=now,
             )
@@ -145,10 +148,29 @@ def _discard_drafts(session: Session, account_id: uuid.UUID) -> list[str]:
         if draft.new_entity:
             others = session.exec(select(func.count()).select_from(Application).where(Application.entity_id == draft.entity_id)).one()
             entity = session.get(Entity, draft.entity_id)
-            if not others and entity is not None and entity.status == "pending_verification":
+            if not others and entity is not None and entity.status == PENDING_VERIFICATION:
                 session.delete(entity)
                 session.flush()
     return keys
+
+
+def expire_drafts(deps: Deps, ttl: timedelta) -> int:
+    """Delete the draft applications unchanged for ``ttl``, their pieces and the
+    candidate entity each declared (issue 11, point 1: a draft holds nothing for ever).
+    How many were deleted."""
+    cutoff = deps.clock.now() - ttl
+    with deps.uow() as uow:
+        session = uow.session
+        stale = session.exec(
+            select(Application.account_id).where(Application.status == "draft", col(Application.updated_at) < cutoff).distinct()
+        ).all()
+        keys: list[str] = []
+        for account_id in stale:
+            keys += _discard_drafts(session, account_id)
+        uow.commit()
+    for key in keys:
+        delete_quietly(deps.storage, deps.bucket(BUCKET), key)
+    return len(stale)
 
 
 # --------------------------------------------------------------------------- pieces

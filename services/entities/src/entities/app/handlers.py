@@ -11,13 +11,15 @@ from datetime import datetime
 
 from sqlmodel import col, func, select
 
-from certreg_contracts.events.entities import EntityVerified
+from certreg_contracts.events.entities import ApplicationSubmitted, EntityVerified
 from certreg_contracts.events.identity import AccountApproved, AccountRejected, AccountWithdrawn
 from certreg_runtime.errors import not_found
 from certreg_runtime.handlers import Handlers
 from certreg_runtime.messaging import UnitOfWork
 from certreg_runtime.service import Deps
 from entities.adapters.tables import Application, ClosedAccount, Entity, Membership
+from entities.app.queries import verified_entity_by_siret
+from entities.domain.rules import PENDING_VERIFICATION, SUPERSEDED, VERIFIED
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +39,10 @@ def _open_application(uow: UnitOfWork, account_id: uuid.UUID, entity_id: uuid.UU
 
 @handlers.on(AccountApproved)
 def account_approved(deps: Deps, uow: UnitOfWork, event: AccountApproved) -> None:
-    """The account is a member of its entity; its application is approved; the first
-    account of a new entity verifies the entity."""
+    """The account is a member of its entity; its application is approved; the account
+    made manager of an entity not yet verified (a new entity's first account, or an
+    orphaned request the SI administrator decided) verifies the entity, and every
+    competing candidate for its SIRET becomes a request to join it."""
     session = uow.session
     entity = session.get(Entity, event.entity_id)
     if entity is None:
@@ -59,12 +63,57 @@ def account_approved(deps: Deps, uow: UnitOfWork, event: AccountApproved) -> Non
     membership.first_name = event.first_name
     membership.last_name = event.last_name
     session.add(membership)
-    if application is not None and application.new_entity and entity.status == "pending_verification":
-        entity.status = "verified"
+    if role == "entity_manager" and entity.status == PENDING_VERIFICATION:
+        if entity.siret and verified_entity_by_siret(session, entity.siret) is not None:
+            # identity refuses to approve a second candidate for a verified SIRET.
+            log.warning("candidate entity not verified: its SIRET already is", extra={"entity_id": str(entity.id)})
+            return
+        entity.status = VERIFIED
         entity.verified_by = event.decided_by
         entity.verified_at = event.decided_at
         session.add(entity)
+        session.flush()
         uow.emit(EntityVerified(entity_id=entity.id, denomination=entity.denomination, siret=entity.siret, verified_by=event.decided_by))
+        if entity.siret:
+            _supersede_competitors(uow, entity, event.decided_at)
+
+
+def _supersede_competitors(uow: UnitOfWork, verified: Entity, now: datetime) -> None:
+    """The other candidates for the verified entity's SIRET are superseded: their open
+    applications now ask to join it (their pieces stay with their candidate). Identity
+    is told again of those already submitted, and moves them to the entity's manager."""
+    session = uow.session
+    rows = session.exec(
+        select(Application, Entity)
+        .join(Entity, col(Entity.id) == col(Application.entity_id))
+        .where(
+            Entity.siret == verified.siret,
+            Entity.status == PENDING_VERIFICATION,
+            col(Entity.id) != verified.id,
+            col(Application.status).in_(OPEN),
+        )
+    ).all()
+    for application, candidate in rows:
+        candidate.status = SUPERSEDED
+        session.add(candidate)
+        application.entity_id = verified.id
+        application.new_entity = False
+        application.named_on_legal_proof = False
+        application.updated_at = now
+        session.add(application)
+        if application.status == "submitted":
+            uow.emit(
+                ApplicationSubmitted(
+                    application_id=application.id,
+                    entity_id=verified.id,
+                    account_id=application.account_id,
+                    new_entity=False,
+                    denomination=verified.denomination,
+                    siret=verified.siret,
+                    kind=verified.kind,
+                    legal_form=verified.legal_form,
+                )
+            )
 
 
 def _close_account(uow: UnitOfWork, account_id: uuid.UUID, reason: str, at: datetime) -> None:
@@ -107,7 +156,7 @@ def _close_application(uow: UnitOfWork, application: Application, status: str, a
     if not application.new_entity:
         return
     entity = session.get(Entity, application.entity_id)
-    if entity is None or entity.status != "pending_verification":
+    if entity is None or entity.status != PENDING_VERIFICATION:
         return
     others = session.exec(
         select(func.count())

@@ -15,7 +15,7 @@ from certreg_runtime.errors import field_error, invalid, not_found
 from certreg_runtime.service import Deps
 from entities.adapters.tables import Application, Document, Entity, Membership
 from entities.domain.access import applications_scope, check_may_read_application, check_may_see_entity
-from entities.domain.rules import APPLICATION_STATUSES, ProvidedPiece, as_invalid, required_documents, siret_problems
+from entities.domain.rules import APPLICATION_STATUSES, VERIFIED, ProvidedPiece, as_invalid, required_documents, siret_problems
 
 
 @dataclass(frozen=True)
@@ -62,8 +62,10 @@ def reading(deps: Deps) -> Iterator[Session]:
         uow.session.expunge_all()
 
 
-def live_entity_by_siret(session: Session, siret: str) -> Entity | None:
-    return session.exec(select(Entity).where(Entity.siret == siret, Entity.status != "rejected")).first()
+def verified_entity_by_siret(session: Session, siret: str) -> Entity | None:
+    """The entity of this SIRET that the SI administrator verified: the only one that
+    exists for anyone but its applicant (a candidate is nobody else's business)."""
+    return session.exec(select(Entity).where(Entity.siret == siret, Entity.status == VERIFIED)).first()
 
 
 def load_application(session: Session, application_id: uuid.UUID, *, for_update: bool = False) -> Application:
@@ -118,12 +120,13 @@ def application_record(session: Session, application: Application, entity: Entit
 
 
 def lookup_entity(deps: Deps, siret: str) -> Entity:
-    """The live entity with this SIRET (SIRETs are public data)."""
+    """The verified entity with this SIRET (SIRETs are public data); a candidate, draft
+    or submitted, is not found."""
     problems = siret_problems(siret)
     if problems:
         raise as_invalid(problems, where="query")
     with reading(deps) as session:
-        entity = live_entity_by_siret(session, siret)
+        entity = verified_entity_by_siret(session, siret)
     if entity is None:
         raise not_found("entity")
     return entity

@@ -30,6 +30,10 @@ DOC_TYPE_LABELS = {
 # Pieces that carry their date (``?document_date=``) and how long they stay valid.
 DATED_DOC_TYPES: dict[str, int] = {"mandate_delegation": 3}  # months
 
+# An entity's statuses (see ``adapters.tables.Entity``).
+PENDING_VERIFICATION, VERIFIED, REJECTED, SUPERSEDED = "pending_verification", "verified", "rejected", "superseded"
+ENTITY_STATUSES = (PENDING_VERIFICATION, VERIFIED, REJECTED, SUPERSEDED)
+
 APPLICATION_STATUSES = ("draft", "submitted", "approved", "rejected", "withdrawn")
 STATUS_LABELS = {"draft": "en brouillon", "submitted": "envoyée", "approved": "acceptée", "rejected": "refusée", "withdrawn": "retirée"}
 

@@ -45,6 +45,9 @@ class Account(Base, table=True):
     application_id: uuid.UUID | None = Field(default=None)
     # The first account of a new entity (validated by the SI administrator).
     new_entity: bool | None = Field(default=None)
+    # The SIRET the application declared (competing candidates for one SIRET: only one
+    # is approved as a new entity, the others join it).
+    siret: str | None = Field(default=None, max_length=14, index=True)
     created_at: datetime = Field(sa_column=_at(nullable=False))
     activated_at: datetime | None = Field(default=None, sa_column=_at())
     application_submitted_at: datetime | None = Field(default=None, sa_column=_at())

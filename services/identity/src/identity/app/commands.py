@@ -653,7 +653,28 @@ def _decidable(uow: UnitOfWork, user: Principal, account_id: uuid.UUID) -> Accou
         raise conflict(
             f"Cette demande n'attend pas de validation (état : {account.status}).", code="not_pending_validation", state=account.status
         )
+    if account.new_entity and account.siret and _siret_verified(uow, account):
+        raise conflict(
+            f"Une autre demande pour le SIRET {account.siret} a déjà été acceptée : "
+            "cette demande devient une demande de rattachement à l'entité vérifiée, que son gestionnaire examinera.",
+            code="siret_already_verified",
+            state=account.status,
+        )
     return account
+
+
+def _siret_verified(uow: UnitOfWork, account: Account) -> bool:
+    """Another account was approved as the first of a new entity with this SIRET (its
+    entity is verified; entities is about to move this competing request onto it)."""
+    other = uow.session.exec(
+        select(Account.id).where(
+            Account.siret == account.siret,
+            col(Account.new_entity).is_(True),
+            col(Account.status).in_((ACTIVE,)),
+            Account.id != account.id,
+        )
+    ).first()
+    return other is not None
 
 
 def _email_taken() -> Conflict:

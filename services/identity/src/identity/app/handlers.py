@@ -20,7 +20,9 @@ handlers = Handlers[IdentityDeps]("identity")
 
 @handlers.on(ApplicationSubmitted)
 def application_submitted(deps: IdentityDeps, uow: UnitOfWork, event: ApplicationSubmitted) -> None:
-    """Links the account to its entity; the validator is asked if it is activated."""
+    """Links the account to its entity; the validator is asked if it is activated. The
+    same application again (entities moved it to join the verified entity of its SIRET)
+    moves the request to that entity's validator."""
     account = uow.session.get(Account, event.account_id, with_for_update=True)
     if account is None:
         raise not_found(f"application {event.application_id} names an unknown account")
@@ -28,9 +30,15 @@ def application_submitted(deps: IdentityDeps, uow: UnitOfWork, event: Applicatio
         # Already decided (or staff): a late or repeated application changes nothing.
         log.info("application for an account already %s ignored", account.status, extra={"account_id": str(account.id)})
         return
+    if account.application_id == event.application_id and account.new_entity is False and event.new_entity:
+        # Entities moved this application onto the verified entity of its SIRET (a
+        # request to join it); the original submission, delivered late, changes nothing.
+        log.info("stale new-entity submission ignored", extra={"account_id": str(account.id)})
+        return
     account.entity_id = event.entity_id
     account.application_id = event.application_id
     account.new_entity = event.new_entity
+    account.siret = event.siret
     account.application_submitted_at = deps.clock.now()
     uow.session.add(account)
     request_validation_if_ready(uow, account)
