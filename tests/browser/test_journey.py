@@ -220,6 +220,7 @@ def test_certifier_from_account_creation_to_a_registered_certification(page, pla
     page.click("label[for=complete-true]")
     act(page, "completeness", "Enregistrer le contrôle")
     expect(page.locator("#status")).to_have_text("Complète")
+    page.click("label[for=admissible-true]")  # nothing is preselected
     act(page, "admissibility", "Enregistrer la recevabilité")
     expect(page.locator("#status")).to_have_text("Recevable")
     # The instructor is chosen by name in a list; choosing nobody is an error next to the field.
@@ -297,8 +298,14 @@ def test_certifier_from_account_creation_to_a_registered_certification(page, pla
     open_case(page, "À décider", filing_id)
     expect(page.locator("#opinion")).to_contain_text("Qualité et cohérence des référentiels")
     page.fill("#motivation", "Avis favorable de la commission ; les critères d’enregistrement sont remplis.")
+    page.click("label[for=register-true]")  # nothing is preselected
     visit(page, "bo-dossier-decision")
-    act(page, "decision", "Signer la décision")
+    page.locator("form[data-action=decision]").get_by_role("button", name="Signer la décision").click()
+    modal = page.locator("dialog[data-confirmation]")  # an irreversible action: confirmed in a modal
+    expect(modal).to_contain_text("Signer l’enregistrement de la certification ?")
+    visit(page, "bo-dossier-decision-confirmation")
+    modal.get_by_role("button", name="Signer la décision").click()
+    expect(page.locator("#page > .fr-alert--success")).to_be_visible()
     number = page.locator("#registration-number").inner_text().strip()
     assert re.fullmatch(r"RNCP[1-9][0-9]*", number), number
     expect(page.locator("#status")).to_have_text("Enregistrée")

@@ -3,7 +3,8 @@
 import { api, clearErrors, daysLeft, download, fmtDate, fmtDateTime, fmtSize, h, itemsOf, markField, pathId, requireLogin, setBusy, setTitle, showAlert, showError, todayIso } from "/static/js/api.js";
 import "/static/js/layout.js";
 import { caseOverview, dialogue } from "/static/js/case.js";
-import { FILING_FIELDS, REPERTOIRES, itemLabel, statusBadge } from "/static/js/labels.js";
+import { confirmAction } from "/static/js/confirm.js";
+import { FILING_FIELDS, OPINIONS, REPERTOIRES, itemLabel, statusBadge } from "/static/js/labels.js";
 import { opinionForm } from "/static/js/opinion.js";
 
 const user = requireLogin();
@@ -21,10 +22,16 @@ const post = (path, json) => api(`/api/review/cases/${id}/${path}`, { method: "P
 function radios(name, legend, options) {
   return h("fieldset", { class: "fr-fieldset", id: `fs-${name}`, "data-field": name, "aria-labelledby": `lg-${name}` },
     h("legend", { class: "fr-fieldset__legend", id: `lg-${name}` }, legend),
-    options.map(([value, text], i) => h("div", { class: "fr-fieldset__element" }, h("div", { class: "fr-radio-group" },
-      h("input", { type: "radio", id: `${name}-${value}`, name, value, checked: i === 0 }), h("label", { class: "fr-label", for: `${name}-${value}` }, text)))));
+    options.map(([value, text]) => h("div", { class: "fr-fieldset__element" }, h("div", { class: "fr-radio-group" },
+      h("input", { type: "radio", id: `${name}-${value}`, name, value }), h("label", { class: "fr-label", for: `${name}-${value}` }, text)))));
 }
 const picked = (form, name) => form.querySelector(`input[name=${name}]:checked`)?.value;
+/** The choice made among radios, or null after saying it is missing (none is preselected). */
+function choice(form, name, msg) {
+  const value = picked(form, name);
+  if (value === undefined) markField(form.querySelector(`#fs-${name}`), msg);
+  return value ?? null;
+}
 
 function checkboxes(name, legend, options, hint) {
   return h("fieldset", { class: "fr-fieldset", id: `fs-${name}`, "data-field": name, "aria-labelledby": `lg-${name}` },
@@ -49,15 +56,19 @@ async function activeInstructors() {
 }
 
 /** One action's form; `submit(form)` returns the call's promise, or null when it showed an error. */
-function actionForm(key, title, fields, submit, label, { intro } = {}) {
+// `confirm(form)`: the irreversible ones ask first ({title, text, confirmLabel}, see confirm.js);
+// their `submit` returns a function making the call once confirmed. `secondary`: a destructive action.
+function actionForm(key, title, fields, submit, label, { intro, confirm, secondary } = {}) {
   const form = h("form", { novalidate: true, class: "fr-mb-5w", "data-action": key }, h("h3", { class: "fr-h5" }, title), intro ? h("p", {}, intro) : null, ...fields,
-    h("button", { class: "fr-btn", type: "submit" }, label));
+    h("button", { class: secondary ? "fr-btn fr-btn--secondary" : "fr-btn", type: "submit" }, label));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     clearErrors(form);
     const button = form.querySelector("button[type=submit]");
-    const call = submit(form);
+    let call = submit(form);
     if (!call) return (form.querySelector("[aria-invalid]") || form.querySelector(".fr-fieldset--error input"))?.focus();
+    if (confirm && !(await confirmAction(confirm(form)))) return;
+    if (typeof call === "function") call = call();
     setBusy(button, true, "Enregistrement…");
     try {
       await call;
@@ -106,7 +117,9 @@ function completenessForm(filing, incomplete) {
     radios("complete", "Le dossier est-il complet ?", [["true", "Complet"], ["false", "Incomplet : demander les éléments manquants"]]),
     incomplete,
   ], (f) => {
-    const complete = picked(f, "complete") === "true";
+    const chosen = choice(f, "complete", "Indiquez si le dossier est complet.");
+    if (chosen === null) return null;
+    const complete = chosen === "true";
     const missing = checked(f, "missing");
     let ok = true;
     if (complete && missing.length) ok = (markField(f.querySelector("#fs-missing"), "Un dossier complet ne liste pas d’élément manquant."), false);
@@ -133,7 +146,9 @@ const ACTIONS = {
     field("admissibility-reasons", "Motifs", textarea("admissibility-reasons", "reasons")),
     field("admissibility-recommendations", "Modifications recommandées au déposant (obligatoires si irrecevable)", textarea("admissibility-recommendations", "recommendations")),
   ], (f) => {
-    const admissible = picked(f, "admissible") === "true";
+    const chosen = choice(f, "admissible", "Indiquez si le dossier est recevable.");
+    if (chosen === null) return null;
+    const admissible = chosen === "true";
     if (!admissible && !required(f, "recommendations", "Indiquez les modifications recommandées au déposant.")) return null;
     return post("admissibility", { admissible, reasons: f.reasons.value.trim() || null, recommendations: f.recommendations.value.trim() || null });
   }, "Enregistrer la recevabilité"),
@@ -181,12 +196,14 @@ const ACTIONS = {
 
   abandon: (c) => actionForm("abandon", "Déclarer l’abandon", [
     field("abandon-reason", "Motif (facultatif)", textarea("abandon-reason", "reason", 2)),
-  ], (f) => post("abandon", { reason: f.reason.value.trim() || null }), "Déclarer la demande abandonnée",
-    { intro: "Possible une fois dépassée la date limite de la demande de compléments restée sans réponse." }),
+  ], (f) => () => post("abandon", { reason: f.reason.value.trim() || null }), "Déclarer la demande abandonnée",
+    { intro: "Possible une fois dépassée la date limite de la demande de compléments restée sans réponse.", secondary: true,
+      confirm: () => ({ title: "Déclarer la demande abandonnée ?", text: "L’instruction s’arrête définitivement ; le déposant en est informé.", confirmLabel: "Déclarer l’abandon" }) }),
 
   withdraw_admissibility: () => actionForm("withdraw_admissibility", "Retirer la recevabilité", [
     field("withdraw-reason", "Motif du retrait", textarea("withdraw-reason", "reason", 2), "Par exemple : données falsifiées."),
-  ], (f) => (required(f, "reason", "Le motif du retrait est obligatoire.") ? post("withdraw-admissibility", { reason: f.reason.value.trim() }) : null), "Retirer la recevabilité"),
+  ], (f) => (required(f, "reason", "Le motif du retrait est obligatoire.") ? () => post("withdraw-admissibility", { reason: f.reason.value.trim() }) : null), "Retirer la recevabilité",
+  { secondary: true, confirm: () => ({ title: "Retirer la recevabilité ?", text: "Le dossier est définitivement clos ; le déposant en est informé avec le motif.", confirmLabel: "Retirer la recevabilité" }) }),
 
   schedule: (c, filing, sessions) => sessionForm("schedule", "Inscription à l’ordre du jour", sessions, "Inscrire à l’ordre du jour"),
 
@@ -213,13 +230,21 @@ const ACTIONS = {
       field("motivation", "Motivation de la décision", textarea("motivation", "motivation", 4)),
       field("years", "Durée d’enregistrement (en années, 5 au plus)", h("input", { class: "fr-input", type: "number", id: "years", name: "years", min: 1, max: 5, value: 5 }), "Seulement pour un enregistrement."),
     ], (f) => {
-      const register = picked(f, "register") === "true";
-      let ok = required(f, "motivation", "La décision doit être motivée.");
+      const chosen = choice(f, "register", "Choisissez la décision.");
+      const register = chosen === "true";
+      let ok = required(f, "motivation", "La décision doit être motivée.") && chosen !== null;
       const years = Number(f.years.value);
       if (register && !(years >= 1 && years <= 5)) ok = (markField(f.years, "La durée d’enregistrement va de 1 à 5 ans."), false);
       if (!ok) return null;
-      return post("decision", { register, motivation: f.motivation.value.trim(), ...(register ? { years } : {}) });
-    }, "Signer la décision");
+      return () => post("decision", { register, motivation: f.motivation.value.trim(), ...(register ? { years } : {}) });
+    }, "Signer la décision", {
+      intro: c.opinion ? `Avis de la commission (séance du ${fmtDate(c.opinion.session_date)}) : ${OPINIONS[c.opinion.opinion] || c.opinion.opinion}.` : null,
+      confirm: (f) => ({
+        title: picked(f, "register") === "true" ? "Signer l’enregistrement de la certification ?" : "Signer le refus d’enregistrement ?",
+        text: "La décision signée est notifiée au déposant ; elle ne peut plus être modifiée.",
+        confirmLabel: "Signer la décision",
+      }),
+    });
     return form;
   },
 };
@@ -243,8 +268,10 @@ function actionsOf(c, filing, sessions, instructors) {
     else if (a === "abandon" && !(c.open_requests || []).some((r) => r.overdue || r.due_date < todayIso())) continue; // only past the deadline
     else if (ACTIONS[a]) forms.push(ACTIONS[a](c, filing, sessions, allowed, instructors));
   }
-  if (allowed.includes("register") || allowed.includes("refuse")) forms.push(ACTIONS.decision(c, filing, sessions, allowed));
-  const shown = forms.filter(Boolean);
+  if (allowed.includes("register") || allowed.includes("refuse")) forms.unshift(ACTIONS.decision(c, filing, sessions, allowed));
+  // What ends the case without a decision comes after what moves it on.
+  const last = (f) => ["withdraw_admissibility", "abandon"].includes(f?.dataset?.action);
+  const shown = [...forms.filter((f) => f && !last(f)), ...forms.filter(last)];
   return shown.length ? shown : [h("p", {}, "Aucune action de vos rôles n’est possible dans l’état actuel du dossier.")];
 }
 

@@ -5,6 +5,7 @@ import { actionDone, api, ApiError, clearErrors, daysLeft, download, fmtDate, fm
 import "/static/js/layout.js";
 import { REPERTOIRES, itemLabel } from "/static/js/labels.js";
 import { caseOverview, criteria, decisionBox, dialogue, loadCase } from "/static/js/case.js";
+import { confirmAction } from "/static/js/confirm.js";
 
 requireLogin();
 const id = pathId();
@@ -352,8 +353,14 @@ async function render(focusId) {
   if (filing.can_withdraw && !filing.is_draft) {
     const withdraw = h("button", { class: "fr-btn fr-btn--tertiary fr-mt-6w", type: "button" }, "Retirer ma demande");
     withdraw.addEventListener("click", async () => {
-      if (!confirm("Retirer la demande ? Elle ne sera plus examinée.")) return;
-      try { await api(`/api/filings/${id}/withdraw`, { method: "POST", json: {} }); await render(); } catch (e) { showError(page, e); }
+      const answer = await confirmAction({
+        title: "Retirer votre demande ?",
+        text: "Retirée, la demande ne sera plus examinée ; ce retrait est définitif.",
+        confirmLabel: "Retirer ma demande",
+        reason: { label: "Motif du retrait", hint: "Il est transmis à France compétences.", required: true, missing: "Indiquez le motif du retrait." },
+      });
+      if (!answer) return;
+      try { await api(`/api/filings/${id}/withdraw`, { method: "POST", json: { reason: answer.reason } }); await render(); } catch (e) { showError(page, e); }
     });
     parts.push(withdraw);
   }
