@@ -236,3 +236,11 @@ async def test_static_files_carry_their_hash_and_are_revalidated_compressed_and_
         for wrong in ("/static/../app.py", "/static/%2e%2e/app.py", "/static/js/../../__init__.py", "/static/", "/static/js"):
             assert (await c.get(wrong)).status_code == 404, wrong
         assert (await c.post("/static/js/api.js")).status_code == 405
+
+
+def test_sniffio_is_installed_for_the_proxys_http_client() -> None:
+    """httpcore asks sniffio which async library runs at every lock of its pool; without
+    it each ask is a failed import (16 % of the gateway's CPU per proxied request)."""
+    import importlib.util
+
+    assert importlib.util.find_spec("sniffio") is not None
