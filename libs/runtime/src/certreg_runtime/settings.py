@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     # Run migrations when a service starts (the embedded mode always does).
     auto_migrate: bool = False
 
-    # Threads and connections (docs/OPERATIONS.md, "Connection budget"). A thread holds at
+    # Threads and connections (deploy/README.md, "Threads and the connection budget"). A thread holds at
     # most one connection at a time and never across a hand-off to another thread (routes
     # open their unit of work in their body), so a pool at least as large as the threads
     # that may use it never makes one wait. ``http_threads``: the worker threads of sync
