@@ -98,36 +98,52 @@ def test_the_hashing_gate_lets_slots_through_queues_a_few_and_refuses_the_rest_a
 
     gate = passwords.HashingGate(1, queue=1, wait_seconds=5)
     inside, release = threading.Event(), threading.Event()
-    waited: list[float] = []
+    results: list[str] = []
 
-    def hold() -> None:
-        with gate.slot():
-            inside.set()
-            release.wait(5)
+    def hold() -> str:
+        inside.set()
+        release.wait(5)
+        return "first"
 
-    def wait_for_it() -> None:
-        started = time.monotonic()
-        with gate.slot():
-            waited.append(time.monotonic() - started)
-
-    holder = threading.Thread(target=hold)
-    holder.start()
+    first = threading.Thread(target=lambda: results.append(gate.run(hold)))
+    first.start()
     assert inside.wait(5)
-    queued = threading.Thread(target=wait_for_it)
+    queued = threading.Thread(target=lambda: results.append(gate.run(lambda: "queued")))
     queued.start()
     deadline = time.monotonic() + 5
-    while gate._waiting == 0 and time.monotonic() < deadline:
+    while gate._pending < 2 and time.monotonic() < deadline:
         time.sleep(0.01)
     started = time.monotonic()
-    with pytest.raises(Unavailable) as refused, gate.slot():
-        pass
+    with pytest.raises(Unavailable) as refused:
+        gate.run(lambda: "refused")
     assert time.monotonic() - started < 1  # the queue is full: refused at once
     assert refused.value.retry_after > 0 and refused.value.code == "busy" and gate.refused == 1
     release.set()
-    holder.join(5)
+    first.join(5)
     queued.join(5)
-    assert len(waited) == 1  # the queued one got the slot once it was free
+    assert results == ["first", "queued"]  # the queued one ran once the slot was free
+    gate.close()
 
-    short = passwords.HashingGate(1, queue=5, wait_seconds=0.05)
-    with short.slot(), pytest.raises(Unavailable), short.slot():
-        pass  # waited its 50 ms, then refused
+
+def test_a_hash_that_waited_longer_than_allowed_is_refused_and_never_computed() -> None:
+    import threading
+
+    from certreg_runtime.errors import Unavailable
+
+    gate = passwords.HashingGate(1, queue=5, wait_seconds=0.05)
+    inside, release = threading.Event(), threading.Event()
+    computed: list[str] = []
+
+    def hold() -> bool:
+        inside.set()
+        return release.wait(5)
+
+    holder = threading.Thread(target=lambda: gate.run(hold))
+    holder.start()
+    assert inside.wait(5)
+    threading.Timer(0.2, release.set).start()
+    with pytest.raises(Unavailable):
+        gate.run(lambda: computed.append("late"))
+    holder.join(5)
+    assert computed == [] and gate.refused == 1
+    gate.close()

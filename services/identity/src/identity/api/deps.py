@@ -14,15 +14,19 @@ from certreg_runtime.paging import page_size
 from identity.app.deps import IdentityDeps
 
 
-def get_deps(request: Request) -> IdentityDeps:
+def _deps(request: Request) -> IdentityDeps:
     deps: IdentityDeps = request.app.state.ctx.deps
     return deps
 
 
-def client_ip(request: Request) -> str:
+async def get_deps(request: Request) -> IdentityDeps:
+    return _deps(request)
+
+
+async def client_ip(request: Request) -> str:
     """The client's address: the peer's, or what a trusted proxy says it forwarded
     (``CERTREG_TRUSTED_PROXIES``, ``certreg_runtime.clients``)."""
-    deps = get_deps(request)
+    deps = _deps(request)
     peer = request.client.host if request.client else ""
     return client_address(peer, request.headers.getlist("x-forwarded-for"), deps.settings.trusted_networks)
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import string
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -72,46 +74,64 @@ _hasher = PasswordHasher(time_cost=TIME_COST, memory_cost=MEMORY_COST_KIB, paral
 # Verified against when the account does not exist, so that both cases take as long.
 _DUMMY_HASH = _hasher.hash("certreg-dummy-password-for-timing")
 
+T = TypeVar("T")
+
 BUSY = "Trop de connexions simultanées : réessayez dans quelques secondes."
 
 
 class HashingGate:
-    """At most ``slots`` hashes at once (memory: slots × 19 MiB), at most ``queue`` more
-    waiting up to ``wait_seconds`` each; beyond, ``Unavailable`` (503, ``Retry-After``) at
-    once rather than more memory and a queue whose clients have long gone."""
+    """Hashes run in ``slots`` threads of their own (memory: slots × 19 MiB, and the
+    allocator keeps freed hash memory only in those threads' arenas, not in one per
+    worker thread); at most ``queue`` more wait, each for at most ``wait_seconds`` before
+    it starts. Beyond, ``Unavailable`` (503, ``Retry-After``) at once, rather than more
+    memory and a queue whose clients have long gone; a hash that waited too long is not
+    computed at all."""
 
     def __init__(self, slots: int, *, queue: int, wait_seconds: float, retry_after: int = 2) -> None:
         self.slots = slots
         self.queue = queue
         self.wait_seconds = wait_seconds
         self.retry_after = retry_after
-        self._semaphore = threading.BoundedSemaphore(slots)
+        self._executor = ThreadPoolExecutor(max_workers=slots, thread_name_prefix="password-hashing")
         self._lock = threading.Lock()
-        self._waiting = 0
+        self._pending = 0
         self.refused = 0  # for figures and tests
 
-    @contextmanager
-    def slot(self) -> Iterator[None]:
-        if not self._semaphore.acquire(blocking=False):
-            with self._lock:
-                full = self._waiting >= self.queue
-                if not full:
-                    self._waiting += 1
-            acquired = False
+    def close(self) -> None:
+        """Its threads end once the hashes under way are done."""
+        self._executor.shutdown(wait=False)
+
+    def _busy(self) -> Unavailable:
+        with self._lock:
+            self.refused += 1
+        return Unavailable(BUSY, code="busy", retry_after=self.retry_after)
+
+    def run(self, work: Callable[[], T]) -> T:
+        with self._lock:
+            full = self._pending >= self.slots + self.queue
             if not full:
-                try:
-                    acquired = self._semaphore.acquire(timeout=self.wait_seconds)
-                finally:
-                    with self._lock:
-                        self._waiting -= 1
-            if not acquired:
-                with self._lock:
-                    self.refused += 1
-                raise Unavailable(BUSY, code="busy", retry_after=self.retry_after)
+                self._pending += 1
+        if full:
+            raise self._busy()
+        submitted = time.monotonic()
+
+        def job() -> T | _Expired:
+            if time.monotonic() - submitted > self.wait_seconds:
+                return _Expired()
+            return work()
+
         try:
-            yield
+            result = self._executor.submit(job).result()
         finally:
-            self._semaphore.release()
+            with self._lock:
+                self._pending -= 1
+        if isinstance(result, _Expired):
+            raise self._busy()
+        return result
+
+
+class _Expired:
+    """What a hash that waited too long for its slot gives instead of being computed."""
 
 
 def _default_slots() -> int:
@@ -125,20 +145,24 @@ def configure_gate(slots: int | None, queue: int | None, wait_seconds: float) ->
     """The process's hashing gate (identity's settings, at start)."""
     global gate
     slots = slots or _default_slots()
-    gate = HashingGate(slots, queue=queue if queue is not None else 4 * slots, wait_seconds=wait_seconds)
+    queue = queue if queue is not None else 4 * slots
+    if (gate.slots, gate.queue, gate.wait_seconds) != (slots, queue, wait_seconds):
+        old, gate = gate, HashingGate(slots, queue=queue, wait_seconds=wait_seconds)
+        old.close()
 
 
 def hash_password(password: str) -> str:
-    with gate.slot():
-        return _hasher.hash(password)
+    return gate.run(lambda: _hasher.hash(password))
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
-    with gate.slot():
+    def verify() -> bool:
         try:
             return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
         except (VerificationError, InvalidHashError):
             return False
+
+    return gate.run(verify)
 
 
 def needs_rehash(password_hash: str) -> bool:
