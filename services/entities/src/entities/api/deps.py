@@ -13,7 +13,7 @@ from certreg_runtime.service import Deps
 from entities.adapters.tables import ClosedAccount
 
 
-def get_deps(request: Request) -> Deps:
+async def get_deps(request: Request) -> Deps:
     deps: Deps = request.app.state.ctx.deps
     return deps
 

@@ -12,7 +12,7 @@ from certreg_runtime.auth import Principal
 from certreg_runtime.service import Deps
 
 
-def get_deps(request: Request) -> Deps:
+async def get_deps(request: Request) -> Deps:
     deps: Deps = request.app.state.ctx.deps
     return deps
 

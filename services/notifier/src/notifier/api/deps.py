@@ -13,7 +13,7 @@ from certreg_runtime.paging import page_size
 from notifier.app.deps import NotifierDeps
 
 
-def get_deps(request: Request) -> NotifierDeps:
+async def get_deps(request: Request) -> NotifierDeps:
     deps: NotifierDeps = request.app.state.ctx.deps
     return deps
 

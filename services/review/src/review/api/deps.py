@@ -18,7 +18,7 @@ from review.app.queries import CaseFilters
 from review.domain.actor import CASE_STAFF_ROLES
 
 
-def get_deps(request: Request) -> ReviewDeps:
+async def get_deps(request: Request) -> ReviewDeps:
     deps: ReviewDeps = request.app.state.ctx.deps
     return deps
 
@@ -35,7 +35,7 @@ Commission = Annotated[Principal, Depends(require_roles("commission"))]
 UNKNOWN_REPERTOIRE = "Répertoire inconnu (rncp ou rs)."
 
 
-def repertoire_filter(repertoire: str | None = None) -> str | None:
+async def repertoire_filter(repertoire: str | None = None) -> str | None:
     if repertoire and repertoire not in REPERTOIRES:
         raise invalid(field_error("repertoire", UNKNOWN_REPERTOIRE, "unknown_repertoire", where="query"))
     return repertoire or None
@@ -44,7 +44,7 @@ def repertoire_filter(repertoire: str | None = None) -> str | None:
 RepertoireFilter = Annotated[str | None, Depends(repertoire_filter)]
 
 
-def case_filters(
+async def case_filters(
     user: Staff,
     status: str | None = None,
     assignee: str | None = None,
