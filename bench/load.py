@@ -1,0 +1,327 @@
+"""Load test of the platform as it runs (``certreg up``, a real server in its own process),
+driven by wrk, beside raw baselines measured in the same run.
+
+Creates its data (a reviewer, 1,000 cases in review's database), starts the platform,
+then for each scenario and each number of connections runs wrk and prints one line:
+req/s, p50, p99, errors (connect/read/write/timeouts and non-2xx answers) and the
+platform process's peak RSS during that run. The baselines, in their own uvicorn
+process with the same settings (httptools, uvloop): a FastAPI hello route, a FastAPI
+sync route reading SQLite in the threadpool, and Starlette's ``StaticFiles`` serving the
+same DSFR stylesheet.
+
+    uv run python bench/load.py                     # embedded (SQLite, in-process bus)
+    uv run python bench/load.py --mode infra        # the same process on PostgreSQL + RabbitMQ
+    uv run python bench/load.py --connections 10,50 --duration 5 --only me,static
+
+``infra`` reads CERTREG_TEST_DATABASE_URL and CERTREG_TEST_AMQP_URL (what the tests use).
+Needs ``wrk`` (``apt-get install wrk``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+CSS = "/static/dsfr/dsfr.min.css"
+EMAIL, PASSWORD = "charge.bench@example.org", "Un-mot-de-passe-2026"
+CASES = 1000
+
+# wrk prints this line at the end of a run (its Lua ``done`` hook).
+DONE = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('WRK {"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, "socket_errors": %d, "non2xx": %d}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    e.connect + e.read + e.write + e.timeout, e.status))
+end
+"""
+LOGIN = f"""
+wrk.method = "POST"
+wrk.body = "username={EMAIL.replace("@", "%40")}&password={PASSWORD}"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+"""
+
+BASELINE_APP = textwrap.dedent(
+    """
+    import sqlite3, sys
+    from fastapi import FastAPI
+    from starlette.staticfiles import StaticFiles
+
+    app = FastAPI()
+    DB = sys.argv[1]
+
+    @app.get("/hello")
+    async def hello():
+        return {"hello": "world"}
+
+    @app.get("/sync-db")
+    def sync_db():
+        with sqlite3.connect(DB) as conn:
+            rows = conn.execute("SELECT filing_id, title, status FROM cases ORDER BY opened_at DESC LIMIT 50").fetchall()
+        return {"items": [{"id": str(r[0]), "title": r[1], "status": r[2]} for r in rows]}
+
+    app.mount("/static", StaticFiles(directory=sys.argv[2]), name="static")
+
+    if __name__ == "__main__":
+        import uvicorn
+        uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[3]), log_level="warning", access_log=False)
+    """
+)
+
+
+@dataclass
+class Result:
+    label: str
+    connections: int
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    non2xx: int
+    peak_rss_mb: float | None
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"{url} exited:\n{log.read_text()[-3000:]}")
+        with suppress(httpx.HTTPError):
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        time.sleep(0.3)
+    raise SystemExit(f"{url} not ready:\n{log.read_text()[-3000:]}")
+
+
+class PeakRss:
+    """The highest VmRSS of a process while the block runs (sampled every 50 ms)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _read(self) -> int:
+        with suppress(OSError):
+            for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+        return 0
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.05):
+            self.peak = max(self.peak, self._read())
+
+    def __enter__(self) -> PeakRss:
+        self.peak = self._read()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def wrk(url: str, connections: int, duration: float, *, headers: dict[str, str], script: str = "", pid: int | None = None) -> Result:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
+        lua.write(script + DONE)
+    command = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{round(duration)}s", "--timeout", "30s", "-s", lua.name]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    try:
+        if pid is not None:
+            with PeakRss(pid) as rss:
+                out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+            peak: float | None = rss.peak / 2**20
+        else:
+            out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+            peak = None
+    finally:
+        os.unlink(lua.name)
+    line = next(x for x in out.splitlines() if x.startswith("WRK "))
+    data = json.loads(line[4:])
+    seconds = data["duration_us"] / 1e6
+    return Result(
+        "",
+        connections,
+        data["requests"] / seconds,
+        data["p50_us"] / 1000,
+        data["p99_us"] / 1000,
+        data["socket_errors"],
+        data["non2xx"],
+        peak,
+    )
+
+
+def certreg(*args: str, env: dict[str, str]) -> None:
+    done = subprocess.run([sys.executable, "-m", "certreg", *args], env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"certreg {' '.join(args[:2])} failed:\n{done.stderr[-3000:]}")
+
+
+def fill_cases(url: str) -> None:
+    """``CASES`` cases in review's database (bench_cases' realistic spread)."""
+    sys.path.insert(0, str(ROOT))
+    from bench.bench_cases import rows
+    from certreg_runtime.db import create_db_engine
+    from review.adapters.tables import Case, metadata
+
+    engine = create_db_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(metadata.tables[Case.__tablename__].insert(), rows(CASES, random.Random(16), datetime(2024, 1, 1, tzinfo=UTC)))
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def platform(workdir: Path, mode: str) -> Iterator[tuple[str, int, str]]:
+    """``certreg up`` with its data; yields its base URL, its pid and review's database URL."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CERTREG_")}
+    env.update({"CERTREG_DATA_DIR": str(workdir / "var"), "CERTREG_LOG_LEVEL": "WARNING", "CERTREG_ENVIRONMENT": "development"})
+    server = None
+    if mode == "infra":
+        from certreg_testing.infra import resolve_amqp, resolve_postgres, unique_namespace
+
+        server = resolve_postgres()
+        amqp = resolve_amqp()
+        env.update(
+            {
+                "CERTREG_DATABASE_URL": server.database_url_template(),
+                "CERTREG_AMQP_URL": amqp.url,
+                "CERTREG_BUS_NAMESPACE": unique_namespace(),
+            }
+        )
+    try:
+        certreg("migrate", env=env)
+        from certreg_runtime.settings import Settings
+
+        review_url = Settings(data_dir=workdir / "var", database_url=env.get("CERTREG_DATABASE_URL")).database_url_for("review")
+        fill_cases(review_url)
+        certreg("admin", "create", "--email", EMAIL, "--password", PASSWORD, "--role", "reviewer", env=env)
+        port = free_port()
+        log = workdir / "up.log"
+        with open(log, "wb") as out:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "certreg", "up", "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT
+            )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            wait_ready(f"{base}/readyz", process, log)
+            yield base, process.pid, review_url
+        finally:
+            process.terminate()
+            process.wait(30)
+    finally:
+        if server is not None:
+            server.close()
+
+
+@contextmanager
+def baseline(workdir: Path) -> Iterator[str]:
+    """The raw FastAPI/Starlette app, on a SQLite copy of the cases."""
+    import sqlite3
+
+    db = workdir / "raw.sqlite3"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE cases (filing_id TEXT, title TEXT, status TEXT, opened_at TEXT)")
+        conn.executemany(
+            "INSERT INTO cases VALUES (?, ?, ?, ?)",
+            [(f"{i:032x}", f"Certification {i}", "received", f"2025-01-{1 + i % 28:02d}") for i in range(CASES)],
+        )
+    app = workdir / "raw_app.py"
+    app.write_text(BASELINE_APP)
+    port = free_port()
+    log = workdir / "raw.log"
+    static = ROOT / "services/gateway/src/gateway/ui/static"
+    with open(log, "wb") as out:
+        process = subprocess.Popen([sys.executable, str(app), str(db), str(static), str(port)], stdout=out, stderr=subprocess.STDOUT)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_ready(f"{base}/hello", process, log)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--mode", choices=["embedded", "infra"], default="embedded")
+    parser.add_argument("--connections", default="10,50,200")
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--only", default="", help="comma-separated scenarios (cases,me,static,login,registry)")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed: apt-get install wrk")
+    levels = [int(c) for c in args.connections.split(",")]
+    only = set(filter(None, args.only.split(",")))
+    results: list[Result] = []
+
+    def run(label: str, url: str, connections: int, headers: dict[str, str], script: str = "", pid: int | None = None) -> None:
+        result = wrk(url, connections, args.duration, headers=headers, script=script, pid=pid)
+        result.label = label
+        results.append(result)
+        rss = f"{result.peak_rss_mb:8.0f}" if result.peak_rss_mb is not None else f"{'-':>8}"
+        figures = f"{result.rps:>9.1f} {result.p50_ms:>9.1f} {result.p99_ms:>9.1f} {result.errors:>7} {result.non2xx:>7} {rss}"
+        print(f"{label:<34} {connections:>5} {figures}", flush=True)
+
+    with tempfile.TemporaryDirectory(prefix="certreg-load-") as tmp:
+        workdir = Path(tmp)
+        print(f"certreg load ({args.mode}), wrk {args.duration:g} s per line; peak RSS of the platform process (MB)")
+        print(f"{'scenario':<34} {'conns':>5} {'req/s':>9} {'p50 ms':>9} {'p99 ms':>9} {'errors':>7} {'non2xx':>7} {'RSS':>8}")
+        with baseline(workdir) as raw:
+            for c in levels:
+                if not only or "me" in only:
+                    run("raw: FastAPI hello", f"{raw}/hello", c, headers={})
+                if not only or "cases" in only:
+                    run("raw: FastAPI + sync SQLite (50)", f"{raw}/sync-db", c, headers={})
+                if not only or "static" in only:
+                    run("raw: Starlette StaticFiles css", f"{raw}{CSS}", c, headers={"Accept-Encoding": "identity"})
+        with platform(workdir, args.mode) as (base, pid, _):
+            token = httpx.post(f"{base}/api/identity/token", data={"username": EMAIL, "password": PASSWORD}, timeout=30).json()[
+                "access_token"
+            ]
+            auth = {"Authorization": f"Bearer {token}"}
+            scenarios: list[tuple[str, str, str, dict[str, str], str]] = [
+                ("cases", "GET /api/review/cases?limit=50", "/api/review/cases?limit=50", auth, ""),
+                ("me", "GET /api/identity/me", "/api/identity/me", auth, ""),
+                ("registry", "GET /api/review/registry", "/api/review/registry", {}, ""),
+                ("static", "GET dsfr.min.css (gzip)", CSS, {"Accept-Encoding": "gzip"}, ""),
+                ("static", "GET dsfr.min.css (uncompressed)", CSS, {"Accept-Encoding": "identity"}, ""),
+                ("login", "POST /api/identity/token", "/api/identity/token", {}, LOGIN),
+            ]
+            for c in levels:
+                for key, label, path, headers, script in scenarios:
+                    if not only or key in only:
+                        run(label, f"{base}{path}", c, headers=headers, script=script, pid=pid)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
