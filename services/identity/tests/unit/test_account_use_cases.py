@@ -300,3 +300,16 @@ def test_guesses_from_many_addresses_lock_the_account_for_new_addresses_only(u: 
     assert log_in(u, client="203.0.113.9").token_type == "bearer"
     with pytest.raises(Rejected):
         commands.unlock(u.deps, token, "203.0.113.10")  # single use
+
+
+def test_sign_ups_are_throttled_per_client(keys: KeyRing, clock: FixedClock) -> None:
+    """Issue 11, point 9: CERTREG_SIGNUPS_PER_CLIENT_PER_HOUR sign-ups from one client."""
+    u = unit(IdentityDeps, "identity", metadata, clock=clock, keys=keys, config=IdentityConfig(signups_per_client_per_hour=2))
+    for n in range(2):
+        register(u, f"person.{n}@example.org")
+    with pytest.raises(Throttled) as refused:
+        register(u, "person.2@example.org")
+    assert refused.value.code == "too_many_signups"
+    commands.create_account(
+        u.deps, AccountCreate(email="person.3@example.org", password=PASSWORD, first_name="Camille", last_name="Durand"), "203.0.113.1"
+    )
