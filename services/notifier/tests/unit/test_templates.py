@@ -246,3 +246,11 @@ def test_a_name_with_line_breaks_makes_a_sendable_message() -> None:
     message = build_message(mail, [], "certreg <no-reply@certreg.test>")
     assert bytes(message)  # was: ValueError "Header values may not contain linefeed or carriage return characters"
     assert message["Subject"] == "Activez votre compte" and "Bcc" not in message
+
+
+def test_completeness_deadlines_are_told_as_such() -> None:
+    """Issue 12, point 4: an incomplete dossier's reminder and overdue are not « demande de compléments »."""
+    [reminder] = render_all("review.request.reminder_due", kind="completeness", days_left=7)
+    assert "est incomplet et n'a pas encore été complété" in reminder.text and "demande de compléments" not in reminder.text
+    for r in render_all("review.request.overdue", kind="completeness"):
+        assert "demande de compléments" not in " ".join(r.text.split()) and "complét" in r.text

@@ -106,3 +106,47 @@ async def test_numbers_are_unpadded_continue_the_registry_and_stay_unique_under_
         assert (await get("/api/review/registry/RNCP00001")).status_code == 200
         assert (await get("/api/review/registry/RNCP1")).status_code == 404
         assert (await get("/api/review/registry/RS05476")).status_code == 404
+
+
+async def test_an_incomplete_dossier_past_its_deadline_is_reminded_overdue_and_may_be_abandoned(review_both):
+    """Point 4: an incomplete dossier 20 days past its due date stayed `incomplete`, never
+    overdue, and could not be declared abandoned. Its deadline behaves like a request's."""
+    review = review_both
+    filing = await review.submit()
+    due = review.today() + timedelta(days=10)
+    completeness = {"complete": False, "missing": ["criminal_record"], "message": "Le bulletin n°3 manque.", "due_date": due.isoformat()}
+    await review.post(f"/cases/{filing}/completeness", completeness, review.reviewer)
+    [deadline] = (await review.case(filing, review.depositor))["open_requests"]
+    assert deadline["kind"] == "completeness" and deadline["due_date"] == due.isoformat()
+    early = await review.client.post(f"/api/review/cases/{filing}/abandon", json={}, headers=review.director)
+    assert early.status_code == 409 and early.json()["code"] == "request_not_overdue"
+
+    review.p.advance_clock(days=3)  # 7 days left
+    assert [d for _, d in (await review.sweep()).reminders] == [7]
+    review.p.advance_clock(days=27)  # 20 days past
+    assert len((await review.sweep()).overdue) == 1
+    [reminder] = review.events("review.request.reminder_due", filing)
+    assert reminder["kind"] == "completeness" and reminder["days_left"] == 7
+    assert review.events("review.request.overdue", filing)[0]["kind"] == "completeness"
+    case = await review.case(filing, review.director)
+    assert case["status"] == "incomplete" and case["overdue"] and "abandon" in case["allowed_actions"]
+    only = (await review.client.get("/api/review/cases", params={"overdue": "true"}, headers=review.director)).json()
+    assert str(filing) in [i["filing_id"] for i in only["items"]]
+
+    case = await review.post(f"/cases/{filing}/abandon", {}, review.director)
+    assert case["status"] == "abandoned" and case["open_requests"] == [] and not case["overdue"]
+    assert "Dossier incomplet, non complété" in case["timeline"][-1]["reason"]
+    assert review.events("review.case.abandoned", filing)
+
+
+async def test_a_dossier_completed_in_time_closes_its_deadline(review):
+    filing = await review.submit()
+    due = (review.today() + timedelta(days=10)).isoformat()
+    await review.post(
+        f"/cases/{filing}/completeness", {"complete": False, "missing": ["summary"], "message": "Résumé ?", "due_date": due}, review.reviewer
+    )
+    await review.submit(filing, round=2)
+    case = await review.case(filing)
+    assert case["status"] == "received" and case["open_requests"] == [] and case["requests"][0]["status"] == "answered"
+    review.p.advance_clock(days=30)
+    assert (await review.sweep()).total == 0

@@ -15,6 +15,10 @@ from pydantic import AwareDatetime, Field, NonNegativeInt, model_validator
 from certreg_contracts.envelope import Event
 from certreg_contracts.types import CaseStatus, DocType, Part, Repertoire
 
+RequestKind = Literal["request", "completeness"]
+"""What a deadline of the procedure answers: an instructor's request for documents or
+precisions, or the reviewer's completeness check of an incomplete dossier."""
+
 
 class _CaseEvent(Event):
     """Common fields of every event about one filing (not an event itself)."""
@@ -161,6 +165,9 @@ class RequestReminderDue(_CaseEvent):
     request_id: uuid.UUID
     due_date: dt.date
     days_left: NonNegativeInt
+    kind: RequestKind = Field(
+        default="request", description="request: a request for documents or precisions; completeness: an incomplete dossier's deadline"
+    )
 
 
 class RequestOverdue(_CaseEvent):
@@ -174,6 +181,9 @@ class RequestOverdue(_CaseEvent):
     request_id: uuid.UUID
     due_date: dt.date
     opened_by: uuid.UUID
+    kind: RequestKind = Field(
+        default="request", description="request: a request for documents or precisions; completeness: an incomplete dossier's deadline"
+    )
 
 
 class CaseAbandoned(_CaseEvent):

@@ -76,6 +76,9 @@ class InfoRequest(Base, table=True):
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     filing_id: uuid.UUID
+    # request: an instructor's request; completeness: the deadline of an incomplete dossier
+    # (the same reminders, overdue and abandonment; answered by the next submission)
+    kind: str = Field(default="request", max_length=16, sa_column_kwargs={"server_default": "request"})
     items: list[dict[str, Any]] = _json()
     message: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
     due_date: dt.date

@@ -144,6 +144,7 @@ class SessionRefOut(BaseModel):
 
 class RequestOut(BaseModel):
     id: uuid.UUID
+    kind: str = "request"  # request | completeness (an incomplete dossier's deadline)
     items: list[dict[str, Any]]
     message: str
     due_date: date

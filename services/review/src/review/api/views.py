@@ -84,6 +84,7 @@ DEPOSITOR_DETAILS = frozenset(
 def request_out(r: InfoRequest, *, staff: bool) -> RequestOut:
     return RequestOut(
         id=r.id,
+        kind=r.kind,
         items=r.items,
         message=r.message,
         due_date=r.due_date,

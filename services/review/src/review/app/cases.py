@@ -10,6 +10,7 @@ import uuid
 
 from certreg_contracts.calendar import paris_date
 from certreg_contracts.events import review as ev
+from certreg_contracts.types import DOC_TYPES
 from certreg_runtime.auth import Principal
 from certreg_runtime.errors import Forbidden, conflict, field_error, invalid
 from review.adapters import audit_log, staff
@@ -63,6 +64,21 @@ def check_completeness(deps: ReviewDeps, user: Principal, filing_id: uuid.UUID, 
             due_date=due_date,
             banner_extra=None if body.complete else body.message,
         )
+        if due_date is not None:
+            # the deadline behaves like a request's: reminders, overdue, abandonment after it
+            today = paris_date(now)
+            uow.session.add(
+                InfoRequest(
+                    filing_id=case.filing_id,
+                    kind="completeness",
+                    items=[{"doc_type": m} if m in DOC_TYPES else {"question": f"Compléter : {m}"} for m in missing],
+                    message=body.message,
+                    due_date=due_date,
+                    opened_by=actor.account_id,
+                    opened_at=now,
+                    reminders_sent=",".join(str(d) for d in sorted(rules.reminders_already_due(today, due_date))),
+                )
+            )
         uow.emit(
             ev.CaseCompletenessChecked(
                 **case_fields(case),
@@ -200,7 +216,8 @@ def open_request(deps: ReviewDeps, user: Principal, filing_id: uuid.UUID, body: 
 
 
 def abandon(deps: ReviewDeps, user: Principal, filing_id: uuid.UUID, body: AbandonIn | None) -> CaseDetail:
-    """The director declares the case abandoned, once a request's deadline has passed."""
+    """The director declares the case abandoned, once the deadline of a request or of an
+    incomplete dossier has passed."""
     now = deps.clock.now()
     with deps.uow() as uow:
         case = load_case(uow, filing_id)
@@ -215,7 +232,9 @@ def abandon(deps: ReviewDeps, user: Principal, filing_id: uuid.UUID, body: Aband
             )
         why = (body.reason if body else None) or ""
         why = why.strip() or (
-            f"Demande du {rules.fr_date(paris_date(request.opened_at))} restée sans réponse au {rules.fr_date(request.due_date)}."
+            f"Dossier incomplet, non complété au {rules.fr_date(request.due_date)}."
+            if request.kind == "completeness"
+            else f"Demande du {rules.fr_date(paris_date(request.opened_at))} restée sans réponse au {rules.fr_date(request.due_date)}."
         )
         close_open_request(uow, case, now, "closed")
         move(uow, case, "abandon", actor, now, reason=why, details={"request_id": str(request.id)})

@@ -129,6 +129,8 @@ def filing_submitted(deps: ReviewDeps, uow: UnitOfWork, event: fe.FilingSubmitte
         move(uow, case, "improve", depositor, now, details=details)
     else:
         case.missing = None
+        if state == "incomplete":  # the completeness deadline is met
+            close_open_request(uow, case, now, "answered")
         move(uow, case, "resubmit", depositor, now, details=details)
 
 

@@ -67,7 +67,7 @@ TRANSITIONS: list[Transition] = [
     *_t("request", "under_instruction", "awaiting_complement", "instructor"),
     *_t("answer", "awaiting_complement", "under_instruction", DEPOSITOR),
     *_t("ready", "under_instruction", "ready_for_commission", "instructor"),
-    *_t("abandon", "awaiting_complement", "abandoned", "director"),
+    *_t("abandon", ("awaiting_complement", "incomplete"), "abandoned", "director"),
     # commission
     *_t("schedule", "ready_for_commission", "scheduled", f"commission {SYSTEM}"),
     *_t("reschedule", "scheduled", "__same__", "commission"),

@@ -131,7 +131,15 @@ def _sweep_request(deps: ReviewDeps, request_id: uuid.UUID, horizon: int, report
                 reason=f"Date limite du {rules.fr_date(request.due_date)} dépassée.",
                 details={"request_id": str(request.id)},
             )
-            uow.emit(ev.RequestOverdue(**case_fields(case), request_id=request.id, due_date=request.due_date, opened_by=request.opened_by))
+            uow.emit(
+                ev.RequestOverdue(
+                    **case_fields(case),
+                    request_id=request.id,
+                    due_date=request.due_date,
+                    opened_by=request.opened_by,
+                    kind=request_kind(request.kind),
+                )
+            )
             uow.commit()
             report.overdue.append(request.id)
             return
@@ -142,7 +150,11 @@ def _sweep_request(deps: ReviewDeps, request_id: uuid.UUID, horizon: int, report
         request.reminders_sent = ",".join(str(d) for d in sorted(sent | covered))
         uow.session.add(request)
         days_left = (request.due_date - today).days
-        uow.emit(ev.RequestReminderDue(**case_fields(case), request_id=request.id, due_date=request.due_date, days_left=days_left))
+        uow.emit(
+            ev.RequestReminderDue(
+                **case_fields(case), request_id=request.id, due_date=request.due_date, days_left=days_left, kind=request_kind(request.kind)
+            )
+        )
         uow.commit()
         report.reminders.append((request.id, days_left))
 
@@ -182,6 +194,12 @@ def _notify(deps: ReviewDeps, filing_id: uuid.UUID, report: SweepReport) -> None
         if fix_notification(uow, case, decision, SYSTEM_ACTOR, deps.clock.now()):
             uow.commit()
             report.notified.append(filing_id)
+
+
+def request_kind(value: str) -> ev.RequestKind:
+    if value == "completeness":
+        return "completeness"
+    return "request"
 
 
 async def run_forever(deps: ReviewDeps) -> None:
