@@ -142,9 +142,8 @@ async def test_an_incomplete_dossier_past_its_deadline_is_reminded_overdue_and_m
 async def test_a_dossier_completed_in_time_closes_its_deadline(review):
     filing = await review.submit()
     due = (review.today() + timedelta(days=10)).isoformat()
-    await review.post(
-        f"/cases/{filing}/completeness", {"complete": False, "missing": ["summary"], "message": "Résumé ?", "due_date": due}, review.reviewer
-    )
+    incomplete = {"complete": False, "missing": ["summary"], "message": "Résumé ?", "due_date": due}
+    await review.post(f"/cases/{filing}/completeness", incomplete, review.reviewer)
     await review.submit(filing, round=2)
     case = await review.case(filing)
     assert case["status"] == "received" and case["open_requests"] == [] and case["requests"][0]["status"] == "answered"
