@@ -85,7 +85,7 @@ def sweep(deps: ReviewDeps, batch: int = 500) -> SweepReport:
             _skipped(report, request_id, exc)
     for filing_id in adjourned:
         try:
-            _return_to_commission(deps, filing_id, report)
+            return_to_commission(deps, filing_id, report)
         except DomainError as exc:
             _skipped(report, filing_id, exc)
     _expire_registrations(deps, today, batch, report)
@@ -159,7 +159,7 @@ def _sweep_request(deps: ReviewDeps, request_id: uuid.UUID, horizon: int, report
         report.reminders.append((request.id, days_left))
 
 
-def _return_to_commission(deps: ReviewDeps, filing_id: uuid.UUID, report: SweepReport) -> None:
+def return_to_commission(deps: ReviewDeps, filing_id: uuid.UUID, report: SweepReport) -> None:
     with deps.uow() as uow:
         now = deps.clock.now()
         today = paris_date(now)
