@@ -142,7 +142,7 @@ class Office:
         expect(await self.client.post(f"/api/entities/applications/{app['application_id']}/submit", headers=onboarding), 202)
         msg = await self.p.wait_for_mail(email, "Activez")
         token = next(parse_qs(urlparse(u).query)["token"][0] for u in links(msg) if "token=" in u)
-        expect(await self.client.post("/api/identity/activation", json={"token": token}), 200)
+        expect(await self.client.post("/api/identity/activation", json={"token": token, "password": PASSWORD}), 200)
         await self.p.settle()
         approve = f"/api/identity/account-requests/{created['account_id']}/approve"
         expect(await self.client.post(approve, headers=self.staff("si_admin"), json={}), 200)
