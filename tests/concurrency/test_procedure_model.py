@@ -13,7 +13,7 @@ must always hold:
 
 A role that may not act gets 403, a state that does not allow the action 409 (or 422
 for input the state makes invalid), never a 5xx. Bounded for CI: ``CERTREG_MODEL_EXAMPLES``
-× ``CERTREG_MODEL_STEPS`` (5 × 14 by default)."""
+× ``CERTREG_MODEL_STEPS`` (4 × 12 by default)."""
 
 from __future__ import annotations
 
@@ -41,8 +41,8 @@ from certreg_testing.procedure import SUBMISSION_REFUSED, WITHDRAWAL_OUTCOMES, O
 
 T = TypeVar("T")
 
-EXAMPLES = int(os.environ.get("CERTREG_MODEL_EXAMPLES", "5"))
-STEPS = int(os.environ.get("CERTREG_MODEL_STEPS", "14"))
+EXAMPLES = int(os.environ.get("CERTREG_MODEL_EXAMPLES", "4"))
+STEPS = int(os.environ.get("CERTREG_MODEL_STEPS", "12"))
 MAX_FILINGS = 3  # per example
 
 ROLES = ("depositor", "reviewer", "instructor", "commission", "director", "si_admin")
