@@ -32,6 +32,7 @@ from certreg_testing.procedure import (
     at_once,
     check_agreement,
     in_order,
+    sqlite_locks_rows,
 )
 
 ROUNDS = int(os.environ.get("CERTREG_TEST_ARBITRATION_ROUNDS", "1"))
@@ -44,6 +45,8 @@ async def office(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     """The module's tests once in each mode (one platform per mode, made before the
     per-test namespace cleanup starts counting: the platform's bus outlives each test)."""
     settings: dict[str, Any] = {}
+    if request.param == "embedded" and not sqlite_locks_rows():
+        pytest.skip("the embedded mode's SQLite does not lock rows read FOR UPDATE yet (issue 15, point 1)")
     if request.param == "infra":
         postgres, amqp_url = request.getfixturevalue("postgres"), request.getfixturevalue("amqp_url")
         settings = {"database_url": postgres.database_url_template(), "amqp_url": amqp_url, "bus_namespace": unique_namespace()}

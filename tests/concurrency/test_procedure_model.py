@@ -1,7 +1,7 @@
 """A model-based test of the procedure (issue 15, point 4): hypothesis drives random
-sequences of actions — by random roles, sometimes two at once — through the gateway of
-an embedded platform, and after each step, once every event is handled, checks what
-must always hold:
+sequences of actions — by random roles, sometimes two at once (in the embedded mode once
+its SQLite locks rows, issue 15 point 1) — through the gateway of an embedded platform,
+and after each step, once every event is handled, checks what must always hold:
 
 - the filing and its case agree (status, withdrawal, no withdrawal left unanswered) and
   each case's audit chain verifies;
@@ -37,7 +37,15 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invar
 
 from certreg_contracts.types import TERMINAL_CASE_STATUSES
 from certreg_testing.platform import embedded_platform
-from certreg_testing.procedure import SUBMISSION_REFUSED, WITHDRAWAL_OUTCOMES, Office, at_once, check_agreement, settle_everywhere
+from certreg_testing.procedure import (
+    SUBMISSION_REFUSED,
+    WITHDRAWAL_OUTCOMES,
+    Office,
+    at_once,
+    check_agreement,
+    settle_everywhere,
+    sqlite_locks_rows,
+)
 
 T = TypeVar("T")
 
@@ -278,6 +286,7 @@ class Procedure(RuleBasedStateMachine):
         action = choices[pick % len(choices)]
         self._act(filing, action, sorted(ALLOWED[action])[0])
 
+    @precondition(lambda self: sqlite_locks_rows())  # two writers at once need SQLite's row locking (issue 15, point 1)
     @rule(
         filing=filings,
         depositor=st.sampled_from(("withdraw", "submit", "submit")),

@@ -13,6 +13,8 @@ handled."""
 from __future__ import annotations
 
 import asyncio
+import functools
+import tempfile
 import threading
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -285,6 +287,28 @@ class Office:
         await settle_everywhere(self.p)
         filing = expect(await self.client.get(f"/api/filings/{filing_id}", headers=self.depositor), 200)
         return self.settled_view(filing_id, filing)
+
+
+@functools.cache
+def sqlite_locks_rows() -> bool:
+    """Whether the runtime's SQLite engines lock what a transaction reads ``FOR UPDATE``
+    (the embedded mode's row locking, issue 15 point 1): without it, a decision and a
+    handler that read the same case at once both change it, whatever the procedure says."""
+    import sqlalchemy as sa
+
+    from certreg_runtime.db import create_db_engine
+
+    with tempfile.TemporaryDirectory(prefix="sqlite-probe-") as folder:
+        engine = create_db_engine(f"sqlite:///{folder}/probe.sqlite3")
+        try:
+            table = sa.Table("probe", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True))
+            table.metadata.create_all(engine)
+            with engine.connect() as conn:
+                conn.execute(sa.select(table).with_for_update())
+                dbapi = conn.connection.dbapi_connection
+                return bool(dbapi is not None and dbapi.in_transaction)
+        finally:
+            engine.dispose()
 
 
 def undelivered(p: TestPlatform) -> int:
