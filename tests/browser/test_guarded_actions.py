@@ -75,4 +75,14 @@ def test_decision_and_withdrawal_are_confirmed_in_a_modal(page, platform, reques
     expect(modal).to_have_count(0)
     w.wait_status(withdrawn, "withdrawn")
     assert "référentiel est refondu" in (w.case(withdrawn)["timeline"][-1]["reason"] or "")
+
+    # "Mes dossiers" (point 14): the registration number, and badges coloured by state.
+    number = w.case(decided)["registration_number"]
+    reload_until(page, "/dossiers", f"[data-registration='{decided}']", number)
+    row = page.locator("tr", has=page.locator(f"a[href='/dossiers/{decided}']"))
+    expect(row.locator(".fr-badge")).to_have_class("fr-badge fr-badge--sm fr-badge--success fr-badge--no-icon")
+    gone = page.locator("tr", has=page.locator(f"a[href='/dossiers/{withdrawn}']"))
+    expect(gone.locator(".fr-badge")).to_have_class("fr-badge fr-badge--sm fr-badge--error fr-badge--no-icon")
+    check_accessibility(page)
+    shots(page, "mes-dossiers")
     assert page.js_errors == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -68,3 +69,24 @@ def ensure_database(url: str) -> None:
 def is_postgres(bind: Engine | Connection) -> bool:
     """Whether ``bind`` (an engine, or a session's ``get_bind()``) talks to PostgreSQL."""
     return bind.dialect.name == "postgresql"
+
+
+class UtcDateTime(sa.types.TypeDecorator[datetime]):
+    """A moment: stored in UTC, read back as an aware UTC datetime on every database.
+
+    SQLite keeps no offset and gives naive datetimes back, which the APIs would send
+    without a zone (``2026-12-01T09:30:00``, read by browsers as local time): every model
+    column of a moment uses this type (``tests/migrations`` checks it)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)

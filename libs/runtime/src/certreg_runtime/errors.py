@@ -108,8 +108,25 @@ def invalid(*errors: dict[str, Any], code: str = "invalid") -> Invalid:
     return Invalid(list(errors), code=code)
 
 
+# What the caller looked for, in the French the answer's ``detail`` says (issue 13, point 14:
+# "registration not found" reached the pages); any other text is taken as the message.
+NOT_FOUND_MESSAGES: dict[str, str] = {
+    "account": "Compte introuvable.",
+    "account request": "Demande de compte introuvable.",
+    "application": "Demande de référencement introuvable.",
+    "case": "Dossier introuvable.",
+    "document": "Document introuvable.",
+    "entity": "Organisme introuvable.",
+    "letter": "Courrier introuvable.",
+    "notification": "Notification introuvable.",
+    "opinion": "Avis introuvable.",
+    "registration": "Aucune certification n'est enregistrée sous ce numéro.",
+    "session": "Séance introuvable.",
+}
+
+
 def not_found(what: str = "Ressource introuvable.") -> NotFound:
-    return NotFound(what)
+    return NotFound(NOT_FOUND_MESSAGES.get(what, what))
 
 
 def forbidden(why: str = "Action non autorisée.") -> Forbidden:

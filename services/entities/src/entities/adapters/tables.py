@@ -10,6 +10,7 @@ from sqlalchemy.orm import registry
 from sqlmodel import AutoString, Field, SQLModel
 
 from certreg_contracts.types import EntityKind, LegalForm
+from certreg_runtime.db import UtcDateTime
 from certreg_runtime.idempotency import add_idempotency_table
 from certreg_runtime.messaging import add_messaging_tables
 
@@ -22,7 +23,7 @@ metadata = Base.metadata
 add_messaging_tables(metadata)
 add_idempotency_table(metadata)
 
-TZ = sa.DateTime(timezone=True)
+TZ = UtcDateTime()
 
 
 class Entity(Base, table=True):

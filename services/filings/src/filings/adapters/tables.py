@@ -9,6 +9,7 @@ from sqlalchemy.orm import registry
 from sqlmodel import AutoString, Field, SQLModel
 
 from certreg_contracts.types import DocType, Repertoire
+from certreg_runtime.db import UtcDateTime
 from certreg_runtime.idempotency import add_idempotency_table
 from certreg_runtime.messaging import add_messaging_tables
 from filings.domain.rules import CqpFiler
@@ -35,7 +36,7 @@ def _json_list() -> Any:
 
 
 def _when(nullable: bool = True) -> Any:
-    return Field(default=None, sa_column=sa.Column(sa.DateTime(timezone=True), nullable=nullable))
+    return Field(default=None, sa_column=sa.Column(UtcDateTime(), nullable=nullable))
 
 
 class Filing(Base, table=True):
@@ -75,8 +76,8 @@ class Filing(Base, table=True):
     open_request_id: uuid.UUID | None = None
     open_request: dict[str, Any] | None = Field(default=None, sa_column=sa.Column(sa.JSON(), nullable=True))
 
-    created_at: dt.datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
-    updated_at: dt.datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
+    created_at: dt.datetime = Field(sa_column=sa.Column(UtcDateTime(), nullable=False))
+    updated_at: dt.datetime = Field(sa_column=sa.Column(UtcDateTime(), nullable=False))
 
     def aware(self, name: str) -> dt.datetime | None:
         return _aware(getattr(self, name))
@@ -100,7 +101,7 @@ class Document(Base, table=True):
     document_date: dt.date | None = None
     object_key: str = Field(max_length=200)
     uploaded_by: uuid.UUID
-    uploaded_at: dt.datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
+    uploaded_at: dt.datetime = Field(sa_column=sa.Column(UtcDateTime(), nullable=False))
     superseded_at: dt.datetime | None = _when()
     removed_at: dt.datetime | None = _when()
     # The first submission round whose manifest carried this version (then it is kept forever).
@@ -126,7 +127,7 @@ class Receipt(Base, table=True):
     sha256: str = Field(max_length=64)
     size: int = Field(sa_column=sa.Column(sa.BigInteger(), nullable=False))
     submitted_by: uuid.UUID
-    created_at: dt.datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
+    created_at: dt.datetime = Field(sa_column=sa.Column(UtcDateTime(), nullable=False))
 
     def aware(self, name: str) -> dt.datetime | None:
         return _aware(getattr(self, name))

@@ -15,7 +15,9 @@ from functools import cache
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from certreg_runtime.contacts import OFFICIAL_TEXTS, Contacts
 from gateway.ui.assets import StaticAssets
@@ -161,3 +163,14 @@ def mount_ui(app: FastAPI, contacts: Contacts) -> None:
     app.state.contacts = contacts
     app.mount("/static", ASSETS, name="static")
     app.include_router(router)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def not_found_in_french(request: Request, exc: StarletteHTTPException) -> Response:
+        """An unknown address: a French page for people, a French ``detail`` for programs
+        (never ``{"detail": "Not Found"}``)."""
+        if exc.status_code != 404:
+            return await http_exception_handler(request, exc)
+        if request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", ""):
+            return JSONResponse({"detail": "Adresse introuvable.", "code": "not_found"}, status_code=404)
+        page = render_page("introuvable", request.app.state.contacts)
+        return HTMLResponse(page, status_code=404, headers={**SECURITY_HEADERS, "Cache-Control": "no-cache"})

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
+from certreg_runtime.db import UtcDateTime
 from certreg_runtime.messaging import add_messaging_tables
 
 
@@ -21,7 +22,7 @@ add_messaging_tables(metadata)
 
 
 def _at(nullable: bool = True, index: bool = False) -> sa.Column[datetime]:
-    return sa.Column(sa.DateTime(timezone=True), nullable=nullable, index=index)
+    return sa.Column(UtcDateTime(), nullable=nullable, index=index)
 
 
 class Account(Base, table=True):

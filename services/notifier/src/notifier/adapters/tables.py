@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
+from certreg_runtime.db import UtcDateTime
 from certreg_runtime.messaging import add_messaging_tables
 
 
@@ -20,8 +21,8 @@ metadata = Base.metadata
 add_messaging_tables(metadata)
 
 
-def _tz() -> sa.DateTime:
-    return sa.DateTime(timezone=True)
+def _tz() -> UtcDateTime:
+    return UtcDateTime()
 
 
 class Person(Base, table=True):

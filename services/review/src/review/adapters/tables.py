@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
+from certreg_runtime.db import UtcDateTime
 from certreg_runtime.messaging import add_messaging_tables
 
 
@@ -18,7 +19,7 @@ class Base(SQLModel, registry=registry()):  # its own metadata = its own databas
 metadata = Base.metadata
 add_messaging_tables(metadata)
 
-TZ = sa.DateTime(timezone=True)
+TZ = UtcDateTime()
 
 
 def _json(nullable: bool = False, **kw: Any) -> Any:

@@ -434,16 +434,22 @@ export function formValues(form) {
   return data;
 }
 
+// Moments (sent in UTC with their offset) are shown as the procedure counts them: in Paris,
+// whatever the browser's zone. A date alone ("2026-12-01") is a calendar day, not a moment.
+const PARIS = "Europe/Paris";
+
 export function fmtDate(value) {
   if (!value) return "—";
-  const d = new Date(value.length === 10 ? value + "T00:00:00" : value);
-  const text = d.toLocaleDateString("fr-FR", { day: "numeric", month: "long", year: "numeric" });
-  return d.getDate() === 1 ? text.replace(/^1 /, "1er ") : text; // « 1er décembre 2026 »
+  const day = value.length === 10;
+  const d = new Date(day ? value + "T00:00:00" : value);
+  const text = d.toLocaleDateString("fr-FR", { day: "numeric", month: "long", year: "numeric", ...(day ? {} : { timeZone: PARIS }) });
+  return text.replace(/^1 /, "1er "); // « 1er décembre 2026 »
 }
 
 export function fmtDateTime(value) {
   if (!value) return "—";
-  return new Date(value).toLocaleString("fr-FR", { dateStyle: "long", timeStyle: "short" });
+  const text = new Date(value).toLocaleString("fr-FR", { dateStyle: "long", timeStyle: "short", timeZone: PARIS });
+  return text.replace(/^1 /, "1er ");
 }
 
 /** "dans 12 jours", "aujourd’hui", "dépassée depuis 3 jours". */

@@ -11,10 +11,11 @@ history.replaceState(null, "", "/activation");
 
 function show(type, title, text, link) {
   form.remove();
-  box.replaceChildren(
+  // replaceChildren writes a null as the text "null": only the nodes.
+  box.replaceChildren(...[
     h("div", { class: `fr-alert fr-alert--${type}` }, h("h2", { class: "fr-alert__title" }, title), h("p", {}, text)),
     link ? h("p", { class: "fr-mt-3w" }, h("a", { class: "fr-btn", href: link[0] }, link[1])) : null,
-  );
+  ].filter(Boolean));
   box.querySelector("h2").setAttribute("tabindex", "-1");
   box.querySelector("h2").focus();
 }
@@ -36,7 +37,10 @@ if (!token) {
       else
         show("success", "Adresse électronique confirmée", "Votre compte est activé. Votre demande est maintenant en attente de validation : vous serez prévenu par courriel dès qu’elle sera traitée.", null);
     } catch (err) {
-      if (err instanceof ApiError && err.status === 400)
+      if (err instanceof ApiError && err.status === 400 && err.code === "token_used")
+        // The link is consumed only by a successful activation.
+        show("info", "Compte déjà activé", "Ce lien a déjà servi : votre adresse est confirmée. Connectez-vous avec votre adresse électronique et votre mot de passe.", ["/connexion", "Se connecter"]);
+      else if (err instanceof ApiError && err.status === 400)
         show("error", "Lien invalide ou expiré", "Ce lien d’activation n’est plus valable : il a déjà été utilisé, il a expiré, ou une nouvelle inscription avec cette adresse l’a remplacé. Demandez un nouveau lien.", newLink);
       else if (err instanceof ApiError && err.status === 422 && err.body?.detail?.[0]?.type === "password_mismatch") {
         showFieldErrors(form, [{ field: "password", msg: "Ce n’est pas le mot de passe choisi à l’inscription." }]);

@@ -1,6 +1,15 @@
 import { api, fmtDate, h, itemsOf, requireLogin, showError } from "/static/js/api.js";
 import "/static/js/layout.js";
-import { REPERTOIRES } from "/static/js/labels.js";
+import { REPERTOIRES, statusBadge } from "/static/js/labels.js";
+
+/** The registration number of a registered certification, filled in once review answers. */
+function registration(filingId) {
+  const span = h("p", { class: "fr-text--sm fr-mb-0", "data-registration": filingId });
+  api(`/api/review/cases/${filingId}`).then((c) => {
+    if (c.registration_number) span.textContent = `N° ${c.registration_number}`;
+  }).catch(() => {});
+  return span;
+}
 
 requireLogin();
 const box = document.getElementById("filings");
@@ -17,7 +26,7 @@ try {
         h("tbody", {}, items.map((f) => h("tr", {},
           h("td", {}, h("a", { href: `/dossiers/${f.filing_id}` }, f.title || "(sans intitulé)")),
           h("td", {}, REPERTOIRES[f.repertoire] || f.repertoire, f.qualification_level ? ` — niveau ${f.qualification_level}` : ""),
-          h("td", {}, h("p", { class: `fr-badge fr-badge--sm fr-badge--no-icon ${f.status === "draft" ? "" : "fr-badge--info"}`, text: f.procedure_status || f.status })),
+          h("td", {}, statusBadge(f.status === "submitted" && f.case_status ? f.case_status : f.status, h, f.procedure_status || undefined), f.case_status === "registered" ? registration(f.filing_id) : null),
           h("td", {}, f.due_date ? fmtDate(f.due_date) : "—"),
           h("td", {}, fmtDate(f.updated_at)),
         ))),
