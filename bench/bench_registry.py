@@ -46,8 +46,9 @@ from certreg_runtime.messaging import UnitOfWork
 from certreg_runtime.migrations import upgrade
 from certreg_runtime.settings import Settings
 from certreg_testing.infra import resolve_postgres
+from review.adapters import registry_feed
 from review.adapters.exports import fiches_xml, registry_csv
-from review.adapters.tables import RegistryCode, RegistryRecord, metadata, search_text
+from review.adapters.tables import RegistryCode, RegistryEntry, RegistryRecord, metadata, search_text
 from review.app import queries
 from review.app.deps import ReviewDeps
 from review.config import ReviewConfig
@@ -159,6 +160,12 @@ class World:
         return records, codes
 
 
+def search_entry_row(row: dict[str, Any]) -> dict[str, Any]:
+    """The record's search entry, as registry_feed.search_entry writes it."""
+    entry = registry_feed.search_entry(RegistryRecord(**row))
+    return {c.name: getattr(entry, c.name) for c in metadata.tables[RegistryEntry.__tablename__].columns}
+
+
 def review_deps(engine: sa.Engine) -> ReviewDeps:
     return ReviewDeps(
         "review",
@@ -262,6 +269,7 @@ def main() -> int:
         upgrade(definition(), engine)
         records = metadata.tables[RegistryRecord.__tablename__]
         codes = metadata.tables[RegistryCode.__tablename__]
+        entries = metadata.tables[RegistryEntry.__tablename__]
         deps = review_deps(engine)
         inserted = 0
         for size in SIZES:
@@ -270,11 +278,13 @@ def main() -> int:
                 rows, code_rows = world.batch(min(5000, size - inserted))
                 with engine.begin() as conn:
                     conn.execute(records.insert(), rows)
+                    conn.execute(entries.insert(), [search_entry_row(r) for r in rows])
                     conn.execute(codes.insert(), code_rows)
                 inserted += len(rows)
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.execute(sa.text("VACUUM ANALYZE registry_records"))
                 conn.execute(sa.text("VACUUM ANALYZE registry_codes"))
+                conn.execute(sa.text("VACUUM ANALYZE registry_entries"))
             print(f"\n{size} records (filled in {time.perf_counter() - t0:.1f} s)")
             print(f"  {'export':<12} {'MiB out':>9} {'s':>7} {'heap peak MiB':>14} {'RSS growth MiB':>15}")
             for label, chunks in (

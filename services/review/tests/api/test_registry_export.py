@@ -241,6 +241,8 @@ async def test_a_registration_expires_after_its_end_date_in_the_registry_its_exp
     assert await feed(registry) == [(number, "registered", "active"), (other, "registered", "active"), (number, "expired", "expired")]
     await registry.verify_entity("Organisme certificateur", SIRET)
     assert (await feed(registry, limit=500))[3:] == [(number, "updated", "expired"), (other, "updated", "active")]
+    named = (await registry.client.get("/api/review/registry", params={"certifier": "organisme CERTIFICATEUR"})).json()
+    assert [i["number"] for i in named["items"]] == [other, number], "the search knows the certifier named later"
     bad = await registry.client.get("/api/review/registry/changes", params={"cursor": "-1"})
     assert bad.status_code == 422
 

@@ -1,7 +1,8 @@
 """The registry's change feed: every change a reuser of the public registry sees (a
 certification registered, renewed, its record updated, expired or withdrawn) is one entry,
-written in the change's transaction together with the record's ``updated_at`` — the one
-function below, so that the feed and the incremental exports (``?since=``) cannot disagree.
+written in the change's transaction together with the record's ``updated_at`` and its search
+entry (``RegistryEntry``) — the one function below, so that the feed, the incremental exports
+(``?since=``) and the search cannot disagree.
 
 Entries are read in ``seq`` order by a cursor (the last ``seq`` read). A reader must never
 see entry 5 before entry 4 commits (it would move past 4 for good), so writers take their
@@ -18,7 +19,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from certreg_runtime.db import is_postgres
-from review.adapters.tables import RegistryChange, RegistryRecord
+from review.adapters.tables import RegistryChange, RegistryEntry, RegistryRecord
 
 KINDS = ("registered", "renewed", "updated", "expired", "withdrawn")
 
@@ -31,6 +32,7 @@ def record_change(session: Session, record: RegistryRecord, kind: str, now: date
         session.execute(sa.text("LOCK TABLE registry_changes IN SHARE ROW EXCLUSIVE MODE"))
     record.updated_at = now
     session.add(record)
+    session.merge(search_entry(record))
     entry = RegistryChange(number=record.number, kind=kind, status=record.status, occurred_at=now)
     session.add(entry)
     session.flush()
@@ -41,3 +43,19 @@ def changes_after(session: Session, after: int, limit: int) -> list[RegistryChan
     """Up to ``limit`` entries after ``seq`` ``after``, oldest first."""
     rows = session.exec(select(RegistryChange).where(col(RegistryChange.seq) > after).order_by(col(RegistryChange.seq)).limit(limit)).all()
     return list(rows)
+
+
+def search_entry(record: RegistryRecord) -> RegistryEntry:
+    """The record's row in the registry's search."""
+    return RegistryEntry(
+        number=record.number,
+        repertoire=record.repertoire,
+        sequence_value=record.sequence_value,
+        qualification_level=record.qualification_level,
+        status=record.status,
+        registration_start=record.registration_start,
+        registration_end=record.registration_end,
+        certifier_siret=record.certifier_siret,
+        certifier_name=(record.certifier_name or "").lower(),
+        search=record.search,
+    )

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from certreg_contracts.calendar import paris_date
 from certreg_runtime.auth import Principal
+from certreg_runtime.db import is_postgres
 from certreg_runtime.errors import not_found
 from review.adapters import audit_log, registry_feed
 from review.adapters.tables import (
@@ -27,6 +28,7 @@ from review.adapters.tables import (
     Opinion,
     RegistryChange,
     RegistryCode,
+    RegistryEntry,
     RegistryRecord,
 )
 from review.app.deps import ReviewDeps
@@ -279,46 +281,53 @@ class RegistryFilters:
 
 
 def registry_conditions(filters: RegistryFilters, today: date) -> list[sa.ColumnElement[bool]]:
-    r = RegistryRecord
+    e = RegistryEntry
     where: list[sa.ColumnElement[bool]] = []
     if filters.repertoire:
-        where.append(col(r.repertoire) == filters.repertoire)
+        where.append(col(e.repertoire) == filters.repertoire)
     if filters.level is not None:
-        where.append(col(r.qualification_level) == filters.level)
+        where.append(col(e.qualification_level) == filters.level)
     if filters.state == "active":
-        where += [col(r.status) == "active", col(r.registration_end) >= today, col(r.registration_start) <= today]
+        where += [col(e.status) == "active", col(e.registration_end) >= today, col(e.registration_start) <= today]
     elif filters.state == "expired":
         # expired, written down by the sweeper or not yet (see rules.record_state)
-        where.append(sa.or_(col(r.status) == "expired", sa.and_(col(r.status) == "active", col(r.registration_end) < today)))
+        where.append(sa.or_(col(e.status) == "expired", sa.and_(col(e.status) == "active", col(e.registration_end) < today)))
     elif filters.state:
-        where.append(col(r.status) == filters.state)
+        where.append(col(e.status) == filters.state)
     if filters.certifier and filters.certifier.strip():
         who = filters.certifier.strip()
         if who.isdigit() and len(who) == 14:
-            where.append(col(r.certifier_siret) == who)
+            where.append(col(e.certifier_siret) == who)
         else:
-            where.append(sa.func.lower(col(r.certifier_name)).like(f"%{escape_like(who.lower())}%", escape="\\"))
+            where.append(col(e.certifier_name).like(f"%{escape_like(who.lower())}%", escape="\\"))
     if filters.q and filters.q.strip():
-        where.append(col(r.search).like(f"%{escape_like(filters.q.strip().lower())}%", escape="\\"))
+        where.append(col(e.search).like(f"%{escape_like(filters.q.strip().lower())}%", escape="\\"))
     for kind, code in (("nsf", filters.nsf), ("rome", filters.rome)):
         if code:
-            where.append(col(r.number).in_(select(RegistryCode.number).where(RegistryCode.kind == kind, RegistryCode.code == code)))
+            where.append(col(e.number).in_(select(RegistryCode.number).where(RegistryCode.kind == kind, RegistryCode.code == code)))
     return where
 
 
 def list_registry(
     session: Session, filters: RegistryFilters, today: date, *, limit: int = 50, offset: int = 0
 ) -> tuple[list[RegistryRecord], int]:
+    """A page of the registry and its total, both read from the narrow search entries; then
+    the page's records by their numbers."""
+    if is_postgres(session.get_bind()):
+        # An interactive search: latency over throughput (parallel workers cost more to start
+        # than these scans take, and a busy server has no core to give them).
+        session.execute(sa.text("SET LOCAL max_parallel_workers_per_gather = 0"))
     where = registry_conditions(filters, today)
-    rows = session.exec(
-        select(RegistryRecord)
+    numbers = session.exec(
+        select(RegistryEntry.number)
         .where(*where)
-        .order_by(col(RegistryRecord.repertoire), col(RegistryRecord.sequence_value).desc())
+        .order_by(col(RegistryEntry.repertoire), col(RegistryEntry.sequence_value).desc())
         .limit(limit)
         .offset(offset)
     ).all()
-    total = session.execute(sa.select(sa.func.count()).select_from(RegistryRecord).where(*where)).scalar_one()
-    return list(rows), int(total)
+    total = session.execute(sa.select(sa.func.count()).select_from(RegistryEntry).where(*where)).scalar_one()
+    found = {r.number: r for r in session.exec(select(RegistryRecord).where(col(RegistryRecord.number).in_(numbers)))} if numbers else {}
+    return [found[n] for n in numbers if n in found], int(total)
 
 
 def registry_page(deps: ReviewDeps, filters: RegistryFilters, *, limit: int, offset: int) -> Page[RegistryRecord]:
