@@ -1,7 +1,7 @@
 """registry search entries: the narrow rows the registry's search reads (issue 14, point 5)
 
 Revision ID: 018314fbe696
-Revises: b2d4f6a81023
+Revises: c3e5a7b92134
 Create Date: 2026-12-01 00:55:10.471888
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlmodel
 
 
 revision = '018314fbe696'
-down_revision = 'b2d4f6a81023'
+down_revision = 'c3e5a7b92134'
 branch_labels = None
 depends_on = None
 
