@@ -33,12 +33,17 @@ def create_db_engine(url: str, *, pool_size: int | None = None, pool_timeout: fl
 
         @sa.event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _: Any) -> None:
+            # pysqlite's own transaction handling off (it opens a deferred transaction
+            # before DML only, so a SELECT … FOR UPDATE read outside any lock): the
+            # transactions are opened by ``_sqlite_write_transaction`` below.
+            dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
+        sa.event.listen(engine, "before_cursor_execute", _sqlite_write_transaction)
         return engine
     if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
         # A server that does not answer fails the connection in 10 s (a transient error,
@@ -48,6 +53,35 @@ def create_db_engine(url: str, *, pool_size: int | None = None, pool_timeout: fl
         kwargs["connect_args"] = connect_args
     kwargs.setdefault("pool_pre_ping", True)
     return sa.create_engine(url, **{**pooled, **kwargs})
+
+
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+def _locks_or_writes(statement: str, context: Any) -> bool:
+    """Whether a statement writes, or reads rows it means to change (``FOR UPDATE``,
+    which the SQLite compiler leaves out of the SQL but keeps on the statement)."""
+    if context is not None and context.compiled is not None:
+        if context.isinsert or context.isupdate or context.isdelete:
+            return True
+        if getattr(context.compiled.statement, "_for_update_arg", None) is not None:
+            return True
+    return statement.lstrip().upper().startswith(_WRITES)
+
+
+def _sqlite_write_transaction(conn: Connection, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+    """SQLite: the first statement of a transaction that writes or locks opens it with
+    ``BEGIN IMMEDIATE`` — it takes the database's write lock (waiting up to the busy
+    timeout for another writer to commit) *before* reading, so what it reads next is
+    the last committed state and stays so until it commits. The rows a command locks
+    (``FOR UPDATE``) are thus locked on SQLite as on PostgreSQL, for the whole database.
+
+    Reads before that run each in its own implicit transaction (like PostgreSQL's READ
+    COMMITTED statements) and take no lock: a read-only request never waits for a
+    writer, nor makes one wait. See docs/DEVELOPING.md, "Concurrency"."""
+    dbapi = cursor.connection
+    if not dbapi.in_transaction and _locks_or_writes(statement, context):
+        dbapi.execute("BEGIN IMMEDIATE")
 
 
 def ensure_database(url: str) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from certreg_contracts import Envelope
 from certreg_runtime.aio import cancel_all, wait_event
 from certreg_runtime.bus import Bus, OutgoingMessage
+from certreg_runtime.db import is_postgres
 from certreg_runtime.faults import describe
 from certreg_runtime.messaging import outbox_table, utcnow
 
@@ -113,13 +114,12 @@ class OutboxRelay:
         assert self._loop is not None
         o = self.outbox
         with self.engine.begin() as conn:
-            rows = conn.execute(
-                sa.select(o.c.id, o.c.event_id, o.c.body, o.c.headers)
-                .where(o.c.published_at.is_(None))
-                .order_by(o.c.id)
-                .limit(self.batch)
-                .with_for_update(skip_locked=True)
-            ).all()
+            pending = (
+                sa.select(o.c.id, o.c.event_id, o.c.body, o.c.headers).where(o.c.published_at.is_(None)).order_by(o.c.id).limit(self.batch)
+            )
+            # SQLite: one process, one relay — no lock, so the database's write lock is
+            # not held while publishing (certreg_runtime.db takes it for FOR UPDATE).
+            rows = conn.execute(pending.with_for_update(skip_locked=True) if is_postgres(conn) else pending).all()
             if not rows:
                 return 0
             messages = [OutgoingMessage(Envelope.model_validate_json(r.body), json.loads(r.headers or "{}")) for r in rows]

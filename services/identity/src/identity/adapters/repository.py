@@ -7,6 +7,7 @@ import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from identity.adapters.tables import Account, OneTimeToken, ThrottleHit
@@ -43,9 +44,12 @@ def revoke(session: Session, account_id: uuid.UUID, *purposes: str) -> None:
 
 def consume(session: Session, secret: str, allowed: tuple[str, ...], now: datetime) -> tuple[OneTimeToken, Account]:
     """Mark the token used and return it with its account, or raise ``TokenRejected``.
-    The row is locked so that two concurrent uses cannot both succeed."""
+
+    The use is one conditional update (``… SET used_at = now WHERE id = … AND used_at IS
+    NULL``): of two uses at once, whatever the database and its locks, one changes the
+    row and the other finds it used (``token_used``)."""
     digest = onetime.hash_token(secret or "")
-    token = session.exec(select(OneTimeToken).where(col(OneTimeToken.token_hash) == digest).with_for_update()).first()
+    token = session.exec(select(OneTimeToken).where(col(OneTimeToken.token_hash) == digest)).first()
     onetime.check_usable(
         found=token is not None,
         purpose=token.purpose if token else None,
@@ -55,8 +59,15 @@ def consume(session: Session, secret: str, allowed: tuple[str, ...], now: dateti
         now=now,
     )
     assert token is not None
-    token.used_at = now
-    session.add(token)
+    claimed = session.execute(
+        sa.update(OneTimeToken)
+        .where(col(OneTimeToken.id) == token.id, col(OneTimeToken.used_at).is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if not isinstance(claimed, sa.CursorResult) or claimed.rowcount != 1:
+        raise onetime.TokenRejected("token_used")
+    set_committed_value(token, "used_at", now)
     account = session.get(Account, token.account_id, with_for_update=True)
     if account is None:  # pragma: no cover - foreign key
         raise onetime.TokenRejected("token_invalid")
