@@ -33,6 +33,6 @@ def mark_read(notification_id: uuid.UUID, user: CurrentUser, deps: DepsDep) -> N
     commands.mark_read(deps, user, notification_id)
 
 
-@router.post("/notifications/read-all", status_code=204, summary="Mark all my notifications read")
-def mark_all_read(user: CurrentUser, deps: DepsDep) -> None:
-    commands.mark_all_read(deps, user)
+@router.post("/notifications/read-all", status_code=204, summary="Mark all my notifications read (or those of one filing)")
+def mark_all_read(user: CurrentUser, deps: DepsDep, filing_id: uuid.UUID | None = None) -> None:
+    commands.mark_all_read(deps, user, filing_id)

@@ -25,11 +25,11 @@ def mark_read(deps: NotifierDeps, user: Principal, notification_id: uuid.UUID) -
             uow.commit()
 
 
-def mark_all_read(deps: NotifierDeps, user: Principal) -> None:
+def mark_all_read(deps: NotifierDeps, user: Principal, filing_id: uuid.UUID | None = None) -> None:
+    """All my unread notifications, or those about one dossier (read when it is opened)."""
+    where = [col(Notification.account_id) == user.account_id, col(Notification.read_at).is_(None)]
+    if filing_id is not None:
+        where.append(col(Notification.filing_id) == filing_id)
     with deps.uow() as uow:
-        uow.session.execute(
-            sa.update(Notification)
-            .where(col(Notification.account_id) == user.account_id, col(Notification.read_at).is_(None))
-            .values(read_at=deps.clock.now())
-        )
+        uow.session.execute(sa.update(Notification).where(*where).values(read_at=deps.clock.now()))
         uow.commit()

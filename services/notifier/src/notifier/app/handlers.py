@@ -6,10 +6,12 @@ slow here: the jobs send the mails and make the letters after the commit."""
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlmodel import Session, col, select
 
 from certreg_contracts import Envelope, Event
 from certreg_contracts.calendar import paris_date
@@ -67,6 +69,26 @@ CONSUMED: tuple[type[Event], ...] = (
 )
 
 
+def _new_to(
+    session: Session, account_id: uuid.UUID, filing_id: uuid.UUID | None, rendered: templating.Rendered, bell: set[uuid.UUID]
+) -> bool:
+    """Whether the bell rings for this account: once per event, and never for what it
+    already shows unread about the same dossier (issue 13, point 12: no duplicates)."""
+    if account_id in bell:
+        return False
+    bell.add(account_id)
+    same = session.exec(
+        select(Notification.id).where(
+            Notification.account_id == account_id,
+            col(Notification.filing_id).is_(None) if filing_id is None else Notification.filing_id == filing_id,
+            Notification.title == rendered.subject,
+            Notification.body == rendered.summary,
+            col(Notification.read_at).is_(None),
+        )
+    ).first()
+    return same is None
+
+
 @handlers.on(*CONSUMED)
 def notify(deps: NotifierDeps, uow: UnitOfWork, event: Event) -> None:
     envelope = uow.cause
@@ -80,6 +102,7 @@ def notify(deps: NotifierDeps, uow: UnitOfWork, event: Event) -> None:
     session.flush()
     letter: Letter | None = None
     wrote_mail = False
+    bell: set[uuid.UUID] = set()  # the accounts this event already rang
     for planned in plan(envelope.type, event, SqlDirectory(session)):
         rule = planned.rule
         if rule.letter and letter is None:
@@ -94,7 +117,7 @@ def notify(deps: NotifierDeps, uow: UnitOfWork, event: Event) -> None:
                 ),
             )
             filing_id = getattr(event, "filing_id", None)
-            if rule.in_app and recipient.account_id is not None:
+            if rule.in_app and recipient.account_id is not None and _new_to(session, recipient.account_id, filing_id, rendered, bell):
                 session.add(
                     Notification(
                         account_id=recipient.account_id,

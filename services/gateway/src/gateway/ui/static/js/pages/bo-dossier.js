@@ -1,7 +1,7 @@
 // The case page of the back office: the case's state, only the actions review allows
 // now (`allowed_actions`), the pieces, the description, the timeline and the dialogue.
 import { api, clearErrors, daysLeft, download, fmtDate, fmtDateTime, fmtSize, h, itemsOf, markField, pathId, requireLogin, setBusy, setTitle, showAlert, showError, todayIso } from "/static/js/api.js";
-import "/static/js/layout.js";
+import { renderLayout } from "/static/js/layout.js";
 import { caseOverview, dialogue } from "/static/js/case.js";
 import { confirmAction } from "/static/js/confirm.js";
 import { FILING_FIELDS, OPINIONS, REPERTOIRES, itemLabel, statusBadge } from "/static/js/labels.js";
@@ -359,3 +359,5 @@ async function render() {
   );
 }
 render();
+// Opening the dossier reads its notifications (the bell's count follows).
+api(`/api/notifier/notifications/read-all?filing_id=${id}`, { method: "POST" }).then(() => renderLayout()).catch(() => {});

@@ -2,7 +2,7 @@
 // of pieces with uploads, submission with the sworn statement, timeline, dialogue,
 // receipts and letters.
 import { actionDone, api, ApiError, clearErrors, daysLeft, download, fmtDate, fmtDateTime, fmtSize, h, intentKey, itemsOf, markField, messageOf, pathId, requireLogin, setBusy, setTitle, showAlert, showError, todayIso, upload } from "/static/js/api.js";
-import "/static/js/layout.js";
+import { renderLayout } from "/static/js/layout.js";
 import { REPERTOIRES, itemLabel } from "/static/js/labels.js";
 import { caseOverview, criteria, decisionBox, dialogue, loadCase } from "/static/js/case.js";
 import { confirmAction } from "/static/js/confirm.js";
@@ -369,3 +369,5 @@ async function render(focusId) {
 }
 
 await render();
+// Opening the dossier reads its notifications (the bell's count follows).
+api(`/api/notifier/notifications/read-all?filing_id=${id}`, { method: "POST" }).then(() => renderLayout()).catch(() => {});
