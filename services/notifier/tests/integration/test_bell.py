@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 import pytest
 
@@ -26,7 +27,7 @@ async def test_the_same_news_rings_once_and_a_dossier_opened_is_read(bell_notifi
         depositor = await approve(n, "bell@a.example", entity)
         await n.settle()
         first, second = uuid.uuid4(), uuid.uuid4()
-        incomplete = {"complete": False, "missing": ["criminal_record"], "due_date": dt.date(2027, 1, 15)}
+        incomplete: dict[str, Any] = {"complete": False, "missing": ["criminal_record"], "due_date": dt.date(2027, 1, 15)}
         for filing in (first, first, second):  # the same news twice about the first dossier (two events)
             await n.publish(
                 sample_event("review.case.completeness_checked", filing_id=filing, entity_id=entity, title="Cariste", **incomplete),
