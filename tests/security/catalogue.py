@@ -114,6 +114,8 @@ POLICIES: dict[tuple[str, str], Policy] = {
     ("POST", "/api/review/cases/{filing_id}/messages"): _p(CASE_STAFF, MEMBERS, scoped=True),
     ("GET", "/api/review/cases.csv"): _p(CASE_STAFF),
     ("GET", "/api/review/registry/export.xml"): PUBLIC,
+    ("GET", "/api/review/registry/export.csv"): PUBLIC,
+    ("GET", "/api/review/registry/changes"): PUBLIC,
     ("GET", "/api/review/registry"): PUBLIC,
     ("GET", "/api/review/registry/{number}"): PUBLIC,
     # ---------------------------------------------------------------- notifier
