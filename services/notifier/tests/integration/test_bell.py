@@ -31,7 +31,7 @@ async def test_the_same_news_rings_once_and_a_dossier_opened_is_read(bell_notifi
         for filing in (first, first, second):  # the same news twice about the first dossier (two events)
             await n.publish(
                 sample_event("review.case.completeness_checked", filing_id=filing, entity_id=entity, title="Cariste", **incomplete),
-                settle=True,  # one after the other (two deliveries at once may both ring: see docs/API-NOTES.md)
+                settle=True,
             )
         await n.settle()
         headers = n.auth(depositor, entity_id=entity)
@@ -49,3 +49,13 @@ async def test_the_same_news_rings_once_and_a_dossier_opened_is_read(bell_notifi
         await n.settle()
         unread = (await n.client.get("/api/notifier/notifications?unread=true", headers=headers)).json()
         assert sorted(i["filing_id"] for i in unread["items"] if i["filing_id"]) == sorted([str(first), str(second)])
+
+        # Two identical events delivered at once (RabbitMQ's concurrent consumers) ring once.
+        third = uuid.uuid4()
+        for _ in range(2):
+            await n.publish(
+                sample_event("review.case.completeness_checked", filing_id=third, entity_id=entity, title="Cariste", **incomplete)
+            )
+        await n.settle()
+        about_third = [x for x in n.notifications(depositor) if x.filing_id == third]
+        assert len(about_third) == 1

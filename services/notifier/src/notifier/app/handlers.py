@@ -20,6 +20,7 @@ from certreg_contracts.events import filings as fi
 from certreg_contracts.events import identity as idn
 from certreg_contracts.events import review as rv
 from certreg_runtime import telemetry
+from certreg_runtime.db import is_postgres
 from certreg_runtime.handlers import Handlers
 from certreg_runtime.messaging import UnitOfWork
 from notifier.adapters import facts, letters, templating
@@ -77,6 +78,9 @@ def _new_to(
     if account_id in bell:
         return False
     bell.add(account_id)
+    if is_postgres(session.get_bind()):  # two deliveries at once: one checks after the other commits
+        key = int.from_bytes(account_id.bytes[:8], "big", signed=True)
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(CAST(:key AS bigint))"), {"key": key})
     same = session.exec(
         select(Notification.id).where(
             Notification.account_id == account_id,
