@@ -301,7 +301,7 @@ def test_certifier_from_account_creation_to_a_registered_certification(page, pla
     page.click("label[for=register-true]")  # nothing is preselected
     visit(page, "bo-dossier-decision")
     page.locator("form[data-action=decision]").get_by_role("button", name="Signer la décision").click()
-    modal = page.locator("dialog[data-confirmation]")  # an irreversible action: confirmed in a modal
+    modal = page.locator("dialog[data-confirmation][data-ready]")  # an irreversible action: confirmed in a modal
     expect(modal).to_contain_text("Signer l’enregistrement de la certification ?")
     visit(page, "bo-dossier-decision-confirmation")
     modal.get_by_role("button", name="Signer la décision").click()

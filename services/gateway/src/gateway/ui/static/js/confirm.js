@@ -54,6 +54,9 @@ export function confirmAction({ title, text, confirmLabel, reason = null }) {
       if (!dialog.dataset.frJsModal) return requestAnimationFrame(open); // DSFR has not taken it yet
       window.dsfr(dialog).modal.disclose();
       setTimeout(() => (field ? form.reason : cancel).focus(), 50);
+      // Shown once DSFR's fade-in is over (`data-ready`: what tests and axe wait for).
+      requestAnimationFrame(() => requestAnimationFrame(() =>
+        Promise.all(dialog.getAnimations({ subtree: true }).map((a) => a.finished)).catch(() => {}).then(() => dialog.setAttribute("data-ready", ""))));
     };
     open();
   });
