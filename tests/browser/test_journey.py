@@ -308,7 +308,16 @@ def test_certifier_from_account_creation_to_a_registered_certification(page, pla
     expect(page.locator("#page > .fr-alert--success")).to_be_visible()
     number = page.locator("#registration-number").inner_text().strip()
     assert re.fullmatch(r"RNCP[1-9][0-9]*", number), number
+    expect(page.locator("#status")).to_have_text("En attente de publication au JO")
+    # The decision is published in the Journal officiel: staff record it (issue 12, point 5).
+    today = page.evaluate("new Date().toLocaleDateString('en-CA', { timeZone: 'Europe/Paris' })")
+    page.fill("#jo-date", today)
+    page.fill("#jo-reference", "JORF n°0280 du 1er décembre 2026, texte n° 42")
+    page.fill("#effective-date", today)
+    page.locator("form[data-action=publish]").get_by_role("button", name="Enregistrer la publication").click()
+    page.locator("dialog[data-confirmation]").get_by_role("button", name="Enregistrer la publication").click()
     expect(page.locator("#status")).to_have_text("Enregistrée")
+    expect(page.locator("#jo-reference")).to_contain_text("JORF n°0280")
     visit(page, "bo-dossier-enregistre")
 
     # The certifier sees the number and the decision letter.

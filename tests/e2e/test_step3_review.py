@@ -179,15 +179,20 @@ def test_rncp_from_incomplete_to_registered_and_published(office: Office) -> Non
         f"/cases/{filing_id}/decision", {"register": True, "motivation": "Avis favorable de la commission.", "years": 5}, office.director
     )
     number = decision["registration_number"]
-    assert decision["status"] == "registered" and re.fullmatch(r"RNCP[1-9][0-9]*", number), decision
-    assert decision["registration_start"] == api.today().isoformat()
-    assert decision["registration_end"] == add_months(api.today(), 60).isoformat()
+    assert decision["status"] == "awaiting_publication" and re.fullmatch(r"RNCP[1-9][0-9]*", number), decision
+    # … published in the Journal officiel: staff record it, the registration runs from its effective date
+    jo = {"jo_date": api.today().isoformat(), "jo_reference": "JORF n°0280 du 1er décembre 2026, texte n° 42"}
+    published = office.post(f"/cases/{filing_id}/publication", {**jo, "effective_date": api.today().isoformat()}, office.director)
+    assert published["status"] == "registered"
+    assert published["decision"]["registration_start"] == api.today().isoformat()
+    assert published["decision"]["registration_end"] == add_months(api.today(), 60).isoformat()
     mail = office.mail(f"Certification enregistrée : {number} — « {title} »")
     assert date_fr(add_months(api.today(), 60)) in text_body(mail)
     assert [pdf[:5] for pdf in pdf_attachments(mail)] == [b"%PDF-"], "the registration decision letter is attached"
 
     record = expect(httpx.get(f"{api.platform.base_url}/api/review/registry/{number}"), 200)  # anyone, no token
     assert record["number"] == number and record["title"] == title and record["repertoire"] == "rncp"
+    assert record["jo_reference"] == jo["jo_reference"] and record["status"] == "active"
     assert record["qualification_level"] == RNCP_FIELDS["qualification_level"]
     assert record["frameworks"]["activities"] == RNCP_FIELDS["activities"]
     assert record["frameworks"]["competences"] == RNCP_FIELDS["competences"]
@@ -200,7 +205,7 @@ def test_rncp_from_incomplete_to_registered_and_published(office: Office) -> Non
     case = api.case(office.depositor, filing_id)
     assert [e["action"] for e in case["timeline"]] == [
         "open", "completeness", "resubmit", "completeness", "admissibility", "assign", "request", "answer", "ready",
-        "schedule", "opinion", "register",
+        "schedule", "opinion", "register", "publish", "consult", "notify",
     ]  # fmt: skip
     incomplete = case["timeline"][1]
     assert (

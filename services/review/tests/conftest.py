@@ -171,7 +171,14 @@ class Review(ServiceHarness):
         await self.post(f"/sessions/{session['id']}/opinions", {"filing_id": str(filing_id), "opinion": "favourable"}, self.commission, 201)
         decision = await self.post(f"/cases/{filing_id}/decision", {"register": True, "motivation": "Oui."}, self.director)
         number: str = decision["registration_number"]
+        await self.publish_jo(filing_id)
         return number
+
+    async def publish_jo(self, filing_id: uuid.UUID, reference: str = "JORF n°0280 du 1er décembre 2026, texte n° 42") -> dict[str, Any]:
+        """The registration decision's publication in the Journal officiel, effective today."""
+        today = self.today().isoformat()
+        body = {"jo_date": today, "jo_reference": reference, "effective_date": today}
+        return await self.post(f"/cases/{filing_id}/publication", body, self.director)
 
 
 @asynccontextmanager

@@ -50,6 +50,7 @@ CaseStatus = Literal[
     "adjourned",
     "favourable",
     "unfavourable",
+    "awaiting_publication",
     "registered",
     "refused",
     "abandoned",

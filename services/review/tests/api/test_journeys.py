@@ -86,10 +86,12 @@ async def test_full_rncp_journey_to_registered_and_public_record(review):
         {"register": True, "motivation": "Avis favorable de la commission.", "years": 3},
         review.director,
     )
-    assert decision["status"] == "registered"
+    assert decision["status"] == "awaiting_publication"
     assert decision["registration_number"] == "RNCP1"
-    assert decision["registration_start"] == review.today().isoformat()
-    assert decision["registration_end"] == rules.registration_end(review.today(), 3).isoformat()
+    published = await review.publish_jo(filing)
+    assert published["status"] == "registered"
+    assert published["decision"]["registration_start"] == review.today().isoformat()
+    assert published["decision"]["registration_end"] == rules.registration_end(review.today(), 3).isoformat()
     registered = review.events("review.case.registered", filing)[0]
     assert registered["registration_number"] == "RNCP1"
 
@@ -136,6 +138,7 @@ async def test_full_rncp_journey_to_registered_and_public_record(review):
         "schedule",
         "opinion",
         "register",
+        "publish",
         "consult",  # the acknowledgement is the first consultation: it notifies the decision
         "notify",
         "acknowledge",

@@ -93,6 +93,8 @@ async def test_numbers_are_unpadded_continue_the_registry_and_stay_unique_under_
         assert sorted(numbers) == ["RNCP34825", "RNCP34826", "RNCP34827", "RNCP34828"]
         assert await decide(rs) == "RS5476"
 
+        for f in (*rncp, rs):
+            await review.publish_jo(uuid.UUID(f))
         get = review.client.get
         assert (await get("/api/review/registry/rncp34825")).json()["number"] == "RNCP34825"
         # a record an older version published zero-padded: found by its own number only
@@ -149,3 +151,54 @@ async def test_a_dossier_completed_in_time_closes_its_deadline(review):
     assert case["status"] == "received" and case["open_requests"] == [] and case["requests"][0]["status"] == "answered"
     review.p.advance_clock(days=30)
     assert (await review.sweep()).total == 0
+
+
+async def test_a_registration_waits_for_the_journal_officiel_and_is_active_from_its_effective_date(review_both):
+    """Point 5: a registration was active the moment the director decided. The case waits
+    for the JO (`awaiting_publication`, exported for the back office); staff record the
+    publication one by one or for a list; the public record carries the JO reference and
+    is active from the effective date."""
+    review = review_both
+    first, second = await _favourable(review, "rncp"), await _favourable(review, "rs")
+    numbers = {}
+    for f in (first, second):
+        decided = await review.post(f"/cases/{f}/decision", {"register": True, "motivation": "Oui."}, review.director)
+        assert decided["status"] == "awaiting_publication"
+        numbers[f] = decided["registration_number"]
+    assert (await review.client.get(f"/api/review/registry/{numbers[first]}")).status_code == 404  # nothing public yet
+    assert review.events("review.case.registered", uuid.UUID(first)) == []
+    pending = await review.client.get("/api/review/cases.csv", params={"status": "awaiting_publication"}, headers=review.director)
+    assert pending.status_code == 200 and numbers[first] in pending.text and numbers[second] in pending.text
+
+    today = review.today()
+    jo = {"jo_date": today.isoformat(), "jo_reference": "JORF n°0280 du 1er décembre 2026, texte n° 42"}
+    bad = await review.client.post(
+        "/api/review/publications",
+        json={**jo, "effective_date": (today - timedelta(days=1)).isoformat(), "filing_ids": [first]},
+        headers=review.director,
+    )
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][-1] == "effective_date"
+    forbidden = await review.client.post(
+        f"/api/review/cases/{first}/publication", json={**jo, "effective_date": today.isoformat()}, headers=review.reviewer
+    )
+    assert forbidden.status_code == 403
+    effective = today + timedelta(days=2)
+    listed = await review.post(
+        "/publications", {**jo, "effective_date": effective.isoformat(), "filing_ids": [first, second]}, review.director
+    )
+    assert sorted(i["registration_number"] for i in listed["items"]) == sorted(numbers.values())
+    assert {i["status"] for i in listed["items"]} == {"registered"}
+    again = await review.client.post(
+        f"/api/review/cases/{first}/publication", json={**jo, "effective_date": today.isoformat()}, headers=review.director
+    )
+    assert again.status_code == 409
+
+    record = (await review.client.get(f"/api/review/registry/{numbers[first]}")).json()
+    assert record["jo_reference"] == jo["jo_reference"] and record["jo_date"] == today.isoformat()
+    assert record["registration_start"] == effective.isoformat() and record["status"] == "upcoming"
+    registered = review.events("review.case.registered", uuid.UUID(first))[0]
+    assert registered["jo_reference"] == jo["jo_reference"] and registered["registration_start"] == effective.isoformat()
+    decision = (await review.case(uuid.UUID(first), review.depositor))["decision"]
+    assert decision["jo_reference"] == jo["jo_reference"] and decision["effective_date"] == effective.isoformat()
+    review.p.advance_clock(days=2)
+    assert (await review.client.get(f"/api/review/registry/{numbers[first]}")).json()["status"] == "active"

@@ -197,6 +197,7 @@ async def register_for(review: Review, years: int = 5, **filing: Any) -> str:
     await review.post(f"/sessions/{session['id']}/opinions", {"filing_id": str(filing_id), "opinion": "favourable"}, review.commission, 201)
     decision = await review.post(f"/cases/{filing_id}/decision", {"register": True, "motivation": "Oui.", "years": years}, review.director)
     number: str = decision["registration_number"]
+    await review.publish_jo(filing_id)
     return number
 
 

@@ -23,7 +23,8 @@ from certreg_runtime.messaging import UnitOfWork
 from certreg_runtime.migrations import upgrade
 from review.adapters import certifiers
 from review.adapters.tables import Case, Certifier, CommissionSession, Opinion, RegistryRecord, metadata
-from review.app.decisions import record_decision
+from review.api.schemas import PublicationIn
+from review.app.decisions import publish_case, record_decision
 from review.app.transitions import get_case
 from review.domain.actor import Actor
 from review.service import definition
@@ -74,6 +75,10 @@ def register(uow: UnitOfWork, filing_id: uuid.UUID) -> None:
         years=5,
         appeal_court="Tribunal administratif de Paris",
         number_start=1,
+    )
+    today = datetime.now(UTC).date()
+    publish_case(
+        uow, case, DIRECTOR, datetime.now(UTC), PublicationIn(jo_date=today, jo_reference="JORF n°1 texte n° 1", effective_date=today)
     )
 
 

@@ -32,6 +32,7 @@ async def test_registration_and_adjournment_on_postgres_and_rabbitmq(review_on_i
         201,
     )
     decision = await review.post(f"/cases/{filing}/decision", {"register": True, "motivation": "Oui."}, review.director)
+    await review.publish_jo(filing)
     assert decision["registration_number"] == "RNCP1"
     assert (await review.client.get("/api/review/registry/RNCP1")).status_code == 200
 

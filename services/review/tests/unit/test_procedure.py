@@ -74,6 +74,7 @@ def test_journeys():
             ("schedule", "system", None),
             ("opinion", "commission", "favourable"),
             ("register", "director", None),
+            ("publish", "director", None),
         )
         == "registered"
     )

@@ -16,7 +16,7 @@ from certreg_runtime.clock import FixedClock
 from certreg_runtime.errors import Conflict, Forbidden, Invalid
 from certreg_testing.unit import Unit, unit
 from review.adapters.tables import CommissionSession, Decision, Opinion, RegistryRecord, metadata
-from review.api.schemas import CompletenessIn, DecisionIn
+from review.api.schemas import CompletenessIn, DecisionIn, PublicationIn
 from review.app import cases, decisions, transitions
 from review.app.deps import ReviewDeps
 from review.app.handlers import filing_submitted
@@ -167,29 +167,60 @@ def test_completeness_input_and_role_are_checked(u):
 # ---------------------------------------------------------------- decision
 
 
-def test_registration_gives_the_number_the_period_and_the_public_record(u):
+def test_registration_waits_for_the_journal_officiel_then_runs_from_its_effective_date(u):
+    """Issue 12, point 5: a registration was active the moment the director decided. The
+    case waits for the decision's publication in the Journal officiel; staff record it (JO
+    date, reference, effective date) and the record is active from the effective date."""
     filing_id = with_opinion(u, "favourable")
     before = len(u.emitted())
 
     made = decisions.decide(u.deps, staff("director"), filing_id, DecisionIn(register_=True, motivation="Avis favorable.", years=3))
 
     decision = made.decision
-    assert made.case.status == "registered" and made.case.registration_number == "RS1"
-    assert (decision.kind, decision.registration_number, decision.years) == ("registered", "RS1", 3)
-    assert (decision.decision_date, decision.registration_start, decision.registration_end) == (TODAY, TODAY, date(2029, 11, 30))
-    assert decision.appeal_deadline is None
+    assert made.case.status == "awaiting_publication" and made.case.registration_number == "RS1"
+    assert (decision.kind, decision.registration_number, decision.years, decision.registration_start) == ("registered", "RS1", 3, None)
+    with u.deps.uow() as uow:
+        assert uow.session.get(RegistryRecord, "RS1") is None  # nothing public before the JO
+    [(changed_type, changed)] = payloads(u)[before:]
+    assert changed_type == "review.case.status_changed" and changed["status"] == "awaiting_publication"
+
+    effective = TODAY + timedelta(days=3)
+    body = PublicationIn(jo_date=TODAY, jo_reference="JORF n°0280 du 30 novembre 2026, texte n° 42", effective_date=effective)
+    with pytest.raises(Invalid):
+        decisions.record_publication(
+            u.deps, staff("director"), [filing_id], body.model_copy(update={"effective_date": TODAY - timedelta(1)})
+        )
+    with pytest.raises(Forbidden):
+        decisions.record_publication(u.deps, staff("reviewer"), [filing_id], body)
+    [published] = decisions.record_publication(u.deps, staff("director"), [filing_id], body)
+    assert published.case.status == "registered"
+    d = published.decision
+    assert (d.jo_date, d.jo_reference, d.effective_date) == (TODAY, body.jo_reference, effective)
+    assert (d.registration_start, d.registration_end) == (effective, date(2029, 12, 3))
     with u.deps.uow() as uow:
         record = uow.session.get(RegistryRecord, "RS1")
         assert record is not None and record.filing_id == filing_id and record.activities == ["Concevoir"]
-    (changed_type, changed), (registered_type, registered) = payloads(u)[before:]
-    assert changed_type == "review.case.status_changed" and changed["status"] == "registered"
-    assert registered_type == "review.case.registered"
-    assert registered["registration_number"] == "RS1" and registered["registration_end"] == "2029-11-30"
-    again = with_opinion(u, "favourable")
-    assert (
-        decisions.decide(u.deps, staff("director"), again, DecisionIn(register_=True, motivation="Oui.")).decision.registration_number
-        == "RS2"
-    )
+        assert record.jo_reference == body.jo_reference and record.registration_start == effective
+    assert rules.record_state("active", effective, date(2029, 12, 3), TODAY) == "upcoming"
+    assert rules.record_state("active", effective, date(2029, 12, 3), effective) == "active"
+    (_, changed), (registered_type, registered) = payloads(u)[before + 1 :]
+    assert changed["status"] == "registered" and registered_type == "review.case.registered"
+    assert registered["registration_number"] == "RS1" and registered["jo_reference"] == body.jo_reference
+    assert registered["registration_start"] == effective.isoformat() and registered["registration_end"] == "2029-12-03"
+    with pytest.raises(Conflict):  # once
+        decisions.record_publication(u.deps, staff("director"), [filing_id], body)
+
+    # a list published together: all or none
+    first, second = with_opinion(u, "favourable"), with_opinion(u, "favourable")
+    for f in (first, second):
+        decisions.decide(u.deps, staff("director"), f, DecisionIn(register_=True, motivation="Oui."))
+    with pytest.raises(Conflict):
+        decisions.record_publication(u.deps, staff("director"), [first, filing_id], body)
+    with u.deps.uow() as uow:
+        waiting = get_case(uow.session, first)
+        assert waiting is not None and waiting.status == "awaiting_publication"
+    done = decisions.record_publication(u.deps, staff("director"), [second, first], body)
+    assert sorted(p.case.registration_number or "" for p in done) == ["RS2", "RS3"]
 
 
 def advance(u: Unit[ReviewDeps], **delta: float) -> None:

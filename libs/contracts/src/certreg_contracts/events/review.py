@@ -326,10 +326,12 @@ class CaseSubmissionRefused(_CaseEvent):
 
 
 class CaseRegistered(_CaseEvent):
-    """The director general registered the certification: number, period, decision.
+    """The director general's registration, published in the Journal officiel: number,
+    period (from the effective date), decision, JO reference.
 
-    Emitted by review on POST /cases/{id}/decision with ``register``. Consumed by the
-    notifier (registration letter, PDF).
+    Emitted by review when staff record the publication (POST /cases/{id}/publication or
+    POST /publications); the decision itself leaves the case ``awaiting_publication``.
+    Consumed by the notifier (registration letter, PDF, with the JO reference).
     """
 
     routing_key = "review.case.registered"
@@ -339,7 +341,8 @@ class CaseRegistered(_CaseEvent):
     registration_end: dt.date
     motivation: str
     decided_by: uuid.UUID
-    jo_reference: str | None = Field(default=None, description="Journal officiel reference, once published")
+    jo_reference: str | None = Field(default=None, description="Journal officiel reference (NOR or text reference), once published")
+    jo_date: dt.date | None = Field(default=None, description="the day of the Journal officiel that published the decision")
 
     @model_validator(mode="after")
     def _coherent(self) -> "CaseRegistered":

@@ -34,6 +34,7 @@ CASE_LABELS = {
     "adjourned": "Ajourné — dossier amélioré attendu",
     "favourable": "Avis favorable de la commission — en attente de décision",
     "unfavourable": "Avis défavorable de la commission — en attente de décision",
+    "awaiting_publication": "Enregistrement décidé — en attente de publication au Journal officiel",
     "registered": "Enregistré",
     "refused": "Enregistrement refusé",
     "abandoned": "Abandonné — délai de réponse dépassé",

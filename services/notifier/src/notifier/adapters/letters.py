@@ -91,7 +91,8 @@ def registration_blocks(e: rv.CaseRegistered, facts: LetterFacts | None = None) 
         ("Fin de l'enregistrement", date_fr(e.registration_end)),
     ]
     if e.jo_reference:
-        rows.append(("Publication au Journal officiel", e.jo_reference))
+        published = f"Journal officiel du {date_fr(e.jo_date)}, {e.jo_reference}" if e.jo_date else e.jo_reference
+        rows.append(("Publication au Journal officiel", published))
     subject = _subject(e, facts)
     return [
         Para("Le directeur général de France compétences,"),

@@ -60,6 +60,7 @@ STATUSES = {
     "adjourned": "ajourné",
     "favourable": "avis favorable",
     "unfavourable": "avis défavorable",
+    "awaiting_publication": "enregistrement décidé, en attente de publication au Journal officiel",
     "registered": "enregistré",
     "refused": "refusé",
     "abandoned": "abandonné",

@@ -151,6 +151,10 @@ class Decision(Base, table=True):
     registration_end: dt.date | None = None
     appeal_deadline: dt.date | None = None
     appeal_court: str | None = Field(default=None, max_length=200)
+    # registrations: their publication in the Journal officiel (the period runs from effective_date)
+    jo_date: dt.date | None = None
+    jo_reference: str | None = Field(default=None, max_length=120)
+    effective_date: dt.date | None = None
     acknowledged_at: dt.datetime | None = Field(default=None, sa_column=sa.Column(TZ, nullable=True))
     acknowledged_by: uuid.UUID | None = None
 
@@ -182,6 +186,8 @@ class RegistryRecord(Base, table=True):
     decision_date: dt.date
     registration_start: dt.date
     registration_end: dt.date
+    jo_date: dt.date | None = None
+    jo_reference: str | None = Field(default=None, max_length=120)
     status: str = Field(default="active", max_length=16)
     activities: list[str] = _json()
     competences: list[str] = _json()

@@ -103,6 +103,30 @@ class DecisionIn(BaseModel):
     years: int | None = None
 
 
+class PublicationIn(BaseModel):
+    """The Journal officiel's publication of a registration decision."""
+
+    jo_date: date = Field(description="the day of the Journal officiel")
+    jo_reference: Subject = Field(
+        max_length=120, description="NOR or text reference, e.g. « NOR : MTRD2612345S » or « JORF n°0280 texte n° 42 »"
+    )
+    effective_date: date = Field(description="the day the registration takes effect (its period starts then)")
+
+
+class PublicationsIn(PublicationIn):
+    filing_ids: list[uuid.UUID] = Field(min_length=1, max_length=500)
+
+
+class PublishedOut(BaseModel):
+    filing_id: uuid.UUID
+    status: str
+    registration_number: str | None
+
+
+class PublishedListOut(BaseModel):
+    items: list[PublishedOut]
+
+
 class MessageIn(BaseModel):
     body: Prose10000
     subject: Subject | None = None
@@ -201,6 +225,9 @@ class DecisionOut(BaseModel):
     # refused
     appeal_deadline: date | None = None
     appeal_court: str | None = None
+    jo_date: date | None = None
+    jo_reference: str | None = None
+    effective_date: date | None = None
     gracious_appeal: bool | None = None
     hierarchical_appeal: bool | None = None
     appeal: AppealOut | None = None
@@ -314,6 +341,8 @@ class RecordSummaryOut(BaseModel):
     registration_start: date
     registration_end: date
     status: str
+    jo_date: date | None = None
+    jo_reference: str | None = None
 
 
 class FrameworksOut(BaseModel):

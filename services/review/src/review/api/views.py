@@ -74,6 +74,9 @@ DEPOSITOR_DETAILS = frozenset(
         "registration_number",
         "years",
         "registration_end",
+        "registration_start",
+        "jo_date",
+        "jo_reference",
         "appeal_deadline",
         "appeal_court",
         "notified_on",
@@ -139,6 +142,9 @@ def _decision_fields(d: Decision) -> dict[str, Any]:
             years=d.years,
             registration_start=d.registration_start,
             registration_end=d.registration_end,
+            jo_date=d.jo_date,
+            jo_reference=d.jo_reference,
+            effective_date=d.effective_date,
         )
     else:
         fields.update(
@@ -266,6 +272,8 @@ def _record_fields(r: RegistryRecord, today: date) -> dict[str, Any]:
         "registration_start": r.registration_start,
         "registration_end": r.registration_end,
         "status": rules.record_state(r.status, r.registration_start, r.registration_end, today),
+        "jo_date": r.jo_date,
+        "jo_reference": r.jo_reference,
     }
 
 

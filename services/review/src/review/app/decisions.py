@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from certreg_contracts import Event, legal_dates
@@ -17,7 +17,7 @@ from certreg_runtime.errors import conflict, field_error, forbidden, invalid
 from certreg_runtime.messaging import UnitOfWork
 from review.adapters import audit_log, certifiers, numbers, registry_feed
 from review.adapters.tables import Case, Decision, RegistryCode, RegistryRecord, search_text
-from review.api.schemas import DecisionIn
+from review.api.schemas import DecisionIn, PublicationIn
 from review.app.deps import ReviewDeps
 from review.app.queries import latest_opinion
 from review.app.transitions import case_fields, load_case, move, visible_case
@@ -86,22 +86,16 @@ def record_decision(
         decided_by=actor.account_id,
         made_available_at=now,
     )
-    outcome: Event
+    outcome: Event | None = None
     if register:
-        number, end = _publish(uow, case, now, years, number_start)
+        # The number is given now; the registration takes effect once the decision is
+        # published in the Journal officiel (``record_publication``): the case waits for it.
+        number = rules.format_number(case.repertoire, numbers.next_number(uow.session, case.repertoire, number_start))
+        case.registration_number = number
+        case.search = certifiers.search_of(uow.session, case)
         decision.years, decision.registration_number = years, number
-        decision.registration_start, decision.registration_end = today, end
-        details = {"registration_number": number, "years": years, "registration_end": end.isoformat()}
+        details = {"registration_number": number, "years": years}
         extra = f"Numéro d'enregistrement : {number}."
-        outcome = ev.CaseRegistered(
-            **case_fields(case),
-            registration_number=number,
-            decision_date=today,
-            registration_start=today,
-            registration_end=end,
-            motivation=motivation,
-            decided_by=actor.account_id,
-        )
     else:
         # The appeal runs from the notification, not from the decision: its day is
         # fixed when the depositor's side first consults it, or 15 days after (``notify``).
@@ -119,19 +113,94 @@ def record_decision(
         )
     uow.session.add(decision)
     move(uow, case, action, actor, now, reason=motivation, details=details, banner_extra=extra)
-    uow.emit(outcome)
+    if outcome is not None:
+        uow.emit(outcome)
     return decision
 
 
-def _publish(uow: UnitOfWork, case: Case, now: datetime, years: int, number_start: int) -> tuple[str, date]:
-    """The next number of the repertoire and the public record (the fiche) with the
-    frameworks submitted; the registration number and its end date."""
-    today = paris_date(now)
-    value = numbers.next_number(uow.session, case.repertoire, number_start)
-    number = rules.format_number(case.repertoire, value)
-    end = rules.registration_end(today, years)
-    case.registration_number = number
-    case.search = certifiers.search_of(uow.session, case)
+@dataclass(frozen=True)
+class Published:
+    case: Case
+    decision: Decision
+
+
+def record_publication(deps: ReviewDeps, user: Principal, filing_ids: list[uuid.UUID], body: PublicationIn) -> list[Published]:
+    """Staff record the Journal officiel's publication of registration decisions (one, or a
+    list published together): every case moves to ``registered`` with its JO date and
+    reference, its period starting on the effective date, its public record (active from
+    that date) and its letter (``review.case.registered``) — all or none."""
+    now = deps.clock.now()
+    errors = []
+    if body.jo_date > paris_date(now):
+        errors.append(field_error("jo_date", "La date de publication au Journal officiel ne peut pas être à venir.", "future"))
+    if body.effective_date < body.jo_date:
+        errors.append(
+            field_error("effective_date", "La date d'effet ne peut pas précéder la publication au Journal officiel.", "before_jo")
+        )
+    if not filing_ids:
+        errors.append(field_error("filing_ids", "Indiquez au moins une décision publiée.", "missing"))
+    if errors:
+        raise invalid(*errors)
+    done = []
+    with deps.uow() as uow:
+        for filing_id in sorted(set(filing_ids)):  # one lock order: concurrent lists cannot deadlock
+            case = load_case(uow, filing_id)
+            done.append(Published(case, publish_case(uow, case, Actor.of(user, "publish"), now, body)))
+        uow.commit()
+    return done
+
+
+def publish_case(uow: UnitOfWork, case: Case, actor: Actor, now: datetime, body: PublicationIn) -> Decision:
+    """One case's publication, the case held under its row lock."""
+    procedure.transition("publish", case.status, actor.roles)
+    decision = uow.session.get(Decision, case.filing_id)
+    if decision is None or decision.registration_number is None or decision.years is None:
+        raise conflict("Aucune décision d'enregistrement à publier.", code="no_decision", state=case.status)
+    start = body.effective_date
+    end = rules.registration_end(start, decision.years)
+    decision.jo_date, decision.jo_reference, decision.effective_date = body.jo_date, body.jo_reference, start
+    decision.registration_start, decision.registration_end = start, end
+    uow.session.add(decision)
+    _publish(uow, case, decision, now)
+    move(
+        uow,
+        case,
+        "publish",
+        actor,
+        now,
+        reason=f"Décision publiée au Journal officiel du {rules.fr_date(body.jo_date)} ({body.jo_reference}).",
+        details={
+            "registration_number": decision.registration_number,
+            "jo_date": body.jo_date.isoformat(),
+            "jo_reference": body.jo_reference,
+            "registration_start": start.isoformat(),
+            "registration_end": end.isoformat(),
+        },
+        banner_extra=f"Journal officiel du {rules.fr_date(body.jo_date)}, {body.jo_reference} ; "
+        f"enregistrement à compter du {rules.fr_date(start)}.",
+    )
+    uow.emit(
+        ev.CaseRegistered(
+            **case_fields(case),
+            registration_number=decision.registration_number,
+            decision_date=decision.decision_date,
+            registration_start=start,
+            registration_end=end,
+            motivation=decision.motivation,
+            decided_by=decision.decided_by,
+            jo_reference=body.jo_reference,
+            jo_date=body.jo_date,
+        )
+    )
+    return decision
+
+
+def _publish(uow: UnitOfWork, case: Case, decision: Decision, now: datetime) -> None:
+    """The public record (the fiche) with the frameworks submitted, active from the
+    decision's effective date, with its Journal officiel reference."""
+    number = decision.registration_number
+    assert number is not None and decision.registration_start is not None and decision.registration_end is not None
+    value = int(number[len(rules.NUMBER_PREFIX[case.repertoire]) :])
     snap = case.snapshot or {}
     record = RegistryRecord(
         number=number,
@@ -144,9 +213,11 @@ def _publish(uow: UnitOfWork, case: Case, now: datetime, years: int, number_star
         is_cqp=case.is_cqp,
         entity_id=case.entity_id,
         summary=case.summary,
-        decision_date=today,
-        registration_start=today,
-        registration_end=end,
+        decision_date=decision.decision_date,
+        registration_start=decision.registration_start,
+        registration_end=decision.registration_end,
+        jo_date=decision.jo_date,
+        jo_reference=decision.jo_reference,
         activities=snap.get("activities", []),
         competences=snap.get("competences", []),
         competence_blocks=snap.get("competence_blocks", []),
@@ -160,7 +231,6 @@ def _publish(uow: UnitOfWork, case: Case, now: datetime, years: int, number_star
     for kind in ("nsf", "rome"):
         for code in sorted(set(snap.get(f"{kind}_codes", []))):
             uow.session.add(RegistryCode(kind=kind, code=code, number=number))
-    return number, end
 
 
 def acknowledge(deps: ReviewDeps, user: Principal, filing_id: uuid.UUID) -> DecisionMade:

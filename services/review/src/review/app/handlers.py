@@ -141,6 +141,7 @@ _TOO_LATE = {
     "à la commission en l'état",
     "scheduled": "le dossier était déjà inscrit à l'ordre du jour d'une commission",
     "admissibility_withdrawn": "la recevabilité de la demande avait été retirée",
+    "awaiting_publication": "l'enregistrement de la certification avait déjà été décidé",
     "registered": "la certification avait déjà été enregistrée",
     "refused": "l'enregistrement avait déjà été refusé",
 }

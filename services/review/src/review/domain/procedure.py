@@ -79,7 +79,9 @@ TRANSITIONS: list[Transition] = [
     *_t("improve", "adjourned", "ready_for_commission", DEPOSITOR),
     *_t("return_to_commission", "adjourned", "ready_for_commission", SYSTEM),
     # decision
-    *_t("register", "favourable", "registered", "director"),
+    *_t("register", "favourable", "awaiting_publication", "director"),
+    # the registration is published in the Journal officiel: staff record it
+    *_t("publish", "awaiting_publication", "registered", "director"),
     *_t("refuse", ("favourable", "unfavourable"), "refused", "director"),
     # ends at any time
     *_t("withdraw_admissibility", AFTER_ADMISSIBILITY, "admissibility_withdrawn", "director"),
@@ -199,6 +201,10 @@ BANNERS: dict[str, str] = {
         "La commission a ajourné l'examen de votre demande. Déposez un dossier amélioré avant la date limite ; "
         "à défaut, il sera présenté de nouveau en l'état."
     ),
+    "awaiting_publication": (
+        "Le directeur général a décidé l'enregistrement de votre certification. Elle sera enregistrée à la publication "
+        "de la décision au Journal officiel, à sa date d'effet."
+    ),
     "registered": "Votre certification est enregistrée. La décision et la fiche publique sont disponibles.",
     "refused": "L'enregistrement de votre certification est refusé. La décision motivée vous a été notifiée.",
     "abandoned": "Faute de réponse dans le délai, votre demande a été déclarée abandonnée.",
@@ -220,6 +226,7 @@ STATE_LABELS: dict[str, str] = {
     "favourable": "Avis favorable",
     "unfavourable": "Avis défavorable",
     "adjourned": "Ajournée",
+    "awaiting_publication": "En attente de publication au JO",
     "registered": "Enregistrée",
     "refused": "Refusée",
     "abandoned": "Abandonnée",

@@ -45,6 +45,8 @@ def record_state(status: str, start: date, end: date, today: date) -> str:
     record reads ``expired``, whether or not the sweeper has written it down yet."""
     if status == "active" and today > end:
         return "expired"
+    if status == "active" and today < start:
+        return "upcoming"  # published in the Journal officiel, effective from ``start``
     return status
 
 

@@ -47,10 +47,17 @@ export function requestBox(r, { staff = false } = {}) {
 
 /** The director's decision: registration (number, period) or refusal (appeal). */
 export function decisionBox(d, repertoire, all) {
+  if (d.kind === "registered" && !d.jo_reference) {
+    return h("div", { class: "fr-alert fr-alert--info fr-mb-3w", id: "decision" },
+      h("h3", { class: "fr-alert__title" }, "Enregistrement décidé sous le numéro ", h("span", { id: "registration-number" }, d.registration_number)),
+      h("p", {}, `Décision du ${fmtDate(d.decision_date)} : enregistrement pour ${d.years} an${d.years > 1 ? "s" : ""}, à compter de la date d’effet fixée à la publication de la décision au Journal officiel, attendue.`),
+      d.motivation ? h("p", {}, d.motivation) : null);
+  }
   if (d.kind === "registered") {
     return h("div", { class: "fr-alert fr-alert--success fr-mb-3w", id: "decision" },
       h("h3", { class: "fr-alert__title" }, "Certification enregistrée sous le numéro ", h("span", { id: "registration-number" }, d.registration_number)),
       h("p", {}, `Décision du ${fmtDate(d.decision_date)} : enregistrement pour ${d.years} an${d.years > 1 ? "s" : ""}, du ${fmtDate(d.registration_start)} au ${fmtDate(d.registration_end)}.`),
+      h("p", { id: "jo-reference" }, `Publiée au Journal officiel du ${fmtDate(d.jo_date)} (${d.jo_reference}) ; date d’effet : ${fmtDate(d.effective_date)}.`),
       d.motivation ? h("p", {}, d.motivation) : null,
       h("p", {}, h("a", { class: "fr-link", href: `/registre/${encodeURIComponent(d.registration_number)}` }, `Voir la fiche ${d.registration_number} au registre public`)));
   }

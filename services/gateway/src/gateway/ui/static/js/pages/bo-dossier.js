@@ -221,6 +221,25 @@ const ACTIONS = {
     return box;
   },
 
+  publish: (c) => actionForm("publish", "Publication au Journal officiel", [
+    field("jo-date", "Date du Journal officiel", h("input", { class: "fr-input", type: "date", id: "jo-date", name: "jo_date", max: todayIso() })),
+    field("jo-reference", "Référence de publication (NOR ou texte)", h("input", { class: "fr-input", id: "jo-reference", name: "jo_reference", maxlength: 120 }),
+      "Par exemple : JORF n°0280 du 1er décembre 2026, texte n° 42."),
+    field("effective-date", "Date d’effet de l’enregistrement", h("input", { class: "fr-input", type: "date", id: "effective-date", name: "effective_date" }), "La fiche publique est active à partir de cette date."),
+  ], (f) => {
+    let ok = true;
+    if (!f.jo_date.value) ok = (markField(f.jo_date, "Indiquez la date du Journal officiel."), false);
+    else if (f.jo_date.value > todayIso()) ok = (markField(f.jo_date, "La date de publication ne peut pas être à venir."), false);
+    if (!required(f, "jo_reference", "Indiquez la référence de publication.")) ok = false;
+    if (!f.effective_date.value) ok = (markField(f.effective_date, "Indiquez la date d’effet."), false);
+    else if (f.jo_date.value && f.effective_date.value < f.jo_date.value) ok = (markField(f.effective_date, "La date d’effet ne peut pas précéder la publication."), false);
+    if (!ok) return null;
+    return () => post("publication", { jo_date: f.jo_date.value, jo_reference: f.jo_reference.value.trim(), effective_date: f.effective_date.value });
+  }, "Enregistrer la publication", {
+    intro: `Enregistrement décidé le ${fmtDate(c.decision?.decision_date)} sous le numéro ${c.registration_number || ""} : il prend effet à la publication de la décision au Journal officiel.`,
+    confirm: () => ({ title: "Enregistrer la publication au Journal officiel ?", text: "La certification est enregistrée à la date d’effet ; le déposant reçoit la lettre d’enregistrement.", confirmLabel: "Enregistrer la publication" }),
+  }),
+
   decision: (c, filing, sessions, allowed) => {
     const options = [];
     if (allowed.includes("register")) options.push(["true", "Enregistrer la certification"]);
