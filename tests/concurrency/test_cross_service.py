@@ -126,7 +126,7 @@ async def withdraw_against(
         assert w in (202, 409) and d in (200, 409), (withdraw, decision)
         view = await office.view(filing_id)
         check_agreement(view)
-        assert view.case_status in ("withdrawn", "registered", "refused", "abandoned"), view.case_status
+        assert view.case_status in ("withdrawn", "awaiting_publication", "refused", "abandoned"), view.case_status
         assert (d == 200) == (view.case_status != "withdrawn"), (d, view.case_status)
         withdrawal_told_once(view, w)
         outcomes[f"{order}:{view.case_status}"] += 1

@@ -69,6 +69,7 @@ ALLOWED = {
     "unfavourable": {"commission"},
     "adjourned": {"commission"},
     "register": {"director"},
+    "publish": {"director"},
     "refuse": {"director"},
     "abandon": {"director"},
     "withdraw_admissibility": {"director"},
@@ -83,7 +84,7 @@ TOLD = {
     "favourable": "case_opinion",
     "unfavourable": "case_opinion",
     "adjourned": "case_opinion",
-    "register": "case_registered",
+    "publish": "case_registered",  # the decision (register) waits for the Journal officiel: told then
     "refuse": "case_refused",
     "abandon": "case_abandoned",
     "withdraw_admissibility": "case_admissibility_withdrawn",
@@ -103,6 +104,7 @@ NEXT: dict[str, tuple[str, ...]] = {
     "adjourned": ("submit",),
     "favourable": ("register", "register", "refuse", "withdraw"),
     "unfavourable": ("refuse",),
+    "awaiting_publication": ("publish",),
 }
 
 
@@ -224,6 +226,9 @@ class Procedure(RuleBasedStateMachine):
         if action in ("register", "refuse"):
             body = {"register": action == "register", "motivation": "Décision motivée."}
             return c.post(f"{review}/decision", json=body, headers=headers)
+        if action == "publish":
+            body = {"jo_date": today.isoformat(), "jo_reference": "JORF n°1 texte n° 1", "effective_date": today.isoformat()}
+            return c.post(f"{review}/publication", json=body, headers=headers)
         if action == "abandon":
             return c.post(f"{review}/abandon", json={"reason": "Sans réponse."}, headers=headers)
         assert action == "withdraw_admissibility"
@@ -355,7 +360,7 @@ class Procedure(RuleBasedStateMachine):
         found: dict[str, list[str]] = {}
         for case in self.office.p.rows("review", Case):
             if case.registration_number is not None:
-                assert case.status == "registered", (case.filing_id, case.status, case.registration_number)
+                assert case.status in ("awaiting_publication", "registered"), (case.filing_id, case.status, case.registration_number)
                 found.setdefault(case.repertoire, []).append(case.registration_number)
         return found
 

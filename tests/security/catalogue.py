@@ -109,6 +109,8 @@ POLICIES: dict[tuple[str, str], Policy] = {
     ("POST", "/api/review/sessions/{session_id}/agenda"): _p("commission"),
     ("POST", "/api/review/sessions/{session_id}/opinions"): _p("commission"),
     ("POST", "/api/review/cases/{filing_id}/decision"): _p("director"),
+    ("POST", "/api/review/cases/{filing_id}/publication"): _p("director"),
+    ("POST", "/api/review/publications"): _p("director"),
     ("POST", "/api/review/cases/{filing_id}/acknowledge"): _p(MEMBERS, scoped=True),
     ("GET", "/api/review/cases/{filing_id}/messages"): _p(CASE_STAFF, MEMBERS, scoped=True),
     ("POST", "/api/review/cases/{filing_id}/messages"): _p(CASE_STAFF, MEMBERS, scoped=True),
@@ -230,6 +232,17 @@ def _body(world: World, method: str, path: str, side: Side) -> dict[str, Any] | 
         ("POST", "/api/review/sessions/{session_id}/agenda"): lambda: {"filing_id": side.filing_id},
         ("POST", "/api/review/sessions/{session_id}/opinions"): lambda: {"filing_id": side.filing_id, "opinion": "favourable"},
         ("POST", "/api/review/cases/{filing_id}/decision"): lambda: {"register": True, "motivation": "Conforme."},
+        ("POST", "/api/review/cases/{filing_id}/publication"): lambda: {
+            "jo_date": today.isoformat(),
+            "jo_reference": "JORF n°0280 texte n° 42",
+            "effective_date": today.isoformat(),
+        },
+        ("POST", "/api/review/publications"): lambda: {
+            "jo_date": today.isoformat(),
+            "jo_reference": "JORF n°0280 texte n° 42",
+            "effective_date": today.isoformat(),
+            "filing_ids": [side.filing_id],
+        },
         ("POST", "/api/review/cases/{filing_id}/messages"): lambda: {"body": "Bonjour."},
     }
     make = bodies.get((method, path))

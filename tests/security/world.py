@@ -284,6 +284,9 @@ class World:
         await self.post_review(f"/sessions/{self.session_id}/opinions", opinion, "commission", 201)
         decision = await self.post_review(f"/cases/{filing_id}/decision", {"register": True, "motivation": "Conforme."}, "director")
         number: str = decision["registration_number"]
+        today = self.today().isoformat()
+        jo = {"jo_date": today, "jo_reference": "JORF n°0280 texte n° 42", "effective_date": today}
+        await self.post_review(f"/cases/{filing_id}/publication", jo, "director")
         return number
 
     async def letter_of(self, side: Side, filing_id: str) -> str:

@@ -361,7 +361,7 @@ def check_agreement(v: SettledView) -> None:
     if v.case_status == "withdrawn":
         assert v.registration_number is None, f"a withdrawn dossier has number {v.registration_number}"
     if v.registration_number is not None:
-        assert v.case_status == "registered" and filing["status"] != "withdrawn"
+        assert v.case_status in ("awaiting_publication", "registered") and filing["status"] != "withdrawn"
     assert filing["submission_round"] >= v.case_round
     assert verify_chain(v.audit) is None, verify_chain(v.audit)
 
