@@ -2,7 +2,7 @@
 decision its effective date (issue 12, point 5)
 
 Revision ID: d4f6b8c03245
-Revises: c3e5a7b92134
+Revises: 018314fbe696
 Create Date: 2026-12-01 01:20:00
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'd4f6b8c03245'
-down_revision = 'c3e5a7b92134'
+down_revision = '018314fbe696'
 branch_labels = None
 depends_on = None
 
