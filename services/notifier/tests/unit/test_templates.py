@@ -254,3 +254,14 @@ def test_completeness_deadlines_are_told_as_such() -> None:
     assert "est incomplet et n'a pas encore été complété" in reminder.text and "demande de compléments" not in reminder.text
     for r in render_all("review.request.overdue", kind="completeness"):
         assert "demande de compléments" not in " ".join(r.text.split()) and "complét" in r.text
+
+
+def test_reasons_print_the_criterion_label_and_article_never_the_key() -> None:
+    """Issue 12, point 7: mails printed `valeur_ajoutee`."""
+    label = "Valeur ajoutée pour l'exercice d'un métier ou l'employabilité (article R. 6113-11 du code du travail)"
+    reasons = [{"criterion": "valeur_ajoutee", "text": "Non démontrée.", "label": label}]
+    rendered = [*render_all("review.case.refused", reasons=reasons)]
+    rendered += render_all("review.case.opinion_given", reasons=reasons, opinion="unfavourable", resubmission_due=None)
+    for r in rendered:
+        text = " ".join(r.text.split())
+        assert f"{label} : Non démontrée." in text and "valeur_ajoutee" not in text

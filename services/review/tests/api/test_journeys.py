@@ -323,7 +323,11 @@ async def test_unfavourable_opinion_refused_with_the_appeal_date(start_review, m
         assert decision["appeal_court"] == "Tribunal administratif de Montreuil"
         assert decision["gracious_appeal"] is False
         refused = review.events("review.case.refused", filing)[0]
-        assert refused["reasons"] == reasons and refused["appeal_court"] == decision["appeal_court"]
+        # issue 12, point 7: the criterion's label and article travel with it, never the key alone
+        label = "Qualité des référentiels de compétences et d'évaluation (article R. 6113-11 du code du travail)"
+        assert refused["reasons"] == [{**reasons[0], "label": label}] and refused["appeal_court"] == decision["appeal_court"]
+        opinion = review.events("review.case.opinion_given", filing)[-1]
+        assert opinion["reasons"][0]["label"] == label
         assert (await review.client.get("/api/review/registry")).json()["total"] == 0
 
 

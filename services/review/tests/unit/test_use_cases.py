@@ -252,7 +252,10 @@ def test_refusal_gives_the_court_and_the_appeal_runs_from_the_notification(u):
     assert "dans un délai de deux mois à compter de sa notification" in changed["banner"]
     assert refused_type == "review.case.refused"
     assert refused["appeal_deadline"] is None and refused["notified_at"] is None and refused["made_available_at"]
-    assert refused["appeal_court"] == COURT and refused["reasons"] == reasons
+    assert refused["appeal_court"] == COURT
+    assert refused["reasons"] == [
+        {**reasons[0], "label": "Valeur ajoutée pour l'exercice d'un métier ou l'employabilité (article R. 6113-11 du code du travail)"}
+    ]
 
     decisions.consult(u.deps, staff("director"), filing_id)  # staff reading it notify nothing
     decisions.consult(u.deps, depositor(), filing_id)  # the depositor's first consultation, the same day

@@ -47,6 +47,11 @@ class Reason(Part):
 
     criterion: str
     text: str
+    label: str | None = Field(
+        default=None,
+        description="the criterion as letters and mails print it: its label and the article of the code du travail "
+        "(review fills it; None from older producers, then print the criterion as is)",
+    )
 
 
 class CaseOpened(_CaseEvent):

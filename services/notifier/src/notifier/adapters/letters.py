@@ -125,7 +125,7 @@ def refusal_blocks(e: rv.CaseRefused, facts: LetterFacts | None = None) -> list[
         Para(e.motivation),
     ]
     if e.reasons:
-        blocks.append(Grid(["Critère d'enregistrement", "Motif"], [[r.criterion, r.text] for r in e.reasons]))
+        blocks.append(Grid(["Critère d'enregistrement", "Motif"], [[r.label or r.criterion, r.text] for r in e.reasons]))
     blocks += [
         Heading("Voies et délais de recours"),
         Para(

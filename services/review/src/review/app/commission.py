@@ -213,7 +213,7 @@ def _announce_opinion(
             **case_fields(case),
             session_id=record.session_id,
             opinion=procedure.opinion(record.opinion),
-            reasons=list(reasons),
+            reasons=[r.model_copy(update={"label": rules.criterion_label(case.repertoire, r.criterion)}) for r in reasons],
             resubmission_due=due,
             given_by=actor.account_id,
         )
@@ -221,7 +221,7 @@ def _announce_opinion(
 
 
 def _reasons_text(reasons: Sequence[ev.Reason]) -> str | None:
-    return "; ".join(f"{r.criterion} : {r.text}" for r in reasons) or None
+    return "; ".join(f"{r.label or r.criterion} : {r.text}" for r in reasons) or None
 
 
 def give_opinion(deps: ReviewDeps, user: Principal, session_id: uuid.UUID, body: OpinionIn) -> OpinionGiven:

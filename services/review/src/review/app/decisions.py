@@ -76,12 +76,14 @@ def record_decision(
     procedure.transition(action, case.status, actor.roles)
     today = paris_date(now)
     opinion = latest_opinion(uow.session, case.filing_id)
-    reasons = [ev.Reason(**r) for r in (opinion.reasons if opinion else [])]
+    reasons = [
+        ev.Reason(**{**r, "label": rules.criterion_label(case.repertoire, r["criterion"])}) for r in (opinion.reasons if opinion else [])
+    ]
     decision = Decision(
         filing_id=case.filing_id,
         kind="registered" if register else "refused",
         motivation=motivation,
-        reasons=[r.model_dump() for r in reasons],
+        reasons=[r.model_dump(exclude={"label"}) for r in reasons],
         decision_date=today,
         decided_by=actor.account_id,
         made_available_at=now,

@@ -114,4 +114,19 @@ CRITERIA: dict[str, dict[str, str]] = {
     },
 }
 
+# The article of the code du travail whose criteria each repertoire's requests are examined
+# against. The labels above are short summaries, not the official wording; the versions of
+# these articles before and from 1 October 2025 (décret n° 2025-500 du 6 juin 2025, its 3° to
+# 7° applying to requests filed from that day) could not be verified from here and are not
+# yet distinguished: see docs/API-NOTES.md (issue 12, point 7).
+CRITERIA_ARTICLES = {"rncp": "R. 6113-9", "rs": "R. 6113-11"}
+
+
+def criterion_label(repertoire: str, key: str) -> str:
+    """« Qualité des référentiels de compétences et d'évaluation (article R. 6113-11 du code
+    du travail) » — what opinions, letters and mails print, never the key."""
+    label = CRITERIA.get(repertoire, {}).get(key, key)
+    return f"{label} (article {CRITERIA_ARTICLES[repertoire]} du code du travail)"
+
+
 LEVEL_LABELS = {n: f"Niveau {n}" for n in range(1, 9)}
