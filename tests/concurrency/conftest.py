@@ -26,8 +26,8 @@ import uvicorn
 from sqlmodel import col, select
 
 from certreg_contracts.events.identity import StaffChanged
-from certreg_testing.infra import free_port, unique_namespace
-from certreg_testing.platform import TestPlatform, embedded_platform
+from certreg_testing.infra import free_port, session_namespace
+from certreg_testing.platform import TestPlatform, embedded_platform, eventually
 from certreg_testing.samples import PDF
 
 ROUNDS = 2
@@ -127,8 +127,12 @@ class Served:
         filing_id = await self.draft(entity_id)
         submit = f"/api/filings/{filing_id}/submit"
         expect(await self.client.post(submit, json={"sworn_statement": True}, headers=self.depositor(entity_id)), 202)
-        await self.p.settle()
-        expect(await self.client.get(f"/api/review/cases/{filing_id}", headers=self.staff("reviewer")), 200)
+        reviewer = self.staff("reviewer")
+
+        async def opened() -> bool:  # RabbitMQ's queues are not seen by settle()
+            return (await self.client.get(f"/api/review/cases/{filing_id}", headers=reviewer)).status_code == 200
+
+        await eventually(opened, timeout=30)
         return filing_id
 
     async def review(self, filing_id: str, step: str, body: Any, headers: dict[str, str], *status: int) -> Any:
@@ -239,7 +243,7 @@ async def served_embedded(tmp_path_factory: pytest.TempPathFactory) -> AsyncIter
 
 @pytest.fixture(scope="session")
 async def served_infra(tmp_path_factory: pytest.TempPathFactory, postgres: Any, amqp_url: str) -> AsyncIterator[Served]:
-    settings = {"database_url": postgres.database_url_template(), "amqp_url": amqp_url, "bus_namespace": unique_namespace()}
+    settings = {"database_url": postgres.database_url_template(), "amqp_url": amqp_url, "bus_namespace": session_namespace()}
     async with embedded_platform(tmp_path_factory.mktemp("concurrency-infra"), **settings) as p:
         async for served in serve(p, "infra"):
             yield served

@@ -83,6 +83,5 @@ async def test_simultaneous_decisions_register_once(served: Served) -> None:
         assert codes == [200] + [409] * (N - 1), [(a.status_code, a.text) for a in answers]
         numbers.append(next(a for a in answers if a.status_code == 200).json()["registration_number"])
         assert history(served, filing_id).count("register") == 1
-        assert len(served.p.emitted("review", "review.case.registered", filing_id=filing_id)) == 1
     assert len(set(numbers)) == len(numbers), numbers
     report("review decision", served.mode, ROUNDS, N, statuses)

@@ -8,6 +8,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.orm import declared_attr
+from sqlmodel import Field
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +84,24 @@ def _sqlite_write_transaction(conn: Connection, cursor: Any, statement: str, par
     dbapi = cursor.connection
     if not dbapi.in_transaction and _locks_or_writes(statement, context):
         dbapi.execute("BEGIN IMMEDIATE")
+
+
+def row_version() -> Any:
+    """The optimistic version column of an aggregate's table (see ``VERSIONED``)."""
+    return Field(default=1, sa_column_kwargs={"server_default": "1", "nullable": False})
+
+
+def _versioned_args(cls: Any) -> dict[str, Any]:
+    return {"version_id_col": cls.__table__.c.row_version}
+
+
+VERSIONED: Any = declared_attr.directive(_versioned_args)
+"""An aggregate's ``__mapper_args__`` (with ``row_version: int = row_version()``): every
+ORM update of its row is ``UPDATE … SET row_version = v + 1 WHERE id = … AND row_version
+= v``; no row matched (someone changed it since it was read) raises ``StaleDataError``,
+which the web layer answers 409 ``concurrent_update``. The safety net under the locks
+(docs/DEVELOPING.md, "Concurrency"): a command that forgot to lock what it changes
+cannot silently overwrite a concurrent change, on SQLite as on PostgreSQL."""
 
 
 def ensure_database(url: str) -> None:

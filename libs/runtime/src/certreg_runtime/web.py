@@ -14,6 +14,7 @@ import sqlite3
 import uuid
 
 import sqlalchemy.exc as sa_exc
+import sqlalchemy.orm.exc as sa_orm_exc
 import urllib3.exceptions
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -138,6 +139,11 @@ UNAVAILABLE_DETAIL = {
 }
 RETRY_AFTER_SECONDS = 5
 
+CONCURRENT_UPDATE = Conflict(
+    "Ceci vient d’être modifié par une autre action au même moment : rechargez la page pour voir l’état actuel, puis recommencez.",
+    code="concurrent_update",
+)
+
 # The families an infrastructure failure comes from; ``is_transient`` decides within them
 # (an IntegrityError is a SQLAlchemyError too, and stays a 500).
 _INFRASTRUCTURE_ERRORS: tuple[type[Exception], ...] = (
@@ -196,6 +202,13 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
         return error_response(Invalid(field_errors(list(exc.errors()))))
 
+    @app.exception_handler(sa_orm_exc.StaleDataError)
+    async def _concurrent_update(request: Request, exc: sa_orm_exc.StaleDataError) -> JSONResponse:
+        # An aggregate changed by someone else since it was read (its row_version moved):
+        # nothing was committed; the client reloads and decides again.
+        log.info("409 concurrent_update on %s %s: %s", request.method, request.url.path, exc)
+        return error_response(CONCURRENT_UPDATE)
+
     async def _infrastructure_error(request: Request, exc: Exception) -> JSONResponse:
         if not is_transient(exc):
             raise exc  # a bug, not an outage: the server's 500, with its traceback
@@ -206,6 +219,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 __all__ = [
+    "CONCURRENT_UPDATE",
     "HTTP_STATUS",
     "UNAVAILABLE_DETAIL",
     "CorrelationMiddleware",

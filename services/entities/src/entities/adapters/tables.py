@@ -10,7 +10,7 @@ from sqlalchemy.orm import registry
 from sqlmodel import AutoString, Field, SQLModel
 
 from certreg_contracts.types import EntityKind, LegalForm
-from certreg_runtime.db import UtcDateTime
+from certreg_runtime.db import VERSIONED, UtcDateTime, row_version
 from certreg_runtime.idempotency import add_idempotency_table
 from certreg_runtime.messaging import add_messaging_tables
 
@@ -67,6 +67,9 @@ class Application(Base, table=True):
     """A person's request to create or join an entity."""
 
     __tablename__ = "applications"
+    # Optimistic version: a stale update raises instead of overwriting (certreg_runtime.db.VERSIONED).
+    __mapper_args__ = VERSIONED
+    row_version: int = row_version()
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     entity_id: uuid.UUID = Field(foreign_key="entities.id", index=True)

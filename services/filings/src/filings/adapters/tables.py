@@ -9,7 +9,7 @@ from sqlalchemy.orm import registry
 from sqlmodel import AutoString, Field, SQLModel
 
 from certreg_contracts.types import DocType, Repertoire
-from certreg_runtime.db import UtcDateTime
+from certreg_runtime.db import VERSIONED, UtcDateTime, row_version
 from certreg_runtime.idempotency import add_idempotency_table
 from certreg_runtime.messaging import add_messaging_tables
 from filings.domain.rules import CqpFiler
@@ -43,6 +43,9 @@ class Filing(Base, table=True):
     """A registration request of an entity."""
 
     __tablename__ = "filings"
+    # Optimistic version: a stale update raises instead of overwriting (certreg_runtime.db.VERSIONED).
+    __mapper_args__ = VERSIONED
+    row_version: int = row_version()
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     entity_id: uuid.UUID = Field(index=True)

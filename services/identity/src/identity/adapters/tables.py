@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
-from certreg_runtime.db import UtcDateTime
+from certreg_runtime.db import VERSIONED, UtcDateTime, row_version
 from certreg_runtime.messaging import add_messaging_tables
 
 
@@ -27,6 +27,9 @@ def _at(nullable: bool = True, index: bool = False) -> sa.Column[datetime]:
 
 class Account(Base, table=True):
     __tablename__ = "accounts"
+    # Optimistic version: a stale update raises instead of overwriting (certreg_runtime.db.VERSIONED).
+    __mapper_args__ = VERSIONED
+    row_version: int = row_version()
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     # The login, stored lower-case.

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
-from certreg_runtime.db import UtcDateTime
+from certreg_runtime.db import VERSIONED, UtcDateTime, row_version
 from certreg_runtime.messaging import add_messaging_tables
 
 
@@ -30,6 +30,9 @@ class Case(Base, table=True):
     """One filing's procedure. Filing fields are the last submitted ones."""
 
     __tablename__ = "cases"
+    # Optimistic version: a stale update raises instead of overwriting (certreg_runtime.db.VERSIONED).
+    __mapper_args__ = VERSIONED
+    row_version: int = row_version()
     __table_args__ = (
         # The back-office list: overdue first, newest first, under each filter.
         sa.Index("ix_cases_list", "overdue", "opened_at", "filing_id"),
