@@ -21,6 +21,12 @@ class NotifierConfig(BaseSettings):
     # The longest an SMTP exchange may take (connect, and each command's answer).
     smtp_timeout_seconds: float = Field(default=30, gt=0)
     mail_from: str = "certreg <no-reply@certreg.localhost>"
+    # Who signs the decision letters (issue 12, point 9): CERTREG_SIGNATORY_FIRST_NAME,
+    # CERTREG_SIGNATORY_LAST_NAME (unset: the letter names the capacity only — no name is
+    # invented) and CERTREG_SIGNATORY_CAPACITY.
+    signatory_first_name: str | None = Field(default=None, max_length=100)
+    signatory_last_name: str | None = Field(default=None, max_length=100)
+    signatory_capacity: str = Field(default="Le directeur général de France compétences", min_length=1, max_length=200)
 
     # The background jobs (mail sender, letter maker): rows taken per round, the longest
     # wait between rounds when nobody wakes them, how long a replica owns a row it took,

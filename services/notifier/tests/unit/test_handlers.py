@@ -330,3 +330,28 @@ def test_a_registration_letter_names_the_certifier_and_leaves_out_what_is_unknow
     assert "Numéro d'enregistrement RS5476" in text and "Nature certificat de qualification professionnelle (CQP)" in text
     assert "Niveau de qualification" not in text  # the RS has no level
     assert "La certification « Travaux en hauteur » de Branche du bâtiment est enregistrée au Répertoire spécifique (RS)" in text
+
+
+def test_letters_name_the_configured_signatory_and_the_journal_officiel() -> None:
+    """Issue 12, points 5 and 9: the registration letter carries the JO date and reference,
+    and both letters the signatory's first name, name and capacity from the configuration."""
+    config = NotifierConfig(
+        signatory_first_name="Camille", signatory_last_name="Martin", signatory_capacity="Directrice générale de France compétences"
+    )
+    u = unit(NotifierDeps, "notifier", metadata, clock=FixedClock(NOW), config=config)
+    deliver(
+        u,
+        sample_event(
+            "review.case.registered",
+            registration_number="RNCP34825",
+            repertoire="rncp",
+            registration_start=dt.date(2026, 12, 3),
+            registration_end=dt.date(2031, 12, 3),
+            jo_reference="JORF n°0280 texte n° 42",
+            jo_date=dt.date(2026, 12, 1),
+        ),
+    )
+    text = letter_text(u)
+    assert "Publication au Journal officiel Journal officiel du 1er décembre 2026, JORF n°0280 texte n° 42" in text
+    assert "Camille MARTIN Directrice générale de France compétences" in text
+    assert "Le directeur général de France compétences Fait à Paris" not in text

@@ -15,6 +15,22 @@ from notifier.domain.formatting import REPERTOIRE_NAMES, date_fr
 Decision = rv.CaseRegistered | rv.CaseRefused
 ISSUER = "France compétences"
 SIGNATORY = "Le directeur général de France compétences"
+
+
+@dataclass(frozen=True)
+class Signatory:
+    """Who signs the letters (configuration: ``NotifierConfig.signatory_*``)."""
+
+    first_name: str | None = None
+    last_name: str | None = None
+    capacity: str = SIGNATORY
+
+    def lines(self) -> list[str]:
+        """``Prénom NOM``, then the capacity; the capacity alone when no name is configured."""
+        name = " ".join(p for p in (self.first_name, self.last_name.upper() if self.last_name else None) if p)
+        return [name, self.capacity] if name else [self.capacity]
+
+
 TITLES = {"registration": "Décision d'enregistrement", "refusal": "Décision de refus d'enregistrement"}
 
 
@@ -29,6 +45,7 @@ class LetterFacts:
     qualification_level: int | None = None
     is_cqp: bool = False
     first_submitted_on: dt.date | None = None
+    signatory: Signatory = Signatory()  # who signs (configuration, not a fact learned)
 
     @property
     def certifier_text(self) -> str | None:
@@ -84,6 +101,7 @@ def _subject(e: Decision, facts: LetterFacts) -> str:
 
 def registration_blocks(e: rv.CaseRegistered, facts: LetterFacts | None = None) -> list[Block]:
     facts = facts or LetterFacts()
+    signatory = facts.signatory
     rows = [
         *identification(e, facts),
         ("Date de la décision", date_fr(e.decision_date)),
@@ -103,12 +121,13 @@ def registration_blocks(e: rv.CaseRegistered, facts: LetterFacts | None = None) 
         Heading("Motivation"),
         Para(e.motivation),
         Para(f"La certification est enregistrée sous le numéro {e.registration_number}, qui doit toujours être cité avec son préfixe."),
-        Signature([f"Fait à Paris, le {date_fr(e.decision_date)}", SIGNATORY]),
+        Signature([f"Fait à Paris, le {date_fr(e.decision_date)}", *signatory.lines()]),
     ]
 
 
 def refusal_blocks(e: rv.CaseRefused, facts: LetterFacts | None = None) -> list[Block]:
     facts = facts or LetterFacts()
+    signatory = facts.signatory
     blocks: list[Block] = [
         Para("Le directeur général de France compétences,"),
         considering(facts),
@@ -132,7 +151,7 @@ def refusal_blocks(e: rv.CaseRefused, facts: LetterFacts | None = None) -> list[
             f"La présente décision peut faire l'objet d'un recours contentieux devant le {e.appeal_court} {appeal_wording(e)}. "
             "Elle ne peut faire l'objet ni d'un recours gracieux ni d'un recours hiérarchique."
         ),
-        Signature([f"Fait à Paris, le {date_fr(e.decision_date)}", SIGNATORY]),
+        Signature([f"Fait à Paris, le {date_fr(e.decision_date)}", *signatory.lines()]),
     ]
     return blocks
 

@@ -6,6 +6,7 @@ retried later with back-off: a letter is never lost."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import logging
 import tempfile
@@ -89,7 +90,9 @@ def make(deps: NotifierDeps, letter_id: uuid.UUID) -> None:
         if letter is None or letter.status != "pending" or letter.source is None:
             return
         kind, source, filing_id, event_id = letter.kind, letter.source, letter.filing_id, letter.event_id
-        known = letter_facts(uow.session, filing_id, letter.entity_id)
+        c = deps.config
+        signatory = letters.Signatory(c.signatory_first_name, c.signatory_last_name, c.signatory_capacity)
+        known = dataclasses.replace(letter_facts(uow.session, filing_id, letter.entity_id), signatory=signatory)
     event = letters.decision(kind, Envelope.model_validate_json(source).open())
     key = f"{filing_id}/{kind}-{event_id}-{uuid.uuid4().hex[:8]}.pdf"
     with tempfile.TemporaryDirectory() as tmp:
