@@ -211,6 +211,7 @@ def test_editability_follows_the_state_and_review_s_items() -> None:
     assert may_submit("submitted", "incomplete", ["criminal_record"])
     assert may_withdraw("submitted", "favourable")
     assert not may_withdraw("submitted", "registered") and not may_withdraw("submitted", "refused")
+    assert not may_withdraw("submitted", "awaiting_publication")  # decided, waiting for the JO (issue 12, point 5)
 
 
 def test_procedure_status_reads_in_french() -> None:

@@ -83,6 +83,10 @@ def may_submit(status: str, case_status: str | None, editable_items: Iterable[st
     return status == DRAFT or bool(list(editable_items))
 
 
+# Decided, not final yet: a registration waiting for its publication in the Journal officiel.
+DECIDED_CASE_STATUSES = frozenset({"awaiting_publication"})
+
+
 def may_withdraw(status: str, case_status: str | None) -> bool:
     """At any time before the decision (and not twice); review has the last word."""
-    return not is_final(status, case_status) and is_settled(status)
+    return not is_final(status, case_status) and case_status not in DECIDED_CASE_STATUSES and is_settled(status)
