@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     s3_region: str | None = None
     bucket_prefix: str = "certreg"
     max_upload_bytes: int = Field(default=250 * 1024 * 1024, gt=0)
+    # What the pieces of one dossier (an entity application, a filing: every version
+    # kept) may hold in storage together (issue 11, point 17).
+    max_dossier_bytes: int = Field(default=1024 * 1024 * 1024, gt=0)
     # Objects no row names (a process killed between an upload's object and its row) are
     # deleted once older than the grace period, by a sweep of each service's buckets.
     orphan_grace_seconds: float = Field(default=3600, gt=0)

@@ -288,6 +288,25 @@ class _Spool:
         self.out.write(data)
 
 
+def check_dossier_quota(used: int, incoming: int, max_total: int, field: str = "file") -> None:
+    """A piece of ``incoming`` bytes may join a dossier whose pieces (every version
+    kept) already hold ``used`` bytes only within ``max_total`` (``CERTREG_MAX_DOSSIER_BYTES``):
+    else a 413 ``dossier_quota`` naming the field, in French."""
+    if used + incoming > max_total:
+        raise TooLarge(
+            f"Espace du dossier épuisé : ses pièces occupent déjà {_megabytes(used)} sur {_megabytes(max_total)} autorisés, "
+            f"ce fichier ({_megabytes(incoming)}) ne peut pas être ajouté. Supprimez ou remplacez une pièce inutile.",
+            code="dossier_quota",
+            field=field,
+            max_bytes=max_total,
+            used_bytes=used,
+        )
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} Mo".replace(".", ",")
+
+
 def _too_large(max_bytes: int, field: str) -> TooLarge:
     return TooLarge(
         f"Fichier trop volumineux : {max_bytes // (1024 * 1024)} Mo au maximum.",

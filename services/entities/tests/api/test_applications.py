@@ -244,7 +244,9 @@ async def test_upload_versions_and_submit(harness):
     view = await harness.client.get(f"/api/entities/applications/{app_id}", headers=headers)
     assert view.status_code == 200
     pieces = {p["doc_type"]: p for p in view.json()["documents"]}
-    assert [v["version"] for v in pieces["legal_existence"]["versions"]] == [2, 1]
+    # A draft's re-upload replaced the piece: one file per piece (issue 11, point 17).
+    assert [v["version"] for v in pieces["legal_existence"]["versions"]] == [2]
+    assert len(harness.stored_keys(f"applications/{app_id}/legal_existence/")) == 1
     assert view.json()["status"] == "submitted" and view.json()["missing_documents"] == []
 
 

@@ -91,7 +91,7 @@ async def upload_document(
     document_date: Annotated[str | None, Query(max_length=20)] = None,
 ) -> StoredDocumentOut:
     """A piece of the application, streamed (raw body or multipart ``file``). Sending
-    the same doc_type again adds a version; the previous ones are kept."""
+    the same doc_type again replaces the previous piece (a draft keeps one file per piece)."""
     day = await run_in_threadpool(commands.start_upload, deps, user, application_id, doc_type, document_date)
     received = await receive_upload(request, max_bytes=deps.settings.max_upload_bytes)
     try:

@@ -17,7 +17,7 @@ from certreg_runtime.errors import conflict, field_error, invalid
 from certreg_runtime.idempotency import Once
 from certreg_runtime.service import Deps
 from certreg_runtime.storage import delete_quietly, store_then_record
-from certreg_runtime.uploads import ReceivedFile
+from certreg_runtime.uploads import ReceivedFile, check_dossier_quota
 from entities.adapters.tables import Application, Document, Entity
 from entities.app.queries import (
     ApplicationRecord,
@@ -204,27 +204,38 @@ def _parse_date(value: str | None) -> date | None:
 def add_document(
     deps: Deps, user: Principal, application_id: uuid.UUID, doc_type: str, document_date: date | None, received: ReceivedFile
 ) -> Document:
-    """The piece stored, then its row: the same doc_type again adds a version (the
-    previous ones are kept). The application is checked again under its lock, since it
-    may have been submitted while the body was read; then the object is deleted."""
+    """The piece stored, then its row. The application is a draft (nobody examined its
+    pieces yet): the same doc_type again replaces the previous piece, row and object, so
+    that a draft holds at most one file per piece (issue 11, point 17); and every piece
+    of the application together stays within ``CERTREG_MAX_DOSSIER_BYTES``. The
+    application is checked again under its lock, since it may have been submitted while
+    the body was read; then the object is deleted."""
     document_id = uuid.uuid4()
     key = f"applications/{application_id}/{doc_type}/{document_id}"
+    max_total = deps.settings.max_dossier_bytes
+    with deps.uow() as uow:
+        check_dossier_quota(_kept_bytes(uow.session, application_id, doc_type), received.size, max_total)
+    replaced: list[str] = []
 
     def record() -> Document:
         with deps.uow() as uow:
             session = uow.session
             application = own_application(session, user, application_id, for_update=True)
             require_draft(application.status)
-            last = session.exec(
-                select(func.max(Document.version)).where(Document.application_id == application.id, Document.doc_type == doc_type)
-            ).one()
+            check_dossier_quota(_kept_bytes(session, application.id, doc_type), received.size, max_total)
+            previous = session.exec(select(Document).where(Document.application_id == application.id, Document.doc_type == doc_type)).all()
+            last = max((d.version for d in previous), default=0)
+            for old in previous:
+                replaced.append(old.object_key)
+                session.delete(old)
+            session.flush()
             now = deps.clock.now()
             document = Document(
                 id=document_id,
                 application_id=application.id,
                 entity_id=application.entity_id,
                 doc_type=doc_type,
-                version=(last or 0) + 1,
+                version=last + 1,
                 object_key=key,
                 sha256=received.sha256,
                 size=received.size,
@@ -240,7 +251,20 @@ def add_document(
             uow.commit()
             return document
 
-    return store_then_record(deps.storage, deps.bucket(BUCKET), key, received.path, received.content_type, record)
+    document = store_then_record(deps.storage, deps.bucket(BUCKET), key, received.path, received.content_type, record)
+    for old_key in replaced:
+        delete_quietly(deps.storage, deps.bucket(BUCKET), old_key)
+    return document
+
+
+def _kept_bytes(session: Session, application_id: uuid.UUID, replaced_type: str) -> int:
+    """What the application's pieces will hold besides the one being replaced."""
+    total = session.exec(
+        select(func.coalesce(func.sum(Document.size), 0)).where(
+            Document.application_id == application_id, Document.doc_type != replaced_type
+        )
+    ).one()
+    return int(total)
 
 
 # --------------------------------------------------------------------------- submission

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from certreg_contracts.calendar import paris_date
 from certreg_contracts.events.filings import CompetenceBlock, DocumentRef, FilingCreated, FilingSubmitted, FilingWithdrawalRequested
@@ -22,7 +22,7 @@ from certreg_runtime.errors import Conflict, Invalid, conflict, field_error, inv
 from certreg_runtime.idempotency import Once
 from certreg_runtime.service import Deps
 from certreg_runtime.storage import delete_quietly, store_then_record
-from certreg_runtime.uploads import ReceivedFile
+from certreg_runtime.uploads import ReceivedFile, check_dossier_quota
 from filings.adapters.receipts import ReceiptContent, render_receipt
 from filings.adapters.tables import Document, Filing, Receipt
 from filings.api.schemas import FilingIn, FilingPatch, SubmitIn, WithdrawIn
@@ -158,12 +158,16 @@ def upload_document(
     replaced keeps its previous version as history; ``support_letter`` may be several."""
     document_id = uuid.uuid4()
     key = f"{filing_id}/{document_id}"
+    max_total = deps.settings.max_dossier_bytes
+    with deps.uow() as uow:
+        check_dossier_quota(_stored_bytes(uow.session, filing_id), received.size, max_total)
 
     def record() -> Document:
         now = deps.clock.now()
         with deps.uow() as uow:
             filing = load_filing(uow.session, filing_id, user, write=True, lock=True)
             piece = _acceptable_piece(filing, doc_type, document_date, paris_date(now))
+            check_dossier_quota(_stored_bytes(uow.session, filing.id), received.size, max_total)
             version = 1
             if not piece.multiple:
                 same_type = uow.session.exec(
@@ -195,6 +199,11 @@ def upload_document(
             return document
 
     return store_then_record(deps.storage, deps.bucket("documents"), key, received.path, received.content_type, record)
+
+
+def _stored_bytes(session: Session, filing_id: uuid.UUID) -> int:
+    """What the filing's pieces hold in storage, every version (issue 11, point 17)."""
+    return int(session.exec(select(func.coalesce(func.sum(Document.size), 0)).where(Document.filing_id == filing_id)).one())
 
 
 def delete_document(deps: Deps, user: Principal, filing_id: uuid.UUID, document_id: uuid.UUID) -> None:
