@@ -138,3 +138,38 @@ async def test_drafts_expire(any_world: World) -> None:
     admin = world.staff["si_admin"]
     listed = expect(await client.get("/api/entities/applications", params={"limit": 200, "status": "draft"}, headers=admin), 200)
     assert draft["application_id"] not in {i["application_id"] for i in listed["items"]}
+
+
+async def test_a_request_whose_first_account_is_rejected_is_decided_by_the_si_admin(any_world: World) -> None:
+    """Issue 12, point 2, the exact sequence: a person applies for an entity whose first
+    account is still pending; that first account is rejected. The second request stays in
+    the SI administrator's queue, who approves it: it becomes the entity's manager and the
+    entity is verified."""
+    world = any_world
+    await world.refresh()
+    client, admin = world.client, world.staff["si_admin"]
+    siret = luhn_siret()
+    first_email, first_id, first = await world.register("Premier")
+    first_app = expect(await client.post("/api/entities/applications", headers=first, json=declaration(siret, "Premier organisme")), 201)
+    await with_pieces(world, first, first_app["application_id"])
+    expect(await client.post(f"/api/entities/applications/{first_app['application_id']}/submit", headers=first), 202)
+    second_email, second_id, second = await world.register("Second")
+    second_app = expect(await client.post("/api/entities/applications", headers=second, json=declaration(siret, "Second organisme")), 201)
+    await with_pieces(world, second, second_app["application_id"])
+    expect(await client.post(f"/api/entities/applications/{second_app['application_id']}/submit", headers=second), 202)
+    await world.activate(first_email)
+    await world.activate(second_email)
+    await world.pending_request(admin, first_id)
+    await world.pending_request(admin, second_id)
+
+    expect(await client.post(f"/api/identity/account-requests/{first_id}/reject", headers=admin, json={"reason": "Pièces fausses."}), 200)
+    await world.p.settle()
+    assert second_id in await queue(world, admin)
+    approved = expect(await client.post(f"/api/identity/account-requests/{second_id}/approve", headers=admin, json={}), 200)
+    assert sorted(approved["roles"]) == ["depositor", "entity_manager"]
+    await world.p.settle()
+    found = expect(await client.get("/api/entities/lookup", params={"siret": siret}), 200)
+    assert found["entity_id"] == second_app["entity_id"] and found["status"] == "verified"
+    manager = await world.p.login(second_email, PASSWORD)
+    me = expect(await client.get("/api/identity/me", headers=manager), 200)
+    assert me["entity_id"] == second_app["entity_id"] and "entity_manager" in me["roles"]
