@@ -33,6 +33,7 @@ from identity.adapters.tables import Account
 from identity.api import schemas
 from identity.api.views import request_view
 from identity.app.deps import IdentityDeps
+from identity.app.queries import has_active_manager
 from identity.domain import onetime, passwords, throttle
 from identity.domain.accounts import (
     ACTIVE,
@@ -349,7 +350,9 @@ def approve(deps: IdentityDeps, user: Principal, account_id: uuid.UUID, reason: 
         account = _decidable(uow, user, account_id)
         now = deps.clock.now()
         assert account.entity_id is not None and account.new_entity is not None
-        roles = roles_on_approval(account.new_entity)
+        # The first approved of an entity without an active manager becomes its manager
+        # (issue 12, point 2).
+        roles = roles_on_approval(account.new_entity or not has_active_manager(uow.session, account.entity_id))
         account.status = ACTIVE
         account.roles = list(roles)
         account.decided_by = user.account_id
@@ -645,7 +648,9 @@ def _decidable(uow: UnitOfWork, user: Principal, account_id: uuid.UUID) -> Accou
     if account is None or account.is_staff:
         raise not_found("account request")
     scope = Scope.of(user)
-    if not scope.covers(new_entity=account.new_entity, entity_id=str(account.entity_id) if account.entity_id else None):
+    orphaned = account.new_entity is False and account.entity_id is not None and not has_active_manager(uow.session, account.entity_id)
+    covered = scope.covers(new_entity=account.new_entity, entity_id=str(account.entity_id) if account.entity_id else None)
+    if not covered and not (scope.si_admin and orphaned):
         if scope.si_admin:
             raise forbidden("Cette demande est validée par le gestionnaire de son entité.")
         raise not_found("account request")

@@ -6,7 +6,8 @@ import uuid
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import col, func, select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, func, select
 
 from certreg_runtime.auth import Principal
 from certreg_runtime.errors import field_error, invalid, not_found
@@ -35,6 +36,7 @@ def account_requests(deps: IdentityDeps, user: Principal, limit: int, offset: in
     clauses: list[sa.ColumnElement[bool]] = []
     if scope.si_admin:
         clauses.append(col(Account.new_entity).is_(True))
+        clauses.append(sa.and_(col(Account.new_entity).is_(False), ~_manager_exists(col(Account.entity_id))))
     if scope.manager_of:
         clauses.append(sa.and_(col(Account.new_entity).is_(False), col(Account.entity_id) == uuid.UUID(scope.manager_of)))
     if not clauses:
@@ -50,6 +52,22 @@ def account_requests(deps: IdentityDeps, user: Principal, limit: int, offset: in
             select(Account).where(where).order_by(col(Account.application_submitted_at), col(Account.id)).offset(offset).limit(limit)
         ).all()
         return schemas.AccountRequests(items=[request_view(a) for a in rows], total=total, limit=limit, offset=offset)
+
+
+def _manager_exists(entity_id: Any) -> sa.ColumnElement[bool]:
+    """An active account manages the entity ``entity_id`` (a column or a value)."""
+    manager = aliased(Account, name="manager")
+    return sa.exists().where(
+        col(manager.entity_id) == entity_id,
+        col(manager.status) == ACTIVE,
+        sa.cast(col(manager.roles), sa.Text).like('%"entity_manager"%'),
+    )
+
+
+def has_active_manager(session: Session, entity_id: uuid.UUID) -> bool:
+    """Whether someone may decide the entity's requests; if not, the SI administrator
+    does (issue 12, point 2)."""
+    return bool(session.execute(sa.select(_manager_exists(entity_id))).scalar())
 
 
 def list_staff(deps: IdentityDeps, role: str | None, status: str | None, limit: int, offset: int) -> schemas.StaffList:
