@@ -111,6 +111,8 @@ POLICIES: dict[tuple[str, str], Policy] = {
     ("POST", "/api/review/cases/{filing_id}/decision"): _p("director"),
     ("POST", "/api/review/cases/{filing_id}/publication"): _p("director"),
     ("POST", "/api/review/publications"): _p("director"),
+    ("POST", "/api/review/cases/{filing_id}/suspend"): _p("reviewer", "director"),
+    ("POST", "/api/review/cases/{filing_id}/declare-inadmissible"): _p("director"),
     ("POST", "/api/review/cases/{filing_id}/acknowledge"): _p(MEMBERS, scoped=True),
     ("GET", "/api/review/cases/{filing_id}/messages"): _p(CASE_STAFF, MEMBERS, scoped=True),
     ("POST", "/api/review/cases/{filing_id}/messages"): _p(CASE_STAFF, MEMBERS, scoped=True),
@@ -237,6 +239,8 @@ def _body(world: World, method: str, path: str, side: Side) -> dict[str, Any] | 
             "jo_reference": "JORF n°0280 texte n° 42",
             "effective_date": today.isoformat(),
         },
+        ("POST", "/api/review/cases/{filing_id}/suspend"): lambda: {"missing": ["criminal_record"], "message": "Bulletin illisible."},
+        ("POST", "/api/review/cases/{filing_id}/declare-inadmissible"): lambda: {"reason": "Fausse déclaration."},
         ("POST", "/api/review/publications"): lambda: {
             "jo_date": today.isoformat(),
             "jo_reference": "JORF n°0280 texte n° 42",

@@ -51,6 +51,8 @@ CaseStatus = Literal[
     "favourable",
     "unfavourable",
     "awaiting_publication",
+    "suspended",
+    "inadmissible_by_right",
     "registered",
     "refused",
     "abandoned",
@@ -103,4 +105,6 @@ PUBLIC_ROLES: frozenset[str] = frozenset({"depositor", "entity_manager"})
 STAFF_ROLES: frozenset[str] = frozenset({"si_admin", "reviewer", "instructor", "commission", "director"})
 
 # A case in one of these states never changes again (the filing shows it as final).
-TERMINAL_CASE_STATUSES: frozenset[str] = frozenset({"registered", "refused", "abandoned", "admissibility_withdrawn", "withdrawn"})
+TERMINAL_CASE_STATUSES: frozenset[str] = frozenset(
+    {"registered", "refused", "abandoned", "admissibility_withdrawn", "withdrawn", "inadmissible_by_right"}
+)

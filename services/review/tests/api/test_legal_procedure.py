@@ -202,3 +202,36 @@ async def test_a_registration_waits_for_the_journal_officiel_and_is_active_from_
     assert decision["jo_reference"] == jo["jo_reference"] and decision["effective_date"] == effective.isoformat()
     review.p.advance_clock(days=2)
     assert (await review.client.get(f"/api/review/registry/{numbers[first]}")).json()["status"] == "active"
+
+
+async def test_sanctions_suspension_until_the_answer_and_inadmissibility_by_right(review_both):
+    """Sanctions of the arrêté's article 5: erroneous or incomplete information suspends the
+    request (the depositor is told why and what to send; their answer resumes it where it
+    stood); a false declaration makes it inadmissible by right, for good."""
+    review = review_both
+    filing = await review.submit()
+    await review.to_instruction(filing)
+    body = {"missing": ["criminal_record"], "message": "Le bulletin n°3 joint n'est pas celui du représentant légal."}
+    wrong = await review.client.post(f"/api/review/cases/{filing}/suspend", json=body, headers=review.instructor)
+    assert wrong.status_code == 403
+    case = await review.post(f"/cases/{filing}/suspend", body, review.reviewer)
+    assert case["status"] == "suspended" and case["missing"] == ["criminal_record"]
+    changed = review.events("review.case.status_changed", filing)[-1]
+    assert changed["status"] == "suspended" and changed["editable_items"] == ["criminal_record", "answer"]
+    assert body["message"] in changed["banner"]
+    assert "arrêté du 4 janvier 2019" in (await review.case(filing, review.depositor))["timeline"][-1]["details"]["ground"]
+    await review.submit(filing, round=2)  # the answer: the instruction resumes
+    case = await review.case(filing)
+    assert case["status"] == "under_instruction" and case["timeline"][-1]["action"] == "resume"
+
+    forbidden = await review.client.post(f"/api/review/cases/{filing}/declare-inadmissible", json={"reason": "x"}, headers=review.reviewer)
+    assert forbidden.status_code == 403
+    reason = "Les promotions de titulaires déclarées n'existent pas."
+    case = await review.post(f"/cases/{filing}/declare-inadmissible", {"reason": reason}, review.director)
+    assert case["status"] == "inadmissible_by_right"
+    changed = review.events("review.case.status_changed", filing)[-1]
+    assert changed["editable_items"] == [] and "fausse déclaration" in changed["banner"] and reason in changed["banner"]
+    assert "article 5 de l'arrêté du 4 janvier 2019" in changed["banner"]
+    await review.submit(filing, round=3)  # final: a later round changes nothing
+    assert (await review.case(filing))["status"] == "inadmissible_by_right"
+    assert review.events("review.case.submission_refused", filing)

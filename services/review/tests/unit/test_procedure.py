@@ -117,7 +117,7 @@ def test_terminal_states_have_no_way_out():
 
 
 def test_allowed_actions_for_buttons():
-    assert procedure.allowed_actions("received", {"reviewer"}) == ["completeness"]
+    assert procedure.allowed_actions("received", {"reviewer"}) == ["completeness", "suspend"]
     assert procedure.allowed_actions("under_instruction", {"instructor"}) == ["ready", "request"]
     assert "abandon" in procedure.allowed_actions("awaiting_complement", {"director"})
 

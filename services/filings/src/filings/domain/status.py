@@ -35,6 +35,8 @@ CASE_LABELS = {
     "favourable": "Avis favorable de la commission — en attente de décision",
     "unfavourable": "Avis défavorable de la commission — en attente de décision",
     "awaiting_publication": "Enregistrement décidé — en attente de publication au Journal officiel",
+    "suspended": "Suspendu — informations erronées ou incomplètes à corriger",
+    "inadmissible_by_right": "Irrecevable de plein droit — fausse déclaration",
     "registered": "Enregistré",
     "refused": "Enregistrement refusé",
     "abandoned": "Abandonné — délai de réponse dépassé",

@@ -61,6 +61,8 @@ STATUSES = {
     "favourable": "avis favorable",
     "unfavourable": "avis défavorable",
     "awaiting_publication": "enregistrement décidé, en attente de publication au Journal officiel",
+    "suspended": "suspendu",
+    "inadmissible_by_right": "irrecevable de plein droit",
     "registered": "enregistré",
     "refused": "refusé",
     "abandoned": "abandonné",

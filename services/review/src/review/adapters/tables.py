@@ -62,6 +62,8 @@ class Case(Base, table=True):
     overdue: bool = False
     due_date: dt.date | None = None
     missing: list[str] | None = _json(nullable=True)
+    # the state a suspended case resumes in (arrêté du 4 janvier 2019, art. 5)
+    suspended_from: str | None = Field(default=None, max_length=32)
     assignee_id: uuid.UUID | None = None
     session_id: uuid.UUID | None = None
     registration_number: str | None = Field(default=None, max_length=16)

@@ -11,7 +11,17 @@ from certreg_runtime.api import CurrentUser
 from certreg_runtime.paging import Offset, page_size
 from review.api import views
 from review.api.deps import Assigner, CaseFiltersDep, DepsDep, Director, Instructor, Reviewer, Staff
-from review.api.schemas import AbandonIn, AdmissibilityIn, AssignmentIn, CaseListOut, CaseOut, CompletenessIn, CriteriaOut, ReasonIn
+from review.api.schemas import (
+    AbandonIn,
+    AdmissibilityIn,
+    AssignmentIn,
+    CaseListOut,
+    CaseOut,
+    CompletenessIn,
+    CriteriaOut,
+    ReasonIn,
+    SuspensionIn,
+)
 from review.app import cases, decisions, queries
 from review.domain import rules
 
@@ -61,6 +71,18 @@ def abandon(filing_id: uuid.UUID, user: Director, deps: DepsDep, body: AbandonIn
 @router.post("/cases/{filing_id}/withdraw-admissibility", response_model_exclude_unset=True)
 def withdraw_admissibility(filing_id: uuid.UUID, body: ReasonIn, user: Director, deps: DepsDep) -> CaseOut:
     return views.case_out(cases.withdraw_admissibility(deps, user, filing_id, body), user)
+
+
+@router.post("/cases/{filing_id}/suspend", response_model_exclude_unset=True)
+def suspend(filing_id: uuid.UUID, body: SuspensionIn, user: Assigner, deps: DepsDep) -> CaseOut:
+    """Erroneous or incomplete information (arrêté du 4 janvier 2019, art. 5): suspended until the depositor answers."""
+    return views.case_out(cases.suspend(deps, user, filing_id, body), user)
+
+
+@router.post("/cases/{filing_id}/declare-inadmissible", response_model_exclude_unset=True)
+def declare_inadmissible(filing_id: uuid.UUID, body: ReasonIn, user: Director, deps: DepsDep) -> CaseOut:
+    """A false declaration (arrêté du 4 janvier 2019, art. 5): inadmissible by right, final."""
+    return views.case_out(cases.declare_inadmissible(deps, user, filing_id, body), user)
 
 
 @router.post("/cases/{filing_id}/ready", response_model_exclude_unset=True)

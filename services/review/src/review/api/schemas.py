@@ -71,6 +71,13 @@ class ReasonIn(BaseModel):
     reason: Prose5000
 
 
+class SuspensionIn(BaseModel):
+    """Erroneous or incomplete information: what is wrong, and what the depositor must send."""
+
+    missing: list[MissingItem] = Field(min_length=1, max_length=60, description="doc_types and filing fields to correct")
+    message: Prose5000
+
+
 class SessionIn(BaseModel):
     date: date
 

@@ -60,6 +60,7 @@ def case_summary(row: Mapping[str, Any] | Case) -> CaseSummaryOut:
 DEPOSITOR_DETAILS = frozenset(
     {
         "missing",
+        "ground",
         "recommendations",
         "request_id",
         "due_date",

@@ -15,7 +15,7 @@ from certreg_runtime.auth import Principal
 from certreg_runtime.errors import Forbidden, conflict, field_error, invalid
 from review.adapters import audit_log, staff
 from review.adapters.tables import Case, InfoRequest
-from review.api.schemas import AbandonIn, AdmissibilityIn, AssignmentIn, CompletenessIn, ReasonIn, RequestIn
+from review.api.schemas import AbandonIn, AdmissibilityIn, AssignmentIn, CompletenessIn, ReasonIn, RequestIn, SuspensionIn
 from review.app import queries
 from review.app.deps import ReviewDeps
 from review.app.queries import CaseDetail
@@ -268,5 +268,70 @@ def mark_ready(deps: ReviewDeps, user: Principal, filing_id: uuid.UUID) -> CaseD
         actor = Actor.of(user, "ready")
         move(uow, case, "ready", actor, now)
         uow.emit(ev.CaseReadyForCommission(**case_fields(case), marked_by=actor.account_id))
+        uow.commit()
+        return queries.case_detail(uow.session, case)
+
+
+# Sanctions of article 5 of the arrêté du 4 janvier 2019 (NOR MTRD1835660A; DESIGN.md, step 2).
+SANCTION_GROUND = "article 5 de l'arrêté du 4 janvier 2019 fixant les informations permettant l'enregistrement d'une certification"
+
+
+def suspend(deps: ReviewDeps, user: Principal, filing_id: uuid.UUID, body: SuspensionIn) -> CaseDetail:
+    """Erroneous or incomplete information: the request is suspended; the depositor is told
+    why and what to send (those items become editable); their next submission resumes it
+    in the state it had."""
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        case = load_case(uow, filing_id)
+        errors = []
+        unknown = [m for m in body.missing if m not in procedure.EVERYTHING]
+        if unknown:
+            errors.append(field_error("missing", f"Éléments inconnus : {', '.join(unknown)}.", "unknown_item"))
+        if not body.message.strip():
+            errors.append(field_error("message", "Indiquez au déposant ce qui est erroné ou incomplet.", "missing"))
+        if errors:
+            raise invalid(*errors)
+        actor = Actor.of(user, "suspend")
+        previous = case.status
+        missing = list(dict.fromkeys(body.missing))
+        move(
+            uow,
+            case,
+            "suspend",
+            actor,
+            now,
+            reason=body.message,
+            details={"missing": missing, "ground": SANCTION_GROUND},
+            editable=procedure.editable_items("suspended", requested=missing),
+            banner_extra=body.message,
+        )
+        case.suspended_from, case.missing = previous, missing
+        uow.session.add(case)
+        uow.commit()
+        return queries.case_detail(uow.session, case)
+
+
+def declare_inadmissible(deps: ReviewDeps, user: Principal, filing_id: uuid.UUID, body: ReasonIn) -> CaseDetail:
+    """A false declaration: the request is inadmissible by right, for good (no resubmission);
+    the depositor is told with the legal ground."""
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        case = load_case(uow, filing_id)
+        if not body.reason.strip():
+            raise invalid(field_error("reason", "Indiquez la fausse déclaration constatée.", "missing"))
+        actor = Actor.of(user, "declare_inadmissible")
+        close_open_request(uow, case, now, "closed")
+        move(
+            uow,
+            case,
+            "declare_inadmissible",
+            actor,
+            now,
+            reason=body.reason,
+            details={"ground": SANCTION_GROUND},
+            banner_extra=f"Motif : {body.reason.strip()}",
+        )
+        case.suspended_from = None
+        uow.session.add(case)
         uow.commit()
         return queries.case_detail(uow.session, case)

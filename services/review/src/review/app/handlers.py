@@ -38,7 +38,7 @@ handlers = Handlers[ReviewDeps]("review")
 
 # The states a new submission round answers: a request, an incomplete or inadmissible
 # filing, an adjourned dossier.
-RESUBMITTABLE = ("awaiting_complement", "incomplete", "inadmissible", "adjourned")
+RESUBMITTABLE = ("awaiting_complement", "incomplete", "inadmissible", "adjourned", "suspended")
 
 
 def _snapshot(event: fe.FilingSubmitted) -> dict[str, Any]:
@@ -127,6 +127,11 @@ def filing_submitted(deps: ReviewDeps, uow: UnitOfWork, event: fe.FilingSubmitte
             uow.emit(ev.RequestAnswered(**case_fields(case), request_id=request.id, opened_by=request.opened_by))
     elif state == "adjourned":
         move(uow, case, "improve", depositor, now, details=details)
+    elif state == "suspended":  # the answer to a suspension: the examination resumes where it stood
+        back = case.suspended_from or "received"
+        case.suspended_from = None
+        case.missing = None
+        move(uow, case, "resume", depositor, now, outcome=back, details=details)
     else:
         case.missing = None
         if state == "incomplete":  # the completeness deadline is met

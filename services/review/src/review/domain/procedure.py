@@ -33,7 +33,12 @@ AFTER_ADMISSIBILITY = (
 # The commission's opinions, each a state of the case until the decision.
 OPINIONS = ("favourable", "unfavourable", "adjourned")
 # Every state before the director's decision (the depositor may withdraw).
-BEFORE_DECISION = ("received", "incomplete", "completeness_ok", "inadmissible", *AFTER_ADMISSIBILITY)
+BEFORE_DECISION = ("received", "incomplete", "completeness_ok", "inadmissible", *AFTER_ADMISSIBILITY, "suspended")
+# Sanctions of article 5 of the arrêté du 4 janvier 2019 (NOR MTRD1835660A), as DESIGN.md
+# step 2 states them: erroneous or incomplete information suspends the request until the
+# depositor answers (it then resumes in the state it had); a false declaration makes it
+# inadmissible by right (final, no resubmission).
+SUSPENDABLE = ("received", "completeness_ok", "admissible", "under_instruction", "ready_for_commission", "scheduled")
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,10 @@ TRANSITIONS: list[Transition] = [
     # ends at any time
     *_t("withdraw_admissibility", AFTER_ADMISSIBILITY, "admissibility_withdrawn", "director"),
     *_t("withdraw", BEFORE_DECISION, "withdrawn", DEPOSITOR),
+    # sanctions (arrêté du 4 janvier 2019, art. 5)
+    *_t("suspend", SUSPENDABLE, "suspended", "reviewer director"),
+    *[t for s in SUSPENDABLE for t in _t("resume", "suspended", s, DEPOSITOR, s)],
+    *_t("declare_inadmissible", BEFORE_DECISION, "inadmissible_by_right", "director"),
 ]
 
 _BY_KEY: dict[tuple[str, str, str | None], Transition] = {}
@@ -180,7 +189,7 @@ def editable_items(state: str, *, missing: list[str] | None = None, requested: l
         return list(dict.fromkeys(missing or []))
     if state in ("inadmissible", "adjourned"):
         return list(EVERYTHING)
-    if state == "awaiting_complement":
+    if state in ("awaiting_complement", "suspended"):
         return [*dict.fromkeys(requested or []), ANSWER]
     return []
 
@@ -205,6 +214,14 @@ BANNERS: dict[str, str] = {
         "Le directeur général a décidé l'enregistrement de votre certification. Elle sera enregistrée à la publication "
         "de la décision au Journal officiel, à sa date d'effet."
     ),
+    "suspended": (
+        "Votre demande est suspendue : des informations sont erronées ou incomplètes. Transmettez les éléments demandés ; "
+        "l'examen reprendra à leur réception."
+    ),
+    "inadmissible_by_right": (
+        "Votre demande est irrecevable de plein droit en raison d'une fausse déclaration "
+        "(article 5 de l'arrêté du 4 janvier 2019). Elle ne peut pas être soumise de nouveau."
+    ),
     "registered": "Votre certification est enregistrée. La décision et la fiche publique sont disponibles.",
     "refused": "L'enregistrement de votre certification est refusé. La décision motivée vous a été notifiée.",
     "abandoned": "Faute de réponse dans le délai, votre demande a été déclarée abandonnée.",
@@ -227,6 +244,8 @@ STATE_LABELS: dict[str, str] = {
     "unfavourable": "Avis défavorable",
     "adjourned": "Ajournée",
     "awaiting_publication": "En attente de publication au JO",
+    "suspended": "Suspendue",
+    "inadmissible_by_right": "Irrecevable de plein droit",
     "registered": "Enregistrée",
     "refused": "Refusée",
     "abandoned": "Abandonnée",

@@ -205,6 +205,29 @@ const ACTIONS = {
   ], (f) => (required(f, "reason", "Le motif du retrait est obligatoire.") ? () => post("withdraw-admissibility", { reason: f.reason.value.trim() }) : null), "Retirer la recevabilité",
   { secondary: true, confirm: () => ({ title: "Retirer la recevabilité ?", text: "Le dossier est définitivement clos ; le déposant en est informé avec le motif.", confirmLabel: "Retirer la recevabilité" }) }),
 
+  suspend: (c, filing) => actionForm("suspend", "Suspendre la demande (informations erronées ou incomplètes)", [
+    checkboxes("suspend_missing", "Éléments à corriger", piecesOptions(filing), "Les pièces que le déposant devra transmettre de nouveau."),
+    field("suspend-message", "Ce qui est erroné ou incomplet, et ce qu’il faut transmettre", textarea("suspend-message", "message")),
+  ], (f) => {
+    const missing = checked(f, "suspend_missing");
+    let ok = true;
+    if (!missing.length) ok = (markField(f.querySelector("#fs-suspend_missing"), "Cochez au moins un élément à corriger."), false);
+    if (!required(f, "message", "Indiquez au déposant ce qui est erroné ou incomplet.")) ok = false;
+    if (!ok) return null;
+    return () => post("suspend", { missing, message: f.message.value.trim() });
+  }, "Suspendre la demande", {
+    intro: "Article 5 de l’arrêté du 4 janvier 2019 : l’examen reprend là où il en était dès que le déposant transmet les éléments demandés.", secondary: true,
+    confirm: () => ({ title: "Suspendre la demande ?", text: "Le déposant est informé du motif et des éléments à transmettre.", confirmLabel: "Suspendre" }),
+  }),
+
+  declare_inadmissible: () => actionForm("declare_inadmissible", "Déclarer la demande irrecevable de plein droit (fausse déclaration)", [
+    field("inadmissible-reason", "Fausse déclaration constatée", textarea("inadmissible-reason", "reason", 2)),
+  ], (f) => (required(f, "reason", "Indiquez la fausse déclaration constatée.") ? () => post("declare-inadmissible", { reason: f.reason.value.trim() }) : null),
+  "Déclarer irrecevable de plein droit", {
+    intro: "Article 5 de l’arrêté du 4 janvier 2019 : la décision est définitive, la demande ne peut pas être soumise de nouveau.", secondary: true,
+    confirm: () => ({ title: "Déclarer la demande irrecevable de plein droit ?", text: "La demande est définitivement close ; le déposant en est informé avec le fondement juridique.", confirmLabel: "Déclarer irrecevable" }),
+  }),
+
   schedule: (c, filing, sessions) => sessionForm("schedule", "Inscription à l’ordre du jour", sessions, "Inscrire à l’ordre du jour"),
 
   reschedule: (c, filing, sessions) => sessionForm("reschedule", "Déplacer vers une autre séance", sessions, "Déplacer le dossier",
@@ -289,7 +312,7 @@ function actionsOf(c, filing, sessions, instructors) {
   }
   if (allowed.includes("register") || allowed.includes("refuse")) forms.unshift(ACTIONS.decision(c, filing, sessions, allowed));
   // What ends the case without a decision comes after what moves it on.
-  const last = (f) => ["withdraw_admissibility", "abandon"].includes(f?.dataset?.action);
+  const last = (f) => ["withdraw_admissibility", "abandon", "suspend", "declare_inadmissible"].includes(f?.dataset?.action);
   const shown = [...forms.filter((f) => f && !last(f)), ...forms.filter(last)];
   return shown.length ? shown : [h("p", {}, "Aucune action de vos rôles n’est possible dans l’état actuel du dossier.")];
 }
