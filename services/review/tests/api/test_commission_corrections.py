@@ -79,7 +79,8 @@ async def test_an_improved_dossier_goes_to_another_session_moves_and_its_opinion
     assert corrected.status_code == 200, corrected.text
     assert corrected.json()["status"] == "unfavourable" and corrected.json()["opinion"] == "unfavourable"
     case = await review.case(filing, review.director)
-    assert case["opinion"]["opinion"] == "unfavourable" and case["allowed_actions"] == ["declare_inadmissible", "refuse", "withdraw_admissibility"]
+    assert case["opinion"]["opinion"] == "unfavourable"
+    assert case["allowed_actions"] == ["declare_inadmissible", "refuse", "withdraw_admissibility"]
     entry = case["timeline"][-1]
     assert entry["action"] == "correct_opinion" and entry["from_state"] == "favourable" and entry["to_state"] == "unfavourable"
     assert entry["reason"] == correction["correction_reason"] and entry["details"]["former_opinion"] == "favourable"
