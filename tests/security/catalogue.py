@@ -67,6 +67,8 @@ POLICIES: dict[tuple[str, str], Policy] = {
     ("POST", "/api/identity/account-requests/{account_id}/reject"): _p("si_admin", "entity_manager", scoped=True),
     ("GET", "/api/identity/staff"): _p("si_admin", "reviewer", "director"),
     ("POST", "/api/identity/staff"): _p("si_admin"),
+    ("POST", "/api/identity/accounts/{account_id}/disable"): _p("si_admin"),
+    ("POST", "/api/identity/accounts/{account_id}/enable"): _p("si_admin"),
     # ---------------------------------------------------------------- entities
     ("GET", "/api/entities/lookup"): PUBLIC,
     ("POST", "/api/entities/applications"): _p("onboarding"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from fastapi import APIRouter
 
 from identity.api import schemas
@@ -28,3 +30,16 @@ def list_staff(
 @router.post("/staff", status_code=201)
 def create_staff(body: schemas.StaffCreate, user: SiAdmin, deps: DepsDep) -> schemas.StaffCreated:
     return commands.create_staff(deps, body)
+
+
+@router.post("/accounts/{account_id}/disable")
+def disable_account(account_id: uuid.UUID, user: SiAdmin, deps: DepsDep) -> schemas.AccountRequest:
+    """Offboarding: the account gets no token any more (one already issued expires
+    within the access token's lifetime)."""
+    return commands.set_disabled(deps, user, account_id, True)
+
+
+@router.post("/accounts/{account_id}/enable")
+def enable_account(account_id: uuid.UUID, user: SiAdmin, deps: DepsDep) -> schemas.AccountRequest:
+    """A disabled account may log in again."""
+    return commands.set_disabled(deps, user, account_id, False)

@@ -37,6 +37,7 @@ from identity.app.queries import has_active_manager
 from identity.domain import onetime, passwords, throttle
 from identity.domain.accounts import (
     ACTIVE,
+    DISABLED,
     MAX_REASON,
     PENDING_ACTIVATION,
     PENDING_VALIDATION,
@@ -255,6 +256,8 @@ def log_in(deps: IdentityDeps, username: str, password: str, client: str) -> sch
         account = _authenticate(deps, uow, username, password, client)
         if account.status == REJECTED:
             raise _rejected_account()
+        if account.status == DISABLED:
+            raise _disabled_account()
         if _awaits_application(account):
             raise Forbidden(
                 "La déclaration de votre organisme n'a pas été envoyée : reprenez-la pour que votre demande de compte soit examinée.",
@@ -399,6 +402,33 @@ def reject(deps: IdentityDeps, user: Principal, account_id: uuid.UUID, reason: s
                 decided_at=now,
             )
         )
+        uow.commit()
+        return request_view(account)
+
+
+# --- offboarding (issue 11, point 8) -----------------------------------------------
+
+
+def set_disabled(deps: IdentityDeps, user: Principal, account_id: uuid.UUID, disabled: bool) -> schemas.AccountRequest:
+    """The SI administrator disables an active account (no token is issued to it any
+    more, its pending reset links die; a token already issued lives out its
+    ``CERTREG_ACCESS_TOKEN_TTL_SECONDS`` at most) or enables it again."""
+    with deps.uow() as uow:
+        account = uow.session.get(Account, account_id, with_for_update=True)
+        if account is None:
+            raise not_found("account")
+        if account.id == user.account_id:
+            raise conflict("Vous ne pouvez pas désactiver votre propre compte.", code="own_account", state=account.status)
+        expected = ACTIVE if disabled else DISABLED
+        if account.status != expected:
+            raise conflict(f"Ce compte est dans l'état « {account.status} ».", code="illegal_transition", state=account.status)
+        now = deps.clock.now()
+        account.status = DISABLED if disabled else ACTIVE
+        uow.session.add(account)
+        if disabled:
+            repo.revoke(uow.session, account.id, onetime.PASSWORD_RESET, onetime.SET_PASSWORD)
+        if account.is_staff:
+            staff_changed(uow, account, now)
         uow.commit()
         return request_view(account)
 
@@ -621,6 +651,10 @@ def _awaits_application(account: Account) -> bool:
     return awaits_application(is_staff=account.is_staff, status=account.status, application_submitted_at=account.application_submitted_at)
 
 
+def _disabled_account() -> Forbidden:
+    return Forbidden("Ce compte a été désactivé. Adressez-vous à l'administrateur de la plateforme.", code="disabled")
+
+
 def _rejected_account() -> Forbidden:
     return Forbidden("Votre demande de compte a été refusée.", code="rejected")
 
@@ -675,7 +709,7 @@ def _siret_verified(uow: UnitOfWork, account: Account) -> bool:
         select(Account.id).where(
             Account.siret == account.siret,
             col(Account.new_entity).is_(True),
-            col(Account.status).in_((ACTIVE,)),
+            col(Account.status).in_((ACTIVE, DISABLED)),
             Account.id != account.id,
         )
     ).first()

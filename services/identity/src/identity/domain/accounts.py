@@ -23,7 +23,9 @@ REJECTED = "rejected"
 # A sign-up never activated, replaced by a new sign-up of the same address: its e-mail
 # is freed (WITHDRAWN_DOMAIN), its links and its onboarding token stop working.
 WITHDRAWN = "withdrawn"
-STATUSES = (PENDING_ACTIVATION, PENDING_VALIDATION, ACTIVE, REJECTED, WITHDRAWN)
+# Offboarding (issue 11, point 8): an account the SI administrator disabled.
+DISABLED = "disabled"
+STATUSES = (PENDING_ACTIVATION, PENDING_VALIDATION, ACTIVE, REJECTED, WITHDRAWN, DISABLED)
 WITHDRAWN_DOMAIN = "withdrawn.invalid"
 
 # In the contracts' order: the messages list them.
