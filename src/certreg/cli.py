@@ -84,6 +84,10 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--last-name", default="SI")
     create.add_argument("--role", action="append", required=True, dest="roles")
     create.set_defaults(run=_admin)
+    for name, text in (("disable", "disable an account (offboarding): no token issued to it any more"), ("enable", "enable it again")):
+        toggle = admin_sub.add_parser(name, help=text)
+        toggle.add_argument("--email", required=True)
+        toggle.set_defaults(run=_admin_disable, disable=name == "disable")
 
     dlq = sub.add_parser("dlq", help="the parking queues")
     dlq_sub = dlq.add_subparsers(dest="dlq_command", required=True)
@@ -216,6 +220,20 @@ def _admin(args: argparse.Namespace, settings: Settings) -> int:
         except DomainError as refused:
             raise SystemExit(str(refused)) from None  # the message for the operator, exit status 1
     print(f"account {account_id} created ({', '.join(args.roles)}), active")
+    return 0
+
+
+def _admin_disable(args: argparse.Namespace, settings: Settings) -> int:
+    from certreg_runtime.errors import DomainError
+    from identity.app.commands import set_disabled_by_email
+    from identity.service import standalone
+
+    with standalone(settings) as deps:
+        try:
+            account = set_disabled_by_email(deps, args.email, args.disable)
+        except DomainError as refused:
+            raise SystemExit(str(refused)) from None
+    print(f"account {account.account_id} ({account.email}): {account.status}")
     return 0
 
 

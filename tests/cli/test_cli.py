@@ -133,3 +133,18 @@ def test_admin_create_makes_an_active_account_once(tmp_path: Path) -> None:
     assert "created (si_admin), active" in created.stdout
     again = certreg(*args, env=env)
     assert again.returncode == 1 and "Un compte existe déjà avec l'adresse admin@example.org." in again.stderr
+
+
+def test_admin_disable_and_enable_an_account(tmp_path: Path) -> None:
+    """Offboarding from the command line (issue 11, point 8)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CERTREG_")}
+    env["CERTREG_DATA_DIR"] = str(tmp_path)
+    create = ("admin", "create", "--email", "partant@example.org", "--password", "Un-Mot-De-Passe-Solide-42", "--role", "reviewer")
+    assert certreg(*create, env=env).returncode == 0
+    disabled = certreg("admin", "disable", "--email", "Partant@Example.org", env=env)
+    assert disabled.returncode == 0, disabled.stderr
+    assert "partant@example.org): disabled" in disabled.stdout
+    twice = certreg("admin", "disable", "--email", "partant@example.org", env=env)
+    assert twice.returncode == 1 and "disabled" in twice.stderr
+    enabled = certreg("admin", "enable", "--email", "partant@example.org", env=env)
+    assert enabled.returncode == 0 and enabled.stdout.strip().endswith(": active")

@@ -419,18 +419,31 @@ def set_disabled(deps: IdentityDeps, user: Principal, account_id: uuid.UUID, dis
             raise not_found("account")
         if account.id == user.account_id:
             raise conflict("Vous ne pouvez pas désactiver votre propre compte.", code="own_account", state=account.status)
-        expected = ACTIVE if disabled else DISABLED
-        if account.status != expected:
-            raise conflict(f"Ce compte est dans l'état « {account.status} ».", code="illegal_transition", state=account.status)
-        now = deps.clock.now()
-        account.status = DISABLED if disabled else ACTIVE
-        uow.session.add(account)
-        if disabled:
-            repo.revoke(uow.session, account.id, onetime.PASSWORD_RESET, onetime.SET_PASSWORD)
-        if account.is_staff:
-            staff_changed(uow, account, now)
-        uow.commit()
-        return request_view(account)
+        return _set_disabled(deps, uow, account, disabled)
+
+
+def set_disabled_by_email(deps: IdentityDeps, email: str, disabled: bool) -> schemas.AccountRequest:
+    """``certreg admin disable|enable --email``: the same, for the operator."""
+    with deps.uow() as uow:
+        account = repo.find_by_email(uow.session, login_email(email))
+        if account is None:
+            raise not_found(f"Aucun compte avec l'adresse {login_email(email)}.")
+        return _set_disabled(deps, uow, account, disabled)
+
+
+def _set_disabled(deps: IdentityDeps, uow: UnitOfWork, account: Account, disabled: bool) -> schemas.AccountRequest:
+    expected = ACTIVE if disabled else DISABLED
+    if account.status != expected:
+        raise conflict(f"Ce compte est dans l'état « {account.status} ».", code="illegal_transition", state=account.status)
+    now = deps.clock.now()
+    account.status = DISABLED if disabled else ACTIVE
+    uow.session.add(account)
+    if disabled:
+        repo.revoke(uow.session, account.id, onetime.PASSWORD_RESET, onetime.SET_PASSWORD)
+    if account.is_staff:
+        staff_changed(uow, account, now)
+    uow.commit()
+    return request_view(account)
 
 
 # --- staff ---------------------------------------------------------------------------
