@@ -59,7 +59,7 @@ def test_decision_and_withdrawal_are_confirmed_in_a_modal(page, platform, reques
     expect(page.locator("#status")).to_have_text("Avis favorable")  # nothing signed
     decision.get_by_role("button", name="Signer la décision").click()
     modal.get_by_role("button", name="Signer la décision").click()
-    expect(page.locator("#status")).to_have_text("Enregistrée")
+    expect(page.locator("#status")).to_have_text("En attente de publication au JO")
 
     # The depositor's withdrawal: a modal asking the reason, which reaches review.
     login(page, w.certifier, PASSWORD)
@@ -76,7 +76,11 @@ def test_decision_and_withdrawal_are_confirmed_in_a_modal(page, platform, reques
     w.wait_status(withdrawn, "withdrawn")
     assert "référentiel est refondu" in (w.case(withdrawn)["timeline"][-1]["reason"] or "")
 
-    # "Mes dossiers" (point 14): the registration number, and badges coloured by state.
+    # "Mes dossiers" (point 14): the registration number, and badges coloured by state —
+    # once the Journal officiel has published the registration (issue 12, point 5).
+    jo = {"jo_date": day.isoformat(), "jo_reference": "JORF n°0280 texte n° 42", "effective_date": day.isoformat()}
+    w.review(f"/cases/{decided}/publication", jo, "director", 200)
+    w.wait_status(decided, "registered")
     number = w.case(decided)["registration_number"]
     reload_until(page, "/dossiers", f"[data-registration='{decided}']", number)
     row = page.locator("tr", has=page.locator(f"a[href='/dossiers/{decided}']"))

@@ -110,6 +110,7 @@ POLICIES: dict[tuple[str, str], Policy] = {
     ("GET", "/api/review/sessions/{session_id}/agenda"): _p(CASE_STAFF),
     ("POST", "/api/review/sessions/{session_id}/agenda"): _p("commission"),
     ("POST", "/api/review/sessions/{session_id}/opinions"): _p("commission"),
+    ("PUT", "/api/review/sessions/{session_id}/opinions/{filing_id}"): _p("commission"),
     ("POST", "/api/review/cases/{filing_id}/decision"): _p("director"),
     ("POST", "/api/review/cases/{filing_id}/publication"): _p("director"),
     ("POST", "/api/review/publications"): _p("director"),
@@ -235,6 +236,10 @@ def _body(world: World, method: str, path: str, side: Side) -> dict[str, Any] | 
         ("POST", "/api/review/sessions"): lambda: {"date": (today + timedelta(days=60)).isoformat()},
         ("POST", "/api/review/sessions/{session_id}/agenda"): lambda: {"filing_id": side.filing_id},
         ("POST", "/api/review/sessions/{session_id}/opinions"): lambda: {"filing_id": side.filing_id, "opinion": "favourable"},
+        ("PUT", "/api/review/sessions/{session_id}/opinions/{filing_id}"): lambda: {
+            "opinion": "favourable",
+            "correction_reason": "Erreur de saisie.",
+        },
         ("POST", "/api/review/cases/{filing_id}/decision"): lambda: {"register": True, "motivation": "Conforme."},
         ("POST", "/api/review/cases/{filing_id}/publication"): lambda: {
             "jo_date": today.isoformat(),
