@@ -8,6 +8,8 @@ from pathlib import Path
 
 from playwright.sync_api import Page
 
+from certreg_testing.samples import random_siret
+
 # A minimal valid PDF (the services sniff the content, not the name).
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 PASSWORD = "Certif-Portail-2024!"
@@ -15,27 +17,6 @@ PASSWORD = "Certif-Portail-2024!"
 
 def unique_email(prefix: str) -> str:
     return f"{prefix}.{uuid.uuid4().hex[:8]}@organisme.example"
-
-
-def luhn_siret(prefix13: str) -> str:
-    """A valid SIRET: 13 digits and the Luhn check digit."""
-    for last in range(10):
-        candidate = prefix13 + str(last)
-        total = 0
-        for i, ch in enumerate(reversed(candidate)):
-            d = int(ch)
-            if i % 2 == 1:
-                d *= 2
-                if d > 9:
-                    d -= 9
-            total += d
-        if total % 10 == 0:
-            return candidate
-    raise AssertionError
-
-
-def random_siret() -> str:
-    return luhn_siret(str(uuid.uuid4().int)[:13])
 
 
 def pdf_file(tmp_path: Path, name: str = "piece.pdf") -> Path:

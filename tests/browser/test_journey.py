@@ -19,8 +19,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Page, expect
 
+from certreg_testing.samples import random_siret
+
 from .conftest import ADMIN_EMAIL, ADMIN_PASSWORD, check_accessibility, screenshot
-from .helpers import PASSWORD, error_of, login, pdf_file, random_siret, reload_until, unique_email
+from .helpers import PASSWORD, error_of, login, pdf_file, reload_until, unique_email
 
 pytestmark = pytest.mark.browser
 

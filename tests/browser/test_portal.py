@@ -6,8 +6,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from certreg_testing.samples import random_siret
+
 from .conftest import check_accessibility, screenshot
-from .helpers import PASSWORD, error_of, pdf_file, random_siret, unique_email
+from .helpers import PASSWORD, error_of, pdf_file, unique_email
 
 pytestmark = pytest.mark.browser
 

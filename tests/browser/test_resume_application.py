@@ -7,8 +7,10 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
+from certreg_testing.samples import random_siret
+
 from .conftest import check_accessibility, screenshot
-from .helpers import PASSWORD, pdf_file, random_siret, unique_email
+from .helpers import PASSWORD, pdf_file, unique_email
 
 pytestmark = pytest.mark.browser
 

@@ -11,9 +11,11 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
+from certreg_testing.samples import random_siret
+
 from .cases import World, shots
 from .conftest import CHROMIUM, check_accessibility
-from .helpers import PASSWORD, PDF, random_siret, unique_email
+from .helpers import PASSWORD, PDF, unique_email
 
 pytestmark = pytest.mark.browser
 

@@ -6,7 +6,6 @@ filled in and submitted. Everything goes through the gateway."""
 from __future__ import annotations
 
 import asyncio
-import random
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ import pytest
 from certreg_contracts.subscriptions import CONSUMERS
 from certreg_testing.infra import SmtpSink, delete_namespace, links, text_body
 from certreg_testing.platform import DistributedPlatform, start_platform
+from certreg_testing.samples import random_siret
 
 PASSWORD = "Correct-Horse-42!"
 # A real (small) PDF: the services sniff the type from the first bytes.
@@ -79,24 +79,6 @@ def _run(coro: Any) -> None:
 
 def unique_email(who: str) -> str:
     return f"{who}.{uuid.uuid4().hex[:10]}@example.org"
-
-
-def luhn_siret() -> str:
-    """A fresh 14-digit SIRET whose Luhn key is right (never La Poste's SIREN)."""
-    while True:
-        body = [random.randint(0, 9) for _ in range(13)]
-        if "".join(map(str, body)).startswith("356000000"):
-            continue
-        for check in range(10):
-            digits = [*body, check]
-            total = 0
-            for position, value in enumerate(reversed(digits)):
-                if position % 2:
-                    value *= 2
-                    value -= 9 if value > 9 else 0
-                total += value
-            if total % 10 == 0:
-                return "".join(map(str, digits))
 
 
 def bad_checksum(siret: str) -> str:
@@ -286,7 +268,7 @@ class Api:
     def approved_manager(self, admin: Person, denomination: str = "Organisme de formation") -> Person:
         """Step 1 in one call: a new entity whose first account the SI administrator approved."""
         person, onboarding = self.register("Camille", "Durand")
-        self.new_entity_application(person, onboarding, luhn_siret(), f"{denomination} {uuid.uuid4().hex[:6]}")
+        self.new_entity_application(person, onboarding, random_siret(), f"{denomination} {uuid.uuid4().hex[:6]}")
         self.upload_entity_pieces(person, onboarding)
         self.submit_application(person, onboarding)
         self.activate(person)

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from certreg_testing.infra import text_body
+from certreg_testing.samples import random_siret
 
-from .conftest import EXE, PDF, Api, Person, bad_checksum, eventually, expect, field_errors, luhn_siret, unique_email
+from .conftest import EXE, PDF, Api, Person, bad_checksum, eventually, expect, field_errors, unique_email
 
 pytestmark = pytest.mark.e2e
 
@@ -21,7 +22,7 @@ def test_account_entity_activation_and_validations(api: Api, si_admin: Person) -
 
     # A person creates an account and declares a new entity with its pieces.
     camille, onboarding = api.register("Camille", "Durand")
-    siret = luhn_siret()
+    siret = random_siret()
     expect(client.get("/api/entities/lookup", params={"siret": siret}), 404)
     app = api.new_entity_application(camille, onboarding, siret, "Les Compagnons du Numérique")
     assert app["new_entity"] is True
@@ -137,7 +138,7 @@ def test_bad_input_names_the_field(api: Api) -> None:
     assert all(e["loc"] == ["body", "password"] for e in weak.json()["detail"])
 
     person, onboarding = api.register("Lou", "Bernard", good["email"])
-    siret = luhn_siret()
+    siret = random_siret()
     declaration = {
         "kind": "other",
         "legal_form": "company",

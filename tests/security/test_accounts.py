@@ -9,8 +9,9 @@ from urllib.parse import parse_qs, urlparse
 
 from certreg_testing.infra import links
 from certreg_testing.platform import eventually
+from certreg_testing.samples import random_siret
 
-from .world import PASSWORD, PDF, World, bearer, expect, luhn_siret, unique_email
+from .world import PASSWORD, PDF, World, bearer, expect, unique_email
 
 OTHER_PASSWORD = "Autre-Mot-De-Passe-2024!"
 
@@ -35,7 +36,7 @@ async def submitted_new_entity(world: World, onboarding: dict[str, str]) -> str:
                 "kind": "other",
                 "legal_form": "association",
                 "has_siret": True,
-                "siret": luhn_siret(),
+                "siret": random_siret(),
                 "denomination": "Organisme d'un inconnu",
                 "named_on_legal_proof": False,
             },
@@ -51,7 +52,7 @@ async def submitted_new_entity(world: World, onboarding: dict[str, str]) -> str:
 
 
 async def refused_onboarding(world: World, onboarding: dict[str, str]) -> bool:
-    response = await world.client.post("/api/entities/applications", headers=onboarding, json={"has_siret": True, "siret": luhn_siret()})
+    response = await world.client.post("/api/entities/applications", headers=onboarding, json={"has_siret": True, "siret": random_siret()})
     return response.status_code == 401 and response.json().get("code") == "registration_closed"
 
 

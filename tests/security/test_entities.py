@@ -12,8 +12,9 @@ from datetime import timedelta
 from typing import Any
 
 from certreg_testing.platform import eventually
+from certreg_testing.samples import random_siret
 
-from .world import PASSWORD, PDF, World, expect, luhn_siret
+from .world import PASSWORD, PDF, World, expect
 
 
 def declaration(siret: str, denomination: str) -> dict[str, Any]:
@@ -50,7 +51,7 @@ async def test_a_stranger_draft_creates_no_entity_and_competes_with_the_real_one
     world = any_world
     await world.refresh()
     client, admin = world.client, world.staff["si_admin"]
-    siret = luhn_siret()
+    siret = random_siret()
 
     # A stranger declares the SIRET and stops there (no activation, no submission).
     stranger_email, stranger_id, stranger = await world.register("Intrus")
@@ -108,7 +109,7 @@ async def test_drafts_expire(any_world: World) -> None:
     world = any_world
     await world.refresh()
     client = world.client
-    siret = luhn_siret()
+    siret = random_siret()
     _, _, stranger = await world.register("Brouillon")
     draft = expect(await client.post("/api/entities/applications", headers=stranger, json=declaration(siret, "Brouillon oublié")), 201)
     expect(
@@ -148,7 +149,7 @@ async def test_a_request_whose_first_account_is_rejected_is_decided_by_the_si_ad
     world = any_world
     await world.refresh()
     client, admin = world.client, world.staff["si_admin"]
-    siret = luhn_siret()
+    siret = random_siret()
     first_email, first_id, first = await world.register("Premier")
     first_app = expect(await client.post("/api/entities/applications", headers=first, json=declaration(siret, "Premier organisme")), 201)
     await with_pieces(world, first, first_app["application_id"])

@@ -8,7 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from .world import PDF, World, expect, luhn_siret
+from certreg_testing.samples import random_siret
+
+from .world import PDF, World, expect
 
 KIB = 1024
 
@@ -44,7 +46,7 @@ async def test_a_dossier_holds_a_bounded_total(any_world: World) -> None:
                 "kind": "other",
                 "legal_form": "company",
                 "has_siret": True,
-                "siret": luhn_siret(),
+                "siret": random_siret(),
                 "denomination": "Organisme qui envoie trop",
                 "named_on_legal_proof": False,
             },

@@ -26,10 +26,10 @@ import psutil
 import pytest
 
 from certreg_testing.platform import TestPlatform, embedded_platform
-from certreg_testing.samples import EXE, PDF, PNG
+from certreg_testing.samples import EXE, PDF, PNG, random_siret
 
 from . import bombs
-from .world import PASSWORD, RNCP_FIELDS, expect, luhn_siret, unique_email
+from .world import PASSWORD, RNCP_FIELDS, expect, unique_email
 
 MIB = 1024 * 1024
 # The most four hostile uploads at once may make the process grow (what a request
@@ -77,7 +77,7 @@ async def make_uploader(p: TestPlatform) -> Uploader:
                 "kind": "other",
                 "legal_form": "company",
                 "has_siret": True,
-                "siret": luhn_siret(),
+                "siret": random_siret(),
                 "denomination": "Société fantôme",
                 "named_on_legal_proof": True,
             },

@@ -19,6 +19,7 @@ import httpx
 from certreg_contracts.calendar import paris_date
 from certreg_testing.infra import links
 from certreg_testing.platform import TestPlatform, eventually
+from certreg_testing.samples import random_siret
 
 PASSWORD = "Securite-Matrice-2024!"
 PDF = (
@@ -44,21 +45,6 @@ RNCP_FIELDS: dict[str, Any] = {
 
 def unique_email(who: str) -> str:
     return f"{who}.{uuid.uuid4().hex[:10]}@securite.example"
-
-
-def luhn_siret() -> str:
-    body = str(uuid.uuid4().int)[:13]
-    if body.startswith("356000000"):
-        body = "1" + body[1:]
-    for check in range(10):
-        digits = body + str(check)
-        total = 0
-        for position, ch in enumerate(reversed(digits)):
-            value = int(ch) * (2 if position % 2 else 1)
-            total += value - 9 if value > 9 else value
-        if total % 10 == 0:
-            return digits
-    raise AssertionError("unreachable")
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -177,7 +163,7 @@ class World:
     async def new_entity(self, side: Side) -> None:
         """The entity's first person: application with pieces, activation, the SI administrator's approval."""
         email, account_id, onboarding = await self.register(f"Gestion{side.name}")
-        side.siret = luhn_siret()
+        side.siret = random_siret()
         app = expect(
             await self.client.post(
                 "/api/entities/applications",
@@ -339,7 +325,7 @@ async def build_world(p: TestPlatform) -> World:
                 "kind": "other",
                 "legal_form": "company",
                 "has_siret": True,
-                "siret": luhn_siret(),
+                "siret": random_siret(),
                 "denomination": "Société en cours d'inscription",
                 "named_on_legal_proof": True,
             },

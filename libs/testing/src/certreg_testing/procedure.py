@@ -29,7 +29,7 @@ from sqlmodel import col, select
 from certreg_contracts.events.identity import StaffChanged
 from certreg_testing.infra import links
 from certreg_testing.platform import TestPlatform
-from certreg_testing.samples import PDF
+from certreg_testing.samples import PDF, random_siret
 
 PASSWORD = "Arbitrage-Essai-2024!"
 NO_SESSION_MONTH = 8  # no commission in August
@@ -56,22 +56,6 @@ Action = Callable[[], Awaitable[Any]]
 def expect(response: httpx.Response, *status: int) -> Any:
     assert response.status_code in status, f"{response.request.method} {response.request.url} -> {response.status_code}: {response.text}"
     return response.json() if "json" in response.headers.get("content-type", "") else None
-
-
-def luhn_siret() -> str:
-    """A random SIRET whose Luhn key holds (not La Poste's, which has its own rule)."""
-    body = str(uuid.uuid4().int)[:13]
-    if body.startswith("356000000"):
-        body = "1" + body[1:]
-    for check in range(10):
-        digits = body + str(check)
-        total = 0
-        for position, ch in enumerate(reversed(digits)):
-            value = int(ch) * (2 if position % 2 else 1)
-            total += value - 9 if value > 9 else value
-        if total % 10 == 0:
-            return digits
-    raise AssertionError("unreachable")
 
 
 @dataclass(frozen=True)
@@ -132,7 +116,7 @@ class Office:
             "kind": "other",
             "legal_form": "association",
             "has_siret": True,
-            "siret": luhn_siret(),
+            "siret": random_siret(),
             "denomination": f"Organisme arbitrage {uuid.uuid4().hex[:6]}",
             "named_on_legal_proof": False,
         }
