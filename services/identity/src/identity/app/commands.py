@@ -168,6 +168,18 @@ WRONG_ACTIVATION_PASSWORD = (
 )
 
 
+def _activated(account: Account) -> AccountActivated:
+    """The announcement of an activation, with the status the account now has."""
+    return AccountActivated(
+        account_id=account.id,
+        email=account.email,
+        first_name=account.first_name,
+        last_name=account.last_name,
+        entity_id=account.entity_id,
+        status=account.status,
+    )
+
+
 def activate(deps: IdentityDeps, token: str, password: str, client: str) -> schemas.ActivationResult:
     """The link proves the mailbox, the password proves the sign-up: both are needed, so
     that following a link never makes usable a password somebody else chose (issue 11,
@@ -189,16 +201,7 @@ def activate(deps: IdentityDeps, token: str, password: str, client: str) -> sche
             account.activated_at = now
             uow.session.add(account)
             repo.clear(uow.session, _pair_key(account.email, client))
-            uow.emit(
-                AccountActivated(
-                    account_id=account.id,
-                    email=account.email,
-                    first_name=account.first_name,
-                    last_name=account.last_name,
-                    entity_id=account.entity_id,
-                    status=PENDING_VALIDATION,
-                )
-            )
+            uow.emit(_activated(account))
             request_validation_if_ready(uow, account)
             uow.commit()
             return schemas.ActivationResult(status=account.status)
@@ -329,16 +332,7 @@ def reset_password(deps: IdentityDeps, token: str, new_password: str) -> None:
         if token_row.purpose == onetime.SET_PASSWORD and account.status == PENDING_ACTIVATION:
             account.status = ACTIVE
             account.activated_at = now
-            uow.emit(
-                AccountActivated(
-                    account_id=account.id,
-                    email=account.email,
-                    first_name=account.first_name,
-                    last_name=account.last_name,
-                    entity_id=account.entity_id,
-                    status=ACTIVE,
-                )
-            )
+            uow.emit(_activated(account))
             if account.is_staff:
                 staff_changed(uow, account, now)
         session.add(account)
