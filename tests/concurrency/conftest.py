@@ -28,25 +28,12 @@ from sqlmodel import col, select
 from certreg_contracts.events.identity import StaffChanged
 from certreg_testing.infra import free_port, session_namespace
 from certreg_testing.platform import TestPlatform, embedded_platform, eventually
-from certreg_testing.samples import PDF
+from certreg_testing.samples import PDF, RNCP_FILING
 
 ROUNDS = 2
 """Each case is tried this many times on a fresh object, in each mode."""
 
 PASSWORD = "Concurrence-Essai-2024!"
-
-RNCP: dict[str, Any] = {
-    "repertoire": "rncp",
-    "title": "Technicien de maintenance des éoliennes",
-    "qualification_level": 4,
-    "is_cqp": False,
-    "rests_on_standards": False,
-    "summary": "Maintenance préventive et corrective des parcs éoliens.",
-    "activities": ["Maintenance préventive"],
-    "competences": ["Diagnostiquer une panne"],
-    "competence_blocks": [{"code": "B1", "title": "Maintenance", "competences": ["Diagnostiquer une panne"]}],
-    "assessment_methods": ["Mise en situation professionnelle"],
-}
 
 
 def expect(response: httpx.Response, *status: int) -> Any:
@@ -109,7 +96,7 @@ class Served:
         """A filing whose required pieces are all there: ready to submit."""
         headers = self.depositor(entity_id)
         filing = expect(
-            await self.client.post("/api/filings", json={**RNCP, "title": f"Essai {uuid.uuid4().hex[:8]}"}, headers=headers), 201
+            await self.client.post("/api/filings", json={**RNCP_FILING, "title": f"Essai {uuid.uuid4().hex[:8]}"}, headers=headers), 201
         )
         for line in filing["requirements"]:
             if line["required"]:

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from certreg_testing.platform import ServiceHarness, embedded_platform
-from certreg_testing.samples import PDF
+from certreg_testing.samples import PDF, RNCP_FILING
 
 
 @dataclass
@@ -35,19 +35,7 @@ class Harness(ServiceHarness):
     outbox = ServiceHarness.emitted  # the events filings committed, oldest first (payloads)
 
     async def create(self, headers: dict[str, str], **body: Any) -> dict[str, Any]:
-        payload = {
-            "repertoire": "rncp",
-            "title": "Technicien de maintenance des éoliennes",
-            "qualification_level": 4,
-            "is_cqp": False,
-            "rests_on_standards": False,
-            "summary": "Maintenance préventive et corrective des parcs éoliens.",
-            "activities": ["Maintenance préventive"],
-            "competences": ["Diagnostiquer une panne"],
-            "competence_blocks": [{"code": "B1", "title": "Maintenance", "competences": ["Diagnostiquer une panne"]}],
-            "assessment_methods": ["Mise en situation professionnelle"],
-            **body,
-        }
+        payload = {**RNCP_FILING, **body}
         response = await self.client.post("/api/filings", json=payload, headers=headers)
         assert response.status_code == 201, response.text
         created: dict[str, Any] = response.json()

@@ -16,6 +16,20 @@ PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR4
 # A Windows executable (MZ header), to be uploaded under a .pdf name.
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 200
 
+# The fields of an RNCP filing that filings accepts as a draft (pieces not included).
+RNCP_FILING: dict[str, object] = {
+    "repertoire": "rncp",
+    "title": "Technicien de maintenance des éoliennes",
+    "qualification_level": 4,
+    "is_cqp": False,
+    "rests_on_standards": False,
+    "summary": "Maintenance préventive et corrective des parcs éoliens.",
+    "activities": ["Maintenance préventive"],
+    "competences": ["Diagnostiquer une panne"],
+    "competence_blocks": [{"code": "B1", "title": "Maintenance", "competences": ["Diagnostiquer une panne"]}],
+    "assessment_methods": ["Mise en situation professionnelle"],
+}
+
 
 def random_siret() -> str:
     """A fresh 14-digit SIRET whose Luhn key holds (never La Poste's SIREN, which has its own rule)."""
@@ -33,4 +47,4 @@ def random_siret() -> str:
     raise AssertionError("unreachable")
 
 
-__all__ = ["EXE", "PDF", "PNG", "random_siret"]
+__all__ = ["EXE", "PDF", "PNG", "RNCP_FILING", "random_siret"]

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from certreg_runtime.messaging import UnitOfWork
 from certreg_testing.infra import unique_namespace
+from certreg_testing.samples import RNCP_FILING
 from filings.adapters.tables import Filing, Receipt
 from services.filings.tests.conftest import Harness, filings_platform
 
@@ -34,20 +35,6 @@ async def platform(tmp_path: Path, mode: str, request: pytest.FixtureRequest) ->
         yield h
 
 
-BODY = {
-    "repertoire": "rncp",
-    "title": "Technicien de maintenance des éoliennes",
-    "qualification_level": 4,
-    "is_cqp": False,
-    "rests_on_standards": False,
-    "summary": "Maintenance préventive et corrective des parcs éoliens.",
-    "activities": ["Maintenance préventive"],
-    "competences": ["Diagnostiquer une panne"],
-    "competence_blocks": [{"code": "B1", "title": "Maintenance", "competences": ["Diagnostiquer une panne"]}],
-    "assessment_methods": ["Mise en situation professionnelle"],
-}
-
-
 def key() -> dict[str, str]:
     return {"Idempotency-Key": str(uuid.uuid4())}
 
@@ -60,18 +47,18 @@ def drafts(h: Harness, entity_id: uuid.UUID) -> list[Filing]:
 async def test_creating_again_with_the_key_replays_the_answer_and_makes_one_draft(tmp_path, mode, request) -> None:
     async with platform(tmp_path, mode, request) as h:
         dep, k = h.depositor(), key()
-        first = await h.client.post("/api/filings", json=BODY, headers={**dep, **k})
-        again = await h.client.post("/api/filings", json=BODY, headers={**dep, **k})
+        first = await h.client.post("/api/filings", json=RNCP_FILING, headers={**dep, **k})
+        again = await h.client.post("/api/filings", json=RNCP_FILING, headers={**dep, **k})
         assert first.status_code == again.status_code == 201
         assert again.json() == first.json() and again.headers["idempotent-replayed"] == "true"
         assert "idempotent-replayed" not in first.headers
         # at once, five more times (a client retrying while the first is in flight)
-        together = await asyncio.gather(*(h.client.post("/api/filings", json=BODY, headers={**dep, **k}) for _ in range(5)))
+        together = await asyncio.gather(*(h.client.post("/api/filings", json=RNCP_FILING, headers={**dep, **k}) for _ in range(5)))
         assert {r.status_code for r in together} == {201} and {r.json()["filing_id"] for r in together} == {first.json()["filing_id"]}
         assert [f.id for f in drafts(h, h.entity_id)] == [uuid.UUID(first.json()["filing_id"])]
         assert len(h.outbox("filings.filing.created")) == 1
         # without a key, each request is a new draft (as before)
-        await h.client.post("/api/filings", json=BODY, headers=dep)
+        await h.client.post("/api/filings", json=RNCP_FILING, headers=dep)
         assert len(drafts(h, h.entity_id)) == 2
 
 
@@ -79,7 +66,7 @@ async def test_creating_again_with_the_key_replays_the_answer_and_makes_one_draf
 async def test_simultaneous_creations_with_one_key_make_one_draft(tmp_path, mode, request) -> None:
     async with platform(tmp_path, mode, request) as h:
         dep, k = h.depositor(), key()
-        together = await asyncio.gather(*(h.client.post("/api/filings", json=BODY, headers={**dep, **k}) for _ in range(6)))
+        together = await asyncio.gather(*(h.client.post("/api/filings", json=RNCP_FILING, headers={**dep, **k}) for _ in range(6)))
         assert {r.status_code for r in together} == {201}, [r.text for r in together]
         assert len({r.json()["filing_id"] for r in together}) == 1
         assert len(drafts(h, h.entity_id)) == 1 and len(h.outbox("filings.filing.created")) == 1
@@ -91,21 +78,21 @@ async def test_simultaneous_creations_with_one_key_make_one_draft(tmp_path, mode
 async def test_a_key_used_for_another_request_is_refused(tmp_path, mode, request) -> None:
     async with platform(tmp_path, mode, request) as h:
         dep, k = h.depositor(), key()
-        assert (await h.client.post("/api/filings", json=BODY, headers={**dep, **k})).status_code == 201
-        other = await h.client.post("/api/filings", json={**BODY, "title": "Autre intitulé"}, headers={**dep, **k})
+        assert (await h.client.post("/api/filings", json=RNCP_FILING, headers={**dep, **k})).status_code == 201
+        other = await h.client.post("/api/filings", json={**RNCP_FILING, "title": "Autre intitulé"}, headers={**dep, **k})
         assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
         [error] = other.json()["detail"]
         assert error["loc"] == ["header", "Idempotency-Key"] and "nouvelle clé" in error["msg"]
         assert len(drafts(h, h.entity_id)) == 1
-        bad = await h.client.post("/api/filings", json=BODY, headers={**dep, "Idempotency-Key": "x" * 256})
+        bad = await h.client.post("/api/filings", json=RNCP_FILING, headers={**dep, "Idempotency-Key": "x" * 256})
         assert bad.status_code == 422 and bad.json()["detail"][0]["type"] == "idempotency_key"
 
 
 async def test_keys_belong_to_their_caller(h: Harness) -> None:
     k = key()
     mine, theirs = uuid.uuid4(), uuid.uuid4()
-    a = await h.client.post("/api/filings", json=BODY, headers={**h.depositor(mine), **k})
-    b = await h.client.post("/api/filings", json=BODY, headers={**h.depositor(theirs), **k})
+    a = await h.client.post("/api/filings", json=RNCP_FILING, headers={**h.depositor(mine), **k})
+    b = await h.client.post("/api/filings", json=RNCP_FILING, headers={**h.depositor(theirs), **k})
     assert a.status_code == b.status_code == 201 and "idempotent-replayed" not in b.headers
     assert a.json()["filing_id"] != b.json()["filing_id"]
     assert len(drafts(h, mine)) == len(drafts(h, theirs)) == 1
@@ -169,10 +156,10 @@ async def test_create_and_submit_answer_what_they_committed_even_if_the_database
     async with platform(tmp_path, mode, request) as h:
         dep = h.depositor()
         with database_fails_after_each_commit(h):
-            created = await h.client.post("/api/filings", json=BODY, headers=dep)
+            created = await h.client.post("/api/filings", json=RNCP_FILING, headers=dep)
         assert created.status_code == 201, created.text
         filing = created.json()
-        assert filing["status"] == "draft" and filing["title"] == BODY["title"]
+        assert filing["status"] == "draft" and filing["title"] == RNCP_FILING["title"]
         await h.complete(dep, filing)
         with database_fails_after_each_commit(h):
             submitted = await h.client.post(f"/api/filings/{filing['filing_id']}/submit", json={"sworn_statement": True}, headers=dep)
