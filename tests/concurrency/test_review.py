@@ -3,7 +3,11 @@ history (the audit chain's entries consecutive, each starting where the last end
 
 from __future__ import annotations
 
+import random
+from datetime import timedelta
 from typing import Any
+
+from review.adapters.tables import CommissionSession
 
 from .conftest import ROUNDS, Served, report
 
@@ -85,3 +89,24 @@ async def test_simultaneous_decisions_register_once(served: Served) -> None:
         assert history(served, filing_id).count("register") == 1
     assert len(set(numbers)) == len(numbers), numbers
     report("review decision", served.mode, ROUNDS, N, statuses)
+
+
+async def test_simultaneous_sessions_on_one_date_make_one_session(served: Served) -> None:
+    """Two commission members scheduling the same day at once (issue 15): one session,
+    the others a clear 409 — the unique date settles the race (an IntegrityError on the
+    insert, answered 409 ``concurrent_update`` by the web layer, never a 500)."""
+    statuses = []
+    for _ in range(ROUNDS):
+        day = served.today() + timedelta(days=random.randint(400, 4000))
+        while day.month == 8 or served.p.rows("review", CommissionSession, date=day):
+            day += timedelta(days=1)
+        call = ("POST", "/api/review/sessions", {"json": {"date": day.isoformat()}, "headers": served.staff("commission")})
+        answers = await served.at_once([call] * N)
+        codes = sorted(a.status_code for a in answers)
+        statuses.append(codes)
+        assert codes == [201] + [409] * (N - 1), [(a.status_code, a.text) for a in answers]
+        assert all(a.json()["code"] in ("session_exists", "concurrent_update") for a in answers if a.status_code == 409)
+        created = next(a for a in answers if a.status_code == 201).json()
+        assert [str(s.id) for s in served.p.rows("review", CommissionSession, date=day)] == [created["id"]]
+        assert len(served.p.emitted("review", "review.session.created", date=day.isoformat())) == 1
+    report("review session creation", served.mode, ROUNDS, N, statuses)

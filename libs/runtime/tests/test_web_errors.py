@@ -82,6 +82,54 @@ KINDS = {
     "smtp-gone": (smtp_gone, "courriels"),
 }
 
+
+def _sqlite_violation(ddl: str, *inserts: str) -> None:
+    engine = sa.create_engine("sqlite://")
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text(ddl))
+            for insert in inserts:
+                conn.execute(sa.text(insert))
+    finally:
+        engine.dispose()
+
+
+def sqlite_unique() -> None:
+    _sqlite_violation("CREATE TABLE t (day TEXT UNIQUE)", "INSERT INTO t VALUES ('2027-01-04')", "INSERT INTO t VALUES ('2027-01-04')")
+
+
+def sqlite_primary_key() -> None:
+    _sqlite_violation("CREATE TABLE t (id INTEGER PRIMARY KEY)", "INSERT INTO t VALUES (1)", "INSERT INTO t VALUES (1)")
+
+
+def sqlite_not_null() -> None:
+    _sqlite_violation("CREATE TABLE t (day TEXT NOT NULL)", "INSERT INTO t VALUES (NULL)")
+
+
+def postgres_unique() -> None:
+    import psycopg.errors
+
+    raise sa_exc.IntegrityError(
+        "INSERT INTO sessions …", {}, psycopg.errors.UniqueViolation('duplicate key value violates unique constraint "sessions_date_key"')
+    )
+
+
+def postgres_foreign_key() -> None:
+    import psycopg.errors
+
+    raise sa_exc.IntegrityError(
+        "INSERT INTO agenda …", {}, psycopg.errors.ForeignKeyViolation("insert or update violates foreign key constraint")
+    )
+
+
+INTEGRITY = {
+    "sqlite-unique": (sqlite_unique, 409),
+    "sqlite-primary-key": (sqlite_primary_key, 409),
+    "postgres-unique": (postgres_unique, 409),
+    "sqlite-not-null": (sqlite_not_null, 500),
+    "postgres-foreign-key": (postgres_foreign_key, 500),
+}
+
 router = APIRouter()
 
 
@@ -92,6 +140,8 @@ def fail(kind: str) -> None:
         raise RuntimeError("a bug")
     if kind == "integrity":
         raise sa_exc.IntegrityError("INSERT …", {}, Exception("duplicate key value violates unique constraint"))
+    if kind in INTEGRITY:
+        INTEGRITY[kind][0]()
     if kind == "missing-file":
         Path("/nonexistent/certreg/file").read_bytes()
     KINDS[kind][0]()
@@ -141,3 +191,15 @@ async def test_infrastructure_failure_answers_503_with_retry_after(kind, client,
 async def test_a_bug_stays_a_500(kind, client) -> None:
     response = await client.get(f"/api/probe/fail/{kind}")
     assert response.status_code == 500
+
+
+@pytest.mark.parametrize("kind", list(INTEGRITY))
+async def test_a_unique_violation_is_a_409_any_other_integrity_error_a_500(kind, client) -> None:
+    """Two requests that both found no row and both inserted one (issue 15: two sessions
+    on one date): the database refuses the second, which answers 409 ``concurrent_update``
+    — on SQLite and PostgreSQL alike; a foreign key or NOT NULL violation is a bug."""
+    response = await client.get(f"/api/probe/fail/{kind}")
+    assert response.status_code == INTEGRITY[kind][1], response.text
+    if response.status_code == 409:
+        assert response.json()["code"] == "concurrent_update"
+        assert "au même moment" in response.json()["detail"]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+import sqlalchemy.exc as sa_exc
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import declared_attr
 from sqlmodel import Field
@@ -102,6 +104,27 @@ ORM update of its row is ``UPDATE … SET row_version = v + 1 WHERE id = … AND
 which the web layer answers 409 ``concurrent_update``. The safety net under the locks
 (docs/DEVELOPING.md, "Concurrency"): a command that forgot to lock what it changes
 cannot silently overwrite a concurrent change, on SQLite as on PostgreSQL."""
+
+
+_SQLITE_UNIQUE = ("SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY")
+_PG_UNIQUE_VIOLATION = "23505"
+
+
+def is_unique_violation(exc: BaseException) -> bool:
+    """Whether ``exc`` is a unique (or primary key) constraint refusing a row — on
+    PostgreSQL (SQLSTATE 23505) or SQLite (``UNIQUE constraint failed``) — as opposed to
+    any other integrity error (a foreign key, a NOT NULL, a CHECK: a bug).
+
+    Two requests that each checked "no row with this key yet" and then both inserted one:
+    the second is refused by the database. The web layer answers it 409
+    ``concurrent_update`` (docs/DEVELOPING.md, "Concurrency")."""
+    if not isinstance(exc, sa_exc.IntegrityError):
+        return False
+    orig = exc.orig
+    if isinstance(orig, sqlite3.IntegrityError):
+        name = getattr(orig, "sqlite_errorname", None)
+        return name in _SQLITE_UNIQUE if name else str(orig).startswith("UNIQUE constraint failed")
+    return getattr(orig, "sqlstate", None) == _PG_UNIQUE_VIOLATION
 
 
 def ensure_database(url: str) -> None:

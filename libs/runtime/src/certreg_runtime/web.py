@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse, Response
 from opentelemetry import trace
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from certreg_runtime.db import is_unique_violation
 from certreg_runtime.errors import (
     Conflict,
     DomainError,
@@ -145,7 +146,7 @@ CONCURRENT_UPDATE = Conflict(
 )
 
 # The families an infrastructure failure comes from; ``is_transient`` decides within them
-# (an IntegrityError is a SQLAlchemyError too, and stays a 500).
+# (an IntegrityError is a SQLAlchemyError too: a unique violation is a 409, any other a 500).
 _INFRASTRUCTURE_ERRORS: tuple[type[Exception], ...] = (
     TransientError,
     sa_exc.SQLAlchemyError,
@@ -207,6 +208,17 @@ def install_error_handlers(app: FastAPI) -> None:
         # An aggregate changed by someone else since it was read (its row_version moved):
         # nothing was committed; the client reloads and decides again.
         log.info("409 concurrent_update on %s %s: %s", request.method, request.url.path, exc)
+        return error_response(CONCURRENT_UPDATE)
+
+    @app.exception_handler(sa_exc.IntegrityError)
+    async def _integrity_error(request: Request, exc: sa_exc.IntegrityError) -> JSONResponse:
+        # A unique constraint refused a row another request inserted since this one
+        # checked there was none (two sessions on one date, two declarations at once…):
+        # nothing was committed; the client reloads and sees what the other one made.
+        # Any other integrity error (foreign key, NOT NULL, CHECK) is a bug: a 500.
+        if not is_unique_violation(exc):
+            raise exc
+        log.info("409 concurrent_update on %s %s: %s", request.method, request.url.path, describe(exc))
         return error_response(CONCURRENT_UPDATE)
 
     async def _infrastructure_error(request: Request, exc: Exception) -> JSONResponse:
