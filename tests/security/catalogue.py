@@ -119,6 +119,14 @@ POLICIES: dict[tuple[str, str], Policy] = {
     ("POST", "/api/review/cases/{filing_id}/acknowledge"): _p(MEMBERS, scoped=True),
     ("GET", "/api/review/cases/{filing_id}/messages"): _p(CASE_STAFF, MEMBERS, scoped=True),
     ("POST", "/api/review/cases/{filing_id}/messages"): _p(CASE_STAFF, MEMBERS, scoped=True),
+    # The staff's own writing (issue 13, point 8): never the depositor's side.
+    ("GET", "/api/review/cases/{filing_id}/annotations"): _p(CASE_STAFF),
+    ("POST", "/api/review/cases/{filing_id}/annotations"): _p(CASE_STAFF),
+    ("GET", "/api/review/cases/{filing_id}/report"): _p(CASE_STAFF),
+    ("PUT", "/api/review/cases/{filing_id}/report"): _p("instructor"),
+    ("GET", "/api/review/cases/{filing_id}/external-opinions"): _p(CASE_STAFF),
+    ("POST", "/api/review/cases/{filing_id}/external-opinions"): _p("instructor", "director"),
+    ("POST", "/api/review/cases/{filing_id}/external-opinions/{opinion_id}/answer"): _p("instructor", "director"),
     ("GET", "/api/review/cases.csv"): _p(CASE_STAFF),
     ("GET", "/api/review/registry/export.xml"): PUBLIC,
     ("GET", "/api/review/registry/export.csv"): PUBLIC,
@@ -185,6 +193,7 @@ def path_values(world: World, method: str, path: str, side: Side) -> dict[str, s
         "number": side.registration_number,
         "notification_id": side.notification_id,
         "letter_id": side.letter_id,
+        "opinion_id": str(uuid.uuid4()),
     }
     if path.startswith("/api/entities/"):
         values["doc_type"] = "legal_existence"
@@ -255,6 +264,10 @@ def _body(world: World, method: str, path: str, side: Side) -> dict[str, Any] | 
             "filing_ids": [side.filing_id],
         },
         ("POST", "/api/review/cases/{filing_id}/messages"): lambda: {"body": "Bonjour."},
+        ("POST", "/api/review/cases/{filing_id}/annotations"): lambda: {"body": "Note privée."},
+        ("PUT", "/api/review/cases/{filing_id}/report"): lambda: {"body": "Rapport d'instruction."},
+        ("POST", "/api/review/cases/{filing_id}/external-opinions"): lambda: {"expert": "Mme Experte", "question": "Votre avis ?"},
+        ("POST", "/api/review/cases/{filing_id}/external-opinions/{opinion_id}/answer"): lambda: {"answer": "Favorable."},
     }
     make = bodies.get((method, path))
     return make() if make else None

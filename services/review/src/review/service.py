@@ -9,7 +9,7 @@ from fastapi import APIRouter
 
 from certreg_runtime.service import BackgroundTask, ServiceContext, ServiceDefinition
 from review.adapters.tables import metadata
-from review.api import cases, decisions, exports, messages, registry, requests, sessions
+from review.api import cases, decisions, exports, messages, notes, registry, requests, sessions
 from review.app.deps import build_deps
 from review.app.handlers import handlers
 from review.config import ReviewConfig
@@ -18,7 +18,16 @@ from review.jobs import sweeper
 
 def routers(ctx: ServiceContext) -> list[APIRouter]:
     # exports before registry: /registry/export.xml is not a registration number.
-    return [cases.router, requests.router, sessions.router, decisions.router, messages.router, exports.router, registry.router]
+    return [
+        cases.router,
+        requests.router,
+        sessions.router,
+        decisions.router,
+        messages.router,
+        notes.router,
+        exports.router,
+        registry.router,
+    ]
 
 
 def background(ctx: ServiceContext) -> list[BackgroundTask]:

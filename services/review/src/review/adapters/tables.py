@@ -348,3 +348,26 @@ class EarlyWithdrawal(Base, table=True):
     requested_at: dt.datetime = Field(sa_column=sa.Column(TZ, nullable=False))
     reason: str | None = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
     received_at: dt.datetime = Field(sa_column=sa.Column(TZ, nullable=False))
+
+
+class CaseNote(Base, table=True):
+    """The staff's own writing on a case, never shown to the depositor's side: a private
+    annotation, a version of the instruction report (the newest is in force) or a request
+    for an external opinion (rapporteur, expert) with its answer once received."""
+
+    __tablename__ = "case_notes"
+    __table_args__ = (sa.Index("ix_case_notes_case", "filing_id", "kind", "created_at"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    filing_id: uuid.UUID
+    kind: str = Field(max_length=24)  # annotation | report | external_opinion
+    body: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
+    author_id: uuid.UUID
+    author_role: str = Field(max_length=32)
+    author_name: str = Field(default="", max_length=200)
+    created_at: dt.datetime = Field(sa_column=sa.Column(TZ, nullable=False))
+    # external opinions: whom it was asked of, and the answer kept on the case
+    expert: str | None = Field(default=None, max_length=300)
+    answer: str | None = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
+    answered_at: dt.datetime | None = Field(default=None, sa_column=sa.Column(TZ, nullable=True))
+    answered_by: uuid.UUID | None = None

@@ -140,6 +140,28 @@ class MessageIn(BaseModel):
     document_ids: list[uuid.UUID] = Field(default_factory=list, max_length=20)
 
 
+class NoteIn(BaseModel):
+    """A private annotation or a new version of the instruction report."""
+
+    body: Prose20000
+
+
+ExpertName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), ONE_LINE]
+
+
+class ExternalOpinionIn(BaseModel):
+    """An external opinion asked of a rapporteur or an expert: whom, and what about."""
+
+    expert: ExpertName
+    question: Prose10000
+
+
+class ExternalAnswerIn(BaseModel):
+    """The rapporteur's or expert's answer, kept on the case."""
+
+    answer: Prose20000
+
+
 # ---------------------------------------------------------------- answers
 
 
@@ -383,3 +405,44 @@ class RegistryPageOut(BaseModel):
     total: int
     limit: int
     offset: int
+
+
+class NoteOut(BaseModel):
+    """Staff only: a private annotation or one version of the instruction report."""
+
+    id: uuid.UUID
+    kind: str
+    body: str
+    author_id: uuid.UUID
+    author_role: str
+    author_name: str
+    created_at: datetime
+
+
+class NoteListOut(BaseModel):
+    items: list[NoteOut]
+
+
+class ReportOut(BaseModel):
+    """The instruction report in force (``current``, the newest version) and every version, newest first."""
+
+    current: NoteOut | None
+    versions: list[NoteOut]
+
+
+class ExternalOpinionOut(BaseModel):
+    """An external opinion: asked of ``expert`` (``question``), answered or still awaited."""
+
+    id: uuid.UUID
+    expert: str
+    question: str
+    asked_by: uuid.UUID
+    asked_by_name: str
+    asked_at: datetime
+    answer: str | None
+    answered_at: datetime | None
+    answered_by: uuid.UUID | None
+
+
+class ExternalOpinionListOut(BaseModel):
+    items: list[ExternalOpinionOut]
