@@ -77,6 +77,9 @@ async def test_staff_creation_set_password_and_login(ident):
     ok = await ident.client.post(RESET, json={"token": ident.token_of(event["set_password_url"]), "new_password": NEW_PASSWORD})
     assert ok.status_code == 204
     assert ident.last_event("identity.account.activated", account_id=staff["account_id"])["status"] == "active"
+    # review's directory learns the agent's name with the roles (its queues show it).
+    announced = ident.last_event("identity.staff.changed", account_id=staff["account_id"])
+    assert announced["active"] and (announced["first_name"], announced["last_name"]) == ("Dominique", "Leroy")
     headers = await ident.p.login(email, NEW_PASSWORD)
     me = (await ident.client.get("/api/identity/me", headers=headers)).json()
     assert me["roles"] == ["instructor", "reviewer"] and me["is_staff"] and me["entity_id"] is None

@@ -471,7 +471,7 @@ async def test_list_filters_and_csv_export(review):
 
     exported = await get("/api/review/cases.csv", params={"repertoire": "rncp"}, headers=review.reviewer)
     assert exported.status_code == 200 and exported.headers["content-type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(exported.text)))
-    assert [r["filing_id"] for r in rows] == [str(a)]
-    assert rows[0]["status"] == "under_instruction" and rows[0]["title"] == "Chef de projet =cmd"
+    rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert [r["Intitulé"] for r in rows] == ["Chef de projet =cmd"]
+    assert rows[0]["État"] == "En instruction"
     assert (await get("/api/review/cases.csv", headers=review.depositor)).status_code == 403

@@ -197,8 +197,9 @@ class StaffChanged(Event):
     its password (active), is made active by ``certreg admin create``, changes roles, is
     disabled or enabled; and at identity's start for every back-office account, with
     ``backfill`` (which only tells a consumer of accounts it does not know yet). Consumed
-    by review, which assigns a case only to an active instructor. A consumer keeps, per
-    account, the state of the newest ``as_of`` (deliveries are not ordered).
+    by review, which assigns a case only to an active instructor and shows the agent's name
+    in its work queues. A consumer keeps, per account, the state of the newest ``as_of``
+    (deliveries are not ordered).
     """
 
     routing_key = "identity.staff.changed"
@@ -207,3 +208,7 @@ class StaffChanged(Event):
     active: bool
     as_of: AwareDatetime
     backfill: bool = False
+    # The agent's name as the back office shows it (« Prénom Nom »); absent from events
+    # emitted before it existed.
+    first_name: str | None = None
+    last_name: str | None = None

@@ -550,6 +550,8 @@ def staff_changed(uow: UnitOfWork, account: Account, now: datetime, *, backfill:
             active=account.status == ACTIVE,
             as_of=now,
             backfill=backfill,
+            first_name=account.first_name,
+            last_name=account.last_name,
         )
     )
 

@@ -65,6 +65,7 @@ def remember(session: Session, entity_id: uuid.UUID, denomination: str, siret: s
         registry_feed.record_change(session, record, "updated", now)
     for case in session.exec(select(Case).where(col(Case.entity_id) == entity_id)):
         case.search = case_search(case, certifier)
+        case.organisation = denomination
         session.add(case)
 
 
@@ -76,8 +77,12 @@ def case_search(case: Case, certifier: Certifier | None) -> str:
 
 
 def search_of(session: Session, case: Case) -> str:
-    """``case_search`` with the certifier review knows of (if any yet)."""
-    return case_search(case, session.get(Certifier, case.entity_id))
+    """``case_search`` with the certifier review knows of (if any yet); names the case's
+    organisation on the way (the queues' column)."""
+    certifier = session.get(Certifier, case.entity_id)
+    if certifier is not None:
+        case.organisation = certifier.denomination
+    return case_search(case, certifier)
 
 
 def name_record(session: Session, record: RegistryRecord) -> None:

@@ -7,29 +7,39 @@ import csv
 import io
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Iterator, Mapping
-from datetime import date
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import UTC, date, datetime
 from typing import Any
 
+from certreg_contracts.calendar import PARIS, paris_date
 from certreg_runtime.text import xml_text
 from review.adapters.tables import RegistryRecord
-from review.domain import rules
+from review.domain import procedure, rules
 
-CSV_COLUMNS = (
-    "filing_id",
-    "registration_number",
-    "repertoire",
-    "title",
-    "qualification_level",
-    "status",
-    "overdue",
-    "due_date",
-    "assignee_id",
-    "entity_id",
-    "submission_round",
-    "opened_at",
-    "updated_at",
+# The back office's export of a queue (issue 13, point 10): what a person reads, in French —
+# labels, names and dates, no code and no account id. (header, how a row gives it)
+CSV_COLUMNS: tuple[tuple[str, Callable[[Mapping[str, Any], date], Any]], ...] = (
+    ("Intitulé", lambda r, _: r["title"]),
+    ("Organisme", lambda r, _: r.get("organisation")),
+    ("SIRET", lambda r, _: r.get("siret")),
+    ("Répertoire", lambda r, _: rules.NUMBER_PREFIX.get(r["repertoire"], r["repertoire"])),
+    ("Niveau", lambda r, _: r.get("qualification_level")),
+    ("État", lambda r, _: procedure.STATE_LABELS.get(r["status"], r["status"])),
+    ("Déposé le", lambda r, _: rules.fr_date(paris_date(r["opened_at"]))),
+    ("Jours depuis le dépôt", lambda r, today: max(0, (today - paris_date(r["opened_at"])).days)),
+    ("Échéance", lambda r, _: rules.fr_date(r["due_date"]) if r.get("due_date") else None),
+    ("Échéance dépassée", lambda r, _: "Oui" if r.get("overdue") else "Non"),
+    ("Instructeur", lambda r, _: r.get("assignee_name") or ("Non affecté" if r.get("assignee_id") is None else "Agent non identifié")),
+    ("Numéro d’enregistrement", lambda r, _: r.get("registration_number")),
+    ("Dépôt n°", lambda r, _: r.get("submission_round")),
+    ("Mis à jour le", lambda r, _: paris_moment(r["updated_at"])),
 )
+
+
+def paris_moment(at: datetime) -> str:
+    """« 31/12/2026 14:05 », Paris time."""
+    aware = at if at.tzinfo else at.replace(tzinfo=UTC)
+    return aware.astimezone(PARIS).strftime("%d/%m/%Y %H:%M")
 
 
 # A spreadsheet reads a cell starting with one of these as a formula; its locale may
@@ -47,15 +57,17 @@ def csv_cell(value: Any) -> str:
     return _FORMULA.sub(lambda m: f"{m.group(1)}{m.group(2)}'{m.group(3)}", text)
 
 
-def cases_csv(rows: Iterable[Mapping[str, Any]], *, every: int = 500) -> Iterator[str]:
-    """The header, then the rows, ``every`` rows a chunk."""
+def cases_csv(rows: Iterable[Mapping[str, Any]], today: date, *, every: int = 500) -> Iterator[str]:
+    """A byte-order mark (so that a spreadsheet reads the accents as UTF-8), the header,
+    then the rows, ``every`` rows a chunk; ``today`` (Paris) counts the days since the deposit."""
     buffer = io.StringIO()
+    buffer.write("\ufeff")
     # Every field quoted: a delimiter inside a cell stays inside it for any reader that
     # honours quotes, whatever delimiter it assumes.
     writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow([header for header, _ in CSV_COLUMNS])
     for n, row in enumerate(rows, 1):
-        writer.writerow([csv_cell(row.get(c)) for c in CSV_COLUMNS])
+        writer.writerow([csv_cell(value(row, today)) for _, value in CSV_COLUMNS])
         if n % every == 0:
             yield buffer.getvalue()
             buffer.seek(0)

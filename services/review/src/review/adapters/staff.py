@@ -22,15 +22,25 @@ def _utc(at: datetime) -> datetime:
     return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
+def display_name(event: StaffChanged) -> str:
+    return " ".join(p.strip() for p in (event.first_name, event.last_name) if p and p.strip())[:201]
+
+
 def learn(session: Session, event: StaffChanged) -> None:
-    """The newest news of an account wins; a backfill only adds an account not known yet."""
+    """The newest news of an account wins; a backfill only adds an account not known yet
+    (or the name of one known without it: directories filled before names were sent)."""
     member = session.get(StaffMember, event.account_id)
+    name = display_name(event)
     if member is not None and (event.backfill or _utc(member.as_of) >= event.as_of):
+        if name and not member.name:
+            member.name = name
+            session.add(member)
         return
     member = member or StaffMember(account_id=event.account_id, as_of=event.as_of)
     member.roles = sorted(event.roles)
     member.active = event.active
     member.as_of = event.as_of
+    member.name = name or member.name
     session.add(member)
 
 

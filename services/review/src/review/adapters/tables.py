@@ -41,6 +41,12 @@ class Case(Base, table=True):
         sa.Index("ix_cases_repertoire", "repertoire", "overdue", "opened_at", "filing_id"),
         sa.Index("ix_cases_entity", "entity_id"),
         sa.Index("ix_cases_session", "session_id"),
+        # The work queues' sortable columns (``?sort=``), each with the id as tie-breaker.
+        sa.Index("ix_cases_sort_opened", "opened_at", "filing_id"),
+        sa.Index("ix_cases_sort_due", "due_date", "filing_id"),
+        sa.Index("ix_cases_sort_title", "title", "filing_id"),
+        sa.Index("ix_cases_sort_organisation", "organisation", "filing_id"),
+        sa.Index("ix_cases_sort_updated", "updated_at", "filing_id"),
     )
 
     filing_id: uuid.UUID = Field(primary_key=True)
@@ -49,6 +55,9 @@ class Case(Base, table=True):
     title: str = Field(max_length=500)
     # lower-case title, number and id: what ?q= searches (trigram index on PostgreSQL)
     search: str = Field(default="", max_length=1200)
+    # the certifier's name as review knows it (``entities.entity.verified``): the queues'
+    # « Organisme » column and its sort
+    organisation: str | None = Field(default=None, max_length=300)
     qualification_level: int | None = None
     is_cqp: bool = False
     cqp_filed_by: str | None = Field(default=None, max_length=16)
@@ -277,6 +286,8 @@ class StaffMember(Base, table=True):
     account_id: uuid.UUID = Field(primary_key=True)
     roles: list[str] = _json()
     active: bool = False
+    # « Prénom Nom », what the back office shows for an assignee ("" until identity says it)
+    name: str = Field(default="", max_length=201, sa_column_kwargs={"server_default": ""})
     as_of: dt.datetime = Field(sa_column=sa.Column(TZ, nullable=False))
 
 

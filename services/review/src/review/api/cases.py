@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter
 
+from certreg_contracts.calendar import paris_date
 from certreg_runtime.api import CurrentUser
 from certreg_runtime.paging import Offset, page_size
 from review.api import views
@@ -37,7 +38,8 @@ def list_cases(
     offset: Offset = 0,
 ) -> CaseListOut:
     page = queries.case_page(deps, filters, limit=limit, offset=offset)
-    return CaseListOut(items=[views.case_summary(r) for r in page.items], total=page.total, limit=limit, offset=offset)
+    today = paris_date(deps.clock.now())
+    return CaseListOut(items=[views.case_summary(r, today) for r in page.items], total=page.total, limit=limit, offset=offset)
 
 
 @router.get("/cases/{filing_id}", response_model_exclude_unset=True)

@@ -14,7 +14,7 @@ from certreg_runtime.auth import Principal
 from certreg_runtime.errors import field_error, invalid
 from certreg_runtime.text import ONE_LINE
 from review.app.deps import ReviewDeps
-from review.app.queries import CaseFilters
+from review.app.queries import SORTS, CaseFilters
 from review.domain.actor import CASE_STAFF_ROLES
 
 
@@ -51,10 +51,35 @@ async def case_filters(
     repertoire: str | None = None,
     overdue: bool | None = None,
     q: Annotated[str | None, Query(max_length=200), ONE_LINE] = None,
+    ids: Annotated[str | None, Query(max_length=200 * 37, description="comma-separated filing ids (a selection, at most 200)")] = None,
+    sort: Annotated[
+        str | None,
+        Query(
+            max_length=20, description=f"one of {', '.join(SORTS)}, with a leading '-' for descending; default: overdue first, newest first"
+        ),
+    ] = None,
 ) -> CaseFilters:
-    """``status`` is a comma-separated list; ``assignee`` an account id, ``me`` or ``none``.
-    Every wrong value is named in one 422."""
+    """``status`` is a comma-separated list; ``assignee`` an account id, ``me`` or ``none``;
+    ``ids`` a comma-separated selection; ``sort`` a sortable column. Every wrong value is
+    named in one 422."""
     errors = []
+    selection: tuple[uuid.UUID, ...] = ()
+    if ids:
+        try:
+            selection = tuple(dict.fromkeys(uuid.UUID(i.strip()) for i in ids.split(",") if i.strip()))
+        except ValueError:
+            errors.append(field_error("ids", "Attendu : des identifiants de dossier séparés par des virgules.", "uuid", where="query"))
+        if len(selection) > 200:
+            errors.append(field_error("ids", "Au plus 200 dossiers à la fois.", "too_many", where="query"))
+    if sort and sort.lstrip("-") not in SORTS:
+        errors.append(
+            field_error(
+                "sort",
+                f"Tri inconnu : attendu {', '.join(SORTS)} (précédé de « - » pour l’ordre décroissant).",
+                "unknown_sort",
+                where="query",
+            )
+        )
     statuses: tuple[str, ...] = ()
     if status:
         statuses = tuple(s.strip() for s in status.split(",") if s.strip())
@@ -77,7 +102,16 @@ async def case_filters(
         errors.append(field_error("repertoire", UNKNOWN_REPERTOIRE, "unknown_repertoire", where="query"))
     if errors:
         raise invalid(*errors)
-    return CaseFilters(status=statuses, assignee=assignee_id, unassigned=unassigned, repertoire=repertoire or None, overdue=overdue, q=q)
+    return CaseFilters(
+        status=statuses,
+        assignee=assignee_id,
+        unassigned=unassigned,
+        repertoire=repertoire or None,
+        overdue=overdue,
+        q=q,
+        ids=selection,
+        sort=sort or None,
+    )
 
 
 CaseFiltersDep = Annotated[CaseFilters, Depends(case_filters)]

@@ -23,7 +23,7 @@ router = APIRouter(tags=["exports"])
 )
 def export_cases(user: Staff, deps: DepsDep, filters: CaseFiltersDep) -> StreamingResponse:
     return StreamingResponse(
-        cases_csv(queries.all_cases(deps, filters)),
+        cases_csv(queries.all_cases(deps, filters), paris_date(deps.clock.now())),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="dossiers.csv"'},
     )

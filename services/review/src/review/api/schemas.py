@@ -181,6 +181,13 @@ class CaseSummaryOut(BaseModel):
     submission_round: int
     opened_at: datetime
     updated_at: datetime
+    # The queues' columns (issue 13, point 10): the certifier, the day of the deposit (the
+    # case opened with the first submission) and the Paris days since, the assignee's name.
+    organisation: str | None = None
+    siret: str | None = None
+    deposited_on: date
+    days_since_deposit: int | None = None  # in the list (Paris days up to today)
+    assignee_name: str | None = None  # staff only
 
 
 class CaseListOut(BaseModel):

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from certreg_contracts import legal_dates
+from certreg_contracts.calendar import paris_date
 from certreg_runtime.auth import Principal
 from review.adapters.tables import Case, CommissionSession, Decision, InfoRequest, Message, Opinion, RegistryChange, RegistryRecord
 from review.api.schemas import (
@@ -41,17 +42,25 @@ from review.domain.actor import is_case_staff
 from review.domain.audit import parse_details
 
 
-def _summary_fields(row: Mapping[str, Any] | Case) -> dict[str, Any]:
+def _summary_fields(row: Mapping[str, Any] | Case, today: date | None = None) -> dict[str, Any]:
     if isinstance(row, Case):
         fields = {k: getattr(row, k) for k in LIST_FIELDS}
     else:
         fields = {k: row[k] for k in LIST_FIELDS}
-    return {**fields, "status_label": procedure.STATE_LABELS[fields["status"]]}
+        fields.update(siret=row.get("siret"), assignee_name=row.get("assignee_name") or None)
+    deposited = paris_date(fields["opened_at"])
+    return {
+        **fields,
+        "status_label": procedure.STATE_LABELS[fields["status"]],
+        "deposited_on": deposited,
+        "days_since_deposit": None if today is None else max(0, (today - deposited).days),
+    }
 
 
-def case_summary(row: Mapping[str, Any] | Case) -> CaseSummaryOut:
-    """A line of the case list (a row of ``queries.list_cases``, or the case itself)."""
-    return CaseSummaryOut(**_summary_fields(row))
+def case_summary(row: Mapping[str, Any] | Case, today: date) -> CaseSummaryOut:
+    """A line of the case list (a row of ``queries.list_cases``, or the case itself);
+    ``today`` is the Paris day the days since the deposit are counted to."""
+    return CaseSummaryOut(**_summary_fields(row, today))
 
 
 # What the depositor's side sees of a timeline entry's details: the procedure's facts,

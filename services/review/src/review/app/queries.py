@@ -21,6 +21,7 @@ from review.adapters.tables import (
     AgendaItem,
     AuditEntry,
     Case,
+    Certifier,
     CommissionSession,
     Decision,
     InfoRequest,
@@ -30,6 +31,7 @@ from review.adapters.tables import (
     RegistryCode,
     RegistryEntry,
     RegistryRecord,
+    StaffMember,
 )
 from review.app.deps import ReviewDeps
 from review.app.transitions import visible_case
@@ -62,8 +64,23 @@ LIST_FIELDS = (
     "submission_round",
     "opened_at",
     "updated_at",
+    "organisation",
 )
 LIST_COLUMNS = tuple(sa.inspect(Case).columns[name] for name in LIST_FIELDS)
+# What the list adds from review's directories: the certifier's SIRET, the assignee's name.
+JOINED_COLUMNS: tuple[Any, ...] = (col(Certifier.siret).label("siret"), col(StaffMember.name).label("assignee_name"))
+
+# ``?sort=``: the sortable columns (``-`` before the key for descending), each indexed with
+# the id as tie-breaker (``ix_cases_sort_*``, ``ix_cases_status``).
+SORTS: dict[str, Any] = {
+    "deposited": Case.opened_at,
+    "due": Case.due_date,
+    "title": Case.title,
+    "organisation": Case.organisation,
+    "status": Case.status,
+    "updated": Case.updated_at,
+}
+NULLABLE_SORTS = frozenset({"due", "organisation"})
 
 
 @dataclass(frozen=True)
@@ -74,6 +91,8 @@ class CaseFilters:
     repertoire: str | None = None
     overdue: bool | None = None
     q: str | None = None
+    ids: tuple[uuid.UUID, ...] = ()  # a selection (the CSV of the cases ticked in a queue)
+    sort: str | None = None  # a key of SORTS, "-" first for descending; None: overdue first, newest first
 
 
 def escape_like(text: str) -> str:
@@ -94,6 +113,8 @@ def _where(filters: CaseFilters) -> list[sa.ColumnElement[bool]]:
         where.append(col(Case.overdue) == filters.overdue)
     if filters.q and filters.q.strip():
         where.append(col(Case.search).like(f"%{escape_like(search_term(filters.q))}%", escape="\\"))
+    if filters.ids:
+        where.append(col(Case.filing_id).in_(filters.ids))
     return where
 
 
@@ -107,13 +128,42 @@ def search_term(q: str) -> str:
 ORDER = (col(Case.overdue).desc(), col(Case.opened_at).desc(), col(Case.filing_id).desc())
 
 
+def order_of(sort: str | None) -> tuple[Any, ...]:
+    """The list's ORDER BY: the default (overdue first, newest first), or one sortable
+    column with the id after it in the same direction, so that one index serves both
+    directions. An empty value (no deadline, organisation not known yet) counts as the
+    greatest on both databases: last ascending, first descending — PostgreSQL's own
+    order, which its index scans give without sorting (SQLite is told explicitly)."""
+    if not sort:
+        return ORDER
+    descending = sort.startswith("-")
+    column = col(SORTS[sort.lstrip("-")])
+    nullable = sort.lstrip("-") in NULLABLE_SORTS
+    if descending:
+        return (column.desc().nulls_first() if nullable else column.desc(), col(Case.filing_id).desc())
+    return (column.asc().nulls_last() if nullable else column.asc(), col(Case.filing_id).asc())
+
+
+def _with_names(select: Any) -> Any:
+    return select.outerjoin(Certifier, col(Certifier.entity_id) == col(Case.entity_id)).outerjoin(
+        StaffMember, col(StaffMember.account_id) == col(Case.assignee_id)
+    )
+
+
 def list_cases(session: Session, filters: CaseFilters, *, limit: int = 50, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
-    """One page of cases (overdue first, newest first) and the total matching."""
+    """One page of cases (overdue first, newest first, or ``filters.sort``) and the total matching."""
     where = _where(filters)
+    order = order_of(filters.sort)
     # Deferred join: the page's ids come from the index alone (deep offsets skip index
     # entries, not table rows), then only those rows are read.
-    page = sa.select(col(Case.filing_id)).where(*where).order_by(*ORDER).limit(limit).offset(offset).subquery()
-    rows = session.execute(sa.select(*LIST_COLUMNS).join(page, page.c.filing_id == col(Case.filing_id)).order_by(*ORDER)).mappings().all()
+    page = sa.select(col(Case.filing_id)).where(*where).order_by(*order).limit(limit).offset(offset).subquery()
+    rows = (
+        session.execute(
+            _with_names(sa.select(*LIST_COLUMNS, *JOINED_COLUMNS).join(page, page.c.filing_id == col(Case.filing_id))).order_by(*order)
+        )
+        .mappings()
+        .all()
+    )
     total = session.execute(sa.select(sa.func.count()).select_from(Case).where(*where)).scalar_one()
     return [dict(r) for r in rows], int(total)
 
@@ -121,7 +171,10 @@ def list_cases(session: Session, filters: CaseFilters, *, limit: int = 50, offse
 def iter_cases(session: Session, filters: CaseFilters, *, chunk: int = 1000) -> Iterator[dict[str, Any]]:
     """Every matching case in list order (CSV export), fetched in chunks."""
     result = session.execute(
-        sa.select(*LIST_COLUMNS).where(*_where(filters)).order_by(*ORDER).execution_options(yield_per=chunk)
+        _with_names(sa.select(*LIST_COLUMNS, *JOINED_COLUMNS))
+        .where(*_where(filters))
+        .order_by(*order_of(filters.sort))
+        .execution_options(yield_per=chunk)
     ).mappings()
     for row in result:
         yield dict(row)

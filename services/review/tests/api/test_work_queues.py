@@ -1,0 +1,114 @@
+"""The back office's work queues (issue 13, point 10), in both modes: the organisation,
+deposit day and days since, the instructor's name (not an account id), server-side sorts on
+every sortable column, a selection's CSV in French labels."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from datetime import date, timedelta
+
+from certreg_contracts.events.identity import StaffChanged
+
+
+async def test_the_queue_names_the_organisation_and_the_instructor_and_counts_days(review_both):
+    review = review_both
+    await review.publish(
+        StaffChanged(
+            account_id=review.instructor_id, roles=["instructor"], active=True, as_of=review.p.now(), first_name="Inès", last_name="Martin"
+        )
+    )
+    await review.verify_entity("Université d'Exemple", "12345678900012")
+    first = await review.submit(title="Licence professionnelle métiers du bois")
+    review.p.advance_clock(days=3)
+    await review.to_instruction(first)
+
+    answer = await review.client.get("/api/review/cases", params={"ids": str(first)}, headers=review.reviewer)
+    assert answer.status_code == 200, answer.text
+    [line] = answer.json()["items"]
+    assert line["organisation"] == "Université d'Exemple" and line["siret"] == "12345678900012"
+    assert line["assignee_name"] == "Inès Martin"
+    assert line["days_since_deposit"] == 3
+    assert date.fromisoformat(line["deposited_on"]) == review.today() - timedelta(days=3)
+
+    # An older directory without names learns them from identity's start (a backfill).
+    other = uuid.uuid4()
+    await review.publish(StaffChanged(account_id=other, roles=["instructor"], active=True, as_of=review.p.now()))
+    await review.publish(
+        StaffChanged(
+            account_id=other, roles=["instructor"], active=True, as_of=review.p.now(), backfill=True, first_name="Léo", last_name="Roux"
+        )
+    )
+    second = await review.submit(title="Autre")
+    await review.to_admissible(second)
+    await review.post(f"/cases/{second}/assignment", {"instructor_id": str(other)}, review.reviewer)
+    items = (
+        await review.client.get("/api/review/cases", params={"ids": f"{first},{second}", "sort": "title"}, headers=review.director)
+    ).json()["items"]
+    assert [(i["title"], i["assignee_name"]) for i in items] == [
+        ("Autre", "Léo Roux"),
+        ("Licence professionnelle métiers du bois", "Inès Martin"),
+    ]
+
+    # The CSV of that selection: labels, names and dates, no code and no account id.
+    exported = await review.client.get("/api/review/cases.csv", params={"ids": str(first)}, headers=review.reviewer)
+    assert exported.status_code == 200
+    text = exported.content.decode("utf-8-sig")
+    [row] = list(csv.DictReader(io.StringIO(text)))
+    assert row["Intitulé"] == "Licence professionnelle métiers du bois"
+    assert row["Organisme"] == "Université d'Exemple" and row["Répertoire"] == "RNCP" and row["Niveau"] == "6"
+    assert row["État"] == "En instruction" and row["Instructeur"] == "Inès Martin"
+    assert row["Jours depuis le dépôt"] == "3" and row["Échéance dépassée"] == "Non"
+    assert row["Déposé le"] == (review.today() - timedelta(days=3)).strftime("%d/%m/%Y")
+    assert str(first) not in text and str(review.instructor_id) not in text and "under_instruction" not in text
+
+
+async def test_every_column_sorts_both_ways_on_the_server(review_both):
+    review = review_both
+    entities = [(uuid.uuid4(), "Bêta formation"), (uuid.uuid4(), "Alpha conseil"), (uuid.uuid4(), None)]
+    filings = []
+    for n, (entity_id, name) in enumerate(entities):
+        review.entity_id = entity_id
+        if name:
+            await review.verify_entity(name, None, entity_id=entity_id)
+        filings.append(await review.submit(title=["Chef de projet", "Agent de sécurité", "Boulanger"][n]))
+        review.p.advance_clock(days=1)
+    # A deadline on one case only (incomplete dossier), another case moved on later.
+    due = (review.today() + timedelta(days=20)).isoformat()
+    await review.post(
+        f"/cases/{filings[1]}/completeness",
+        {"complete": False, "missing": ["competence_framework"], "message": "Manque.", "due_date": due},
+        review.reviewer,
+    )
+    review.p.advance_clock(days=1)
+    await review.post(f"/cases/{filings[0]}/completeness", {"complete": True, "missing": [], "message": ""}, review.reviewer)
+    ids = ",".join(str(f) for f in filings)
+
+    async def order(sort: str) -> list[str]:
+        answer = await review.client.get("/api/review/cases", params={"ids": ids, "sort": sort}, headers=review.reviewer)
+        assert answer.status_code == 200, answer.text
+        return [i["title"] for i in answer.json()["items"]]
+
+    chef, agent, boulanger = "Chef de projet", "Agent de sécurité", "Boulanger"
+    assert await order("title") == [agent, boulanger, chef]
+    assert await order("-title") == [chef, boulanger, agent]
+    assert await order("deposited") == [chef, agent, boulanger]
+    assert await order("-deposited") == [boulanger, agent, chef]
+    # No organisation known yet, no deadline: last ascending, first descending (both databases).
+    assert await order("organisation") == [agent, chef, boulanger]
+    assert await order("-organisation") == [boulanger, chef, agent]
+    assert (await order("due"))[0] == agent and (await order("-due"))[-1] == agent
+    assert (await order("-updated"))[0] == chef
+    statuses = await review.client.get("/api/review/cases", params={"ids": ids, "sort": "status"}, headers=review.reviewer)
+    assert [i["status"] for i in statuses.json()["items"]] == sorted(i["status"] for i in statuses.json()["items"])
+    # The same order in the CSV, and the page's offset follows it.
+    exported = await review.client.get("/api/review/cases.csv", params={"ids": ids, "sort": "-title"}, headers=review.reviewer)
+    assert [r["Intitulé"] for r in csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig")))] == [chef, boulanger, agent]
+    page = await review.client.get(
+        "/api/review/cases", params={"ids": ids, "sort": "title", "limit": 1, "offset": 1}, headers=review.reviewer
+    )
+    assert [i["title"] for i in page.json()["items"]] == [boulanger] and page.json()["total"] == 3
+
+    bad = await review.client.get("/api/review/cases", params={"sort": "entity_id", "ids": "x"}, headers=review.reviewer)
+    assert bad.status_code == 422 and {e["loc"][-1] for e in bad.json()["detail"]} == {"sort", "ids"}
