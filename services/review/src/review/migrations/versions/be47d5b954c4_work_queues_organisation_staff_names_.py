@@ -4,7 +4,7 @@ Existing cases get their certifier's name from ``certifiers``; staff names come 
 identity's next announcement (its start backfills them).
 
 Revision ID: be47d5b954c4
-Revises: e5a7c9d14356
+Revises: f6b8d0e25467
 Create Date: 2026-12-01 04:11:27.681090
 """
 from alembic import op
@@ -13,7 +13,7 @@ import sqlmodel
 
 
 revision = 'be47d5b954c4'
-down_revision = 'e5a7c9d14356'
+down_revision = 'f6b8d0e25467'
 branch_labels = None
 depends_on = None
 
