@@ -263,6 +263,7 @@ async def test_review_reopens_exactly_the_listed_items_and_the_resubmission_answ
             items=[RequestItem(doc_type="criminal_record"), RequestItem(question="Précisez les modalités d'évaluation.")],
             message="Merci de fournir un bulletn n°3 lisible.",
             due_date=due,
+            due_explanation="date limite de réponse à la demande de compléments : jusqu'au … inclus",
             opened_by=uuid.uuid4(),
         )
     )
@@ -275,6 +276,7 @@ async def test_review_reopens_exactly_the_listed_items_and_the_resubmission_answ
             banner="Votre dossier est incomplet : bulletin n°3 illisible.",
             open_request_id=request_id,
             due_date=due,
+            due_explanation="date limite de réponse à la demande de compléments : jusqu'au … inclus",
         )
     )
     view = (await h.client.get(f"/api/filings/{fid}", headers=dep)).json()
@@ -284,6 +286,9 @@ async def test_review_reopens_exactly_the_listed_items_and_the_resubmission_answ
     assert view["open_request"]["request_id"] == str(request_id) and view["open_request"]["due_date"] == due.isoformat()
     assert view["open_request"]["items"][0] == {"doc_type": "criminal_record", "question": None}
     assert view["due_date"] == due.isoformat() and view["can_submit"]
+    # why that day (issue 12, point 4: shown on hover, moved to the next working day when needed)
+    why = "date limite de réponse à la demande de compléments : jusqu'au … inclus"
+    assert view["due_explanation"] == view["open_request"]["due_explanation"] == why
 
     legal = next(line for line in view["requirements"] if line["doc_type"] == "legal_existence")["documents"][0]
     refused = [

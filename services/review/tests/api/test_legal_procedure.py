@@ -235,3 +235,60 @@ async def test_sanctions_suspension_until_the_answer_and_inadmissibility_by_righ
     await review.submit(filing, round=3)  # final: a later round changes nothing
     assert (await review.case(filing))["status"] == "inadmissible_by_right"
     assert review.events("review.case.submission_refused", filing)
+
+
+async def test_a_depositor_deadline_on_a_day_off_moves_to_the_next_working_day(review_both):
+    """Point 4 (legal_dates.deadline_on, art. 642 CPC): a request's, an incomplete dossier's
+    or an adjourned dossier's deadline staff put on a Saturday, a Sunday or a French public
+    holiday ends on the next working day, and says why (the text the UI shows on hover)."""
+    review = review_both
+    # completeness: Thursday 1 May 2031 (fête du travail) -> Friday 2 May 2031
+    incomplete = await review.submit(repertoire="rs", title="Habilitation échafaudages")
+    body = {"complete": False, "missing": ["summary"], "message": "Complétez le résumé.", "due_date": "2031-05-01"}
+    checked = await review.post(f"/cases/{incomplete}/completeness", body, review.reviewer)
+    assert checked["due_date"] == "2031-05-02"
+    assert checked["due_explanation"] == (
+        "date limite pour compléter le dossier fixée au jeudi 1er mai 2031 (fête du Travail), "
+        "reportée au premier jour ouvré : vendredi 2 mai 2031"
+    )
+    (request,) = checked["open_requests"]
+    assert request["kind"] == "completeness" and request["due_date"] == "2031-05-02"
+    assert request["due_explanation"] == checked["due_explanation"]
+    status = review.events("review.case.status_changed", incomplete)[-1]
+    assert status["due_date"] == "2031-05-02" and status["due_explanation"] == checked["due_explanation"]
+
+    # an instructor's request: Saturday 1 November 2031 (Toussaint too) -> Monday 3 November 2031
+    filing = await review.submit(repertoire="rs", title="Habilitation cordiste")
+    await review.to_instruction(filing)
+    items = [{"question": "Précisez les modalités d'évaluation."}]
+    opened = await review.post(
+        f"/cases/{filing}/requests", {"items": items, "message": "Merci de préciser.", "due_date": "2031-11-01"}, review.instructor, 201
+    )
+    assert opened["due_date"] == "2031-11-03"
+    assert "reportée au premier jour ouvré : lundi 3 novembre 2031" in opened["due_explanation"]
+    assert "samedi 1er novembre 2031" in opened["due_explanation"]
+    case = await review.case(filing, review.depositor)
+    assert case["due_date"] == "2031-11-03" and case["due_explanation"] == opened["due_explanation"]
+    assert "(date limite : 03/11/2031)" in review.events("review.case.status_changed", filing)[-1]["banner"]
+    (event,) = review.events("review.request.opened", filing)
+    assert event["due_date"] == "2031-11-03" and event["due_explanation"] == opened["due_explanation"]
+
+    # a working day stays as it is, and says so
+    other = await review.submit(repertoire="rs", title="Habilitation nacelle")
+    await review.to_instruction(other)
+    kept = await review.post(
+        f"/cases/{other}/requests", {"items": items, "message": "Merci.", "due_date": "2031-11-04"}, review.instructor, 201
+    )
+    assert kept["due_date"] == "2031-11-04"
+    assert kept["due_explanation"] == "date limite de réponse à la demande de compléments : jusqu'au mardi 4 novembre 2031 inclus"
+
+    # an adjournment: Saturday 8 May 2032 (Victoire 1945) -> Monday 10 May 2032
+    adjourned = await review.submit(repertoire="rs", title="Habilitation grutier")
+    session = await review.to_scheduled(adjourned)
+    reasons = [{"criterion": "qualite_referentiels", "text": "Le référentiel d'évaluation est trop vague."}]
+    opinion = {"filing_id": str(adjourned), "opinion": "adjourned", "reasons": reasons, "resubmission_due": "2032-05-08"}
+    given = await review.post(f"/sessions/{session['id']}/opinions", opinion, review.commission, 201)
+    assert given["resubmission_due"] == "2032-05-10"
+    case = await review.case(adjourned)
+    assert case["due_date"] == "2032-05-10"
+    assert "samedi 8 mai 2032" in case["due_explanation"] and "lundi 10 mai 2032" in case["due_explanation"]

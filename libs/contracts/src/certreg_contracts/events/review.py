@@ -80,6 +80,9 @@ class CaseStatusChanged(_CaseEvent):
     banner: str | None = Field(default=None, description="the message shown on top of the filing's page")
     open_request_id: uuid.UUID | None = None
     due_date: dt.date | None = None
+    due_explanation: str | None = Field(
+        default=None, description="why the deadline is that day (moved to the next working day when it fell on a day off), shown on hover"
+    )
     changed_by: uuid.UUID | None = None
     reason: str | None = None
     sequence: int = Field(
@@ -143,6 +146,7 @@ class RequestOpened(_CaseEvent):
     items: list[RequestItem] = Field(min_length=1)
     message: str
     due_date: dt.date
+    due_explanation: str | None = Field(default=None, description="why the deadline is that day, shown on hover")
     opened_by: uuid.UUID
     sequence: int = Field(default=0, ge=0, description="the sequence of the status change that opened it (see CaseStatusChanged.sequence)")
 

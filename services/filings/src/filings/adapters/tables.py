@@ -76,6 +76,8 @@ class Filing(Base, table=True):
     editable_items: list[str] = _json_list()
     banner: str | None = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
     due_date: dt.date | None = None
+    # why the deadline is that day (review's legal_dates.deadline_on), shown on hover
+    due_explanation: str | None = Field(default=None, max_length=300)
     open_request_id: uuid.UUID | None = None
     open_request: dict[str, Any] | None = Field(default=None, sa_column=sa.Column(sa.JSON(), nullable=True))
 

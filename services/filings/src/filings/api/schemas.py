@@ -189,6 +189,7 @@ class OpenRequestOut(BaseModel):
     items: list[dict[str, Any]]
     message: str | None
     due_date: dt.date | None
+    due_explanation: str | None = Field(default=None, description="why the deadline is that day (shown on hover)")
     opened_at: str | None
 
 
@@ -204,6 +205,9 @@ class FilingSummaryOut(BaseModel):
     procedure_status: str
     submission_round: int
     due_date: dt.date | None
+    due_explanation: str | None = Field(
+        default=None, description="why the deadline is that day: moved to the next working day when it fell on a day off"
+    )
     created_at: dt.datetime
     updated_at: dt.datetime
     submitted_at: dt.datetime | None

@@ -71,6 +71,7 @@ def summary_out(filing: Filing) -> FilingSummaryOut:
         procedure_status=procedure_status(filing.status, filing.case_status, filing.submission_round),
         submission_round=filing.submission_round,
         due_date=filing.due_date,
+        due_explanation=filing.due_explanation,
         created_at=filing.aware("created_at"),
         updated_at=filing.aware("updated_at"),
         submitted_at=filing.aware("submitted_at"),

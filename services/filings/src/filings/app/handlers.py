@@ -34,6 +34,7 @@ def case_status_changed(deps: Deps, uow: UnitOfWork, event: CaseStatusChanged) -
     filing.case_status = event.status
     filing.banner = event.banner
     filing.due_date = event.due_date
+    filing.due_explanation = event.due_explanation if event.due_date else None
     filing.open_request_id = event.open_request_id
     if event.open_request_id is None:
         filing.open_request = None
@@ -44,6 +45,7 @@ def case_status_changed(deps: Deps, uow: UnitOfWork, event: CaseStatusChanged) -
             "items": [],
             "message": event.banner,
             "due_date": event.due_date.isoformat() if event.due_date else None,
+            "due_explanation": event.due_explanation,
             "opened_at": None,
         }
     if event.status == "withdrawn" and filing.status != WITHDRAWN:
@@ -69,9 +71,11 @@ def request_opened(deps: Deps, uow: UnitOfWork, event: RequestOpened) -> None:
         "items": [item.model_dump(mode="json") for item in event.items],
         "message": event.message,
         "due_date": event.due_date.isoformat(),
+        "due_explanation": event.due_explanation,
         "opened_at": uow.cause.occurred_at.isoformat() if uow.cause else None,
     }
     filing.due_date = event.due_date
+    filing.due_explanation = event.due_explanation
     filing.updated_at = deps.clock.now()
     uow.session.add(filing)
 

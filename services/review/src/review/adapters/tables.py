@@ -70,6 +70,9 @@ class Case(Base, table=True):
     status: str = Field(max_length=32)
     overdue: bool = False
     due_date: dt.date | None = None
+    # why the depositor's deadline is that day (legal_dates.deadline_on: moved to the next
+    # working day when staff chose a Saturday, a Sunday or a public holiday)
+    due_explanation: str | None = Field(default=None, max_length=300)
     missing: list[str] | None = _json(nullable=True)
     # the state a suspended case resumes in (arrêté du 4 janvier 2019, art. 5)
     suspended_from: str | None = Field(default=None, max_length=32)
@@ -97,6 +100,7 @@ class InfoRequest(Base, table=True):
     items: list[dict[str, Any]] = _json()
     message: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
     due_date: dt.date
+    due_explanation: str | None = Field(default=None, max_length=300)  # legal_dates.deadline_on
     opened_by: uuid.UUID
     opened_at: dt.datetime = Field(sa_column=sa.Column(TZ, nullable=False))
     status: str = Field(default="open", max_length=16)  # open | answered | closed

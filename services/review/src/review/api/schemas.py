@@ -175,6 +175,9 @@ class CaseSummaryOut(BaseModel):
     status_label: str
     overdue: bool
     due_date: date | None
+    due_explanation: str | None = Field(
+        default=None, description="why the deadline is that day: moved to the next working day when it fell on a day off (hover text)"
+    )
     assignee_id: uuid.UUID | None = None  # staff only
     session_id: uuid.UUID | None
     registration_number: str | None
@@ -208,6 +211,7 @@ class RequestOut(BaseModel):
     items: list[dict[str, Any]]
     message: str
     due_date: date
+    due_explanation: str | None = Field(default=None, description="why the deadline is that day (hover text)")
     status: str
     overdue: bool
     opened_at: datetime

@@ -101,6 +101,7 @@ def request_out(r: InfoRequest, *, staff: bool) -> RequestOut:
         items=r.items,
         message=r.message,
         due_date=r.due_date,
+        due_explanation=r.due_explanation,
         status=r.status,
         overdue=r.overdue,
         opened_at=r.opened_at,

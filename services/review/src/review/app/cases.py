@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 
+from certreg_contracts import legal_dates
 from certreg_contracts.calendar import paris_date
 from certreg_contracts.events import review as ev
 from certreg_contracts.types import DOC_TYPES
@@ -49,7 +50,10 @@ def check_completeness(deps: ReviewDeps, user: Principal, filing_id: uuid.UUID, 
         outcome = "complete" if body.complete else "incomplete"
         procedure.transition("completeness", case.status, actor.roles, outcome)
         missing = list(dict.fromkeys(body.missing))
-        due_date = None if body.complete else body.due_date
+        # a deadline on a Saturday, a Sunday or a public holiday moves to the next working day
+        deadline = None if body.complete or body.due_date is None else legal_dates.deadline_on(body.due_date, kind="completeness")
+        due_date = deadline.day if deadline else None
+        due_explanation = deadline.explanation if deadline else None
         case.missing = missing or None
         move(
             uow,
@@ -62,6 +66,7 @@ def check_completeness(deps: ReviewDeps, user: Principal, filing_id: uuid.UUID, 
             details={"missing": missing},
             editable=procedure.editable_items(case.status if body.complete else "incomplete", missing=missing),
             due_date=due_date,
+            due_explanation=due_explanation,
             banner_extra=None if body.complete else body.message,
         )
         if due_date is not None:
@@ -74,6 +79,7 @@ def check_completeness(deps: ReviewDeps, user: Principal, filing_id: uuid.UUID, 
                     items=[{"doc_type": m} if m in DOC_TYPES else {"question": f"Compléter : {m}"} for m in missing],
                     message=body.message,
                     due_date=due_date,
+                    due_explanation=due_explanation,
                     opened_by=actor.account_id,
                     opened_at=now,
                     reminders_sent=",".join(str(d) for d in sorted(rules.reminders_already_due(today, due_date))),
@@ -141,10 +147,10 @@ def assign_instructor(deps: ReviewDeps, user: Principal, filing_id: uuid.UUID, b
                     "not_an_instructor",
                 )
             )
-        keep_due = case.due_date
+        keep_due, keep_why = case.due_date, case.due_explanation
         move(uow, case, "assign", actor, now, details={"instructor_id": str(body.instructor_id)}, editable=[])
         if case.status == "awaiting_complement":
-            case.due_date = keep_due
+            case.due_date, case.due_explanation = keep_due, keep_why
         case.assignee_id = body.instructor_id
         uow.session.add(case)
         uow.emit(ev.CaseInstructorAssigned(**case_fields(case), instructor_id=body.instructor_id, assigned_by=actor.account_id))
@@ -175,14 +181,18 @@ def open_request(deps: ReviewDeps, user: Principal, filing_id: uuid.UUID, body: 
             raise invalid(*errors)
         actor = Actor.of(user, "request")
         procedure.transition("request", case.status, actor.roles)
+        # a deadline on a Saturday, a Sunday or a public holiday moves to the next working day
+        deadline = legal_dates.deadline_on(body.due_date, kind="request")
+        due_date = deadline.day
         request = InfoRequest(
             filing_id=case.filing_id,
             items=[i.model_dump(mode="json") for i in body.items],
             message=body.message,
-            due_date=body.due_date,
+            due_date=due_date,
+            due_explanation=deadline.explanation,
             opened_by=actor.account_id,
             opened_at=now,
-            reminders_sent=",".join(str(d) for d in sorted(rules.reminders_already_due(today, body.due_date))),
+            reminders_sent=",".join(str(d) for d in sorted(rules.reminders_already_due(today, due_date))),
         )
         uow.session.add(request)
         uow.session.flush()
@@ -194,10 +204,11 @@ def open_request(deps: ReviewDeps, user: Principal, filing_id: uuid.UUID, body: 
             actor,
             now,
             reason=body.message,
-            details={"request_id": str(request.id), "due_date": body.due_date.isoformat()},
+            details={"request_id": str(request.id), "due_date": due_date.isoformat()},
             editable=procedure.editable_items("awaiting_complement", requested=requested),
-            due_date=body.due_date,
-            banner_extra=f"{body.message} (date limite : {rules.fr_date(body.due_date)})",
+            due_date=due_date,
+            due_explanation=deadline.explanation,
+            banner_extra=f"{body.message} (date limite : {rules.fr_date(due_date)})",
             open_request_id=request.id,
         )
         uow.emit(
@@ -206,7 +217,8 @@ def open_request(deps: ReviewDeps, user: Principal, filing_id: uuid.UUID, body: 
                 request_id=request.id,
                 items=body.items,
                 message=body.message,
-                due_date=body.due_date,
+                due_date=due_date,
+                due_explanation=deadline.explanation,
                 opened_by=actor.account_id,
                 sequence=audit_log.last_seq(uow.session, case.filing_id),
             )

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from certreg_contracts import legal_dates
 from certreg_contracts.calendar import paris_date
 from certreg_contracts.events import review as ev
 from certreg_runtime.auth import Principal
@@ -186,6 +187,7 @@ def _announce_opinion(
     *,
     reason: str | None,
     details: dict[str, Any],
+    due_explanation: str | None = None,
 ) -> None:
     """The case's move to the opinion's state and ``review.case.opinion_given``."""
     due = record.resubmission_due
@@ -205,6 +207,7 @@ def _announce_opinion(
         },
         editable=procedure.editable_items(record.opinion),
         due_date=due,
+        due_explanation=due_explanation,
         banner_extra=f"Date limite : {rules.fr_date(due)}." if due else None,
         announce=True,
     )
@@ -218,6 +221,12 @@ def _announce_opinion(
             given_by=actor.account_id,
         )
     )
+
+
+def _resubmission_deadline(day: date | None) -> legal_dates.LegalDate | None:
+    """An adjourned dossier's deadline: the day the commission chose, or the next working day
+    when it is a Saturday, a Sunday or a public holiday (legal_dates.deadline_on)."""
+    return None if day is None else legal_dates.deadline_on(day, kind="adjournment")
 
 
 def _reasons_text(reasons: Sequence[ev.Reason]) -> str | None:
@@ -248,12 +257,23 @@ def give_opinion(deps: ReviewDeps, user: Principal, session_id: uuid.UUID, body:
             filing_id=case.filing_id,
             opinion=body.opinion,
             reasons=[r.model_dump() for r in body.reasons],
-            resubmission_due=body.resubmission_due,
+            resubmission_due=deadline.day if (deadline := _resubmission_deadline(body.resubmission_due)) else None,
             given_by=actor.account_id,
             given_at=now,
         )
         uow.session.add(record)
-        _announce_opinion(uow, case, "opinion", actor, now, record, body.reasons, reason=_reasons_text(body.reasons), details={})
+        _announce_opinion(
+            uow,
+            case,
+            "opinion",
+            actor,
+            now,
+            record,
+            body.reasons,
+            reason=_reasons_text(body.reasons),
+            details={},
+            due_explanation=deadline.explanation if deadline else None,
+        )
         uow.commit()
         return OpinionGiven(case, record, sess.date)
 
@@ -287,7 +307,8 @@ def correct_opinion(
         }
         record.opinion = body.opinion
         record.reasons = [r.model_dump() for r in body.reasons]
-        record.resubmission_due = body.resubmission_due
+        deadline = _resubmission_deadline(body.resubmission_due)
+        record.resubmission_due = deadline.day if deadline else None
         uow.session.add(record)
         _announce_opinion(
             uow,
@@ -299,6 +320,7 @@ def correct_opinion(
             body.reasons,
             reason=body.correction_reason.strip(),
             details={**former, "reasons": [r.model_dump() for r in body.reasons]},
+            due_explanation=deadline.explanation if deadline else None,
         )
         uow.commit()
         return OpinionGiven(case, record, sess.date)

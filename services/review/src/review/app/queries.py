@@ -58,6 +58,7 @@ LIST_FIELDS = (
     "status",
     "overdue",
     "due_date",
+    "due_explanation",
     "assignee_id",
     "session_id",
     "registration_number",

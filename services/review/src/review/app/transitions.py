@@ -72,6 +72,7 @@ def move(
     details: dict[str, Any] | None = None,
     editable: list[str] | None = None,
     due_date: date | None = None,
+    due_explanation: str | None = None,
     banner_extra: str | None = None,
     open_request_id: uuid.UUID | None = None,
     announce: bool = False,
@@ -87,6 +88,7 @@ def move(
     changed = tr.target != previous or announce
     if changed:
         case.due_date = due_date
+        case.due_explanation = due_explanation if due_date else None
         case.overdue = False
     uow.session.add(case)
     entry = audit_log.append(
@@ -102,6 +104,7 @@ def move(
                 banner=banner(tr.target, banner_extra),
                 open_request_id=open_request_id,
                 due_date=due_date,
+                due_explanation=due_explanation if due_date else None,
                 changed_by=actor.id,
                 reason=reason,
                 sequence=entry.seq,

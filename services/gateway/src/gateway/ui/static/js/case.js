@@ -41,7 +41,7 @@ export function requestBox(r, { staff = false } = {}) {
     h("h3", { class: "fr-callout__title fr-h6" }, staff ? "Demande de compléments en cours" : "France compétences vous demande des compléments"),
     h("p", { class: "fr-callout__text" }, r.message || ""),
     requestItems(r.items),
-    h("p", {}, h("strong", {}, `Date limite : ${fmtDate(r.due_date)}`), ` (${r.overdue ? "dépassée" : daysLeft(r.due_date)})`),
+    h("p", {}, h("strong", { class: "cr-due", title: r.due_explanation || null }, `Date limite : ${fmtDate(r.due_date)}`), ` (${r.overdue ? "dépassée" : daysLeft(r.due_date)})`),
     h("p", { class: "fr-text--sm fr-mb-0" }, `Demande du ${fmtDate(r.opened_at)}.`));
 }
 

@@ -365,7 +365,7 @@ function facts(c, entity, instructors) {
     ...row("Répertoire", `${REPERTOIRES[c.repertoire] || c.repertoire}${c.qualification_level ? ` — niveau ${c.qualification_level}` : ""}${c.is_cqp ? " — CQP" : ""}`),
     ...row("Dépôt", `n°${c.submission_round}, dossier ouvert le ${fmtDate(c.opened_at)}`),
     ...row("Instructeur", c.assignee_id ? (you ? "vous" : assigneeName(c.assignee_id, instructors)) : "non affecté"),
-    ...row("Échéance", c.due_date ? `${fmtDate(c.due_date)} (${c.overdue ? "dépassée" : daysLeft(c.due_date)})` : null),
+    ...row("Échéance", c.due_date ? h("span", { class: "cr-due", title: c.due_explanation || null }, `${fmtDate(c.due_date)} (${c.overdue ? "dépassée" : daysLeft(c.due_date)})`) : null),
     ...row("Séance", c.session ? `Séance du ${fmtDate(c.session.date)}` : null),
     ...row("Éléments manquants", c.missing?.length ? c.missing.map(itemLabel).join(", ") : null),
     ...row("Numéro d’enregistrement", c.registration_number));

@@ -299,16 +299,17 @@ async function render(focusId) {
   const req = filing.open_request;
   if (req) {
     const due = req.due_date || filing.due_date;
+    const why = req.due_explanation || filing.due_explanation || null; // moved to the next working day: says why
     parts.push(h("div", { class: "fr-alert fr-alert--warning fr-mb-4w", id: "banner" },
       h("h2", { class: "fr-alert__title" }, "France compétences attend une réponse de votre part"),
       h("p", { class: "cr-pre" }, req.message || filing.banner || ""),
       req.items?.length ? h("ul", {}, req.items.map((i) => h("li", {}, [i.doc_type ? `Pièce : ${itemLabel(i.doc_type)}` : "", i.question || ""].filter(Boolean).join(" — ")))) : null,
-      due ? h("p", {}, h("strong", {}, `À déposer avant le ${fmtDate(due)}`), ` (${daysLeft(due)}).`) : null));
+      due ? h("p", {}, h("strong", { class: "cr-due", title: why }, `À déposer avant le ${fmtDate(due)}`), ` (${daysLeft(due)}).`) : null));
   } else if (filing.banner) {
     parts.push(h("div", { class: `fr-alert fr-alert--${filing.editable ? "warning" : "info"} fr-mb-4w`, id: "banner" },
       h("h2", { class: "fr-alert__title" }, filing.procedure_status),
       h("p", { class: "cr-pre" }, filing.banner),
-      filing.due_date ? h("p", {}, h("strong", {}, `Date limite : ${fmtDate(filing.due_date)}`), ` (${daysLeft(filing.due_date)}).`) : null));
+      filing.due_date ? h("p", {}, h("strong", { class: "cr-due", title: filing.due_explanation || null }, `Date limite : ${fmtDate(filing.due_date)}`), ` (${daysLeft(filing.due_date)}).`) : null));
   }
   parts.push(
     h("h1", {}, filing.title || "Dossier"),
