@@ -3,7 +3,7 @@ point 4: a deadline on a Saturday, a Sunday or a public holiday moves to the nex
 working day, art. 642 CPC)
 
 Revision ID: 0a2c4e6f8b91
-Revises: f6b8d0e25467
+Revises: be47d5b954c4
 Create Date: 2026-12-01 04:40:00
 """
 from alembic import op
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '0a2c4e6f8b91'
-down_revision = 'f6b8d0e25467'
+down_revision = 'be47d5b954c4'
 branch_labels = None
 depends_on = None
 
