@@ -49,6 +49,8 @@ def _p(*allowed: str | frozenset[str], **flags: bool) -> Policy:
 
 
 PUBLIC = Policy(public=True)
+# A partner organisation's SIRET (Luhn-valid): what the partner routes are called with.
+PARTNER_SIRET = "73282932000074"
 
 POLICIES: dict[tuple[str, str], Policy] = {
     # ---------------------------------------------------------------- identity
@@ -133,6 +135,9 @@ POLICIES: dict[tuple[str, str], Policy] = {
     ("GET", "/api/review/registry/changes"): PUBLIC,
     ("GET", "/api/review/registry"): PUBLIC,
     ("GET", "/api/review/registry/{number}"): PUBLIC,
+    ("POST", "/api/review/registry/{number}/partners"): _p(MEMBERS, scoped=True),
+    ("POST", "/api/review/registry/{number}/partners/{siret}/removal"): _p(MEMBERS, scoped=True),
+    ("GET", "/api/review/partners/late"): _p(CASE_STAFF),
     # ---------------------------------------------------------------- notifier
     ("GET", "/api/notifier/notifications"): _p(ACCESS, lists=True),
     ("GET", "/api/notifier/notifications/unread-count"): _p(ACCESS),
@@ -194,6 +199,7 @@ def path_values(world: World, method: str, path: str, side: Side) -> dict[str, s
         "notification_id": side.notification_id,
         "letter_id": side.letter_id,
         "opinion_id": str(uuid.uuid4()),
+        "siret": PARTNER_SIRET,
     }
     if path.startswith("/api/entities/"):
         values["doc_type"] = "legal_existence"
@@ -268,6 +274,12 @@ def _body(world: World, method: str, path: str, side: Side) -> dict[str, Any] | 
         ("PUT", "/api/review/cases/{filing_id}/report"): lambda: {"body": "Rapport d'instruction."},
         ("POST", "/api/review/cases/{filing_id}/external-opinions"): lambda: {"expert": "Mme Experte", "question": "Votre avis ?"},
         ("POST", "/api/review/cases/{filing_id}/external-opinions/{opinion_id}/answer"): lambda: {"answer": "Favorable."},
+        ("POST", "/api/review/registry/{number}/partners"): lambda: {
+            "siret": PARTNER_SIRET,
+            "name": "Organisme partenaire",
+            "scope": "both",
+        },
+        ("POST", "/api/review/registry/{number}/partners/{siret}/removal"): dict,
     }
     make = bodies.get((method, path))
     return make() if make else None

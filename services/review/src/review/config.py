@@ -5,6 +5,8 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from review.domain.partners import DEFAULT_DECLARATION_DAYS
+
 
 class ReviewConfig(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CERTREG_", extra="ignore")
@@ -18,6 +20,11 @@ class ReviewConfig(BaseSettings):
     rs_number_start: int = Field(default=1, ge=1, le=10**9)
     # CERTREG_REVIEW_SWEEP_SECONDS: how often the deadline sweeper runs.
     review_sweep_seconds: float = Field(default=60.0, gt=0)
+
+    # CERTREG_PARTNER_DECLARATION_DAYS: a certification's partner organisation added or removed
+    # more than this many days after it took effect is flagged to staff. No legal period could
+    # be verified: 30 is the platform's default, not the law's (review.domain.partners).
+    partner_declaration_days: int = Field(default=DEFAULT_DECLARATION_DAYS, ge=0, le=3650)
 
     def number_start(self, repertoire: str) -> int:
         return self.rncp_number_start if repertoire == "rncp" else self.rs_number_start

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 
 from certreg_runtime.service import BackgroundTask, ServiceContext, ServiceDefinition
 from review.adapters.tables import metadata
-from review.api import cases, decisions, exports, messages, notes, registry, requests, sessions
+from review.api import cases, decisions, exports, messages, notes, partners, registry, requests, sessions
 from review.app.deps import build_deps
 from review.app.handlers import handlers
 from review.config import ReviewConfig
@@ -26,6 +26,7 @@ def routers(ctx: ServiceContext) -> list[APIRouter]:
         messages.router,
         notes.router,
         exports.router,
+        partners.router,
         registry.router,
     ]
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal, TypeGuard, get_args
 
+from certreg_contracts import siret as siret_rules
 from certreg_contracts.legal_dates import dated_piece_expiry, french_date, is_dated_piece_valid
 from certreg_contracts.types import EntityKind, LegalForm
 from certreg_runtime.errors import Conflict, Invalid, field_error
@@ -37,9 +38,8 @@ ENTITY_STATUSES = (PENDING_VERIFICATION, VERIFIED, REJECTED, SUPERSEDED)
 APPLICATION_STATUSES = ("draft", "submitted", "approved", "rejected", "withdrawn")
 STATUS_LABELS = {"draft": "en brouillon", "submitted": "envoyée", "approved": "acceptée", "rejected": "refusée", "withdrawn": "retirée"}
 
-LA_POSTE_SIREN = "356000000"
-# La Poste's head office SIRET follows the Luhn rule like any other.
-LA_POSTE_HEAD_OFFICE = "35600000000048"
+LA_POSTE_SIREN = siret_rules.LA_POSTE_SIREN
+LA_POSTE_HEAD_OFFICE = siret_rules.LA_POSTE_HEAD_OFFICE
 FRANCE = frozenset({"france", "fr"})
 
 
@@ -68,23 +68,9 @@ def is_legal_form(value: str | None) -> TypeGuard[LegalForm]:
 # --------------------------------------------------------------------------- SIRET
 
 
-def luhn_valid(digits: str) -> bool:
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char)
-        if position % 2:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return total % 10 == 0
-
-
-def siret_checksum_valid(siret: str) -> bool:
-    """Luhn, except La Poste's establishments (SIREN 356000000): sum of digits multiple of 5."""
-    if siret.startswith(LA_POSTE_SIREN) and siret != LA_POSTE_HEAD_OFFICE:
-        return sum(int(c) for c in siret) % 5 == 0
-    return luhn_valid(siret)
+luhn_valid = siret_rules.luhn_valid
+# Luhn, except La Poste's establishments (SIREN 356000000): sum of digits multiple of 5.
+siret_checksum_valid = siret_rules.checksum_valid
 
 
 def siret_problems(siret: str, where: tuple[str, ...] = ("siret",)) -> list[Problem]:

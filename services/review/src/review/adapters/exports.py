@@ -15,6 +15,7 @@ from certreg_contracts.calendar import PARIS, paris_date
 from certreg_runtime.text import xml_text
 from review.adapters.tables import RegistryRecord
 from review.domain import procedure, rules
+from review.domain.partners import HABILITATION
 
 # The back office's export of a queue (issue 13, point 10): what a person reads, in French —
 # labels, names and dates, no code and no account id. (header, how a row gives it)
@@ -152,8 +153,7 @@ def fiche_element(r: RegistryRecord, today: date) -> ET.Element:
         _sub(certificateur, "SIRET_CERTIFICATEUR", r.certifier_siret)
     _sub(certificateur, "NOM_CERTIFICATEUR", r.certifier_name or "")
     _sub(certificateur, "ETAT_CERTIFICATEUR", "Actif")
-    # Partner organisations cannot be declared in certreg: none are.
-    _sub(fiche, "EXISTENCE_PARTENAIRES", "Non")
+    partners_element(fiche, r.partners or [])
     if r.activities:
         _sub(fiche, "ACTIVITES_VISEES", _lines(r.activities))
     if r.competences:
@@ -183,6 +183,23 @@ def fiche_element(r: RegistryRecord, today: date) -> ET.Element:
         _sub(fiche, "OBJECTIFS_CONTEXTE", r.summary)
     _sub(fiche, "ACTIF", "Oui" if is_active(r, today) else "Non")
     return fiche
+
+
+def partners_element(fiche: ET.Element, partners: list[dict[str, Any]]) -> None:
+    """EXISTENCE_PARTENAIRES and PARTENAIRES: every authorisation the certifier declared, in
+    force (``Actif``) or removed (``Supprimé``, with the day it ended as DATE_DERNIERE_MODIFICATION_ETAT)."""
+    _sub(fiche, "EXISTENCE_PARTENAIRES", "Oui" if partners else "Non")
+    if not partners:
+        return
+    element = _sub(fiche, "PARTENAIRES")
+    for p in partners:
+        partenaire = _sub(element, "PARTENAIRE")
+        _sub(partenaire, "NOM_PARTENAIRE", str(p["name"]))
+        _sub(partenaire, "SIRET_PARTENAIRE", str(p["siret"]))
+        _sub(partenaire, "HABILITATION_PARTENAIRE", HABILITATION[str(p["scope"])])
+        _sub(partenaire, "ETAT_HABILITATION", "Supprimé" if p.get("until") else "Actif")
+        _sub(partenaire, "DATE_ACTIF", _fr(date.fromisoformat(str(p["since"]))))
+        _sub(partenaire, "DATE_DERNIERE_MODIFICATION_ETAT", _fr(date.fromisoformat(str(p.get("until") or p["since"]))))
 
 
 def fiches_xml(records: Iterable[RegistryRecord], today: date) -> Iterator[bytes]:

@@ -211,10 +211,55 @@ class RegistryRecord(Base, table=True):
     competences: list[str] = _json()
     competence_blocks: list[dict[str, Any]] = _json()
     assessment_methods: list[str] = _json()
+    # Its partner organisations as published: a copy of its ``RegistryPartner`` rows (the
+    # ledger), every one with its dates, removed ones kept (review.app.partners keeps it).
+    partners: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=sa.Column(sa.JSON(), nullable=False, server_default=sa.text("'[]'"))
+    )
     published_at: dt.datetime = Field(sa_column=sa.Column(TZ, nullable=False))
     # The last change a reuser sees (publication, certifier named, expiry, withdrawal…):
     # set with the change feed's entry by review.adapters.registry_feed.record_change.
     updated_at: dt.datetime = Field(sa_column=sa.Column(TZ, nullable=False))
+
+
+class RegistryPartner(Base, table=True):
+    """An organisation a registered certification's certifier authorised to prepare for it or
+    to assess it, from ``since`` and, once removed, until ``until``: each declaration dated
+    (``declared_at``), ``days_late`` past the declaration period when it came late (flagged to
+    staff). An organisation has one authorisation in force per certification at a time."""
+
+    __tablename__ = "registry_partners"
+    __table_args__ = (
+        sa.Index("ix_registry_partners_number", "number", "since"),
+        # One authorisation in force per organisation and certification (both databases
+        # have partial unique indexes): a concurrent twin fails here, answered 409.
+        sa.Index(
+            "uq_registry_partners_in_force",
+            "number",
+            "siret",
+            unique=True,
+            sqlite_where=sa.text("until IS NULL"),
+            postgresql_where=sa.text("until IS NULL"),
+        ),
+        sa.Index("ix_registry_partners_late", "late", "declared_at"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    number: str = Field(max_length=16)
+    siret: str = Field(max_length=14)
+    name: str = Field(max_length=300)
+    scope: str = Field(max_length=16)  # preparation | assessment | both
+    since: dt.date
+    until: dt.date | None = None
+    declared_at: dt.datetime = Field(sa_column=sa.Column(TZ, nullable=False))
+    declared_by: uuid.UUID
+    removal_declared_at: dt.datetime | None = Field(default=None, sa_column=sa.Column(TZ, nullable=True))
+    removal_declared_by: uuid.UUID | None = None
+    # Days past CERTREG_PARTNER_DECLARATION_DAYS of the addition, of the removal (0: in time);
+    # ``late`` when either is: what staff are shown.
+    days_late: int = 0
+    removal_days_late: int = 0
+    late: bool = False
 
 
 class RegistryEntry(Base, table=True):

@@ -392,10 +392,63 @@ class FrameworksOut(BaseModel):
     assessment_methods: list[str]
 
 
+class PartnerOut(BaseModel):
+    """A partner organisation of a registered certification, as published."""
+
+    siret: str
+    name: str
+    scope: str = Field(description="preparation | assessment | both")
+    scope_label: str
+    since: date = Field(description="authorised from this day")
+    until: date | None = Field(default=None, description="no longer authorised from this day, once removed")
+    state: str = Field(description="active | removed")
+    declared_at: datetime
+    removal_declared_at: datetime | None = None
+
+
 class RecordOut(RecordSummaryOut):
     summary: str
     frameworks: FrameworksOut
     published_at: datetime
+    partners: list[PartnerOut] = Field(default_factory=list, description="every authorisation, in force or removed, oldest first")
+
+
+class PartnerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    siret: Annotated[str, StringConstraints(max_length=40), ONE_LINE] = Field(description="14 digits, Luhn-checked")
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), ONE_LINE]
+    scope: Literal["preparation", "assessment", "both"]
+    since: date | None = Field(default=None, description="authorised from this day (default: today); not to come")
+
+
+class PartnerRemovalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    until: date | None = Field(default=None, description="no longer authorised from this day (default: today); not to come")
+
+
+class PartnerChangeOut(BaseModel):
+    number: str
+    partner: PartnerOut
+    late: bool = Field(description="declared later than the declaration period after it took effect (flagged to staff)")
+    days_late: int
+
+
+class LatePartnerOut(BaseModel):
+    number: str
+    title: str
+    filing_id: uuid.UUID
+    partner: PartnerOut
+    days_late: int = Field(description="days past the period when it was added")
+    removal_days_late: int = Field(description="days past the period when it was removed")
+
+
+class LatePartnersOut(BaseModel):
+    items: list[LatePartnerOut]
+    total: int
+    limit: int
+    offset: int
 
 
 class RegistryChangeOut(BaseModel):

@@ -10,7 +10,17 @@ from typing import Any
 from certreg_contracts import legal_dates
 from certreg_contracts.calendar import paris_date
 from certreg_runtime.auth import Principal
-from review.adapters.tables import Case, CommissionSession, Decision, InfoRequest, Message, Opinion, RegistryChange, RegistryRecord
+from review.adapters.tables import (
+    Case,
+    CommissionSession,
+    Decision,
+    InfoRequest,
+    Message,
+    Opinion,
+    RegistryChange,
+    RegistryPartner,
+    RegistryRecord,
+)
 from review.api.schemas import (
     AcknowledgedOut,
     AgendaEntryOut,
@@ -22,10 +32,13 @@ from review.api.schemas import (
     DecisionMadeOut,
     DecisionOut,
     FrameworksOut,
+    LatePartnerOut,
     LegalDateOut,
     MessageOut,
     OpinionGivenOut,
     OpinionOut,
+    PartnerChangeOut,
+    PartnerOut,
     RecordOut,
     RecordSummaryOut,
     RegistryChangeOut,
@@ -36,10 +49,12 @@ from review.api.schemas import (
 )
 from review.app.commission import OpinionGiven
 from review.app.decisions import DecisionMade
+from review.app.partners import LatePartner, PartnerChange
 from review.app.queries import LIST_FIELDS, Agenda, CaseDetail, SessionSummary
 from review.domain import procedure, rules
 from review.domain.actor import is_case_staff
 from review.domain.audit import parse_details
+from review.domain.partners import SCOPE_LABELS
 
 
 def _summary_fields(row: Mapping[str, Any] | Case, today: date | None = None) -> dict[str, Any]:
@@ -303,6 +318,47 @@ def record_out(r: RegistryRecord, today: date) -> RecordOut:
             assessment_methods=r.assessment_methods,
         ),
         published_at=r.published_at,
+        partners=[partner_out(p) for p in r.partners or []],
+    )
+
+
+def partner_out(p: Any) -> PartnerOut:
+    """A partner from the record's published copy (a dict) or the ledger's row."""
+    values = p if isinstance(p, dict) else partner_fields(p)
+    return PartnerOut(
+        **values,
+        scope_label=SCOPE_LABELS.get(values["scope"], values["scope"]),
+        state="removed" if values.get("until") else "active",
+    )
+
+
+def partner_fields(p: RegistryPartner) -> dict[str, Any]:
+    return {
+        "siret": p.siret,
+        "name": p.name,
+        "scope": p.scope,
+        "since": p.since,
+        "until": p.until,
+        "declared_at": p.declared_at,
+        "removal_declared_at": p.removal_declared_at,
+    }
+
+
+def partner_change(change: PartnerChange) -> PartnerChangeOut:
+    p = change.partner
+    days = p.removal_days_late if p.until else p.days_late
+    return PartnerChangeOut(number=change.record.number, partner=partner_out(p), late=days > 0, days_late=days)
+
+
+def late_partner(item: LatePartner) -> LatePartnerOut:
+    p = item.partner
+    return LatePartnerOut(
+        number=p.number,
+        title=item.title,
+        filing_id=item.filing_id,
+        partner=partner_out(p),
+        days_late=p.days_late,
+        removal_days_late=p.removal_days_late,
     )
 
 
