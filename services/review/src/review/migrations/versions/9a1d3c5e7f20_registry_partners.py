@@ -12,7 +12,9 @@ import sqlalchemy as sa
 
 
 revision = "9a1d3c5e7f20"
-down_revision = "e5a7c9d14356"
+# After both heads main had then (the deadline explanation and the work queues, both written
+# after the case notes): one head again.
+down_revision = ("0a2c4e6f8b91", "be47d5b954c4")
 branch_labels = None
 depends_on = None
 
