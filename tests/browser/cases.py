@@ -62,7 +62,10 @@ class World:
         body = {
             "repertoire": "rncp", "title": title, "qualification_level": 5, "is_cqp": False, "rests_on_standards": False,
             "activities": ["Installer un équipement"], "competences": ["Installer un équipement"],
-            "competence_blocks": [{"code": "BC01", "title": "Installer", "competences": ["Installer un équipement"]}],
+            "competence_blocks": [
+                {"code": "BC01", "title": "Installer", "competences": ["Installer un équipement"],
+                 "assessment_methods": ["Mise en situation professionnelle"]}
+            ],
             "assessment_methods": ["Mise en situation professionnelle"],
             **fields,
         }  # fmt: skip

@@ -45,7 +45,10 @@ def test_a_bulletin_valid_at_filing_does_not_block_the_answer(page, platform, tm
         json={
             "repertoire": "rncp", "title": TITLE, "qualification_level": 4, "is_cqp": False, "rests_on_standards": False,
             "activities": ["Conduire un chantier"], "competences": ["Organiser un chantier"],
-            "competence_blocks": [{"code": "BC01", "title": "Organiser", "competences": ["Organiser un chantier"]}],
+            "competence_blocks": [
+                {"code": "BC01", "title": "Organiser", "competences": ["Organiser un chantier"],
+                 "assessment_methods": ["Mise en situation professionnelle"]}
+            ],
             "assessment_methods": ["Mise en situation"],
         },
     ).json()  # fmt: skip

@@ -135,6 +135,7 @@ def file_and_submit(page: Page, tmp_path) -> str:
     page.fill("#block-1-code", "BC01")
     page.fill("#block-1-title", "Maintenir une éolienne")
     page.fill("#block-1-competences", "Réaliser une intervention en hauteur")
+    page.fill("#block-1-assessment_methods", "Mise en situation sur une nacelle")
     page.click("#description-form button[type=submit]")
     expect(page.locator("#description-form .fr-alert--success")).to_be_visible()
 

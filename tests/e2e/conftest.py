@@ -363,7 +363,14 @@ RNCP_FIELDS: dict[str, Any] = {
     "summary": "Former des concepteurs d'applications.",
     "activities": ["Concevoir une application", "Déployer une application"],
     "competences": ["Analyser un besoin", "Développer une interface"],
-    "competence_blocks": [{"code": "BC01", "title": "Concevoir une application", "competences": ["Analyser un besoin"]}],
+    "competence_blocks": [
+        {
+            "code": "BC01",
+            "title": "Concevoir une application",
+            "competences": ["Analyser un besoin"],
+            "assessment_methods": ["Mise en situation professionnelle"],
+        }
+    ],
     "assessment_methods": ["Mise en situation professionnelle"],
 }
 RS_FIELDS: dict[str, Any] = {

@@ -38,7 +38,14 @@ RNCP_FIELDS: dict[str, Any] = {
     "summary": "Former des concepteurs d'applications.",
     "activities": ["Concevoir une application"],
     "competences": ["Analyser un besoin"],
-    "competence_blocks": [{"code": "BC01", "title": "Concevoir", "competences": ["Analyser un besoin"]}],
+    "competence_blocks": [
+        {
+            "code": "BC01",
+            "title": "Concevoir",
+            "competences": ["Analyser un besoin"],
+            "assessment_methods": ["Mise en situation professionnelle"],
+        }
+    ],
     "assessment_methods": ["Mise en situation professionnelle"],
 }
 

@@ -81,6 +81,7 @@ FilingField = Literal[
     "competences",
     "competence_blocks",
     "assessment_methods",
+    "fiche",
 ]
 FILING_FIELDS: tuple[str, ...] = get_args(FilingField)
 

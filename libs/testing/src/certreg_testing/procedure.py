@@ -42,7 +42,14 @@ RNCP: dict[str, Any] = {
     "summary": "Installer et maintenir des réseaux de chaleur.",
     "activities": ["Installer un réseau"],
     "competences": ["Diagnostiquer une installation"],
-    "competence_blocks": [{"code": "BC01", "title": "Installer", "competences": ["Diagnostiquer une installation"]}],
+    "competence_blocks": [
+        {
+            "code": "BC01",
+            "title": "Installer",
+            "competences": ["Diagnostiquer une installation"],
+            "assessment_methods": ["Mise en situation professionnelle"],
+        }
+    ],
     "assessment_methods": ["Mise en situation professionnelle"],
 }
 

@@ -26,9 +26,43 @@ RNCP_FILING: dict[str, object] = {
     "summary": "Maintenance préventive et corrective des parcs éoliens.",
     "activities": ["Maintenance préventive"],
     "competences": ["Diagnostiquer une panne"],
-    "competence_blocks": [{"code": "B1", "title": "Maintenance", "competences": ["Diagnostiquer une panne"]}],
+    "competence_blocks": [
+        {
+            "code": "B1",
+            "title": "Maintenance",
+            "competences": ["Diagnostiquer une panne"],
+            "assessment_methods": ["Mise en situation professionnelle"],
+        }
+    ],
     "assessment_methods": ["Mise en situation professionnelle"],
 }
+
+
+def rncp_fiche(filer_siret: str, partner_siret: str) -> dict[str, object]:
+    """A whole fiche (the ``fiche`` field of a filing) with real NSF and ROME 4.0 codes
+    (certreg_reference), two co-certifiers (the filer first) and two access routes."""
+    return {
+        "registration_type": "on_request",
+        "certifiers": [
+            {"siret": filer_siret, "name": "Organisme déposant", "filer": True},
+            {"siret": partner_siret, "name": "École partenaire", "filer": False},
+        ],
+        "nsf_codes": ["326", "326t"],
+        "rome_codes": ["M1805", "M1810"],
+        "access_routes": [
+            {"route": "continuing_training", "jury": "Trois professionnels du secteur et un formateur"},
+            {"route": "vae", "jury": "Deux professionnels du secteur et un représentant du certificateur"},
+        ],
+        "prerequisites": "Niveau 4 ou expérience équivalente.",
+        "sectors": ["Édition de logiciels"],
+        "job_types": ["Développeur d'applications"],
+        "regulation": "Aucune réglementation de l'activité.",
+        "equivalences": [{"label": "Titre professionnel Développeur web (correspondance partielle)"}],
+        "statistics": [
+            {"year": 2024, "certified": 42, "certified_by_vae": 3, "employed_6_months_rate": 81, "employed_in_job_2_years_rate": 74},
+            {"year": 2025, "certified": 51, "employed_6_months_rate": 85},
+        ],
+    }
 
 
 def random_siret() -> str:
@@ -47,4 +81,4 @@ def random_siret() -> str:
     raise AssertionError("unreachable")
 
 
-__all__ = ["EXE", "PDF", "PNG", "RNCP_FILING", "random_siret"]
+__all__ = ["EXE", "PDF", "PNG", "RNCP_FILING", "random_siret", "rncp_fiche"]

@@ -33,7 +33,14 @@ FILING = {
     "rests_on_standards": False,
     "activities": ["Maintenance préventive"],
     "competences": ["Diagnostiquer une panne"],
-    "competence_blocks": [{"code": "B1", "title": "Maintenance", "competences": ["Diagnostiquer une panne"]}],
+    "competence_blocks": [
+        {
+            "code": "B1",
+            "title": "Maintenance",
+            "competences": ["Diagnostiquer une panne"],
+            "assessment_methods": ["Mise en situation professionnelle"],
+        }
+    ],
     "assessment_methods": ["Mise en situation professionnelle"],
 }
 

@@ -49,7 +49,9 @@ def rncp(**changes: Any) -> FilingIn:
         "qualification_level": 4,
         "activities": ["Maintenance préventive"],
         "competences": ["Diagnostiquer une panne"],
-        "competence_blocks": [CompetenceBlockIn(code="B1", title="Maintenance", competences=["Diagnostiquer une panne"])],
+        "competence_blocks": [
+            CompetenceBlockIn(code="B1", title="Maintenance", competences=["Diagnostiquer une panne"], assessment_methods=["Étude de cas"])
+        ],
         "assessment_methods": ["Mise en situation professionnelle"],
     }
     return FilingIn(**(values | changes))

@@ -144,7 +144,7 @@ COMPLETE_FIELDS = {
     "qualification_level": 4,
     "activities": ["a"],
     "competences": ["c"],
-    "competence_blocks": [{"code": "B1", "title": "t", "competences": ["c"]}],
+    "competence_blocks": [{"code": "B1", "title": "t", "competences": ["c"], "assessment_methods": ["Mise en situation professionnelle"]}],
     "assessment_methods": ["m"],
 }
 

@@ -61,6 +61,8 @@ class Filing(Base, table=True):
     competences: list[str] = _json_list()
     competence_blocks: list[dict[str, Any]] = _json_list()
     assessment_methods: list[str] = _json_list()
+    # The rest of the fiche (certreg_contracts.events.filings.Fiche as JSON; {} for none yet).
+    fiche: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(sa.JSON(), nullable=False, server_default=sa.text("'{}'")))
 
     # draft | submitted | withdrawal_requested | withdrawn (filings' own state).
     status: str = Field(default="draft", max_length=24, index=True)

@@ -7,10 +7,12 @@ import datetime as dt
 import uuid
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from certreg_contracts.events.filings import AccessRouteKind, ByRightBasis, Fiche, RegistrationType
 from certreg_contracts.types import Repertoire
+from certreg_runtime import validation
 from certreg_runtime.paging import Offset, page_size
 from certreg_runtime.text import LINES, ONE_LINE
 from filings.domain import rules
@@ -33,9 +35,141 @@ class CompetenceBlockIn(_Strict):
     code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), ONE_LINE]
     title: Title
     competences: Annotated[list[Text], Field(min_length=1, max_length=100)]
+    # R.6113-9: each block's own assessment methods (required at submission, see rules.fiche_problems).
+    assessment_methods: Annotated[list[Text], Field(max_length=50)] = []
 
 
 Blocks = Annotated[list[CompetenceBlockIn], Field(max_length=100)]
+
+
+# ---------------------------------------------------------------------------- the fiche
+
+
+def _code_of(name: rules.Nomenclature) -> Any:
+    """A classification code that exists in its nomenclature (certreg_reference), else a 422
+    naming it (the field's path and index come from pydantic)."""
+    label = rules.NOMENCLATURE_LABELS[name]
+
+    def check(value: str) -> str:
+        found = rules.nomenclature_of(name)
+        if value not in found:
+            raise PydanticCustomError(
+                "unknown_code",
+                "Code {nomenclature} inconnu : « {code} » n'existe pas dans la nomenclature {nomenclature} ({version}).",
+                {"nomenclature": label, "code": value, "version": found.version.split(",")[0]},
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+def _number(value: str) -> str:
+    if msg := rules.number_problem(value):
+        raise PydanticCustomError("registry_number", msg)
+    return value
+
+
+NsfCode = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=10), _code_of("nsf")]
+RomeCode = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=1, max_length=10), _code_of("rome")]
+Number = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, max_length=12), AfterValidator(_number)]
+Siret = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20), AfterValidator(validation.siret)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), ONE_LINE]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10000), LINES]
+
+
+class CoCertifierIn(_Strict):
+    siret: Siret
+    name: Name
+    filer: bool = False
+
+
+class AccessRouteIn(_Strict):
+    route: AccessRouteKind
+    jury: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), LINES]
+
+
+class EquivalenceIn(_Strict):
+    number: Number | None = None
+    label: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), ONE_LINE] = ""
+
+    @model_validator(mode="after")
+    def _something(self) -> EquivalenceIn:
+        if self.number is None and not self.label:
+            raise ValueError("Indiquez le numéro de la certification (RNCP… ou RS…) ou son intitulé.")
+        return self
+
+
+class CohortIn(_Strict):
+    year: int = Field(ge=1990, le=2100)
+    certified: int | None = Field(default=None, ge=0, le=10_000_000)
+    certified_by_vae: int | None = Field(default=None, ge=0, le=10_000_000)
+    employed_6_months_rate: int | None = Field(default=None, ge=0, le=100)
+    employed_in_job_2_years_rate: int | None = Field(default=None, ge=0, le=100)
+
+
+def _unique(values: list[Any], key: Any, message: str) -> None:
+    seen: set[Any] = set()
+    for value in values:
+        k = key(value)
+        if k in seen:
+            raise PydanticCustomError("duplicate", message, {"value": str(k)})
+        seen.add(k)
+
+
+class FicheIn(_Strict):
+    """The fiche beyond the frameworks, checked on input (codes, SIRET, numbers); what must
+    be filled before the submission is checked then (``rules.fiche_problems``)."""
+
+    registration_type: RegistrationType = "on_request"
+    by_right_basis: ByRightBasis | None = Field(default=None, validate_default=True)
+    former_numbers: Annotated[list[Number], Field(max_length=20)] = []
+    certifiers: Annotated[list[CoCertifierIn], Field(max_length=50)] = []
+    nsf_codes: Annotated[list[NsfCode], Field(max_length=20)] = []
+    rome_codes: Annotated[list[RomeCode], Field(max_length=20)] = []
+    access_routes: Annotated[list[AccessRouteIn], Field(max_length=6)] = []
+    prerequisites: LongText | None = None
+    sectors: Items = []
+    job_types: Items = []
+    regulation: LongText | None = None
+    equivalences: Annotated[list[EquivalenceIn], Field(max_length=50)] = []
+    statistics: Annotated[list[CohortIn], Field(max_length=20)] = []
+
+    @field_validator("certifiers")
+    @classmethod
+    def _one_filer(cls, value: list[CoCertifierIn]) -> list[CoCertifierIn]:
+        _unique(value, lambda c: c.siret, "Le SIRET {value} figure deux fois parmi les certificateurs.")
+        if value and sum(c.filer for c in value) != 1:
+            raise PydanticCustomError("one_filer", "Un et un seul des certificateurs est l'organisme déposant (« filer »: true).")
+        return value
+
+    @field_validator("nsf_codes", "rome_codes", "former_numbers")
+    @classmethod
+    def _distinct(cls, value: list[str]) -> list[str]:
+        _unique(value, lambda c: c, "« {value} » figure deux fois.")
+        return value
+
+    @field_validator("access_routes")
+    @classmethod
+    def _one_per_route(cls, value: list[AccessRouteIn]) -> list[AccessRouteIn]:
+        _unique(value, lambda r: r.route, "La voie d'accès « {value} » figure deux fois.")
+        return value
+
+    @field_validator("statistics")
+    @classmethod
+    def _one_per_year(cls, value: list[CohortIn]) -> list[CohortIn]:
+        _unique(value, lambda c: c.year, "L'année {value} figure deux fois dans les statistiques.")
+        return value
+
+    @field_validator("by_right_basis")
+    @classmethod
+    def _basis(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if (info.data.get("registration_type") == "by_right") != (value is not None):
+            raise PydanticCustomError(
+                "by_right_basis",
+                "Un enregistrement de droit précise son fondement (« L6113-5 » : diplôme ou titre de l'État ; "
+                "« L6113-6 » : habilitation de l'État), et seulement lui.",
+            )
+        return value
 
 
 class Descriptive(_Strict):
@@ -44,6 +178,7 @@ class Descriptive(_Strict):
     competences: Items = []
     competence_blocks: Blocks = []
     assessment_methods: Items = []
+    fiche: FicheIn = Field(default_factory=FicheIn)
 
 
 class FilingIn(Descriptive):
@@ -72,9 +207,18 @@ class FilingPatch(_Strict):
     competences: Items | None = None
     competence_blocks: Blocks | None = None
     assessment_methods: Items | None = None
+    fiche: FicheIn | None = Field(None, description="the whole fiche (replaces the stored one)")
 
     @field_validator(
-        "repertoire", "title", "is_cqp", "rests_on_standards", "activities", "competences", "competence_blocks", "assessment_methods"
+        "repertoire",
+        "title",
+        "is_cqp",
+        "rests_on_standards",
+        "activities",
+        "competences",
+        "competence_blocks",
+        "assessment_methods",
+        "fiche",
     )
     @classmethod
     def _not_null(cls, value: Any) -> Any:
@@ -180,6 +324,7 @@ class CompetenceBlockOut(BaseModel):
     code: str
     title: str
     competences: list[str]
+    assessment_methods: list[str] = []
 
 
 class OpenRequestOut(BaseModel):
@@ -221,6 +366,7 @@ class FilingOut(FilingSummaryOut):
     competences: list[str]
     competence_blocks: list[CompetenceBlockOut]
     assessment_methods: list[str]
+    fiche: Fiche = Field(description="the rest of the fiche as stored (certreg_contracts.events.filings.Fiche)")
     requirements: list[RequirementOut]
     editable: bool
     editable_items: list[str]

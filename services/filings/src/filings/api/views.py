@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi.responses import StreamingResponse
 
+from certreg_contracts.events.filings import Fiche
 from certreg_runtime.uploads import stored_filename
 from filings.adapters.tables import Document, Filing, Receipt
 from filings.api.schemas import (
@@ -96,6 +97,7 @@ def filing_out(record: FilingRecord) -> FilingOut:
         competences=filing.competences,
         competence_blocks=[CompetenceBlockOut.model_validate(b) for b in filing.competence_blocks],
         assessment_methods=filing.assessment_methods,
+        fiche=Fiche.model_validate(filing.fiche or {}),
         requirements=[requirement_out(line) for line in rules.checklist(filing, record.documents, record.dated)],
         editable=bool(items),
         editable_items=items,

@@ -16,7 +16,14 @@ from typing import Any
 from sqlmodel import Session, func, select
 
 from certreg_contracts.calendar import paris_date
-from certreg_contracts.events.filings import CompetenceBlock, DocumentRef, FilingCreated, FilingSubmitted, FilingWithdrawalRequested
+from certreg_contracts.events.filings import (
+    CompetenceBlock,
+    DocumentRef,
+    Fiche,
+    FilingCreated,
+    FilingSubmitted,
+    FilingWithdrawalRequested,
+)
 from certreg_runtime.auth import Principal
 from certreg_runtime.errors import Conflict, Invalid, conflict, field_error, invalid, not_found
 from certreg_runtime.idempotency import Once
@@ -72,6 +79,8 @@ def _coherence(filing: Filing) -> None:
         errors.append(field_error("cqp_filed_by", msg, "cqp"))
     if filing.repertoire == "rs" and filing.competence_blocks:
         errors.append(field_error("competence_blocks", "Les blocs de compétences ne concernent que le RNCP.", "rncp_only"))
+    if msg := rules.by_right_problem(filing.repertoire, filing.fiche or {}):
+        errors.append(field_error(["fiche", "by_right_basis"], msg, "by_right"))
     if errors:
         raise invalid(*errors)
 
@@ -375,6 +384,7 @@ def _submitted_event(filing: Filing, content: ReceiptContent, user: Principal) -
         competence_blocks=[CompetenceBlock.model_validate(b) for b in filing.competence_blocks],
         assessment_methods=list(filing.assessment_methods),
         documents=list(content.documents),
+        fiche=Fiche.model_validate(filing.fiche or {}),
     )
 
 

@@ -11,12 +11,16 @@ made at submission both read these tables, and nothing else.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from certreg_contracts.events.filings import ACCESS_ROUTES
 from certreg_contracts.legal_dates import DATED_PIECE_MONTHS, dated_piece_expiry, french_date, is_dated_piece_valid
 from certreg_contracts.types import DOC_TYPES, FILING_FIELDS, DocType
+from certreg_reference import Nomenclature as _Nomenclature
+from certreg_reference import nomenclature
 
 MAX_AGE_MONTHS = DATED_PIECE_MONTHS
 
@@ -171,7 +175,7 @@ class Piece:
 class Problem:
     """Something that stops a submission: ``loc`` names the item, ``msg`` says why (French)."""
 
-    loc: tuple[str, ...]
+    loc: tuple[str | int, ...]
     msg: str
     type: str
 
@@ -326,6 +330,7 @@ def submission_problems(
     for rule in fields_for(filing):
         if not fields.get(rule.field):
             problems.append(Problem((rule.field,), f"{rule.label} : à renseigner avant le dépôt.", "missing"))
+    problems += fiche_problems(filing.repertoire, fields.get("competence_blocks") or [], fields.get("fiche") or {})
     expected: dict[str, Piece] = {p.doc_type: p for p in pieces_for(filing)}
     present = {d.doc_type for d in documents}
     for piece in expected.values():
@@ -343,4 +348,70 @@ def submission_problems(
             )
         elif found.dated and (msg := date_problem(doc.document_date, on.day_for(doc))):
             problems.append(Problem(("documents", doc.doc_type), msg, "document_date"))
+    return problems
+
+
+# --------------------------------------------------------------------------- the fiche
+
+# The nomenclatures a fiche's codes are checked against (certreg_reference: NSF and ROME 4.0
+# are shipped with their source; Formacode is not, see certreg_reference.NOT_SHIPPED).
+Nomenclature = Literal["nsf", "rome"]
+NOMENCLATURE_LABELS: dict[Nomenclature, str] = {"nsf": "NSF", "rome": "ROME"}
+
+
+def nomenclature_of(name: Nomenclature) -> _Nomenclature:
+    return nomenclature(name)
+
+
+NUMBER = re.compile(r"(RNCP|RS)[0-9]{1,7}")
+
+
+def number_problem(value: str) -> str | None:
+    """Why ``value`` is not a registry number (RNCP34762, RS5428), or None."""
+    if NUMBER.fullmatch(value):
+        return None
+    return "Numéro de fiche attendu : RNCP ou RS suivi de chiffres (par exemple RNCP34762 ou RS5428)."
+
+
+ROUTE_LABELS: dict[str, str] = {
+    "initial_training": "Après un parcours de formation sous statut d'élève ou d'étudiant",
+    "continuing_training": "Après un parcours de formation continue",
+    "apprenticeship": "En contrat d'apprentissage",
+    "professionalisation": "En contrat de professionnalisation",
+    "individual_application": "Par candidature individuelle",
+    "vae": "Par expérience (VAE)",
+}
+assert set(ROUTE_LABELS) == set(ACCESS_ROUTES)
+
+# Registration by right (no commission): L.6113-5 I puts the State's diplomas and titles in the
+# RNCP, L.6113-6 the State's habilitations in the RS.
+BY_RIGHT_REPERTOIRE = {"L6113-5": "rncp", "L6113-6": "rs"}
+
+
+def by_right_problem(repertoire: str, fiche: Mapping[str, Any]) -> str | None:
+    basis = fiche.get("by_right_basis")
+    if basis and BY_RIGHT_REPERTOIRE.get(basis) != repertoire:
+        return (
+            "L'enregistrement de droit au RNCP vaut pour les diplômes et titres de l'État (L.6113-5 I), "
+            "au Répertoire spécifique pour les habilitations de l'État (L.6113-6) : ce fondement ne correspond pas au répertoire."
+        )
+    return None
+
+
+def fiche_problems(repertoire: str, blocks: Sequence[Mapping[str, Any]], fiche: Mapping[str, Any]) -> list[Problem]:
+    """What the fiche lacks for a submission: each RNCP block its own assessment methods
+    (R.6113-9), each access route its jury, and a registration by right its basis."""
+    problems: list[Problem] = []
+    if repertoire == "rncp":
+        for n, block in enumerate(blocks):
+            if not block.get("assessment_methods"):
+                problems.append(
+                    Problem(
+                        ("competence_blocks", n, "assessment_methods"),
+                        f"Bloc « {block.get('code', '')} » : ses modalités d'évaluation sont obligatoires (art. R.6113-9).",
+                        "missing",
+                    )
+                )
+    if msg := by_right_problem(repertoire, fiche):
+        problems.append(Problem(("fiche", "by_right_basis"), msg, "by_right"))
     return problems

@@ -81,13 +81,14 @@ function describe(filing) {
   }
   if (filing.repertoire === "rncp") {
     const blocks = h("div", { id: "blocks" });
-    const addBlock = (b = { code: "", title: "", competences: [] }) => {
+    const addBlock = (b = { code: "", title: "", competences: [], assessment_methods: [] }) => {
       const n = blocks.children.length + 1;
       blocks.append(h("fieldset", { class: "fr-fieldset fr-mb-2w", "aria-labelledby": `block-${n}-legend`, "data-block": "" },
         h("legend", { class: "fr-fieldset__legend fr-text--md", id: `block-${n}-legend` }, `Bloc de compétences ${n}`),
         h("div", { class: "fr-fieldset__element fr-fieldset__element--inline" }, h("div", { class: "fr-input-group" }, h("label", { class: "fr-label", for: `block-${n}-code` }, "Code"), h("input", { class: "fr-input", id: `block-${n}-code`, name: `competence_blocks.${n - 1}.code`, value: b.code, disabled: !editable("competence_blocks") }))),
         h("div", { class: "fr-fieldset__element" }, h("div", { class: "fr-input-group" }, h("label", { class: "fr-label", for: `block-${n}-title` }, "Intitulé du bloc"), h("input", { class: "fr-input", id: `block-${n}-title`, name: `competence_blocks.${n - 1}.title`, value: b.title, disabled: !editable("competence_blocks") }))),
         h("div", { class: "fr-fieldset__element" }, h("div", { class: "fr-input-group" }, h("label", { class: "fr-label", for: `block-${n}-competences` }, "Compétences du bloc (une par ligne)"), h("textarea", { class: "fr-input", id: `block-${n}-competences`, name: `competence_blocks.${n - 1}.competences`, rows: 3, disabled: !editable("competence_blocks") }, (b.competences || []).join("\n")))),
+        h("div", { class: "fr-fieldset__element" }, h("div", { class: "fr-input-group" }, h("label", { class: "fr-label", for: `block-${n}-assessment_methods` }, "Modalités d’évaluation du bloc (une par ligne, obligatoires — art. R.6113-9)"), h("textarea", { class: "fr-input", id: `block-${n}-assessment_methods`, name: `competence_blocks.${n - 1}.assessment_methods`, rows: 2, disabled: !editable("competence_blocks") }, (b.assessment_methods || []).join("\n")))),
       ));
     };
     (filing.competence_blocks || []).forEach(addBlock);
@@ -112,9 +113,10 @@ function describe(filing) {
       }
       if (editable("competence_blocks")) {
         body.competence_blocks = [...form.querySelectorAll("[data-block]")].map((fs) => {
-          const [code, title, comps] = fs.querySelectorAll("input, textarea");
-          return { code: code.value.trim(), title: title.value.trim(), competences: comps.value.split("\n").map((s) => s.trim()).filter(Boolean) };
-        }).filter((b) => b.code || b.title || b.competences.length);
+          const [code, title, comps, methods] = fs.querySelectorAll("input, textarea");
+          const lines = (el) => el.value.split("\n").map((s) => s.trim()).filter(Boolean);
+          return { code: code.value.trim(), title: title.value.trim(), competences: lines(comps), assessment_methods: lines(methods) };
+        }).filter((b) => b.code || b.title || b.competences.length || b.assessment_methods.length);
       }
       const button = form.querySelector("button[type=submit]");
       setBusy(button, true, "Enregistrement…");

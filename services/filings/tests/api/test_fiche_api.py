@@ -1,0 +1,101 @@
+"""The fiche through the API, embedded (SQLite) and on PostgreSQL: stored and shown as
+sent, each bad value a 422 naming its field, a block without its assessment methods
+stopping the submission, and the whole fiche carried by the submission event."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from certreg_testing.samples import random_siret, rncp_fiche
+
+BLOCKS = [
+    {"code": "BC01", "title": "Concevoir", "competences": ["Analyser un besoin"], "assessment_methods": ["Étude de cas"]},
+    {"code": "BC02", "title": "Développer", "competences": ["Coder"], "assessment_methods": ["Projet encadré", "Soutenance"]},
+    {"code": "BC03", "title": "Déployer", "competences": ["Mettre en production"], "assessment_methods": ["Mise en situation"]},
+]
+
+
+@pytest.fixture(params=["embedded", "infra"])
+async def fh(request, tmp_path: Path, make_platform) -> AsyncIterator[Any]:
+    overrides: dict[str, Any] = {}
+    if request.param == "infra":
+        request.applymarker(pytest.mark.infra)
+        overrides["database_url"] = request.getfixturevalue("postgres").database_url_template()
+    async with make_platform(tmp_path, **overrides) as harness:
+        yield harness
+
+
+def locs(response) -> dict[tuple[Any, ...], str]:
+    return {tuple(e["loc"]): e["msg"] for e in response.json()["detail"]}
+
+
+async def test_the_fiche_is_stored_checked_and_sent_with_the_submission(fh) -> None:
+    h = fh
+    dep = h.depositor()
+    filer, partner = random_siret(), random_siret()
+    fiche = rncp_fiche(filer, partner)
+    filing = await h.create(dep, competence_blocks=BLOCKS, fiche=fiche)
+    fid = filing["filing_id"]
+    shown = (await h.client.get(f"/api/filings/{fid}", headers=dep)).json()
+    assert shown["fiche"]["certifiers"] == fiche["certifiers"]
+    assert shown["fiche"]["nsf_codes"] == ["326", "326t"] and shown["fiche"]["rome_codes"] == ["M1805", "M1810"]
+    assert [r["route"] for r in shown["fiche"]["access_routes"]] == ["continuing_training", "vae"]
+    assert shown["fiche"]["statistics"][0]["employed_6_months_rate"] == 81
+    assert [b["assessment_methods"] for b in shown["competence_blocks"]][1] == ["Projet encadré", "Soutenance"]
+    assert "fiche" in shown["editable_items"]
+
+    # Bad values: a 422 naming each, and nothing stored.
+    bad = {**fiche, "nsf_codes": ["326", "999"], "rome_codes": ["M1805", "Z9999"]}
+    bad["certifiers"] = [fiche["certifiers"][0], {"siret": "12345678901234", "name": "Inconnu"}]  # type: ignore[index]
+    response = await h.client.patch(f"/api/filings/{fid}", json={"fiche": bad}, headers=dep)
+    assert response.status_code == 422, response.text
+    assert {
+        ("body", "fiche", "nsf_codes", 1),
+        ("body", "fiche", "rome_codes", 1),
+        ("body", "fiche", "certifiers", 1, "siret"),
+    } <= set(locs(response))
+    response = await h.client.patch(
+        f"/api/filings/{fid}", json={"fiche": {**fiche, "registration_type": "by_right", "by_right_basis": "L6113-6"}}, headers=dep
+    )
+    assert response.status_code == 422 and ("body", "fiche", "by_right_basis") in locs(response), response.text
+    response = await h.client.patch(f"/api/filings/{fid}", json={"fiche": None}, headers=dep)
+    assert response.status_code == 422 and ("body", "fiche") in locs(response)
+    assert (await h.client.get(f"/api/filings/{fid}", headers=dep)).json()["fiche"] == shown["fiche"]
+
+    # A block without its assessment methods stops the submission, named.
+    blocks = [*BLOCKS[:2], {**BLOCKS[2], "assessment_methods": []}]
+    assert (await h.client.patch(f"/api/filings/{fid}", json={"competence_blocks": blocks}, headers=dep)).status_code == 200
+    await h.complete(dep, shown)
+    response = await h.client.post(f"/api/filings/{fid}/submit", json={"sworn_statement": True}, headers=dep)
+    assert response.status_code == 422, response.text
+    problems = locs(response)
+    assert list(problems) == [("filing", "competence_blocks", 2, "assessment_methods")]
+    assert "BC03" in problems[("filing", "competence_blocks", 2, "assessment_methods")]
+
+    assert (await h.client.patch(f"/api/filings/{fid}", json={"competence_blocks": BLOCKS}, headers=dep)).status_code == 200
+    response = await h.client.post(f"/api/filings/{fid}/submit", json={"sworn_statement": True}, headers=dep)
+    assert response.status_code == 202, response.text
+    [event] = h.outbox("filings.filing.submitted")
+    assert event["fiche"]["certifiers"] == fiche["certifiers"]
+    assert event["fiche"]["nsf_codes"] == ["326", "326t"] and event["fiche"]["rome_codes"] == ["M1805", "M1810"]
+    assert [r["route"] for r in event["fiche"]["access_routes"]] == ["continuing_training", "vae"]
+    assert [len(b["assessment_methods"]) for b in event["competence_blocks"]] == [1, 2, 1]
+    # Submitted: the fiche is locked like the rest.
+    response = await h.client.patch(f"/api/filings/{fid}", json={"fiche": fiche}, headers=dep)
+    assert response.status_code == 409, response.text
+
+
+async def test_rs_fiche_by_right_for_a_state_habilitation(h) -> None:
+    dep = h.depositor()
+    fiche = {"registration_type": "by_right", "by_right_basis": "L6113-6", "rome_codes": ["H1208"]}
+    filing = await h.create(dep, repertoire="rs", qualification_level=None, competence_blocks=[], fiche=fiche)
+    assert filing["fiche"]["registration_type"] == "by_right" and filing["fiche"]["by_right_basis"] == "L6113-6"
+    # An RNCP filing cannot rest on L.6113-6.
+    response = await h.client.post(
+        "/api/filings", json={"repertoire": "rncp", "title": "T", "qualification_level": 5, "fiche": fiche}, headers=dep
+    )
+    assert response.status_code == 422 and ("body", "fiche", "by_right_basis") in locs(response), response.text
