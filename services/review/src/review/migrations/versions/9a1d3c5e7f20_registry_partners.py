@@ -3,7 +3,7 @@ authorisation in force per organisation and certification) and the record's publ
 (issue 14)
 
 Revision ID: 9a1d3c5e7f20
-Revises: 0a2c4e6f8b91, be47d5b954c4
+Revises: 0a2c4e6f8b91
 Create Date: 2026-12-01 04:40:00
 """
 
@@ -12,9 +12,7 @@ import sqlalchemy as sa
 
 
 revision = "9a1d3c5e7f20"
-# After both heads main had then (the deadline explanation and the work queues, both written
-# after the case notes): one head again.
-down_revision = ("0a2c4e6f8b91", "be47d5b954c4")
+down_revision = "0a2c4e6f8b91"
 branch_labels = None
 depends_on = None
 
