@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticCustomError
 
+from certreg_contracts.siret import checksum_valid
 from certreg_runtime.errors import Invalid
 
 M = TypeVar("M", bound=BaseModel)
@@ -55,31 +56,12 @@ _MESSAGES = {
 }
 
 
-# La Poste's establishments share one SIREN and follow their own key (sum of the digits a
-# multiple of 5), except its head office, which follows the Luhn rule like any other.
-_LA_POSTE_SIREN = "356000000"
-_LA_POSTE_HEAD_OFFICE = "35600000000048"
-
-
-def _luhn(digits: str) -> bool:
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char) * (2 if position % 2 else 1)
-        total += value - 9 if value > 9 else value
-    return total % 10 == 0
-
-
 def siret_problem(siret: str) -> str | None:
-    """Why ``siret`` is not a SIRET (French), or None: 14 digits whose key holds (Luhn; La
-    Poste's establishments: the sum of the digits a multiple of 5). The same rule as the
-    entities service's registration."""
+    """Why ``siret`` is not a SIRET (French), or None: 14 digits whose key holds
+    (``certreg_contracts.siret``: Luhn, La Poste's rule for its establishments)."""
     if not re.fullmatch(r"[0-9]{14}", siret):
         return "Le SIRET doit comporter exactement 14 chiffres, sans espace."
-    if siret.startswith(_LA_POSTE_SIREN) and siret != _LA_POSTE_HEAD_OFFICE:
-        valid = sum(int(c) for c in siret) % 5 == 0
-    else:
-        valid = _luhn(siret)
-    return None if valid else "Ce SIRET n'existe pas : sa clé de contrôle est incorrecte. Vérifiez sa saisie."
+    return None if checksum_valid(siret) else "Ce SIRET n'existe pas : sa clé de contrôle est incorrecte. Vérifiez sa saisie."
 
 
 def siret(value: Any) -> Any:

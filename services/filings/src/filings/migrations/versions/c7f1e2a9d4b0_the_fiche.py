@@ -1,7 +1,7 @@
 """the fiche: identification, certifiers, codes, access routes… as one JSON column
 
 Revision ID: c7f1e2a9d4b0
-Revises: f416933d8146
+Revises: a7c9e1f36578
 Create Date: 2026-12-01 04:30:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "c7f1e2a9d4b0"
-down_revision = "f416933d8146"
+down_revision = "a7c9e1f36578"
 branch_labels = None
 depends_on = None
 
