@@ -71,6 +71,14 @@ POLICIES: dict[tuple[str, str], Policy] = {
     ("POST", "/api/identity/staff"): _p("si_admin"),
     ("POST", "/api/identity/accounts/{account_id}/disable"): _p("si_admin"),
     ("POST", "/api/identity/accounts/{account_id}/enable"): _p("si_admin"),
+    ("GET", "/api/identity/accounts/{account_id}/audit"): _p("si_admin"),
+    ("POST", "/api/identity/token/refresh"): PUBLIC,  # the session cookie is the credential
+    ("POST", "/api/identity/logout"): PUBLIC,
+    ("PUT", "/api/identity/staff/{account_id}/roles"): _p("si_admin"),
+    ("POST", "/api/identity/staff/{account_id}/invitation"): _p("si_admin"),
+    ("GET", "/api/identity/entity-members"): _p("entity_manager", lists=True),
+    ("POST", "/api/identity/entity-members/{account_id}/remove"): _p("si_admin", "entity_manager", scoped=True),
+    ("POST", "/api/identity/entity-members/{account_id}/manager"): _p("entity_manager", scoped=True),
     # ---------------------------------------------------------------- entities
     ("GET", "/api/entities/lookup"): PUBLIC,
     ("POST", "/api/entities/applications"): _p("onboarding"),
@@ -215,6 +223,7 @@ def _body(world: World, method: str, path: str, side: Side) -> dict[str, Any] | 
     bodies: dict[tuple[str, str], Callable[[], Any]] = {
         ("POST", "/api/identity/account-requests/{account_id}/approve"): dict,
         ("POST", "/api/identity/account-requests/{account_id}/reject"): lambda: {"reason": "Pièces non conformes."},
+        ("PUT", "/api/identity/staff/{account_id}/roles"): lambda: {"roles": ["reviewer"]},
         ("POST", "/api/identity/staff"): lambda: {
             "email": unique_email("agent"),
             "first_name": "Nouvel",

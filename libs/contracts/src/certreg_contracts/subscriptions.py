@@ -14,6 +14,7 @@ CONSUMERS: dict[str, list[str]] = {
         "identity.account.approved",
         "identity.account.rejected",
         "identity.account.withdrawn",
+        "identity.account.roles_changed",
     ],
     "filings": [
         "review.case.status_changed",

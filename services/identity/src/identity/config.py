@@ -11,6 +11,13 @@ class IdentityConfig(BaseSettings):
 
     # Access tokens are short-lived.
     access_token_ttl_seconds: int = Field(default=900, gt=0)
+    # The refresh token (an httpOnly cookie, rotated at each use): a session lasts at most
+    # ``session_absolute_seconds`` from the login, and ends after ``session_idle_seconds``
+    # without a renewal (docs/SECURITY.md, "Sessions").
+    session_idle_seconds: int = Field(default=30 * 60, gt=0)
+    session_absolute_seconds: int = Field(default=12 * 3600, gt=0)
+    # The cookie's Secure flag; None: when CERTREG_PUBLIC_URL is https.
+    session_cookie_secure: bool | None = None
     # The onboarding token alone authorises the person's entity application.
     onboarding_token_ttl_seconds: int = Field(default=2 * 3600, gt=0)
     # Password hashes computed at once (argon2id, 19 MiB each): the memory a burst of

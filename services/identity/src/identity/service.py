@@ -17,7 +17,7 @@ from certreg_runtime.service import BackgroundTask, ServiceContext, ServiceDefin
 from certreg_runtime.settings import Settings, service_config
 from identity.adapters.keys import KeyRing
 from identity.adapters.tables import metadata
-from identity.api import account_requests, accounts, passwords, staff, tokens
+from identity.api import account_requests, accounts, members, passwords, staff, tokens
 from identity.app import commands
 from identity.app.deps import IdentityDeps, build_deps
 from identity.app.handlers import handlers
@@ -40,7 +40,7 @@ def on_start(ctx: ServiceContext) -> None:
 
 
 def routers(ctx: ServiceContext) -> list[APIRouter]:
-    return [accounts.router, tokens.router, passwords.router, account_requests.router, staff.router]
+    return [accounts.router, tokens.router, passwords.router, account_requests.router, staff.router, members.router]
 
 
 def background(ctx: ServiceContext) -> list[BackgroundTask]:

@@ -180,7 +180,9 @@ class AccountRolesChanged(Event):
     """The roles of an account changed; ``roles`` is the full new set.
 
     Emitted by identity when an administrator (or an entity manager for its entity)
-    changes roles. Consumed by the notifier (tells the person).
+    changes roles, when a manager hands the management over, and when a member is
+    removed from its entity (``entity_id`` the entity, ``roles`` empty). Consumed by the
+    notifier (tells the person) and entities (the entity's memberships).
     """
 
     routing_key = "identity.account.roles_changed"

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlmodel import col, func, select
 
 from certreg_contracts.events.entities import ApplicationSubmitted, EntityVerified
-from certreg_contracts.events.identity import AccountApproved, AccountRejected, AccountWithdrawn
+from certreg_contracts.events.identity import AccountApproved, AccountRejected, AccountRolesChanged, AccountWithdrawn
 from certreg_runtime.errors import not_found
 from certreg_runtime.handlers import Handlers
 from certreg_runtime.messaging import UnitOfWork
@@ -166,3 +166,20 @@ def _close_application(uow: UnitOfWork, application: Application, status: str, a
     if not others:
         entity.status = "rejected"
         session.add(entity)
+
+
+@handlers.on(AccountRolesChanged)
+def account_roles_changed(deps: Deps, uow: UnitOfWork, event: AccountRolesChanged) -> None:
+    """A member's roles in its entity: the management handed over, or the member
+    removed from the entity (no role left: the membership goes). Staff accounts (no
+    entity) are none of entities' business."""
+    if event.entity_id is None:
+        return
+    membership = uow.session.get(Membership, (event.entity_id, event.account_id))
+    if membership is None:
+        return
+    if "depositor" not in event.roles and "entity_manager" not in event.roles:
+        uow.session.delete(membership)
+        return
+    membership.role = "entity_manager" if "entity_manager" in event.roles else "depositor"
+    uow.session.add(membership)

@@ -4,13 +4,14 @@ accounts by e-mail, one-time tokens, throttling hits."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
-from identity.adapters.tables import Account, OneTimeToken, ThrottleHit
+from identity.adapters.tables import Account, AccountAudit, OneTimeToken, RefreshToken, ThrottleHit
 from identity.domain import onetime
 from identity.domain.throttle import Progressive, Rule
 
@@ -114,3 +115,64 @@ def forget_hits_before(session: Session, moment: datetime, *, keep_prefix: str =
     kept = col(ThrottleHit.key).startswith(keep_prefix, autoescape=True)
     session.execute(sa.delete(ThrottleHit).where(col(ThrottleHit.at) < moment, sa.not_(kept)))
     session.execute(sa.delete(ThrottleHit).where(col(ThrottleHit.at) < keep_until, kept))
+
+
+# --- refresh tokens (sessions) and the account audit ----------------------------------
+
+
+def add_refresh(
+    session: Session, account_id: uuid.UUID, family_id: uuid.UUID, now: datetime, idle: timedelta, family_expires_at: datetime
+) -> str:
+    """A new refresh token of ``family_id``; returns its secret (never stored)."""
+    secret, digest = onetime.new_token()
+    session.add(
+        RefreshToken(
+            family_id=family_id,
+            account_id=account_id,
+            token_hash=digest,
+            created_at=now,
+            expires_at=min(now + idle, family_expires_at),
+            family_expires_at=family_expires_at,
+        )
+    )
+    return secret
+
+
+def find_refresh(session: Session, secret: str) -> RefreshToken | None:
+    return session.exec(select(RefreshToken).where(col(RefreshToken.token_hash) == onetime.hash_token(secret))).first()
+
+
+def claim_refresh(session: Session, token: RefreshToken, now: datetime) -> bool:
+    """Mark the token used: one conditional update, so of two uses at once one wins and
+    the other is a reuse."""
+    claimed = session.execute(
+        sa.update(RefreshToken)
+        .where(col(RefreshToken.id) == token.id, col(RefreshToken.used_at).is_(None), col(RefreshToken.revoked_at).is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return isinstance(claimed, sa.CursorResult) and claimed.rowcount == 1
+
+
+def revoke_refresh(
+    session: Session, now: datetime, reason: str, *, account_id: uuid.UUID | None = None, family_id: uuid.UUID | None = None
+) -> int:
+    """Revoke the live refresh tokens of an account or of a family; how many."""
+    where: list[sa.ColumnElement[bool]] = [col(RefreshToken.revoked_at).is_(None)]
+    if account_id is not None:
+        where.append(col(RefreshToken.account_id) == account_id)
+    if family_id is not None:
+        where.append(col(RefreshToken.family_id) == family_id)
+    done = session.execute(
+        sa.update(RefreshToken).where(*where).values(revoked_at=now, revoked_reason=reason).execution_options(synchronize_session=False)
+    )
+    return done.rowcount if isinstance(done, sa.CursorResult) else 0
+
+
+def forget_refresh_before(session: Session, moment: datetime) -> None:
+    """Refresh tokens whose family ended before ``moment`` are of no use any more."""
+    session.execute(sa.delete(RefreshToken).where(col(RefreshToken.family_expires_at) < moment))
+
+
+def audit(session: Session, account_id: uuid.UUID, actor_id: uuid.UUID | None, action: str, now: datetime, **details: Any) -> None:
+    session.add(AccountAudit(account_id=account_id, actor_id=actor_id, action=action, details=details, at=now))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import registry
@@ -99,3 +100,38 @@ class SigningKeyRow(Base, table=True):
     private_pem: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
     created_at: datetime = Field(sa_column=_at(nullable=False))
     active: bool = Field(default=True)
+
+
+class RefreshToken(Base, table=True):
+    """One refresh token (the session cookie's secret, stored as its SHA-256). A login
+    starts a family; each use marks the token used and issues the next of the family. A
+    used token presented again is a theft: the whole family is revoked."""
+
+    __tablename__ = "refresh_tokens"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    family_id: uuid.UUID = Field(index=True)
+    account_id: uuid.UUID = Field(foreign_key="accounts.id", index=True)
+    token_hash: str = Field(max_length=64, sa_column_kwargs={"unique": True})
+    created_at: datetime = Field(sa_column=_at(nullable=False))
+    # Idle deadline (this token unused past it: the session is over)…
+    expires_at: datetime = Field(sa_column=_at(nullable=False))
+    # …and the family's absolute deadline, from the login.
+    family_expires_at: datetime = Field(sa_column=_at(nullable=False))
+    used_at: datetime | None = Field(default=None, sa_column=_at())
+    revoked_at: datetime | None = Field(default=None, sa_column=_at(index=True))
+    revoked_reason: str | None = Field(default=None, max_length=40)
+
+
+class AccountAudit(Base, table=True):
+    """Who did what to an account, and when (offboarding, roles, sessions revoked)."""
+
+    __tablename__ = "account_audit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: uuid.UUID = Field(index=True)
+    # None: the platform itself (a refresh token reused), or the operator's CLI.
+    actor_id: uuid.UUID | None = Field(default=None)
+    action: str = Field(max_length=40)
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False))
+    at: datetime = Field(sa_column=_at(nullable=False))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Literal
 
 from fastapi import APIRouter
 
@@ -19,8 +20,11 @@ def account_requests(
     deps: DepsDep,
     limit: Limit = 50,
     offset: Offset = 0,
+    state: Literal["pending", "decided"] = "pending",
 ) -> schemas.AccountRequests:
-    return queries.account_requests(deps, user, limit, offset)
+    """``pending``: the requests waiting for the caller's decision; ``decided``: the
+    archive of the requests decided in the caller's scope, newest decision first."""
+    return queries.account_requests(deps, user, limit, offset, decided=state == "decided")
 
 
 @router.post("/account-requests/{account_id}/approve")

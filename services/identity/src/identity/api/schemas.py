@@ -141,6 +141,40 @@ class StaffList(BaseModel):
     offset: int
 
 
+class StaffRoles(BaseModel):
+    """The full new set of a back-office account's roles."""
+
+    roles: list[str] = Field(default_factory=list)
+
+
+class Member(Person):
+    """A member of an entity, as its manager sees it."""
+
+    roles: list[str]
+    status: str = Field(description="active, disabled (by the SI administrator) or removed (from the entity)")
+    entity_id: uuid.UUID | None
+    decided_at: datetime | None
+
+
+class Members(BaseModel):
+    items: list[Member]
+    total: int
+    limit: int
+    offset: int
+
+
+class AuditEntry(BaseModel):
+    account_id: uuid.UUID
+    actor_id: uuid.UUID | None
+    action: str
+    details: dict[str, Any]
+    at: datetime
+
+
+class AuditEntries(BaseModel):
+    items: list[AuditEntry]
+
+
 class Jwks(BaseModel):
     """The public signing keys (RFC 7517): each an RSA JWK with ``kid``, ``use``, ``alg``."""
 

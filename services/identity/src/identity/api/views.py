@@ -24,3 +24,7 @@ def request_view(account: Account) -> schemas.AccountRequest:
 
 def staff_member(account: Account) -> schemas.StaffMember:
     return account_view(schemas.StaffMember, account)
+
+
+def member_view(account: Account) -> schemas.Member:
+    return account_view(schemas.Member, account)

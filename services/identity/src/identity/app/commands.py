@@ -32,6 +32,7 @@ from identity.adapters import repository as repo
 from identity.adapters.tables import Account
 from identity.api import schemas
 from identity.api.views import request_view
+from identity.app import sessions
 from identity.app.deps import IdentityDeps
 from identity.app.queries import has_active_manager
 from identity.domain import onetime, passwords, throttle
@@ -42,6 +43,7 @@ from identity.domain.accounts import (
     PENDING_ACTIVATION,
     PENDING_VALIDATION,
     REJECTED,
+    REMOVED,
     STAFF_ROLES,
     WITHDRAWN,
     WITHDRAWN_DOMAIN,
@@ -255,12 +257,19 @@ def request_validation_if_ready(uow: UnitOfWork, account: Account) -> bool:
 def log_in(deps: IdentityDeps, username: str, password: str, client: str) -> schemas.AccessToken:
     """OAuth2 password grant (``username`` is the e-mail): an access token for an active
     account; 403 with a ``code`` saying what the account still waits for."""
+    return log_in_with_session(deps, username, password, client)[0]
+
+
+def log_in_with_session(deps: IdentityDeps, username: str, password: str, client: str) -> tuple[schemas.AccessToken, str]:
+    """``log_in``, and the first refresh secret of the session it starts (the cookie)."""
     with deps.uow() as uow:
         account = _authenticate(deps, uow, username, password, client)
         if account.status == REJECTED:
             raise _rejected_account()
         if account.status == DISABLED:
             raise _disabled_account()
+        if account.status == REMOVED:
+            raise Forbidden("Vous ne faites plus partie de votre organisme : ce compte ne donne plus accès au portail.", code="removed")
         if _awaits_application(account):
             raise Forbidden(
                 "La déclaration de votre organisme n'a pas été envoyée : reprenez-la pour que votre demande de compte soit examinée.",
@@ -273,10 +282,9 @@ def log_in(deps: IdentityDeps, username: str, password: str, client: str) -> sch
         if passwords.needs_rehash(account.password_hash or ""):
             account.password_hash = passwords.hash_password(password)
             uow.session.add(account)
+        refresh = sessions.start(deps, uow, account, deps.clock.now())
         uow.commit()
-    ttl = deps.config.access_token_ttl_seconds
-    access = _token(deps, account, "access", timedelta(seconds=ttl), roles=account.roles, entity_id=account.entity_id)
-    return schemas.AccessToken(access_token=access, token_type="bearer", expires_in=ttl)
+    return sessions.access_token(deps, account), refresh
 
 
 def renew_onboarding_token(deps: IdentityDeps, username: str, password: str, client: str) -> schemas.OnboardingToken:
@@ -329,6 +337,8 @@ def reset_password(deps: IdentityDeps, token: str, new_password: str) -> None:
         account.password_hash = passwords.hash_password(new_password)
         repo.revoke(session, account.id, onetime.PASSWORD_RESET, onetime.SET_PASSWORD)
         _forget_failures(session, account.email)
+        # A new password closes every session (a thief's included); audited.
+        sessions.revoke_all(uow, account.id, account.id, sessions.PASSWORD, now)
         if token_row.purpose == onetime.SET_PASSWORD and account.status == PENDING_ACTIVATION:
             account.status = ACTIVE
             account.activated_at = now
@@ -413,7 +423,7 @@ def set_disabled(deps: IdentityDeps, user: Principal, account_id: uuid.UUID, dis
             raise not_found("account")
         if account.id == user.account_id:
             raise conflict("Vous ne pouvez pas désactiver votre propre compte.", code="own_account", state=account.status)
-        return _set_disabled(deps, uow, account, disabled)
+        return _set_disabled(deps, uow, account, disabled, user.account_id)
 
 
 def set_disabled_by_email(deps: IdentityDeps, email: str, disabled: bool) -> schemas.AccountRequest:
@@ -425,15 +435,19 @@ def set_disabled_by_email(deps: IdentityDeps, email: str, disabled: bool) -> sch
         return _set_disabled(deps, uow, account, disabled)
 
 
-def _set_disabled(deps: IdentityDeps, uow: UnitOfWork, account: Account, disabled: bool) -> schemas.AccountRequest:
+def _set_disabled(
+    deps: IdentityDeps, uow: UnitOfWork, account: Account, disabled: bool, actor: uuid.UUID | None = None
+) -> schemas.AccountRequest:
     expected = ACTIVE if disabled else DISABLED
     if account.status != expected:
         raise conflict(f"Ce compte est dans l'état « {account.status} ».", code="illegal_transition", state=account.status)
     now = deps.clock.now()
     account.status = DISABLED if disabled else ACTIVE
     uow.session.add(account)
+    repo.audit(uow.session, account.id, actor, "disabled" if disabled else "enabled", now)
     if disabled:
         repo.revoke(uow.session, account.id, onetime.PASSWORD_RESET, onetime.SET_PASSWORD)
+        sessions.revoke_all(uow, account.id, actor, sessions.DISABLED, now)
     if account.is_staff:
         staff_changed(uow, account, now)
     uow.commit()
@@ -718,7 +732,7 @@ def _siret_verified(uow: UnitOfWork, account: Account) -> bool:
         select(Account.id).where(
             Account.siret == account.siret,
             col(Account.new_entity).is_(True),
-            col(Account.status).in_((ACTIVE, DISABLED)),
+            col(Account.status).in_((ACTIVE, DISABLED, REMOVED)),
             Account.id != account.id,
         )
     ).first()

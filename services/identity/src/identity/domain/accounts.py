@@ -25,7 +25,11 @@ REJECTED = "rejected"
 WITHDRAWN = "withdrawn"
 # Offboarding (issue 11, point 8): an account the SI administrator disabled.
 DISABLED = "disabled"
-STATUSES = (PENDING_ACTIVATION, PENDING_VALIDATION, ACTIVE, REJECTED, WITHDRAWN, DISABLED)
+# Offboarding: a member its entity manager removed from the entity (it acts for it no more).
+REMOVED = "removed"
+STATUSES = (PENDING_ACTIVATION, PENDING_VALIDATION, ACTIVE, REJECTED, WITHDRAWN, DISABLED, REMOVED)
+# The statuses of a request once decided (the archive of processed requests).
+DECIDED = (ACTIVE, REJECTED, DISABLED, REMOVED)
 WITHDRAWN_DOMAIN = "withdrawn.invalid"
 
 # In the contracts' order: the messages list them.

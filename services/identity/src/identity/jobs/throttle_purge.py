@@ -1,8 +1,10 @@
-"""Forget the throttling hits that no rule looks at any more."""
+"""Forget the throttling hits that no rule looks at any more, and the refresh tokens of
+sessions over for a day."""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from identity.adapters import repository as repo
 from identity.app.deps import IdentityDeps
@@ -15,6 +17,7 @@ def purge_throttle_hits(deps: IdentityDeps) -> None:
     with deps.uow() as uow:
         now = deps.clock.now()
         repo.forget_hits_before(uow.session, now - FORGET_AFTER, keep_prefix=KNOWN_PREFIX, keep_until=now - KNOWN_ADDRESS)
+        repo.forget_refresh_before(uow.session, now - timedelta(days=1))
         uow.commit()
 
 
