@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import uuid
+from typing import Any
 
 # A real (small) PDF: one catalog, an empty page tree.
 PDF = (
@@ -38,7 +39,7 @@ RNCP_FILING: dict[str, object] = {
 }
 
 
-def rncp_fiche(filer_siret: str, partner_siret: str) -> dict[str, object]:
+def rncp_fiche(filer_siret: str, partner_siret: str) -> dict[str, Any]:
     """A whole fiche (the ``fiche`` field of a filing) with real NSF and ROME 4.0 codes
     (certreg_reference), two co-certifiers (the filer first) and two access routes."""
     return {

@@ -50,7 +50,7 @@ async def test_the_fiche_is_stored_checked_and_sent_with_the_submission(fh) -> N
 
     # Bad values: a 422 naming each, and nothing stored.
     bad = {**fiche, "nsf_codes": ["326", "999"], "rome_codes": ["M1805", "Z9999"]}
-    bad["certifiers"] = [fiche["certifiers"][0], {"siret": "12345678901234", "name": "Inconnu"}]  # type: ignore[index]
+    bad["certifiers"] = [fiche["certifiers"][0], {"siret": "12345678901234", "name": "Inconnu"}]
     response = await h.client.patch(f"/api/filings/{fid}", json={"fiche": bad}, headers=dep)
     assert response.status_code == 422, response.text
     assert {

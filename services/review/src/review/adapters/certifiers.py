@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -92,3 +93,18 @@ def name_record(session: Session, record: RegistryRecord) -> None:
     certifier = session.get(Certifier, record.entity_id)
     if certifier is not None:
         record.certifier_name, record.certifier_siret = certifier.denomination, certifier.siret
+
+
+def co_certifiers(session: Session, fiche: dict[str, Any]) -> dict[str, Any]:
+    """The fiche as published: each co-certifier named as the entities service registered it
+    when review knows an entity with that SIRET (``known``), the name the filer typed
+    otherwise. The export names the filer as the record's certifier (``name_record``)."""
+    listed = fiche.get("certifiers") or []
+    sirets = [c["siret"] for c in listed]
+    known = (
+        {c.siret: c.denomination for c in session.exec(select(Certifier).where(col(Certifier.siret).in_(sirets))) if c.siret}
+        if sirets
+        else {}
+    )
+    named = [{**c, "name": known.get(c["siret"], c["name"]), "known": c["siret"] in known} for c in listed]
+    return {**fiche, "certifiers": named}

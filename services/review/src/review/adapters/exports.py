@@ -9,9 +9,10 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from certreg_contracts.calendar import PARIS, paris_date
+from certreg_reference import nomenclature
 from certreg_runtime.text import xml_text
 from review.adapters.tables import RegistryRecord
 from review.domain import procedure, rules
@@ -135,7 +136,13 @@ def fiche_element(r: RegistryRecord, today: date) -> ET.Element:
     fiche = ET.Element("FICHE")
     # ID_FICHE (France compétences' technical id): no source in certreg.
     _sub(fiche, "NUMERO_FICHE", r.number)
-    # NOUVELLES_CERTIFICATIONS, ANCIENNES_CERTIFICATIONS: renewals are not linked yet.
+    f = r.fiche or {}
+    # NOUVELLES_CERTIFICATIONS: renewals are not linked yet. ANCIENNES_CERTIFICATIONS: the
+    # certifications the filing said it follows.
+    if f.get("former_numbers"):
+        anciennes = _sub(fiche, "ANCIENNES_CERTIFICATIONS")
+        for former in f["former_numbers"]:
+            _sub(_sub(anciennes, "ANCIENNE_CERTIFICATION"), "ID_FICHE_ANCIENNE_CERTIFICATION", str(former))
     _sub(fiche, "INTITULE", r.title)
     if r.is_cqp:
         abrege = _sub(fiche, "ABREGE")
@@ -147,26 +154,36 @@ def fiche_element(r: RegistryRecord, today: date) -> ET.Element:
         nomenclature = _sub(fiche, "NOMENCLATURE_EUROPE")
         _sub(nomenclature, "NIVEAU", f"NIV{r.qualification_level}")
         _sub(nomenclature, "LIBELLE", rules.LEVEL_LABELS[r.qualification_level])
+    _codes(fiche, "CODES_NSF", "NSF", "nsf", f.get("nsf_codes") or [])
     certificateurs = _sub(fiche, "CERTIFICATEURS")
-    certificateur = _sub(certificateurs, "CERTIFICATEUR")
-    if r.certifier_siret:
-        _sub(certificateur, "SIRET_CERTIFICATEUR", r.certifier_siret)
-    _sub(certificateur, "NOM_CERTIFICATEUR", r.certifier_name or "")
-    _sub(certificateur, "ETAT_CERTIFICATEUR", "Actif")
+    for siret, name in certifiers_of(r):
+        certificateur = _sub(certificateurs, "CERTIFICATEUR")
+        if siret:
+            _sub(certificateur, "SIRET_CERTIFICATEUR", siret)
+        _sub(certificateur, "NOM_CERTIFICATEUR", name)
+        _sub(certificateur, "ETAT_CERTIFICATEUR", "Actif")
     partners_element(fiche, r.partners or [])
     if r.activities:
         _sub(fiche, "ACTIVITES_VISEES", _lines(r.activities))
     if r.competences:
         _sub(fiche, "CAPACITES_ATTESTEES", _lines(r.competences))
-    # SECTEURS_ACTIVITE, TYPE_EMPLOI_ACCESSIBLES, CODES_ROME, SI_JURY_*, publications,
-    # statistics, LIEN_URL_DESCRIPTION: not in the filing yet.
+    if f.get("sectors"):
+        _sub(fiche, "SECTEURS_ACTIVITE", _lines(f["sectors"]))
+    if f.get("job_types"):
+        _sub(fiche, "TYPE_EMPLOI_ACCESSIBLES", _lines(f["job_types"]))
+    _codes(fiche, "CODES_ROME", "ROME", "rome", f.get("rome_codes") or [])
+    _juries(fiche, f.get("access_routes") or [])
+    # Publications (PUBLICATION_DECRET_*), LIEN_URL_DESCRIPTION: no source in certreg.
     _sub(fiche, "DATE_DECISION", _fr(r.decision_date))
     years = registration_years(r)
     if years is not None:
         _sub(fiche, "DUREE_ENREGISTREMENT", str(years))
+    _statistics(fiche, f.get("statistics") or [])
     _sub(fiche, "DATE_FIN_ENREGISTREMENT", _fr(r.registration_end))
-    # DATE_EFFET: the export gives it for registrations by right only; certreg registers on request.
-    _sub(fiche, "TYPE_ENREGISTREMENT", "Enregistrement sur demande")
+    by_right = f.get("registration_type") == "by_right"
+    if by_right:  # the export gives DATE_EFFET for registrations by right only
+        _sub(fiche, "DATE_EFFET", _fr(r.registration_start))
+    _sub(fiche, "TYPE_ENREGISTREMENT", "Enregistrement de droit" if by_right else "Enregistrement sur demande")
     if r.competence_blocks:
         blocs = _sub(fiche, "BLOCS_COMPETENCES")
         for block in r.competence_blocks:
@@ -182,7 +199,79 @@ def fiche_element(r: RegistryRecord, today: date) -> ET.Element:
     if r.summary.strip():
         _sub(fiche, "OBJECTIFS_CONTEXTE", r.summary)
     _sub(fiche, "ACTIF", "Oui" if is_active(r, today) else "Non")
+    if (f.get("prerequisites") or "").strip():
+        _sub(fiche, "PREREQUIS_ENTREE_FORMATION", f["prerequisites"])
+    # REGLEMENTATIONS_ACTIVITES and CORRESPONDANCES (the fiche's regulation and equivalences):
+    # their place in the v4.1 fiche is not known here (see the XSD), so they are published on
+    # the record page and in the CSV only.
     return fiche
+
+
+def certifiers_of(r: RegistryRecord) -> list[tuple[str | None, str]]:
+    """(SIRET, name) of each certifier: the filing entity as review knows it, then the
+    co-certifiers of the fiche (named by review when it knows them, see certifiers.co_certifiers)."""
+    found: list[tuple[str | None, str]] = [(r.certifier_siret, r.certifier_name or "")]
+    for c in (r.fiche or {}).get("certifiers") or []:
+        if not c.get("filer") and c.get("siret") != r.certifier_siret:
+            found.append((str(c["siret"]), str(c.get("name", ""))))
+    return found
+
+
+def _codes(fiche: ET.Element, tag: str, item: str, name: Literal["nsf", "rome"], codes: list[str]) -> None:
+    """CODES_NSF / CODES_ROME: each code with its label from the nomenclature shipped."""
+    if not codes:
+        return
+    known = nomenclature(name)
+    element = _sub(fiche, tag)
+    for code in codes:
+        entry = _sub(element, item)
+        _sub(entry, "CODE", code)
+        found = known.get(code)
+        _sub(entry, "LIBELLE", found.label if found else "")
+
+
+# The v4.1 fiche's jury elements, in its order, and the access route each one says.
+JURIES = (
+    ("SI_JURY_FI", "initial_training"),
+    ("SI_JURY_CA", "apprenticeship"),
+    ("SI_JURY_FC", "continuing_training"),
+    ("SI_JURY_CQ", "professionalisation"),
+    ("SI_JURY_CL", "individual_application"),
+    ("SI_JURY_VAE", "vae"),
+)
+
+
+def _juries(fiche: ET.Element, routes: list[dict[str, Any]]) -> None:
+    """SI_JURY_*: for a fiche that lists its access routes, each route open (``Oui`` with its
+    jury's composition) or not (``Non``); nothing for a fiche that lists none."""
+    if not routes:
+        return
+    by_route = {str(r["route"]): str(r.get("jury", "")) for r in routes}
+    for tag, route in JURIES:
+        jury = _sub(fiche, tag)
+        _sub(jury, "ACTIF", "Oui" if route in by_route else "Non")
+        if by_route.get(route):
+            _sub(jury, "COMPOSITION", by_route[route])
+
+
+_STATISTICS = (
+    ("NOMBRE_CERTIFIES", "certified"),
+    ("NOMBRE_CERTIFIES_VAE", "certified_by_vae"),
+    ("TAUX_INSERTION_GLOBAL_6MOIS", "employed_6_months_rate"),
+    ("TAUX_INSERTION_METIER_2ANS", "employed_in_job_2_years_rate"),
+)
+
+
+def _statistics(fiche: ET.Element, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    element = _sub(fiche, "STATISTIQUES_PROMOTIONS")
+    for row in sorted(rows, key=lambda r: int(r["year"])):
+        promotion = _sub(element, "STATISTIQUES_PROMOTION")
+        _sub(promotion, "ANNEE", str(row["year"]))
+        for tag, key in _STATISTICS:
+            if row.get(key) is not None:
+                _sub(promotion, tag, str(row[key]))
 
 
 def partners_element(fiche: ET.Element, partners: list[dict[str, Any]]) -> None:
@@ -231,8 +320,53 @@ REGISTRY_CSV_COLUMNS = (
     "blocs_competences",
     "modalites_evaluation",
     "objectifs_contexte",
+    "type_enregistrement",
+    "anciennes_certifications",
+    "certificateurs",
+    "codes_nsf",
+    "codes_rome",
+    "voies_acces",
+    "prerequis",
+    "secteurs_activite",
+    "types_emplois",
+    "reglementation",
+    "equivalences",
+    "statistiques",
     "date_derniere_modification",
 )
+
+# The access routes' names in the CSV (the v4.1 fiche's SI_JURY_* say them by their tag).
+ROUTE_NAMES = {
+    "initial_training": "Formation initiale",
+    "continuing_training": "Formation continue",
+    "apprenticeship": "Apprentissage",
+    "professionalisation": "Contrat de professionnalisation",
+    "individual_application": "Candidature individuelle",
+    "vae": "VAE",
+}
+
+
+def fiche_columns(r: RegistryRecord) -> list[Any]:
+    """The fiche's values in the CSV's order (lists one item a line)."""
+    f = r.fiche or {}
+    by_right = f.get("registration_type") == "by_right"
+    return [
+        "Enregistrement de droit" if by_right else "Enregistrement sur demande",
+        _lines(f.get("former_numbers") or []),
+        _lines(f"{siret or ''} {name}".strip() for siret, name in certifiers_of(r)),
+        _lines(f.get("nsf_codes") or []),
+        _lines(f.get("rome_codes") or []),
+        _lines(f"{ROUTE_NAMES.get(str(a['route']), a['route'])} : {a.get('jury', '')}" for a in f.get("access_routes") or []),
+        f.get("prerequisites") or "",
+        _lines(f.get("sectors") or []),
+        _lines(f.get("job_types") or []),
+        f.get("regulation") or "",
+        _lines(" ".join(filter(None, (e.get("number"), e.get("label")))) for e in f.get("equivalences") or []),
+        _lines(
+            f"{row['year']} : " + ", ".join(f"{key}={row[key]}" for _, key in _STATISTICS if row.get(key) is not None)
+            for row in f.get("statistics") or []
+        ),
+    ]
 
 
 def registry_row(r: RegistryRecord, today: date) -> list[str]:
@@ -256,6 +390,7 @@ def registry_row(r: RegistryRecord, today: date) -> list[str]:
         _lines(blocks),
         _lines(r.assessment_methods),
         r.summary,
+        *fiche_columns(r),
         r.updated_at,
     ]
     return [csv_cell(export_text(csv_cell(v))) for v in values]

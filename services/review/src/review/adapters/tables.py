@@ -211,6 +211,9 @@ class RegistryRecord(Base, table=True):
     competences: list[str] = _json()
     competence_blocks: list[dict[str, Any]] = _json()
     assessment_methods: list[str] = _json()
+    # The rest of the fiche as submitted (certreg_contracts.events.filings.Fiche as JSON), the
+    # co-certifiers named as review knows them (review.adapters.certifiers.co_certifiers).
+    fiche: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(sa.JSON(), nullable=False, server_default=sa.text("'{}'")))
     # Its partner organisations as published: a copy of its ``RegistryPartner`` rows (the
     # ledger), every one with its dates, removed ones kept (review.app.partners keeps it).
     partners: list[dict[str, Any]] = Field(

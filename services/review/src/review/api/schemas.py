@@ -411,6 +411,11 @@ class RecordOut(RecordSummaryOut):
     frameworks: FrameworksOut
     published_at: datetime
     partners: list[PartnerOut] = Field(default_factory=list, description="every authorisation, in force or removed, oldest first")
+    fiche: dict[str, Any] = Field(
+        default_factory=dict,
+        description="the rest of the fiche (certreg_contracts Fiche: certifiers, codes, access routes…), with "
+        "nsf / rome: [{code, label}] from the nomenclatures shipped",
+    )
 
 
 class PartnerIn(BaseModel):

@@ -9,6 +9,7 @@ from typing import Any
 
 from certreg_contracts import legal_dates
 from certreg_contracts.calendar import paris_date
+from certreg_reference import nomenclature
 from certreg_runtime.auth import Principal
 from review.adapters.tables import (
     Case,
@@ -319,7 +320,19 @@ def record_out(r: RegistryRecord, today: date) -> RecordOut:
         ),
         published_at=r.published_at,
         partners=[partner_out(p) for p in r.partners or []],
+        fiche=fiche_out(r.fiche or {}),
     )
+
+
+def fiche_out(fiche: dict[str, Any]) -> dict[str, Any]:
+    """The published fiche with its codes' labels (certreg_reference)."""
+    labelled: dict[str, Any] = dict(fiche)
+    for name in ("nsf", "rome"):
+        known = nomenclature(name)
+        labelled[name] = [
+            {"code": code, "label": entry.label if (entry := known.get(code)) else ""} for code in fiche.get(f"{name}_codes") or []
+        ]
+    return labelled
 
 
 def partner_out(p: Any) -> PartnerOut:

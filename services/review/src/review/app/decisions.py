@@ -224,6 +224,7 @@ def _publish(uow: UnitOfWork, case: Case, decision: Decision, now: datetime) -> 
         competences=snap.get("competences", []),
         competence_blocks=snap.get("competence_blocks", []),
         assessment_methods=snap.get("assessment_methods", []),
+        fiche=certifiers.co_certifiers(uow.session, snap.get("fiche") or {}),
         published_at=now,
         updated_at=now,
     )

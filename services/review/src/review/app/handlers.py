@@ -48,6 +48,10 @@ def _snapshot(event: fe.FilingSubmitted) -> dict[str, Any]:
         "competence_blocks": [b.model_dump(mode="json") for b in event.competence_blocks],
         "assessment_methods": list(event.assessment_methods),
         "documents": [d.model_dump(mode="json") for d in event.documents],
+        "fiche": event.fiche.model_dump(mode="json"),
+        # What the registry's NSF and ROME filters index at publication.
+        "nsf_codes": list(event.fiche.nsf_codes),
+        "rome_codes": list(event.fiche.rome_codes),
     }
 
 
