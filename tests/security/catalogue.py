@@ -138,6 +138,7 @@ POLICIES: dict[tuple[str, str], Policy] = {
     ("POST", "/api/review/cases/{filing_id}/external-opinions"): _p("instructor", "director"),
     ("POST", "/api/review/cases/{filing_id}/external-opinions/{opinion_id}/answer"): _p("instructor", "director"),
     ("GET", "/api/review/cases.csv"): _p(CASE_STAFF),
+    ("GET", "/api/review/publications/pending.csv"): _p(CASE_STAFF),
     ("GET", "/api/review/registry/export.xml"): PUBLIC,
     ("GET", "/api/review/registry/export.csv"): PUBLIC,
     ("GET", "/api/review/registry/changes"): PUBLIC,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import uuid
 from datetime import date, timedelta
 
@@ -292,3 +294,44 @@ async def test_a_depositor_deadline_on_a_day_off_moves_to_the_next_working_day(r
     case = await review.case(adjourned)
     assert case["due_date"] == "2032-05-10"
     assert "samedi 8 mai 2032" in case["due_explanation"] and "lundi 10 mai 2032" in case["due_explanation"]
+
+
+async def test_the_decisions_awaiting_publication_export_as_csv_and_publish_as_a_list(review_both):
+    """Point 5: the back office exports the registrations decided and not yet published in the
+    Journal officiel (CSV, oldest decision first), then records one publication for a list of
+    them; a published one leaves the export."""
+    review = review_both
+    first = await _favourable(review, "rncp")
+    await review.post(f"/cases/{first}/decision", {"register": True, "motivation": "Conforme.", "years": 3}, review.director)
+    review.p.advance_clock(days=1)
+    second = await _favourable(review, "rs")
+    await review.post(f"/cases/{second}/decision", {"register": True, "motivation": "Conforme."}, review.director)
+    refused = await _refused(review, "Habilitation refusée")  # a refusal is never published
+    numbers = {f: (await review.case(f))["registration_number"] for f in (first, second)}
+
+    async def export() -> list[list[str]]:
+        answer = await review.client.get("/api/review/publications/pending.csv", headers=review.director)
+        assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/csv")
+        assert "decisions-a-publier-au-jo.csv" in answer.headers["content-disposition"]
+        text = answer.text
+        assert text.startswith("\ufeff")
+        return list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+
+    header, *rows = await export()
+    assert header[:3] == ["Numéro d’enregistrement", "Répertoire", "Intitulé"] and "Décision du" in header
+    mine = [r for r in rows if r[0] in numbers.values()]
+    assert [r[0] for r in mine] == [numbers[first], numbers[second]]  # oldest decision first
+    assert mine[0][1] == "RNCP" and mine[1][1] == "RS"
+    assert mine[0][header.index("Durée d’enregistrement (années)")] == "3"
+    assert mine[0][header.index("Jours depuis la décision")] == "1"
+    assert all(refused not in ",".join(r) for r in rows)
+    assert (await review.client.get("/api/review/publications/pending.csv", headers=review.depositor)).status_code == 403
+
+    today = review.today().isoformat()
+    body = {"jo_date": today, "jo_reference": "NOR : MTRD2612345S", "effective_date": today, "filing_ids": [first, second]}
+    published = await review.post("/publications", body, review.director)
+    assert {p["filing_id"]: p["status"] for p in published["items"]} == {first: "registered", second: "registered"}
+    for f in (first, second):
+        assert (await review.case(f))["decision"]["jo_reference"] == "NOR : MTRD2612345S"
+    _, *after = await export()
+    assert not [r for r in after if r[0] in numbers.values()]

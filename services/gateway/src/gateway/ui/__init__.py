@@ -56,6 +56,7 @@ ROUTES: dict[str, str] = {
     "/back-office/dossiers": "bo-dossiers",
     "/back-office/dossiers/{filing_id}": "bo-dossier",
     "/back-office/commission": "bo-commission",
+    "/back-office/journal-officiel": "bo-journal-officiel",
     "/back-office/courriels": "bo-courriels",
 }
 

@@ -77,6 +77,37 @@ def cases_csv(rows: Iterable[Mapping[str, Any]], today: date, *, every: int = 50
     yield buffer.getvalue()
 
 
+# The registrations awaiting their publication in the Journal officiel (issue 12, point 5):
+# what the legal service sends for publication, in French, oldest decision first.
+PUBLICATION_CSV_COLUMNS: tuple[tuple[str, Callable[[Mapping[str, Any], date], Any]], ...] = (
+    ("Numéro d’enregistrement", lambda r, _: r.get("registration_number")),
+    ("Répertoire", lambda r, _: rules.NUMBER_PREFIX.get(r["repertoire"], r["repertoire"])),
+    ("Intitulé", lambda r, _: r["title"]),
+    ("Niveau", lambda r, _: r.get("qualification_level")),
+    ("Organisme", lambda r, _: r.get("organisation")),
+    ("SIRET", lambda r, _: r.get("siret")),
+    ("Décision du", lambda r, _: rules.fr_date(r["decision_date"])),
+    ("Durée d’enregistrement (années)", lambda r, _: r.get("years")),
+    ("Jours depuis la décision", lambda r, today: max(0, (today - r["decision_date"]).days)),
+)
+
+
+def publications_csv(rows: Iterable[Mapping[str, Any]], today: date, *, every: int = 500) -> Iterator[str]:
+    """The decisions awaiting publication, as ``cases_csv`` writes a queue (BOM, every
+    field quoted, no cell a spreadsheet would run as a formula)."""
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
+    writer.writerow([header for header, _ in PUBLICATION_CSV_COLUMNS])
+    for n, row in enumerate(rows, 1):
+        writer.writerow([csv_cell(value(row, today)) for _, value in PUBLICATION_CSV_COLUMNS])
+        if n % every == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
 # France compétences' open-data export of the fiches, version 4.1 (the « flux XML V4.1 » of
 # the data.gouv.fr dataset « Répertoire national des certifications professionnelles et
 # répertoire spécifique », id 5eebbc067a14b6fecc9c9976, Licence Ouverte 2.0; its schema is

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
 from certreg_contracts.calendar import PARIS, paris_date
-from review.adapters.exports import cases_csv, fiches_xml, registry_csv
+from review.adapters.exports import cases_csv, fiches_xml, publications_csv, registry_csv
 from review.api.deps import CaseFiltersDep, DepsDep, RepertoireFilter, Staff
 from review.app import queries
 
@@ -26,6 +26,21 @@ def export_cases(user: Staff, deps: DepsDep, filters: CaseFiltersDep) -> Streami
         cases_csv(queries.all_cases(deps, filters), paris_date(deps.clock.now())),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="dossiers.csv"'},
+    )
+
+
+@router.get(
+    "/publications/pending.csv",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}, "description": "The registrations awaiting their publication in the Journal officiel"}},
+)
+def export_pending_publications(user: Staff, deps: DepsDep) -> StreamingResponse:
+    """The registrations decided and not yet published in the Journal officiel, oldest
+    decision first: the list sent for publication."""
+    return StreamingResponse(
+        publications_csv(queries.pending_publications(deps), paris_date(deps.clock.now())),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="decisions-a-publier-au-jo.csv"'},
     )
 
 

@@ -181,6 +181,28 @@ def iter_cases(session: Session, filters: CaseFilters, *, chunk: int = 1000) -> 
         yield dict(row)
 
 
+def pending_publications(deps: ReviewDeps) -> Iterator[dict[str, Any]]:
+    """The registrations decided and not yet published in the Journal officiel (the
+    ``awaiting_publication`` cases with their decision), oldest decision first: the list
+    the back office sends for publication (issue 12, point 5)."""
+    with deps.uow() as uow:
+        result = uow.session.execute(
+            _with_names(
+                sa.select(
+                    *LIST_COLUMNS,
+                    *JOINED_COLUMNS,
+                    col(Decision.decision_date).label("decision_date"),
+                    col(Decision.years).label("years"),
+                ).join(Decision, col(Decision.filing_id) == col(Case.filing_id))
+            )
+            .where(col(Case.status) == "awaiting_publication")
+            .order_by(col(Decision.decision_date), col(Case.registration_number), col(Case.filing_id))
+            .execution_options(yield_per=500)
+        ).mappings()
+        for row in result:
+            yield dict(row)
+
+
 def case_page(deps: ReviewDeps, filters: CaseFilters, *, limit: int, offset: int) -> Page[dict[str, Any]]:
     with deps.uow() as uow:
         rows, total = list_cases(uow.session, filters, limit=limit, offset=offset)

@@ -23,6 +23,7 @@ export function renderLayout() {
       const r = user.roles;
       if (r.some((x) => ["reviewer", "instructor", "director", "commission"].includes(x))) nav.append(navItem("/back-office/dossiers", "Dossiers"));
       if (r.some((x) => ["commission", "director"].includes(x))) nav.append(navItem("/back-office/commission", "Commission"));
+      if (r.includes("director")) nav.append(navItem("/back-office/journal-officiel", "Journal officiel"));
       if (r.includes("si_admin")) {
         nav.append(navItem("/back-office/demandes-de-compte", "Demandes de compte"));
         nav.append(navItem("/back-office/agents", "Agents"));
