@@ -21,6 +21,7 @@ CONSUMERS: dict[str, list[str]] = {
         "review.request.opened",
         "review.case.withdrawal_refused",
         "review.case.submission_refused",
+        "review.case.registered",
     ],
     "review": [
         "filings.filing.submitted",

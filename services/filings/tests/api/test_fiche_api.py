@@ -4,13 +4,15 @@ stopping the submission, and the whole fiche carried by the submission event."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from certreg_testing.samples import random_siret, rncp_fiche
+from certreg_contracts.events.review import CaseRegistered
+from certreg_testing.samples import RNCP_FILING, random_siret, rncp_fiche
 
 BLOCKS = [
     {"code": "BC01", "title": "Concevoir", "competences": ["Analyser un besoin"], "assessment_methods": ["Étude de cas"]},
@@ -99,3 +101,39 @@ async def test_rs_fiche_by_right_for_a_state_habilitation(h) -> None:
         "/api/filings", json={"repertoire": "rncp", "title": "T", "qualification_level": 5, "fiche": fiche}, headers=dep
     )
     assert response.status_code == 422 and ("body", "fiche", "by_right_basis") in locs(response), response.text
+
+
+async def test_numbers_named_by_the_fiche_must_exist_in_the_registry(fh) -> None:
+    """A former certification or an equivalence named by an RNCP/RS number: a number this
+    registry gave (review.case.registered), else a 422 naming the field."""
+    h = fh
+    dep = h.depositor()
+    fiche = {"former_numbers": ["RNCP99001"], "equivalences": [{"label": "Sans numéro"}, {"number": "RS99002", "label": "Habilitation"}]}
+    response = await h.client.post("/api/filings", json={**RNCP_FILING, "fiche": fiche}, headers=dep)
+    assert response.status_code == 422, response.text
+    assert set(locs(response)) == {("body", "fiche", "former_numbers", 0), ("body", "fiche", "equivalences", 1, "number")}
+    assert "RS99002 n'existe pas au registre" in locs(response)[("body", "fiche", "equivalences", 1, "number")]
+
+    for number, repertoire in (("RNCP99001", "rncp"), ("RS99002", "rs")):
+        today = h.today()
+        await h.publish(
+            CaseRegistered(
+                filing_id=uuid.uuid4(),
+                entity_id=uuid.uuid4(),
+                repertoire=repertoire,
+                title="Certification enregistrée",
+                registration_number=number,
+                decision_date=today,
+                registration_start=today,
+                registration_end=today.replace(year=today.year + 5),
+                motivation="Oui.",
+                decided_by=uuid.uuid4(),
+            )
+        )
+    created = await h.create(dep, fiche=fiche)
+    assert created["fiche"]["former_numbers"] == ["RNCP99001"]
+    # A PATCH is checked the same way.
+    response = await h.client.patch(
+        f"/api/filings/{created['filing_id']}", json={"fiche": {"equivalences": [{"number": "RNCP99003"}]}}, headers=dep
+    )
+    assert response.status_code == 422 and ("body", "fiche", "equivalences", 0, "number") in locs(response), response.text

@@ -340,7 +340,8 @@ class CaseRegistered(_CaseEvent):
 
     Emitted by review when staff record the publication (POST /cases/{id}/publication or
     POST /publications); the decision itself leaves the case ``awaiting_publication``.
-    Consumed by the notifier (registration letter, PDF, with the JO reference).
+    Consumed by the notifier (registration letter, PDF, with the JO reference) and by
+    filings (the numbers a fiche may name as a former certification or an equivalence).
     """
 
     routing_key = "review.case.registered"

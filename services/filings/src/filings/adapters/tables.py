@@ -138,3 +138,15 @@ class Receipt(Base, table=True):
 
     def aware(self, name: str) -> dt.datetime | None:
         return _aware(getattr(self, name))
+
+
+class RegisteredNumber(Base, table=True):
+    """A registration number this platform's registry gave (review.case.registered): what a
+    fiche may name as the certification it follows or as an equivalence."""
+
+    __tablename__ = "registered_numbers"
+
+    number: str = Field(primary_key=True, max_length=16)
+    repertoire: str = Field(max_length=8)
+    filing_id: uuid.UUID
+    registered_at: dt.datetime = Field(sa_column=sa.Column(UtcDateTime(), nullable=False))

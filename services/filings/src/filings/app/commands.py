@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from certreg_contracts.calendar import paris_date
 from certreg_contracts.events.filings import (
@@ -31,7 +31,7 @@ from certreg_runtime.service import Deps
 from certreg_runtime.storage import delete_quietly, store_then_record
 from certreg_runtime.uploads import ReceivedFile, check_dossier_quota
 from filings.adapters.receipts import ReceiptContent, render_receipt
-from filings.adapters.tables import Document, Filing, Receipt
+from filings.adapters.tables import Document, Filing, Receipt, RegisteredNumber
 from filings.api.schemas import FilingIn, FilingPatch, SubmitIn, WithdrawIn
 from filings.app.queries import FilingRecord, current_documents, dated_reference, entity_of, load_filing, record_of
 from filings.domain import rules
@@ -85,6 +85,29 @@ def _coherence(filing: Filing) -> None:
         raise invalid(*errors)
 
 
+def _numbers_exist(session: Session, filing: Filing) -> None:
+    """The registry numbers the fiche names (the certifications it follows, its equivalences)
+    were given by this registry (``review.case.registered``): else a 422 naming each."""
+    fiche = filing.fiche or {}
+    named: list[tuple[list[str | int], str]] = [
+        (["fiche", "former_numbers", n], str(v)) for n, v in enumerate(fiche.get("former_numbers") or [])
+    ]
+    named += [
+        (["fiche", "equivalences", n, "number"], str(e["number"])) for n, e in enumerate(fiche.get("equivalences") or []) if e.get("number")
+    ]
+    if not named:
+        return
+    wanted = {number for _, number in named}
+    known = set(session.exec(select(RegisteredNumber.number).where(col(RegisteredNumber.number).in_(wanted))).all())
+    errors = [
+        field_error(loc, f"La fiche {number} n'existe pas au registre : vérifiez le numéro.", "unknown_number")
+        for loc, number in named
+        if number not in known
+    ]
+    if errors:
+        raise invalid(*errors)
+
+
 def _expected_piece(filing: Filing, doc_type: str) -> rules.Piece:
     if doc_type not in rules.CATALOGUE:
         raise invalid(field_error("doc_type", "Type de pièce inconnu.", "unknown_doc_type", where="path"))
@@ -118,6 +141,7 @@ def create_filing(deps: Deps, user: Principal, body: FilingIn, once: Once[Filing
     filing = Filing(entity_id=entity_id, created_by=user.account_id, created_at=now, updated_at=now, **body.model_dump())
     _coherence(filing)
     with deps.uow() as uow:
+        _numbers_exist(uow.session, filing)
         uow.session.add(filing)
         uow.emit(
             FilingCreated(
@@ -142,6 +166,8 @@ def patch_filing(deps: Deps, user: Principal, filing_id: uuid.UUID, body: Filing
         for name, value in changes.items():
             setattr(filing, name, value)
         _coherence(filing)
+        if "fiche" in changes:
+            _numbers_exist(uow.session, filing)
         filing.updated_at = now
         uow.session.add(filing)
         record = record_of(uow.session, filing, now)

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from certreg_contracts.events.review import CaseStatusChanged, CaseSubmissionRefused, CaseWithdrawalRefused, RequestOpened
+from certreg_contracts.events.review import CaseRegistered, CaseStatusChanged, CaseSubmissionRefused, CaseWithdrawalRefused, RequestOpened
 from certreg_runtime.errors import not_found
 from certreg_runtime.handlers import Handlers
 from certreg_runtime.messaging import UnitOfWork
 from certreg_runtime.service import Deps
-from filings.adapters.tables import Filing
+from filings.adapters.tables import Filing, RegisteredNumber
 from filings.domain.status import SUBMITTED, WITHDRAWAL_REQUESTED, WITHDRAWN, is_final
 
 handlers = Handlers[Deps]("filings")
@@ -103,3 +103,14 @@ def submission_refused(deps: Deps, uow: UnitOfWork, event: CaseSubmissionRefused
     filing.banner = event.explanation
     filing.updated_at = deps.clock.now()
     uow.session.add(filing)
+
+
+@handlers.on(CaseRegistered)
+def case_registered(deps: Deps, uow: UnitOfWork, event: CaseRegistered) -> None:
+    """The number joins those a fiche may name (former certification, equivalence)."""
+    if uow.session.get(RegisteredNumber, event.registration_number) is None:
+        uow.session.add(
+            RegisteredNumber(
+                number=event.registration_number, repertoire=event.repertoire, filing_id=event.filing_id, registered_at=deps.clock.now()
+            )
+        )
