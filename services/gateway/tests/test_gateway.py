@@ -17,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.types import ASGIApp, Message
 
+from certreg_runtime.contacts import Contacts
 from certreg_testing.infra import free_port
 from gateway.app import create_gateway
 from gateway.ui import CSP, ROUTES
@@ -197,7 +198,22 @@ async def test_every_page_is_served_in_its_layout_with_the_security_headers() ->
             assert page.headers["cache-control"] == "no-cache"
             assert "<html" in page.text and "{{" not in page.text
         assert 'src="/static/js/pages/accueil.js?v=' in (await c.get("/")).text
-        assert "back office" in (await c.get("/back-office/")).text
+        back = (await c.get("/back-office/")).text
+        assert '<p class="fr-header__service-title">Enregistrement des certifications professionnelles — espace agents</p>' in back
+        assert "back office</p>" not in back
+
+
+async def test_the_services_name_in_the_header_is_the_configured_one() -> None:
+    """Issue 13, point 14: a French name, configurable (CERTREG_SERVICE_NAME), never « certreg »."""
+    async with running(create_gateway({}, contacts=Contacts(service_name="Certif & Pro"))) as c:
+        portal, back = (await c.get("/")).text, (await c.get("/back-office/dossiers")).text
+        assert '<p class="fr-header__service-title">Certif &amp; Pro</p>' in portal
+        assert "<title>Accueil — Certif &amp; Pro</title>" in portal or "— Certif &amp; Pro</title>" in portal
+        assert '<p class="fr-header__service-title">Certif &amp; Pro — espace agents</p>' in back
+        footer = (await c.get("/mentions-legales")).text
+        assert "« Certif &amp; Pro » permet aux organismes" in footer and "« Certif &amp; Pro » est la plateforme" in footer
+        for text in (portal, back, footer):
+            assert ">certreg" not in text and "certreg —" not in text and "certreg est" not in text
 
 
 async def test_redirects_and_static_files() -> None:

@@ -21,6 +21,10 @@ HELP_PAGE = "https://www.certificationprofessionnelle.fr/aide-dans-vos-demarches
 class Contacts(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CERTREG_", extra="ignore", frozen=True)
 
+    # The service's name in French, as the pages' header, titles and text give it
+    # (``CERTREG_SERVICE_NAME``); the back office adds « espace agents ».
+    service_name: str = Field(default="Enregistrement des certifications professionnelles", min_length=1, max_length=120)
+
     # Activation, login or account trouble.
     support_email: str = Field(default="support.certificationprofessionnelle@francecompetences.fr", min_length=3)
     # Questions on the procedure, the repertoires, a dossier.

@@ -58,6 +58,7 @@ ROUTES: dict[str, str] = {
     "/back-office/commission": "bo-commission",
     "/back-office/journal-officiel": "bo-journal-officiel",
     "/back-office/courriels": "bo-courriels",
+    "/back-office/notifications": "bo-notifications",
 }
 
 # Strict by default: every script and style comes from this origin (DSFR included).
@@ -87,10 +88,10 @@ def render_page(name: str, contacts: Contacts) -> str:
     layout = (PAGES_DIR / "_layout.html").read_text(encoding="utf-8")
     script = meta.get("script", "")
     values = {
-        "title": html.escape(meta.get("title", "certreg")),
+        "title": html.escape(meta.get("title", contacts.service_name)),
         "area": area,
         "home": "/back-office/" if area == "back" else "/",
-        "service": "certreg — back office" if area == "back" else "certreg",
+        "service": html.escape(f"{contacts.service_name} — espace agents" if area == "back" else contacts.service_name),
         "tagline": (
             "France compétences — instruction des demandes d’enregistrement"
             if area == "back"
