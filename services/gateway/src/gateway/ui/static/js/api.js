@@ -452,11 +452,18 @@ export function fmtDateTime(value) {
   return text.replace(/^1 /, "1er ");
 }
 
-/** "dans 12 jours", "aujourd’hui", "dépassée depuis 3 jours". */
+/** Today's calendar day in Paris ("2026-12-01"), whatever the browser's zone. */
+export function parisToday() {
+  return new Intl.DateTimeFormat("en-CA", { timeZone: PARIS, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date());
+}
+
+/** "12 jours restants", "échéance aujourd’hui", "échéance dépassée depuis 3 jours": whole
+ * days between today in Paris and the due day, as the mails count them (notifier's days_left). */
 export function daysLeft(value) {
   if (!value) return "";
-  const due = new Date(value.length === 10 ? value + "T23:59:59" : value);
-  const days = Math.ceil((due - Date.now()) / 86_400_000);
+  const day = (iso) => Date.UTC(Number(iso.slice(0, 4)), Number(iso.slice(5, 7)) - 1, Number(iso.slice(8, 10)));
+  const due = value.length === 10 ? value : new Intl.DateTimeFormat("en-CA", { timeZone: PARIS, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date(value));
+  const days = Math.round((day(due) - day(parisToday())) / 86_400_000);
   if (days > 1) return `${days} jours restants`;
   if (days === 1) return "1 jour restant";
   if (days === 0) return "échéance aujourd’hui";

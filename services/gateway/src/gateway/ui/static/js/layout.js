@@ -37,21 +37,23 @@ export function renderLayout() {
     nav.append(navItem("/registre", "Registre public"));
   }
   if (user) {
-    if (!back) {
-      const bell = h("a", { class: "fr-btn fr-icon-notification-3-line", href: "/notifications", id: "bell" }, "Notifications");
-      tools.append(h("li", {}, bell));
-      api("/api/notifier/notifications/unread-count")
-        .then((d) => {
-          const n = d?.count || 0;
-          bell.replaceChildren(
-            "Notifications",
-            h("span", { class: "fr-badge fr-badge--sm fr-badge--info fr-badge--no-icon cr-bell-count", id: "bell-count", text: String(n) }),
-            h("span", { class: "fr-sr-only" }, ` non lue${n > 1 ? "s" : ""}`),
-          );
-        })
-        .catch(() => {});
-    }
-    tools.append(h("li", {}, h("span", { class: "fr-btn fr-icon-account-circle-line", text: user.name || user.email })));
+    // The bell, for the portal's users and the agents alike (each their own page).
+    const bell = h("a", { class: "fr-btn fr-icon-notification-3-line", href: back ? "/back-office/notifications" : "/notifications", id: "bell", "data-bell": "" }, "Notifications");
+    tools.append(h("li", {}, bell));
+    api("/api/notifier/notifications/unread-count")
+      .then((d) => {
+        const n = d?.count || 0;
+        // The header's bell and its copy in the mobile menu (made below, before this answer).
+        document.querySelectorAll("[data-bell]").forEach((el) => el.replaceChildren(
+          "Notifications",
+          h("span", { class: "fr-badge fr-badge--sm fr-badge--info fr-badge--no-icon cr-bell-count", "data-bell-count": "", text: String(n) }),
+          h("span", { class: "fr-sr-only" }, ` non lue${n > 1 ? "s" : ""}`),
+        ));
+        document.querySelector("#tools-links [data-bell-count]")?.setAttribute("id", "bell-count");
+      })
+      .catch(() => {});
+    // Who is signed in: plain text, not a button that does nothing.
+    tools.append(h("li", {}, h("p", { class: "cr-header-user fr-icon-account-circle-line", id: "header-user", text: user.name || user.email })));
     const out = h("button", { class: "fr-btn fr-icon-logout-box-r-line", type: "button" }, "Se déconnecter");
     out.addEventListener("click", () => {
       logout();
