@@ -11,10 +11,11 @@ messages with confirms to a quorum queue and consuming them, nothing else.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
+import resource
 import statistics
-import sys
 import tempfile
 import threading
 import time
@@ -101,7 +102,26 @@ def raw_commits(postgres, n: int, writers: int) -> float:
     return (n // writers) * writers / elapsed
 
 
-async def end_to_end(amqp_url: str, postgres, n: int, writers: int) -> tuple[float, list[float]]:
+def cpu_seconds() -> float:
+    """CPU time of this process so far (every thread, user and system)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) jiffies of the whole machine, from /proc/stat."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return sum(fields) - idle, sum(fields)
+
+
+class Run:
+    def __init__(self, rate: float, latencies: list[float], cpu_per_event: float, busy: float) -> None:
+        self.rate, self.latencies, self.cpu_per_event, self.busy = rate, latencies, cpu_per_event, busy
+
+
+async def end_to_end(amqp_url: str, postgres, n: int, writers: int, pace: float | None = None) -> Run:
+    """``pace``: events per second the writers commit (spread evenly), or as fast as they can."""
     namespace = unique_namespace()
     db_url = postgres.create_database(f"{namespace}_bench")
     engine = create_db_engine(db_url, pool_size=writers + 4)
@@ -116,28 +136,48 @@ async def end_to_end(amqp_url: str, postgres, n: int, writers: int) -> tuple[flo
     committed: dict[int, float] = {}
     lock = threading.Lock()
 
+    writer_cpu: list[float] = []
+
     def write(seqs: range) -> None:
+        cpu = time.thread_time()
         for seq in seqs:
+            if pace is not None:
+                delay = start + seq / pace - time.perf_counter()
+                if delay > 0:
+                    time.sleep(delay)
             with runner.ctx.uow() as uow:
                 uow.emit(Ping(seq=seq))
                 uow.commit()
             with lock:
                 committed[seq] = time.perf_counter()
+        with lock:
+            writer_cpu.append(time.thread_time() - cpu)
 
     try:
+        cpu0, (busy0, all0) = cpu_seconds(), machine_busy()
         start = time.perf_counter()
         chunk = n // writers
         with ThreadPoolExecutor(writers) as pool:
             loop = asyncio.get_running_loop()
-            await asyncio.gather(*(loop.run_in_executor(pool, write, range(i * chunk, (i + 1) * chunk)) for i in range(writers)))
+            await asyncio.gather(*(loop.run_in_executor(pool, write, range(i, chunk * writers, writers)) for i in range(writers)))
         total = chunk * writers
         written = time.perf_counter() - start
         while len(behaviour.handled_at) < total:
             await asyncio.sleep(0.01)
         elapsed = max(behaviour.handled_at.values()) - start
+        cpu, (busy1, all1) = cpu_seconds() - cpu0, machine_busy()
         latencies = [behaviour.handled_at[s] - committed[s] for s in committed]
-        print(f"(writers committed {total} events at {total / written:.0f}/s)")
-        return total / elapsed, latencies
+        batches = getattr(runner, "batches", None)  # absent before the handlers took deliveries together
+        print(
+            f"(writers committed {total} events at {total / written:.0f}/s, {sum(writer_cpu) / total * 1000:.2f} ms CPU each"
+            + (
+                f"; the handlers took them in {batches.batches} transactions, {batches.items / max(1, batches.batches):.1f} "
+                f"on average, {batches.largest} at most)"
+                if batches is not None
+                else ")"
+            )
+        )
+        return Run(total / elapsed, latencies, (cpu - sum(writer_cpu)) / total, (busy1 - busy0) / max(1, all1 - all0))
     finally:
         await runner.stop()
         await bus.close()
@@ -146,22 +186,39 @@ async def end_to_end(amqp_url: str, postgres, n: int, writers: int) -> tuple[flo
 
 
 async def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 3000
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("n", nargs="?", type=int, default=3000, help="events per run (default 3000)")
+    parser.add_argument("--rate", type=float, default=500, help="events/s of the paced run (default 500; 0: no paced run)")
+    args = parser.parse_args()
+    n = args.n
     writers = int(os.environ.get("BENCH_WRITERS", "4"))
     amqp = resolve_amqp()
     postgres = resolve_postgres()
+    raw_cpu = cpu_seconds()
     raw_eps, raw_lat = await raw_rate(amqp.url, n)
+    raw_cpu = (cpu_seconds() - raw_cpu) / n
     commits = raw_commits(postgres, n, writers)
-    e2e_eps, e2e_lat = await end_to_end(amqp.url, postgres, n, writers)
+    e2e = await end_to_end(amqp.url, postgres, n, writers)
+    paced = await end_to_end(amqp.url, postgres, n, writers, pace=args.rate) if args.rate else None
     amqp.close()
     print(f"bus benchmark, {n} events, {os.cpu_count()} cores, {writers} writer threads")
-    print(f"{'path':<44} {'events/s':>10} {'p50 ms':>8} {'p99 ms':>8}")
+    print(f"{'path':<48} {'events/s':>9} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7} {'CPU ms/ev':>9} {'machine':>7}")
     raw_label = "raw aio-pika (persistent, confirms, quorum)"
-    print(f"{raw_label:<44} {raw_eps:>10.0f} {pct(raw_lat, 50) * 1000:>8.1f} {pct(raw_lat, 99) * 1000:>8.1f}")
-    print(f"{'commit→outbox→RabbitMQ→handler→inbox':<44} {e2e_eps:>10.0f} {pct(e2e_lat, 50) * 1000:>8.1f} {pct(e2e_lat, 99) * 1000:>8.1f}")
-    print(f"{'raw PostgreSQL commits (1 insert per txn)':<44} {commits:>10.0f}")
-    print(f"(mean end-to-end latency {statistics.mean(e2e_lat) * 1000:.1f} ms; each event costs two commits:")
-    print(" the state change with its outbox row, and the handler's effect with its inbox row)")
+    raw_p50, raw_p99 = pct(raw_lat, 50) * 1000, pct(raw_lat, 99) * 1000
+    print(f"{raw_label:<48} {raw_eps:>9.0f} {'1':>6} {raw_p50:>7.1f} {raw_p99:>7.1f} {raw_cpu * 1000:>9.2f}")
+    runs = [("commit→outbox→RabbitMQ→handler→inbox", e2e)]
+    if paced is not None:
+        runs.append((f"the same, paced at {args.rate:.0f} ev/s", paced))
+    for label, run in runs:
+        print(
+            f"{label:<48} {run.rate:>9.0f} {run.rate / raw_eps:>6.0%} {pct(run.latencies, 50) * 1000:>7.1f} "
+            f"{pct(run.latencies, 99) * 1000:>7.1f} {run.cpu_per_event * 1000:>9.2f} {run.busy:>7.0%}"
+        )
+    print(f"{'raw PostgreSQL commits (1 insert per txn)':<48} {commits:>9.0f}")
+    print(f"(mean end-to-end latency {statistics.mean(e2e.latencies) * 1000:.1f} ms; each event costs two commits:")
+    print(" the state change with its outbox row, and the handler's effect with its inbox row;")
+    print(" CPU ms/ev: this process's CPU per event, the writers' commits left out (raw: publishing and consuming);")
+    print(" machine: how busy both cores were meanwhile)")
 
 
 if __name__ == "__main__":

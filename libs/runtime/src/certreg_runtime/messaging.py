@@ -96,6 +96,12 @@ class UnitOfWork:
         self._on_commit = on_commit
         self._emitted = 0
 
+    def handling(self, cause: Envelope) -> None:
+        """From now on, the events emitted are caused by ``cause`` (and share its
+        correlation id): the runtime handles several deliveries in one unit of work."""
+        self.cause = cause
+        self._correlation_id = cause.correlation_id
+
     def emit(self, event: Event) -> Envelope:
         envelope = Envelope.wrap(
             event,

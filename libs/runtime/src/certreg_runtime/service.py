@@ -10,7 +10,7 @@ import hashlib
 import logging
 import re
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -31,9 +31,11 @@ from certreg_contracts import Envelope, Event
 from certreg_contracts.subscriptions import CONSUMERS
 from certreg_runtime.aio import cancel_all
 from certreg_runtime.auth import HttpJwks, JwksSource, TokenVerifier
+from certreg_runtime.batching import Batches, Item
 from certreg_runtime.bus import Bus, topic_matches
 from certreg_runtime.clock import Clock, SystemClock, clock_from_settings
 from certreg_runtime.db import create_db_engine
+from certreg_runtime.faults import is_transient
 from certreg_runtime.handlers import Handlers
 from certreg_runtime.idempotency import TABLE as IDEMPOTENCY_TABLE
 from certreg_runtime.idempotency import purge_expired
@@ -198,6 +200,9 @@ class ServiceRunner:
         self.handlers = registry.bind(self.ctx.deps)
         if self.handlers:
             bus.subscribe(name, sorted(self.handlers), self._dispatch)
+        self.batches = Batches[tuple[EventHandler, Envelope]](
+            self._handle_batch, max_batch=settings.bus_handler_batch, workers=settings.bus_handler_workers
+        )
         self.app = build_app(definition, self.ctx)
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -269,17 +274,57 @@ class ServiceRunner:
         handler = self.handler_for(envelope.type)
         if handler is None:
             return
-        await asyncio.to_thread(self._handle, handler, envelope)
+        await self.batches.submit((handler, envelope))
+
+    def _handle_batch(self, batch: Sequence[Item[tuple[EventHandler, Envelope]]]) -> list[BaseException | None]:
+        """Deliveries that arrived together, in one transaction (``certreg_runtime.batching``):
+        each effect with its inbox record, committed together. When a handler fails, the
+        transaction is rolled back, that delivery gets its error (its handler ran once, as
+        it would alone) and the others are handled again without it. A transient failure
+        (the database down) is also that of the deliveries not yet tried: the bus retries
+        them all later, and those before it are handled again without them."""
+        if len(batch) == 1:
+            try:
+                batch[0].context.run(self._handle, *batch[0].value)
+                return [None]
+            except Exception as exc:
+                return [exc]
+        current: int | None = None
+        try:
+            with self.ctx.uow() as uow:
+                for index, item in enumerate(batch):
+                    current = index
+                    handler, envelope = item.value
+                    item.context.run(self._apply, uow, handler, envelope)
+                current = None  # the commit's failure is no delivery's own
+                uow.commit()
+            return [None] * len(batch)
+        except Exception as exc:
+            transient = is_transient(exc)
+            if current is None:  # the commit failed
+                return [exc] * len(batch) if transient else [outcome for item in batch for outcome in self._handle_batch([item])]
+            if transient:  # the infrastructure: those not yet tried would fail alike, retried later by the bus
+                done = self._handle_batch(batch[:current]) if current else []
+                return done + [exc] * (len(batch) - current)
+            rest = self._handle_batch([item for i, item in enumerate(batch) if i != current])
+            rest.insert(current, exc)
+            return rest
+
+    def _apply(self, uow: UnitOfWork, handler: EventHandler, envelope: Envelope) -> bool:
+        """The effect and the inbox record, in ``uow``; False when already handled."""
+        event = envelope.open()
+        uow.handling(envelope)
+        if not record_processed(uow.session, self.ctx.metadata, self.definition.name, envelope):
+            log.info("event already handled", extra={"event_id": str(envelope.event_id), "event_type": envelope.type})
+            return False
+        handler(uow, event, envelope)
+        return True
 
     def _handle(self, handler: EventHandler, envelope: Envelope) -> None:
         """The effect and the inbox record in one transaction: a redelivery does nothing."""
-        event = envelope.open()
         with self.ctx.uow(cause=envelope) as uow:
-            if not record_processed(uow.session, self.ctx.metadata, self.definition.name, envelope):
-                log.info("event already handled", extra={"event_id": str(envelope.event_id), "event_type": envelope.type})
-                return
-            handler(uow, event, envelope)
-            uow.commit()
+            if self._apply(uow, handler, envelope):
+                uow.commit()
 
 
 async def _forever(task: BackgroundTask, service: str) -> None:

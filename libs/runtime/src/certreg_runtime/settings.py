@@ -76,6 +76,11 @@ class Settings(BaseSettings):
     # lasts, the wait doubling up to this (it does not count against bus_max_attempts).
     bus_transient_backoff_max_seconds: float = Field(default=10.0, gt=0)
     bus_prefetch: int = Field(default=16, ge=1)
+    # Deliveries of one service handled together in one transaction, at most (those
+    # that arrived while the previous batch ran), and such batches at once, each in a
+    # worker thread with one connection (counted in background_threads).
+    bus_handler_batch: int = Field(default=32, ge=1)
+    bus_handler_workers: int = Field(default=2, ge=1)
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
     # /readyz answers within this: a dependency slower than that is not ready.
     readiness_timeout_seconds: float = Field(default=2.0, gt=0)

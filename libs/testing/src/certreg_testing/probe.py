@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +19,7 @@ from opentelemetry import trace
 from pydantic import BaseModel
 
 from certreg_contracts.events.platform import Ping
+from certreg_runtime.faults import PermanentError
 from certreg_runtime.handlers import Handlers
 from certreg_runtime.messaging import UnitOfWork, add_messaging_tables
 from certreg_runtime.service import Deps, ServiceContext, ServiceDefinition
@@ -49,6 +50,9 @@ class ProbeBehaviour:
         self.failures: deque[BaseException] = deque()
         # While set, every call raises what it makes (a dependency that stays down).
         self.failing_with: Callable[[], BaseException] | None = None
+        # Pings whose seq is here are refused (PermanentError: parked at once); calls per seq.
+        self.poison: set[int] = set()
+        self.calls_by_seq: Counter[int] = Counter()
 
 
 @dataclass
@@ -64,6 +68,7 @@ def on_ping(deps: ProbeDeps, uow: UnitOfWork, event: Ping) -> None:
     behaviour = deps.behaviour
     with behaviour.lock:
         behaviour.calls += 1
+        behaviour.calls_by_seq[event.seq] += 1
         failure = behaviour.failures.popleft() if behaviour.failures else None
     if failure is not None:
         raise failure
@@ -71,6 +76,8 @@ def on_ping(deps: ProbeDeps, uow: UnitOfWork, event: Ping) -> None:
         raise behaviour.failing_with()
     if behaviour.broken:
         raise RuntimeError("boom: the handler is broken")
+    if event.seq in behaviour.poison:
+        raise PermanentError(f"ping {event.seq} is refused")
     assert uow.cause is not None
     span = trace.get_current_span().get_span_context()
     uow.session.execute(effects.insert().values(event_id=str(uow.cause.event_id), seq=event.seq, trace_id=format(span.trace_id, "032x")))

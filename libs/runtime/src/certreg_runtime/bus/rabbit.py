@@ -30,6 +30,7 @@ from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractIncomingMess
 from opentelemetry.trace import SpanKind
 from tenacity import AsyncRetrying, stop_after_delay, wait_exponential
 
+from certreg_contracts import Envelope
 from certreg_runtime import telemetry
 from certreg_runtime.aio import cancel_all
 from certreg_runtime.bus.base import Bus, OutgoingMessage, ParkedMessage, Subscription
@@ -164,6 +165,26 @@ class RabbitBus(Bus):
             raise RuntimeError("bus not started")
         exchange = self._exchange
 
+        def message(env: Envelope, headers: dict[str, str]) -> aio_pika.Message:
+            return aio_pika.Message(
+                env.to_bytes(),
+                content_type="application/json",
+                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                message_id=str(env.event_id),
+                type=env.type,
+                correlation_id=str(env.correlation_id) if env.correlation_id else None,
+                app_id=env.producer,
+                timestamp=env.occurred_at,
+                headers=dict(headers),
+            )
+
+        async def plain(msg: OutgoingMessage) -> uuid.UUID:
+            # Spans not exported: no publish span, the cause's trace context goes as is
+            # (the consumer continues the same trace).
+            env = msg.envelope
+            await exchange.publish(message(env, msg.headers), routing_key=env.type, timeout=30)
+            return env.event_id
+
         async def one(msg: OutgoingMessage) -> uuid.UUID:
             env = msg.envelope
             with telemetry.tracer("certreg.bus").start_as_current_span(
@@ -178,24 +199,11 @@ class RabbitBus(Bus):
                     "messaging.message.id": str(env.event_id),
                 },
             ):
-                await exchange.publish(
-                    aio_pika.Message(
-                        env.to_bytes(),
-                        content_type="application/json",
-                        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                        message_id=str(env.event_id),
-                        type=env.type,
-                        correlation_id=str(env.correlation_id) if env.correlation_id else None,
-                        app_id=env.producer,
-                        timestamp=env.occurred_at,
-                        headers=dict(telemetry.current_trace_headers()),
-                    ),
-                    routing_key=env.type,
-                    timeout=30,
-                )
+                await exchange.publish(message(env, telemetry.current_trace_headers()), routing_key=env.type, timeout=30)
             return env.event_id
 
-        results = await asyncio.gather(*(one(m) for m in messages), return_exceptions=True)
+        publish = one if telemetry.exporting() else plain
+        results = await asyncio.gather(*(publish(m) for m in messages), return_exceptions=True)
         confirmed = {r for r in results if isinstance(r, uuid.UUID)}
         failures = [r for r in results if isinstance(r, BaseException)]
         if failures and not confirmed:
