@@ -103,6 +103,7 @@ POLICIES: dict[tuple[str, str], Policy] = {
     ("GET", "/api/filings/{filing_id}/documents/{document_id}/content"): _p(ACCESS, scoped=True),
     ("DELETE", "/api/filings/{filing_id}/documents/{document_id}"): _p(MEMBERS, scoped=True),
     ("GET", "/api/filings/{filing_id}/receipts"): _p(ACCESS, scoped=True),
+    ("GET", "/api/filings/{filing_id}/changes"): _p(ACCESS, scoped=True),
     ("GET", "/api/filings/{filing_id}/receipts/{receipt_id}/content"): _p(ACCESS, scoped=True),
     # ---------------------------------------------------------------- review
     ("GET", "/api/review/cases"): _p(CASE_STAFF),

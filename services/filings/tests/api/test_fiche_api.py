@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from certreg_contracts.events.review import CaseRegistered
+from certreg_contracts.events.review import CaseRegistered, CaseStatusChanged
 from certreg_testing.samples import RNCP_FILING, random_siret, rncp_fiche
 
 BLOCKS = [
@@ -137,3 +137,48 @@ async def test_numbers_named_by_the_fiche_must_exist_in_the_registry(fh) -> None
         f"/api/filings/{created['filing_id']}", json={"fiche": {"equivalences": [{"number": "RNCP99003"}]}}, headers=dep
     )
     assert response.status_code == 422 and ("body", "fiche", "equivalences", 0, "number") in locs(response), response.text
+
+
+async def test_each_round_shows_what_changed_since_the_previous_one(fh) -> None:
+    """Field by field, block by block: the depositor before resubmitting (?current=true), and
+    the depositor and staff on the round submitted (?round=)."""
+    h = fh
+    dep = h.depositor()
+    fiche = rncp_fiche(random_siret(), random_siret())
+    filing = await h.create(dep, competence_blocks=BLOCKS, fiche=fiche)
+    fid = filing["filing_id"]
+    await h.complete(dep, filing)
+    assert (await h.client.post(f"/api/filings/{fid}/submit", json={"sworn_statement": True}, headers=dep)).status_code == 202
+    first = (await h.client.get(f"/api/filings/{fid}/changes", headers=dep)).json()
+    assert first == {"from_round": None, "to_round": 1, "comparable": True, "changes": []}
+
+    # Review reopens the blocks and the fiche; the depositor changes one block and the codes.
+    common = {"filing_id": fid, "entity_id": str(h.entity_id), "repertoire": "rncp", "title": filing["title"]}
+    await h.publish(
+        CaseStatusChanged(**common, status="incomplete", editable_items=["competence_blocks", "fiche"], banner="Précisez", sequence=2)
+    )
+    blocks = [BLOCKS[0], {**BLOCKS[1], "assessment_methods": ["Projet encadré"]}, BLOCKS[2]]
+    new_fiche = {
+        **fiche,
+        "rome_codes": ["M1805"],
+        "access_routes": [*fiche["access_routes"], {"route": "apprenticeship", "jury": "Jury mixte"}],
+    }
+    patched = await h.client.patch(f"/api/filings/{fid}", json={"competence_blocks": blocks, "fiche": new_fiche}, headers=dep)
+    assert patched.status_code == 200, patched.text
+    pending = (await h.client.get(f"/api/filings/{fid}/changes", params={"current": "true"}, headers=dep)).json()
+    expected = [
+        (["competence_blocks", "BC02", "assessment_methods"], "changed", ["Projet encadré", "Soutenance"], ["Projet encadré"]),
+        (["fiche", "rome_codes"], "changed", ["M1805", "M1810"], ["M1805"]),
+        (["fiche", "access_routes", "apprenticeship"], "added", None, {"route": "apprenticeship", "jury": "Jury mixte"}),
+    ]
+    assert pending["from_round"] == 1 and pending["to_round"] is None
+    assert [(c["path"], c["kind"], c["before"], c["after"]) for c in pending["changes"]] == expected
+    assert pending["changes"][0]["label"] == "Blocs de compétences — BC02"
+
+    assert (await h.client.post(f"/api/filings/{fid}/submit", json={"sworn_statement": True}, headers=dep)).status_code == 202
+    for who in (dep, h.staff()):
+        second = (await h.client.get(f"/api/filings/{fid}/changes", headers=who)).json()
+        assert second["from_round"] == 1 and second["to_round"] == 2
+        assert [(c["path"], c["kind"], c["before"], c["after"]) for c in second["changes"]] == expected
+    assert (await h.client.get(f"/api/filings/{fid}/changes", params={"round": 3}, headers=dep)).status_code == 404
+    assert (await h.client.get(f"/api/filings/{fid}/changes", headers=h.depositor(uuid.uuid4()))).status_code == 404

@@ -135,6 +135,9 @@ class Receipt(Base, table=True):
     size: int = Field(sa_column=sa.Column(sa.BigInteger(), nullable=False))
     submitted_by: uuid.UUID
     created_at: dt.datetime = Field(sa_column=sa.Column(UtcDateTime(), nullable=False))
+    # The description submitted with this round (filings.domain.changes.described): what the
+    # next round's changes are measured against. None for rounds submitted before it was kept.
+    described: dict[str, Any] | None = Field(default=None, sa_column=sa.Column(sa.JSON(), nullable=True))
 
     def aware(self, name: str) -> dt.datetime | None:
         return _aware(getattr(self, name))

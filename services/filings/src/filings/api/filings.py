@@ -12,7 +12,19 @@ from certreg_runtime.api import CurrentUser, IdempotencyKeyHeader
 from certreg_runtime.idempotency import answer_once
 from filings.api import views
 from filings.api.deps import Depositor, DepsDep
-from filings.api.schemas import FilingIn, FilingOut, FilingPage, FilingPatch, FilingQuery, SubmitIn, SubmittedOut, WithdrawIn
+from filings.api.schemas import (
+    ChangeOut,
+    ChangesOut,
+    ChangesQuery,
+    FilingIn,
+    FilingOut,
+    FilingPage,
+    FilingPatch,
+    FilingQuery,
+    SubmitIn,
+    SubmittedOut,
+    WithdrawIn,
+)
 from filings.app import commands, queries
 
 router = APIRouter(tags=["filings"])
@@ -44,6 +56,19 @@ def list_filings(query: Annotated[FilingQuery, Query()], user: CurrentUser, deps
 @router.get("/{filing_id}")
 def get_filing(filing_id: uuid.UUID, user: CurrentUser, deps: DepsDep) -> FilingOut:
     return views.filing_out(queries.get_filing(deps, user, filing_id))
+
+
+@router.get("/{filing_id}/changes")
+def round_changes(filing_id: uuid.UUID, query: Annotated[ChangesQuery, Query()], user: CurrentUser, deps: DepsDep) -> ChangesOut:
+    """What changed in the description (fields, blocks, the fiche) from the previous round to
+    this one (``?round=``, default the last), or with ``?current=true`` since the last round."""
+    found = queries.round_changes(deps, user, filing_id, query.round, query.current)
+    return ChangesOut(
+        from_round=found.from_round,
+        to_round=found.to_round,
+        comparable=found.comparable,
+        changes=[ChangeOut(path=list(c.path), label=c.label, kind=c.kind, before=c.before, after=c.after) for c in found.changes],
+    )
 
 
 @router.patch("/{filing_id}")

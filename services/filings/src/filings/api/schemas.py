@@ -420,3 +420,25 @@ class ReceiptList(BaseModel):
 class SubmittedOut(FilingOut):
     receipt: ReceiptOut
     in_response_to: uuid.UUID | None
+
+
+class ChangeOut(BaseModel):
+    path: list[str] = Field(description='["competence_blocks", "BC02", "assessment_methods"], ["fiche", "nsf_codes"]…')
+    label: str
+    kind: str = Field(description="added | removed | changed")
+    before: Any
+    after: Any
+
+
+class ChangesOut(BaseModel):
+    """What changed between two submission rounds (``to_round`` null: the description as it stands now)."""
+
+    from_round: int | None
+    to_round: int | None
+    comparable: bool = Field(description="false when a round was submitted before rounds kept their description")
+    changes: list[ChangeOut]
+
+
+class ChangesQuery(_Query):
+    round: int | None = Field(None, ge=1, le=1000, description="the round compared with the one before it (default: the last)")
+    current: bool = Field(False, description="the description as it stands now against the last round submitted")

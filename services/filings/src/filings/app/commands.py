@@ -35,6 +35,7 @@ from filings.adapters.tables import Document, Filing, Receipt, RegisteredNumber
 from filings.api.schemas import FilingIn, FilingPatch, SubmitIn, WithdrawIn
 from filings.app.queries import FilingRecord, current_documents, dated_reference, entity_of, load_filing, record_of
 from filings.domain import rules
+from filings.domain.changes import described
 from filings.domain.status import SUBMITTED, WITHDRAWAL_REQUESTED, WITHDRAWN, may_edit, may_submit, may_withdraw, procedure_status
 
 SWORN_STATEMENT = (
@@ -352,6 +353,7 @@ def _issue(deps: Deps, user: Principal, content: ReceiptContent, once: Once[Subm
             if _receipt_content(uow.session, filing, user, content.submitted_at) != content:
                 raise _Moved
             event = _submitted_event(filing, content, user)
+            receipt.described = described(filing)
             _mark_submitted(uow.session, filing, content)
             uow.session.add(receipt)
             uow.emit(event)

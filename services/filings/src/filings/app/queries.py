@@ -20,6 +20,7 @@ from certreg_runtime.uploads import stored_filename
 from filings.adapters.tables import Document, Filing, Receipt
 from filings.api.schemas import FilingQuery
 from filings.domain import rules
+from filings.domain.changes import Change, changes, described
 
 
 @dataclass(frozen=True)
@@ -204,3 +205,41 @@ def receipt_download(deps: Deps, user: Principal, filing_id: uuid.UUID, receipt_
 
 def receipt_filename(receipt: Receipt) -> str:
     return f"accuse-depot-{str(receipt.filing_id)[:8]}-{receipt.submission_round}.pdf"
+
+
+@dataclass(frozen=True)
+class RoundChanges:
+    """What changed from round ``from_round`` to round ``to_round`` (None: the description as
+    it stands now, not submitted yet); ``comparable`` is False when either side was submitted
+    before descriptions were kept with the rounds."""
+
+    from_round: int | None
+    to_round: int | None
+    comparable: bool
+    changes: list[Change]
+
+
+def round_changes(deps: Deps, user: Principal, filing_id: uuid.UUID, to_round: int | None, current: bool) -> RoundChanges:
+    """A round against the one before it (default: the last round), or with ``current`` the
+    description as it stands against the last round submitted."""
+    check_reader(user)
+    with deps.uow() as uow:
+        filing = load_filing(uow.session, filing_id, user)
+        rounds = {r.submission_round: r.described for r in uow.session.exec(select(Receipt).where(Receipt.filing_id == filing.id))}
+        now = described(filing)
+    last = max(rounds, default=None)
+    if current:
+        if last is None:
+            return RoundChanges(None, None, True, [])
+        before = rounds[last]
+        return RoundChanges(last, None, before is not None, changes(before, now) if before is not None else [])
+    target = to_round if to_round is not None else last
+    if target is None or target not in rounds:
+        raise not_found("Aucun dépôt de ce numéro pour ce dossier.")
+    previous = target - 1 if target - 1 in rounds else None
+    if previous is None:
+        return RoundChanges(None, target, True, [])
+    a, b = rounds[previous], rounds[target]
+    if a is None or b is None:
+        return RoundChanges(previous, target, False, [])
+    return RoundChanges(previous, target, True, changes(a, b))
