@@ -100,7 +100,12 @@ class RunningPlatform:
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningPlatform]:
     if not CHROMIUM.exists():
         pytest.skip("/usr/bin/chromium is missing: run `bash scripts/install-browser`")
-    data_dir = tmp_path_factory.mktemp("certreg-ui")
+    yield from run_platform(tmp_path_factory.mktemp("certreg-ui"))
+
+
+def run_platform(data_dir: Path, **extra_env: str) -> Iterator[RunningPlatform]:
+    """``certreg up`` in a subprocess with its SI administrator, until the generator is
+    closed; ``extra_env`` adds ``CERTREG_*`` settings (a short token lifetime…)."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("CERTREG_")}
@@ -108,6 +113,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningPlatfo
     clock_file.write_text("0")
     env.update(CERTREG_DATA_DIR=str(data_dir), CERTREG_PUBLIC_URL=base, CERTREG_CLOCK_OFFSET_FILE=str(clock_file))
     env["CERTREG_SIGNUPS_PER_CLIENT_PER_HOUR"] = "100000"  # every browser test signs up from 127.0.0.1
+    env.update(extra_env)
     log = open(data_dir / "server.log", "wb")  # noqa: SIM115 - the server writes to it until stopped
     proc = subprocess.Popen([sys.executable, "-m", "certreg", "up", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
     try:

@@ -83,6 +83,8 @@ def approve_account_and_create_staff(page: Page, platform, email: str) -> dict[s
     expect(card).to_contain_text("Organisme de formation Exemple")
     visit(page, "bo-demandes")
     card.get_by_role("button", name="Valider").click()
+    # A validation is confirmed first (issue 13, point 11).
+    page.locator("dialog[data-confirmation][data-ready]").get_by_role("button", name="Valider la demande").click()
     expect(page.locator(".fr-alert--success")).to_contain_text("validée")
 
     page.click("#navigation >> text=Agents")
@@ -332,8 +334,9 @@ def test_certifier_from_account_creation_to_a_registered_certification(page, pla
     expect(page.locator("#decision")).to_contain_text("Réception accusée le")
     visit(page, "dossier-enregistre")
 
-    # The public registry, signed out.
-    page.evaluate("sessionStorage.clear()")
+    # The public registry, signed out (the session's mark too: else the page asks the
+    # session cookie for a token, as a new tab does).
+    page.evaluate("sessionStorage.clear(); localStorage.clear()")
     page.goto("/registre")
     page.fill("#q", number)
     page.click("#search-form button[type=submit]")

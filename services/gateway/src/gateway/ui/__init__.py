@@ -48,6 +48,7 @@ ROUTES: dict[str, str] = {
     "/registre": "registre",
     "/registre/{number}": "registre-fiche",
     "/entite/demandes": "entite-demandes",
+    "/entite/membres": "entite-membres",
     "/notifications": "notifications",
     "/back-office/": "bo-accueil",
     "/back-office/connexion": "bo-connexion",

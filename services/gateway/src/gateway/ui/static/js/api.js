@@ -4,6 +4,10 @@
 import { sameOriginPath } from "/static/js/redirect.js";
 
 const TOKEN_KEY = "certreg.token";
+// Whether this browser has a session (the refresh cookie itself is httpOnly: unreadable
+// here). In localStorage, so that a new tab or a mail link knows to ask for a token.
+const SESSION_KEY = "certreg.session";
+const REFRESH_PATH = "/api/identity/token/refresh";
 
 export class ApiError extends Error {
   constructor(status, body) {
@@ -29,10 +33,67 @@ export function getToken() {
 
 export function setToken(token) {
   sessionStorage.setItem(TOKEN_KEY, token);
+  localStorage.setItem(SESSION_KEY, "1");
+  window.dispatchEvent(new CustomEvent("certreg:token"));
 }
 
+/** Sign out: this tab's token, the session's mark, and the session itself (identity
+ * revokes the refresh cookie's family and clears it). */
 export function logout() {
+  signedIn = false;
   sessionStorage.removeItem(TOKEN_KEY);
+  localStorage.removeItem(SESSION_KEY);
+  fetch("/api/identity/logout", { method: "POST", keepalive: true, credentials: "same-origin" }).catch(() => {});
+}
+
+/** Whether this browser has a session its refresh cookie may renew. */
+export function hasSession() {
+  return localStorage.getItem(SESSION_KEY) === "1";
+}
+
+/**
+ * A new access token from the session's refresh cookie (rotated by identity at each use).
+ * One renewal at a time across this browser's tabs (Web Locks): two tabs sending the same
+ * cookie at once would look like a stolen token and close the session. Resolves to true
+ * when renewed; false when the session is over (then the mark is removed).
+ */
+export async function renewSession() {
+  const run = async () => {
+    let res;
+    try {
+      res = await fetch(REFRESH_PATH, { method: "POST", credentials: "same-origin", headers: { Accept: "application/json" } });
+    } catch {
+      return false; // unreachable: the session may still be alive
+    }
+    if (res.ok) {
+      const data = await res.json();
+      setToken(data.access_token);
+      return true;
+    }
+    if (res.status === 401) {
+      sessionStorage.removeItem(TOKEN_KEY);
+      localStorage.removeItem(SESSION_KEY);
+    }
+    return false;
+  };
+  if (navigator.locks?.request) return navigator.locks.request("certreg-session-refresh", run);
+  return run();
+}
+
+// A new tab, a mail link, a reload after the token expired: the session's cookie gives
+// this tab its token before any page script asks who is signed in (top-level await: the
+// modules importing this one wait for it).
+if (!getToken() && hasSession()) await renewSession();
+// This page was opened signed in (or signed in since): a call refused for want of a
+// token then asks for the session back rather than failing.
+let signedIn = !!getToken();
+window.addEventListener("certreg:token", () => (signedIn = true));
+
+// Re-login in place (session-ui.js registers it): the page stays as it is, with what was
+// typed, while the person gives their password again; then the call is sent again.
+let reloginHandler = null;
+export function onReloginNeeded(handler) {
+  reloginHandler = handler;
 }
 
 export function decodeToken(token) {
@@ -147,11 +208,13 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
  * `idempotencyKey` (see intentKey) sends it, and lets the call be sent again by itself,
  * with the same key, when the service is unreachable or answers 502/503/504.
  * Resolves with the parsed body; rejects with an ApiError. A 401 on an authenticated
- * call ends the session and goes to the login page.
+ * call renews the token (the session's cookie, else the password asked again in place)
+ * and sends the call again; only when neither works does it go to the login page.
  */
-export async function api(path, { method = "GET", json, form, body, headers = {}, token, auth = true, idempotencyKey } = {}) {
+export async function api(path, { method = "GET", json, form, body, headers = {}, token, auth = true, idempotencyKey, retried = false } = {}) {
   const h = { Accept: "application/json", ...headers };
-  const sessionToken = token ? null : auth ? getToken() : null;
+  let sessionToken = token || !auth ? null : getToken();
+  if (!token && auth && !sessionToken && signedIn && (await renewSession())) sessionToken = getToken();
   const bearer = token || sessionToken;
   if (bearer) h.Authorization = `Bearer ${bearer}`;
   if (idempotencyKey) h["Idempotency-Key"] = idempotencyKey;
@@ -183,9 +246,16 @@ export async function api(path, { method = "GET", json, form, body, headers = {}
   }
   const data = await parse(res);
   if (res.ok) return data;
-  if (res.status === 401 && sessionToken) {
-    logout();
-    location.assign(loginUrl());
+  if (res.status === 401 && !token && auth && (sessionToken || signedIn) && !retried) {
+    // The token expired or was refused: renew it from the session, else ask for the
+    // password again without leaving the page; then send the same call once more.
+    if ((await renewSession()) || (reloginHandler && (await reloginHandler()))) {
+      return api(path, { method, json, form, body, headers, token, auth, idempotencyKey, retried: true });
+    }
+    if (!reloginHandler) {
+      logout();
+      location.assign(loginUrl());
+    }
   }
   throw new ApiError(res.status, data);
 }
@@ -194,7 +264,8 @@ export async function api(path, { method = "GET", json, form, body, headers = {}
  * Upload a file with progress (XMLHttpRequest: fetch has no upload progress).
  * `onProgress(fraction)` is called as bytes go out.
  */
-export function upload(path, file, { method = "POST", token, onProgress } = {}) {
+export async function upload(path, file, { method = "POST", token, onProgress } = {}) {
+  if (!token && !getToken() && hasSession()) await renewSession();
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open(method, path);
@@ -223,6 +294,7 @@ export function upload(path, file, { method = "POST", token, onProgress } = {}) 
 
 /** Download an authenticated file (a link cannot carry the token). */
 export async function download(path, filename) {
+  if (!getToken() && hasSession()) await renewSession();
   const h = {};
   const token = getToken();
   if (token) h.Authorization = `Bearer ${token}`;

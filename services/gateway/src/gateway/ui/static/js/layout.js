@@ -1,5 +1,6 @@
 // The header of every page: who is signed in, the navigation of their roles, the bell.
 import { api, currentUser, h, isBackOffice, logout } from "/static/js/api.js";
+import { startSessionWatch } from "/static/js/session-ui.js";
 
 function link(href, label, icon, extra = {}) {
   return h("li", {}, h("a", { class: `fr-btn ${icon ? "fr-icon-" + icon : ""}`, href, ...extra }, label));
@@ -33,7 +34,10 @@ export function renderLayout() {
   } else {
     nav.append(navItem("/", "Accueil"));
     if (user) nav.append(navItem("/dossiers", "Mes dossiers"));
-    if (user?.roles.includes("entity_manager")) nav.append(navItem("/entite/demandes", "Demandes de mon entité"));
+    if (user?.roles.includes("entity_manager")) {
+      nav.append(navItem("/entite/demandes", "Demandes de mon entité"));
+      nav.append(navItem("/entite/membres", "Mon organisme"));
+    }
     nav.append(navItem("/registre", "Registre public"));
   }
   if (user) {
@@ -78,3 +82,4 @@ export function renderLayout() {
 }
 
 renderLayout();
+startSessionWatch();

@@ -1,7 +1,8 @@
 // Account requests to approve or reject: the SI administrator's (first accounts of new
 // entities) and an entity manager's (colleagues). Same API, scoped by identity.
 import { api, clearErrors, download, fmtDate, fmtDateTime, h, itemsOf, markField, setBusy, showAlert, showError } from "/static/js/api.js";
-import { DOC_TYPES, LEGAL_FORMS } from "/static/js/labels.js";
+import { confirmAction } from "/static/js/confirm.js";
+import { DOC_TYPES, LEGAL_FORMS, ROLES } from "/static/js/labels.js";
 
 async function entityBlock(req) {
   if (!req.application_id) return null;
@@ -54,18 +55,62 @@ export async function accountRequests(box, { staff }) {
       const action = e.submitter?.value || "approve";
       const reason = form.reason.value.trim();
       if (action === "reject" && !reason) return markField(form.reason, "Indiquez le motif du refus."), form.reason.focus();
-      setBusy(e.submitter, true, "…");
+      const submitter = e.submitter;
+      if (action === "approve") {
+        const sure = await confirmAction({
+          title: `Valider la demande de ${r.first_name} ${r.last_name} ?`,
+          text: r.new_entity
+            ? `${r.first_name} ${r.last_name} (${r.email}) deviendra gestionnaire du nouvel organisme, qui sera enregistré comme vérifié : avez-vous contrôlé ses pièces ?`
+            : `${r.first_name} ${r.last_name} (${r.email}) pourra agir pour l’organisme : déposer et suivre ses dossiers.`,
+          confirmLabel: "Valider la demande",
+        });
+        if (!sure) return;
+      }
+      setBusy(submitter, true, "…");
       try {
         await api(`/api/identity/account-requests/${id}/${action}`, { method: "POST", json: action === "reject" ? { reason } : {} });
         const done = h("div", { class: `fr-alert fr-alert--${action === "approve" ? "success" : "info"} fr-mb-3w`, role: "status" },
           h("p", {}, `La demande de ${r.first_name} ${r.last_name} est ${action === "approve" ? "validée" : "refusée"}. Un courriel l’en informe.`));
         card.replaceWith(done);
+        const archive = document.getElementById("decided");
+        if (archive) decidedRequests(archive);
       } catch (err) {
-        setBusy(e.submitter, false);
+        setBusy(submitter, false);
         showError(form, err);
       }
     });
     return card;
   }));
   box.replaceChildren(...cards);
+}
+
+const DECISIONS = {
+  active: ["Validée", "success"],
+  disabled: ["Validée, compte désactivé depuis", "warning"],
+  removed: ["Validée, membre retiré depuis", "warning"],
+  rejected: ["Refusée", "error"],
+};
+
+/** The archive: the requests decided in the caller's scope, newest decision first. */
+export async function decidedRequests(box) {
+  let items;
+  try {
+    items = itemsOf(await api("/api/identity/account-requests?state=decided&limit=100"));
+  } catch (err) {
+    box.replaceChildren();
+    showError(box, err);
+    return;
+  }
+  if (!items.length) return box.replaceChildren(h("p", {}, "Aucune demande traitée."));
+  box.replaceChildren(h("div", { class: "fr-table" }, h("table", { id: "decided-requests" },
+    h("caption", {}, `${items.length} demande${items.length > 1 ? "s" : ""} traitée${items.length > 1 ? "s" : ""}`),
+    h("thead", {}, h("tr", {}, ["Demandeur", "Décision", "Rôles", "Motif"].map((t) => h("th", { scope: "col" }, t)))),
+    h("tbody", {}, items.map((r) => {
+      const [label, kind] = DECISIONS[r.status] || [r.status, "info"];
+      return h("tr", { "data-decided": r.email },
+        h("td", {}, h("strong", {}, `${r.first_name} ${r.last_name}`), h("br"), h("span", { class: "fr-text--sm" }, r.email)),
+        h("td", {}, h("p", { class: `fr-badge fr-badge--sm fr-badge--${kind} fr-badge--no-icon`, text: label }), h("span", { class: "fr-text--xs" }, ` le ${fmtDateTime(r.decided_at)}`)),
+        h("td", {}, r.roles.map((x) => ROLES[x] || x).join(", ") || "—"),
+        h("td", {}, r.decision_reason || "—"));
+    })))));
 }

@@ -1,6 +1,7 @@
 import { requireLogin } from "/static/js/api.js";
 import "/static/js/layout.js";
-import { accountRequests } from "/static/js/requests.js";
+import { accountRequests, decidedRequests } from "/static/js/requests.js";
 
 requireLogin();
 accountRequests(document.getElementById("requests"), { staff: false });
+decidedRequests(document.getElementById("decided"));
