@@ -238,3 +238,83 @@ async def test_a_service_that_does_not_answer_in_time_is_a_logged_503(caplog: py
         silent.close()
     [line] = gateway_lines(caplog)
     assert line.startswith("gateway: 503 for GET /api/review/cases (review): no answer in time (ReadTimeout")
+
+
+# --------------------------------------------------------------------------- a load-balanced set of replicas
+
+
+@contextlib.contextmanager
+def replicas(count: int) -> Iterator[list[str]]:
+    """``count`` replicas of a service behind uvicorn, each answering its own name."""
+    servers: list[tuple[uvicorn.Server, threading.Thread]] = []
+    urls: list[str] = []
+    try:
+        for index in range(count):
+            app = FastAPI()
+
+            @app.api_route("/api/svc/who", methods=["GET", "POST"])
+            def who(index: int = index) -> dict[str, int]:
+                return {"replica": index}
+
+            @app.get("/readyz")
+            def ready() -> dict[str, str]:
+                return {"status": "ready"}
+
+            port = free_port()
+            server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="off"))
+            thread = threading.Thread(target=server.run, daemon=True)
+            thread.start()
+            servers.append((server, thread))
+            urls.append(f"http://127.0.0.1:{port}")
+        deadline = time.monotonic() + 10
+        while not all(server.started for server, _ in servers):
+            assert time.monotonic() < deadline, "the replicas did not start"
+            time.sleep(0.02)
+        yield urls
+    finally:
+        for server, thread in servers:
+            server.should_exit = True
+            thread.join(10)
+
+
+async def test_a_load_balanced_set_takes_turns() -> None:
+    """Issue 16, gateway scale-out: a service URL may name several replicas
+    (comma-separated); requests go to each in turn."""
+    with replicas(3) as urls:
+        gateway = create_gateway({"svc": ", ".join(urls)})
+        async with running(gateway) as c:
+            answers = [(await c.get("/api/svc/who")).json()["replica"] for _ in range(6)]
+            ready = await c.get("/readyz")
+    assert answers == [0, 1, 2, 0, 1, 2]
+    assert ready.json()["checks"] == {"svc": True}
+
+
+async def test_a_replica_that_refuses_connections_is_skipped_even_for_a_post(caplog: pytest.LogCaptureFixture) -> None:
+    """A connection refused means the request was not sent: the next replica of the set
+    gets it, whatever its method; the dead one is logged each time it is skipped."""
+    caplog.set_level(logging.INFO, logger=GATEWAY_LOG)
+    with replicas(1) as [alive]:
+        dead = f"http://127.0.0.1:{refused_port()}"
+        gateway = Gateway({"svc": f"{dead},{alive}"}, FastAPI())
+        try:
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=gateway), base_url="http://gateway") as c:
+                answers = [await c.post("/api/svc/who", json={}) for _ in range(4)]
+        finally:
+            await gateway.aclose()
+    assert [a.status_code for a in answers] == [200] * 4
+    assert {a.json()["replica"] for a in answers} == {0}
+    assert gateway.failovers == 2  # its turn came twice in four
+    lines = gateway_lines(caplog)
+    assert len(lines) == 2 and all(f"{dead} cannot be reached (ConnectError" in line for line in lines), lines
+
+
+async def test_a_set_whose_every_replica_refuses_is_a_logged_503(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger=GATEWAY_LOG)
+    dead = [f"http://127.0.0.1:{refused_port()}" for _ in range(2)]
+    async with running(create_gateway({"review": ",".join(dead)})) as c:
+        unavailable(await c.get("/api/review/cases"))
+        ready = await c.get("/readyz")
+    assert ready.status_code == 503
+    lines = gateway_lines(caplog)
+    assert lines[0].startswith(f"gateway: GET /api/review/cases (review): {dead[0]} cannot be reached")
+    assert lines[1].startswith("gateway: 503 for GET /api/review/cases (review): unreachable (ConnectError: ")

@@ -52,8 +52,9 @@ class HttpJwks:
     """Identity's public keys fetched over HTTP and cached; refreshed when an unknown
     key id shows up (key rotation), at most every few seconds."""
 
-    def __init__(self, url: str, ttl: float = 300.0) -> None:
-        self.url = url
+    def __init__(self, url: str | list[str], ttl: float = 300.0) -> None:
+        """``url``: or several (identity's load-balanced set), tried in turn."""
+        self.urls = [url] if isinstance(url, str) else list(url)
         self.ttl = ttl
         self._keys: dict[str, Any] = {}
         self._fetched = 0.0
@@ -63,10 +64,17 @@ class HttpJwks:
         with self._lock:
             age = time.monotonic() - self._fetched
             if not self._keys or age > self.ttl or (refresh and age > 5):
-                response = httpx.get(self.url, timeout=5)
-                response.raise_for_status()
-                self._keys = response.json()
-                self._fetched = time.monotonic()
+                for index, url in enumerate(self.urls):
+                    try:
+                        response = httpx.get(url, timeout=5)
+                        response.raise_for_status()
+                    except httpx.HTTPError:
+                        if index + 1 == len(self.urls):
+                            raise
+                        continue
+                    self._keys = response.json()
+                    self._fetched = time.monotonic()
+                    break
             return self._keys
 
 

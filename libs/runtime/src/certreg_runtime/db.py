@@ -20,11 +20,20 @@ log = logging.getLogger(__name__)
 DEFAULT_POOL_SIZE = 5
 
 
-def create_db_engine(url: str, *, pool_size: int | None = None, pool_timeout: float = 10.0, **kwargs: Any) -> Engine:
+def create_db_engine(
+    url: str, *, pool_size: int | None = None, pool_timeout: float = 10.0, prepared_statements: bool = False, **kwargs: Any
+) -> Engine:
     """``pool_size``: the connections of the pool, all it may open (no overflow: the
     budget is what is configured, ``Settings.pool_size_for``). A thread that waits
     ``pool_timeout`` seconds for one gets ``sqlalchemy.exc.TimeoutError``, a transient
-    failure (503 with Retry-After)."""
+    failure (503 with Retry-After).
+
+    ``prepared_statements``: let psycopg prepare a statement on the server once it has
+    run it five times. Off by default: behind PgBouncer in transaction pooling (how
+    deploy/ runs) a prepared statement belongs to a server connection that the next
+    transaction may not get ("prepared statement "_pg3_0" does not exist" / "already
+    exists"); on only with a direct connection to PostgreSQL
+    (``CERTREG_DB_PREPARED_STATEMENTS``)."""
     parsed = make_url(url)
     pooled = {"pool_size": pool_size or DEFAULT_POOL_SIZE, "max_overflow": 0, "pool_timeout": pool_timeout}
     if parsed.get_backend_name() == "sqlite":
@@ -54,6 +63,10 @@ def create_db_engine(url: str, *, pool_size: int | None = None, pool_timeout: fl
         # retried) instead of holding a thread for the system's TCP timeout.
         connect_args = dict(kwargs.pop("connect_args", {}))
         connect_args.setdefault("connect_timeout", 10)
+        kwargs["connect_args"] = connect_args
+    if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() == "psycopg" and not prepared_statements:
+        connect_args = dict(kwargs.pop("connect_args", {}))
+        connect_args.setdefault("prepare_threshold", None)
         kwargs["connect_args"] = connect_args
     # No ``SELECT 1`` before every transaction (it was 16 % of the bus's active time, one
     # round trip in four of a short command; issue 16). A connection the server dropped

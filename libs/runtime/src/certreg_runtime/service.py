@@ -170,13 +170,16 @@ class ServiceRunner:
             )
         threads = threads or settings.threads_for([name])
         engine = engine or create_db_engine(
-            settings.database_url_for(name), pool_size=settings.pool_size_for(name, threads), pool_timeout=settings.db_pool_timeout_seconds
+            settings.database_url_for(name),
+            pool_size=settings.pool_size_for(name, threads),
+            pool_timeout=settings.db_pool_timeout_seconds,
+            prepared_statements=settings.db_prepared_statements,
         )
         relay = OutboxRelay(engine, definition.metadata, bus, poll_seconds=settings.outbox_poll_seconds)
         checks = DependencyChecks(settings.readiness_timeout_seconds)
         if jwks is None:
-            base = settings.identity_url or settings.public_url
-            jwks = HttpJwks(f"{base.rstrip('/')}/api/identity/.well-known/jwks.json")
+            bases = (settings.identity_url or settings.public_url).split(",")
+            jwks = HttpJwks([f"{base.strip().rstrip('/')}/api/identity/.well-known/jwks.json" for base in bases if base.strip()])
         self.ctx = ServiceContext(
             name=name,
             settings=settings,

@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     http_threads: int | None = Field(default=None, ge=1)
     background_threads: int = Field(default=6, ge=2)
     db_pool_size: int = Field(default=16, ge=4)
+    # Server-side prepared statements (psycopg prepares a statement run five times): only
+    # with a direct connection to PostgreSQL, never behind PgBouncer in transaction
+    # pooling (deploy/README.md, "Threads and the connection budget").
+    db_prepared_statements: bool = False
     # How long a request waits for a pooled connection before it is answered 503.
     db_pool_timeout_seconds: float = Field(default=10.0, gt=0)
 

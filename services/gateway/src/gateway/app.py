@@ -17,7 +17,7 @@ from certreg_runtime.clients import Network
 from certreg_runtime.contacts import Contacts
 from certreg_runtime.telemetry import TraceSwitch
 from certreg_runtime.web import ApiHeadersMiddleware
-from gateway.proxy import Gateway
+from gateway.proxy import Gateway, upstream_urls
 from gateway.ui import mount_ui
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -83,12 +83,16 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 async def _remote_readiness(targets: Mapping[str, ASGIApp | str]) -> dict[str, bool]:
     async with httpx.AsyncClient(timeout=5) as client:
 
-        async def one(name: str, base: str) -> tuple[str, bool]:
+        async def member(base: str) -> bool:
             try:
-                response = await client.get(f"{base.rstrip('/')}/readyz")
-                return name, response.status_code == 200
+                response = await client.get(f"{base}/readyz")
+                return response.status_code == 200
             except httpx.HTTPError:
-                return name, False
+                return False
+
+        async def one(name: str, target: str) -> tuple[str, bool]:
+            # A load-balanced set is ready when one of its members is.
+            return name, any(await asyncio.gather(*(member(base) for base in upstream_urls(target))))
 
         results = await asyncio.gather(*(one(n, t) for n, t in targets.items() if isinstance(t, str)))
     return dict(results)

@@ -12,8 +12,13 @@ Upstream failures (distributed mode):
   answer) — is sent again once, on a new connection; its body is kept for that up to
   ``RETRY_BODY_LIMIT`` bytes (a bigger one is not retried). Other requests are not: the
   service may have acted on them.
-- a service unreachable (refused, reset, no answer in time) or saturated (the pool of
-  connections to it full) answers 503 with ``Retry-After``, in French, never a reset.
+- a service's URL may name a load-balanced set, comma-separated
+  (``CERTREG_FILINGS_URL=http://filings-1:8000,http://filings-2:8000``): requests go to
+  each in turn (round robin), and one that cannot be connected to (refused, no answer
+  to the connection in time: the request was not sent) goes to the next of the set.
+- a service unreachable (refused, reset, no answer in time; every member of its set)
+  or saturated (the pool of connections to it full) answers 503 with ``Retry-After``,
+  in French, never a reset.
 Every retry and every failure is logged (method, path, service and the transport's
 error: never the query string, the headers or the body)."""
 
@@ -63,6 +68,10 @@ class Gateway:
         self, targets: Mapping[str, ASGIApp | str], fallback: ASGIApp, *, timeout: float = 300, trusted_proxies: tuple[Network, ...] = ()
     ) -> None:
         self.targets = dict(targets)
+        # A URL target: its members (a comma-separated set) and the next one's index.
+        self.upstreams = {name: upstream_urls(t) for name, t in targets.items() if isinstance(t, str)}
+        self._next = dict.fromkeys(self.upstreams, 0)
+        self.failovers = 0  # requests sent to the next member after a refused connection (tests, figures)
         self.trusted_proxies = trusted_proxies
         self.fallback = fallback
         self._client: httpx.AsyncClient | None = None
@@ -109,18 +118,27 @@ class Gateway:
             service = match.group(1) if match else ""
             target = self.targets.get(service)
             if isinstance(target, str):
-                await self._proxy(service, target, scope, receive, send)
+                await self._proxy(service, self._members(service), scope, receive, send)
                 return
             if target is not None:
                 await target(scope, receive, send)
                 return
         await self.fallback(scope, receive, send)
 
-    async def _proxy(self, service: str, base_url: str, scope: Scope, receive: Receive, send: Send) -> None:
+    def _members(self, service: str) -> list[str]:
+        """The service's set, starting with the member whose turn it is."""
+        members = self.upstreams[service]
+        if len(members) == 1:
+            return members
+        first = self._next[service]
+        self._next[service] = (first + 1) % len(members)
+        return members[first:] + members[:first]
+
+    async def _proxy(self, service: str, members: list[str], scope: Scope, receive: Receive, send: Send) -> None:
         method: str = scope["method"]
         path: str = scope["path"]
         query = scope.get("query_string", b"").decode("latin-1")
-        url = base_url.rstrip("/") + path + (f"?{query}" if query else "")
+        target = path + (f"?{query}" if query else "")
         headers = [
             (k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"] if k.decode("latin-1").lower() not in _HOP_BY_HOP
         ]
@@ -134,16 +152,32 @@ class Gateway:
         where = f"{method} {path} ({service})"
 
         client = self.client
-        for attempt in (1, 2):
+        member = 0
+        attempt = 1  # 2: sent again after a lost connection
+        while True:
+            url = members[member] + target
             request = client.build_request(method, url, headers=headers, content=body.stream() if body else None)
             try:
                 response = await client.send(request, stream=True)
                 break
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                if member + 1 < len(members):  # not sent: the next member of the set gets it
+                    self.failovers += 1
+                    log.warning(
+                        "gateway: %s: %s cannot be reached (%s); trying the next of its set", where, members[member], _describe(exc)
+                    )
+                    member += 1
+                    continue
+                if isinstance(exc, httpx.ConnectTimeout):
+                    log.warning("gateway: 503 for %s: no answer in time (%s)", where, _describe(exc))
+                else:
+                    log.warning("gateway: 503 for %s: unreachable (%s)", where, _describe(exc))
             except _CONNECTION_LOST as exc:
                 if attempt == 1 and idempotent and (body is None or body.replayable):
                     self.retries += 1
                     log.warning("gateway: %s: connection lost (%s); sending it again once, on a new connection", where, _describe(exc))
                     client = self.fresh_client
+                    attempt = 2
                     continue
                 reason = "connection lost again" if attempt == 2 else "connection lost, not retried (not idempotent)"
                 if attempt == 1 and idempotent:
@@ -185,6 +219,14 @@ class Gateway:
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
             await response.aclose()
+
+
+def upstream_urls(target: str) -> list[str]:
+    """The members of a service's URL: one base URL, or several comma-separated."""
+    members = [url.strip().rstrip("/") for url in target.split(",") if url.strip()]
+    if not members:
+        raise ValueError(f"no URL in {target!r}")
+    return members
 
 
 class _Body:
