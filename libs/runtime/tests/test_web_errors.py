@@ -203,3 +203,43 @@ async def test_a_unique_violation_is_a_409_any_other_integrity_error_a_500(kind,
     if response.status_code == 409:
         assert response.json()["code"] == "concurrent_update"
         assert "au même moment" in response.json()["detail"]
+
+
+async def test_a_server_refusing_connections_answers_503_not_500(postgres, tmp_path) -> None:
+    """Issue 16, the connection budget: a real PostgreSQL that refuses a connection for
+    want of slots (SQLSTATE 53300, "too many clients already" / "too many connections
+    for role": the role of this test may have none) answers 503 with Retry-After."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(postgres.create_database(f"full_{free_port()}"))
+    role = f"certreg_full_{free_port()}"
+    with psycopg.connect(url.set(drivername="postgresql").render_as_string(hide_password=False), autocommit=True) as admin:
+        admin.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{SECRET}' CONNECTION LIMIT 0")
+    full = create_db_engine(url.set(username=role, password=SECRET).render_as_string(hide_password=False))
+    router = APIRouter()
+
+    @router.get("/count")
+    def count() -> int:
+        with full.connect() as conn:
+            return int(conn.execute(sa.text("SELECT 1")).scalar_one())
+
+    definition = ServiceDefinition(name="probe", metadata=metadata, migrations=Path("/nonexistent"), routers=lambda ctx: [router])
+    runner = ServiceRunner(
+        definition,
+        Settings(data_dir=tmp_path),
+        InProcessBus(tmp_path / "bus.sqlite3"),
+        engine=create_db_engine(f"sqlite:///{tmp_path / 'probe.sqlite3'}"),
+        jwks=lambda refresh=False: {"keys": []},
+    )
+    try:
+        transport = httpx.ASGITransport(app=runner.app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://probe") as client:
+            response = await client.get("/api/probe/count")
+    finally:
+        full.dispose()
+        with psycopg.connect(url.set(drivername="postgresql").render_as_string(hide_password=False), autocommit=True) as admin:
+            admin.execute(f"DROP ROLE {role}")
+    assert response.status_code == 503, response.text
+    assert int(response.headers["Retry-After"]) > 0
+    assert response.json()["code"] == "unavailable"
