@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from certreg_contracts import legal_dates
+from certreg_contracts.legal_dates import working_day_from
 from certreg_testing.infra import text_body
 
 from .conftest import PDF, RNCP_FIELDS, Api, Person, date_fr, eventually, expect, submitted_filing
@@ -108,7 +109,7 @@ def test_rncp_from_incomplete_to_registered_and_published(office: Office) -> Non
     filing_id, title = office.filing("rncp", "Concepteur développeur d'applications")
 
     # Incomplete: the depositor is told what is missing and by when.
-    due = api.today() + timedelta(days=15)
+    due = working_day_from(api.today() + timedelta(days=15))  # a day off would move it (issue 12, point 4)
     message = "Le bulletin n°3 du casier judiciaire est illisible."
     case = office.post(
         f"/cases/{filing_id}/completeness",
@@ -137,7 +138,7 @@ def test_rncp_from_incomplete_to_registered_and_published(office: Office) -> Non
     assert case["status"] == "under_instruction" and case["assignee_id"] == office.instructor_id
 
     # A request for complements, answered by the depositor.
-    due = api.today() + timedelta(days=30)
+    due = working_day_from(api.today() + timedelta(days=30))  # a day off would move it (issue 12, point 4)
     question = "Combien de candidats présentez-vous par an ?"
     request = office.post(
         f"/cases/{filing_id}/requests",
@@ -226,7 +227,7 @@ def test_adjourned_rs_goes_back_to_the_next_session_as_is(office: Office) -> Non
     filing_id, title = office.filing("rs", "Habilitation conduite d'engins")
     session = office.to_scheduled(filing_id)
 
-    due = api.today() + timedelta(days=10)
+    due = working_day_from(api.today() + timedelta(days=10))  # a day off would move it (issue 12, point 4)
     reasons = [{"criterion": "valeur_ajoutee", "text": "La valeur ajoutée pour l'emploi n'est pas démontrée."}]
     no_due = office.api.client.post(
         f"/api/review/sessions/{session['id']}/opinions",
@@ -247,7 +248,7 @@ def test_adjourned_rs_goes_back_to_the_next_session_as_is(office: Office) -> Non
 
     # A later session is planned; the deadline passes without an improved dossier.
     later = office.session_on(api.today() + timedelta(days=20))
-    api.platform.advance_clock(days=11)
+    api.platform.advance_clock(days=(due - api.today()).days + 1)
     today = api.today()
     expected = min((s for s in office.sessions() if s["date"] > today.isoformat()), key=lambda s: s["date"])
     assert expected["date"] <= later["date"]
@@ -266,7 +267,7 @@ def test_overdue_request_then_abandonment(office: Office) -> None:
     api, client = office.api, office.api.client
     filing_id, title = office.filing("rncp", "Technicien réseaux")
     office.to_instruction(filing_id)
-    due = api.today() + timedelta(days=5)
+    due = working_day_from(api.today() + timedelta(days=5))  # a day off would move it (issue 12, point 4)
     office.post(
         f"/cases/{filing_id}/requests",
         {"items": [{"doc_type": "criminal_record"}], "message": "Le bulletin n°3 a plus de trois mois.", "due_date": due.isoformat()},
@@ -281,7 +282,7 @@ def test_overdue_request_then_abandonment(office: Office) -> None:
     assert not_director.status_code == 403
 
     # The deadline passes: the sweeper marks the request overdue and tells the depositor.
-    api.platform.advance_clock(days=6)
+    api.platform.advance_clock(days=(due - api.today()).days + 1)
 
     def overdue() -> dict[str, Any]:
         case = api.case(office.reviewer, filing_id)

@@ -27,6 +27,7 @@ import httpx
 from sqlmodel import col, select
 
 from certreg_contracts.events.identity import StaffChanged
+from certreg_contracts.legal_dates import working_day_from
 from certreg_testing.infra import links
 from certreg_testing.platform import TestPlatform
 from certreg_testing.samples import PDF, random_siret
@@ -194,12 +195,12 @@ class Office:
         """Under instruction, a question asked; past its deadline if ``overdue`` (the
         director may then declare the case abandoned)."""
         await self.to_instruction(filing_id)
-        due = self.today() + timedelta(days=2)
+        due = working_day_from(self.today() + timedelta(days=2))  # a day off would move it (issue 12, point 4)
         request = {"items": [{"question": "Précisez le nombre de promotions."}], "message": "Une précision.", "due_date": due.isoformat()}
         await self.act(filing_id, "requests", request, "instructor", 201)
         await settle_everywhere(self.p)
         if overdue:
-            self.p.advance_clock(days=3)
+            self.p.advance_clock(days=(due - self.today()).days + 1)
 
     async def session_today(self) -> str:
         """A commission session held today (made if none), moving the clock out of August."""
@@ -229,7 +230,7 @@ class Office:
         if opinion != "favourable":
             body["reasons"] = [{"criterion": "qualite_referentiels", "text": "Référentiel à préciser."}]
         if opinion == "adjourned":
-            body["resubmission_due"] = (self.today() + timedelta(days=2)).isoformat()
+            body["resubmission_due"] = working_day_from(self.today() + timedelta(days=2)).isoformat()
         expect(await self.client.post(f"/api/review/sessions/{session}/opinions", json=body, headers=commission), 201)
         await settle_everywhere(self.p)
 

@@ -8,6 +8,7 @@ import uuid
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 
+from certreg_contracts.legal_dates import working_day_from
 from review.adapters.tables import Case
 from review.domain import rules
 from review.jobs.audit_check import check_all
@@ -39,7 +40,7 @@ async def test_full_rncp_journey_to_registered_and_public_record(review):
     assert case["status"] == "under_instruction" and case["assignee_id"] == str(review.instructor_id)
 
     # a request, answered by a resubmission in response to it
-    due = review.today() + timedelta(days=30)
+    due = working_day_from(review.today() + timedelta(days=30))  # a day off would move (point 4)
     request = await review.post(
         f"/cases/{filing}/requests",
         {
@@ -164,7 +165,7 @@ async def test_numbers_follow_one_sequence_per_repertoire(review):
 async def test_adjourned_dossier_goes_back_to_the_next_session_after_its_deadline(review):
     filing = await review.submit()
     session = await review.to_scheduled(filing)
-    due = review.today() + timedelta(days=20)
+    due = working_day_from(review.today() + timedelta(days=20))
     missing_due = await review.client.post(
         f"/api/review/sessions/{session['id']}/opinions",
         json={
@@ -190,7 +191,7 @@ async def test_adjourned_dossier_goes_back_to_the_next_session_after_its_deadlin
     assert changed["status"] == "adjourned" and changed["due_date"] == due.isoformat() and "title" in changed["editable_items"]
 
     # nothing happens up to the deadline day
-    review.p.advance_clock(days=20)
+    review.p.advance_clock(days=(due - review.today()).days)
     assert (await review.sweep()).returned == []
     # past it, with a later session planned: back on its agenda, as is
     review.p.advance_clock(days=1)
@@ -208,7 +209,7 @@ async def test_adjourned_dossier_goes_back_to_the_next_session_after_its_deadlin
 async def test_adjourned_without_a_later_session_waits_ready_and_an_improved_dossier_comes_back(review):
     filing = await review.submit()
     session = await review.to_scheduled(filing)
-    due = review.today() + timedelta(days=5)
+    due = working_day_from(review.today() + timedelta(days=5))
     await review.post(
         f"/sessions/{session['id']}/opinions",
         {
@@ -227,7 +228,7 @@ async def test_adjourned_without_a_later_session_waits_ready_and_an_improved_dos
         {
             "filing_id": str(other),
             "opinion": "adjourned",
-            "resubmission_due": (review.today() + timedelta(days=5)).isoformat(),
+            "resubmission_due": due.isoformat(),
             "reasons": [{"criterion": "vae", "text": "Idem."}],
         },
         review.commission,
@@ -236,7 +237,7 @@ async def test_adjourned_without_a_later_session_waits_ready_and_an_improved_dos
     # an improved dossier before the deadline goes to ready_for_commission
     await review.submit(other, round=2)
     assert (await review.case(other))["status"] == "ready_for_commission"
-    review.p.advance_clock(days=6)
+    review.p.advance_clock(days=(due - review.today()).days + 1)
     assert (await review.sweep()).returned == [filing]
     case = await review.case(filing)
     assert case["status"] == "ready_for_commission"
@@ -246,7 +247,7 @@ async def test_adjourned_without_a_later_session_waits_ready_and_an_improved_dos
 async def test_overdue_request_reminders_then_abandonment(review):
     filing = await review.submit()
     await review.to_instruction(filing)
-    due = review.today() + timedelta(days=10)
+    due = working_day_from(review.today() + timedelta(days=10))
     await review.post(
         f"/cases/{filing}/requests",
         {"items": [{"doc_type": "criminal_record"}], "message": "Bulletin n°3 périmé.", "due_date": due.isoformat()},
@@ -257,7 +258,7 @@ async def test_overdue_request_reminders_then_abandonment(review):
     assert early.status_code == 409 and early.json()["code"] == "request_not_overdue"
 
     assert (await review.sweep()).total == 0
-    review.p.advance_clock(days=4)  # 6 days left
+    review.p.advance_clock(days=(due - review.today()).days - 6)  # 6 days left
     report = await review.sweep()
     assert [d for _, d in report.reminders] == [6]
     assert (await review.sweep()).reminders == []  # each once

@@ -335,3 +335,22 @@ async def test_the_decisions_awaiting_publication_export_as_csv_and_publish_as_a
         assert (await review.case(f))["decision"]["jo_reference"] == "NOR : MTRD2612345S"
     _, *after = await export()
     assert not [r for r in after if r[0] in numbers.values()]
+
+
+async def test_reasons_carry_the_criterion_in_force_on_the_first_submission(review_both):
+    """Point 7: the commission's reasons are printed with the heading and article of the
+    criteria in force on the filing's first submission (here, from 1 October 2025: décret
+    n° 2025-500), never the key."""
+    review = review_both
+    filing = await review.submit(repertoire="rncp", title="Technicien d'études du bâtiment")
+    session = await review.to_scheduled(filing)
+    reasons = [{"criterion": "impact_emploi", "text": "Insertion non démontrée."}]
+    opinion_in = {"filing_id": str(filing), "opinion": "unfavourable", "reasons": reasons}
+    await review.post(f"/sessions/{session['id']}/opinions", opinion_in, review.commission, 201)
+    label = "Impact en matière d'accès ou de retour à l'emploi (article R. 6113-9 du code du travail)"
+    opinion = review.events("review.case.opinion_given", filing)[-1]
+    assert opinion["reasons"] == [{**reasons[0], "label": label}]
+    case = await review.case(filing)
+    assert case["criteria"]["impact_emploi"] == "Impact en matière d'accès ou de retour à l'emploi"
+    await review.post(f"/cases/{filing}/decision", {"register": False, "motivation": "Insertion non démontrée."}, review.director)
+    assert review.events("review.case.refused", filing)[0]["reasons"][0]["label"] == label

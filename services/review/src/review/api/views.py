@@ -234,9 +234,8 @@ def case_out(detail: CaseDetail, user: Principal) -> CaseOut:
         for e in detail.timeline
     ]
     requests = [request_out(r, staff=staff) for r in detail.requests]
-    staff_only: dict[str, Any] = (
-        {"allowed_actions": detail.allowed_actions(user.roles), "criteria": rules.CRITERIA[case.repertoire]} if staff else {}
-    )
+    in_force = rules.criteria_in_force(case.repertoire, case.opened_at)  # on the first submission
+    staff_only: dict[str, Any] = {"allowed_actions": detail.allowed_actions(user.roles), "criteria": in_force.headings()} if staff else {}
     return CaseOut(
         **fields,
         missing=case.missing or [],

@@ -142,7 +142,7 @@ def add_to_agenda(deps: ReviewDeps, user: Principal, session_id: uuid.UUID, body
 
 def validate_reasons(case: Case, reasons: Sequence[ev.Reason], *, required: bool) -> None:
     """Reasons name the registration criteria of the case's repertoire, each with a text."""
-    criteria = rules.CRITERIA[case.repertoire]
+    criteria = rules.criteria_in_force(case.repertoire, case.opened_at).headings()
     errors = [
         field_error(["reasons", i, "criterion"], f"Critère inconnu : {r.criterion}. Critères : {', '.join(criteria)}.", "unknown_criterion")
         for i, r in enumerate(reasons)
@@ -216,7 +216,7 @@ def _announce_opinion(
             **case_fields(case),
             session_id=record.session_id,
             opinion=procedure.opinion(record.opinion),
-            reasons=[r.model_copy(update={"label": rules.criterion_label(case.repertoire, r.criterion)}) for r in reasons],
+            reasons=[r.model_copy(update={"label": rules.criterion_label(case.repertoire, r.criterion, case.opened_at)}) for r in reasons],
             resubmission_due=due,
             given_by=actor.account_id,
         )

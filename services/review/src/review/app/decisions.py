@@ -77,7 +77,8 @@ def record_decision(
     today = paris_date(now)
     opinion = latest_opinion(uow.session, case.filing_id)
     reasons = [
-        ev.Reason(**{**r, "label": rules.criterion_label(case.repertoire, r["criterion"])}) for r in (opinion.reasons if opinion else [])
+        ev.Reason(**{**r, "label": rules.criterion_label(case.repertoire, r["criterion"], case.opened_at)})
+        for r in (opinion.reasons if opinion else [])
     ]
     decision = Decision(
         filing_id=case.filing_id,

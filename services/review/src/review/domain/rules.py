@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from certreg_contracts import legal_dates
-from certreg_contracts.calendar import add_months
+from certreg_contracts.calendar import add_months, paris_date
+from review.domain import criteria
 
 # A registration lasts at most 5 years (DESIGN.md, step 3).
 MAX_REGISTRATION_YEARS = 5
@@ -90,43 +91,23 @@ def is_overdue(today: date, due: date | None) -> bool:
     return due is not None and today > due
 
 
-# The registration criteria the commission's reasons refer to (Code du travail,
-# R. 6113-9 for the RNCP, R. 6113-11 for the RS). Keep as data.
-CRITERIA: dict[str, dict[str, str]] = {
-    "rncp": {
-        "adequation_emplois": "Adéquation des emplois occupés par rapport au métier visé (deux promotions de titulaires)",
-        "impact_emploi": "Impact en matière d'accès ou de retour à l'emploi, comparé à des certifications proches",
-        "qualite_referentiels": "Qualité et cohérence des référentiels d'activités, de compétences et d'évaluation",
-        "controle_evaluation": "Procédures de contrôle des modalités d'organisation des épreuves d'évaluation",
-        "contraintes_reglementaires": "Prise en compte des contraintes légales et réglementaires du métier visé",
-        "vae": "Possibilité d'accéder à la certification par la validation des acquis de l'expérience",
-        "blocs_competences": "Cohérence des blocs de compétences et de leurs modalités spécifiques d'évaluation",
-        "correspondances": "Correspondances avec des certifications équivalentes de même niveau",
-        "association_branches": "Association des commissions paritaires nationales de l'emploi aux référentiels",
-    },
-    "rs": {
-        "adequation_besoins": "Adéquation des compétences visées aux besoins du marché du travail",
-        "qualite_referentiels": "Qualité des référentiels de compétences et d'évaluation",
-        "controle_evaluation": "Procédures de contrôle des modalités d'organisation des épreuves d'évaluation",
-        "valeur_ajoutee": "Valeur ajoutée pour l'exercice d'un métier ou l'employabilité",
-        "contraintes_reglementaires": "Prise en compte des obligations légales et réglementaires",
-        "correspondances": "Correspondances avec des certifications ou habilitations existantes",
-    },
-}
-
-# The article of the code du travail whose criteria each repertoire's requests are examined
-# against. The labels above are short summaries, not the official wording; the versions of
-# these articles before and from 1 October 2025 (décret n° 2025-500 du 6 juin 2025, its 3° to
-# 7° applying to requests filed from that day) could not be verified from here and are not
-# yet distinguished: see docs/API-NOTES.md (issue 12, point 7).
-CRITERIA_ARTICLES = {"rncp": "R. 6113-9", "rs": "R. 6113-11"}
+# The registration criteria the commission's reasons refer to (Code du travail, R. 6113-9
+# for the RNCP, R. 6113-11 for the RS): a versioned table (``review.domain.criteria``), the
+# version being the one in force when the filing was first submitted (the case opened).
+def criteria_in_force(repertoire: str, opened_at: datetime) -> criteria.CriteriaVersion:
+    """The criteria a case is examined against: those in force on its first submission."""
+    return criteria.in_force(repertoire, paris_date(opened_at))
 
 
-def criterion_label(repertoire: str, key: str) -> str:
-    """« Qualité des référentiels de compétences et d'évaluation (article R. 6113-11 du code
+# The headings of the latest version of each repertoire (``GET /criteria``).
+CRITERIA: dict[str, dict[str, str]] = {r: versions[-1].headings() for r, versions in criteria.VERSIONS.items()}
+CRITERIA_ARTICLES = {r: versions[-1].article for r, versions in criteria.VERSIONS.items()}
+
+
+def criterion_label(repertoire: str, key: str, opened_at: datetime) -> str:
+    """« Impact en matière d'accès ou de retour à l'emploi (2° de l'article R. 6113-9 du code
     du travail) » — what opinions, letters and mails print, never the key."""
-    label = CRITERIA.get(repertoire, {}).get(key, key)
-    return f"{label} (article {CRITERIA_ARTICLES[repertoire]} du code du travail)"
+    return criteria_in_force(repertoire, opened_at).label(key)
 
 
 LEVEL_LABELS = {n: f"Niveau {n}" for n in range(1, 9)}
