@@ -93,6 +93,7 @@ def test_the_adjourned_dossier_improved_the_same_day_goes_to_another_session(pag
     move.locator("button[type=submit]").click()
     expect(page.locator("#facts")).to_contain_text(f"Séance du {fr(second_day)}")
     expect(page.locator("#status")).to_have_text("Inscrite en commission")
+    page.get_by_role("tab", name="Historique").click()  # the timeline's tab (issue 13, point 5)
     expect(page.get_by_text("Déplacement vers une autre séance")).to_be_visible()
     agenda = w.review(f"/sessions/{first['id']}/agenda", None, "commission", method="GET")
     assert fid not in [i["filing_id"] for i in agenda["items"]]
@@ -118,6 +119,7 @@ def test_the_adjourned_dossier_improved_the_same_day_goes_to_another_session(pag
     fix.locator("button[type=submit]").click()
     expect(page.locator(".fr-alert--success")).to_contain_text("corrigé")
     expect(page.locator("#status")).to_have_text("Avis défavorable")
+    page.get_by_role("tab", name="Historique").click()
     expect(page.get_by_text("Correction de l’avis de la commission")).to_be_visible()
     expect(page.get_by_text(re.compile("Erreur de saisie"))).to_be_visible()
     assert w.case(fid)["opinion"]["opinion"] == "unfavourable"

@@ -151,6 +151,7 @@ def file_and_submit(page: Page, tmp_path) -> str:
             expect(page.locator(f"#piece-{doc_type}")).to_contain_text(f"{doc_type}.pdf")
             expect(page.locator(f"#piece-{doc_type}")).to_contain_text("Fournie")
 
+    page.get_by_role("tab", name="Pièces").click()  # the dossier's tabs (issue 13, point 5)
     send("legal_existence")
     page.set_input_files("#file-criminal_record", str(pdf_file(tmp_path, "b3.pdf")))
     page.locator("#piece-criminal_record button[type=submit]").click()
@@ -175,6 +176,7 @@ def file_and_submit(page: Page, tmp_path) -> str:
     page.click("label[for=sworn_statement]")
     page.click("#submit-form button[type=submit]")
     expect(page.locator(".fr-alert--success")).to_contain_text("déposée")
+    page.get_by_role("tab", name="Courriers").click()
     expect(page.get_by_role("button", name=re.compile("Accusé de dépôt n°1"))).to_be_visible()
     visit(page, "dossier-depose")
     return filing_id
@@ -260,11 +262,13 @@ def test_certifier_from_account_creation_to_a_registered_certification(page, pla
     page.set_input_files("#file-assessment_framework", str(pdf_file(tmp_path, "evaluation-v2.pdf")))
     page.locator("#piece-assessment_framework button[type=submit]").click()
     expect(page.locator("#piece-assessment_framework")).to_contain_text("version 2")
-    page.fill("#message-body", "Le jury réunit deux professionnels du secteur et un formateur.")
-    page.click("#dialogue button[type=submit]")
+    # One answer per question and one button for the answers and the piece (issue 13, point 6).
+    page.fill("#answer-0", "Le jury réunit deux professionnels du secteur et un formateur.")
+    page.click("label[for=answer-sworn]")
+    page.get_by_role("button", name="Envoyer ma réponse").click()
+    page.get_by_role("tab", name="Échanges").click()
     expect(page.locator("#dialogue .cr-thread")).to_contain_text("deux professionnels")
-    page.click("label[for=sworn_statement]")
-    page.click("#submit-form button[type=submit]")
+    page.get_by_role("tab", name="Courriers").click()
     expect(page.get_by_role("button", name=re.compile("Accusé de dépôt n°2"))).to_be_visible()
 
     # The instructor: the answer arrived; ready for the commission.

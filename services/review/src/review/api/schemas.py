@@ -299,6 +299,7 @@ class CaseOut(CaseSummaryOut):
     # staff only
     allowed_actions: list[str] | None = None
     criteria: dict[str, str] | None = None
+    submitted_by: uuid.UUID | None = None  # the member who submitted the last round: the staff's contact
 
 
 class CaseStateOut(BaseModel):

@@ -235,7 +235,15 @@ def case_out(detail: CaseDetail, user: Principal) -> CaseOut:
     ]
     requests = [request_out(r, staff=staff) for r in detail.requests]
     in_force = rules.criteria_in_force(case.repertoire, case.opened_at)  # on the first submission
-    staff_only: dict[str, Any] = {"allowed_actions": detail.allowed_actions(user.roles), "criteria": in_force.headings()} if staff else {}
+    staff_only: dict[str, Any] = (
+        {
+            "allowed_actions": detail.allowed_actions(user.roles),
+            "criteria": in_force.headings(),
+            "submitted_by": case.submitted_by,
+        }
+        if staff
+        else {}
+    )
     return CaseOut(
         **fields,
         missing=case.missing or [],

@@ -1,10 +1,18 @@
-// The case page of the back office: the case's state, only the actions review allows
-// now (`allowed_actions`), the pieces, the description, the timeline and the dialogue.
+// The case page of the back office: the case's state (stepper of the procedure, summary
+// with the depositor's contact), only the actions review allows now (`allowed_actions`),
+// then DSFR tabs — Demande, Pièces (with each piece's versions), Messagerie (attachments
+// both ways), Annotations privées (never shown to the depositor), Avis (instruction report,
+// external opinions, the commission's opinion), Historique.
 import { api, clearErrors, daysLeft, download, fmtDate, fmtDateTime, fmtSize, h, itemsOf, markField, pathId, requireLogin, setBusy, setTitle, showAlert, showError, todayIso } from "/static/js/api.js";
 import { renderLayout } from "/static/js/layout.js";
-import { caseOverview, dialogue } from "/static/js/case.js";
+import { caseOverview, criteria, opinionBox } from "/static/js/case.js";
+import { clearDrafts } from "/static/js/autosave.js";
+import { memberNames, pieceHistory } from "/static/js/pieces.js";
+import { stepper } from "/static/js/procedure.js";
+import { reveal, tabs } from "/static/js/tabs.js";
+import { dialogue } from "/static/js/thread.js";
 import { confirmAction } from "/static/js/confirm.js";
-import { FILING_FIELDS, OPINIONS, REPERTOIRES, itemLabel, statusBadge } from "/static/js/labels.js";
+import { ACTOR_ROLES, FILING_FIELDS, OPINIONS, REPERTOIRES, itemLabel, statusBadge } from "/static/js/labels.js";
 import { opinionForm } from "/static/js/opinion.js";
 
 const user = requireLogin();
@@ -318,7 +326,7 @@ function actionsOf(c, filing, sessions, instructors) {
 }
 
 // ------------------------------------------------------------------ the rest of the page
-async function piecesTable() {
+async function piecesTable(names) {
   let items;
   try {
     items = itemsOf(await api(`/api/filings/${id}/documents`));
@@ -336,9 +344,13 @@ async function piecesTable() {
       h("td", {}, d?.document_date ? fmtDate(d.document_date) : "—"),
       h("td", {}, d ? fmtDateTime(d.uploaded_at) : "—"));
   });
-  return h("div", { class: "fr-table fr-table--no-caption" }, h("table", {}, h("caption", {}, "Pièces du dossier"),
-    h("thead", {}, h("tr", {}, ["Pièce", "Fichier en vigueur", "Version", "Date du document", "Déposée le"].map((t) => h("th", { scope: "col" }, t)))),
-    h("tbody", {}, rows)));
+  const histories = items.filter((p) => (p.versions || []).length).map((p) => h("div", { class: "fr-mb-2w" },
+    h("h3", { class: "fr-h6 fr-mb-0" }, p.label || itemLabel(p.doc_type)), pieceHistory(id, p, names, p.label || itemLabel(p.doc_type))));
+  return h("div", {},
+    h("div", { class: "fr-table fr-table--no-caption cr-scroll" }, h("table", {}, h("caption", {}, "Pièces du dossier"),
+      h("thead", {}, h("tr", {}, ["Pièce", "Fichier en vigueur", "Version", "Date du document", "Déposée le"].map((t) => h("th", { scope: "col" }, t)))),
+      h("tbody", {}, rows))),
+    h("h2", { class: "fr-h5 fr-mt-4w", id: "h-versions" }, "Versions de chaque pièce"), ...histories);
 }
 
 function description(filing) {
@@ -357,11 +369,25 @@ function assigneeName(accountId, instructors) {
   return found ? `${found.first_name} ${found.last_name}` : accountId;
 }
 
+/** Whom to write to: the member who submitted, and the entity's managers. */
+function contact(c, entity) {
+  const members = entity?.members || [];
+  const by = members.find((m) => m.account_id === c.submitted_by);
+  const managers = members.filter((m) => m.role === "entity_manager" && m.account_id !== c.submitted_by);
+  const person = (m) => h("span", {}, `${m.first_name} ${m.last_name} — `, h("a", { href: `mailto:${m.email}` }, m.email));
+  if (!by && !managers.length) return null;
+  return h("span", { id: "contact" },
+    by ? [h("span", {}, "Déposé par "), person(by)] : null,
+    managers.length ? [by ? h("br") : null, h("span", {}, managers.length > 1 ? "Gestionnaires : " : "Gestionnaire : "),
+      ...managers.flatMap((m, i) => [i ? ", " : "", person(m)])] : null);
+}
+
 function facts(c, entity, instructors) {
   const you = c.assignee_id && c.assignee_id === user.id;
   const row = (label, value) => (value ? [h("dt", { class: "fr-text--bold" }, label), h("dd", { class: "fr-ml-0 fr-mb-1w" }, value)] : []);
   return h("dl", { class: "fr-mb-3w", id: "facts" },
     ...row("Organisme", entity ? `${entity.denomination || "—"}${entity.siret ? ` — SIRET ${entity.siret}` : ""}` : null),
+    ...row("Contact du déposant", contact(c, entity)),
     ...row("Répertoire", `${REPERTOIRES[c.repertoire] || c.repertoire}${c.qualification_level ? ` — niveau ${c.qualification_level}` : ""}${c.is_cqp ? " — CQP" : ""}`),
     ...row("Dépôt", `n°${c.submission_round}, dossier ouvert le ${fmtDate(c.opened_at)}`),
     ...row("Instructeur", c.assignee_id ? (you ? "vous" : assigneeName(c.assignee_id, instructors)) : "non affecté"),
@@ -371,7 +397,90 @@ function facts(c, entity, instructors) {
     ...row("Numéro d’enregistrement", c.registration_number));
 }
 
-async function render() {
+const byline = (n) => `${n.author_name || ACTOR_ROLES[n.author_role] || n.author_role} — ${fmtDateTime(n.created_at)}`;
+
+/** A small form with one text field, kept as a draft until sent; `send(text)` makes the call. */
+function noteForm(fid, label, hint, button, send, { rows = 4, extra = [] } = {}) {
+  const form = h("form", { novalidate: true, class: "fr-mt-3w", id: `${fid}-form`, "data-autosave": `dossier:${id}:${fid}` },
+    ...extra,
+    field(fid, label, h("textarea", { class: "fr-input", id: fid, name: fid, rows, maxlength: 20000 }), hint),
+    h("button", { class: "fr-btn fr-btn--secondary", type: "submit" }, button));
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    clearErrors(form);
+    for (const el of form.querySelectorAll("input.fr-input, textarea")) if (!el.value.trim()) return markField(el, "Ce champ est obligatoire."), el.focus();
+    const b = form.querySelector("button[type=submit]");
+    setBusy(b, true, "Enregistrement…");
+    try {
+      await send(form);
+      clearDrafts(form);
+      await render(form.closest(".fr-tabs__panel")?.id?.replace("panel-", ""));
+    } catch (err) {
+      setBusy(b, false);
+      showError(form, err);
+    }
+  });
+  return form;
+}
+
+async function annotationsPanel() {
+  const notes = itemsOf(await api(`/api/review/cases/${id}/annotations`).catch(() => ({ items: [] })));
+  return h("div", { id: "annotations" },
+    h("h2", { id: "h-annotations" }, "Annotations privées"),
+    h("div", { class: "fr-notice fr-notice--info fr-mb-3w" }, h("div", { class: "fr-container" }, h("div", { class: "fr-notice__body" },
+      h("p", { class: "fr-notice__title" }, "Visibles des seuls agents de France compétences : jamais du déposant.")))),
+    notes.length ? h("ul", { class: "cr-thread", id: "annotation-list" }, notes.map((n) => h("li", { "data-note": n.id },
+      h("p", { class: "fr-text--sm fr-mb-1w" }, h("strong", {}, byline(n))), h("p", { class: "fr-mb-0 cr-pre" }, n.body))))
+      : h("p", {}, "Aucune annotation pour l’instant."),
+    noteForm("annotation", "Nouvelle annotation", "Réservée aux agents.", "Ajouter l’annotation",
+      (f) => api(`/api/review/cases/${id}/annotations`, { method: "POST", json: { body: f.annotation.value.trim() } })));
+}
+
+async function opinionsPanel(c) {
+  const roles = user.roles || [];
+  const [report, externals, all] = await Promise.all([
+    api(`/api/review/cases/${id}/report`).catch(() => ({ current: null, versions: [] })),
+    api(`/api/review/cases/${id}/external-opinions`).then(itemsOf).catch(() => []),
+    criteria(),
+  ]);
+  const box = h("div", { id: "avis" });
+  box.append(h("h2", { id: "h-rapport" }, "Rapport d’instruction"));
+  if (report.current) {
+    box.append(h("div", { class: "fr-callout fr-mb-2w", id: "report" },
+      h("p", { class: "fr-callout__text cr-pre" }, report.current.body),
+      h("p", { class: "fr-text--sm fr-mb-0" }, `Version ${report.versions.length}, ${byline(report.current)}.`)));
+  } else box.append(h("p", { id: "report" }, "Pas encore de rapport d’instruction."));
+  if (roles.includes("instructor")) {
+    const form = noteForm("report-body", report.current ? "Nouvelle version du rapport" : "Rédiger le rapport", "La commission et le directeur le lisent avec le dossier ; les versions précédentes sont conservées.",
+      "Enregistrer le rapport", (f) => api(`/api/review/cases/${id}/report`, { method: "PUT", json: { body: f["report-body"].value.trim() } }), { rows: 8 });
+    if (report.current && !form["report-body"].value) form["report-body"].value = report.current.body;
+    box.append(form);
+  }
+  box.append(h("h2", { class: "fr-mt-5w", id: "h-externes" }, "Avis extérieurs (rapporteur, expert)"));
+  if (!externals.length) box.append(h("p", {}, "Aucun avis extérieur demandé."));
+  for (const o of externals) {
+    const item = h("div", { class: "fr-callout fr-mb-2w", "data-external": o.id },
+      h("h3", { class: "fr-callout__title fr-h6" }, o.expert),
+      h("p", { class: "fr-text--sm" }, `Demandé le ${fmtDateTime(o.asked_at)} par ${o.asked_by_name || "un agent"}.`),
+      h("p", { class: "cr-pre" }, h("strong", {}, "Question : "), o.question),
+      o.answer ? h("p", { class: "cr-pre" }, h("strong", {}, `Avis reçu le ${fmtDateTime(o.answered_at)} : `), o.answer) : h("p", { class: "fr-badge fr-badge--sm fr-badge--warning" }, "En attente"));
+    if (!o.answer && (roles.includes("instructor") || roles.includes("director"))) {
+      item.append(noteForm(`external-answer-${o.id}`, `Avis de ${o.expert}`, "Recopiez ou résumez l’avis reçu ; il est conservé au dossier.", "Enregistrer l’avis reçu",
+        (f) => api(`/api/review/cases/${id}/external-opinions/${o.id}/answer`, { method: "POST", json: { answer: f[`external-answer-${o.id}`].value.trim() } })));
+    }
+    box.append(item);
+  }
+  if (roles.includes("instructor") || roles.includes("director")) {
+    box.append(h("h3", { class: "fr-h6 fr-mt-3w" }, "Demander un avis extérieur"), noteForm("external-question", "Question posée", null, "Enregistrer la demande d’avis",
+      (f) => api(`/api/review/cases/${id}/external-opinions`, { method: "POST", json: { expert: f.expert.value.trim(), question: f["external-question"].value.trim() } }),
+      { extra: [field("external-expert", "Rapporteur ou expert (nom, qualité)", h("input", { class: "fr-input", id: "external-expert", name: "expert", maxlength: 300 }))] }));
+  }
+  box.append(h("h2", { class: "fr-mt-5w", id: "h-commission" }, "Avis de la commission"),
+    c.opinion ? Object.assign(opinionBox(c.opinion, c.repertoire, all), { id: "opinion-avis" }) : h("p", {}, "La commission n’a pas encore rendu d’avis."));
+  return box;
+}
+
+async function render(focusTab) {
   let c;
   try {
     c = await api(`/api/review/cases/${id}`);
@@ -386,19 +495,31 @@ async function render() {
       ? api(`/api/review/sessions?upcoming=true&limit=50&for_filing=${id}`).then((d) => itemsOf(d)).catch(() => []) : [],
     (c.allowed_actions || []).includes("assign") ? activeInstructors() : [],
   ]);
+  const names = new Map((entity?.members || []).map((m) => [m.account_id, `${m.first_name} ${m.last_name}`]));
   setTitle(c.title || "Dossier");
   document.getElementById("crumb").textContent = c.title || "Dossier";
   const section = (t, sid, ...kids) => h("section", { class: "fr-mt-6w", "aria-labelledby": sid }, h("h2", { id: sid }, t), ...kids);
+  const panel = (t, sid, ...kids) => h("section", { "aria-labelledby": sid }, h("h2", { id: sid }, t), ...kids);
+  const [pieces, thread, annotations, opinions, overview] = await Promise.all([
+    piecesTable(names), dialogue(id, true), annotationsPanel(), opinionsPanel(c), caseOverview(c, { staff: true }),
+  ]);
   page.replaceChildren(
     h("h1", {}, c.title || "Dossier"),
     h("div", { class: "fr-mb-2w" }, Object.assign(statusBadge(c.status, h, c.status_label), { id: "status" }), c.overdue ? h("p", { class: "fr-badge fr-badge--sm fr-badge--warning fr-ml-1w" }, "Échéance dépassée") : null),
+    stepper(c.status, { timeline: c.timeline, label: c.status_label }),
     facts(c, entity, instructors),
     section("Actions possibles", "h-actions", ...actionsOf(c, filing, sessions, instructors)),
-    section("Suivi", "h-suivi", await caseOverview(c, { staff: true })),
-    section("Pièces", "h-pieces", await piecesTable()),
-    section("Description de la certification", "h-description", description(filing)),
-    section("Échanges avec le déposant", "h-echanges", await dialogue(id, true)),
+    tabs("Sections du dossier", [
+      { id: "demande", label: "Demande", content: panel("Description de la certification", "h-description", description(filing)) },
+      { id: "pieces", label: "Pièces", content: panel("Pièces", "h-pieces", pieces) },
+      { id: "messagerie", label: "Messagerie", content: panel("Échanges avec le déposant", "h-echanges", thread) },
+      { id: "annotations", label: "Annotations privées", content: annotations },
+      { id: "avis", label: "Avis", content: opinions },
+      { id: "historique", label: "Historique", content: panel("Suivi", "h-suivi", overview) },
+    ]),
   );
+  const target = focusTab || location.hash.slice(1);
+  if (target) reveal(target, { scroll: false });
 }
 render();
 // Opening the dossier reads its notifications (the bell's count follows).

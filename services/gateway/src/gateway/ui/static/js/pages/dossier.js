@@ -1,11 +1,18 @@
-// A filing seen by its depositor: banner of the open request, description, checklist
-// of pieces with uploads, submission with the sworn statement, timeline, dialogue,
-// receipts and letters.
+// A filing seen by its depositor: the banner of the open request and the answer to it
+// (each piece asked for "À remplacer" with its upload, one answer per question, one
+// "Envoyer ma réponse"), the procedure's stepper and a summary, then DSFR tabs — Dossier
+// (description), Pièces (checklist, uploads, versions), Échanges, Courriers, Historique.
+// Typed text is kept as a draft on the device (autosave.js) and survives uploads and reloads.
 import { actionDone, api, ApiError, clearErrors, daysLeft, download, fmtDate, fmtDateTime, fmtSize, h, intentKey, itemsOf, markField, messageOf, pathId, requireLogin, setBusy, setTitle, showAlert, showError, todayIso, upload } from "/static/js/api.js";
 import { renderLayout } from "/static/js/layout.js";
 import { REPERTOIRES, itemLabel } from "/static/js/labels.js";
-import { caseOverview, criteria, decisionBox, dialogue, loadCase } from "/static/js/case.js";
+import { caseOverview, criteria, decisionBox, loadCase } from "/static/js/case.js";
 import { confirmAction } from "/static/js/confirm.js";
+import { clearDrafts } from "/static/js/autosave.js";
+import { reveal, tabs } from "/static/js/tabs.js";
+import { stepper, summary } from "/static/js/procedure.js";
+import { dialogue } from "/static/js/thread.js";
+import { memberNames, pieceHistory, piecesByType } from "/static/js/pieces.js";
 
 requireLogin();
 const id = pathId();
@@ -71,7 +78,7 @@ function identityBody(filing, form, editable) {
 
 function describe(filing) {
   const editable = (name) => filing.editable_items?.includes(name);
-  const form = h("form", { id: "description-form", novalidate: true });
+  const form = h("form", { id: "description-form", novalidate: true, "data-autosave": `dossier:${id}:description` });
   identityFields(filing, form, editable);
   for (const [name, label, list] of FIELDS) {
     const value = list ? (filing[name] || []).join("\n") : filing[name] || "";
@@ -122,6 +129,7 @@ function describe(filing) {
       setBusy(button, true, "Enregistrement…");
       try {
         const saved = await api(`/api/filings/${id}`, { method: "PATCH", json: body });
+        clearDrafts(form);
         // The title, level or CQP change the page's heading and the pieces asked for.
         if (IDENTITY.some((k, i) => saved[k] !== before[i])) await render("description-form");
         showAlert(document.getElementById("description-form"), "La description est enregistrée.", { title: "Enregistré", type: "success" });
@@ -135,12 +143,22 @@ function describe(filing) {
   return form;
 }
 
-function pieceRow(filing, req) {
-  const editable = filing.editable_items?.includes(req.doc_type);
+/**
+ * One line of the checklist. `asked`: France compétences asks for this piece anew (open
+ * request): "À remplacer" until a new version is uploaded. `linkTo`: show a link to where
+ * it is replaced instead of the upload form (the Pièces tab, while the answer block has it).
+ */
+function pieceRow(filing, req, { asked = false, linkTo = null, rowId = null, history = null } = {}) {
+  const editable = filing.editable_items?.includes(req.doc_type) && !linkTo;
   const key = req.doc_type;
   const docs = req.documents || [];
-  const li = h("div", { class: "fr-mb-4w", id: `piece-${key}` });
-  const state = req.provided
+  const li = h("div", { class: "fr-mb-4w", id: rowId || `piece-${key}`, "data-piece": key });
+  const replaced = asked && docs.some((d) => !d.submitted_in_round);
+  const state = asked
+    ? replaced
+      ? h("p", { class: "fr-badge fr-badge--sm fr-badge--new", "data-state": "replaced" }, "Remplacée — envoyée avec votre réponse")
+      : h("p", { class: "fr-badge fr-badge--sm fr-badge--warning", "data-state": "to-replace" }, "À remplacer")
+    : req.provided
     ? req.valid === false
       ? h("p", { class: "fr-badge fr-badge--sm fr-badge--warning" }, "À remplacer")
       : h("p", { class: "fr-badge fr-badge--sm fr-badge--success" }, "Fournie")
@@ -166,6 +184,8 @@ function pieceRow(filing, req) {
       } }, "Supprimer", h("span", { class: "fr-sr-only" }, ` ${d.filename}`)) : null,
     ))));
   }
+  if (history) li.append(history);
+  if (linkTo && asked && !replaced) li.append(h("p", {}, h("a", { class: "fr-link fr-icon-arrow-right-line fr-link--icon-right", href: `#${linkTo}` }, `Remplacer cette pièce dans votre réponse`)));
   if (editable) {
     const form = h("form", { novalidate: true, class: "fr-grid-row fr-grid-row--gutters fr-grid-row--bottom" });
     const file = h("input", { class: "fr-upload", type: "file", id: `file-${key}`, name: `documents.${key}`, accept: ".pdf,.png,.jpg,.jpeg,.odt,.docx" });
@@ -286,6 +306,112 @@ async function documentsList(title, url, item, empty) {
   }
 }
 
+/** The doc_types and the questions of the open request. */
+function asked(filing) {
+  const items = filing.open_request?.items || [];
+  return { pieces: items.filter((i) => i.doc_type).map((i) => i.doc_type), questions: items.filter((i) => i.question).map((i) => i.question) };
+}
+
+/**
+ * The answer to the open request, in one place: each piece asked for with its upload,
+ * one answer field per question, the sworn statement and one "Envoyer ma réponse" —
+ * the answers go as one message, then the pieces as the new submission that answers it.
+ */
+function answerBlock(filing, history) {
+  const req = filing.open_request;
+  const { pieces, questions } = asked(filing);
+  const byType = new Map((filing.requirements || []).map((r) => [r.doc_type, r]));
+  const box = h("section", { class: "fr-mb-4w fr-p-3w cr-answer", id: "reponse", "aria-labelledby": "h-reponse" },
+    h("h2", { id: "h-reponse" }, "Votre réponse à France compétences"));
+  if (pieces.length) {
+    box.append(h("h3", { class: "fr-h5" }, pieces.length > 1 ? "Pièces à remplacer" : "Pièce à remplacer"));
+    for (const t of pieces) {
+      const r = byType.get(t);
+      if (r) box.append(pieceRow(filing, r, { asked: true, history: history(t, r.label) }));
+      else box.append(h("p", { id: `piece-${t}` }, `${itemLabel(t)} : à déposer.`));
+    }
+  }
+  const form = h("form", { id: "answer-form", novalidate: true, "data-autosave": `dossier:${id}:answers:${req.request_id}` });
+  if (questions.length) {
+    form.append(h("h3", { class: "fr-h5" }, questions.length > 1 ? "Vos réponses aux questions" : "Votre réponse à la question"));
+    questions.forEach((q, i) => form.append(h("div", { class: "fr-input-group" },
+      h("label", { class: "fr-label", for: `answer-${i}` }, `Question ${i + 1} : ${q}`),
+      h("textarea", { class: "fr-input", id: `answer-${i}`, name: `answer.${i}`, rows: 4, maxlength: 4000, "data-question": q }))));
+  }
+  form.append(
+    h("div", { class: "fr-checkbox-group fr-mb-3w" },
+      h("input", { type: "checkbox", id: "answer-sworn", name: "sworn_statement" }),
+      h("label", { class: "fr-label", for: "answer-sworn" }, "Je certifie sur l’honneur l’exactitude des informations et des pièces fournies.")),
+    h("button", { class: "fr-btn fr-icon-send-plane-line fr-btn--icon-left", type: "submit" }, "Envoyer ma réponse"));
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    clearErrors(box);
+    const problems = [];
+    const answers = questions.map((q, i) => ({ q, field: form.elements[`answer.${i}`] }));
+    for (const a of answers) if (!a.field.value.trim()) problems.push([a.field, "Répondez à cette question."]);
+    for (const t of pieces) {
+      const docs = byType.get(t)?.documents || [];
+      if (!docs.some((d) => !d.submitted_in_round)) problems.push([document.getElementById(`file-${t}`), `Déposez la nouvelle version : ${itemLabel(t)}.`]);
+    }
+    if (!form.sworn_statement.checked) problems.push([form.sworn_statement, "Cochez la déclaration sur l’honneur."]);
+    if (problems.length) {
+      for (const [el, msg] of problems) if (el) markField(el, msg);
+      return (problems[0][0] || form).focus();
+    }
+    const button = form.querySelector("button[type=submit]");
+    setBusy(button, true, "Envoi…");
+    const sentKey = `certreg:answered:${req.request_id}`;
+    try {
+      // The answers first, once (a second click after a refused submission does not repeat them).
+      if (answers.length && !sessionStorage.getItem(sentKey)) {
+        const body = answers.map((a, i) => `Question ${i + 1} : ${a.q}\nRéponse : ${a.field.value.trim()}`).join("\n\n");
+        await api(`/api/review/cases/${id}/messages`, { method: "POST", json: { subject: `Réponse à la demande du ${fmtDate(req.opened_at)}`.slice(0, 200), body } });
+        sessionStorage.setItem(sentKey, "1");
+      }
+      const submit = { sworn_statement: true };
+      await api(`/api/filings/${id}/submit`, { method: "POST", json: submit, idempotencyKey: intentKey(`submit-filing:${id}`, submit) });
+      actionDone(`submit-filing:${id}`);
+      clearDrafts(form);
+      await render();
+      showAlert(page, "Votre réponse est envoyée à France compétences, avec les pièces déposées. L’accusé de dépôt est dans l’onglet Courriers.", { title: "Réponse envoyée", type: "success" });
+    } catch (err) {
+      setBusy(button, false);
+      if (err instanceof ApiError && err.status === 422 && Array.isArray(err.detail)) showSubmitProblems(form, err.detail);
+      else showError(form, err, { alertTitle: "Votre réponse n’est pas encore envoyée" });
+    }
+  });
+  box.append(form);
+  return box;
+}
+
+function requestBanner(filing) {
+  const req = filing.open_request;
+  const due = req.due_date || filing.due_date;
+  const why = req.due_explanation || filing.due_explanation || null; // moved to the next working day: says why
+  const { pieces, questions } = asked(filing);
+  return h("div", { class: "fr-alert fr-alert--warning fr-mb-4w", id: "banner" },
+    h("h2", { class: "fr-alert__title" }, "France compétences attend une réponse de votre part"),
+    h("p", { class: "cr-pre" }, req.message || filing.banner || ""),
+    pieces.length || questions.length ? h("ul", {},
+      pieces.map((t) => h("li", {}, "Pièce à remplacer : ", h("a", { href: `#piece-${t}` }, itemLabel(t)))),
+      questions.map((q, i) => h("li", {}, "Question : ", h("a", { href: `#answer-${i}` }, q)))) : null,
+    due ? h("p", {}, h("strong", { class: "cr-due", title: why }, `À déposer avant le ${fmtDate(due)}`), ` (${daysLeft(due)}).`) : null,
+    h("p", {}, h("a", { class: "fr-link", href: "#reponse" }, "Répondre")));
+}
+
+function filingSummary(filing, kase) {
+  const reqs = filing.requirements || [];
+  const required = reqs.filter((r) => r.required);
+  return summary("summary", [
+    ["Répertoire", `${REPERTOIRES[filing.repertoire] || filing.repertoire}${filing.qualification_level ? ` — niveau ${filing.qualification_level}` : ""}${filing.is_cqp ? " — CQP" : ""}`],
+    ["État", filing.procedure_status || filing.status],
+    ["Déposée le", filing.submitted_at ? fmtDate(filing.submitted_at) : "pas encore déposée"],
+    ["Date limite", filing.due_date ? `${fmtDate(filing.due_date)} (${daysLeft(filing.due_date)})` : null],
+    ["Pièces obligatoires", `${required.filter((r) => r.provided && r.valid !== false).length} fournie(s) sur ${required.length}`],
+    ["Numéro d’enregistrement", kase?.registration_number || null],
+  ]);
+}
+
 async function render(focusId) {
   let filing;
   try {
@@ -297,17 +423,17 @@ async function render(focusId) {
   }
   setTitle(filing.title || "Dossier");
   document.getElementById("crumb").textContent = filing.title || "Dossier";
+  const [kase, versions, names] = await Promise.all([
+    filing.is_draft ? null : loadCase(id).catch(() => null),
+    piecesByType(id),
+    memberNames(filing.entity_id),
+  ]);
+  const history = (t, label) => pieceHistory(id, versions.get(t), names, label);
   const parts = [];
-  const req = filing.open_request;
-  if (req) {
-    const due = req.due_date || filing.due_date;
-    const why = req.due_explanation || filing.due_explanation || null; // moved to the next working day: says why
-    parts.push(h("div", { class: "fr-alert fr-alert--warning fr-mb-4w", id: "banner" },
-      h("h2", { class: "fr-alert__title" }, "France compétences attend une réponse de votre part"),
-      h("p", { class: "cr-pre" }, req.message || filing.banner || ""),
-      req.items?.length ? h("ul", {}, req.items.map((i) => h("li", {}, [i.doc_type ? `Pièce : ${itemLabel(i.doc_type)}` : "", i.question || ""].filter(Boolean).join(" — ")))) : null,
-      due ? h("p", {}, h("strong", { class: "cr-due", title: why }, `À déposer avant le ${fmtDate(due)}`), ` (${daysLeft(due)}).`) : null));
-  } else if (filing.banner) {
+  const open = filing.open_request;
+  const { pieces: askedPieces } = open ? asked(filing) : { pieces: [] };
+  if (open) parts.push(requestBanner(filing));
+  else if (filing.banner) {
     parts.push(h("div", { class: `fr-alert fr-alert--${filing.editable ? "warning" : "info"} fr-mb-4w`, id: "banner" },
       h("h2", { class: "fr-alert__title" }, filing.procedure_status),
       h("p", { class: "cr-pre" }, filing.banner),
@@ -318,13 +444,9 @@ async function render(focusId) {
     h("p", {}, h("span", { class: "fr-badge fr-badge--info fr-badge--no-icon fr-mr-1w", id: "status" }, filing.procedure_status || filing.status),
       ` ${REPERTOIRES[filing.repertoire] || filing.repertoire}`, filing.qualification_level ? ` — niveau ${filing.qualification_level}` : "", filing.is_cqp ? " — CQP" : "",
       filing.submitted_at ? ` — déposé le ${fmtDate(filing.submitted_at)}` : ""),
+    stepper(kase?.status || (filing.is_draft ? "draft" : "submitted"), { timeline: kase?.timeline, label: filing.procedure_status }),
+    filingSummary(filing, kase),
   );
-  parts.push(section("Description", describe(filing)));
-  const pieces = h("div", { id: "pieces" });
-  for (const req of filing.requirements || []) pieces.append(pieceRow(filing, req));
-  parts.push(section("Pièces du dossier", h("p", {}, "Les pièces datées (bulletin n°3, mandat) doivent dater de moins de trois mois le jour où elles sont déposées avec la demande. Une pièce déposée reste valable pour la suite de l’instruction, sauf si France compétences vous en demande une nouvelle."), pieces));
-  if (filing.can_submit) parts.push(section(filing.is_draft ? "Dépôt de la demande" : "Envoi des compléments", submitBlock(filing)));
-  const kase = filing.is_draft ? null : await loadCase(id).catch(() => null);
   if (kase?.decision) {
     const box = decisionBox(kase.decision, kase.repertoire, await criteria());
     if (kase.decision.acknowledged_at) box.append(h("p", { class: "fr-text--sm" }, `Réception accusée le ${fmtDateTime(kase.decision.acknowledged_at)}.`));
@@ -342,17 +464,36 @@ async function render(focusId) {
       });
       box.append(ack);
     }
-    parts.splice(parts.findIndex((p) => p.tagName === "H1") + 2, 0, box);
+    parts.push(box);
   }
-  const side = await Promise.all([
+  if (open && filing.can_submit) parts.push(answerBlock(filing, history));
+
+  // Dossier: the description; the fiche's module puts its form in #fiche-slot.
+  const dossierTab = h("div", {}, section("Description", describe(filing)), h("div", { id: "fiche-slot" }));
+  const piecesBox = h("div", { id: "pieces" });
+  for (const req of filing.requirements || []) {
+    const isAsked = askedPieces.includes(req.doc_type) && filing.can_submit;
+    piecesBox.append(isAsked
+      ? pieceRow(filing, req, { asked: true, linkTo: `piece-${req.doc_type}`, rowId: `liste-piece-${req.doc_type}`, history: history(req.doc_type, req.label) })
+      : pieceRow(filing, req, { asked: askedPieces.includes(req.doc_type), history: history(req.doc_type, req.label) }));
+  }
+  const piecesTab = section("Pièces du dossier", h("p", {}, "Les pièces datées (bulletin n°3, mandat) doivent dater de moins de trois mois le jour où elles sont déposées avec la demande. Une pièce déposée reste valable pour la suite de l’instruction, sauf si France compétences vous en demande une nouvelle."), piecesBox);
+  const letters = await Promise.all([
     documentsList("Accusés de dépôt", `/api/filings/${id}/receipts`, (r) => h("li", {}, h("button", { class: "fr-btn fr-btn--tertiary-no-outline fr-btn--sm fr-icon-download-line fr-btn--icon-left", type: "button", onclick: (e) => download(`/api/filings/${id}/receipts/${r.receipt_id}/content`, r.filename).catch((err) => showError(e.target.closest("section"), err)) }, `Accusé de dépôt n°${r.submission_round} du ${fmtDate(r.created_at)}`)), "Aucun accusé pour l’instant : il est délivré au dépôt."),
     documentsList("Courriers et décisions", `/api/notifier/letters?filing_id=${id}`, (l) => h("li", { "data-letter": l.kind }, h("button", { class: "fr-btn fr-btn--tertiary-no-outline fr-btn--sm fr-icon-download-line fr-btn--icon-left", type: "button", onclick: (e) => download(l.content_url, l.filename).catch((err) => showError(e.target.closest("section"), err)) }, `${l.title} — ${fmtDate(l.created_at)}`), h("span", { class: "fr-text--sm" }, ` PDF, ${fmtSize(l.size)}`)), "Aucun courrier pour l’instant."),
   ]);
-  if (!filing.is_draft) {
-    parts.push(section("Suivi de la demande", kase ? await caseOverview(kase, { requests: false, decision: false }) : h("p", {}, "Le suivi sera disponible dès la prise en charge de la demande par France compétences.")));
-    if (kase) parts.push(section("Échanges avec France compétences", await dialogue(id, false)));
-  }
-  parts.push(...side);
+  const exchanges = kase
+    ? section("Échanges avec France compétences", await dialogue(id, false))
+    : section("Échanges avec France compétences", h("p", {}, "Les échanges seront possibles dès la prise en charge de la demande par France compétences."));
+  const historyTab = section("Suivi de la demande", kase ? await caseOverview(kase, { requests: false, decision: false }) : h("p", {}, "Le suivi sera disponible dès la prise en charge de la demande par France compétences."));
+  parts.push(tabs("Sections du dossier", [
+    { id: "dossier", label: "Dossier", content: dossierTab },
+    { id: "pieces", label: "Pièces", content: piecesTab },
+    { id: "echanges", label: "Échanges", content: exchanges },
+    { id: "courriers", label: "Courriers", content: h("div", {}, ...letters) },
+    { id: "historique", label: "Historique", content: historyTab },
+  ]));
+  if (filing.can_submit && !open) parts.push(section(filing.is_draft ? "Dépôt de la demande" : "Envoi des compléments", submitBlock(filing)));
   if (filing.can_withdraw && !filing.is_draft) {
     const withdraw = h("button", { class: "fr-btn fr-btn--tertiary fr-mt-6w", type: "button" }, "Retirer ma demande");
     withdraw.addEventListener("click", async () => {
@@ -368,7 +509,8 @@ async function render(focusId) {
     parts.push(withdraw);
   }
   page.replaceChildren(...parts);
-  if (focusId) document.getElementById(focusId)?.scrollIntoView();
+  const target = focusId || location.hash.slice(1);
+  if (target && !reveal(target, { scroll: !!focusId })) document.getElementById(target)?.scrollIntoView();
 }
 
 await render();
