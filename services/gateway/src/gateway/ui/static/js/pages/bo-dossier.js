@@ -5,7 +5,7 @@
 // external opinions, the commission's opinion), Historique.
 import { api, clearErrors, daysLeft, download, fmtDate, fmtDateTime, fmtSize, h, itemsOf, markField, pathId, requireLogin, setBusy, setTitle, showAlert, showError, todayIso } from "/static/js/api.js";
 import { renderLayout } from "/static/js/layout.js";
-import { caseOverview, criteria, opinionBox } from "/static/js/case.js";
+import { caseOverview, criteria, decisionBox, opinionBox } from "/static/js/case.js";
 import { clearDrafts } from "/static/js/autosave.js";
 import { memberNames, pieceHistory } from "/static/js/pieces.js";
 import { stepper } from "/static/js/procedure.js";
@@ -501,13 +501,16 @@ async function render(focusTab) {
   const section = (t, sid, ...kids) => h("section", { class: "fr-mt-6w", "aria-labelledby": sid }, h("h2", { id: sid }, t), ...kids);
   const panel = (t, sid, ...kids) => h("section", { "aria-labelledby": sid }, h("h2", { id: sid }, t), ...kids);
   const [pieces, thread, annotations, opinions, overview] = await Promise.all([
-    piecesTable(names), dialogue(id, true), annotationsPanel(), opinionsPanel(c), caseOverview(c, { staff: true }),
+    piecesTable(names), dialogue(id, true), annotationsPanel(), opinionsPanel(c), caseOverview(c, { staff: true, decision: false }),
   ]);
+  // The decision, once signed, is the first thing to see (its number, the JO publication).
+  const decided = c.decision ? decisionBox(c.decision, c.repertoire, await criteria()) : null;
   page.replaceChildren(
     h("h1", {}, c.title || "Dossier"),
     h("div", { class: "fr-mb-2w" }, Object.assign(statusBadge(c.status, h, c.status_label), { id: "status" }), c.overdue ? h("p", { class: "fr-badge fr-badge--sm fr-badge--warning fr-ml-1w" }, "Échéance dépassée") : null),
     stepper(c.status, { timeline: c.timeline, label: c.status_label }),
     facts(c, entity, instructors),
+    ...(decided ? [decided] : []),
     section("Actions possibles", "h-actions", ...actionsOf(c, filing, sessions, instructors)),
     tabs("Sections du dossier", [
       { id: "demande", label: "Demande", content: panel("Description de la certification", "h-description", description(filing)) },
