@@ -79,6 +79,9 @@ POLICIES: dict[tuple[str, str], Policy] = {
     ("GET", "/api/identity/entity-members"): _p("entity_manager", lists=True),
     ("POST", "/api/identity/entity-members/{account_id}/remove"): _p("si_admin", "entity_manager", scoped=True),
     ("POST", "/api/identity/entity-members/{account_id}/manager"): _p("entity_manager", scoped=True),
+    # The SI administrator's hand on an entity (issue 12, point 2).
+    ("GET", "/api/identity/entities/{entity_id}/members"): _p("si_admin"),
+    ("POST", "/api/identity/entities/{entity_id}/managers"): _p("si_admin"),
     # ---------------------------------------------------------------- entities
     ("GET", "/api/entities/lookup"): PUBLIC,
     ("POST", "/api/entities/applications"): _p("onboarding"),
@@ -90,6 +93,7 @@ POLICIES: dict[tuple[str, str], Policy] = {
     ),
     ("POST", "/api/entities/applications/{application_id}/submit"): _p("onboarding", scoped=True),
     ("GET", "/api/entities/entities/{entity_id}"): _p(ACCESS, scoped=True),
+    ("PATCH", "/api/entities/entities/{entity_id}"): _p("si_admin"),
     ("GET", "/api/entities/mandate-template.pdf"): PUBLIC,
     # ---------------------------------------------------------------- filings
     ("POST", "/api/filings"): _p(MEMBERS),
@@ -226,6 +230,8 @@ def _body(world: World, method: str, path: str, side: Side) -> dict[str, Any] | 
         ("POST", "/api/identity/account-requests/{account_id}/approve"): dict,
         ("POST", "/api/identity/account-requests/{account_id}/reject"): lambda: {"reason": "Pièces non conformes."},
         ("PUT", "/api/identity/staff/{account_id}/roles"): lambda: {"roles": ["reviewer"]},
+        ("POST", "/api/identity/entities/{entity_id}/managers"): lambda: {"account_id": side.pending_account_id, "transfer": False},
+        ("PATCH", "/api/entities/entities/{entity_id}"): lambda: {"address": {"city": "Lyon"}, "reason": "Adresse corrigée."},
         ("POST", "/api/identity/staff"): lambda: {
             "email": unique_email("agent"),
             "first_name": "Nouvel",

@@ -27,6 +27,7 @@ CONSUMERS: dict[str, list[str]] = {
         "filings.filing.submitted",
         "filings.filing.withdrawal_requested",
         "entities.entity.verified",
+        "entities.entity.corrected",
         "identity.staff.changed",
     ],
     "notifier": [

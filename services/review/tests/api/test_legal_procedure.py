@@ -354,3 +354,20 @@ async def test_reasons_carry_the_criterion_in_force_on_the_first_submission(revi
     assert case["criteria"]["impact_emploi"] == "Impact en matière d'accès ou de retour à l'emploi"
     await review.post(f"/cases/{filing}/decision", {"register": False, "motivation": "Insertion non démontrée."}, review.director)
     assert review.events("review.case.refused", filing)[0]["reasons"][0]["label"] == label
+
+
+async def test_an_entity_corrected_by_the_si_admin_shows_its_new_name_on_its_cases(review_both):
+    """Point 2: ``entities.entity.corrected`` (the SI administrator's correction) renames the
+    certifier on its cases, as ``entities.entity.verified`` named it."""
+    from certreg_contracts.events.entities import EntityCorrected
+
+    review = review_both
+    await review.verify_entity("Organisme avant correction", None)
+    filing = await review.submit(repertoire="rs", title="Habilitation corrigée")
+    assert (await review.case(filing))["organisation"] == "Organisme avant correction"
+    await review.publish(
+        EntityCorrected(
+            entity_id=review.entity_id, denomination="Organisme corrigé", siret=None, legal_form="association", corrected_by=uuid.uuid4()
+        )
+    )
+    assert (await review.case(filing))["organisation"] == "Organisme corrigé"

@@ -39,3 +39,18 @@ class EntityVerified(Event):
     denomination: str
     siret: Siret | None = None
     verified_by: uuid.UUID
+
+
+class EntityCorrected(Event):
+    """The SI administrator corrected an entity's details (denomination, legal form, address).
+
+    Emitted by entities on PATCH /entities/{id}. Consumed by review (the certifier's name
+    on its cases and published records).
+    """
+
+    routing_key = "entities.entity.corrected"
+    entity_id: uuid.UUID
+    denomination: str
+    siret: Siret | None = None
+    legal_form: LegalForm
+    corrected_by: uuid.UUID

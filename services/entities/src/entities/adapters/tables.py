@@ -63,6 +63,22 @@ class Entity(Base, table=True):
     verified_at: datetime | None = Field(default=None, sa_type=TZ)
 
 
+class EntityChange(Base, table=True):
+    """A correction of an entity's details by the SI administrator: what it was, what it
+    became, who and why (issue 12, point 2)."""
+
+    __tablename__ = "entity_changes"
+    __table_args__ = (sa.Index("ix_entity_changes_entity", "entity_id", "changed_at"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    entity_id: uuid.UUID
+    changed_by: uuid.UUID
+    changed_at: datetime = Field(sa_type=TZ)
+    before: dict[str, str | None] = Field(sa_column=sa.Column(sa.JSON(), nullable=False))
+    after: dict[str, str | None] = Field(sa_column=sa.Column(sa.JSON(), nullable=False))
+    reason: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
+
+
 class Application(Base, table=True):
     """A person's request to create or join an entity."""
 

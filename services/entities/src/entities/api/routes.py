@@ -6,12 +6,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, StreamingResponse
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
-from certreg_runtime.api import CurrentUser, IdempotencyKeyHeader
+from certreg_runtime.api import CurrentUser, IdempotencyKeyHeader, require_roles
+from certreg_runtime.auth import Principal
 from certreg_runtime.idempotency import answer_once
 from certreg_runtime.paging import Offset, page_size
 from certreg_runtime.text import ONE_LINE
@@ -22,6 +23,7 @@ from entities.api.schemas import (
     ApplicationIn,
     ApplicationOut,
     ApplicationsOut,
+    EntityCorrectionIn,
     EntityDetailOut,
     LookupOut,
     StoredDocumentOut,
@@ -31,6 +33,8 @@ from entities.api.views import application_out, applications_out, entity_detail_
 from entities.app import commands, queries
 
 router = APIRouter(tags=["entities"])
+
+SiAdmin = Annotated[Principal, Depends(require_roles("si_admin"))]
 
 BINARY = {"schema": {"type": "string", "format": "binary"}}
 
@@ -144,6 +148,14 @@ def submit_application(
 def get_entity(deps: DepsDep, user: CurrentUser, entity_id: uuid.UUID) -> EntityDetailOut:
     """The entity, its pieces with their versions and its members: for its members and staff."""
     return entity_detail_out(queries.get_entity(deps, user, entity_id), staff=user.is_staff)
+
+
+@router.patch("/entities/{entity_id}")
+def correct_entity(deps: DepsDep, user: SiAdmin, entity_id: uuid.UUID, body: EntityCorrectionIn) -> EntityDetailOut:
+    """The SI administrator corrects the entity's denomination, legal form or address; the
+    change is kept with its reason and shown in ``changes``."""
+    commands.correct_entity(deps, user, entity_id, body)
+    return entity_detail_out(queries.get_entity(deps, user, entity_id), staff=True)
 
 
 @router.get(

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, StringConstraints
 
+from certreg_contracts.types import LegalForm
 from certreg_runtime.text import ONE_LINE
 from entities.domain.rules import Address, Declaration
 
@@ -58,6 +59,16 @@ class ApplicationIn(BaseModel):
             address=address,
             named_on_legal_proof=self.named_on_legal_proof,
         )
+
+
+class EntityCorrectionIn(BaseModel):
+    """The SI administrator's correction of an entity's details: only what is given changes
+    (an address part given empty is cleared); the reason is kept with the change."""
+
+    denomination: Field200 | None = None
+    legal_form: LegalForm | None = None
+    address: AddressIn | None = None
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
 
 # --------------------------------------------------------------------------- answers
@@ -163,6 +174,15 @@ class MemberOut(BaseModel):
     since: datetime
 
 
+class EntityChangeOut(BaseModel):
+    changed_by: uuid.UUID
+    changed_at: datetime
+    before: dict[str, str | None]
+    after: dict[str, str | None]
+    reason: str
+
+
 class EntityDetailOut(EntityOut):
     documents: list[PieceOut]
     members: list[MemberOut]
+    changes: list[EntityChangeOut] | None = None  # staff only: the SI administrator's corrections

@@ -13,6 +13,7 @@ from entities.api.schemas import (
     ApplicationOut,
     ApplicationsOut,
     DocumentOut,
+    EntityChangeOut,
     EntityDetailOut,
     EntityOut,
     MemberOut,
@@ -146,4 +147,10 @@ def entity_detail_out(record: EntityRecord, *, staff: bool = False) -> EntityDet
             )
             for m in record.members
         ],
+        changes=[
+            EntityChangeOut(changed_by=c.changed_by, changed_at=aware(c.changed_at), before=c.before, after=c.after, reason=c.reason)
+            for c in record.changes
+        ]
+        if staff
+        else None,
     )

@@ -11,14 +11,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from certreg_contracts.calendar import paris_date
-from certreg_contracts.events.entities import ApplicationSubmitted
+from certreg_contracts.events.entities import ApplicationSubmitted, EntityCorrected
 from certreg_runtime.auth import Principal
-from certreg_runtime.errors import conflict, field_error, invalid
+from certreg_runtime.errors import conflict, field_error, invalid, not_found
 from certreg_runtime.idempotency import Once
 from certreg_runtime.service import Deps
 from certreg_runtime.storage import delete_quietly, store_then_record
 from certreg_runtime.uploads import ReceivedFile, check_dossier_quota
-from entities.adapters.tables import Application, Document, Entity
+from entities.adapters.tables import Application, Document, Entity, EntityChange
+from entities.api.schemas import EntityCorrectionIn
 from entities.app.queries import (
     ApplicationRecord,
     application_record,
@@ -305,3 +306,61 @@ def submit_application(deps: Deps, user: Principal, application_id: uuid.UUID, o
             once.keep(uow, application)
         uow.commit()
         return application
+
+
+CORRECTED_FIELDS = ("denomination", "legal_form", "street", "postal_code", "city", "country")
+
+
+def correct_entity(deps: Deps, user: Principal, entity_id: uuid.UUID, body: EntityCorrectionIn) -> EntityChange:
+    """The SI administrator corrects an entity's details (denomination, legal form,
+    address): the change is kept with its reason (``entity_changes``) and review learns the
+    new name (``entities.entity.corrected``). Nothing changed: 422."""
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        entity = uow.session.get(Entity, entity_id, with_for_update=True)
+        if entity is None:
+            raise not_found("entity")
+        if entity.status in ("rejected", "superseded"):
+            raise conflict(
+                "Cet organisme n'est plus actif : ses informations ne se corrigent plus.", code="illegal_transition", state=entity.status
+            )
+        wanted: dict[str, str | None] = {}
+        if body.denomination is not None:
+            if not body.denomination.strip():
+                raise invalid(field_error("denomination", "La dénomination ne peut pas être vide.", "missing"))
+            wanted["denomination"] = body.denomination.strip()
+        if body.legal_form is not None:
+            wanted["legal_form"] = body.legal_form
+        if body.address is not None:
+            for part in ("street", "postal_code", "city", "country"):
+                value = getattr(body.address, part)
+                if value is not None:
+                    wanted[part] = value.strip() or None
+        before = {k: getattr(entity, k) for k in CORRECTED_FIELDS}
+        changed = {k: v for k, v in wanted.items() if before[k] != v}
+        if not changed:
+            raise invalid(field_error("denomination", "Aucune information n'est modifiée.", "unchanged"))
+        for k, v in changed.items():
+            setattr(entity, k, v)
+        uow.session.add(entity)
+        change = EntityChange(
+            entity_id=entity.id,
+            changed_by=user.account_id,
+            changed_at=now,
+            before={k: before[k] for k in changed},
+            after=changed,
+            reason=body.reason,
+        )
+        uow.session.add(change)
+        uow.emit(
+            EntityCorrected(
+                entity_id=entity.id,
+                denomination=entity.denomination,
+                siret=entity.siret,
+                legal_form=entity.legal_form,
+                corrected_by=user.account_id,
+            )
+        )
+        uow.commit()
+        uow.session.refresh(change)
+        return change

@@ -6,14 +6,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, func, select
 
 from certreg_runtime.auth import Principal
 from certreg_runtime.errors import field_error, invalid, not_found
 from certreg_runtime.service import Deps
-from entities.adapters.tables import Application, Document, Entity, Membership
+from entities.adapters.tables import Application, Document, Entity, EntityChange, Membership
 from entities.domain.access import applications_scope, check_may_read_application, check_may_see_entity
 from entities.domain.rules import APPLICATION_STATUSES, VERIFIED, ProvidedPiece, as_invalid, required_documents, siret_problems
 
@@ -48,6 +48,7 @@ class EntityRecord:
     entity: Entity
     documents: list[Document]
     members: list[Membership]
+    changes: list[EntityChange] = field(default_factory=list)  # the SI administrator's corrections, newest first
 
 
 # --------------------------------------------------------------------------- loaders
@@ -202,4 +203,7 @@ def get_entity(deps: Deps, user: Principal, entity_id: uuid.UUID) -> EntityRecor
             raise not_found("entity")
         documents = session.exec(select(Document).where(Document.entity_id == entity.id)).all()
         members = session.exec(select(Membership).where(Membership.entity_id == entity.id).order_by(col(Membership.since).asc())).all()
-    return EntityRecord(entity, list(documents), list(members))
+        changes = session.exec(
+            select(EntityChange).where(EntityChange.entity_id == entity.id).order_by(col(EntityChange.changed_at).desc())
+        ).all()
+    return EntityRecord(entity, list(documents), list(members), list(changes))

@@ -156,6 +156,15 @@ class Member(Person):
     decided_at: datetime | None
 
 
+class ManagerIn(BaseModel):
+    """A member the SI administrator makes a manager of its entity."""
+
+    account_id: uuid.UUID
+    transfer: bool = Field(
+        default=False, description="true: the entity's other managers become depositors (a transfer); false: one more manager"
+    )
+
+
 class Members(BaseModel):
     items: list[Member]
     total: int

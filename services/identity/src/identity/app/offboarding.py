@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import uuid
 
+from sqlmodel import col, select
+
 from certreg_contracts.events.identity import AccountRolesChanged, StaffCreated
 from certreg_contracts.types import Role
 from certreg_runtime.auth import Principal
@@ -156,5 +158,43 @@ def hand_over(deps: IdentityDeps, user: Principal, account_id: uuid.UUID) -> sch
             uow.session.add(previous)
             repo.audit(uow.session, previous.id, user.account_id, "manager_handover", now, role="given", to=str(account.id))
             uow.emit(AccountRolesChanged(account_id=previous.id, email=previous.email, entity_id=previous.entity_id, roles=["depositor"]))
+        uow.commit()
+        return member_view(account)
+
+
+def appoint_manager(deps: IdentityDeps, user: Principal, entity_id: uuid.UUID, account_id: uuid.UUID, *, transfer: bool) -> schemas.Member:
+    """The SI administrator makes an active member of the entity one of its managers; with
+    ``transfer``, the entity's other managers become depositors (the management moves to
+    that member). Each change is audited (``manager_appointed`` / ``manager_handover``) and
+    announced (``identity.account.roles_changed``); it takes effect at each one's next token."""
+    with deps.uow() as uow:
+        account = uow.session.get(Account, account_id, with_for_update=True)
+        if account is None or account.is_staff or account.entity_id != entity_id or account.status not in (ACTIVE, DISABLED, REMOVED):
+            raise not_found("account")
+        if account.status != ACTIVE:
+            raise conflict("Seul un membre actif peut gérer l'organisme.", code="not_active", state=account.status)
+        now = deps.clock.now()
+        already = "entity_manager" in account.roles
+        if already and not transfer:
+            raise conflict("Ce membre gère déjà l'organisme.", code="already_manager", state=account.status)
+        if not already:
+            account.roles = list(MEMBER_ROLES)
+            uow.session.add(account)
+            action = "manager_handover" if transfer else "manager_appointed"
+            repo.audit(uow.session, account.id, user.account_id, action, now, role="received", entity_id=str(entity_id))
+            uow.emit(AccountRolesChanged(account_id=account.id, email=account.email, entity_id=entity_id, roles=list(MEMBER_ROLES)))
+        if transfer:
+            others = uow.session.exec(
+                select(Account)
+                .where(col(Account.entity_id) == entity_id, col(Account.id) != account.id, col(Account.is_staff).is_(False))
+                .with_for_update()
+            ).all()
+            for other in others:
+                if "entity_manager" not in other.roles:
+                    continue
+                other.roles = ["depositor"]
+                uow.session.add(other)
+                repo.audit(uow.session, other.id, user.account_id, "manager_handover", now, role="given", to=str(account.id))
+                uow.emit(AccountRolesChanged(account_id=other.id, email=other.email, entity_id=entity_id, roles=["depositor"]))
         uow.commit()
         return member_view(account)

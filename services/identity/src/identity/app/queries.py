@@ -65,12 +65,14 @@ def account_requests(deps: IdentityDeps, user: Principal, limit: int, offset: in
         return schemas.AccountRequests(items=items, total=total, limit=limit, offset=offset)
 
 
-def entity_members(deps: IdentityDeps, user: Principal, limit: int, offset: int) -> schemas.Members:
-    """The members of the manager's entity (active, disabled, removed), by name."""
-    if user.entity_id is None:
+def entity_members(deps: IdentityDeps, user: Principal, limit: int, offset: int, entity_id: uuid.UUID | None = None) -> schemas.Members:
+    """The members of the manager's entity (active, disabled, removed), by name; the SI
+    administrator names the entity (``entity_id``)."""
+    entity = entity_id if entity_id is not None and user.has_any("si_admin") else user.entity_id
+    if entity is None:
         return schemas.Members(items=[], total=0, limit=limit, offset=offset)
     where = [
-        col(Account.entity_id) == user.entity_id,
+        col(Account.entity_id) == entity,
         col(Account.is_staff).is_(False),
         col(Account.status).in_((ACTIVE, DISABLED, REMOVED)),
     ]

@@ -259,3 +259,9 @@ def staff_changed(deps: ReviewDeps, uow: UnitOfWork, event: idn.StaffChanged) ->
 def entity_verified(deps: ReviewDeps, uow: UnitOfWork, event: ee.EntityVerified) -> None:
     """The certifier's name and SIRET, for its published records."""
     certifiers.remember(uow.session, event.entity_id, event.denomination, event.siret, deps.clock.now())
+
+
+@handlers.on(ee.EntityCorrected)
+def entity_corrected(deps: ReviewDeps, uow: UnitOfWork, event: ee.EntityCorrected) -> None:
+    """The SI administrator corrected the certifier's details: its name everywhere review shows it."""
+    certifiers.remember(uow.session, event.entity_id, event.denomination, event.siret, deps.clock.now())
