@@ -58,12 +58,19 @@ def parser() -> argparse.ArgumentParser:
     up.add_argument("--host", default="127.0.0.1")
     up.add_argument("--port", type=int, default=8000)
     up.add_argument("--distributed", action="store_true", help="each service its own process")
+    up.add_argument("--gateways", type=int, default=1, help="with --distributed: gateway processes sharing the port")
     up.set_defaults(run=_up)
 
     serve = sub.add_parser("serve", help="run one service (what a container runs)")
     serve.add_argument("service", choices=[*SERVICES, "gateway"])
     serve.add_argument("--host", default="0.0.0.0")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="gateway only: processes sharing the port (it is stateless; one process proxies at most ~190 req/s)",
+    )
     serve.set_defaults(run=_serve)
 
     migrate = sub.add_parser("migrate", help="apply database migrations")
@@ -143,7 +150,22 @@ def _up_distributed(args: argparse.Namespace, settings: Settings) -> int:
         for name, port in ports.items()
     ]
     procs.append(
-        subprocess.Popen([sys.executable, "-m", "certreg", "serve", "gateway", "--host", args.host, "--port", str(args.port)], env=env)
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "certreg",
+                "serve",
+                "gateway",
+                "--host",
+                args.host,
+                "--port",
+                str(args.port),
+                "--workers",
+                str(args.gateways),
+            ],
+            env=env,
+        )
     )
     print(f"certreg (distributed) on http://{args.host}:{args.port}", flush=True)
 
@@ -171,7 +193,23 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from certreg.platform import service_app
 
+    if args.workers < 1 or (args.workers > 1 and args.service != "gateway"):
+        print("certreg serve: --workers is for the gateway only (a service scales by replicas)", file=sys.stderr)
+        return 2
     setup_logging(args.service, settings.log_level)
+    if args.workers > 1:
+        # Each worker process builds its own gateway from the environment.
+        uvicorn.run(
+            "certreg.platform:gateway_from_environment",
+            factory=True,
+            workers=args.workers,
+            host=args.host,
+            port=args.port,
+            log_config=None,
+            access_log=False,
+            proxy_headers=False,
+        )
+        return 0
     setup_tracing(args.service)
     uvicorn.run(service_app(settings, args.service), host=args.host, port=args.port, log_config=None, access_log=False, proxy_headers=False)
     return 0

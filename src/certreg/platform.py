@@ -122,6 +122,17 @@ def embedded_app(settings: Settings, *, platform: Platform | None = None) -> tup
     return gateway, platform
 
 
+def gateway_from_environment() -> ASGIApp:
+    """The gateway of one worker process (``certreg serve gateway --workers N``)."""
+    from certreg_runtime.settings import load_settings
+    from certreg_runtime.telemetry import setup_logging, setup_tracing
+
+    settings = load_settings()
+    setup_logging("gateway", settings.log_level)
+    setup_tracing("gateway")
+    return service_app(settings, "gateway")
+
+
 def service_app(settings: Settings, name: str) -> ASGIApp:
     """One service in its own process (``certreg serve NAME``)."""
     if name == "gateway":

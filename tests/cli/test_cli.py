@@ -148,3 +148,63 @@ def test_admin_disable_and_enable_an_account(tmp_path: Path) -> None:
     assert twice.returncode == 1 and "disabled" in twice.stderr
     enabled = certreg("admin", "enable", "--email", "partant@example.org", env=env)
     assert enabled.returncode == 0 and enabled.stdout.strip().endswith(": active")
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_the_gateway_serves_from_several_processes(tmp_path: Path) -> None:
+    """Issue 16, gateway scale-out: ``certreg serve gateway --workers 2`` runs two gateway
+    processes on one port, each proxying to the services' sets (a dead member skipped)."""
+    import threading
+
+    import uvicorn
+    from fastapi import FastAPI
+
+    from certreg_testing.dead_ends import refused_port
+
+    upstream = FastAPI()
+
+    @upstream.get("/api/{service}/who")
+    def who(service: str) -> dict[str, str]:
+        return {"service": service}
+
+    upstream_port = free_port()
+    server = uvicorn.Server(uvicorn.Config(upstream, host="127.0.0.1", port=upstream_port, log_config=None, lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CERTREG_")}
+    env["CERTREG_DATA_DIR"] = str(tmp_path / "var")
+    for name in SERVICES:
+        env[f"CERTREG_{name.upper()}_URL"] = f"http://127.0.0.1:{refused_port()},http://127.0.0.1:{upstream_port}"
+    log = open(tmp_path / "gateway.log", "wb")  # noqa: SIM115 - the server writes to it until stopped
+    command = [sys.executable, "-m", "certreg", "serve", "gateway", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"]
+    proc = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 180  # each worker imports everything: slow on a busy machine
+        answers: list[httpx.Response] = []
+        while time.monotonic() < deadline and len(answers) < 10:
+            assert proc.poll() is None, (tmp_path / "gateway.log").read_text()
+            try:
+                answers.append(httpx.get(f"http://127.0.0.1:{port}/api/filings/who", timeout=5))
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        assert [a.status_code for a in answers] == [200] * 10, (tmp_path / "gateway.log").read_text()
+        assert answers[0].json() == {"service": "filings"}
+        workers = [pid for pid in _children(proc.pid) if b"multiprocessing-fork" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+        assert len(workers) == 2
+    finally:
+        proc.terminate()
+        proc.wait(30)
+        server.should_exit = True
+        thread.join(10)

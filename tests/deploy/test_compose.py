@@ -25,7 +25,7 @@ from .helpers import (
     unknown_variables,
 )
 
-INFRA = {"postgres", "rabbitmq", "minio", "minio-init", "mailpit", "otel-collector", "jaeger"}
+INFRA = {"postgres", "pgbouncer", "rabbitmq", "minio", "minio-init", "mailpit", "otel-collector", "jaeger"}
 BUCKETS = {"certreg-entities-documents", "certreg-filings-documents", "certreg-filings-receipts", "certreg-notifier-letters"}
 # Long-running containers whose image has no shell or probe tool: gated by what they
 # depend on instead (documented in docker-compose.yml).
@@ -107,6 +107,7 @@ def test_services_start_after_their_migration_and_the_infrastructure(compose: di
         deps = depends_on(services[name])
         assert deps[f"migrate-{name}"] == "service_completed_successfully"
         assert deps["postgres"] == "service_healthy"
+        assert deps["pgbouncer"] == "service_healthy"
         assert deps["rabbitmq"] == "service_healthy"
         assert deps["minio-init"] == "service_completed_successfully"
         assert depends_on(services[f"migrate-{name}"])["postgres"] == "service_healthy"
@@ -153,7 +154,8 @@ def test_each_service_gets_a_complete_production_configuration(compose: dict[str
     check_service(settings, name)
     database = urlsplit(settings.database_url_for(name))
     assert database.scheme == "postgresql+psycopg"
-    assert database.hostname == "postgres" and database.path == f"/certreg_{name}"
+    # Through the transaction pooler; the migration straight to PostgreSQL.
+    assert (database.hostname, database.port) == ("pgbouncer", 6432) and database.path == f"/certreg_{name}"
     assert settings.amqp_url and urlsplit(settings.amqp_url).hostname == "rabbitmq"
     assert settings.s3_endpoint == "minio:9000" and settings.s3_access_key and settings.s3_secret_key
     assert settings.s3_secure is False
@@ -164,7 +166,11 @@ def test_each_service_gets_a_complete_production_configuration(compose: dict[str
     assert env["OTEL_SERVICE_NAME"] == f"certreg-{name}"
     assert env["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://otel-collector:4318"
     migrate = settings_from(env_of(compose["services"][f"migrate-{name}"]), monkeypatch)
-    assert migrate.database_url_for(name) == settings.database_url_for(name)
+    direct = urlsplit(migrate.database_url_for(name))
+    assert (direct.hostname, direct.port) == ("postgres", 5432)
+    assert direct._replace(netloc="") == database._replace(netloc="")
+    assert (direct.username, direct.password) == (database.username, database.password)
+    assert settings.db_prepared_statements is False  # transaction pooling keeps none
 
 
 def test_gateway_finds_every_service_and_holds_no_secret(compose: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -187,6 +193,11 @@ def test_credentials_agree_between_services_and_infrastructure(compose: dict[str
     assert database.username == postgres["CERTREG_DB_USER"]
     assert database.password == postgres["CERTREG_DB_PASSWORD"] == example_env["CERTREG_DB_PASSWORD"]
     assert set(postgres["CERTREG_DATABASES"].split()) == set(SERVICES)
+    bouncer = env_of(services["pgbouncer"])
+    assert (bouncer["DB_HOST"], bouncer["DB_USER"], bouncer["DB_PASSWORD"]) == ("postgres", database.username, database.password)
+    assert bouncer["POOL_MODE"] == "transaction"
+    # Every database at its most, with room left for migrations, psql and backups.
+    assert len(SERVICES) * int(bouncer["MAX_DB_CONNECTIONS"]) <= 100 - 10
     amqp = urlsplit(env["CERTREG_AMQP_URL"])
     rabbit = env_of(services["rabbitmq"])
     assert (amqp.username, amqp.password) == (rabbit["RABBITMQ_DEFAULT_USER"], rabbit["RABBITMQ_DEFAULT_PASS"])
