@@ -49,6 +49,7 @@ async def test_the_fiche_is_stored_checked_and_sent_with_the_submission(fh) -> N
     assert shown["fiche"]["statistics"][0]["employed_6_months_rate"] == 81
     assert [b["assessment_methods"] for b in shown["competence_blocks"]][1] == ["Projet encadré", "Soutenance"]
     assert "fiche" in shown["editable_items"]
+    assert shown["code_labels"]["rome"]["M1805"] == "Développeur / Développeuse informatique"
 
     # Bad values: a 422 naming each, and nothing stored.
     bad = {**fiche, "nsf_codes": ["326", "999"], "rome_codes": ["M1805", "Z9999"]}

@@ -367,6 +367,9 @@ class FilingOut(FilingSummaryOut):
     competence_blocks: list[CompetenceBlockOut]
     assessment_methods: list[str]
     fiche: Fiche = Field(description="the rest of the fiche as stored (certreg_contracts.events.filings.Fiche)")
+    code_labels: dict[str, dict[str, str]] = Field(
+        default_factory=dict, description="the fiche's codes' labels: {nsf: {code: label}, rome: {…}} (certreg_reference)"
+    )
     requirements: list[RequirementOut]
     editable: bool
     editable_items: list[str]

@@ -98,6 +98,7 @@ def filing_out(record: FilingRecord) -> FilingOut:
         competence_blocks=[CompetenceBlockOut.model_validate(b) for b in filing.competence_blocks],
         assessment_methods=filing.assessment_methods,
         fiche=Fiche.model_validate(filing.fiche or {}),
+        code_labels=code_labels(filing.fiche or {}),
         requirements=[requirement_out(line) for line in rules.checklist(filing, record.documents, record.dated)],
         editable=bool(items),
         editable_items=items,
@@ -163,3 +164,12 @@ def attachment(download: Download) -> StreamingResponse:
             "Cache-Control": "private, no-store",
         },
     )
+
+
+def code_labels(fiche: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """The labels of the fiche's codes, as the public fiche shows them."""
+    out: dict[str, dict[str, str]] = {}
+    for name in ("nsf", "rome"):
+        known = rules.nomenclature_of(name)
+        out[name] = {code: entry.label for code in fiche.get(f"{name}_codes") or [] if (entry := known.get(code))}
+    return out

@@ -14,6 +14,7 @@ import { dialogue } from "/static/js/thread.js";
 import { confirmAction } from "/static/js/confirm.js";
 import { ACTOR_ROLES, FILING_FIELDS, OPINIONS, REPERTOIRES, itemLabel, statusBadge } from "/static/js/labels.js";
 import { opinionForm } from "/static/js/opinion.js";
+import { ficheChanges, fichePreview } from "/static/js/fiche-form.js";
 
 const user = requireLogin();
 const id = pathId();
@@ -513,7 +514,10 @@ async function render(focusTab) {
     ...(decided ? [decided] : []),
     section("Actions possibles", "h-actions", ...actionsOf(c, filing, sessions, instructors)),
     tabs("Sections du dossier", [
-      { id: "demande", label: "Demande", content: panel("Description de la certification", "h-description", description(filing)) },
+      { id: "demande", label: "Demande", content: h("div", {},
+        panel("Description de la certification", "h-description", description(filing)),
+        filing ? panel("Fiche publique (aperçu)", "h-fiche", fichePreview(filing)) : null,
+        filing && filing.submission_round > 1 ? panel("Modifications depuis le dépôt précédent", "h-changes", await ficheChanges(id)) : null) },
       { id: "pieces", label: "Pièces", content: panel("Pièces", "h-pieces", pieces) },
       { id: "messagerie", label: "Messagerie", content: panel("Échanges avec le déposant", "h-echanges", thread) },
       { id: "annotations", label: "Annotations privées", content: annotations },

@@ -13,6 +13,7 @@ import { reveal, tabs } from "/static/js/tabs.js";
 import { stepper, summary } from "/static/js/procedure.js";
 import { dialogue } from "/static/js/thread.js";
 import { memberNames, pieceHistory, piecesByType } from "/static/js/pieces.js";
+import { ficheChanges, ficheForm, fichePreview } from "/static/js/fiche-form.js";
 
 requireLogin();
 const id = pathId();
@@ -469,7 +470,16 @@ async function render(focusId) {
   if (open && filing.can_submit) parts.push(answerBlock(filing, history));
 
   // Dossier: the description; the fiche's module puts its form in #fiche-slot.
-  const dossierTab = h("div", {}, section("Description", describe(filing)), h("div", { id: "fiche-slot" }));
+  const ficheParts = [
+    section("Fiche de la certification", ficheForm(filing, { onSaved: () => render("fiche-form") })),
+    section("Aperçu de la fiche publique", h("p", {}, "La fiche telle qu’elle sera publiée au registre si la certification est enregistrée (le numéro et les dates sont attribués à la décision)."), fichePreview(filing)),
+  ];
+  if (filing.submission_round >= 1) {
+    const changed = [await ficheChanges(id)];
+    if (filing.editable) changed.push(await ficheChanges(id, { current: true }));
+    ficheParts.push(section("Modifications d’un dépôt à l’autre", ...changed));
+  }
+  const dossierTab = h("div", {}, section("Description", describe(filing)), h("div", { id: "fiche-slot" }, ...ficheParts));
   const piecesBox = h("div", { id: "pieces" });
   for (const req of filing.requirements || []) {
     const isAsked = askedPieces.includes(req.doc_type) && filing.can_submit;
