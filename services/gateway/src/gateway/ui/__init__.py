@@ -53,6 +53,7 @@ ROUTES: dict[str, str] = {
     "/back-office/": "bo-accueil",
     "/back-office/connexion": "bo-connexion",
     "/back-office/demandes-de-compte": "bo-demandes",
+    "/back-office/organismes/{entity_id}": "bo-organisme",
     "/back-office/agents": "bo-agents",
     "/back-office/dossiers": "bo-dossiers",
     "/back-office/dossiers/{filing_id}": "bo-dossier",

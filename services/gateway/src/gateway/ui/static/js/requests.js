@@ -108,7 +108,9 @@ export async function decidedRequests(box) {
     h("tbody", {}, items.map((r) => {
       const [label, kind] = DECISIONS[r.status] || [r.status, "info"];
       return h("tr", { "data-decided": r.email },
-        h("td", {}, h("strong", {}, `${r.first_name} ${r.last_name}`), h("br"), h("span", { class: "fr-text--sm" }, r.email)),
+        h("td", {}, h("strong", {}, `${r.first_name} ${r.last_name}`), h("br"), h("span", { class: "fr-text--sm" }, r.email),
+          // the SI administrator: the entity's page (its details and its managers)
+          r.entity_id && location.pathname.startsWith("/back-office/") ? [h("br"), h("a", { class: "fr-link fr-text--sm", href: `/back-office/organismes/${r.entity_id}`, "data-entity-link": r.entity_id }, "Voir l’organisme")] : null),
         h("td", {}, h("p", { class: `fr-badge fr-badge--sm fr-badge--${kind} fr-badge--no-icon`, text: label }), h("span", { class: "fr-text--xs" }, ` le ${fmtDateTime(r.decided_at)}`)),
         h("td", {}, r.roles.map((x) => ROLES[x] || x).join(", ") || "—"),
         h("td", {}, r.decision_reason || "—"));
