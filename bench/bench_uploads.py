@@ -29,6 +29,7 @@ import uvicorn
 
 from certreg.platform import embedded_app
 from certreg_runtime.settings import Settings
+from certreg_runtime.storage import PARALLEL_PARTS, PART_SIZE
 from certreg_runtime.tokens import SigningKey, issue_token, jwks
 from certreg_testing.infra import free_port, resolve_s3
 
@@ -180,7 +181,15 @@ def main() -> int:
             raw.make_bucket(bucket)
 
             def raw_put() -> None:
-                raw.fput_object(bucket, "piece.pdf", str(source), content_type="application/pdf", part_size=16 * MB)
+                # The platform's part size and parallel parts (certreg_runtime.storage).
+                raw.fput_object(
+                    bucket,
+                    "piece.pdf",
+                    str(source),
+                    content_type="application/pdf",
+                    part_size=PART_SIZE,
+                    num_parallel_uploads=PARALLEL_PARTS,
+                )
 
             def raw_get() -> None:
                 response = raw.get_object(bucket, "piece.pdf")

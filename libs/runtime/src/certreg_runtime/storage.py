@@ -22,7 +22,15 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CHUNK = 1024 * 1024
-PART_SIZE = 16 * 1024 * 1024
+# A piece goes to S3 in parts of PART_SIZE, PARALLEL_PARTS at once: the minio client
+# holds each part in memory while it sends it, so an upload costs about
+# (PARALLEL_PARTS + 1) × PART_SIZE of memory, whatever the piece's size. Measured on
+# ``weed mini`` with a 200 MB piece (bench/bench_uploads.py, bench/README.md): 16 MiB × 3
+# took +80–100 MB of RSS; 5 MiB × 3 (S3's smallest part) +25–33 MB at the same speed or
+# better (18–19 against 16 MB/s); fewer parallel parts were slower, more no faster.
+# 5 MiB × 10,000 parts (S3's most) is 48 GiB, far above CERTREG_MAX_UPLOAD_BYTES.
+PART_SIZE = 5 * 1024 * 1024
+PARALLEL_PARTS = 3
 
 
 @dataclass(frozen=True)
@@ -82,7 +90,7 @@ class S3BlobStore(BlobStore):
                 raise
 
     def put_file(self, bucket: str, key: str, path: Path, content_type: str) -> None:
-        self.client.fput_object(bucket, key, str(path), content_type=content_type, part_size=PART_SIZE)
+        self.client.fput_object(bucket, key, str(path), content_type=content_type, part_size=PART_SIZE, num_parallel_uploads=PARALLEL_PARTS)
 
     def iter_chunks(self, bucket: str, key: str, chunk_size: int = CHUNK) -> Iterator[bytes]:
         response = self.client.get_object(bucket, key)
