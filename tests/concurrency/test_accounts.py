@@ -113,3 +113,31 @@ async def test_an_account_request_approved_and_rejected_at_once_is_decided_once(
         rejected = served.p.emitted("identity", "identity.account.rejected", account_id=account_id)
         assert (len(approved), len(rejected)) == ((1, 0) if won == "approve" else (0, 1))
     report("account request approve vs reject", served.mode, ROUNDS, N, statuses)
+
+
+async def test_a_refresh_token_renews_once(served: Served) -> None:
+    """A session cookie sent N times at once (a copy used with the original): one use
+    wins the conditional update, the others are reuses, which revoke the whole session —
+    the winner's new cookie included (the pages serialise their renewals: Web Locks)."""
+    statuses = []
+    for _ in range(ROUNDS):
+        email = f"session.{uuid.uuid4().hex[:10]}@concurrence.example"
+        deps = served.p.ctx("identity").deps
+        await asyncio.to_thread(
+            create_active_staff, deps, email=email, password=PASSWORD, first_name="Agent", last_name="Session", roles=["reviewer"]
+        )
+        issued = await served.client.post("/api/identity/token", data={"username": email, "password": PASSWORD})
+        expect(issued, 200)
+        secret = issued.cookies["certreg_refresh"]
+        cookie = {"headers": {"Cookie": f"certreg_refresh={secret}"}}
+        answers = await served.at_once([("POST", "/api/identity/token/refresh", cookie)] * N)
+        codes = sorted(a.status_code for a in answers)
+        statuses.append(codes)
+        assert codes == [200] + [401] * (N - 1), [(a.status_code, a.text) for a in answers]
+        # A use that reads the cookie once the reuse was settled finds the session revoked.
+        refused = {a.json()["code"] for a in answers if a.status_code == 401}
+        assert "refresh_reused" in refused and refused <= {"refresh_reused", "session_revoked"}, refused
+        winner = next(a for a in answers if a.status_code == 200).cookies["certreg_refresh"]
+        again = await served.client.post("/api/identity/token/refresh", headers={"Cookie": f"certreg_refresh={winner}"})
+        assert again.status_code == 401 and again.json()["code"] == "session_revoked", again.text
+    report("refresh token", served.mode, ROUNDS, N, statuses)
