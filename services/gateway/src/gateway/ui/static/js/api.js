@@ -565,14 +565,20 @@ export function setTitle(title) {
   document.title = suffix ? `${title} — ${suffix}` : title;
 }
 
+// The button's own nodes while it shows its busy label: given back as they were (a label
+// hidden for sighted users, `fr-sr-only`, stays hidden; its text alone would show it).
+const LABELS = new WeakMap();
+
 export function setBusy(button, busy, label) {
   if (busy) {
-    button.dataset.label = button.textContent;
+    if (!LABELS.has(button)) LABELS.set(button, [...button.childNodes]);
     button.disabled = true;
     if (label) button.textContent = label;
   } else {
     button.disabled = false;
-    if (button.dataset.label) button.textContent = button.dataset.label;
+    const nodes = LABELS.get(button);
+    if (nodes) button.replaceChildren(...nodes);
+    LABELS.delete(button);
   }
 }
 
