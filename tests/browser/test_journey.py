@@ -50,18 +50,21 @@ def visit(page: Page, name: str) -> None:
 
 def create_account(page: Page, platform, tmp_path, email: str) -> None:
     page.goto("/comptes/creer")
-    page.select_option("#legal_form", "company")
-    page.fill("#siret", random_siret())
-    page.fill("#denomination", "Organisme de formation Exemple")
-    page.set_input_files("#legal_existence", str(pdf_file(tmp_path, "kbis.pdf")))
-    page.click("label[for=named_on_legal_proof]")
+    # Three steps: the person, the organisation, its pieces.
     page.fill("#first_name", "Camille")
     page.fill("#last_name", "Martin")
     page.fill("#job_title", "Directrice")
     page.fill("#phone", "01 23 45 67 89")
     page.fill("#email", email)
     page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("#step-submit")
+    page.select_option("#legal_form", "company")
+    page.fill("#siret", random_siret())
+    page.fill("#denomination", "Organisme de formation Exemple")
+    page.click("#step-submit")
+    page.set_input_files("#legal_existence", str(pdf_file(tmp_path, "kbis.pdf")))
+    page.click("label[for=named_on_legal_proof]")
+    page.click("#step-submit")
     expect(page.locator("h1")).to_have_text("Vérifiez votre messagerie")
     visit(page, "compte-verifiez-apres-creation")
 

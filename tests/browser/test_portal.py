@@ -3,6 +3,8 @@ forms showing each error next to its field, screenshots for review."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -62,46 +64,77 @@ def test_the_registry_page_keeps_its_filters_and_names_an_unknown_code_next_to_i
 
 def test_account_creation_shows_each_error_next_to_its_field(page, tmp_path):
     page.goto("/comptes/creer")
-    page.select_option("#legal_form", "company")
-    page.fill("#siret", "732 829 320 00075")  # spaces stripped, then a bad checksum
-    expect(page.locator("#siret-hint")).to_contain_text("clé de contrôle")
-    page.set_input_files("#legal_existence", str(pdf_file(tmp_path)))
-    page.click("label[for=named_on_legal_proof]")
+    # Step 1, the person: nothing typed, every error listed at the top and next to its field.
+    page.click("#step-submit")
+    summary = page.locator("#error-summary .fr-alert--error")
+    expect(summary).to_contain_text("Saisissez votre prénom")
+    expect(page.locator("#error-summary")).to_be_focused()
+    assert "prénom" in error_of(page, "first_name")
     page.fill("#first_name", "Camille")
     page.fill("#last_name", "Martin")
     page.fill("#job_title", "Directrice")
     page.fill("#phone", "01 23 45 67 89")
     page.fill("#email", "pas-une-adresse")
     page.fill("#password", "court")
-    page.click("button[type=submit]")
-    # The client catches the SIRET and the e-mail; the field with the focus is the first one.
+    page.click("#step-submit")
+    assert "adresse électronique valide" in error_of(page, "email")
+    expect(summary).to_have_count(1)
+    expect(summary.get_by_role("link")).to_have_count(1)
+    page.fill("#email", unique_email("faible"))
+    page.click("#step-submit")
+    expect(page.locator("#step-state")).to_have_text("Étape 2 sur 3")
+
+    # Step 2: the SIRET and the denomination, caught by the client.
+    page.select_option("#legal_form", "company")
+    page.fill("#siret", "732 829 320 00075")  # spaces stripped, then a bad checksum
+    expect(page.locator("#siret-hint")).to_contain_text("clé de contrôle")
+    page.click("#step-submit")
     assert "clé de contrôle" in error_of(page, "siret")
     assert page.input_value("#siret") == "73282932000075"
-    assert "adresse électronique valide" in error_of(page, "email")
     # A new entity needs its denomination, SIRET or not (entities answers 422 otherwise).
     assert "obligatoire pour un organisme qui n’est pas encore inscrit" in error_of(page, "denomination")
     expect(page.locator("#denomination-hint")).to_contain_text("Obligatoire")
-    expect(page.locator("#siret")).to_be_focused()
     expect(page.locator(".fr-input-group--error #siret")).to_have_count(1)
+    summary.get_by_role("link", name=re.compile("clé de contrôle")).click()
+    expect(page.locator("#siret")).to_be_focused()
     check_accessibility(page)
     screenshot(page, "compte-creer-erreurs")
 
-    # A valid SIRET and e-mail: the weak password is refused by identity, next to its field.
+    # Step 3, then identity refuses the weak password: back to step 1, next to its field.
     page.fill("#siret", random_siret())
     page.fill("#denomination", "Organisme Exemple")
-    page.fill("#email", unique_email("faible"))
-    page.click("button[type=submit]")
+    page.click("#step-submit")
+    page.set_input_files("#legal_existence", str(pdf_file(tmp_path)))
+    page.click("label[for=named_on_legal_proof]")
+    page.click("#step-submit")
     expect(page.locator("#password-erreur")).to_contain_text("12 caractères")
-    assert error_of(page, "siret") == ""
+    expect(page.locator("#step-state")).to_have_text("Étape 1 sur 3")
+    expect(summary).to_contain_text("12 caractères")
     assert page.get_attribute("#password", "aria-invalid") == "true"
+    # Nothing stays of the progress line once it stopped.
+    expect(page.locator("#submit-progress")).to_be_hidden()
 
 
 def test_account_creation_without_siret_needs_the_address(page, tmp_path):
     page.goto("/comptes/creer")
+    page.fill("#first_name", "Camille")
+    page.fill("#last_name", "Martin")
+    page.fill("#job_title", "Directrice")
+    page.fill("#phone", "01 23 45 67 89")
+    page.fill("#email", unique_email("sans-siret"))
+    page.fill("#password", PASSWORD)
+    page.click("#step-submit")
     page.click("label[for=has-siret-no]")
-    page.click("button[type=submit]")
+    page.click("#step-submit")
     assert "dénomination" in error_of(page, "denomination")
     assert "adresse" in error_of(page, "address-street")
+    page.select_option("#legal_form", "association")
+    page.fill("#denomination", "Association sans SIRET")
+    page.fill("#address-street", "1 rue de la Paix")
+    page.fill("#address-postal_code", "75002")
+    page.fill("#address-city", "Paris")
+    page.click("#step-submit")
+    page.click("#step-submit")
     assert "justificatif" in error_of(page, "legal_existence")
     assert "délégation" in error_of(page, "mandate_delegation")
 

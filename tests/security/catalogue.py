@@ -95,6 +95,7 @@ POLICIES: dict[tuple[str, str], Policy] = {
     ("GET", "/api/entities/entities/{entity_id}"): _p(ACCESS, scoped=True),
     ("PATCH", "/api/entities/entities/{entity_id}"): _p("si_admin"),
     ("GET", "/api/entities/mandate-template.pdf"): PUBLIC,
+    ("GET", "/api/entities/upload-limits"): PUBLIC,
     # ---------------------------------------------------------------- filings
     ("POST", "/api/filings"): _p(MEMBERS),
     ("GET", "/api/filings"): _p(ACCESS, lists=True),

@@ -24,6 +24,10 @@ class Contacts(BaseSettings):
     # The service's name in French, as the pages' header, titles and text give it
     # (``CERTREG_SERVICE_NAME``); the back office adds « espace agents ».
     service_name: str = Field(default="Enregistrement des certifications professionnelles", min_length=1, max_length=120)
+    # The working days within which France compétences examines a new organisation's
+    # account request (``CERTREG_ACCOUNT_VALIDATION_DAYS``), told on the sign-up page;
+    # unset, no figure is promised.
+    account_validation_days: int | None = Field(default=None, gt=0, le=90)
 
     # Activation, login or account trouble.
     support_email: str = Field(default="support.certificationprofessionnelle@francecompetences.fr", min_length=3)
@@ -41,6 +45,13 @@ class Contacts(BaseSettings):
     publication_director: str = "le directeur général de France compétences"
     host: str = "France compétences"
     host_address: str = "11 rue Scribe, 75009 Paris"
+
+    def validation_delay(self) -> str:
+        """What the sign-up page says of the wait for validation."""
+        if self.account_validation_days is None:
+            return "aucun délai d’examen n’est garanti"
+        n = self.account_validation_days
+        return f"comptez au plus {n} jour{'s' if n > 1 else ''} ouvré{'s' if n > 1 else ''} après l’activation de votre compte"
 
     def notices(self) -> tuple[tuple[str, str], ...]:
         """(label, url) of the help notices, RNCP first."""

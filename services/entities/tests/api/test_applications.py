@@ -111,6 +111,23 @@ async def test_a_ministry_cannot_be_a_public_establishment(harness):
     assert [e["type"] for e in response.json()["detail"]] == ["ministry_public_establishment"]
 
 
+async def test_a_ministry_is_not_asked_its_legal_form_and_the_limits_are_public(harness):
+    """Issue 13, point 13: the sign-up page hides « Forme juridique » for a ministry (an
+    administration of the State: ``other``), and shows the size limit of a piece."""
+    _, headers = harness.onboarding()
+    declared = {k: v for k, v in company(kind="ministry").items() if k != "legal_form"}
+    response = await harness.apply(headers, **declared)
+    assert response.status_code == 201, response.text
+    assert response.json()["entity"]["legal_form"] == "other"
+    # Another organisation still must say it.
+    _, headers = harness.onboarding()
+    missing = await harness.apply(headers, **{k: v for k, v in company(OTHER_SIRET).items() if k != "legal_form"})
+    assert missing.status_code == 422 and locs(missing) == [("body", "legal_form")]
+    limits = await harness.client.get("/api/entities/upload-limits")
+    assert limits.status_code == 200
+    assert limits.json() == {"max_bytes": 64 * 1024, "max_dossier_bytes": 1024 * 1024 * 1024}  # the harness's CERTREG_MAX_UPLOAD_BYTES
+
+
 async def test_without_siret_denomination_and_full_address_are_required(harness):
     _, headers = harness.onboarding()
     response = await harness.apply(

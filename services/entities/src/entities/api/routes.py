@@ -28,6 +28,7 @@ from entities.api.schemas import (
     LookupOut,
     StoredDocumentOut,
     SubmittedOut,
+    UploadLimitsOut,
 )
 from entities.api.views import application_out, applications_out, entity_detail_out, stored_document_out, submitted_out
 from entities.app import commands, queries
@@ -156,6 +157,13 @@ def correct_entity(deps: DepsDep, user: SiAdmin, entity_id: uuid.UUID, body: Ent
     change is kept with its reason and shown in ``changes``."""
     commands.correct_entity(deps, user, entity_id, body)
     return entity_detail_out(queries.get_entity(deps, user, entity_id), staff=True)
+
+
+@router.get("/upload-limits")
+def upload_limits(deps: DepsDep) -> UploadLimitsOut:
+    """The size limits of a piece and of a dossier, as the uploads enforce them (the account
+    creation page shows them next to its file fields)."""
+    return UploadLimitsOut(max_bytes=deps.settings.max_upload_bytes, max_dossier_bytes=deps.settings.max_dossier_bytes)
 
 
 @router.get(

@@ -51,7 +51,9 @@ class ApplicationIn(BaseModel):
         has_siret = self.has_siret if self.has_siret is not None else bool(self.siret)
         return Declaration(
             kind=self.kind,
-            legal_form=self.legal_form,
+            # A ministry is not asked its legal form (the account page hides it): a State
+            # administration, "other" of the legal forms.
+            legal_form=self.legal_form or ("other" if self.kind == "ministry" else None),
             has_siret=has_siret,
             # Never strip the SIRET: spaces inside it get their own message.
             siret=self.siret if self.siret else None,
@@ -186,3 +188,10 @@ class EntityDetailOut(EntityOut):
     documents: list[PieceOut]
     members: list[MemberOut]
     changes: list[EntityChangeOut] | None = None  # staff only: the SI administrator's corrections
+
+
+class UploadLimitsOut(BaseModel):
+    """What the pages say of the pieces before they are sent."""
+
+    max_bytes: int  # one file (CERTREG_MAX_UPLOAD_BYTES)
+    max_dossier_bytes: int  # every piece of an application or filing, all versions (CERTREG_MAX_DOSSIER_BYTES)

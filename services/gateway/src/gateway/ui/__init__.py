@@ -116,6 +116,7 @@ def contact_values(contacts: Contacts) -> dict[str, str]:
     values = {name: html.escape(str(value)) for name, value in contacts.model_dump().items()}
     values.update({f"text_{key}": html.escape(url) for key, url in OFFICIAL_TEXTS.items()})
     values["help_box"] = help_box(contacts)
+    values["validation_delay"] = html.escape(contacts.validation_delay())
     return values
 
 

@@ -1,6 +1,8 @@
-// Account creation: the account (identity), then the entity application with its
-// pieces (entities, onboarding token), then its submission.
-import { actionDone, api, ApiError, clearErrors, h, intentKey, markField, messageOf, setBusy, showAlert, showError, showFieldErrors, todayIso, upload } from "/static/js/api.js";
+// Account creation, in three steps (a DSFR stepper): the person first (so that the mandate
+// template of step 3 is filled in with their name), the organisation, its pieces. Then the
+// account (identity), the entity application with its pieces (entities, onboarding token),
+// and its submission. Errors are listed at the top (links to their fields) and next to each field.
+import { actionDone, api, ApiError, clearErrors, fmtDate, h, intentKey, markField, messageOf, setBusy, showAlert, showError, showFieldErrors, todayIso, upload } from "/static/js/api.js";
 import "/static/js/layout.js";
 import { normaliseSiret, siretProblem } from "/static/js/siret.js";
 
@@ -30,17 +32,36 @@ const mandateRequired = () => !joining() && (isPublic() || !form.named_on_legal_
 let knownSiret = null;
 const joining = () => hasSiret() && knownSiret !== null && knownSiret === normaliseSiret(form.siret.value);
 
+const isMinistry = () => form.querySelector("input[name=kind]:checked")?.value === "ministry";
+// The name the lookup found for a known SIRET (shown read-only while joining it).
+let knownName = null;
+
 function refresh() {
   document.getElementById("siret-block").classList.toggle("cr-hidden", !hasSiret());
   document.getElementById("address-block").classList.toggle("cr-hidden", hasSiret());
-  document.getElementById("denomination-hint").textContent = joining()
-    ? "Votre organisme est déjà inscrit : sa dénomination est connue."
+  // A ministry is not asked its legal form, nor is an organisation already on the platform.
+  document.getElementById("legal-form-block").classList.toggle("cr-hidden", isMinistry() || joining());
+  const join = joining();
+  if (join) {
+    form.denomination.value = knownName;
+    form.denomination.readOnly = true;
+  } else if (form.denomination.readOnly) {
+    form.denomination.readOnly = false;
+    form.denomination.value = "";
+  }
+  document.getElementById("denomination-hint").textContent = join
+    ? "Votre organisme est déjà inscrit : sa dénomination est connue et ne peut pas être modifiée ici."
     : "Obligatoire : votre organisme n’est pas encore inscrit sur la plateforme.";
+  // Joining: no piece (no Kbis, no delegation), the manager validates.
+  document.getElementById("joining-notice").classList.toggle("cr-hidden", !join);
+  document.getElementById("legal-existence-block").classList.toggle("cr-hidden", join);
+  document.getElementById("named-block").classList.toggle("cr-hidden", join);
   document.getElementById("mandate-block").classList.toggle("cr-hidden", !mandateRequired());
   const params = new URLSearchParams();
   const delegate = resumed ? state().name || "" : `${form.first_name.value.trim()} ${form.last_name.value.trim()}`.trim();
   if (delegate) params.set("delegate", delegate);
-  if (form.job_title.value.trim()) params.set("delegate_role", form.job_title.value.trim());
+  const role = resumed ? "" : form.job_title.value.trim();
+  if (role) params.set("delegate_role", role);
   if (form.denomination.value.trim()) params.set("denomination", form.denomination.value.trim());
   if (hasSiret() && !siretProblem(form.siret.value)) params.set("siret", normaliseSiret(form.siret.value));
   document.getElementById("mandate-template").href = `/api/entities/mandate-template.pdf?${params}`;
@@ -56,6 +77,10 @@ let lookupTimer = null;
 form.siret.addEventListener("input", () => {
   const value = normaliseSiret(form.siret.value);
   clearTimeout(lookupTimer);
+  if (knownSiret !== null && knownSiret !== value) {
+    knownSiret = null;
+    refresh();
+  }
   if (!value) {
     hint.textContent = "";
     hint.className = "fr-message cr-siret-hint";
@@ -68,7 +93,9 @@ form.siret.addEventListener("input", () => {
     lookupTimer = setTimeout(async () => {
       try {
         const entity = await api(`/api/entities/lookup?siret=${value}`, { auth: false });
+        if (normaliseSiret(form.siret.value) !== value) return; // typed on meanwhile
         knownSiret = value;
+        knownName = entity.denomination;
         refresh();
         hint.textContent = `SIRET valide : ${entity.denomination} est déjà inscrit sur la plateforme. Votre demande sera validée par son gestionnaire.`;
       } catch {
@@ -82,10 +109,90 @@ form.siret.addEventListener("blur", () => {
   form.siret.value = normaliseSiret(form.siret.value);
 });
 
+// ---------------------------------------------------------------- the stepper
+const steps = [...form.querySelectorAll(".cr-step")];
+const TITLES = ["Vos informations personnelles", "Votre organisme", "Pièces justificatives"];
+const summary = document.getElementById("error-summary");
+let current = 0;
+let leaving = false;
+let maxBytes = null;
+
+function size(bytes) {
+  const mo = bytes / 1024 / 1024;
+  return mo >= 1 ? `${Number.isInteger(mo) ? mo : mo.toFixed(1).replace(".", ",")} Mo` : `${Math.round(bytes / 1024)} Ko`;
+}
+
+/** The index of the step holding `field` (a name, or a name inside a dotted path). */
+function stepOfField(field) {
+  const el = form.querySelector(`[name="${field}"]`) || document.getElementById(field);
+  const step = el?.closest(".cr-step");
+  return step ? steps.indexOf(step) : current;
+}
+
+function show(index, { focus = true } = {}) {
+  current = Math.max(0, Math.min(index, steps.length - 1));
+  steps.forEach((step, i) => step.classList.toggle("cr-hidden", i !== current));
+  const last = current === steps.length - 1;
+  document.getElementById("step-title").textContent = TITLES[current];
+  document.getElementById("step-state").textContent = `Étape ${current + 1} sur ${steps.length}`;
+  const bar = document.getElementById("step-bar");
+  bar.dataset.frCurrentStep = String(current + 1);
+  bar.dataset.frSteps = String(steps.length);
+  const next = document.getElementById("step-next");
+  next.classList.toggle("cr-hidden", last);
+  if (!last) next.replaceChildren(h("span", { class: "fr-text--bold" }, "Étape suivante :"), ` ${TITLES[current + 1]}`);
+  document.getElementById("step-back").classList.toggle("cr-hidden", current === 0);
+  document.getElementById("step-submit").textContent = last ? (resumed ? "Envoyer la déclaration" : "Créer mon compte") : "Étape suivante";
+  refresh();
+  if (focus) {
+    const title = document.querySelector("#stepper .fr-stepper__title");
+    title.tabIndex = -1;
+    title.focus();
+  }
+}
+document.getElementById("step-back").addEventListener("click", () => {
+  clearErrors(form);
+  summary.replaceChildren();
+  show(current - 1);
+});
+
+/** The errors next to their fields, and listed at the top with a link to each (focused). */
+function reportErrors(errors) {
+  showFieldErrors(form, errors, { alertTitle: "Le formulaire contient des erreurs" });
+  summarise();
+}
+
+function summarise() {
+  const marked = [...form.querySelectorAll(".fr-error-text")]
+    .map((p) => [form.querySelector(`[aria-describedby~="${p.id}"]`), p.textContent])
+    .filter(([field]) => field);
+  if (!marked.length) return summary.replaceChildren();
+  const first = Math.min(...marked.map(([field]) => steps.indexOf(field.closest(".cr-step"))).filter((i) => i >= 0));
+  if (Number.isFinite(first) && first !== current) show(first, { focus: false });
+  const n = marked.length;
+  const target = (field) => (field.tagName === "FIELDSET" ? field.querySelector("input") : field);
+  summary.replaceChildren(h("div", { class: "fr-alert fr-alert--error", role: "alert" },
+    h("h2", { class: "fr-alert__title" }, n > 1 ? `Le formulaire contient ${n} erreurs` : "Le formulaire contient une erreur"),
+    h("ul", {}, marked.map(([field, msg]) => h("li", {}, h("a", {
+      href: `#${target(field).id}`,
+      onclick: (e) => {
+        e.preventDefault();
+        show(steps.indexOf(field.closest(".cr-step")), { focus: false });
+        target(field).focus();
+      },
+    }, msg))))));
+  summary.focus();
+}
+
+// « Afficher le mot de passe »
+document.getElementById("password-show").addEventListener("change", (e) => {
+  form.password.type = e.target.checked ? "text" : "password";
+});
+
 function localErrors() {
   const v = (name) => form[name].value.trim();
   const errors = [];
-  if (!v("legal_form")) errors.push({ field: "legal_form", msg: "Choisissez la forme juridique de votre organisme." });
+  if (!isMinistry() && !joining() && !v("legal_form")) errors.push({ field: "legal_form", msg: "Choisissez la forme juridique de votre organisme." });
   if (hasSiret()) {
     const problem = siretProblem(form.siret.value);
     if (problem) errors.push({ field: "siret", msg: problem });
@@ -105,8 +212,13 @@ function localErrors() {
     else {
       const limit = new Date();
       limit.setMonth(limit.getMonth() - 3);
-      if (new Date(date + "T23:59:59") < limit) errors.push({ field: "mandate_date", msg: "La délégation doit dater de moins de 3 mois." });
+      if (new Date(date + "T23:59:59") < limit) errors.push({ field: "mandate_date", msg: `La délégation doit dater de moins de 3 mois : datée du ${fmtDate(date)}, elle est trop ancienne.` });
     }
+  }
+  for (const name of ["legal_existence", "mandate_delegation"]) {
+    const file = form[name].files[0];
+    if (file && maxBytes && file.size > maxBytes && !form[name].closest(".cr-hidden"))
+      errors.push({ field: name, msg: `Le fichier « ${file.name} » dépasse la taille maximale de ${size(maxBytes)}.` });
   }
   if (resumed) return errors;
   if (!v("first_name")) errors.push({ field: "first_name", msg: "Saisissez votre prénom." });
@@ -161,10 +273,22 @@ async function uploadPiece(s, docType, input, dateInput) {
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
   clearErrors(form);
+  summary.replaceChildren();
   form.siret.value = normaliseSiret(form.siret.value);
   const errors = localErrors();
-  if (errors.length) return showFieldErrors(form, errors, { alertTitle: "Le formulaire contient des erreurs" });
+  if (current < steps.length - 1) {
+    // Next step, once this one is right.
+    const here = errors.filter((e) => stepOfField(e.field) === current);
+    if (here.length) return reportErrors(here);
+    return show(current + 1);
+  }
+  if (errors.length) {
+    const first = Math.min(...errors.map((e) => stepOfField(e.field)));
+    show(first, { focus: false });
+    return reportErrors(errors.filter((e) => stepOfField(e.field) === first));
+  }
   const button = form.querySelector("button[type=submit]");
+  leaving = false;
   setBusy(button, true, "Envoi en cours…");
   const v = (name) => form[name].value.trim();
   let s = state();
@@ -203,10 +327,11 @@ form.addEventListener("submit", async (event) => {
       say("Déclaration de l’organisme…");
       const body = {
         kind: form.querySelector("input[name=kind]:checked").value,
-        legal_form: v("legal_form"),
         has_siret: hasSiret(),
         named_on_legal_proof: form.named_on_legal_proof.checked,
       };
+      // Not asked of a ministry (entities records "other") nor when joining a known organisation.
+      if (!isMinistry() && !joining()) body.legal_form = v("legal_form");
       if (hasSiret()) body.siret = normaliseSiret(form.siret.value);
       if (v("denomination")) body.denomination = v("denomination");
       if (!hasSiret()) body.address = { street: v("address.street"), postal_code: v("address.postal_code"), city: v("address.city"), country: v("address.country") || "France" };
@@ -250,6 +375,7 @@ form.addEventListener("submit", async (event) => {
     sessionStorage.removeItem(STATE_KEY);
     if (resumed) return done();
     sessionStorage.setItem("certreg.pending_email", s.email);
+    leaving = true;
     location.assign("/comptes/verifiez-votre-messagerie");
   } catch (err) {
     progress.classList.add("cr-hidden");
@@ -262,6 +388,9 @@ form.addEventListener("submit", async (event) => {
     showError(form, err, { alertTitle: "Le formulaire contient des erreurs" });
   } finally {
     setBusy(button, false);
+    // Stopped here (an error, an address already used…): no stale « Création du compte… ».
+    if (!leaving) progress.classList.add("cr-hidden");
+    if (!leaving) summarise();
   }
 });
 
@@ -277,7 +406,9 @@ function done() {
 
 if (resumed) {
   const person = document.getElementById("person");
-  person.classList.add("cr-hidden");
+  person.closest(".cr-step").remove();
+  steps.shift();
+  TITLES.shift();
   person.disabled = true;
   document.getElementById("resume-notice").classList.remove("cr-hidden");
   document.querySelector("h1").textContent = "Déclarer votre organisme";
@@ -285,7 +416,13 @@ if (resumed) {
   document.querySelector("h1 + p")?.classList.add("cr-hidden");
   form.parentElement.querySelector(":scope > p.fr-mt-4w")?.classList.add("cr-hidden");
   document.title = document.title.replace("Créer un compte", "Déclarer votre organisme");
-  form.querySelector("button[type=submit]").textContent = "Envoyer la déclaration";
 }
 
 refresh();
+show(0, { focus: false });
+api("/api/entities/upload-limits", { auth: false })
+  .then((limits) => {
+    maxBytes = limits.max_bytes;
+    document.getElementById("max-size").textContent = `Taille maximale : ${size(maxBytes)} par fichier.`;
+  })
+  .catch(() => {});
