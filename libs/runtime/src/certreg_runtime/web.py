@@ -17,9 +17,11 @@ import sqlalchemy.exc as sa_exc
 import sqlalchemy.orm.exc as sa_orm_exc
 import urllib3.exceptions
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from opentelemetry import trace
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from certreg_runtime.db import is_unique_violation
@@ -189,7 +191,24 @@ def unavailable_response(exc: BaseException, request: Request | None = None) -> 
     return error_response(Unavailable(detail, retry_after=RETRY_AFTER_SECONDS))
 
 
+# Starlette's own answers (an address or a method no route has), in French like the rest.
+ROUTING_ERRORS: dict[int, tuple[str, str]] = {
+    404: ("Adresse introuvable.", "not_found"),
+    405: ("Méthode non autorisée pour cette adresse.", "method_not_allowed"),
+}
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(StarletteHTTPException)
+    async def _routing_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # Never {"detail": "Not Found"} (issue 13, point 14); a route's own HTTPException
+        # with a detail of its own keeps it.
+        known = ROUTING_ERRORS.get(exc.status_code)
+        if known is None or exc.detail not in ("Not Found", "Method Not Allowed"):
+            return await http_exception_handler(request, exc)
+        detail, code = known
+        return JSONResponse({"detail": detail, "code": code}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
     @app.exception_handler(DomainError)
     async def _domain_error(_: Request, exc: DomainError) -> JSONResponse:
         return error_response(exc)

@@ -112,3 +112,13 @@ async def test_every_column_sorts_both_ways_on_the_server(review_both):
 
     bad = await review.client.get("/api/review/cases", params={"sort": "entity_id", "ids": "x"}, headers=review.reviewer)
     assert bad.status_code == 422 and {e["loc"][-1] for e in bad.json()["detail"]} == {"sort", "ids"}
+
+
+async def test_an_unknown_address_of_a_service_answers_in_french(review):
+    """Issue 13, point 14: never {"detail": "Not Found"} from a service either."""
+    missing = await review.client.get("/api/review/nulle-part", headers=review.reviewer)
+    assert missing.status_code == 404 and missing.json() == {"detail": "Adresse introuvable.", "code": "not_found"}
+    wrong = await review.client.delete("/api/review/criteria", headers=review.reviewer)
+    assert wrong.status_code == 405 and wrong.json()["code"] == "method_not_allowed" and "allow" in wrong.headers
+    unknown_case = await review.client.get(f"/api/review/cases/{uuid.uuid4()}", headers=review.reviewer)
+    assert unknown_case.status_code == 404 and unknown_case.json()["detail"] == "Dossier introuvable."
