@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 import uvicorn
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 
 from certreg_testing.dead_ends import SilentServer, refused_port
 from certreg_testing.infra import free_port
@@ -318,3 +318,39 @@ async def test_a_set_whose_every_replica_refuses_is_a_logged_503(caplog: pytest.
     lines = gateway_lines(caplog)
     assert lines[0].startswith(f"gateway: GET /api/review/cases (review): {dead[0]} cannot be reached")
     assert lines[1].startswith("gateway: 503 for GET /api/review/cases (review): unreachable (ConnectError: ")
+
+
+async def test_a_cookie_set_for_one_client_is_never_sent_for_another() -> None:
+    """The gateway's HTTP client keeps no cookie jar: a ``Set-Cookie`` answered to one
+    client (identity's session cookie at login) passes through to that client only, and
+    is never added to a later request of another client (which sends no cookie)."""
+    app = FastAPI()
+
+    @app.post("/api/svc/login")
+    def login(response: Response) -> dict[str, bool]:
+        response.set_cookie("certreg_session", "secret-of-jeanne", path="/api/svc", httponly=True, samesite="strict")
+        return {"ok": True}
+
+    @app.get("/api/svc/who")
+    def who(request: Request) -> dict[str, str | None]:
+        return {"cookie": request.headers.get("cookie")}
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    gateway = Gateway({"svc": f"http://127.0.0.1:{port}"}, FastAPI())
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=gateway), base_url="http://gateway") as jeanne:
+            answer = await jeanne.post("/api/svc/login")
+            assert "secret-of-jeanne" in answer.headers["set-cookie"]
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=gateway), base_url="http://gateway") as someone_else:
+            assert (await someone_else.get("/api/svc/who")).json() == {"cookie": None}
+    finally:
+        await gateway.aclose()
+        server.should_exit = True
+        thread.join(10)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import AsyncIterator, Mapping
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 
 import httpx
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -82,7 +83,7 @@ class Gateway:
     @property
     def client(self) -> httpx.AsyncClient:
         if self._client is None:
-            self._client = httpx.AsyncClient(timeout=self._timeouts(), follow_redirects=False)
+            self._client = httpx.AsyncClient(timeout=self._timeouts(), follow_redirects=False, cookies=_no_cookies())
         return self._client
 
     @property
@@ -90,7 +91,7 @@ class Gateway:
         """For retries: every request on a new connection (no pooled one is reused)."""
         if self._fresh is None:
             self._fresh = httpx.AsyncClient(
-                timeout=self._timeouts(), follow_redirects=False, limits=httpx.Limits(max_keepalive_connections=0)
+                timeout=self._timeouts(), follow_redirects=False, limits=httpx.Limits(max_keepalive_connections=0), cookies=_no_cookies()
             )
         return self._fresh
 
@@ -219,6 +220,15 @@ class Gateway:
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
             await response.aclose()
+
+
+def _no_cookies() -> CookieJar:
+    """The proxy's clients keep no cookie: httpx's default jar would store a service's
+    ``Set-Cookie`` (identity's session cookie, answered to one person) and add it to the
+    next request of anyone who sends none — when it is not ``Secure`` (an http public
+    URL), since the hop to the services is plain http. Cookies pass through in the
+    headers, each to its own client, and nowhere else."""
+    return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
 
 
 def upstream_urls(target: str) -> list[str]:
