@@ -103,6 +103,7 @@ POLICIES: dict[tuple[str, str], Policy] = {
     ("PATCH", "/api/filings/{filing_id}"): _p(MEMBERS, scoped=True),
     ("POST", "/api/filings/{filing_id}/submit"): _p(MEMBERS, scoped=True),
     ("POST", "/api/filings/{filing_id}/withdraw"): _p(MEMBERS, scoped=True),
+    ("POST", "/api/filings/{filing_id}/renewal"): _p(MEMBERS, scoped=True),
     ("POST", "/api/filings/{filing_id}/documents/{doc_type}"): _p(MEMBERS, scoped=True),
     ("GET", "/api/filings/{filing_id}/documents"): _p(ACCESS, scoped=True),
     ("GET", "/api/filings/{filing_id}/documents/{document_id}/content"): _p(ACCESS, scoped=True),

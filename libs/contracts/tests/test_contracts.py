@@ -27,6 +27,7 @@ OVERRIDES = {
     "sha256": "ab" * 32,
     "registration_number": "RNCP12345",
     "former_numbers": ["RNCP34762"],
+    "renews": "RNCP34762",
     "registration_start": TODAY,
     "registration_end": TODAY + timedelta(days=5 * 365),
     "resubmission_due": None,  # the sample's opinion is "favourable"

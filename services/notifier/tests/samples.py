@@ -20,7 +20,14 @@ BASE_TIME = dt.datetime(2026, 11, 27, 13, 30, tzinfo=dt.UTC)
 
 OVERRIDES: dict[str, dict[str, Any]] = {
     "identity.account.registered": {"email": "camille.martin@example.org", "first_name": "Camille", "last_name": "Martin"},
-    "filings.filing.submitted": {"repertoire": "rncp", "qualification_level": 6, "is_cqp": False, "cqp_filed_by": None},
+    "filings.filing.submitted": {
+        "repertoire": "rncp",
+        "qualification_level": 6,
+        "is_cqp": False,
+        "cqp_filed_by": None,
+        "fiche": {},
+        "renews": None,
+    },
     "review.case.registered": {
         "repertoire": "rncp",
         "registration_number": "RNCP12345",
@@ -35,6 +42,13 @@ OVERRIDES: dict[str, dict[str, Any]] = {
     },
     "review.case.opinion_given": {"opinion": "adjourned", "resubmission_due": dt.date(2027, 2, 15)},
     "review.request.reminder_due": {"days_left": 3},
+    "review.registration.renewal_reminder_due": {
+        "repertoire": "rncp",
+        "registration_number": "RNCP12345",
+        "registration_end": dt.date(2027, 8, 27),
+        "months_before": 9,
+        "renewal_opens_on": dt.date(2026, 8, 27),
+    },
     "review.message.posted": {"author_side": "staff", "excerpt": "Merci de préciser les modalités d'évaluation."},
 }
 

@@ -65,6 +65,7 @@ CONSUMERS: dict[str, list[str]] = {
         "review.case.withdrawal_refused",
         "review.case.submission_refused",
         "review.message.posted",
+        "review.registration.renewal_reminder_due",
     ],
 }
 

@@ -105,6 +105,12 @@ class Settings(BaseSettings):
     orphan_grace_seconds: float = Field(default=3600, gt=0)
     orphan_sweep_seconds: float = Field(default=3600, gt=0)
 
+    # CERTREG_RENEWAL_WINDOW_MONTHS: a registration's renewal may be filed from this many months
+    # before its end date, not earlier (filings checks it, review's reminders say when it opens).
+    # No legal opening date was found (France compétences asks for renewals at least 7 months
+    # before the end, see legal_dates.RENEWAL_REMINDER_MONTHS): 12 is the platform's default.
+    renewal_window_months: int = Field(default=12, ge=7, le=60)
+
     public_url: str = "http://127.0.0.1:8000"
     # HTTP Strict Transport Security, sent by the gateway on every answer: unset means on
     # in production when CERTREG_PUBLIC_URL is https, off otherwise; true or false decides.

@@ -142,6 +142,9 @@ class FilingSubmitted(Event):
     assessment_methods: list[str]
     documents: list[DocumentRef]
     fiche: Fiche = Field(default_factory=Fiche, description="the rest of the fiche (identification, certifiers, codes, access routes…)")
+    renews: RegistryNumber | None = Field(
+        default=None, description="the registration this request renews (a renewal is filed as a new request naming it)"
+    )
 
     @model_validator(mode="after")
     def _coherent(self) -> "FilingSubmitted":

@@ -10,7 +10,7 @@ import datetime as dt
 import uuid
 from typing import Literal
 
-from pydantic import AwareDatetime, Field, NonNegativeInt, model_validator
+from pydantic import AwareDatetime, Field, NonNegativeInt, PositiveInt, model_validator
 
 from certreg_contracts.envelope import Event
 from certreg_contracts.types import CaseStatus, DocType, Part, Repertoire
@@ -161,6 +161,22 @@ class RequestAnswered(_CaseEvent):
     routing_key = "review.request.answered"
     request_id: uuid.UUID
     opened_by: uuid.UUID
+
+
+class RenewalReminderDue(_CaseEvent):
+    """A registration ends in ``months_before`` months (9, then 7: France compétences asks for
+    renewal requests at least 7 months before the end) and no renewal of it is under way.
+
+    Emitted once per registration and reminder by review's sweeper (review owns the
+    registration's dates); ``filing_id`` is the registered filing. Consumed by the notifier
+    (mail and bell to the certifier's members).
+    """
+
+    routing_key = "review.registration.renewal_reminder_due"
+    registration_number: str = Field(pattern=r"^(RNCP|RS)[0-9]+$")
+    registration_end: dt.date
+    months_before: PositiveInt
+    renewal_opens_on: dt.date = Field(description="the first day a renewal may be filed (the platform's window)")
 
 
 class RequestReminderDue(_CaseEvent):

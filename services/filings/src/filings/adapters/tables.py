@@ -64,6 +64,15 @@ class Filing(Base, table=True):
     # The rest of the fiche (certreg_contracts.events.filings.Fiche as JSON; {} for none yet).
     fiche: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(sa.JSON(), nullable=False, server_default=sa.text("'{}'")))
 
+    # A renewal: the registration it renews (a new request naming it, issue 14).
+    renews: str | None = Field(default=None, max_length=16, index=True)
+    # Once registered (review.case.registered): its number and period, and the renewal
+    # drafted from it, if any (one at a time: the row's version makes twins one).
+    registration_number: str | None = Field(default=None, max_length=16, index=True)
+    registration_start: dt.date | None = None
+    registration_end: dt.date | None = None
+    renewal_id: uuid.UUID | None = None
+
     # draft | submitted | withdrawal_requested | withdrawn (filings' own state).
     status: str = Field(default="draft", max_length=24, index=True)
     submission_round: int = 0

@@ -25,7 +25,7 @@ from filings.api.schemas import (
     SubmittedOut,
     WithdrawIn,
 )
-from filings.app import commands, queries
+from filings.app import commands, queries, renewals
 
 router = APIRouter(tags=["filings"])
 
@@ -55,7 +55,26 @@ def list_filings(query: Annotated[FilingQuery, Query()], user: CurrentUser, deps
 
 @router.get("/{filing_id}")
 def get_filing(filing_id: uuid.UUID, user: CurrentUser, deps: DepsDep) -> FilingOut:
-    return views.filing_out(queries.get_filing(deps, user, filing_id))
+    return views.filing_out(queries.get_filing(deps, user, filing_id), renewal_window_months=deps.settings.renewal_window_months)
+
+
+@router.post("/{filing_id}/renewal", status_code=201)
+def start_renewal(filing_id: uuid.UUID, user: Depositor, deps: DepsDep, idempotency_key: IdempotencyKeyHeader = None) -> FilingOut:
+    """A draft renewing this filing's registration: a new request naming it (``renews``),
+    pre-filled from the registered content (frameworks and fiche; the pieces are sent again).
+    From ``CERTREG_RENEWAL_WINDOW_MONTHS`` before the end date until it: else 409
+    ``renewal_not_open`` (with ``opens_on``) or ``registration_ended``; 409 ``not_registered``,
+    ``renewal_exists`` (with its ``filing_id``)."""
+    return answer_once(
+        deps.uow,
+        user,
+        idempotency_key,
+        "start_renewal",
+        (str(filing_id),),
+        201,
+        views.filing_out,
+        lambda once: renewals.start_renewal(deps, user, filing_id, once),
+    )
 
 
 @router.get("/{filing_id}/changes")

@@ -358,6 +358,16 @@ class FilingSummaryOut(BaseModel):
     submitted_at: dt.datetime | None
 
 
+class RegistrationOut(BaseModel):
+    """A registered filing's registration, as review published it, and its renewal."""
+
+    number: str
+    start: dt.date | None
+    end: dt.date | None
+    renewal_opens_on: dt.date | None = Field(default=None, description="the first day its renewal may be filed")
+    renewal_id: uuid.UUID | None = Field(default=None, description="the renewal drafted from it, if any")
+
+
 class FilingOut(FilingSummaryOut):
     cqp_filed_by: str | None
     rests_on_standards: bool
@@ -382,6 +392,8 @@ class FilingOut(FilingSummaryOut):
         description="when the depositor last asked to withdraw it (status withdrawal_requested until review answers)"
     )
     is_draft: bool
+    renews: str | None = Field(default=None, description="a renewal: the registration it renews")
+    registration: RegistrationOut | None = Field(default=None, description="once registered: its number, period and renewal")
 
 
 class FilingPage(BaseModel):

@@ -20,11 +20,13 @@ from filings.api.schemas import (
     PieceOut,
     ReceiptList,
     ReceiptOut,
+    RegistrationOut,
     RequirementOut,
     SubmittedOut,
 )
 from filings.app.commands import Submission
 from filings.app.queries import Download, FilingList, FilingRecord, PieceHistory, receipt_filename
+from filings.app.renewals import renewal_opens_on
 from filings.domain import rules
 from filings.domain.status import DRAFT, may_edit, may_submit, may_withdraw, procedure_status
 
@@ -84,11 +86,25 @@ def requirement_out(line: dict[str, Any]) -> RequirementOut:
     return RequirementOut.model_validate({**line, "documents": [document_out(d) for d in line["documents"]]})
 
 
-def filing_out(record: FilingRecord) -> FilingOut:
-    """The filing, its checklist, what the depositor may do now and what review said."""
+def filing_out(record: FilingRecord, *, renewal_window_months: int | None = None) -> FilingOut:
+    """The filing, its checklist, what the depositor may do now and what review said (and,
+    given the renewal window, when its registration's renewal opens)."""
     filing = record.filing
     items = editable_items(filing)
+    registration = None
+    if filing.registration_number:
+        registration = RegistrationOut(
+            number=filing.registration_number,
+            start=filing.registration_start,
+            end=filing.registration_end,
+            renewal_opens_on=renewal_opens_on(filing.registration_end, renewal_window_months)
+            if filing.registration_end and renewal_window_months
+            else None,
+            renewal_id=filing.renewal_id,
+        )
     return FilingOut(
+        renews=filing.renews,
+        registration=registration,
         **summary_out(filing).model_dump(),
         cqp_filed_by=filing.cqp_filed_by,
         rests_on_standards=filing.rests_on_standards,

@@ -413,6 +413,7 @@ def _submitted_event(filing: Filing, content: ReceiptContent, user: Principal) -
         assessment_methods=list(filing.assessment_methods),
         documents=list(content.documents),
         fiche=Fiche.model_validate(filing.fiche or {}),
+        renews=filing.renews,
     )
 
 

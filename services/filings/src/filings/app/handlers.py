@@ -18,7 +18,9 @@ from filings.domain.status import SUBMITTED, WITHDRAWAL_REQUESTED, WITHDRAWN, is
 handlers = Handlers[Deps]("filings")
 
 
-def _filing(uow: UnitOfWork, event: CaseStatusChanged | RequestOpened | CaseWithdrawalRefused | CaseSubmissionRefused) -> Filing:
+def _filing(
+    uow: UnitOfWork, event: CaseStatusChanged | RequestOpened | CaseWithdrawalRefused | CaseSubmissionRefused | CaseRegistered
+) -> Filing:
     filing = uow.session.exec(select(Filing).where(Filing.id == event.filing_id).with_for_update()).first()
     if filing is None:
         raise not_found(f"unknown filing {event.filing_id}")
@@ -107,10 +109,19 @@ def submission_refused(deps: Deps, uow: UnitOfWork, event: CaseSubmissionRefused
 
 @handlers.on(CaseRegistered)
 def case_registered(deps: Deps, uow: UnitOfWork, event: CaseRegistered) -> None:
-    """The number joins those a fiche may name (former certification, equivalence)."""
+    """The number joins those a fiche may name (former certification, equivalence); the
+    registered filing keeps its number and period, what its renewal is checked against
+    (when it may be filed) and names."""
     if uow.session.get(RegisteredNumber, event.registration_number) is None:
         uow.session.add(
             RegisteredNumber(
                 number=event.registration_number, repertoire=event.repertoire, filing_id=event.filing_id, registered_at=deps.clock.now()
             )
         )
+    filing = uow.session.exec(select(Filing).where(Filing.id == event.filing_id).with_for_update()).first()
+    if filing is not None:
+        filing.registration_number = event.registration_number
+        filing.registration_start = event.registration_start
+        filing.registration_end = event.registration_end
+        filing.updated_at = deps.clock.now()
+        uow.session.add(filing)

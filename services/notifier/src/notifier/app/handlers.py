@@ -53,6 +53,7 @@ CONSUMED: tuple[type[Event], ...] = (
     rv.RequestOpened,
     rv.RequestAnswered,
     rv.RequestReminderDue,
+    rv.RenewalReminderDue,
     rv.RequestOverdue,
     rv.CaseAbandoned,
     rv.CaseAdmissibilityWithdrawn,

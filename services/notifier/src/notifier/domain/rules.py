@@ -189,6 +189,7 @@ ROUTES: dict[str, tuple[Rule, ...]] = {
     "review.request.opened": (Rule(entity_members, "request_opened"),),
     "review.request.answered": (Rule(opened_by, "request_answered"),),
     "review.request.reminder_due": (Rule(entity_members, "request_reminder"),),
+    "review.registration.renewal_reminder_due": (Rule(entity_members, "renewal_reminder"),),
     "review.request.overdue": (
         Rule(entity_members, "request_overdue"),
         Rule(opened_by, "request_overdue_staff"),

@@ -168,12 +168,15 @@ def fiche_element(r: RegistryRecord, today: date) -> ET.Element:
     # ID_FICHE (France compétences' technical id): no source in certreg.
     _sub(fiche, "NUMERO_FICHE", r.number)
     f = r.fiche or {}
-    # NOUVELLES_CERTIFICATIONS: renewals are not linked yet. ANCIENNES_CERTIFICATIONS: the
-    # certifications the filing said it follows.
-    if f.get("former_numbers"):
+    # A renewal's links: the registration that renewed this one (NOUVELLES_CERTIFICATIONS), and
+    # the ones it follows: the one it renews and those the filing said it follows.
+    if r.renewed_by:
+        _sub(_sub(_sub(fiche, "NOUVELLES_CERTIFICATIONS"), "NOUVELLE_CERTIFICATION"), "ID_FICHE_NOUVELLE_CERTIFICATION", r.renewed_by)
+    formers = list(dict.fromkeys([*([r.renews] if r.renews else []), *(str(n) for n in f.get("former_numbers") or [])]))
+    if formers:
         anciennes = _sub(fiche, "ANCIENNES_CERTIFICATIONS")
-        for former in f["former_numbers"]:
-            _sub(_sub(anciennes, "ANCIENNE_CERTIFICATION"), "ID_FICHE_ANCIENNE_CERTIFICATION", str(former))
+        for former in formers:
+            _sub(_sub(anciennes, "ANCIENNE_CERTIFICATION"), "ID_FICHE_ANCIENNE_CERTIFICATION", former)
     _sub(fiche, "INTITULE", r.title)
     if r.is_cqp:
         abrege = _sub(fiche, "ABREGE")

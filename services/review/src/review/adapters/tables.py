@@ -79,6 +79,8 @@ class Case(Base, table=True):
     assignee_id: uuid.UUID | None = None
     session_id: uuid.UUID | None = None
     registration_number: str | None = Field(default=None, max_length=16)
+    # A renewal: the registration it renews (filings.filing.submitted's ``renews``).
+    renews: str | None = Field(default=None, max_length=16, index=True)
     opened_at: dt.datetime = Field(sa_column=sa.Column(TZ, nullable=False))
     updated_at: dt.datetime = Field(sa_column=sa.Column(TZ, nullable=False))
 
@@ -214,6 +216,10 @@ class RegistryRecord(Base, table=True):
     # The rest of the fiche as submitted (certreg_contracts.events.filings.Fiche as JSON), the
     # co-certifiers named as review knows them (review.adapters.certifiers.co_certifiers).
     fiche: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(sa.JSON(), nullable=False, server_default=sa.text("'{}'")))
+    # Renewal links (the open data's ANCIENNES/NOUVELLES_CERTIFICATIONS): the registration this
+    # one renews, and the one that renewed it (the former stays readable).
+    renews: str | None = Field(default=None, max_length=16)
+    renewed_by: str | None = Field(default=None, max_length=16)
     # Its partner organisations as published: a copy of its ``RegistryPartner`` rows (the
     # ledger), every one with its dates, removed ones kept (review.app.partners keeps it).
     partners: list[dict[str, Any]] = Field(
@@ -263,6 +269,18 @@ class RegistryPartner(Base, table=True):
     days_late: int = 0
     removal_days_late: int = 0
     late: bool = False
+
+
+class RenewalReminder(Base, table=True):
+    """A renewal reminder of a registration (9 and 7 months before its end), once each:
+    ``sent`` when it went out; not sent when a later sweep or a renewal under way covered it."""
+
+    __tablename__ = "renewal_reminders"
+
+    number: str = Field(primary_key=True, max_length=16)
+    months_before: int = Field(primary_key=True)
+    sent_at: dt.datetime = Field(sa_column=sa.Column(TZ, nullable=False))
+    sent: bool = True
 
 
 class RegistryEntry(Base, table=True):

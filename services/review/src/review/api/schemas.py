@@ -286,6 +286,35 @@ class TimelineEntryOut(BaseModel):
     details: dict[str, Any]
 
 
+class RenewalChangeOut(BaseModel):
+    field: str
+    label: str
+    change: str = Field(description="changed | added | removed (a block)")
+    code: str | None = Field(default=None, description="the block's code, for a block")
+    before: Any = None
+    after: Any = None
+    added: list[Any] = Field(default_factory=list)
+    removed: list[Any] = Field(default_factory=list)
+
+
+class RecommendationOut(BaseModel):
+    source: str = Field(description="admissibility | opinion | decision")
+    at: date | None
+    text: str
+    criterion: str | None = None
+    label: str | None = None
+
+
+class RenewalOut(BaseModel):
+    """A renewal: the registration it renews, what changed from its registered fiche, and the
+    recommendations made when it was examined."""
+
+    renews: str
+    former: RecordSummaryOut | None
+    changes: list[RenewalChangeOut]
+    recommendations: list[RecommendationOut]
+
+
 class CaseOut(CaseSummaryOut):
     missing: list[str]
     is_cqp: bool
@@ -296,6 +325,7 @@ class CaseOut(CaseSummaryOut):
     opinion: OpinionOut | None
     decision: DecisionOut | None
     timeline: list[TimelineEntryOut]
+    renewal: RenewalOut | None = None
     # staff only
     allowed_actions: list[str] | None = None
     criteria: dict[str, str] | None = None
@@ -384,6 +414,8 @@ class RecordSummaryOut(BaseModel):
     status: str
     jo_date: date | None = None
     jo_reference: str | None = None
+    renews: str | None = Field(default=None, description="the registration this one renews")
+    renewed_by: str | None = Field(default=None, description="the registration that renewed this one")
 
 
 class FrameworksOut(BaseModel):

@@ -40,9 +40,12 @@ from review.api.schemas import (
     OpinionOut,
     PartnerChangeOut,
     PartnerOut,
+    RecommendationOut,
     RecordOut,
     RecordSummaryOut,
     RegistryChangeOut,
+    RenewalChangeOut,
+    RenewalOut,
     RequestOut,
     SessionOut,
     SessionRefOut,
@@ -52,6 +55,7 @@ from review.app.commission import OpinionGiven
 from review.app.decisions import DecisionMade
 from review.app.partners import LatePartner, PartnerChange
 from review.app.queries import LIST_FIELDS, Agenda, CaseDetail, SessionSummary
+from review.app.renewals import Renewal
 from review.domain import procedure, rules
 from review.domain.actor import is_case_staff
 from review.domain.audit import parse_details
@@ -255,7 +259,17 @@ def case_out(detail: CaseDetail, user: Principal) -> CaseOut:
         opinion=opinion_out(detail.opinion, detail.opinion_session_date) if detail.opinion else None,
         decision=decision_out(detail.decision) if detail.decision else None,
         timeline=timeline,
+        renewal=renewal_out(detail.renewal, detail.today) if detail.renewal and detail.today else None,
         **staff_only,
+    )
+
+
+def renewal_out(r: Renewal, today: date) -> RenewalOut:
+    return RenewalOut(
+        renews=r.renews,
+        former=record_summary(r.former, today) if r.former else None,
+        changes=[RenewalChangeOut(**vars(c)) for c in r.changes],
+        recommendations=[RecommendationOut(**vars(x)) for x in r.recommendations],
     )
 
 
@@ -308,6 +322,8 @@ def _record_fields(r: RegistryRecord, today: date) -> dict[str, Any]:
         "status": rules.record_state(r.status, r.registration_start, r.registration_end, today),
         "jo_date": r.jo_date,
         "jo_reference": r.jo_reference,
+        "renews": r.renews,
+        "renewed_by": r.renewed_by,
     }
 
 

@@ -18,6 +18,7 @@ from certreg_runtime.messaging import UnitOfWork
 from review.adapters import audit_log, certifiers, numbers, registry_feed
 from review.adapters.tables import Case, Decision, RegistryCode, RegistryRecord, search_text
 from review.api.schemas import DecisionIn, PublicationIn
+from review.app import renewals
 from review.app.deps import ReviewDeps
 from review.app.queries import latest_opinion
 from review.app.transitions import case_fields, load_case, move, visible_case
@@ -230,7 +231,11 @@ def _publish(uow: UnitOfWork, case: Case, decision: Decision, now: datetime) -> 
         updated_at=now,
     )
     certifiers.name_record(uow.session, record)
-    registry_feed.record_change(uow.session, record, "registered", now)
+    # A renewal's record is linked to the registration it renews, both ways (issue 14).
+    former = renewals.link(uow.session, record, case.renews)
+    registry_feed.record_change(uow.session, record, "renewed" if former is not None else "registered", now)
+    if former is not None:
+        registry_feed.record_change(uow.session, former, "updated", now)
     # Its NSF and ROME codes, for the registry's filters, once the filing carries them.
     for kind in ("nsf", "rome"):
         for code in sorted(set(snap.get(f"{kind}_codes", []))):

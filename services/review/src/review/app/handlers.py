@@ -63,6 +63,7 @@ def _apply_filing(session: Session, case: Case, event: fe.FilingSubmitted) -> No
     case.cqp_filed_by = event.cqp_filed_by
     case.rests_on_standards = event.rests_on_standards
     case.summary = event.summary
+    case.renews = event.renews
     # Every piece ever submitted with the filing: what a message may point to.
     before = case.snapshot or {}
     known = set(before.get("known_documents", [])) | {str(d.get("document_id")) for d in before.get("documents", [])}

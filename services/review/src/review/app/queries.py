@@ -34,6 +34,7 @@ from review.adapters.tables import (
     StaffMember,
 )
 from review.app.deps import ReviewDeps
+from review.app.renewals import Renewal, renewal_of
 from review.app.transitions import visible_case
 from review.domain import procedure, rules
 
@@ -229,6 +230,8 @@ class CaseDetail:
     opinion_session_date: date | None
     decision: Decision | None
     timeline: list[AuditEntry]
+    renewal: Renewal | None = None
+    today: date | None = None
 
     def allowed_actions(self, roles: frozenset[str] | set[str]) -> list[str]:
         """What ``roles`` may do now: the procedure's actions, less an opinion the case's
@@ -243,7 +246,7 @@ def latest_opinion(session: Session, filing_id: uuid.UUID) -> Opinion | None:
     return session.exec(select(Opinion).where(Opinion.filing_id == filing_id).order_by(col(Opinion.given_at).desc()).limit(1)).first()
 
 
-def case_detail(session: Session, case: Case) -> CaseDetail:
+def case_detail(session: Session, case: Case, today: date | None = None) -> CaseDetail:
     requests = session.exec(select(InfoRequest).where(InfoRequest.filing_id == case.filing_id).order_by(col(InfoRequest.opened_at))).all()
     opinion = latest_opinion(session, case.filing_id)
     opinion_session = session.get(CommissionSession, opinion.session_id) if opinion else None
@@ -255,12 +258,14 @@ def case_detail(session: Session, case: Case) -> CaseDetail:
         opinion_session_date=opinion_session.date if opinion_session else None,
         decision=session.get(Decision, case.filing_id),
         timeline=audit_log.timeline(session, case.filing_id),
+        renewal=renewal_of(session, case),
+        today=today,
     )
 
 
 def get_case(deps: ReviewDeps, user: Principal, filing_id: uuid.UUID) -> CaseDetail:
     with deps.uow() as uow:
-        return case_detail(uow.session, visible_case(uow, user, filing_id))
+        return case_detail(uow.session, visible_case(uow, user, filing_id), paris_date(deps.clock.now()))
 
 
 # ---------------------------------------------------------------- commission

@@ -1,8 +1,9 @@
 """The deadline sweeper: requests past due become overdue, reminders before a deadline,
 adjourned dossiers whose deadline passed go back to the commission as they are, and
 decisions nobody consulted are notified 15 days after they were made available (their
-appeal deadline fixed with it), and registrations past their end date become ``expired`` in
-the registry (with their entry in the registry's change feed).
+appeal deadline fixed with it), registrations past their end date become ``expired`` in the
+registry (with their entry in the registry's change feed), and registrations ending in 9, then
+7 months remind their certifier to file the renewal (``review.app.renewals.remind``, once each).
 
 Each item is handled in its own transaction, re-checked under the case's row lock, so
 that several review processes may sweep at once and a crash loses nothing; an item that
@@ -28,6 +29,7 @@ from certreg_contracts.events import review as ev
 from certreg_runtime.errors import DomainError
 from review.adapters import audit_log, registry_feed
 from review.adapters.tables import Case, Decision, InfoRequest, RegistryRecord
+from review.app import renewals
 from review.app.commission import next_session, schedule
 from review.app.decisions import fix_notification
 from review.app.deps import ReviewDeps
@@ -45,11 +47,19 @@ class SweepReport:
     returned: list[uuid.UUID] = field(default_factory=list)  # filing ids
     notified: list[uuid.UUID] = field(default_factory=list)  # filing ids whose decision got notified
     expired: list[str] = field(default_factory=list)  # registration numbers
+    renewal_reminders: list[tuple[str, int]] = field(default_factory=list)  # (registration number, months before its end)
     skipped: list[uuid.UUID] = field(default_factory=list)  # request or filing ids refused on the way
 
     @property
     def total(self) -> int:
-        return len(self.overdue) + len(self.reminders) + len(self.returned) + len(self.notified) + len(self.expired)
+        return (
+            len(self.overdue)
+            + len(self.reminders)
+            + len(self.returned)
+            + len(self.notified)
+            + len(self.expired)
+            + len(self.renewal_reminders)
+        )
 
 
 def sweep(deps: ReviewDeps, batch: int = 500) -> SweepReport:
@@ -89,14 +99,17 @@ def sweep(deps: ReviewDeps, batch: int = 500) -> SweepReport:
         except DomainError as exc:
             _skipped(report, filing_id, exc)
     _expire_registrations(deps, today, batch, report)
+    report.renewal_reminders.extend(renewals.remind(deps, today, batch))
     if report.total:
         log.info(
-            "sweep: %d overdue, %d reminders, %d returned to commission, %d decisions notified, %d registrations expired",
+            "sweep: %d overdue, %d reminders, %d returned to commission, %d decisions notified, %d registrations expired, "
+            "%d renewal reminders",
             len(report.overdue),
             len(report.reminders),
             len(report.returned),
             len(report.notified),
             len(report.expired),
+            len(report.renewal_reminders),
         )
     return report
 

@@ -14,6 +14,7 @@ import { stepper, summary } from "/static/js/procedure.js";
 import { dialogue } from "/static/js/thread.js";
 import { memberNames, pieceHistory, piecesByType } from "/static/js/pieces.js";
 import { ficheChanges, ficheForm, fichePreview } from "/static/js/fiche-form.js";
+import { registrationSections, renewalNote } from "/static/js/registration.js";
 
 requireLogin();
 const id = pathId();
@@ -448,6 +449,7 @@ async function render(focusId) {
     stepper(kase?.status || (filing.is_draft ? "draft" : "submitted"), { timeline: kase?.timeline, label: filing.procedure_status }),
     filingSummary(filing, kase),
   );
+  if (filing.renews) parts.push(renewalNote(filing));
   if (kase?.decision) {
     const box = decisionBox(kase.decision, kase.repertoire, await criteria());
     if (kase.decision.acknowledged_at) box.append(h("p", { class: "fr-text--sm" }, `Réception accusée le ${fmtDateTime(kase.decision.acknowledged_at)}.`));
@@ -502,6 +504,8 @@ async function render(focusId) {
     { id: "echanges", label: "Échanges", content: exchanges },
     { id: "courriers", label: "Courriers", content: h("div", {}, ...letters) },
     { id: "historique", label: "Historique", content: historyTab },
+    // A registered certification: its registration, renewal and partner organisations (registration.js).
+    ...(filing.registration ? [{ id: "enregistrement", label: "Enregistrement", content: h("div", {}, ...(await registrationSections(filing))) }] : []),
   ]));
   if (filing.can_submit && !open) parts.push(section(filing.is_draft ? "Dépôt de la demande" : "Envoi des compléments", submitBlock(filing)));
   if (filing.can_withdraw && !filing.is_draft) {

@@ -1,0 +1,194 @@
+"""Renewals on review's side (issue 14), in both modes: the certifier is reminded 9 and 7
+months before a registration ends (once each; not while a renewal is under way; a late sweep
+sends only the nearest); a renewal filed 8 months before the end shows the differences from
+the registered fiche and the recommendations made at its registration; its decision gives a
+new number linked to the former both ways (registry, feed, export.xml), the former readable."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from certreg_contracts import legal_dates
+from certreg_contracts.calendar import add_months
+from certreg_contracts.events.filings import CompetenceBlock, DocumentRef, FilingSubmitted
+from services.review.tests.conftest import Review
+
+XSD = etree.XMLSchema(etree.parse(str(Path(__file__).parents[1] / "data" / "fiches-v4.1.xsd")))
+
+BLOCKS = [
+    CompetenceBlock(code="BC01", title="Concevoir", competences=["Analyser un besoin"], assessment_methods=["Étude de cas"]),
+    CompetenceBlock(code="BC02", title="Développer", competences=["Coder"], assessment_methods=["Projet encadré"]),
+]
+
+
+async def submit(
+    review: Review, *, title: str, blocks: list[CompetenceBlock], activities: list[str], renews: str | None = None
+) -> uuid.UUID:
+    filing_id = uuid.uuid4()
+    await review.publish(
+        FilingSubmitted(
+            filing_id=filing_id,
+            entity_id=review.entity_id,
+            repertoire="rncp",
+            title=title,
+            qualification_level=6,
+            is_cqp=False,
+            rests_on_standards=False,
+            summary="Former des concepteurs d'applications.",
+            submission_round=1,
+            submitted_by=review.depositor_id,
+            submitted_at=datetime.now(UTC),
+            activities=activities,
+            competences=["Analyser un besoin"],
+            competence_blocks=blocks,
+            assessment_methods=["Mise en situation professionnelle"],
+            documents=[
+                DocumentRef(
+                    document_id=uuid.uuid4(),
+                    doc_type="competence_framework",
+                    version=1,
+                    sha256="a" * 64,
+                    size=10,
+                    content_type="application/pdf",
+                    filename="ref.pdf",
+                )
+            ],
+            renews=renews,
+        )
+    )
+    return filing_id
+
+
+async def register(review: Review, filing_id: uuid.UUID, *, reasons: list[dict[str, str]] | None = None) -> str:
+    """Admissible with recommendations, a favourable opinion with its reasons, registered."""
+    await review.post(f"/cases/{filing_id}/completeness", {"complete": True, "missing": [], "message": ""}, review.reviewer)
+    await review.post(
+        f"/cases/{filing_id}/admissibility",
+        {"admissible": True, "recommendations": "Préciser les jurys de la VAE."},
+        review.reviewer,
+    )
+    await review.post(f"/cases/{filing_id}/assignment", {"instructor_id": str(review.instructor_id)}, review.reviewer)
+    await review.post(f"/cases/{filing_id}/ready", None, review.instructor)
+    upcoming = (await review.client.get("/api/review/sessions", params={"upcoming": "true"}, headers=review.commission)).json()
+    session = upcoming["items"][0] if upcoming["items"] else await review.new_session()
+    await review.post(f"/sessions/{session['id']}/agenda", {"filing_id": str(filing_id)}, review.commission, 201)
+    if session["date"] > review.today().isoformat():
+        review.p.advance_clock(days=(date.fromisoformat(session["date"]) - review.today()).days)
+    opinion = {"filing_id": str(filing_id), "opinion": "favourable", "reasons": reasons or []}
+    await review.post(f"/sessions/{session['id']}/opinions", opinion, review.commission, 201)
+    decision = await review.post(f"/cases/{filing_id}/decision", {"register": True, "motivation": "Conforme."}, review.director)
+    await review.publish_jo(filing_id)
+    number: str = decision["registration_number"]
+    return number
+
+
+def days_to(review: Review, day: date) -> int:
+    return (day - review.today()).days
+
+
+async def record(review: Review, number: str) -> dict[str, Any]:
+    response = await review.client.get(f"/api/review/registry/{number}")
+    assert response.status_code == 200, response.text
+    found: dict[str, Any] = response.json()
+    return found
+
+
+async def test_a_renewal_is_reminded_shows_its_diff_and_gets_a_new_linked_number(review_both: Review):
+    review = review_both
+    await review.verify_entity("Institut des métiers du numérique", "73282932000074")
+    first = await submit(review, title="Concepteur d'applications", blocks=BLOCKS, activities=["Concevoir", "Déployer"])
+    reasons = [{"criterion": "controle_evaluation", "text": "Renforcer le contrôle des épreuves du bloc BC02."}]
+    number = await register(review, first, reasons=reasons)
+    end = date.fromisoformat((await record(review, number))["registration_end"])
+    nine, seven = (d.day for d in legal_dates.renewal_reminders(end))
+    assert (await review.sweep()).renewal_reminders == []
+
+    # 9 months before the end: one reminder, once.
+    review.p.advance_clock(days=days_to(review, nine) - 1)
+    assert (await review.sweep()).renewal_reminders == []
+    review.p.advance_clock(days=1)
+    assert (await review.sweep()).renewal_reminders == [(number, 9)]
+    assert (await review.sweep()).renewal_reminders == []
+    [reminder] = review.events("review.registration.renewal_reminder_due")
+    assert (reminder["registration_number"], reminder["months_before"], reminder["filing_id"]) == (number, 9, str(first))
+    assert reminder["registration_end"] == end.isoformat()
+    assert reminder["renewal_opens_on"] == add_months(end, -12).isoformat()
+
+    # 8 months before the end, the renewal: a new request naming the registration.
+    review.p.advance_clock(days=days_to(review, add_months(end, -8)))
+    changed = [BLOCKS[0], CompetenceBlock(code="BC02", title="Développer", competences=["Coder", "Tester"], assessment_methods=["Projet"])]
+    changed.append(CompetenceBlock(code="BC03", title="Déployer", competences=["Mettre en production"], assessment_methods=["Oral"]))
+    renewal = await submit(
+        review, title="Concepteur développeur d'applications", blocks=changed, activities=["Concevoir", "Maintenir"], renews=number
+    )
+    case = await review.case(renewal)
+    shown = case["renewal"]
+    assert shown["renews"] == number and shown["former"]["number"] == number and shown["former"]["status"] == "active"
+    changes = {(c["field"], c["code"]): c for c in shown["changes"]}
+    assert set(changes) == {("title", None), ("activities", None), ("competence_blocks", "BC02"), ("competence_blocks", "BC03")}
+    assert (changes[("title", None)]["before"], changes[("title", None)]["after"]) == (
+        "Concepteur d'applications",
+        "Concepteur développeur d'applications",
+    )
+    assert (changes[("activities", None)]["added"], changes[("activities", None)]["removed"]) == (["Maintenir"], ["Déployer"])
+    assert changes[("competence_blocks", "BC02")]["change"] == "changed"
+    assert changes[("competence_blocks", "BC03")]["change"] == "added"
+    assert [(r["source"], r["text"]) for r in shown["recommendations"]] == [
+        ("admissibility", "Préciser les jurys de la VAE."),
+        ("opinion", "Renforcer le contrôle des épreuves du bloc BC02."),
+        ("decision", "Conforme."),
+    ]
+    assert "contrôle" in shown["recommendations"][1]["label"].lower()
+    # The certifier's side sees it too.
+    assert (await review.case(renewal, review.depositor))["renewal"]["renews"] == number
+
+    # 7 months before: no reminder, a renewal is under way.
+    review.p.advance_clock(days=days_to(review, seven))
+    assert (await review.sweep()).renewal_reminders == []
+    assert len(review.events("review.registration.renewal_reminder_due")) == 1
+
+    # Its decision: a new number, linked both ways; the former stays readable.
+    new_number = await register(review, renewal)
+    assert new_number != number
+    new, former = await record(review, new_number), await record(review, number)
+    assert (new["renews"], new["renewed_by"]) == (number, None)
+    assert (former["renews"], former["renewed_by"], former["status"]) == (None, new_number, "active")
+    changes_feed = (await review.client.get("/api/review/registry/changes", params={"limit": 500})).json()["items"]
+    assert [(c["number"], c["kind"]) for c in changes_feed if c["number"] in (number, new_number)][-2:] == [
+        (new_number, "renewed"),
+        (number, "updated"),
+    ]
+    document = etree.parse(io.BytesIO((await review.client.get("/api/review/registry/export.xml")).content))
+    XSD.assertValid(document)
+    fiches = {f.findtext("NUMERO_FICHE"): f for f in document.getroot().iterfind("FICHE")}
+    assert fiches[new_number].findtext("ANCIENNES_CERTIFICATIONS/ANCIENNE_CERTIFICATION/ID_FICHE_ANCIENNE_CERTIFICATION") == number
+    assert fiches[number].findtext("NOUVELLES_CERTIFICATIONS/NOUVELLE_CERTIFICATION/ID_FICHE_NOUVELLE_CERTIFICATION") == new_number
+    assert fiches[new_number].find("NOUVELLES_CERTIFICATIONS") is None
+    # Renewed, the former gets no more reminder; past its end it expires, still readable.
+    review.p.advance_clock(days=days_to(review, end) + 1)
+    report = await review.sweep()
+    assert number in report.expired and not [r for r in report.renewal_reminders if r[0] == number]
+    assert (await record(review, number))["status"] == "expired"
+
+
+async def test_a_late_sweep_sends_only_the_nearest_reminder(review_both: Review):
+    review = review_both
+    await review.verify_entity("Institut des métiers du numérique", "73282932000074")
+    number = await register(review, await submit(review, title="Technicien réseaux", blocks=BLOCKS, activities=["Installer"]))
+    end = date.fromisoformat((await record(review, number))["registration_end"])
+    # The sweeper did not run between 9 and 7 months before the end: one reminder, the 7 months'.
+    review.p.advance_clock(days=days_to(review, add_months(end, -7)) + 10)
+    assert (await review.sweep()).renewal_reminders == [(number, 7)]
+    assert (await review.sweep()).renewal_reminders == []
+    assert [
+        e["months_before"] for e in review.events("review.registration.renewal_reminder_due") if e["registration_number"] == number
+    ] == [7]
+    # Past the end: none ever again.
+    review.p.advance_clock(days=days_to(review, end + timedelta(days=2)))
+    assert (await review.sweep()).renewal_reminders == []

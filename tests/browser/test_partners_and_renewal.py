@@ -1,0 +1,100 @@
+"""A registered certification's certifier, in the browser (issue 14): declares a partner
+organisation on the dossier page (a wrong SIRET refused before sending), sees it in the public
+registry, removes it; eight months before the end, starts the renewal, which opens as a new
+draft naming the registration and pre-filled from it."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from certreg_contracts.calendar import add_months
+from certreg_testing.samples import random_siret
+
+from .cases import World, shots
+from .conftest import check_accessibility
+from .helpers import PASSWORD, login, reload_until
+from .test_commission_agenda import sitting_day
+
+pytestmark = pytest.mark.browser
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def at(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), PARIS).astimezone(UTC) + timedelta(hours=10)
+
+
+def test_the_certifier_declares_a_partner_and_starts_the_renewal(page, platform, request):
+    w = World(platform, "Organisme des partenaires habilités")
+    request.addfinalizer(lambda: platform.clock_file.write_text("0"))
+    today = datetime.now(PARIS).date()
+    day = sitting_day(today)
+    if day != today:
+        platform.move_clock_to(at(day))
+        w.refresh()
+    title = "Technicien de maintenance des ascenseurs"
+    fid = w.new_filing(title)
+    w.to_ready(fid)
+    session = w.session(day.isoformat())
+    w.review(f"/sessions/{session['id']}/agenda", {"filing_id": fid}, "commission", 201)
+    w.review(f"/sessions/{session['id']}/opinions", {"filing_id": fid, "opinion": "favourable"}, "commission", 201)
+    number = w.review(f"/cases/{fid}/decision", {"register": True, "motivation": "Conforme."}, "director")["registration_number"]
+    jo = {"jo_date": day.isoformat(), "jo_reference": "JORF n°0280 texte n° 42", "effective_date": day.isoformat()}
+    w.review(f"/cases/{fid}/publication", jo, "director")
+
+    login(page, w.certifier, PASSWORD)
+    reload_until(page, f"/dossiers/{fid}", "#partenaires form#partner-form")
+    expect(page.locator("#renouvellement")).to_contain_text(number)
+    expect(page.locator("#renewal-opens")).to_contain_text("à partir du")  # five years ahead: not yet
+    expect(page.locator("#no-partners")).to_be_visible()
+
+    # A SIRET whose key is wrong is refused on the page.
+    siret = random_siret()
+    page.fill("#p-siret", siret[:-1] + str((int(siret[-1]) + 1) % 10))
+    page.fill("#p-name", "Centre de formation des ascensoristes")
+    page.select_option("#p-scope", "both")
+    page.get_by_role("button", name="Déclarer l’organisme").click()
+    expect(page.locator("#partner-form .fr-error-text")).to_be_visible()
+    page.fill("#p-siret", f"{siret[:3]} {siret[3:6]} {siret[6:9]} {siret[9:]}")  # spaces are stripped
+    page.get_by_role("button", name="Déclarer l’organisme").click()
+    row = page.locator(f"#partners-table tr[data-siret='{siret}']")
+    expect(row).to_have_attribute("data-state", "active")
+    expect(row).to_contain_text("Préparation et organisation des épreuves")
+    expect(page.locator("#partner-notice")).to_contain_text("est déclaré")
+    check_accessibility(page)
+    shots(page, "dossier-partenaires")
+
+    # The public registry shows it.
+    page.goto(f"/registre/{number}")
+    expect(page.locator(f"#partners li[data-siret='{siret}']")).to_contain_text("Centre de formation des ascensoristes")
+
+    # Removed: still listed, as removed.
+    page.goto(f"/dossiers/{fid}")
+    page.locator(f"button[data-remove='{siret}']").click()
+    modal = page.locator("dialog[data-confirmation][data-ready]")
+    modal.get_by_role("button", name="Retirer l’organisme").click()
+    expect(page.locator(f"#partners-table tr[data-siret='{siret}']")).to_have_attribute("data-state", "removed")
+
+    # Eight months before the end, the renewal opens: a new draft naming the registration.
+    end = date.fromisoformat(httpx.get(f"{platform.base_url}/api/review/registry/{number}").json()["registration_end"])
+    platform.move_clock_to(at(add_months(end, -8)))
+    w.refresh()
+    login(page, w.certifier, PASSWORD)
+    page.goto(f"/dossiers/{fid}")
+    page.locator("#start-renewal").click()
+    modal = page.locator("dialog[data-confirmation][data-ready]")
+    expect(modal).to_contain_text(number)
+    modal.get_by_role("button", name="Créer la demande de renouvellement").click()
+    expect(page.locator("#renews")).to_contain_text(number)
+    expect(page.locator("#f-title")).to_have_value(title)
+    assert page.url.rstrip("/").split("/")[-1] != fid
+    check_accessibility(page)
+    shots(page, "dossier-renouvellement")
+    page.goto(f"/dossiers/{fid}")
+    expect(page.locator("#renewal-link")).to_be_visible()
+    assert not page.js_errors, page.js_errors
