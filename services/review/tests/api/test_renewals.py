@@ -16,7 +16,7 @@ from lxml import etree
 
 from certreg_contracts import legal_dates
 from certreg_contracts.calendar import add_months
-from certreg_contracts.events.filings import CompetenceBlock, DocumentRef, FilingSubmitted
+from certreg_contracts.events.filings import CompetenceBlock, DocumentRef, Fiche, FilingSubmitted
 from services.review.tests.conftest import Review
 
 XSD = etree.XMLSchema(etree.parse(str(Path(__file__).parents[1] / "data" / "fiches-v4.1.xsd")))
@@ -28,7 +28,13 @@ BLOCKS = [
 
 
 async def submit(
-    review: Review, *, title: str, blocks: list[CompetenceBlock], activities: list[str], renews: str | None = None
+    review: Review,
+    *,
+    title: str,
+    blocks: list[CompetenceBlock],
+    activities: list[str],
+    renews: str | None = None,
+    nsf: tuple[str, ...] = ("326",),
 ) -> uuid.UUID:
     filing_id = uuid.uuid4()
     await review.publish(
@@ -60,6 +66,7 @@ async def submit(
                 )
             ],
             renews=renews,
+            fiche=Fiche(nsf_codes=list(nsf), former_numbers=[renews] if renews else []),
         )
     )
     return filing_id
@@ -125,13 +132,25 @@ async def test_a_renewal_is_reminded_shows_its_diff_and_gets_a_new_linked_number
     changed = [BLOCKS[0], CompetenceBlock(code="BC02", title="Développer", competences=["Coder", "Tester"], assessment_methods=["Projet"])]
     changed.append(CompetenceBlock(code="BC03", title="Déployer", competences=["Mettre en production"], assessment_methods=["Oral"]))
     renewal = await submit(
-        review, title="Concepteur développeur d'applications", blocks=changed, activities=["Concevoir", "Maintenir"], renews=number
+        review,
+        title="Concepteur développeur d'applications",
+        blocks=changed,
+        activities=["Concevoir", "Maintenir"],
+        renews=number,
+        nsf=("326", "326t"),
     )
     case = await review.case(renewal)
     shown = case["renewal"]
     assert shown["renews"] == number and shown["former"]["number"] == number and shown["former"]["status"] == "active"
     changes = {(c["field"], c["code"]): c for c in shown["changes"]}
-    assert set(changes) == {("title", None), ("activities", None), ("competence_blocks", "BC02"), ("competence_blocks", "BC03")}
+    assert set(changes) == {
+        ("title", None),
+        ("activities", None),
+        ("competence_blocks", "BC02"),
+        ("competence_blocks", "BC03"),
+        ("nsf_codes", None),
+    }
+    assert changes[("nsf_codes", None)]["added"] == ["326t"]
     assert (changes[("title", None)]["before"], changes[("title", None)]["after"]) == (
         "Concepteur d'applications",
         "Concepteur développeur d'applications",

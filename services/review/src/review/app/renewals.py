@@ -56,6 +56,7 @@ def record_content(record: RegistryRecord) -> dict[str, Any]:
         "competences": record.competences,
         "competence_blocks": record.competence_blocks,
         "assessment_methods": record.assessment_methods,
+        **renewal.fiche_content(record.fiche),
     }
 
 
@@ -69,6 +70,7 @@ def case_content(case: Case) -> dict[str, Any]:
         "competences": snap.get("competences", []),
         "competence_blocks": snap.get("competence_blocks", []),
         "assessment_methods": snap.get("assessment_methods", []),
+        **renewal.fiche_content(snap.get("fiche")),
     }
 
 

@@ -17,7 +17,39 @@ FIELDS: dict[str, str] = {
     "competences": "Compétences attestées",
     "competence_blocks": "Blocs de compétences",
     "assessment_methods": "Modalités d'évaluation",
+    # The rest of the fiche (certreg_contracts.events.filings.Fiche); ``former_numbers`` is left
+    # out: a renewal always adds the registration it renews.
+    "certifiers": "Certificateurs",
+    "nsf_codes": "Codes NSF",
+    "rome_codes": "Codes ROME",
+    "access_routes": "Voies d'accès et jurys",
+    "prerequisites": "Prérequis",
+    "sectors": "Secteurs d'activité",
+    "job_types": "Types d'emplois accessibles",
+    "regulation": "Réglementation de l'activité",
+    "equivalences": "Équivalences et correspondances",
+    "statistics": "Statistiques des promotions",
 }
+FICHE_FIELDS = (
+    "certifiers",
+    "nsf_codes",
+    "rome_codes",
+    "access_routes",
+    "prerequisites",
+    "sectors",
+    "job_types",
+    "regulation",
+    "equivalences",
+    "statistics",
+)
+
+
+def fiche_content(fiche: dict[str, Any] | None) -> dict[str, Any]:
+    """The fiche's compared fields; each certifier as filed (SIRET, name, filer)."""
+    fiche = fiche or {}
+    content = {name: fiche.get(name) for name in FICHE_FIELDS}
+    content["certifiers"] = [{k: c.get(k) for k in ("siret", "name", "filer")} for c in fiche.get("certifiers") or []]
+    return content
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 its number and period (review.case.registered) and the renewal drafted from it
 
 Revision ID: e3b5d7f90a12
-Revises: a7c9e1f36578, c7f1e2a9d4b0
+Revises: d3a5b7c9e1f2
 Create Date: 2026-12-01 04:45:00
 """
 
@@ -10,8 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "e3b5d7f90a12"
-# After both heads main had then (the due date's explanation and the fiche): one head again.
-down_revision = ("a7c9e1f36578", "c7f1e2a9d4b0")
+down_revision = "d3a5b7c9e1f2"
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 renews and the one that renewed it; the renewal reminders sent (9 and 7 months before the end)
 
 Revision ID: b7d9f1a3c5e2
-Revises: 9a1d3c5e7f20
+Revises: b8e2d4f6a1c3
 Create Date: 2026-12-01 04:55:00
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "b7d9f1a3c5e2"
-down_revision = "9a1d3c5e7f20"
+down_revision = "b8e2d4f6a1c3"
 branch_labels = None
 depends_on = None
 
