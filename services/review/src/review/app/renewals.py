@@ -101,7 +101,7 @@ def recommendations_of(session: Session, filing_id: uuid.UUID) -> list[Recommend
     case = get_case(session, filing_id)
     for reason in opinion.reasons if opinion else []:
         criterion = reason.get("criterion")
-        label = rules.criterion_label(case.repertoire, criterion) if case and criterion else None
+        label = rules.criterion_label(case.repertoire, criterion, case.opened_at) if case and criterion else None
         found.append(Recommendation("opinion", opinion.given_at.date() if opinion else None, reason.get("text", ""), criterion, label))
     decision = session.get(Decision, filing_id)
     if decision is not None and decision.motivation.strip():

@@ -2,7 +2,7 @@
 its number and period (review.case.registered) and the renewal drafted from it
 
 Revision ID: e3b5d7f90a12
-Revises: d3a5b7c9e1f2
+Revises: e4b6c8d0f2a3
 Create Date: 2026-12-01 04:45:00
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "e3b5d7f90a12"
-down_revision = "d3a5b7c9e1f2"
+down_revision = "e4b6c8d0f2a3"
 branch_labels = None
 depends_on = None
 
