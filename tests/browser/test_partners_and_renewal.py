@@ -48,7 +48,7 @@ def test_the_certifier_declares_a_partner_and_starts_the_renewal(page, platform,
     w.review(f"/cases/{fid}/publication", jo, "director")
 
     login(page, w.certifier, PASSWORD)
-    reload_until(page, f"/dossiers/{fid}", "#partenaires form#partner-form")
+    reload_until(page, f"/dossiers/{fid}#enregistrement", "#partenaires form#partner-form")
     expect(page.locator("#renouvellement")).to_contain_text(number)
     expect(page.locator("#renewal-opens")).to_contain_text("à partir du")  # five years ahead: not yet
     expect(page.locator("#no-partners")).to_be_visible()
@@ -74,7 +74,7 @@ def test_the_certifier_declares_a_partner_and_starts_the_renewal(page, platform,
     expect(page.locator(f"#partners li[data-siret='{siret}']")).to_contain_text("Centre de formation des ascensoristes")
 
     # Removed: still listed, as removed.
-    page.goto(f"/dossiers/{fid}")
+    page.goto(f"/dossiers/{fid}#enregistrement")
     page.locator(f"button[data-remove='{siret}']").click()
     modal = page.locator("dialog[data-confirmation][data-ready]")
     modal.get_by_role("button", name="Retirer l’organisme").click()
@@ -85,7 +85,7 @@ def test_the_certifier_declares_a_partner_and_starts_the_renewal(page, platform,
     platform.move_clock_to(at(add_months(end, -8)))
     w.refresh()
     login(page, w.certifier, PASSWORD)
-    page.goto(f"/dossiers/{fid}")
+    page.goto(f"/dossiers/{fid}#enregistrement")
     page.locator("#start-renewal").click()
     modal = page.locator("dialog[data-confirmation][data-ready]")
     expect(modal).to_contain_text(number)
@@ -95,6 +95,6 @@ def test_the_certifier_declares_a_partner_and_starts_the_renewal(page, platform,
     assert page.url.rstrip("/").split("/")[-1] != fid
     check_accessibility(page)
     shots(page, "dossier-renouvellement")
-    page.goto(f"/dossiers/{fid}")
+    page.goto(f"/dossiers/{fid}#enregistrement")
     expect(page.locator("#renewal-link")).to_be_visible()
     assert not page.js_errors, page.js_errors

@@ -72,6 +72,7 @@ async def test_a_renewal_opens_in_its_window_is_drafted_from_the_registration_an
         "end": end.isoformat(),
         "renewal_opens_on": opens_on.isoformat(),
         "renewal_id": None,
+        "renewal_state": "not_open",
     }
 
     # Too early: the day it opens is said.
@@ -103,7 +104,7 @@ async def test_a_renewal_opens_in_its_window_is_drafted_from_the_registration_an
     assert renewal["fiche"] == {**shown["fiche"], "former_numbers": ["RNCP41001"]}
     assert renewal["requirements"] and not any(line["provided"] for line in renewal["requirements"])  # the pieces are sent again
     former = (await h.client.get(f"/api/filings/{fid}", headers=dep)).json()
-    assert former["registration"]["renewal_id"] == renewal["filing_id"]
+    assert former["registration"]["renewal_id"] == renewal["filing_id"] and former["registration"]["renewal_state"] == "open"
 
     # Submitted, it tells review which registration it renews.
     await h.complete(dep, renewal)
@@ -116,3 +117,4 @@ async def test_a_renewal_opens_in_its_window_is_drafted_from_the_registration_an
     h.p.advance_clock(days=(end - h.today()).days + 1)
     late = await h.client.post(f"/api/filings/{fid}/renewal", headers=dep)
     assert late.status_code == 409 and late.json()["code"] == "registration_ended", late.text
+    assert (await h.client.get(f"/api/filings/{fid}", headers=dep)).json()["registration"]["renewal_state"] == "ended"

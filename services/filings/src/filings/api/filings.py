@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from certreg_contracts.calendar import paris_date
 from certreg_runtime.api import CurrentUser, IdempotencyKeyHeader
 from certreg_runtime.idempotency import answer_once
 from filings.api import views
@@ -55,7 +56,11 @@ def list_filings(query: Annotated[FilingQuery, Query()], user: CurrentUser, deps
 
 @router.get("/{filing_id}")
 def get_filing(filing_id: uuid.UUID, user: CurrentUser, deps: DepsDep) -> FilingOut:
-    return views.filing_out(queries.get_filing(deps, user, filing_id), renewal_window_months=deps.settings.renewal_window_months)
+    return views.filing_out(
+        queries.get_filing(deps, user, filing_id),
+        renewal_window_months=deps.settings.renewal_window_months,
+        today=paris_date(deps.clock.now()),
+    )
 
 
 @router.post("/{filing_id}/renewal", status_code=201)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -366,6 +366,9 @@ class RegistrationOut(BaseModel):
     end: dt.date | None
     renewal_opens_on: dt.date | None = Field(default=None, description="the first day its renewal may be filed")
     renewal_id: uuid.UUID | None = Field(default=None, description="the renewal drafted from it, if any")
+    renewal_state: Literal["not_open", "open", "ended"] | None = Field(
+        default=None, description="on the platform's clock: its renewal may not be filed yet, may be, or no longer"
+    )
 
 
 class FilingOut(FilingSummaryOut):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from fastapi.responses import StreamingResponse
@@ -26,7 +27,7 @@ from filings.api.schemas import (
 )
 from filings.app.commands import Submission
 from filings.app.queries import Download, FilingList, FilingRecord, PieceHistory, receipt_filename
-from filings.app.renewals import renewal_opens_on
+from filings.app.renewals import renewal_opens_on, renewal_state
 from filings.domain import rules
 from filings.domain.status import DRAFT, may_edit, may_submit, may_withdraw, procedure_status
 
@@ -86,7 +87,7 @@ def requirement_out(line: dict[str, Any]) -> RequirementOut:
     return RequirementOut.model_validate({**line, "documents": [document_out(d) for d in line["documents"]]})
 
 
-def filing_out(record: FilingRecord, *, renewal_window_months: int | None = None) -> FilingOut:
+def filing_out(record: FilingRecord, *, renewal_window_months: int | None = None, today: dt.date | None = None) -> FilingOut:
     """The filing, its checklist, what the depositor may do now and what review said (and,
     given the renewal window, when its registration's renewal opens)."""
     filing = record.filing
@@ -101,6 +102,7 @@ def filing_out(record: FilingRecord, *, renewal_window_months: int | None = None
             if filing.registration_end and renewal_window_months
             else None,
             renewal_id=filing.renewal_id,
+            renewal_state=renewal_state(filing.registration_end, renewal_window_months, today),
         )
     return FilingOut(
         renews=filing.renews,

@@ -28,6 +28,15 @@ def renewal_opens_on(registration_end: dt.date, window_months: int) -> dt.date:
     return add_months(registration_end, -window_months)
 
 
+def renewal_state(registration_end: dt.date | None, window_months: int | None, today: dt.date | None) -> str | None:
+    """Whether a registration ending on ``registration_end`` may be renewed on ``today``."""
+    if registration_end is None or window_months is None or today is None:
+        return None
+    if today > registration_end:
+        return "ended"
+    return "open" if today >= renewal_opens_on(registration_end, window_months) else "not_open"
+
+
 def start_renewal(deps: Deps, user: Principal, filing_id: uuid.UUID, once: Once[FilingRecord, Any] | None = None) -> FilingRecord:
     """A draft renewing the registration of ``filing_id`` (the user's entity's, registered),
     pre-filled from it. 409 ``not_registered``, ``renewal_not_open`` (with ``opens_on``),

@@ -31,15 +31,15 @@ export async function registrationSections(filing) {
 }
 
 function renewalSection(filing, reg) {
-  const today = todayIso();
+  // The platform's clock decides (renewal_state), not the browser's.
   const box = section("renouvellement", "Enregistrement et renouvellement",
     h("p", {}, "Certification enregistrée sous le numéro ", h("a", { href: `/registre/${encodeURIComponent(reg.number)}` }, reg.number),
       reg.start && reg.end ? ` du ${fmtDate(reg.start)} au ${fmtDate(reg.end)}.` : "."));
   if (reg.renewal_id) {
     box.append(h("p", {}, h("a", { class: "fr-link", id: "renewal-link", href: `/dossiers/${reg.renewal_id}` }, "Voir la demande de renouvellement")));
-  } else if (reg.end && today > reg.end) {
+  } else if (reg.renewal_state === "ended") {
     box.append(h("p", {}, "L’enregistrement a pris fin : une nouvelle demande d’enregistrement est nécessaire."));
-  } else if (reg.renewal_opens_on && today < reg.renewal_opens_on) {
+  } else if (reg.renewal_state !== "open") {
     box.append(h("p", { id: "renewal-opens" }, `Le renouvellement pourra être déposé à partir du ${fmtDate(reg.renewal_opens_on)}. France compétences demande de le déposer au moins 7 mois avant la fin de l’enregistrement.`));
   } else {
     const start = h("button", { class: "fr-btn", type: "button", id: "start-renewal" }, "Préparer le renouvellement");
