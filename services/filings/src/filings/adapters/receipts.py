@@ -31,6 +31,7 @@ class ReceiptContent:
     """Everything a proof of submission states (the manifest is the submission event's)."""
 
     filing_id: uuid.UUID
+    reference: str | None
     repertoire: str
     title: str
     qualification_level: int | None
@@ -43,7 +44,8 @@ class ReceiptContent:
 def render_receipt(target: Path, content: ReceiptContent) -> None:
     filing_id, submission_round = str(content.filing_id), content.submission_round
     rows = [
-        ("Dossier", filing_id),
+        *([("Numéro de dossier", content.reference)] if content.reference else []),
+        ("Identifiant technique", filing_id),
         ("Répertoire", REPERTOIRE_NAMES.get(content.repertoire, content.repertoire)),
         ("Intitulé", content.title),
     ]
@@ -69,7 +71,7 @@ def render_receipt(target: Path, content: ReceiptContent) -> None:
         target,
         title="Accusé de dépôt d'une demande d'enregistrement",
         issuer="France compétences — certreg",
-        subject=f"Dépôt n°{submission_round} du dossier {filing_id}",
+        subject=f"Dépôt n°{submission_round} du dossier {content.reference or filing_id}",
         blocks=[
             Para(
                 "Le présent document atteste du dépôt en ligne de la demande d'enregistrement décrite ci-dessous, "

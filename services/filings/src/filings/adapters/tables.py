@@ -43,11 +43,15 @@ class Filing(Base, table=True):
     """A registration request of an entity."""
 
     __tablename__ = "filings"
+    __table_args__ = (sa.Index("ux_filings_reference", "reference", unique=True),)
     # Optimistic version: a stale update raises instead of overwriting (certreg_runtime.db.VERSIONED).
     __mapper_args__ = VERSIONED
     row_version: int = row_version()
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    # The dossier's number people quote (« 2026-000123 »): the Paris year of its creation and
+    # that year's sequence, given at creation (filings.adapters.references); unique.
+    reference: str | None = Field(default=None, max_length=16)
     entity_id: uuid.UUID = Field(index=True)
     created_by: uuid.UUID
     repertoire: Repertoire = Field(sa_type=AutoString(length=8))
@@ -162,3 +166,12 @@ class RegisteredNumber(Base, table=True):
     repertoire: str = Field(max_length=8)
     filing_id: uuid.UUID
     registered_at: dt.datetime = Field(sa_column=sa.Column(UtcDateTime(), nullable=False))
+
+
+class ReferenceCounter(Base, table=True):
+    """The last dossier number given each year (filings.adapters.references)."""
+
+    __tablename__ = "reference_counters"
+
+    year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    value: int = 0

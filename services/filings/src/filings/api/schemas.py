@@ -340,6 +340,7 @@ class OpenRequestOut(BaseModel):
 
 class FilingSummaryOut(BaseModel):
     filing_id: uuid.UUID
+    reference: str | None = Field(default=None, description="the dossier's number people quote, « 2026-000123 »")
     entity_id: uuid.UUID
     repertoire: str
     title: str

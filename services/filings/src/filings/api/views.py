@@ -65,6 +65,7 @@ def editable_items(filing: Filing) -> list[str]:
 def summary_out(filing: Filing) -> FilingSummaryOut:
     return FilingSummaryOut(
         filing_id=filing.id,
+        reference=filing.reference,
         entity_id=filing.entity_id,
         repertoire=filing.repertoire,
         title=filing.title,

@@ -31,6 +31,7 @@ from certreg_runtime.service import Deps
 from certreg_runtime.storage import delete_quietly, store_then_record
 from certreg_runtime.uploads import ReceivedFile, check_dossier_quota
 from filings.adapters.receipts import ReceiptContent, render_receipt
+from filings.adapters.references import next_reference
 from filings.adapters.tables import Document, Filing, Receipt, RegisteredNumber
 from filings.api.schemas import FilingIn, FilingPatch, SubmitIn, WithdrawIn
 from filings.app.queries import FilingRecord, current_documents, dated_reference, entity_of, load_filing, record_of
@@ -143,6 +144,7 @@ def create_filing(deps: Deps, user: Principal, body: FilingIn, once: Once[Filing
     _coherence(filing)
     with deps.uow() as uow:
         _numbers_exist(uow.session, filing)
+        filing.reference = next_reference(uow.session, paris_date(now).year)
         uow.session.add(filing)
         uow.emit(
             FilingCreated(
@@ -311,6 +313,7 @@ def _receipt_content(session: Session, filing: Filing, user: Principal, now: dt.
         raise Invalid([{"loc": ["filing", *p.loc], "msg": p.msg, "type": p.type} for p in problems], code="incomplete")
     return ReceiptContent(
         filing_id=filing.id,
+        reference=filing.reference,
         repertoire=filing.repertoire,
         title=filing.title,
         qualification_level=filing.qualification_level,

@@ -22,8 +22,9 @@ try {
     box.replaceChildren(
       h("div", { class: "fr-table" }, h("table", {},
         h("caption", {}, `Demandes de votre organisme (${data.total ?? items.length})`),
-        h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Intitulé"), h("th", { scope: "col" }, "Répertoire"), h("th", { scope: "col" }, "État"), h("th", { scope: "col" }, "Échéance"), h("th", { scope: "col" }, "Mis à jour le"))),
-        h("tbody", {}, items.map((f) => h("tr", {},
+        h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "N° de dossier"), h("th", { scope: "col" }, "Intitulé"), h("th", { scope: "col" }, "Répertoire"), h("th", { scope: "col" }, "État"), h("th", { scope: "col" }, "Échéance"), h("th", { scope: "col" }, "Mis à jour le"))),
+        h("tbody", {}, items.map((f) => h("tr", { "data-filing": f.filing_id },
+          h("td", { "data-reference": "" }, f.reference || "—"),
           h("td", {}, h("a", { href: `/dossiers/${f.filing_id}` }, f.title || "(sans intitulé)")),
           h("td", {}, REPERTOIRES[f.repertoire] || f.repertoire, f.qualification_level ? ` — niveau ${f.qualification_level}` : ""),
           h("td", {}, statusBadge(f.status === "submitted" && f.case_status ? f.case_status : f.status, h, f.procedure_status || undefined), f.case_status === "registered" ? registration(f.filing_id) : null),
