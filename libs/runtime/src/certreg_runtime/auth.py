@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -82,10 +83,24 @@ JwksSource = Callable[..., dict[str, Any]]
 
 
 class TokenVerifier:
+    """Verifies a token once, then remembers it (issue 16: the RS256 check and the key
+    built from its JWK cost ~0.2 ms of CPU per request, /me's route body less than
+    that). A token already verified is taken as is for ``VERIFIED_TTL`` seconds at most,
+    never past its own ``exp`` (checked at each use); ``VERIFIED_MAX`` tokens at most
+    are kept, the least recently used dropped first. Only the exact same string hits:
+    anything altered is verified afresh, and the scope is checked at every use."""
+
+    VERIFIED_TTL = 60.0
+    VERIFIED_MAX = 4096
+
     def __init__(self, jwks: JwksSource, *, issuer: str, audience: str) -> None:
         self.jwks = jwks
         self.issuer = issuer
         self.audience = audience
+        # token -> (principal, its exp as a Unix time, monotonic time it was verified)
+        self._verified: OrderedDict[str, tuple[Principal, float, float]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.verifications = 0  # signatures checked (tests and figures)
 
     def _key(self, kid: str | None) -> Any:
         for refresh in (False, True):
@@ -99,6 +114,27 @@ class TokenVerifier:
         raise unauthorized("Jeton invalide.")
 
     def verify(self, token: str, *, scope: str = ACCESS_SCOPE) -> Principal:
+        principal = self._remembered(token)
+        if principal is None:
+            principal = self._verify(token)
+        if principal.scope != scope:
+            raise unauthorized("Jeton invalide pour cette opération.")
+        return principal
+
+    def _remembered(self, token: str) -> Principal | None:
+        with self._lock:
+            entry = self._verified.get(token)
+            if entry is None:
+                return None
+            principal, expires, verified_at = entry
+            if time.time() >= expires or time.monotonic() - verified_at > self.VERIFIED_TTL:
+                del self._verified[token]
+                return None  # verified again: "expired" comes from there
+            self._verified.move_to_end(token)
+            return principal
+
+    def _verify(self, token: str) -> Principal:
+        self.verifications += 1
         try:
             header = jwt.get_unverified_header(token)
             claims = jwt.decode(
@@ -113,9 +149,12 @@ class TokenVerifier:
             raise unauthorized("Jeton expiré.") from None
         except jwt.PyJWTError:
             raise unauthorized("Jeton invalide.") from None
-        if claims.get("scope") != scope:
-            raise unauthorized("Jeton invalide pour cette opération.")
-        return _principal(claims)
+        principal = _principal(claims)
+        with self._lock:
+            self._verified[token] = (principal, float(claims["exp"]), time.monotonic())
+            while len(self._verified) > self.VERIFIED_MAX:
+                self._verified.popitem(last=False)
+        return principal
 
 
 def _principal(claims: dict[str, Any]) -> Principal:
