@@ -4,7 +4,7 @@ Existing filings are numbered in creation order within their Paris year, and eac
 counter set to the last number given.
 
 Revision ID: 59713d4bed6a
-Revises: e4b6c8d0f2a3
+Revises: e3b5d7f90a12
 Create Date: 2026-12-01 05:13:58.190295
 """
 from datetime import UTC, datetime
@@ -18,7 +18,7 @@ import sqlmodel
 PARIS = ZoneInfo("Europe/Paris")
 
 revision = '59713d4bed6a'
-down_revision = 'e4b6c8d0f2a3'
+down_revision = 'e3b5d7f90a12'
 branch_labels = None
 depends_on = None
 
