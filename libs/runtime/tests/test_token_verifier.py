@@ -37,9 +37,9 @@ def test_a_token_is_verified_once_then_remembered() -> None:
 
 def test_a_remembered_token_is_refused_once_expired() -> None:
     v = verifier()
-    t = token(ttl=timedelta(seconds=1))
+    t = token(ttl=timedelta(seconds=3))  # exp is whole seconds: valid for 2 s at least
     v.verify(t)
-    time.sleep(1.2)
+    time.sleep(3.2)
     with pytest.raises(Unauthenticated, match="expiré"):
         v.verify(t)
 
