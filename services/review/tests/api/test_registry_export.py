@@ -286,3 +286,12 @@ async def test_the_registry_searches_by_text_and_filters_by_repertoire_level_sta
         error = response.json()
         assert response.status_code == 422 and error["code"] == "unknown_code" and error["detail"][0]["loc"] == ["query", field], error
     assert (await registry.client.get("/api/review/registry", params={"state": "perdu"})).status_code == 422
+
+
+async def test_a_cursor_past_every_possible_entry_gives_an_empty_page_not_a_500(review_both: Review):
+    """Found by the schema fuzz (issue 11): the feed's cursor takes up to 18 digits, the
+    ``seq`` column is a 32-bit integer on PostgreSQL — comparing them failed (500)."""
+    for cursor in ("2147483646", "2147483647", "5213687820149", "999999999999999999"):
+        response = await review_both.client.get("/api/review/registry/changes", params={"cursor": cursor, "limit": "5"})
+        assert response.status_code == 200, response.text
+        assert response.json() == {"items": [], "next_cursor": cursor}

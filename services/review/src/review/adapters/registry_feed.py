@@ -23,6 +23,10 @@ from review.adapters.tables import RegistryChange, RegistryEntry, RegistryRecord
 
 KINDS = ("registered", "renewed", "updated", "expired", "withdrawn")
 
+LAST_SEQ = 2**31 - 1
+"""The largest ``seq`` the column holds (a 32-bit integer on PostgreSQL): a cursor past it
+is past every entry there can be."""
+
 
 def record_change(session: Session, record: RegistryRecord, kind: str, now: datetime) -> RegistryChange:
     """Note ``kind`` for ``record`` (already changed, in this transaction) in the feed."""
@@ -40,7 +44,11 @@ def record_change(session: Session, record: RegistryRecord, kind: str, now: date
 
 
 def changes_after(session: Session, after: int, limit: int) -> list[RegistryChange]:
-    """Up to ``limit`` entries after ``seq`` ``after``, oldest first."""
+    """Up to ``limit`` entries after ``seq`` ``after``, oldest first. A cursor the column
+    cannot hold (the API takes up to 18 digits) is past every entry: nothing after it — on
+    PostgreSQL, comparing the integer column with it would fail (integer out of range)."""
+    if after >= LAST_SEQ:
+        return []
     rows = session.exec(select(RegistryChange).where(col(RegistryChange.seq) > after).order_by(col(RegistryChange.seq)).limit(limit)).all()
     return list(rows)
 
