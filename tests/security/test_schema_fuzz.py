@@ -88,14 +88,14 @@ async def _served(world: World, mode: str) -> AsyncIterator[Served]:
         await task
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 async def fuzz_embedded(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Served]:
     async with embedded_platform(tmp_path_factory.mktemp("schema-fuzz")) as p:
         async for served in _served(await build_world(p), "embedded"):
             yield served
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 async def fuzz_infra(tmp_path_factory: pytest.TempPathFactory, postgres: Any, amqp_url: str) -> AsyncIterator[Served]:
     async with embedded_platform(tmp_path_factory.mktemp("schema-fuzz-infra"), **infra_settings(postgres, amqp_url)) as p:
         async for served in _served(await build_world(p), "infra"):
