@@ -407,6 +407,47 @@ class DistributedPlatform:
     workdir: Path
     clock_file: Path
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    ports: dict[str, int] = field(default_factory=dict)
+    service_env: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def launch(self, name: str) -> None:
+        """Start process ``name`` (a service or the gateway) on its port, its output
+        appended to ``<name>.log``."""
+        log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115 - the process writes to it until stopped
+        # A service believes the X-Forwarded-For of the gateway, on this machine; the
+        # gateway believes nobody's (the tests are its clients).
+        env = self.env if name == "gateway" else {**self.env, "CERTREG_TRUSTED_PROXIES": "127.0.0.1/32,::1/128"}
+        self.processes[name] = subprocess.Popen(
+            [sys.executable, "-m", "certreg", "serve", name, "--host", "127.0.0.1", "--port", str(self.ports[name])],
+            env={**env, **self.service_env.get(name, {})},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def wait_ready(self, names: list[str] | None = None, timeout: float = 90) -> None:
+        """Until each process answers its ``/readyz`` 200 (or one exits: RuntimeError)."""
+        deadline = time.monotonic() + timeout
+        waiting = set(names or self.ports)
+        while waiting and time.monotonic() < deadline:
+            for name in sorted(waiting):
+                proc = self.processes[name]
+                if proc.poll() is not None:
+                    raise RuntimeError(f"{name} exited with {proc.returncode}:\n{self.log_tail(name)}")
+                try:
+                    if httpx.get(f"http://127.0.0.1:{self.ports[name]}/readyz", timeout=2).status_code == 200:
+                        waiting.discard(name)
+                except httpx.HTTPError:
+                    pass
+            time.sleep(0.3)
+        if waiting:
+            tails = "\n".join(f"--- {n}\n{self.log_tail(n)}" for n in sorted(waiting))
+            raise RuntimeError(f"not ready after {timeout:g} s: {sorted(waiting)}\n{tails}")
+
+    def kill(self, name: str) -> None:
+        """``kill -9`` of process ``name`` (no shutdown of any kind), reaped."""
+        proc = self.processes[name]
+        proc.kill()
+        proc.wait(15)
 
     def log_tail(self, name: str, lines: int = 60) -> str:
         path = self.workdir / f"{name}.log"
@@ -426,8 +467,18 @@ class DistributedPlatform:
 
 
 def start_platform(
-    workdir: Path, *, database_url_template: str, amqp_url: str, s3_env: dict[str, str], smtp_env: dict[str, str]
+    workdir: Path,
+    *,
+    database_url_template: str,
+    amqp_url: str,
+    s3_env: dict[str, str],
+    smtp_env: dict[str, str],
+    service_env: dict[str, dict[str, str]] | None = None,
+    ready_timeout: float | None = None,
 ) -> DistributedPlatform:
+    """Migrate, then start every service and the gateway, each its own process, and wait
+    until all are ready. ``service_env``: variables of one process only (a service's
+    database reached through a proxy the caller can cut…)."""
     namespace = unique_namespace()
     ports = {name: free_port() for name in (*SERVICES, "gateway")}
     base_url = f"http://127.0.0.1:{ports['gateway']}"
@@ -452,39 +503,19 @@ def start_platform(
         **smtp_env,
         **{f"CERTREG_{name.upper()}_URL": f"http://127.0.0.1:{ports[name]}" for name in SERVICES},
     }
-    platform = DistributedPlatform(base_url, env, workdir, clock_file)
+    platform = DistributedPlatform(base_url, env, workdir, clock_file, ports=ports, service_env=service_env or {})
     migrate = subprocess.run([sys.executable, "-m", "certreg", "migrate"], env=env, capture_output=True, text=True, timeout=300)
     if migrate.returncode != 0:
         raise RuntimeError(f"certreg migrate failed:\n{migrate.stdout}\n{migrate.stderr}")
-    for name, port in ports.items():
-        log = open(workdir / f"{name}.log", "wb")  # noqa: SIM115 - the process writes to it until stopped
-        platform.processes[name] = subprocess.Popen(
-            [sys.executable, "-m", "certreg", "serve", name, "--host", "127.0.0.1", "--port", str(port)],
-            # A service believes the X-Forwarded-For of the gateway, on this machine; the
-            # gateway believes nobody's (the tests are its clients).
-            env=env if name == "gateway" else {**env, "CERTREG_TRUSTED_PROXIES": "127.0.0.1/32,::1/128"},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    for name in ports:
+        platform.launch(name)
     # CERTREG_TEST_READY_SECONDS: how long the services may take to answer /readyz (90 s; more
     # on a machine shared by many test runs, where six interpreters start on two cores).
-    ready_seconds = float(os.environ.get("CERTREG_TEST_READY_SECONDS", "90"))
-    deadline = time.monotonic() + ready_seconds
-    waiting = set(ports)
-    while waiting and time.monotonic() < deadline:
-        for name in sorted(waiting):
-            proc = platform.processes[name]
-            if proc.poll() is not None:
-                platform.stop()
-                raise RuntimeError(f"{name} exited with {proc.returncode}:\n{platform.log_tail(name)}")
-            try:
-                if httpx.get(f"http://127.0.0.1:{ports[name]}/readyz", timeout=2).status_code == 200:
-                    waiting.discard(name)
-            except httpx.HTTPError:
-                pass
-        time.sleep(0.3)
-    if waiting:
-        tails = "\n".join(f"--- {n}\n{platform.log_tail(n)}" for n in sorted(waiting))
+    if ready_timeout is None:
+        ready_timeout = float(os.environ.get("CERTREG_TEST_READY_SECONDS", "90"))
+    try:
+        platform.wait_ready(timeout=ready_timeout)
+    except RuntimeError:
         platform.stop()
-        raise RuntimeError(f"not ready after {ready_seconds:g} s: {sorted(waiting)}\n{tails}")
+        raise
     return platform

@@ -27,6 +27,15 @@ class TcpProxy:
             writer.close()
         self._writers.clear()
 
+    def reset(self) -> int:
+        """Close every open connection but keep accepting new ones (a peer that drops its
+        connections, as a broker restarting a node does); returns how many were closed."""
+        closed = len(self._writers) // 2
+        for writer in list(self._writers):
+            writer.close()
+        self._writers.clear()
+        return closed
+
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             up_reader, up_writer = await asyncio.open_connection(*self.upstream)
