@@ -443,8 +443,9 @@ def check(r: Rig, tally: Tally, email: str, engines: dict[str, sa.Engine], befor
     with engines["review"].connect() as c:
         o.cases = c.execute(sa.text("SELECT count(*) FROM cases WHERE filing_id = ANY(:ids)"), {"ids": ids}).scalar() or 0
     with engines["notifier"].connect() as c:
-        sent = sa.text("SELECT count(*) FROM mails WHERE kind = 'filing_submitted' AND status = 'sent' AND to_addr = :to")
-        o.mails_sent = c.execute(sent, {"to": email}).scalar() or 0
+        mails = c.execute(sa.text("SELECT id, status FROM mails WHERE kind = 'filing_submitted' AND to_addr = :to"), {"to": email}).all()
+        mail_ids = [str(mail_id) for mail_id, _ in mails]
+        o.mails_sent = sum(1 for _, status in mails if status == "sent")
         o.mails_pending = c.execute(sa.text("SELECT count(*) FROM mails WHERE status <> 'sent'")).scalar() or 0
         kinds = c.execute(
             sa.text("SELECT kind, filing_id, count(*) FROM notifications WHERE filing_id = ANY(:ids) GROUP BY kind, filing_id"),
@@ -456,10 +457,14 @@ def check(r: Rig, tally: Tally, email: str, engines: dict[str, sa.Engine], befor
         if doubled:
             o.details.append(f"{doubled} notification(s) doubled")
             o.duplicates += doubled
-    received = [m for m in r.mails() if m.addressed_to(email) and str(m.message.get("Message-ID")) not in before]
-    ids_seen = collections.Counter(str(m.message.get("Message-ID")) for m in received)
-    o.mails_received = len(ids_seen)
-    doubled = sum(n - 1 for n in ids_seen.values() if n > 1)
+    # The SMTP server's side: the run's submission mails, known by their Message-ID
+    # (``<mail row id@domain>``, the same on a resend), each received once.
+    prefixes = {f"<{mail_id}@" for mail_id in mail_ids}
+    delivered = collections.Counter(
+        mid for m in r.mails() if (mid := str(m.message.get("Message-ID"))).split("@", 1)[0] + "@" in prefixes and mid not in before
+    )
+    o.mails_received = len(delivered)
+    doubled = sum(n - 1 for n in delivered.values() if n > 1)
     if doubled:
         o.details.append(f"{doubled} mail(s) delivered twice (same Message-ID)")
         o.duplicates += doubled
