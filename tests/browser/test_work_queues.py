@@ -76,6 +76,8 @@ def test_an_instructors_queue_with_organisation_days_names_sorts_and_batch_actio
     expect(line.locator("td[data-column-name=organisation]")).to_contain_text(f"SIRET {siret}")
     expect(line.locator("td[data-column-name=days]")).to_have_text("aujourd’hui")
     expect(line.locator("td[data-column-name=assignee]")).to_have_text("Non affecté")
+    reference = httpx.get(f"{world.base}/api/filings/{filings[0]}", headers=world.dep).json()["reference"]
+    expect(line.locator(f"[data-reference='{reference}']")).to_contain_text(f"N° {reference}")
     deposited = date.fromisoformat(
         httpx.get(f"{world.base}/api/review/cases", params={"ids": filings[0]}, headers=world.h["reviewer"]).json()["items"][0][
             "deposited_on"

@@ -73,6 +73,7 @@ class Review(ServiceHarness):
         repertoire: str = "rncp",
         in_response_to: uuid.UUID | None = None,
         title: str = "Concepteur développeur d'applications",
+        reference: str | None = None,
     ) -> uuid.UUID:
         filing_id = filing_id or uuid.uuid4()
         await self.publish(
@@ -87,6 +88,7 @@ class Review(ServiceHarness):
                 summary="Former des concepteurs d'applications.",
                 submission_round=round,
                 in_response_to=in_response_to,
+                reference=reference,
                 submitted_by=self.depositor_id,
                 submitted_at=datetime.now(UTC),
                 activities=["Concevoir une application", "Déployer une application"],

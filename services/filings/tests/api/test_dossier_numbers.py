@@ -35,3 +35,14 @@ async def test_each_dossier_gets_the_next_number_of_its_year_even_at_once(tmp_pa
         h.p.advance_clock(days=370)
         later = await h.create(h.depositor())
         assert h.today().year == year + 1 and later["reference"] == f"{year + 1}-000001"
+
+
+async def test_the_number_travels_with_the_submission(h) -> None:
+    """Review lists and exports the dossier by it (filings.filing.submitted carries it)."""
+    dep = h.depositor()
+    filing = await h.create(dep)
+    await h.complete(dep, filing)
+    submitted = await h.client.post(f"/api/filings/{filing['filing_id']}/submit", json={"sworn_statement": True}, headers=dep)
+    assert submitted.status_code == 202, submitted.text
+    [event] = h.outbox("filings.filing.submitted", filing_id=filing["filing_id"])
+    assert event["reference"] == filing["reference"]

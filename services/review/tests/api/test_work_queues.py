@@ -122,3 +122,15 @@ async def test_an_unknown_address_of_a_service_answers_in_french(review):
     assert wrong.status_code == 405 and wrong.json()["code"] == "method_not_allowed" and "allow" in wrong.headers
     unknown_case = await review.client.get(f"/api/review/cases/{uuid.uuid4()}", headers=review.reviewer)
     assert unknown_case.status_code == 404 and unknown_case.json()["detail"] == "Dossier introuvable."
+
+
+async def test_the_dossier_number_is_listed_exported_and_found(review_both):
+    """Issue 13, point 14: the number filings gave the dossier (« 2026-000123 »), not a UUID."""
+    review = review_both
+    numbered = await review.submit(title="Numéroté", reference="2026-000123")
+    await review.submit(title="Autre dossier", reference="2026-000124")
+    found = await review.client.get("/api/review/cases", params={"q": "2026-000123"}, headers=review.reviewer)
+    assert [(i["filing_id"], i["reference"]) for i in found.json()["items"]] == [(str(numbered), "2026-000123")]
+    exported = await review.client.get("/api/review/cases.csv", params={"ids": str(numbered)}, headers=review.reviewer)
+    [row] = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert row["Numéro de dossier"] == "2026-000123"

@@ -134,6 +134,7 @@ class FilingSubmitted(Event):
     summary: str
     submission_round: PositiveInt
     in_response_to: uuid.UUID | None = Field(default=None, description="the review request answered")
+    reference: str | None = Field(default=None, max_length=16, description="the dossier's number people quote, « 2026-000123 »")
     submitted_by: uuid.UUID
     submitted_at: AwareDatetime
     activities: list[str] = Field(description="activity framework items (RNCP, RS CQP)")

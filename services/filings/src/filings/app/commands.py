@@ -398,6 +398,7 @@ def _submitted_event(filing: Filing, content: ReceiptContent, user: Principal) -
     """Made before ``_mark_submitted``: it answers the request still open."""
     return FilingSubmitted(
         filing_id=filing.id,
+        reference=filing.reference,
         entity_id=filing.entity_id,
         repertoire=filing.repertoire,
         title=filing.title,

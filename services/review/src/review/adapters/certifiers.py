@@ -74,7 +74,7 @@ def case_search(case: Case, certifier: Certifier | None) -> str:
     """What the back office's case search finds a case by: its title, number and id, and
     its certifier's name and SIRET (issue 13, point 4)."""
     name, siret = (certifier.denomination, certifier.siret) if certifier else (None, None)
-    return search_text(case.title, case.registration_number, str(case.filing_id), name, siret)
+    return search_text(case.title, case.registration_number, str(case.filing_id), name, siret, case.reference)
 
 
 def search_of(session: Session, case: Case) -> str:

@@ -21,6 +21,7 @@ from review.domain.partners import HABILITATION
 # The back office's export of a queue (issue 13, point 10): what a person reads, in French —
 # labels, names and dates, no code and no account id. (header, how a row gives it)
 CSV_COLUMNS: tuple[tuple[str, Callable[[Mapping[str, Any], date], Any]], ...] = (
+    ("Numéro de dossier", lambda r, _: r.get("reference")),
     ("Intitulé", lambda r, _: r["title"]),
     ("Organisme", lambda r, _: r.get("organisation")),
     ("SIRET", lambda r, _: r.get("siret")),
@@ -82,6 +83,7 @@ def cases_csv(rows: Iterable[Mapping[str, Any]], today: date, *, every: int = 50
 PUBLICATION_CSV_COLUMNS: tuple[tuple[str, Callable[[Mapping[str, Any], date], Any]], ...] = (
     ("Numéro d’enregistrement", lambda r, _: r.get("registration_number")),
     ("Répertoire", lambda r, _: rules.NUMBER_PREFIX.get(r["repertoire"], r["repertoire"])),
+    ("Numéro de dossier", lambda r, _: r.get("reference")),
     ("Intitulé", lambda r, _: r["title"]),
     ("Niveau", lambda r, _: r.get("qualification_level")),
     ("Organisme", lambda r, _: r.get("organisation")),

@@ -50,6 +50,8 @@ class Case(Base, table=True):
     )
 
     filing_id: uuid.UUID = Field(primary_key=True)
+    # the dossier's number people quote (« 2026-000123 », filings.filing.submitted)
+    reference: str | None = Field(default=None, max_length=16)
     entity_id: uuid.UUID
     repertoire: str = Field(max_length=8)
     title: str = Field(max_length=500)

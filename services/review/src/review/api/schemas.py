@@ -167,6 +167,7 @@ class ExternalAnswerIn(BaseModel):
 
 class CaseSummaryOut(BaseModel):
     filing_id: uuid.UUID
+    reference: str | None = None  # the dossier's number people quote, « 2026-000123 »
     entity_id: uuid.UUID
     repertoire: str
     title: str

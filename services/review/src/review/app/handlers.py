@@ -70,6 +70,7 @@ def _apply_filing(session: Session, case: Case, event: fe.FilingSubmitted) -> No
     case.snapshot = {**_snapshot(event), "known_documents": sorted(known | {str(d.document_id) for d in event.documents})}
     case.submission_round = event.submission_round
     case.submitted_by = event.submitted_by
+    case.reference = event.reference or case.reference
     case.search = certifiers.search_of(session, case)
 
 

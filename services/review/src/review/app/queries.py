@@ -67,6 +67,7 @@ LIST_FIELDS = (
     "opened_at",
     "updated_at",
     "organisation",
+    "reference",
 )
 LIST_COLUMNS = tuple(sa.inspect(Case).columns[name] for name in LIST_FIELDS)
 # What the list adds from review's directories: the certifier's SIRET, the assignee's name.

@@ -149,7 +149,7 @@ function row(c) {
   return h("tr", { "data-filing": c.filing_id },
     h("td", {}, selectBox(c)),
     h("td", {}, h("a", { href: `/back-office/dossiers/${c.filing_id}` }, c.title || "Dossier sans intitulé"),
-      h("br"), h("span", { class: "fr-text--xs" }, REPERTOIRES[c.repertoire] || c.repertoire, c.qualification_level ? ` — niveau ${c.qualification_level}` : "",
+      h("br"), h("span", { class: "fr-text--xs", "data-reference": c.reference || null }, c.reference ? `N° ${c.reference} — ` : "", REPERTOIRES[c.repertoire] || c.repertoire, c.qualification_level ? ` — niveau ${c.qualification_level}` : "",
         c.registration_number ? ` — ${c.registration_number}` : "")),
     h("td", { "data-column-name": "organisation" }, c.organisation || h("span", { class: "fr-text--sm" }, "Organisme en cours de vérification"),
       c.siret ? [h("br"), h("span", { class: "fr-text--xs" }, `SIRET ${c.siret}`)] : null),
