@@ -308,7 +308,7 @@ def test_certifier_from_account_creation_to_a_registered_certification(page, pla
     # The director registers the certification.
     login(page, staff["director"], PASSWORD, back_office=True)
     open_case(page, "À décider", filing_id)
-    expect(page.locator("#opinion")).to_contain_text("Qualité et cohérence des référentiels")
+    expect(page.locator("#opinion")).to_contain_text("référentiel d'activités, du référentiel de compétences")
     page.fill("#motivation", "Avis favorable de la commission ; les critères d’enregistrement sont remplis.")
     page.click("label[for=register-true]")  # nothing is preselected
     visit(page, "bo-dossier-decision")

@@ -224,6 +224,7 @@ def events(people: People) -> list[Event]:
         sample_event("review.case.opinion_given", **case(), opinion="favourable", resubmission_due=None),
         sample_event("review.case.returned_to_commission", **case()),
         sample_event("review.case.registered", **case()),
+        sample_event("review.registration.renewal_reminder_due", **case()),
         sample_event("review.case.refused", **case()),
         sample_event("review.case.abandoned", **case(filing_id=uuid.uuid4())),
         sample_event("review.case.admissibility_withdrawn", **case(filing_id=uuid.uuid4())),

@@ -27,6 +27,7 @@ OVERRIDES: dict[str, dict[str, Any]] = {
         "cqp_filed_by": None,
         "fiche": {},
         "renews": None,
+        "reference": "2026-000123",
     },
     "review.case.registered": {
         "repertoire": "rncp",
