@@ -18,7 +18,7 @@ def test_a_refused_upload_leaves_the_send_buttons_hidden_label_hidden(page, plat
     world = World(platform, roles=())
     fid = world.new_filing("Opérateur de maintenance")
     login(page, world.certifier, PASSWORD)
-    page.goto(f"/dossiers/{fid}")
+    page.goto(f"/dossiers/{fid}#pieces")  # the pieces have their own tab
     file = page.locator("#file-competence_framework")
     form = file.locator("xpath=ancestor::form[1]")
     button = form.locator("button[type=submit]")
