@@ -187,8 +187,8 @@ def test_both_sides_of_a_dossier_tabs_request_answer_drafts_and_private_notes(pa
     staff.fill("#message-body", "Voici le référentiel que nous avons annoté.")
     staff.locator("#fs-attachments label", has_text="competences-v2.pdf").click()
     staff.get_by_role("button", name="Envoyer le message").click()
-    sent = staff.locator("#dialogue .cr-thread > li").last
-    expect(sent.locator("[data-attachments] button")).to_contain_text("competences-v2.pdf")
+    sent = staff.locator("#dialogue .cr-thread > li", has_text="que nous avons annoté")
+    expect(sent.locator("[data-attachments] button")).to_contain_text("competences-v2.pdf", timeout=15_000)
     staff.get_by_role("tab", name="Pièces").click()
     expect(staff.locator("details[data-history=competence_framework] tbody tr")).to_have_count(2)
     check_accessibility(staff)
@@ -210,7 +210,8 @@ def test_both_sides_of_a_dossier_tabs_request_answer_drafts_and_private_notes(pa
     page.fill("#message-body", "Merci, voici notre version commentée.")
     page.locator("#fs-attachments label", has_text="competences-v2.pdf").click()
     page.get_by_role("button", name="Envoyer le message").click()
-    expect(page.locator("#dialogue .cr-thread > li").last.locator("[data-attachments] button")).to_contain_text("competences-v2.pdf")
+    answer = page.locator("#dialogue .cr-thread > li", has_text="notre version commentée")
+    expect(answer.locator("[data-attachments] button")).to_contain_text("competences-v2.pdf", timeout=15_000)
     assert [m["document_ids"] != [] for m in messages(w, fid)][-2:] == [True, True]
     # Nothing of the staff's own writing reaches this side.
     for text in (SECRET, "référentiels cohérents", "M. Leroy", "deux heures"):
