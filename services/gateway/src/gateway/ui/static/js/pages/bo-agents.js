@@ -120,10 +120,23 @@ function row(agent) {
   return [main, editRow];
 }
 
+const PAGE = 200; // the API's largest page
+
+// Every agent, page after page: a platform has hundreds, sorted by name, and the one just
+// created must not fall off the first page.
+async function allAgents() {
+  const agents = [];
+  for (let offset = 0; ; offset += PAGE) {
+    const page = itemsOf(await api(`/api/identity/staff?status=all&limit=${PAGE}&offset=${offset}`));
+    agents.push(...page);
+    if (page.length < PAGE) return agents;
+  }
+}
+
 async function render(message) {
   let agents;
   try {
-    agents = itemsOf(await api("/api/identity/staff?status=all&limit=200"));
+    agents = await allAgents();
   } catch (err) {
     list.replaceChildren();
     showError(list, err);
