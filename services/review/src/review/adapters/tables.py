@@ -64,6 +64,11 @@ class Case(Base, table=True):
     is_cqp: bool = False
     cqp_filed_by: str | None = Field(default=None, max_length=16)
     rests_on_standards: bool = False
+    # The case's path (the fiche's ``registration_type``): ``on_request``, or ``by_right`` for the
+    # State's diplomas and titles (L.6113-5 I) and habilitations (L.6113-6), registered without
+    # the commission (review.domain.procedure)
+    registration_type: str = Field(default="on_request", max_length=16, sa_column_kwargs={"server_default": "on_request"})
+    by_right_basis: str | None = Field(default=None, max_length=16)
     summary: str = Field(default="", sa_column=sa.Column(sa.Text(), nullable=False, server_default=""))
     # activities, competences, competence_blocks, assessment_methods, documents
     snapshot: dict[str, Any] = _json()

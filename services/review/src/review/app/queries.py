@@ -68,6 +68,7 @@ LIST_FIELDS = (
     "updated_at",
     "organisation",
     "reference",
+    "registration_type",
 )
 LIST_COLUMNS = tuple(sa.inspect(Case).columns[name] for name in LIST_FIELDS)
 # What the list adds from review's directories: the certifier's SIRET, the assignee's name.
@@ -237,7 +238,7 @@ class CaseDetail:
     def allowed_actions(self, roles: frozenset[str] | set[str]) -> list[str]:
         """What ``roles`` may do now: the procedure's actions, less an opinion the case's
         session has already given (a case scheduled again there is moved, not re-examined)."""
-        actions = procedure.allowed_actions(self.case.status, roles)
+        actions = procedure.allowed_actions(self.case.status, roles, self.case.registration_type)
         if self.opinion is not None and self.opinion.session_id == self.case.session_id and self.case.status == "scheduled":
             actions = [a for a in actions if a != "opinion"]
         return actions
