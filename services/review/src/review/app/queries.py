@@ -17,6 +17,7 @@ from certreg_runtime.auth import Principal
 from certreg_runtime.db import is_postgres
 from certreg_runtime.errors import not_found
 from review.adapters import audit_log, registry_feed
+from review.adapters.registry_feed import CERTIFIER
 from review.adapters.tables import (
     AgendaItem,
     AuditEntry,
@@ -378,9 +379,11 @@ def registry_conditions(filters: RegistryFilters, today: date) -> list[sa.Column
     elif filters.state:
         where.append(col(e.status) == filters.state)
     if filters.certifier and filters.certifier.strip():
-        who = filters.certifier.strip()
+        # Any certifier of the fiche, the filer or a co-certifier: by SIRET (registry_codes),
+        # or by part of a name (one name a line in the entry; the words typed made one line).
+        who = " ".join(filters.certifier.split())
         if who.isdigit() and len(who) == 14:
-            where.append(col(e.certifier_siret) == who)
+            where.append(col(e.number).in_(select(RegistryCode.number).where(RegistryCode.kind == CERTIFIER, RegistryCode.code == who)))
         else:
             where.append(col(e.certifier_name).like(f"%{escape_like(who.lower())}%", escape="\\"))
     if filters.q and filters.q.strip():
