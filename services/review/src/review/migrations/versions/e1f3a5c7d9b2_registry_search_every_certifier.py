@@ -5,7 +5,7 @@ registry_codes holds every certifier's SIRET (kind "certifier"); existing record
 in as review.adapters.registry_feed fills them.
 
 Revision ID: e1f3a5c7d9b2
-Revises: 7830e42c1cf1
+Revises: ef0dcf00857a
 Create Date: 2026-12-01 10:40:00.000000
 """
 import json
@@ -17,7 +17,7 @@ import sqlmodel
 
 
 revision = 'e1f3a5c7d9b2'
-down_revision = '7830e42c1cf1'
+down_revision = 'ef0dcf00857a'
 branch_labels = None
 depends_on = None
 
