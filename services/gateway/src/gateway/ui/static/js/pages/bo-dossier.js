@@ -387,6 +387,7 @@ function facts(c, entity, instructors) {
   const you = c.assignee_id && c.assignee_id === user.id;
   const row = (label, value) => (value ? [h("dt", { class: "fr-text--bold" }, label), h("dd", { class: "fr-ml-0 fr-mb-1w" }, value)] : []);
   return h("dl", { class: "fr-mb-3w", id: "facts" },
+    ...row("N° de dossier", c.reference),
     ...row("Organisme", entity ? `${entity.denomination || "—"}${entity.siret ? ` — SIRET ${entity.siret}` : ""}` : null),
     ...row("Contact du déposant", contact(c, entity)),
     ...row("Répertoire", `${REPERTOIRES[c.repertoire] || c.repertoire}${c.qualification_level ? ` — niveau ${c.qualification_level}` : ""}${c.is_cqp ? " — CQP" : ""}`),

@@ -405,6 +405,7 @@ function filingSummary(filing, kase) {
   const reqs = filing.requirements || [];
   const required = reqs.filter((r) => r.required);
   return summary("summary", [
+    ["N° de dossier", filing.reference || null],
     ["Répertoire", `${REPERTOIRES[filing.repertoire] || filing.repertoire}${filing.qualification_level ? ` — niveau ${filing.qualification_level}` : ""}${filing.is_cqp ? " — CQP" : ""}`],
     ["État", filing.procedure_status || filing.status],
     ["Déposée le", filing.submitted_at ? fmtDate(filing.submitted_at) : "pas encore déposée"],
