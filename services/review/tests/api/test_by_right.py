@@ -28,6 +28,10 @@ async def test_a_diploma_by_right_goes_from_completeness_to_registration_without
     listed = (await review.client.get("/api/review/cases", params={"status": "received"}, headers=review.reviewer)).json()
     types = {item["filing_id"]: item["registration_type"] for item in listed["items"]}
     assert types[str(filing)] == "by_right" and types[str(on_request)] == "on_request"
+    by_right = (await review.client.get("/api/review/cases", params={"registration_type": "by_right"}, headers=review.reviewer)).json()
+    assert [item["filing_id"] for item in by_right["items"]] == [str(filing)]
+    wrong = await review.client.get("/api/review/cases", params={"registration_type": "de_droit"}, headers=review.reviewer)
+    assert wrong.status_code == 422 and "registration_type" in wrong.text
 
     for f in (filing, on_request):
         await review.post(f"/cases/{f}/completeness", {"complete": True, "missing": [], "message": ""}, review.reviewer)

@@ -95,6 +95,7 @@ class CaseFilters:
     unassigned: bool = False
     repertoire: str | None = None
     overdue: bool | None = None
+    registration_type: str | None = None  # on_request | by_right
     q: str | None = None
     ids: tuple[uuid.UUID, ...] = ()  # a selection (the CSV of the cases ticked in a queue)
     sort: str | None = None  # a key of SORTS, "-" first for descending; None: overdue first, newest first
@@ -114,6 +115,8 @@ def _where(filters: CaseFilters) -> list[sa.ColumnElement[bool]]:
         where.append(col(Case.assignee_id).is_(None))
     if filters.repertoire:
         where.append(col(Case.repertoire) == filters.repertoire)
+    if filters.registration_type:
+        where.append(col(Case.registration_type) == filters.registration_type)
     if filters.overdue is not None:
         where.append(col(Case.overdue) == filters.overdue)
     if filters.q and filters.q.strip():
