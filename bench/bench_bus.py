@@ -185,11 +185,17 @@ async def end_to_end(amqp_url: str, postgres, n: int, writers: int, pace: float 
         postgres.close()
 
 
-async def main() -> None:
+def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("n", nargs="?", type=int, default=3000, help="events per run (default 3000)")
     parser.add_argument("--rate", type=float, default=500, help="events/s of the paced run (default 500; 0: no paced run)")
-    args = parser.parse_args()
+    parser.add_argument(
+        "--loop", choices=["uvloop", "asyncio"], default="uvloop", help="event loop (default uvloop, as uvicorn runs the services)"
+    )
+    return parser.parse_args()
+
+
+async def main(args: argparse.Namespace) -> None:
     n = args.n
     writers = int(os.environ.get("BENCH_WRITERS", "4"))
     amqp = resolve_amqp()
@@ -201,7 +207,10 @@ async def main() -> None:
     e2e = await end_to_end(amqp.url, postgres, n, writers)
     paced = await end_to_end(amqp.url, postgres, n, writers, pace=args.rate) if args.rate else None
     amqp.close()
-    print(f"bus benchmark, {n} events, {os.cpu_count()} cores, {writers} writer threads")
+    print(
+        f"bus benchmark, {n} events, {os.cpu_count()} cores, {writers} writer threads, {type(asyncio.get_running_loop()).__module__} loop, "
+        f"load average {' '.join(Path('/proc/loadavg').read_text().split()[:3])}"
+    )
     print(f"{'path':<48} {'events/s':>9} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7} {'CPU ms/ev':>9} {'machine':>7}")
     raw_label = "raw aio-pika (persistent, confirms, quorum)"
     raw_p50, raw_p99 = pct(raw_lat, 50) * 1000, pct(raw_lat, 99) * 1000
@@ -222,4 +231,10 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    options = arguments()
+    if options.loop == "uvloop":
+        import uvloop
+
+        uvloop.run(main(options))
+    else:
+        asyncio.run(main(options))

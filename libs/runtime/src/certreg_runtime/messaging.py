@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -60,6 +61,24 @@ def inbox_table(metadata: sa.MetaData) -> sa.Table:
     return metadata.tables[INBOX]
 
 
+# Statements built once per table and executed with parameters: building one per event
+# (``.values(...)``) and its cache key cost about as much as running it (issue 16, events).
+@lru_cache(maxsize=64)
+def _outbox_insert(outbox: sa.Table) -> sa.Insert:
+    return outbox.insert()
+
+
+@lru_cache(maxsize=64)
+def _inbox_insert(inbox: sa.Table, dialect: str) -> sa.Executable:
+    if dialect == "postgresql":
+        statement: postgresql.Insert | sqlite.Insert = postgresql.insert(inbox)
+    elif dialect == "sqlite":
+        statement = sqlite.insert(inbox)
+    else:  # pragma: no cover - only PostgreSQL and SQLite are supported
+        raise RuntimeError(f"unsupported database {dialect}")
+    return statement.on_conflict_do_nothing().returning(inbox.c.event_id)
+
+
 REQUEST_CORRELATION: ContextVar[uuid.UUID | None] = ContextVar("certreg_request_correlation", default=None)
 """The correlation id a client sent with its request (``X-Correlation-Id``), set by the
 web layer for the request's duration: the events the request causes carry it."""
@@ -109,14 +128,17 @@ class UnitOfWork:
             correlation_id=self._correlation_id,
             causation_id=self.cause.event_id if self.cause else None,
         )
-        self.session.execute(
-            self._outbox.insert().values(
-                event_id=str(envelope.event_id),
-                routing_key=envelope.type,
-                body=envelope.model_dump_json(),
-                headers=json.dumps(telemetry.current_trace_headers()),
-                created_at=utcnow(),
-            )
+        # On the session's connection: the ORM's execute path (events, flush checks) cost
+        # as much again, and an outbox row needs none of it.
+        self.session.connection().execute(
+            _outbox_insert(self._outbox),
+            {
+                "event_id": str(envelope.event_id),
+                "routing_key": envelope.type,
+                "body": envelope.model_dump_json(),
+                "headers": json.dumps(telemetry.current_trace_headers()),
+                "created_at": utcnow(),
+            },
         )
         self._emitted += 1
         return envelope
@@ -163,15 +185,21 @@ def record_processed(session: Session, metadata: sa.MetaData, consumer: str, env
     Returns False when it was already recorded (a redelivery): the caller then does
     nothing. A concurrent duplicate waits on the row lock and then finds the row.
     """
+    return str(envelope.event_id) in record_processed_many(session, metadata, consumer, [envelope])
+
+
+def record_processed_many(session: Session, metadata: sa.MetaData, consumer: str, envelopes: Sequence[Envelope]) -> set[str]:
+    """``record_processed`` for several envelopes at once (one statement): the ids of
+    those not recorded before, which the caller handles (once each, even when an id
+    comes twice); the others are redeliveries."""
     inbox = inbox_table(metadata)
-    values = {"consumer": consumer, "event_id": str(envelope.event_id), "event_type": envelope.type, "processed_at": utcnow()}
-    dialect = session.get_bind().dialect.name
-    statement: postgresql.Insert | sqlite.Insert
-    if dialect == "postgresql":
-        statement = postgresql.insert(inbox).values(**values).on_conflict_do_nothing()
-    elif dialect == "sqlite":
-        statement = sqlite.insert(inbox).values(**values).on_conflict_do_nothing()
-    else:  # pragma: no cover - only PostgreSQL and SQLite are supported
-        raise RuntimeError(f"unsupported database {dialect}")
-    inserted = session.execute(statement.returning(inbox.c.event_id))
-    return inserted.first() is not None
+    now = utcnow()
+    rows = {
+        str(e.event_id): {"consumer": consumer, "event_id": str(e.event_id), "event_type": e.type, "processed_at": now} for e in envelopes
+    }
+    statement = _inbox_insert(inbox, session.get_bind().dialect.name)
+    if len(rows) == 1:
+        return {row.event_id for row in session.execute(statement, next(iter(rows.values())))}
+    # Several parameter sets with RETURNING: SQLAlchemy sends them as one multi-row INSERT,
+    # in the order of the ids, so that two batches sharing ids lock them in the same order.
+    return {row.event_id for row in session.execute(statement, [rows[k] for k in sorted(rows)])}

@@ -39,7 +39,7 @@ from certreg_runtime.faults import is_transient
 from certreg_runtime.handlers import Handlers
 from certreg_runtime.idempotency import TABLE as IDEMPOTENCY_TABLE
 from certreg_runtime.idempotency import purge_expired
-from certreg_runtime.messaging import UnitOfWork, record_processed
+from certreg_runtime.messaging import UnitOfWork, record_processed, record_processed_many
 from certreg_runtime.migrations import upgrade
 from certreg_runtime.orphans import BlobRows, Sweep, sweep_bucket
 from certreg_runtime.readiness import DependencyChecks
@@ -295,10 +295,18 @@ class ServiceRunner:
         current: int | None = None
         try:
             with self.ctx.uow() as uow:
+                # The inbox records first, in one statement: only the deliveries not
+                # handled before (once each) run their handler.
+                fresh = record_processed_many(uow.session, self.ctx.metadata, self.definition.name, [item.value[1] for item in batch])
                 for index, item in enumerate(batch):
                     current = index
                     handler, envelope = item.value
-                    item.context.run(self._apply, uow, handler, envelope)
+                    event_id = str(envelope.event_id)
+                    if event_id not in fresh:
+                        log.info("event already handled", extra={"event_id": event_id, "event_type": envelope.type})
+                        continue
+                    fresh.discard(event_id)
+                    item.context.run(self._apply, uow, handler, envelope, recorded=True)
                 current = None  # the commit's failure is no delivery's own
                 uow.commit()
             return [None] * len(batch)
@@ -313,11 +321,12 @@ class ServiceRunner:
             rest.insert(current, exc)
             return rest
 
-    def _apply(self, uow: UnitOfWork, handler: EventHandler, envelope: Envelope) -> bool:
-        """The effect and the inbox record, in ``uow``; False when already handled."""
+    def _apply(self, uow: UnitOfWork, handler: EventHandler, envelope: Envelope, *, recorded: bool = False) -> bool:
+        """The effect and the inbox record, in ``uow``; False when already handled.
+        ``recorded``: the inbox record is already written in ``uow``."""
         event = envelope.open()
         uow.handling(envelope)
-        if not record_processed(uow.session, self.ctx.metadata, self.definition.name, envelope):
+        if not recorded and not record_processed(uow.session, self.ctx.metadata, self.definition.name, envelope):
             log.info("event already handled", extra={"event_id": str(envelope.event_id), "event_type": envelope.type})
             return False
         handler(uow, event, envelope)

@@ -76,6 +76,16 @@ def exporting() -> bool:
 _ids = RandomIdGenerator()
 
 
+def unrecorded_child(parent: Context) -> Context:
+    """``parent`` with a non-recording span of its own as current: the ids a span would
+    have (the parent's trace, a new span id; a new trace without a parent), none of the
+    cost — what a span is when nothing exports it (``WhenExported``)."""
+    caller = trace.get_current_span(parent).get_span_context()
+    trace_id = caller.trace_id if caller.is_valid else _ids.generate_trace_id()
+    span = NonRecordingSpan(SpanContext(trace_id, _ids.generate_span_id(), is_remote=False, trace_flags=TraceFlags(TraceFlags.DEFAULT)))
+    return trace.set_span_in_context(span, parent)
+
+
 class TraceSwitch:
     """Per request: the full OpenTelemetry instrumentation (``instrumented``) when spans
     are exported; otherwise ``plain`` under a non-recording span whose ids continue the

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import aio_pika
+import aiormq
 from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractIncomingMessage, AbstractRobustConnection
 from opentelemetry.trace import SpanKind
 from tenacity import AsyncRetrying, stop_after_delay, wait_exponential
@@ -178,11 +179,29 @@ class RabbitBus(Bus):
                 headers=dict(headers),
             )
 
-        async def plain(msg: OutgoingMessage) -> uuid.UUID:
+        async def plain(channel: aiormq.abc.AbstractChannel, msg: OutgoingMessage) -> uuid.UUID:
             # Spans not exported: no publish span, the cause's trace context goes as is
-            # (the consumer continues the same trace).
+            # (the consumer continues the same trace). Straight to aiormq, the properties
+            # aio_pika.Message would build (its checks cost ~a third of a publish).
             env = msg.envelope
-            await exchange.publish(message(env, msg.headers), routing_key=env.type, timeout=30)
+            properties = aiormq.spec.Basic.Properties(
+                content_type="application/json",
+                delivery_mode=int(aio_pika.DeliveryMode.PERSISTENT),
+                message_id=str(env.event_id),
+                message_type=env.type,
+                correlation_id=str(env.correlation_id) if env.correlation_id else None,
+                app_id=env.producer,
+                timestamp=env.occurred_at,
+                headers=dict(msg.headers),
+            )
+            await channel.basic_publish(
+                msg.body if msg.body is not None else env.to_bytes(),
+                exchange=self.exchange_name,
+                routing_key=env.type,
+                properties=properties,
+                mandatory=True,
+                timeout=30,
+            )
             return env.event_id
 
         async def one(msg: OutgoingMessage) -> uuid.UUID:
@@ -202,8 +221,13 @@ class RabbitBus(Bus):
                 await exchange.publish(message(env, telemetry.current_trace_headers()), routing_key=env.type, timeout=30)
             return env.event_id
 
-        publish = one if telemetry.exporting() else plain
-        results = await asyncio.gather(*(publish(m) for m in messages), return_exceptions=True)
+        if telemetry.exporting():
+            results = await asyncio.gather(*(one(m) for m in messages), return_exceptions=True)
+        else:
+            if self._channel is None or self._channel.is_closed:
+                raise aiormq.exceptions.ChannelInvalidStateError("the publishing channel is closed")
+            channel = await self._channel.get_underlay_channel()
+            results = await asyncio.gather(*(plain(channel, m) for m in messages), return_exceptions=True)
         confirmed = {r for r in results if isinstance(r, uuid.UUID)}
         failures = [r for r in results if isinstance(r, BaseException)]
         if failures and not confirmed:

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from certreg_contracts.calendar import PARIS
 from certreg_contracts.events.filings import DocumentRef
-from certreg_runtime.contacts import Contacts
 from certreg_runtime.pdf import Fields, Grid, Heading, Para, Signature, render_pdf
 from filings.domain.rules import CATALOGUE
 
@@ -42,8 +41,7 @@ class ReceiptContent:
     documents: tuple[DocumentRef, ...]
 
 
-def render_receipt(target: Path, content: ReceiptContent, *, service: str = Contacts().service_name) -> None:
-    """The proof as a PDF; ``service``: the platform's name (``CERTREG_SERVICE_NAME``)."""
+def render_receipt(target: Path, content: ReceiptContent) -> None:
     filing_id, submission_round = str(content.filing_id), content.submission_round
     rows = [
         *([("Numéro de dossier", content.reference)] if content.reference else []),
@@ -72,7 +70,7 @@ def render_receipt(target: Path, content: ReceiptContent, *, service: str = Cont
     render_pdf(
         target,
         title="Accusé de dépôt d'une demande d'enregistrement",
-        issuer=f"France compétences — {service}",
+        issuer="France compétences — certreg",
         subject=f"Dépôt n°{submission_round} du dossier {content.reference or filing_id}",
         blocks=[
             Para(
@@ -87,6 +85,6 @@ def render_receipt(target: Path, content: ReceiptContent, *, service: str = Cont
                 "déposée. Des informations fausses ou incomplètes suspendent l'instruction de la demande ; une fausse "
                 "déclaration la rend irrecevable."
             ),
-            Signature(["France compétences", f"Accusé délivré automatiquement par la plateforme « {service} »"]),
+            Signature(["France compétences", "Accusé délivré automatiquement par la plateforme certreg"]),
         ],
     )
