@@ -4,6 +4,8 @@ its field, and the preview of the public fiche as the registry will show it."""
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 from playwright.sync_api import expect
@@ -62,4 +64,48 @@ def test_the_fiche_is_filled_checked_and_previewed(page, platform):
     assert [(c["siret"], c["filer"]) for c in filing["fiche"]["certifiers"]] == [(filer, True), (partner, False)]
     assert filing["fiche"]["rome_codes"] == ["M1805", "M1810"]
     assert [r["route"] for r in filing["fiche"]["access_routes"]] == ["continuing_training", "vae"]
+    assert page.js_errors == []
+
+
+def test_a_state_diploma_by_right_is_registered_without_the_commission(page, platform):
+    """Issue 14: a diploma of the State (L.6113-5 I) is registered by right: once complete it
+    goes to the director's decision; the back office shows the shortened path and no
+    admissibility, instruction or commission action."""
+    w = World(platform, "Ministère chargé de l'éducation nationale", roles=("reviewer", "director"))
+    fid = w.new_filing("BTS Maintenance des systèmes", fiche={"registration_type": "by_right", "by_right_basis": "L6113-5"})
+    w.submit(fid)
+    w.wait_status(fid, "received")
+    w.review(f"/cases/{fid}/completeness", {"complete": True, "missing": [], "message": ""}, "reviewer")
+
+    login(page, w.emails["director"], PASSWORD, back_office=True)
+    page.goto("/back-office/dossiers?status=completeness_ok&registration_type=by_right")
+    expect(page.locator("#queues a[aria-current=page]")).to_contain_text("Décisions d’enregistrement de droit")
+    expect(page.locator(f"tr[data-filing='{fid}'] [data-by-right]")).to_have_text("Enregistrement de droit")
+    page.goto(f"/back-office/dossiers/{fid}")
+    expect(page.locator("#by-right")).to_have_text("Enregistrement de droit")
+    expect(page.locator("#procedure-stepper .fr-stepper__state")).to_have_text("Étape 2 sur 3 — Complète")
+    expect(page.locator("#procedure-stepper")).to_contain_text("Étape suivante : Décision d’enregistrement")
+    expect(page.locator("#facts")).to_contain_text(
+        "Enregistrement de droit — Diplôme ou titre à finalité professionnelle de l’État (article L.6113-5 I)"
+    )
+    decision = page.locator("form[data-action=decision]")
+    expect(decision).to_contain_text("sans avis de la commission")
+    expect(decision.locator("input[name=register]")).to_have_count(1)  # no refusal against the criteria
+    for other in ("admissibility", "assign", "schedule", "refuse"):
+        expect(page.locator(f"[data-action={other}]")).to_have_count(0)
+    check_accessibility(page)
+    shots(page, "bo-dossier-enregistrement-de-droit")
+    page.fill("#motivation", "Diplôme de l'État créé par décret : enregistrement de droit.")
+    page.click("label[for=register-true]")
+    decision.get_by_role("button", name="Signer la décision").click()
+    page.locator("dialog[data-confirmation][data-ready]").get_by_role("button", name="Signer la décision").click()
+    expect(page.locator("#status")).to_have_text("En attente de publication au JO")
+    expect(page.locator("#procedure-stepper .fr-stepper__state")).to_have_text("Étape 3 sur 3 — En attente de publication au JO")
+
+    today = time.strftime("%Y-%m-%d")
+    jo = {"jo_date": today, "jo_reference": "JORF n°0280 du 1er décembre 2026, texte n° 7", "effective_date": today}
+    w.review(f"/cases/{fid}/publication", jo, "director")
+    case = w.case(fid, "director")
+    assert case["status"] == "registered" and case["opinion"] is None and case["session"] is None
+    assert [e["action"] for e in case["timeline"]] == ["open", "completeness", "register", "publish"]
     assert page.js_errors == []

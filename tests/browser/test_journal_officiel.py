@@ -44,6 +44,8 @@ def test_the_director_records_one_publication_for_the_ticked_decisions(page, pla
     expect(page).to_have_url("/back-office/journal-officiel")
     for fid in fids:
         expect(page.locator(f"tr[data-filing='{fid}']")).to_be_visible()
+        # The dossier's number under its title, never its UUID (issue 13, point 14).
+        expect(page.locator(f"tr[data-filing='{fid}'] [data-reference]")).to_have_text(f"Dossier n° {w.case(fid, 'director')['reference']}")
     with page.expect_download() as got:
         page.click("#csv")
     text = got.value.path().read_text(encoding="utf-8-sig")

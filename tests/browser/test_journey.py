@@ -294,6 +294,7 @@ def test_certifier_from_account_creation_to_a_registered_certification(page, pla
     session.locator("select[name=filing_id]").select_option(filing_id)
     session.get_by_role("button", name="Inscrire à l’ordre du jour").click()
     expect(session.locator(f"li[data-filing='{filing_id}']")).to_contain_text("Inscrite en commission")
+    expect(session.locator(f"li[data-filing='{filing_id}'] [data-reference]")).to_contain_text(re.compile(r"N° \d{4}-\d{6}"))
     if day > now.date():  # the opinion is given on the day of the session or later
         platform.move_clock_to(datetime.combine(day, time(10), PARIS))
         request.addfinalizer(lambda: platform.clock_file.write_text("0"))

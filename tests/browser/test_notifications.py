@@ -3,6 +3,8 @@ when it is opened, "Tout marquer comme lu"."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -22,7 +24,7 @@ def test_notifications_are_grouped_by_dossier_and_read_when_it_is_opened(page, p
     login(page, w.certifier, PASSWORD)
     reload_until(page, "/notifications", f"[data-group='{second}']")
     reload_until(page, "/notifications", f"[data-group='{first}']")
-    expect(page.locator(f"[data-group='{first}'] h2")).to_have_text("Dossier « Opérateur de la cloche »")
+    expect(page.locator(f"[data-group='{first}'] h2")).to_have_text(re.compile(r"^Dossier n° \d{4}-\d{6} « Opérateur de la cloche »$"))
     expect(page.locator(f"[data-group='{second}']")).to_contain_text("Non lue")
     check_accessibility(page)
     shots(page, "notifications-par-dossier")

@@ -175,6 +175,7 @@ def test_the_dashboard_counts_each_queue_and_lists_the_nearest_deadlines(page, p
     if deadline.count():
         expect(deadline).to_contain_text(organisation)
         expect(deadline).to_contain_text("9 jours restants")
+        expect(deadline.locator("[data-reference]")).to_have_text(f"N° {world.case(fid)['reference']}")
     check_accessibility(page)
     shots(page, "bo-tableau-de-bord")
 

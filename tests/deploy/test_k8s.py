@@ -56,6 +56,17 @@ def container_env(resources: list[dict[str, Any]], container: dict[str, Any]) ->
     return env
 
 
+def secret_examples() -> dict[str, dict[str, Any]]:
+    """overlays/prod/secret.example.yaml: the Secrets created out of band, by name."""
+    return {d["metadata"]["name"]: d for d in yaml.safe_load_all((K8S / "overlays/prod/secret.example.yaml").read_text())}
+
+
+def is_app(workload: dict[str, Any]) -> bool:
+    """A certreg service or the gateway (not PgBouncer, whose container is not certreg's)."""
+    labels: dict[str, str] = workload["metadata"]["labels"]
+    return labels.get("app.kubernetes.io/part-of") == "certreg" and labels.get("app.kubernetes.io/component") != "database-pool"
+
+
 def selects(selector: dict[str, str], labels: dict[str, str]) -> bool:
     return all(labels.get(k) == v for k, v in selector.items())
 
@@ -85,9 +96,7 @@ def test_keda_is_optional(overlay: str) -> None:
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_one_deployment_service_and_pdb_per_service(overlay: str) -> None:
     resources = rendered(overlay)
-    deployments = {
-        n: d for n, d in by_kind(resources, "Deployment").items() if d["metadata"]["labels"].get("app.kubernetes.io/part-of") == "certreg"
-    }
+    deployments = {n: d for n, d in by_kind(resources, "Deployment").items() if is_app(d)}
     assert set(deployments) == set(APPS)
     services, pdbs = by_kind(resources, "Service"), by_kind(resources, "PodDisruptionBudget")
     for name, deployment in deployments.items():
@@ -149,15 +158,16 @@ def test_environment_names_are_settings_fields(overlay: str) -> None:
         if secret["metadata"]["name"] == "certreg-secrets":
             assert unknown_variables(secret["stringData"]) == []
     for workload in [*by_kind(resources, "Deployment").values(), *by_kind(resources, "Job").values()]:
-        if workload["metadata"]["labels"].get("app.kubernetes.io/part-of") != "certreg":
+        if not is_app(workload):
             continue
         names = [item["name"] for item in only_container(workload).get("env", [])]
         assert unknown_variables(names) == [], workload["metadata"]["name"]
 
 
 def test_prod_secret_example_lists_real_settings() -> None:
-    example = yaml.safe_load((K8S / "overlays/prod/secret.example.yaml").read_text())
-    assert example["metadata"]["name"] == "certreg-secrets"
+    examples = secret_examples()
+    assert set(examples) == {"certreg-secrets", "certreg-migrations", "certreg-pgbouncer"}
+    example = examples["certreg-secrets"]
     assert unknown_variables(example["stringData"]) == []
     assert all("CHANGE-ME" in v for v in example["stringData"].values())
     kustomization = yaml.safe_load((K8S / "overlays/prod/kustomization.yaml").read_text())
@@ -168,7 +178,7 @@ def test_prod_secret_example_lists_real_settings() -> None:
 def _secrets_for(overlay: str) -> list[dict[str, Any]]:
     resources = rendered(overlay)
     if overlay.startswith("overlays/prod"):  # created out of band; the example has the same keys
-        resources.append(yaml.safe_load((K8S / "overlays/prod/secret.example.yaml").read_text()))
+        resources.extend(secret_examples().values())
     return resources
 
 
@@ -184,6 +194,11 @@ def test_each_service_gets_a_complete_configuration(overlay: str, name: str, mon
         check_service(settings, name)
         database = urlsplit(settings.database_url_for(name))
         assert database.scheme == "postgresql+psycopg" and database.path == f"/certreg_{name}"
+        # The service through PgBouncer (transaction pooling: no prepared statements);
+        # its migrations straight to PostgreSQL (DDL and locks for the whole migration).
+        through_bouncer = (database.hostname, database.port) == ("pgbouncer", 6432)
+        assert through_bouncer == (workload["kind"] == "Deployment"), workload["metadata"]["name"]
+        assert settings.db_prepared_statements is False
         assert settings.amqp_url and settings.amqp_url.startswith(("amqp://", "amqps://"))
         assert settings.s3_endpoint and "://" not in settings.s3_endpoint  # host:port, the minio client's form
         assert settings.s3_access_key and settings.s3_secret_key
@@ -254,7 +269,7 @@ def test_keda_scales_on_the_queues_instead_of_the_hpas() -> None:
     assert set(scaled) == set(SCALED)
     deployments = by_kind(resources, "Deployment")
     auths = by_kind(resources, "TriggerAuthentication")
-    secret_keys = set(yaml.safe_load((K8S / "overlays/prod/secret.example.yaml").read_text())["stringData"])
+    secret_keys = set(secret_examples()["certreg-secrets"]["stringData"])
     for name, queue in SCALED.items():
         spec = scaled[name]["spec"]
         assert scaled[name]["metadata"]["namespace"] == "certreg"
@@ -319,3 +334,56 @@ def test_everything_lands_in_the_overlay_namespace(overlay: str) -> None:
             assert resource["metadata"]["name"] == expected
         else:
             assert resource["metadata"].get("namespace") == expected, (resource["kind"], resource["metadata"]["name"])
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_pgbouncer_pools_every_service_within_the_connection_budget(overlay: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """issue 16: however many replicas the autoscalers start, PostgreSQL (max_connections
+    100, 10 kept for migrations, psql and backups) sees at most PgBouncer's pods ×
+    databases × MAX_DB_CONNECTIONS server connections, in transaction pooling."""
+    resources = _secrets_for(overlay)
+    deployments, services = by_kind(resources, "Deployment"), by_kind(resources, "Service")
+    bouncer = deployments["pgbouncer"]
+    container = only_container(bouncer)
+    env = {item["name"]: item["value"] for item in container["env"]}
+    assert env["POOL_MODE"] == "transaction"
+    assert container["image"] == "edoburu/pgbouncer:v1.25.1-p0"  # the one docker-compose.yml runs
+    pods = bouncer["spec"]["replicas"] + bouncer["spec"]["strategy"]["rollingUpdate"]["maxSurge"]
+    assert int(env["DEFAULT_POOL_SIZE"]) <= int(env["MAX_DB_CONNECTIONS"])
+    assert pods * len(SERVICES) * int(env["MAX_DB_CONNECTIONS"]) <= 100 - 10
+    assert "HorizontalPodAutoscaler" not in {r["kind"] for r in resources if r["metadata"]["name"] == "pgbouncer"}
+    # Every service replica's pool is a client of it: room for all of them at prod's ceilings.
+    hpas = by_kind(resources, "HorizontalPodAutoscaler")
+    processes = sum(hpas[n]["spec"]["maxReplicas"] if n in hpas else deployments[n]["spec"].get("replicas", 1) for n in SERVICES)
+    pool = settings_from({}, monkeypatch).db_pool_size
+    assert processes * pool <= int(env["MAX_CLIENT_CONN"]) * bouncer["spec"]["replicas"]
+    # Reachable as pgbouncer:6432, by the services only.
+    pod_labels = bouncer["spec"]["template"]["metadata"]["labels"]
+    assert selects(services["pgbouncer"]["spec"]["selector"], pod_labels)
+    assert services["pgbouncer"]["spec"]["ports"] == [{"name": "postgres", "port": 6432, "targetPort": "postgres", "protocol": "TCP"}]
+    assert selects(by_kind(resources, "PodDisruptionBudget")["pgbouncer"]["spec"]["selector"]["matchLabels"], pod_labels)
+    policy = by_kind(resources, "NetworkPolicy")["certreg-pgbouncer"]["spec"]
+    assert selects(policy["podSelector"]["matchLabels"], pod_labels)
+    assert policy["ingress"][0]["ports"] == [{"protocol": "TCP", "port": 6432}]
+    allowed = policy["ingress"][0]["from"][0]["podSelector"]["matchLabels"]
+    for name in APPS:
+        assert selects(allowed, deployments[name]["spec"]["template"]["metadata"]["labels"]) == (name != "gateway"), name
+    # Its upstream from its own Secret (in the dev overlay, the dev PostgreSQL).
+    assert [s["secretRef"]["name"] for s in container["envFrom"]] == ["certreg-pgbouncer"]
+    if overlay != "base":
+        upstream = by_kind(resources, "Secret")["certreg-pgbouncer"]["stringData"]
+        assert {"DB_HOST", "DB_PORT", "DB_USER", "DB_PASSWORD"} <= set(upstream)
+        direct = by_kind(resources, "Secret")["certreg-migrations"]["stringData"]["CERTREG_DATABASE_URL"]
+        assert (urlsplit(direct).hostname, str(urlsplit(direct).port)) == (upstream["DB_HOST"], upstream["DB_PORT"])
+        assert urlsplit(direct).username == upstream["DB_USER"]
+        if overlay == "overlays/dev":
+            assert upstream["DB_HOST"] in services
+        else:
+            assert env["SERVER_TLS_SSLMODE"] == "require"
+    # Hardened like the certreg pods.
+    pod = pod_spec(bouncer)
+    assert pod["securityContext"]["runAsNonRoot"] is True and pod["securityContext"]["runAsUser"] != 0
+    assert pod["automountServiceAccountToken"] is False
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert container["securityContext"]["capabilities"]["drop"] == ["ALL"]
+    assert container["readinessProbe"]["tcpSocket"] == {"port": "postgres"}

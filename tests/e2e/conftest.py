@@ -275,7 +275,7 @@ class Api:
         admin_headers = self.login(admin)
         self.pending_request(admin_headers, person)
         expect(self.client.post(f"/api/identity/account-requests/{person.account_id}/approve", headers=admin_headers, json={}), 200)
-        self.mail(person.email, "Votre compte certreg est validé")
+        self.mail(person.email, "Votre compte est validé")
         return person
 
     # ---------------------------------------------------------------- step 2

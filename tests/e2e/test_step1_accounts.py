@@ -61,7 +61,7 @@ def test_account_entity_activation_and_validations(api: Api, si_admin: Person) -
     assert download.headers["content-type"].startswith("application/pdf")
     approved = expect(client.post(f"/api/identity/account-requests/{camille.account_id}/approve", headers=admin, json={}), 200)
     assert approved["status"] == "active" and sorted(approved["roles"]) == ["depositor", "entity_manager"]
-    mail = api.mail(camille.email, "Votre compte certreg est validé")
+    mail = api.mail(camille.email, "Votre compte est validé")
     assert "gestionnaire de votre entité" in text_body(mail)
 
     # The person logs in as the entity manager; the entity becomes verified.
@@ -101,7 +101,7 @@ def test_account_entity_activation_and_validations(api: Api, si_admin: Person) -
     admin_try = client.post(f"/api/identity/account-requests/{dominique.account_id}/approve", headers=api.login(si_admin), json={})
     assert admin_try.status_code == 403, admin_try.text
     expect(client.post(f"/api/identity/account-requests/{dominique.account_id}/approve", headers=manager, json={}), 200)
-    assert "Vous pouvez vous connecter" in text_body(api.mail(dominique.email, "Votre compte certreg est validé"))
+    assert "Vous pouvez vous connecter" in text_body(api.mail(dominique.email, "Votre compte est validé"))
     colleague = expect(client.get("/api/identity/me", headers=api.login(dominique)), 200)
     assert colleague["roles"] == ["depositor"] and colleague["entity_id"] == camille.entity_id
 

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 import pytest
 
 from certreg_contracts.events.entities import EntityVerified
-from certreg_contracts.events.filings import CompetenceBlock, DocumentRef, FilingSubmitted, FilingWithdrawalRequested
+from certreg_contracts.events.filings import CompetenceBlock, DocumentRef, Fiche, FilingSubmitted, FilingWithdrawalRequested
 from certreg_contracts.events.identity import StaffChanged
 from certreg_testing.infra import unique_namespace
 from certreg_testing.platform import ServiceHarness, embedded_platform
@@ -74,6 +74,7 @@ class Review(ServiceHarness):
         in_response_to: uuid.UUID | None = None,
         title: str = "Concepteur développeur d'applications",
         reference: str | None = None,
+        fiche: Fiche | None = None,
     ) -> uuid.UUID:
         filing_id = filing_id or uuid.uuid4()
         await self.publish(
@@ -106,6 +107,7 @@ class Review(ServiceHarness):
                         filename="ref.pdf",
                     )
                 ],
+                fiche=fiche or Fiche(),
             )
         )
         return filing_id
@@ -168,9 +170,14 @@ class Review(ServiceHarness):
         return session
 
     async def to_registered(self, filing_id: uuid.UUID) -> str:
-        """Through the commission's favourable opinion to registration; the number."""
-        session = await self.to_scheduled(filing_id)
-        await self.post(f"/sessions/{session['id']}/opinions", {"filing_id": str(filing_id), "opinion": "favourable"}, self.commission, 201)
+        """Through the commission's favourable opinion to registration (a registration by
+        right: from completeness straight to the decision); the number."""
+        if (await self.case(filing_id))["registration_type"] == "by_right":
+            await self.post(f"/cases/{filing_id}/completeness", {"complete": True, "missing": [], "message": ""}, self.reviewer)
+        else:
+            session = await self.to_scheduled(filing_id)
+            opinion = {"filing_id": str(filing_id), "opinion": "favourable"}
+            await self.post(f"/sessions/{session['id']}/opinions", opinion, self.commission, 201)
         decision = await self.post(f"/cases/{filing_id}/decision", {"register": True, "motivation": "Oui."}, self.director)
         number: str = decision["registration_number"]
         await self.publish_jo(filing_id)

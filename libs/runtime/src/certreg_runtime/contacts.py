@@ -24,9 +24,10 @@ class Contacts(BaseSettings):
     # The service's name in French, as the pages' header, titles and text give it
     # (``CERTREG_SERVICE_NAME``); the back office adds « espace agents ».
     service_name: str = Field(default="Enregistrement des certifications professionnelles", min_length=1, max_length=120)
-    # The working days within which France compétences examines a new organisation's
-    # account request (``CERTREG_ACCOUNT_VALIDATION_DAYS``), told on the sign-up page;
-    # unset, no figure is promised.
+    # The working days within which the platform commits to examining a new organisation's
+    # account request (``CERTREG_ACCOUNT_VALIDATION_DAYS``), told on the sign-up page as the
+    # platform's own service commitment. No text sets such a delay that we could source:
+    # there is no default figure, and unset, no delay is promised.
     account_validation_days: int | None = Field(default=None, gt=0, le=90)
 
     # Activation, login or account trouble.
@@ -47,11 +48,16 @@ class Contacts(BaseSettings):
     host_address: str = "11 rue Scribe, 75009 Paris"
 
     def validation_delay(self) -> str:
-        """What the sign-up page says of the wait for validation."""
+        """What the sign-up page says of the wait for validation: the configured commitment,
+        said to be the platform's own and not a delay set by law."""
         if self.account_validation_days is None:
             return "aucun délai d’examen n’est garanti"
         n = self.account_validation_days
-        return f"comptez au plus {n} jour{'s' if n > 1 else ''} ouvré{'s' if n > 1 else ''} après l’activation de votre compte"
+        days = f"{n} jour{'s' if n > 1 else ''} ouvré{'s' if n > 1 else ''}"
+        return (
+            f"pour un nouvel organisme, la plateforme s’engage à un examen sous {days} après l’activation du compte "
+            "(engagement de service de la plateforme, et non délai réglementaire)"
+        )
 
     def notices(self) -> tuple[tuple[str, str], ...]:
         """(label, url) of the help notices, RNCP first."""

@@ -129,6 +129,10 @@ def test_a_complete_filing_is_submitted_with_its_proof_and_manifest(u: Unit[Deps
     assert submission.receipt.size == len(pdf) and submission.receipt.submission_round == 1
     text = pdf_text(pdf)
     assert "Technicien de maintenance" in text and all(d.sha256[:32] in text for d in pieces)
+    # Its number people quote, and the service by its configured name (issue 13, point 14).
+    words = " ".join(text.split())
+    assert filing.reference and f"Numéro de dossier {filing.reference}" in words
+    assert "plateforme « Enregistrement des certifications professionnelles »" in words and "certreg" not in words
 
     assert types(u) == ["filings.filing.created", "filings.filing.submitted"]
     event = u.emitted()[-1].payload

@@ -9,6 +9,7 @@ import uuid
 import pytest
 
 from certreg_testing.infra import unique_namespace
+from services.notifier.tests.integration.test_service import pdf_text
 from services.notifier.tests.samples import sample_event
 
 pytestmark = pytest.mark.infra
@@ -49,6 +50,10 @@ async def test_registration_letter_in_s3_attached_to_the_mail(real, smtp_sink, w
     async with real() as n:
         await n.publish(sample_event("identity.account.approved", account_id=account, email=to, entity_id=entity, roles=["depositor"]))
         await smtp_sink.wait_for_async(to, "validé")
+        # The dossier's number, kept from the submission (PostgreSQL: the migration's column).
+        await n.publish(sample_event("filings.filing.submitted", filing_id=filing, entity_id=entity, reference="2026-000654"))
+        receipt = await smtp_sink.wait_for_async(to, "Accusé de réception")
+        assert receipt["Subject"].endswith("(dossier n° 2026-000654)")
         await n.publish(
             sample_event(
                 "review.case.registered",
@@ -61,13 +66,14 @@ async def test_registration_letter_in_s3_attached_to_the_mail(real, smtp_sink, w
             )
         )
         msg = await smtp_sink.wait_for_async(to, "RS6789")
+        assert msg["Subject"].endswith("(dossier n° 2026-000654)")
         [attachment] = list(msg.iter_attachments())
         pdf = attachment.get_content()
-        assert pdf.startswith(b"%PDF")
+        assert pdf.startswith(b"%PDF") and "Numéro de dossier 2026-000654" in pdf_text(pdf)
         headers = n.auth(account, entity_id=entity)
         [letter] = (await n.client.get(f"/api/notifier/letters?filing_id={filing}", headers=headers)).json()["items"]
         assert letter["sha256"] == hashlib.sha256(pdf).hexdigest()
         content = await n.client.get(letter["content_url"], headers=headers)
         assert content.status_code == 200 and content.content == pdf
         bell = (await n.client.get("/api/notifier/notifications", headers=headers)).json()
-        assert [i["kind"] for i in bell["items"]] == ["case_registered", "account_approved"]
+        assert [i["kind"] for i in bell["items"]] == ["case_registered", "filing_submitted", "account_approved"]

@@ -5,10 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import uuid
 
 from certreg_testing.infra import SmtpSink, free_port
 from services.notifier.tests.samples import sample_event
+
+
+def pdf_text(pdf: bytes) -> str:
+    import pypdf
+
+    return " ".join(" ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages).split())
 
 
 async def approve(n, email: str, entity_id: uuid.UUID, roles=("depositor",), first_name: str = "Camille") -> uuid.UUID:
@@ -156,10 +163,13 @@ async def test_validators_are_told_of_pending_accounts(notifier_factory, wait) -
 
 
 async def test_registration_letter_is_stored_attached_and_served_to_members_and_staff(notifier_factory, wait) -> None:
-    async with notifier_factory() as n:
+    async with notifier_factory(service_name="Certif et Pro") as n:
         entity = uuid.uuid4()
         member = await approve(n, "member@a.example", entity)
         filing = uuid.uuid4()
+        # The dossier's number, kept from the submission (issue 13, point 14).
+        await n.publish(sample_event("filings.filing.submitted", filing_id=filing, entity_id=entity, reference="2026-000321"))
+        await wait(lambda: [m for m in n.eml("member@a.example") if "Accusé de réception" in m["Subject"]])
         await n.publish(
             sample_event(
                 "review.case.registered",
@@ -173,11 +183,14 @@ async def test_registration_letter_is_stored_attached_and_served_to_members_and_
         )
         await n.settle()
         [msg] = await wait(lambda: [m for m in n.eml("member@a.example") if "RNCP40123" in m["Subject"]])
+        assert msg["Subject"].endswith("(dossier n° 2026-000321)")
+        text = msg.get_body(("plain",)).get_content()
+        assert text.startswith("Dossier n° 2026-000321\n") and "L'équipe « Certif et Pro » — France compétences" in text
         [attachment] = list(msg.iter_attachments())
         assert attachment.get_content_type() == "application/pdf"
         assert attachment.get_filename() == "decision-enregistrement-RNCP40123.pdf"
         pdf = attachment.get_content()
-        assert pdf.startswith(b"%PDF")
+        assert pdf.startswith(b"%PDF") and "Numéro de dossier 2026-000321" in pdf_text(pdf)
 
         listing = (await n.client.get(f"/api/notifier/letters?filing_id={filing}", headers=n.auth(member, entity_id=entity))).json()
         [letter] = listing["items"]

@@ -284,6 +284,7 @@ def test_a_refusal_letter_names_the_certifier_the_certification_and_the_appeal()
     deliver(u, first)  # a redelivery of the first round changes nothing (inbox) …
     deliver(u, sample_event("review.case.refused", filing_id=filing, entity_id=entity, title="Technicien éolien", repertoire="rncp"))
     text = letter_text(u)
+    assert "Numéro de dossier 2026-000123" in text  # kept from the submission (issue 13, point 14)
     assert "Organisme certificateur Institut des métiers du vent (SIRET 73282932000074)" in text
     assert "Niveau de qualification niveau 6 du cadre national des certifications professionnelles" in text  # the latest round's
     assert "Vu la demande d'enregistrement déposée en ligne le 2 mars 2026 par Institut des métiers du vent" in text

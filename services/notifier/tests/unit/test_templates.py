@@ -38,12 +38,18 @@ VARIANTS: dict[str, list[dict[str, Any]]] = {
 }
 
 
+REF = "2026-000042"  # the dossier's number, as the notifier keeps it (Dossier.reference)
+
+
 def render_all(key: str, **fields: Any) -> list[templating.Rendered]:
     event = sample_event(key, **fields)
+    number = REF if hasattr(event, "filing_id") else None
     out = []
     for rule in ROUTES[key]:
         if rule.applies(event):
-            ctx = templating.context(event, TO, public_url="http://certreg.test", today=TODAY, letter_filename="lettre.pdf")
+            ctx = templating.context(
+                event, TO, public_url="http://certreg.test", today=TODAY, letter_filename="lettre.pdf", reference=number
+            )
             out.append(templating.render(rule.template, ctx))
     return out
 
@@ -52,13 +58,21 @@ def render_all(key: str, **fields: Any) -> list[templating.Rendered]:
 def test_each_template_renders_a_complete_message(key: str, fields: dict[str, Any]) -> None:
     rendered = render_all(key, **fields)
     assert rendered or key == "review.case.status_changed"
+    about_a_dossier = hasattr(sample_event(key, **fields), "filing_id")
     for r in rendered:
         assert r.subject and "\n" not in r.subject
         assert r.summary
-        assert r.text.startswith("Bonjour Camille,")
+        # A mail about a dossier names it by its number (issue 13, point 14), first.
+        if about_a_dossier:
+            assert r.subject.endswith(f"(dossier n° {REF})"), r.subject
+            assert r.text.startswith(f"Dossier n° {REF}\n\nBonjour Camille,") and f"<p>Dossier n° {REF}</p>" in r.html
+        else:
+            assert r.text.startswith("Bonjour Camille,") and "dossier n°" not in r.subject
         assert "France compétences" in r.text
         for part in (r.subject, r.summary, r.text, r.html):
             assert "None" not in part and "{{" not in part and "{%" not in part
+            # The service by its configured name, never « certreg » (the test's host aside).
+            assert "certreg" not in part.replace("http://certreg.test", "").lower(), part
         assert r.html.startswith("<!DOCTYPE html>") and '<html lang="fr">' in r.html
 
 
@@ -210,6 +224,32 @@ def test_every_mail_ends_with_the_contacts_and_the_notices_from_the_configuratio
     [default] = render_all("filings.filing.submitted")
     assert "support.certificationprofessionnelle@francecompetences.fr" in default.text
     assert "Questions sur la procédure d'enregistrement : certificationprofessionnelle@francecompetences.fr" in default.text
+
+
+def test_mails_name_the_service_as_configured() -> None:
+    """Issue 13, point 14: CERTREG_SERVICE_NAME in the subjects, the text, the signature and
+    the HTML header, escaped there; the default is the French name, never « certreg »."""
+    contacts = Contacts(service_name="Certif & Pro")
+    for key, template in (("identity.account.registered", "account_registered"), ("identity.account.approved", "account_approved")):
+        ctx = templating.context(sample_event(key), TO, public_url="http://portail.test", today=TODAY, contacts=contacts)
+        r = templating.render(template, ctx)
+        assert "« Certif & Pro »" in r.subject, r.subject
+        assert "L'équipe « Certif & Pro » — France compétences" in r.text
+        assert "par la plateforme « Certif & Pro » de France compétences" in r.text
+        assert "France compétences — Certif &amp; Pro</p>" in r.html and "Certif & Pro" not in r.html
+    [default] = render_all("identity.account.approved")
+    assert default.subject == "Votre compte est validé — « Enregistrement des certifications professionnelles »"
+
+
+def test_a_mail_about_a_dossier_gives_its_number_from_the_submission() -> None:
+    """Without a number kept for the dossier, the submission's own (the event carries it)."""
+    event = sample_event("filings.filing.submitted", reference="2026-000777", submission_round=1)
+    [rule] = ROUTES["filings.filing.submitted"]
+    r = templating.render(rule.template, templating.context(event, TO, public_url="http://certreg.test", today=TODAY))
+    assert r.subject.endswith("(dossier n° 2026-000777)") and r.text.startswith("Dossier n° 2026-000777\n")
+    unknown = sample_event("review.case.opened")
+    r = templating.render("case_opened", templating.context(unknown, TO, public_url="http://certreg.test", today=TODAY))
+    assert "dossier n°" not in r.subject.lower() and r.text.startswith("Bonjour Camille,")  # unknown: left out
 
 
 def test_a_value_is_never_markup_nor_a_foreign_link() -> None:

@@ -15,13 +15,14 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from certreg_contracts.events.filings import CompetenceBlock, DocumentRef, FilingSubmitted
+from certreg_contracts.events.filings import CoCertifier, CompetenceBlock, DocumentRef, Fiche, FilingSubmitted
 from certreg_testing.infra import unique_namespace
 from review.adapters.tables import RegistryCode
 from services.review.tests.conftest import Review, review_platform
 
 XSD = etree.XMLSchema(etree.parse(str(Path(__file__).parents[1] / "data" / "fiches-v4.1.xsd")))
 SIRET = "73282932000074"
+CO_FILER = "13002526500013"
 CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x9f]")
 
 
@@ -286,6 +287,25 @@ async def test_the_registry_searches_by_text_and_filters_by_repertoire_level_sta
         error = response.json()
         assert response.status_code == 422 and error["code"] == "unknown_code" and error["detail"][0]["loc"] == ["query", field], error
     assert (await registry.client.get("/api/review/registry", params={"state": "perdu"})).status_code == 422
+
+    # A co-certified fiche is found by any of its certifiers, the filer or a co-certifier,
+    # by SIRET or by name (issue 14: "certifier (name or SIRET)").
+    registry.entity_id = uuid.uuid4()
+    await registry.verify_entity("Chambre de métiers de la Loire", CO_FILER)
+    co = await file(
+        registry,
+        repertoire="rncp",
+        title="Chef de chantier",
+        fiche=Fiche(
+            certifiers=[
+                CoCertifier(siret=CO_FILER, name="Chambre de métiers de la Loire", filer=True),
+                CoCertifier(siret="55208131766522", name="Lycée   Jean Moulin"),
+            ]
+        ),
+    )
+    assert await found(certifier="55208131766522") == await found(certifier=" Jean  MOULIN ") == [co, old]
+    assert await found(certifier=CO_FILER) == await found(certifier="chambre de métiers") == [co]
+    assert await found(certifier="loire\nlycée") == [], "a search never runs from one certifier's name into the next"
 
 
 async def test_a_cursor_past_every_possible_entry_gives_an_empty_page_not_a_500(review_both: Review):

@@ -7,6 +7,7 @@ modes (SQLite and the in-process bus; PostgreSQL and RabbitMQ)."""
 from __future__ import annotations
 
 import asyncio
+import csv
 import io
 import uuid
 from datetime import timedelta
@@ -39,6 +40,12 @@ def partenaires(fiche: Any) -> list[tuple[str | None, ...]]:
         )
         for p in fiche.iterfind("PARTENAIRES/PARTENAIRE")
     ]
+
+
+def csv_partners(content: bytes) -> dict[str, list[list[str]]]:
+    """The CSV export's ``partenaires`` of each record, each authorisation split into its fields."""
+    rows = csv.DictReader(io.StringIO(content.decode("utf-8")))
+    return {r["numero_fiche"]: [line.split(" | ") for line in r["partenaires"].splitlines()] for r in rows}
 
 
 async def feed(review: Review, number: str) -> list[str]:
@@ -139,7 +146,21 @@ async def test_the_certifier_adds_and_removes_partners_seen_in_the_record_the_ex
     # Removed once: again is unknown; re-authorised later, it is a new authorisation.
     gone = await review.client.post(f"/api/review/registry/{number}/partners/{siret}/removal", json={}, headers=review.depositor)
     assert gone.status_code == 404
+    review.p.advance_clock(days=2)
+    again_day = review.today()
+    since = {"since": again_day.isoformat()}
+    assert number not in fiches((await review.client.get("/api/review/registry/export.xml", params=since)).content)
+    assert number not in csv_partners((await review.client.get("/api/review/registry/export.csv", params=since)).content)
     await review.post(f"/registry/{number}/partners", {**body, "scope": "both"}, review.depositor, 201)
+    # The partner added after the registration is in the next incremental exports, XML and CSV.
+    fiche = fiches((await review.client.get("/api/review/registry/export.xml", params=since)).content)[number]
+    on = again_day.strftime("%d/%m/%Y")
+    assert partenaires(fiche)[-1] == (siret, "Centre de formation Alpha", "HABILITATION_ORGA_FORM", "Actif", on, on)
+    assert csv_partners((await review.client.get("/api/review/registry/export.csv", params=since)).content)[number] == [
+        [siret, "Centre de formation Alpha", "HABILITATION_FORMER", "Supprimé", today.isoformat(), later.isoformat()],
+        [other, "Jury Beta", "HABILITATION_ORGANISER", "Actif", today.isoformat(), ""],
+        [siret, "Centre de formation Alpha", "HABILITATION_ORGA_FORM", "Actif", again_day.isoformat(), ""],
+    ]
     record = (await review.client.get(f"/api/review/registry/{number}")).json()
     assert [(p["siret"], p["scope"], p["state"]) for p in record["partners"]] == [
         (siret, "preparation", "removed"),

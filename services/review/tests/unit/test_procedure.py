@@ -6,7 +6,7 @@ import pytest
 
 from certreg_contracts.types import CASE_STATUSES, TERMINAL_CASE_STATUSES
 from review.domain import procedure
-from review.domain.procedure import TRANSITIONS, IllegalTransition, RoleNotAllowed, transition
+from review.domain.procedure import TRANSITIONS, IllegalTransition, NotOnTrack, RoleNotAllowed, transition
 
 ALL_ROLES = ("reviewer", "instructor", "commission", "director", "depositor", "system", "si_admin")
 OUTCOMES = {
@@ -19,23 +19,51 @@ OUTCOMES = {
 
 @pytest.mark.parametrize("t", TRANSITIONS, ids=lambda t: f"{t.action}:{t.source}->{t.target}")
 def test_every_allowed_transition_for_each_of_its_roles(t):
-    for role in t.roles:
-        assert transition(t.action, t.source, {role}, t.outcome).target == t.target
+    for role, track in itertools.product(t.roles, t.tracks):
+        assert transition(t.action, t.source, {role}, t.outcome, track=track).target == t.target
 
 
-def test_every_other_state_is_refused_with_its_state():
-    allowed = {(t.action, t.source, t.outcome) for t in TRANSITIONS}
-    checked = 0
+@pytest.mark.parametrize("track", procedure.TRACKS)
+def test_every_other_state_is_refused_with_its_state(track):
+    allowed = {(t.action, t.source, t.outcome) for t in TRANSITIONS if track in t.tracks}
+    checked = off_track = 0
     for action in procedure.ACTIONS:
         roles = procedure.roles_for(action)
         for state, outcome in itertools.product(CASE_STATUSES, OUTCOMES.get(action, (None,))):
             if (action, state, outcome) in allowed:
                 continue
             with pytest.raises(IllegalTransition) as refused:
-                transition(action, state, roles, outcome)
+                transition(action, state, roles, outcome, track=track)
             assert refused.value.state == state
+            if action not in procedure.TRACK_ACTIONS[track]:
+                assert isinstance(refused.value, NotOnTrack) and refused.value.code == "by_right_path"
+                off_track += 1
             checked += 1
     assert checked > 200  # the table is small; the refusals are many
+    assert (off_track > 0) == (track == "by_right")
+
+
+def test_a_registration_by_right_skips_admissibility_instruction_and_commission():
+    def run(*steps):
+        state = "received"
+        for action, role, outcome in steps:
+            state = transition(action, state, {role}, outcome, track="by_right").target
+        return state
+
+    assert run(("completeness", "reviewer", "complete"), ("register", "director", None), ("publish", "director", None)) == "registered"
+    assert run(("completeness", "reviewer", "incomplete"), ("resubmit", "depositor", None)) == "received"
+    assert procedure.allowed_actions("completeness_ok", {"reviewer", "director"}, "by_right") == [
+        "declare_inadmissible",
+        "register",
+        "suspend",
+    ]
+    for action in ("admissibility", "assign", "ready", "schedule", "opinion", "refuse", "withdraw_admissibility"):
+        with pytest.raises(NotOnTrack, match="Enregistrement de droit"):
+            transition(action, "completeness_ok", procedure.roles_for(action), track="by_right")
+    # on request, a complete dossier is never registered before the commission's opinion
+    with pytest.raises(IllegalTransition):
+        transition("register", "completeness_ok", {"director"})
+    assert procedure.banner_of("completeness_ok", "by_right") != procedure.banner_of("completeness_ok")
 
 
 @pytest.mark.parametrize("t", TRANSITIONS, ids=lambda t: f"{t.action}:{t.source}")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from certreg_contracts.calendar import PARIS
 from certreg_contracts.events.filings import DocumentRef
+from certreg_runtime.contacts import Contacts
 from certreg_runtime.pdf import Fields, Grid, Heading, Para, Signature, render_pdf
 from filings.domain.rules import CATALOGUE
 
@@ -41,7 +42,8 @@ class ReceiptContent:
     documents: tuple[DocumentRef, ...]
 
 
-def render_receipt(target: Path, content: ReceiptContent) -> None:
+def render_receipt(target: Path, content: ReceiptContent, *, service: str = Contacts().service_name) -> None:
+    """The proof as a PDF; ``service``: the platform's name (``CERTREG_SERVICE_NAME``)."""
     filing_id, submission_round = str(content.filing_id), content.submission_round
     rows = [
         *([("Numéro de dossier", content.reference)] if content.reference else []),
@@ -70,7 +72,7 @@ def render_receipt(target: Path, content: ReceiptContent) -> None:
     render_pdf(
         target,
         title="Accusé de dépôt d'une demande d'enregistrement",
-        issuer="France compétences — certreg",
+        issuer=f"France compétences — {service}",
         subject=f"Dépôt n°{submission_round} du dossier {content.reference or filing_id}",
         blocks=[
             Para(
@@ -85,6 +87,6 @@ def render_receipt(target: Path, content: ReceiptContent) -> None:
                 "déposée. Des informations fausses ou incomplètes suspendent l'instruction de la demande ; une fausse "
                 "déclaration la rend irrecevable."
             ),
-            Signature(["France compétences", "Accusé délivré automatiquement par la plateforme certreg"]),
+            Signature(["France compétences", f"Accusé délivré automatiquement par la plateforme « {service} »"]),
         ],
     )

@@ -25,9 +25,11 @@ from certreg_contracts.events.filings import (
     FilingWithdrawalRequested,
 )
 from certreg_runtime.auth import Principal
+from certreg_runtime.contacts import Contacts
 from certreg_runtime.errors import Conflict, Invalid, conflict, field_error, invalid, not_found
 from certreg_runtime.idempotency import Once
 from certreg_runtime.service import Deps
+from certreg_runtime.settings import service_config
 from certreg_runtime.storage import delete_quietly, store_then_record
 from certreg_runtime.uploads import ReceivedFile, check_dossier_quota
 from filings.adapters.receipts import ReceiptContent, render_receipt
@@ -368,7 +370,7 @@ def _issue(deps: Deps, user: Principal, content: ReceiptContent, once: Once[Subm
 
     with tempfile.TemporaryDirectory(prefix="receipt-") as tmp:
         path = Path(tmp) / "receipt.pdf"
-        render_receipt(path, content)
+        render_receipt(path, content, service=service_config(Contacts, deps.settings).service_name)
         data = path.read_bytes()
         receipt.sha256, receipt.size = hashlib.sha256(data).hexdigest(), len(data)
         return store_then_record(deps.storage, deps.bucket("receipts"), receipt.object_key, path, "application/pdf", record)

@@ -1,5 +1,5 @@
-"""What the notifier learns of certifiers and filings for the letters: an entity's name
-and SIRET (``entities.entity.verified``), a filing's level and first submission
+"""What the notifier learns of certifiers and filings for the letters and mails: an entity's
+name and SIRET (``entities.entity.verified``), a filing's number, level and first submission
 (``filings.filing.submitted``). Written in the handler's transaction, read by the letter
 maker when it renders a decision."""
 
@@ -34,6 +34,7 @@ def remember(session: Session, event: Event, now: datetime) -> None:
                 first_submitted_at=event.submitted_at,
                 updated_at=now,
             )
+        dossier.reference = event.reference or dossier.reference  # given at creation, never changed
         if event.submission_round >= dossier.submission_round:  # a late older round changes nothing
             dossier.qualification_level, dossier.is_cqp = event.qualification_level, event.is_cqp
             dossier.submission_round = event.submission_round
@@ -43,11 +44,18 @@ def remember(session: Session, event: Event, now: datetime) -> None:
         session.add(dossier)
 
 
+def reference(session: Session, filing_id: uuid.UUID | None) -> str | None:
+    """The number of the dossier an event is about, « 2026-000123 » (unknown: None)."""
+    dossier = session.get(Dossier, filing_id) if filing_id else None
+    return dossier.reference if dossier else None
+
+
 def letter_facts(session: Session, filing_id: uuid.UUID, entity_id: uuid.UUID) -> LetterFacts:
     """What is known of the request a letter is about (nothing known: an empty LetterFacts)."""
     certifier = session.get(Certifier, entity_id)
     dossier = session.get(Dossier, filing_id)
     return LetterFacts(
+        reference=dossier.reference if dossier else None,
         certifier=certifier.denomination if certifier else None,
         siret=certifier.siret if certifier else None,
         qualification_level=dossier.qualification_level if dossier else None,

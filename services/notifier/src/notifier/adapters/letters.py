@@ -40,6 +40,7 @@ class LetterFacts:
     ``entities.entity.verified``) and the filing (from ``filings.filing.submitted``).
     Unknown facts are left out of the letter, never guessed."""
 
+    reference: str | None = None  # the dossier's number, « 2026-000123 »
     certifier: str | None = None
     siret: str | None = None
     qualification_level: int | None = None
@@ -60,9 +61,11 @@ def level_text(level: int) -> str:
 
 
 def identification(e: Decision, facts: LetterFacts) -> list[tuple[str, str]]:
-    """The request a decision is about: certifier, certification (title, level, CQP),
-    repertoire, and its registration number when it has one."""
+    """The request a decision is about: its dossier number, certifier, certification (title,
+    level, CQP), repertoire, and its registration number when it has one."""
     rows = []
+    if facts.reference:
+        rows.append(("Numéro de dossier", facts.reference))
     if facts.certifier_text:
         rows.append(("Organisme certificateur", facts.certifier_text))
     if isinstance(e, rv.CaseRegistered):

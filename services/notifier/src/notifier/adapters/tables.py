@@ -69,13 +69,15 @@ class Certifier(Base, table=True):
 
 
 class Dossier(Base, table=True):
-    """What the letters say of a filing beyond its decision event, learned from
-    ``filings.filing.submitted`` (the latest submission): its qualification level."""
+    """What the letters and mails say of a filing beyond their event, learned from
+    ``filings.filing.submitted`` (the latest submission): its number people quote, its
+    qualification level."""
 
     __tablename__ = "dossiers"
 
     filing_id: uuid.UUID = Field(primary_key=True)
     entity_id: uuid.UUID
+    reference: str | None = Field(default=None, max_length=16)  # « 2026-000123 »
     qualification_level: int | None = None
     is_cqp: bool = False
     submission_round: int = 1

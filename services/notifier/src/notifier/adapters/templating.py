@@ -15,6 +15,10 @@ is never a call to action nor a list item, whatever it holds (issue 11, point 15
 the platform's own addresses (``CERTREG_PUBLIC_URL``) become links; anything else a
 value holds stays text (point 9).
 
+A mail about a dossier names it by its number (« Dossier n° 2026-000123 », the filing's
+``reference``, which the notifier keeps from ``filings.filing.submitted``): in its subject and
+at the top of its body. The service is named as configured (``CERTREG_SERVICE_NAME``).
+
 Links go where the recipient works: a back-office account's to ``/back-office/…``
 (``filing_url``, ``back_office_url``), a depositor's to the portal. Every mail ends with
 the platform's contacts and help notices (``certreg_runtime.contacts``).
@@ -37,8 +41,14 @@ from notifier.domain import formatting as fmt
 from notifier.domain.rules import Recipient
 
 TEMPLATES = Path(__file__).parent / "templates"
-SIGNATURE = "L'équipe certreg — France compétences"
-FOOTER = "Ce message vous est envoyé automatiquement par la plateforme certreg de France compétences ; merci de ne pas y répondre."
+
+
+def signature(service: str) -> str:
+    return f"L'équipe « {service} » — France compétences"
+
+
+def footer(service: str) -> str:
+    return f"Ce message vous est envoyé automatiquement par la plateforme « {service} » de France compétences ; merci de ne pas y répondre."
 
 
 def help_lines(contacts: Contacts) -> list[str]:
@@ -97,16 +107,28 @@ def environment() -> jinja2.Environment:
 
 
 def context(
-    event: Any, recipient: Recipient, *, public_url: str, today: dt.date, contacts: Contacts | None = None, **extra: Any
+    event: Any,
+    recipient: Recipient,
+    *,
+    public_url: str,
+    today: dt.date,
+    contacts: Contacts | None = None,
+    reference: str | None = None,
+    **extra: Any,
 ) -> dict[str, Any]:
+    """What a template is rendered with; ``reference``: the number of the dossier the event is
+    about, when known (else the event's own, ``filings.filing.submitted`` carries it)."""
     back_office = f"{public_url}/back-office"
+    contacts = contacts or Contacts()
     ctx: dict[str, Any] = {
         "e": event,
         "to": recipient,
         "public_url": public_url,
         "back_office_url": back_office,
         "today": today,
-        "contacts": contacts or Contacts(),
+        "contacts": contacts,
+        "service": contacts.service_name,
+        "reference": reference or getattr(event, "reference", None),
     }
     filing_id = getattr(event, "filing_id", None)
     ctx["filing_url"] = filing_link(public_url, recipient, filing_id)
@@ -136,9 +158,20 @@ def render(name: str, ctx: dict[str, Any]) -> Rendered:
     first_name = " ".join(str(ctx["to"].first_name or "").split())
     greeting = f"Bonjour {_fence(first_name)}," if first_name else "Bonjour,"
     body = f"{greeting}\n\n{_squeeze_blank_lines(blocks['body'])}"
-    helps = help_lines(ctx["contacts"])
+    reference = " ".join(str(ctx.get("reference") or "").split())
+    if reference:  # the dossier's number people quote, first in the subject's end and the body
+        subject = f"{subject} (dossier n° {reference})"
+        body = f"Dossier n° {_fence(reference)}\n\n{body}"
+    contacts: Contacts = ctx["contacts"]
+    helps = help_lines(contacts)
     own = str(ctx.get("public_url") or "")
-    return Rendered(subject=subject, summary=summary, text=to_text(body, helps), html=to_html(body, subject, helps, own=own))
+    service = contacts.service_name
+    return Rendered(
+        subject=subject,
+        summary=summary,
+        text=to_text(body, helps, service=service),
+        html=to_html(body, subject, helps, own=own, service=service),
+    )
 
 
 def _squeeze_blank_lines(text: str) -> str:
@@ -165,13 +198,13 @@ def _lines(body: str) -> list[tuple[str, bool]]:
     return out
 
 
-def to_text(body: str, helps: list[str] | None = None) -> str:
+def to_text(body: str, helps: list[str] | None = None, *, service: str = Contacts().service_name) -> str:
     lines = []
     for line, markup in _lines(body):
         match = _ACTION.match(line.strip()) if markup else None
         lines.append(f"{match.group(2).strip()} :\n{match.group(1)}" if match else line)
     help_text = "".join(f"{h}\n" for h in helps or [])
-    return "\n".join(lines) + f"\n\n{SIGNATURE}\n\n--\n{FOOTER}\n{help_text}"
+    return "\n".join(lines) + f"\n\n{signature(service)}\n\n--\n{footer(service)}\n{help_text}"
 
 
 _URL = re.compile(r"https?://[^\s<>\"']+")
@@ -193,7 +226,7 @@ def _inline(text: str, own: str | None = None) -> str:
     return "".join(out)
 
 
-def to_html(body: str, title: str, helps: list[str] | None = None, *, own: str = "") -> str:
+def to_html(body: str, title: str, helps: list[str] | None = None, *, own: str = "", service: str = Contacts().service_name) -> str:
     paragraphs: list[list[tuple[str, bool]]] = [[]]
     for line, markup in _lines(body):  # the whole body at once: a value may hold blank lines
         if line.strip():
@@ -227,8 +260,8 @@ def to_html(body: str, title: str, helps: list[str] | None = None, *, own: str =
         '<!DOCTYPE html>\n<html lang="fr"><head><meta charset="utf-8">'
         f"<title>{escape(title)}</title></head>\n"
         '<body style="font-family:Marianne,Arial,sans-serif;color:#161616;line-height:1.5;max-width:640px;margin:0 auto;padding:16px">\n'
-        '<p style="color:#000091;font-weight:bold">France compétences — certreg</p>\n'
-        f"{content}\n<p>{escape(SIGNATURE)}</p>\n"
-        f'<hr><p style="font-size:12px;color:#666666">{escape(FOOTER)}'
+        f'<p style="color:#000091;font-weight:bold">France compétences — {escape(service)}</p>\n'
+        f"{content}\n<p>{escape(signature(service))}</p>\n"
+        f'<hr><p style="font-size:12px;color:#666666">{escape(footer(service))}'
         f"{''.join('<br>' + _inline(h) for h in helps or [])}</p>\n</body></html>\n"
     )

@@ -108,6 +108,8 @@ def notify(deps: NotifierDeps, uow: UnitOfWork, event: Event) -> None:
     letter: Letter | None = None
     wrote_mail = False
     bell: set[uuid.UUID] = set()  # the accounts this event already rang
+    filing_id = getattr(event, "filing_id", None)
+    number = facts.reference(session, filing_id)  # the dossier's number the mails and the bell give
     for planned in plan(envelope.type, event, SqlDirectory(session)):
         rule = planned.rule
         if rule.letter and letter is None:
@@ -118,10 +120,15 @@ def notify(deps: NotifierDeps, uow: UnitOfWork, event: Event) -> None:
             rendered = templating.render(
                 rule.template,
                 templating.context(
-                    event, recipient, public_url=deps.settings.public_url, today=paris_date(now), contacts=deps.contacts, **extra
+                    event,
+                    recipient,
+                    public_url=deps.settings.public_url,
+                    today=paris_date(now),
+                    contacts=deps.contacts,
+                    reference=number,
+                    **extra,
                 ),
             )
-            filing_id = getattr(event, "filing_id", None)
             if rule.in_app and recipient.account_id is not None and _new_to(session, recipient.account_id, filing_id, rendered, bell):
                 session.add(
                     Notification(

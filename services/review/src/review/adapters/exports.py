@@ -368,6 +368,7 @@ REGISTRY_CSV_COLUMNS = (
     "reglementation",
     "equivalences",
     "statistiques",
+    "partenaires",
     "date_derniere_modification",
 )
 
@@ -405,6 +406,25 @@ def fiche_columns(r: RegistryRecord) -> list[Any]:
     ]
 
 
+def partner_lines(partners: list[dict[str, Any]]) -> str:
+    """The CSV's ``partenaires``: every authorisation the certifier declared (in force or
+    removed), as the XML's PARTENAIRE, one a line: ``SIRET | name | HABILITATION_… | Actif or
+    Supprimé | since | until`` (dates AAAA-MM-JJ, ``until`` empty while in force)."""
+    return _lines(
+        " | ".join(
+            (
+                str(p["siret"]),
+                " ".join(str(p["name"]).split()).replace("|", "/"),
+                HABILITATION[str(p["scope"])],
+                "Supprimé" if p.get("until") else "Actif",
+                str(p["since"]),
+                str(p.get("until") or ""),
+            )
+        )
+        for p in partners
+    )
+
+
 def registry_row(r: RegistryRecord, today: date) -> list[str]:
     blocks = [f"{block_code(r.number, str(b.get('code', '')))} {b.get('title', '')}" for b in r.competence_blocks]
     values: list[Any] = [
@@ -427,6 +447,7 @@ def registry_row(r: RegistryRecord, today: date) -> list[str]:
         _lines(r.assessment_methods),
         r.summary,
         *fiche_columns(r),
+        partner_lines(r.partners or []),
         r.updated_at,
     ]
     return [csv_cell(export_text(csv_cell(v))) for v in values]

@@ -19,7 +19,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from certreg_runtime.db import is_postgres
-from review.adapters.tables import RegistryChange, RegistryEntry, RegistryRecord
+from review.adapters.exports import certifiers_of
+from review.adapters.tables import RegistryChange, RegistryCode, RegistryEntry, RegistryRecord
 
 KINDS = ("registered", "renewed", "updated", "expired", "withdrawn")
 
@@ -37,6 +38,7 @@ def record_change(session: Session, record: RegistryRecord, kind: str, now: date
     record.updated_at = now
     session.add(record)
     session.merge(search_entry(record))
+    _certifier_codes(session, record)
     entry = RegistryChange(number=record.number, kind=kind, status=record.status, occurred_at=now)
     session.add(entry)
     session.flush()
@@ -53,6 +55,34 @@ def changes_after(session: Session, after: int, limit: int) -> list[RegistryChan
     return list(rows)
 
 
+CERTIFIER = "certifier"
+"""The ``registry_codes`` kind of a certifier's SIRET: every certifier of a fiche (the filer and
+its co-certifiers) is found by the registry's certifier filter."""
+
+
+def certifier_names(record: RegistryRecord) -> str:
+    """Every certifier's name as the record shows it (``exports.certifiers_of``), lower case,
+    one a line (whitespace inside a name made one space, so that a search never runs from one
+    name into the next)."""
+    return "\n".join(" ".join(name.split()).lower() for _, name in certifiers_of(record) if name.strip())
+
+
+def _certifier_codes(session: Session, record: RegistryRecord) -> None:
+    """The SIRETs of every certifier of ``record`` in ``registry_codes`` (kind ``certifier``)."""
+    sirets = {siret for siret, _ in certifiers_of(record) if siret}
+    held = set(
+        session.exec(select(RegistryCode.code).where(col(RegistryCode.kind) == CERTIFIER, col(RegistryCode.number) == record.number)).all()
+    )
+    for gone in held - sirets:
+        session.execute(
+            sa.delete(RegistryCode).where(
+                col(RegistryCode.kind) == CERTIFIER, col(RegistryCode.code) == gone, col(RegistryCode.number) == record.number
+            )
+        )
+    for siret in sorted(sirets - held):
+        session.add(RegistryCode(kind=CERTIFIER, code=siret, number=record.number))
+
+
 def search_entry(record: RegistryRecord) -> RegistryEntry:
     """The record's row in the registry's search."""
     return RegistryEntry(
@@ -64,6 +94,6 @@ def search_entry(record: RegistryRecord) -> RegistryEntry:
         registration_start=record.registration_start,
         registration_end=record.registration_end,
         certifier_siret=record.certifier_siret,
-        certifier_name=(record.certifier_name or "").lower(),
+        certifier_name=certifier_names(record),
         search=record.search,
     )

@@ -64,6 +64,11 @@ class Case(Base, table=True):
     is_cqp: bool = False
     cqp_filed_by: str | None = Field(default=None, max_length=16)
     rests_on_standards: bool = False
+    # The case's path (the fiche's ``registration_type``): ``on_request``, or ``by_right`` for the
+    # State's diplomas and titles (L.6113-5 I) and habilitations (L.6113-6), registered without
+    # the commission (review.domain.procedure)
+    registration_type: str = Field(default="on_request", max_length=16, sa_column_kwargs={"server_default": "on_request"})
+    by_right_basis: str | None = Field(default=None, max_length=16)
     summary: str = Field(default="", sa_column=sa.Column(sa.Text(), nullable=False, server_default=""))
     # activities, competences, competence_blocks, assessment_methods, documents
     snapshot: dict[str, Any] = _json()
@@ -308,13 +313,16 @@ class RegistryEntry(Base, table=True):
     registration_start: dt.date
     registration_end: dt.date
     certifier_siret: str | None = Field(default=None, max_length=14)
-    certifier_name: str = Field(default="", max_length=300)  # lower case
+    # Every certifier's name (the filer's and its co-certifiers'), lower case, one a line
+    # (registry_feed.certifier_names); their SIRETs are registry_codes of kind "certifier".
+    certifier_name: str = Field(default="", sa_column=sa.Column(sa.Text(), nullable=False, server_default=""))
     search: str = Field(default="", max_length=1200)
 
 
 class RegistryCode(Base, table=True):
-    """A published record's classification codes (``nsf``, ``rome``), one row each: what the
-    registry's NSF and ROME filters look up (the primary key is their index)."""
+    """A published record's classification codes (``nsf``, ``rome``) and its certifiers' SIRETs
+    (``certifier``: the filer and every co-certifier), one row each: what the registry's NSF,
+    ROME and certifier filters look up (the primary key is their index)."""
 
     __tablename__ = "registry_codes"
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Depends, Query, Request
 
@@ -50,6 +50,9 @@ async def case_filters(
     assignee: str | None = None,
     repertoire: str | None = None,
     overdue: bool | None = None,
+    registration_type: Annotated[
+        Literal["on_request", "by_right"] | None, Query(description="the cases of one path: on request, or by right (no commission)")
+    ] = None,
     q: Annotated[str | None, Query(max_length=200), ONE_LINE] = None,
     ids: Annotated[str | None, Query(max_length=200 * 37, description="comma-separated filing ids (a selection, at most 200)")] = None,
     sort: Annotated[
@@ -108,6 +111,7 @@ async def case_filters(
         unassigned=unassigned,
         repertoire=repertoire or None,
         overdue=overdue,
+        registration_type=registration_type,
         q=q,
         ids=selection,
         sort=sort or None,

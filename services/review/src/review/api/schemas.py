@@ -172,6 +172,11 @@ class CaseSummaryOut(BaseModel):
     repertoire: str
     title: str
     qualification_level: int | None
+    registration_type: Literal["on_request", "by_right"] = Field(
+        default="on_request",
+        description="the case's path: on request (admissibility, instruction, commission, decision) or by right "
+        "(L.6113-5 I, L.6113-6: completeness, then the registration decision, no commission)",
+    )
     status: str
     status_label: str
     overdue: bool
@@ -317,6 +322,9 @@ class RenewalOut(BaseModel):
 
 
 class CaseOut(CaseSummaryOut):
+    by_right_basis: Literal["L6113-5", "L6113-6"] | None = Field(
+        default=None, description="for a registration by right: L6113-5 (State diploma or title), L6113-6 (State habilitation)"
+    )
     missing: list[str]
     is_cqp: bool
     banner: str

@@ -250,9 +250,10 @@ def case_out(detail: CaseDetail, user: Principal) -> CaseOut:
     )
     return CaseOut(
         **fields,
+        by_right_basis=case.by_right_basis,
         missing=case.missing or [],
         is_cqp=case.is_cqp,
-        banner=procedure.BANNERS[case.status],
+        banner=procedure.banner_of(case.status, case.registration_type),
         session=_session_ref(detail.session),
         requests=requests,
         open_requests=[r for r, row in zip(requests, detail.requests, strict=True) if row.status == "open"],

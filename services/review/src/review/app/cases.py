@@ -48,7 +48,7 @@ def check_completeness(deps: ReviewDeps, user: Principal, filing_id: uuid.UUID, 
             raise invalid(*errors)
         actor = Actor.of(user, "completeness")
         outcome = "complete" if body.complete else "incomplete"
-        procedure.transition("completeness", case.status, actor.roles, outcome)
+        procedure.transition("completeness", case.status, actor.roles, outcome, track=case.registration_type)
         missing = list(dict.fromkeys(body.missing))
         # a deadline on a Saturday, a Sunday or a public holiday moves to the next working day
         deadline = None if body.complete or body.due_date is None else legal_dates.deadline_on(body.due_date, kind="completeness")
@@ -180,7 +180,7 @@ def open_request(deps: ReviewDeps, user: Principal, filing_id: uuid.UUID, body: 
         if errors:
             raise invalid(*errors)
         actor = Actor.of(user, "request")
-        procedure.transition("request", case.status, actor.roles)
+        procedure.transition("request", case.status, actor.roles, track=case.registration_type)
         # a deadline on a Saturday, a Sunday or a public holiday moves to the next working day
         deadline = legal_dates.deadline_on(body.due_date, kind="request")
         due_date = deadline.day
@@ -234,7 +234,7 @@ def abandon(deps: ReviewDeps, user: Principal, filing_id: uuid.UUID, body: Aband
     with deps.uow() as uow:
         case = load_case(uow, filing_id)
         actor = Actor.of(user, "abandon")
-        procedure.transition("abandon", case.status, actor.roles)
+        procedure.transition("abandon", case.status, actor.roles, track=case.registration_type)
         request = open_request_of(uow.session, case.filing_id)
         if request is None or not (request.overdue or rules.is_overdue(paris_date(now), request.due_date)):
             raise conflict(
@@ -263,7 +263,7 @@ def withdraw_admissibility(deps: ReviewDeps, user: Principal, filing_id: uuid.UU
         if not body.reason.strip():
             raise invalid(field_error("reason", "Le motif du retrait est obligatoire.", "missing"))
         actor = Actor.of(user, "withdraw_admissibility")
-        procedure.transition("withdraw_admissibility", case.status, actor.roles)
+        procedure.transition("withdraw_admissibility", case.status, actor.roles, track=case.registration_type)
         close_open_request(uow, case, now, "closed")
         move(uow, case, "withdraw_admissibility", actor, now, reason=body.reason)
         uow.emit(ev.CaseAdmissibilityWithdrawn(**case_fields(case), decided_by=actor.account_id, reason=body.reason))

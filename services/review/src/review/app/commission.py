@@ -73,7 +73,7 @@ def _check_destination(uow: UnitOfWork, case: Case, now: datetime, sess: Commiss
 def schedule(uow: UnitOfWork, case: Case, actor: Actor, now: datetime, sess: CommissionSession) -> None:
     """Put a case ready for the commission on a session's agenda (never one that already
     gave its opinion on the case: an improved dossier goes to another session)."""
-    procedure.transition("schedule", case.status, actor.roles)
+    procedure.transition("schedule", case.status, actor.roles, track=case.registration_type)
     _check_destination(uow, case, now, sess)
     move(
         uow,
@@ -93,7 +93,7 @@ def schedule(uow: UnitOfWork, case: Case, actor: Actor, now: datetime, sess: Com
 def reschedule(uow: UnitOfWork, case: Case, actor: Actor, now: datetime, sess: CommissionSession) -> None:
     """Move a scheduled case to another session's agenda. It leaves the former agenda,
     unless that session gave an opinion on it (an adjourned round stays in its minutes)."""
-    procedure.transition("reschedule", case.status, actor.roles)
+    procedure.transition("reschedule", case.status, actor.roles, track=case.registration_type)
     former = case.session_id
     if former == sess.id:
         raise conflict("Ce dossier est déjà inscrit à l'ordre du jour de cette séance.", code="already_on_agenda", state=case.status)
@@ -246,7 +246,7 @@ def give_opinion(deps: ReviewDeps, user: Principal, session_id: uuid.UUID, body:
             raise conflict("L'avis de la commission sur ce dossier est déjà rendu.", code="opinion_already_given", state=case.status)
         _check_opinion(case, body, today)
         actor = Actor.of(user, "opinion")
-        procedure.transition("opinion", case.status, actor.roles, body.opinion)
+        procedure.transition("opinion", case.status, actor.roles, body.opinion, track=case.registration_type)
         on_agenda = uow.session.get(AgendaItem, (sess.id, case.filing_id))
         if on_agenda is None or case.session_id != sess.id:
             raise conflict("Ce dossier n'est pas inscrit à l'ordre du jour de cette séance.", code="not_on_agenda", state=case.status)
@@ -292,7 +292,7 @@ def correct_opinion(
         if record is None:
             raise not_found("opinion")
         actor = Actor.of(user, "correct_opinion")
-        procedure.transition("correct_opinion", case.status, actor.roles, body.opinion)
+        procedure.transition("correct_opinion", case.status, actor.roles, body.opinion, track=case.registration_type)
         latest = queries.latest_opinion(uow.session, case.filing_id)
         if latest is None or latest.id != record.id or case.status != record.opinion:
             raise conflict("Seul le dernier avis rendu sur le dossier se corrige.", code="opinion_superseded", state=case.status)

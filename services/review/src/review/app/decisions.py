@@ -74,7 +74,7 @@ def record_decision(
     if register and not 1 <= years <= rules.MAX_REGISTRATION_YEARS:
         raise invalid(field_error("years", f"La durée d'enregistrement va de 1 à {rules.MAX_REGISTRATION_YEARS} ans.", "range"))
     action = "register" if register else "refuse"
-    procedure.transition(action, case.status, actor.roles)
+    procedure.transition(action, case.status, actor.roles, track=case.registration_type)
     today = paris_date(now)
     opinion = latest_opinion(uow.session, case.filing_id)
     reasons = [
@@ -156,7 +156,7 @@ def record_publication(deps: ReviewDeps, user: Principal, filing_ids: list[uuid.
 
 def publish_case(uow: UnitOfWork, case: Case, actor: Actor, now: datetime, body: PublicationIn) -> Decision:
     """One case's publication, the case held under its row lock."""
-    procedure.transition("publish", case.status, actor.roles)
+    procedure.transition("publish", case.status, actor.roles, track=case.registration_type)
     decision = uow.session.get(Decision, case.filing_id)
     if decision is None or decision.registration_number is None or decision.years is None:
         raise conflict("Aucune décision d'enregistrement à publier.", code="no_decision", state=case.status)

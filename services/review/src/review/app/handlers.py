@@ -62,6 +62,8 @@ def _apply_filing(session: Session, case: Case, event: fe.FilingSubmitted) -> No
     case.is_cqp = event.is_cqp
     case.cqp_filed_by = event.cqp_filed_by
     case.rests_on_standards = event.rests_on_standards
+    case.registration_type = event.fiche.registration_type
+    case.by_right_basis = event.fiche.by_right_basis
     case.summary = event.summary
     case.renews = event.renews
     # Every piece ever submitted with the filing: what a message may point to.
@@ -106,7 +108,7 @@ def filing_submitted(deps: ReviewDeps, uow: UnitOfWork, event: fe.FilingSubmitte
                 status="received",
                 previous_status=None,
                 editable_items=[],
-                banner=banner("received"),
+                banner=banner("received", track=case.registration_type),
                 changed_by=event.submitted_by,
                 sequence=entry.seq,
             )

@@ -17,6 +17,7 @@ from certreg_runtime.auth import Principal
 from certreg_runtime.db import is_postgres
 from certreg_runtime.errors import not_found
 from review.adapters import audit_log, registry_feed
+from review.adapters.registry_feed import CERTIFIER
 from review.adapters.tables import (
     AgendaItem,
     AuditEntry,
@@ -68,6 +69,7 @@ LIST_FIELDS = (
     "updated_at",
     "organisation",
     "reference",
+    "registration_type",
 )
 LIST_COLUMNS = tuple(sa.inspect(Case).columns[name] for name in LIST_FIELDS)
 # What the list adds from review's directories: the certifier's SIRET, the assignee's name.
@@ -93,6 +95,7 @@ class CaseFilters:
     unassigned: bool = False
     repertoire: str | None = None
     overdue: bool | None = None
+    registration_type: str | None = None  # on_request | by_right
     q: str | None = None
     ids: tuple[uuid.UUID, ...] = ()  # a selection (the CSV of the cases ticked in a queue)
     sort: str | None = None  # a key of SORTS, "-" first for descending; None: overdue first, newest first
@@ -112,6 +115,8 @@ def _where(filters: CaseFilters) -> list[sa.ColumnElement[bool]]:
         where.append(col(Case.assignee_id).is_(None))
     if filters.repertoire:
         where.append(col(Case.repertoire) == filters.repertoire)
+    if filters.registration_type:
+        where.append(col(Case.registration_type) == filters.registration_type)
     if filters.overdue is not None:
         where.append(col(Case.overdue) == filters.overdue)
     if filters.q and filters.q.strip():
@@ -237,7 +242,7 @@ class CaseDetail:
     def allowed_actions(self, roles: frozenset[str] | set[str]) -> list[str]:
         """What ``roles`` may do now: the procedure's actions, less an opinion the case's
         session has already given (a case scheduled again there is moved, not re-examined)."""
-        actions = procedure.allowed_actions(self.case.status, roles)
+        actions = procedure.allowed_actions(self.case.status, roles, self.case.registration_type)
         if self.opinion is not None and self.opinion.session_id == self.case.session_id and self.case.status == "scheduled":
             actions = [a for a in actions if a != "opinion"]
         return actions
@@ -377,9 +382,11 @@ def registry_conditions(filters: RegistryFilters, today: date) -> list[sa.Column
     elif filters.state:
         where.append(col(e.status) == filters.state)
     if filters.certifier and filters.certifier.strip():
-        who = filters.certifier.strip()
+        # Any certifier of the fiche, the filer or a co-certifier: by SIRET (registry_codes),
+        # or by part of a name (one name a line in the entry; the words typed made one line).
+        who = " ".join(filters.certifier.split())
         if who.isdigit() and len(who) == 14:
-            where.append(col(e.certifier_siret) == who)
+            where.append(col(e.number).in_(select(RegistryCode.number).where(RegistryCode.kind == CERTIFIER, RegistryCode.code == who)))
         else:
             where.append(col(e.certifier_name).like(f"%{escape_like(who.lower())}%", escape="\\"))
     if filters.q and filters.q.strip():

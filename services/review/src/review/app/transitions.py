@@ -55,8 +55,8 @@ def case_fields(case: Case) -> dict[str, Any]:
     return {"filing_id": case.filing_id, "entity_id": case.entity_id, "repertoire": case.repertoire, "title": case.title}
 
 
-def banner(state: str, extra: str | None = None) -> str:
-    base = procedure.BANNERS[state]
+def banner(state: str, extra: str | None = None, track: str = "on_request") -> str:
+    base = procedure.banner_of(state, track)
     return f"{base} {extra.strip()}" if extra and extra.strip() else base
 
 
@@ -81,7 +81,7 @@ def move(
 
     A transition that keeps the state says nothing, unless ``announce`` (what the depositor
     sees changed all the same: another session, a corrected opinion)."""
-    tr = procedure.transition(action, case.status, actor.roles, outcome)
+    tr = procedure.transition(action, case.status, actor.roles, outcome, track=case.registration_type)
     previous = case.status
     case.status = tr.target
     case.updated_at = now
@@ -101,7 +101,7 @@ def move(
                 status=procedure.case_status(tr.target),
                 previous_status=procedure.case_status(previous),
                 editable_items=editable or [],
-                banner=banner(tr.target, banner_extra),
+                banner=banner(tr.target, banner_extra, case.registration_type),
                 open_request_id=open_request_id,
                 due_date=due_date,
                 due_explanation=due_explanation if due_date else None,

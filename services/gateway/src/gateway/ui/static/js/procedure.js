@@ -19,26 +19,43 @@ const STEP_OF = {
   awaiting_publication: 5, registered: 5, refused: 5,
 }; // prettier-ignore
 
+// A registration by right (the State's diplomas and titles of L.6113-5 I, its habilitations
+// of L.6113-6): completeness, then the director general's decision, without the commission.
+export const BY_RIGHT_STEPS = [
+  "Constitution du dossier",
+  "Contrôle de complétude",
+  "Décision d’enregistrement",
+];
+
+const BY_RIGHT_STEP_OF = {
+  draft: 1,
+  submitted: 2, received: 2, incomplete: 2, completeness_ok: 2,
+  awaiting_publication: 3, registered: 3,
+}; // prettier-ignore
+
 // States that end the procedure before a decision: the step is where it stood then.
 const CLOSED = ["abandoned", "withdrawn", "inadmissible_by_right", "admissibility_withdrawn"];
 
-/** The step (1…5) of `status`; a suspended or closed case is shown at the step it stood at. */
-export function stepOf(status, timeline = []) {
-  if (STEP_OF[status]) return STEP_OF[status];
-  for (const e of [...timeline].reverse()) if (STEP_OF[e.from_state]) return STEP_OF[e.from_state];
+/** The step (1…5, 1…3 by right) of `status`; a suspended or closed case is shown at the step it stood at. */
+export function stepOf(status, timeline = [], byRight = false) {
+  const of = byRight ? BY_RIGHT_STEP_OF : STEP_OF;
+  if (of[status]) return of[status];
+  for (const e of [...timeline].reverse()) if (of[e.from_state]) return of[e.from_state];
   return 2;
 }
 
-/** The stepper: `status` is the case's state (or "draft"), `label` its French name. */
-export function stepper(status, { timeline = [], label } = {}) {
-  const current = stepOf(status, timeline);
+/** The stepper: `status` is the case's state (or "draft"), `label` its French name; `byRight`
+ * shows the shortened path of a registration by right. */
+export function stepper(status, { timeline = [], label, byRight = false } = {}) {
+  const steps = byRight ? BY_RIGHT_STEPS : STEPS;
+  const current = stepOf(status, timeline, byRight);
   const closed = CLOSED.includes(status) || ["registered", "refused"].includes(status);
   const name = label || (STATUSES[status] ? STATUSES[status][0] : status);
-  const next = !closed && current < STEPS.length ? STEPS[current] : null;
-  return h("div", { class: "fr-stepper fr-mb-3w", id: "procedure-stepper" },
-    h("h2", { class: "fr-stepper__title" }, STEPS[current - 1],
-      h("span", { class: "fr-stepper__state" }, `Étape ${current} sur ${STEPS.length} — ${name}`)),
-    h("div", { class: "fr-stepper__steps", "data-fr-current-step": String(current), "data-fr-steps": String(STEPS.length) }),
+  const next = !closed && current < steps.length ? steps[current] : null;
+  return h("div", { class: "fr-stepper fr-mb-3w", id: "procedure-stepper", "data-path": byRight ? "by_right" : "on_request" },
+    h("h2", { class: "fr-stepper__title" }, steps[current - 1],
+      h("span", { class: "fr-stepper__state" }, `Étape ${current} sur ${steps.length} — ${name}`)),
+    h("div", { class: "fr-stepper__steps", "data-fr-current-step": String(current), "data-fr-steps": String(steps.length) }),
     next ? h("p", { class: "fr-stepper__details" }, h("span", { class: "fr-text--bold" }, "Étape suivante : "), next)
       : h("p", { class: "fr-stepper__details" }, h("span", { class: "fr-text--bold" }, closed ? "Procédure terminée." : "")));
 }

@@ -6,6 +6,7 @@ export const QUEUES = [
   ["instructor", "Mes dossiers en instruction", { assignee: "me", status: "under_instruction,awaiting_complement" }],
   ["commission", "Pour la commission", { status: "ready_for_commission,scheduled" }],
   ["director", "À décider", { status: "favourable,unfavourable" }],
+  ["director", "Décisions d’enregistrement de droit", { status: "completeness_ok", registration_type: "by_right" }],
   ["director", "Échéances dépassées", { overdue: "true" }],
 ];
 

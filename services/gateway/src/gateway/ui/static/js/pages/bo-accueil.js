@@ -53,7 +53,8 @@ async function deadlines() {
     h("caption", { class: "fr-sr-only" }, "Les dossiers dont l’échéance est la plus proche"),
     h("thead", {}, h("tr", {}, ["Dossier", "Organisme", "État", "Échéance"].map((t) => h("th", { scope: "col" }, t)))),
     h("tbody", {}, items.map((c) => h("tr", { "data-filing": c.filing_id },
-      h("td", {}, h("a", { href: `/back-office/dossiers/${c.filing_id}` }, c.title)),
+      h("td", {}, h("a", { href: `/back-office/dossiers/${c.filing_id}` }, c.title),
+        c.reference ? [h("br"), h("span", { class: "fr-text--xs", "data-reference": "" }, `N° ${c.reference}`)] : null),
       h("td", {}, c.organisation || "—"),
       h("td", {}, statusBadge(c.status, h, c.status_label)),
       h("td", {}, fmtDate(c.due_date), h("br"), c.overdue ? h("strong", {}, "dépassée") : daysLeft(c.due_date))))))));

@@ -41,7 +41,7 @@ function agendaForm(session, ready) {
   const form = h("form", { novalidate: true, class: "fr-mt-2w", "data-agenda": sid },
     h("div", { class: "fr-select-group" }, h("label", { class: "fr-label", for: `add-${sid}` }, "Inscrire un dossier prêt pour la commission"),
       h("select", { class: "fr-select", id: `add-${sid}`, name: "filing_id" }, h("option", { value: "" }, ready.length ? "Choisissez un dossier" : "Aucun dossier prêt"),
-        ready.map((c) => h("option", { value: c.filing_id }, `${c.title} (${REPERTOIRES[c.repertoire] || c.repertoire})`)))),
+        ready.map((c) => h("option", { value: c.filing_id }, `${c.reference ? `N° ${c.reference} — ` : ""}${c.title} (${REPERTOIRES[c.repertoire] || c.repertoire})`)))),
     h("button", { class: "fr-btn fr-btn--secondary fr-btn--sm", type: "submit" }, "Inscrire à l’ordre du jour"));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
@@ -62,7 +62,7 @@ function agendaItem(session, item, all) {
   const o = item.opinion;
   const held = session.date <= todayIso();
   const li = h("li", { class: "fr-mb-3w", "data-filing": item.filing_id },
-    h("p", { class: "fr-mb-1w" }, h("a", { href: `/back-office/dossiers/${item.filing_id}` }, item.title), ` — ${REPERTOIRES[item.repertoire] || item.repertoire}${item.qualification_level ? ` niveau ${item.qualification_level}` : ""} `, statusBadge(item.status, h, item.status_label)));
+    h("p", { class: "fr-mb-1w" }, item.reference ? h("span", { "data-reference": "" }, `N° ${item.reference} — `) : null, h("a", { href: `/back-office/dossiers/${item.filing_id}` }, item.title), ` — ${REPERTOIRES[item.repertoire] || item.repertoire}${item.qualification_level ? ` niveau ${item.qualification_level}` : ""} `, statusBadge(item.status, h, item.status_label)));
   if (o) {
     li.append(h("p", { class: "fr-mb-0" }, h("strong", {}, `Avis : ${OPINIONS[o.opinion] || o.opinion}`), o.resubmission_due ? ` — dossier amélioré avant le ${fmtDate(o.resubmission_due)}` : ""),
       o.reasons?.length ? h("ul", {}, o.reasons.map((r) => h("li", {}, `${criterionLabel(all, item.repertoire, r.criterion)} : ${r.text}`))) : "",

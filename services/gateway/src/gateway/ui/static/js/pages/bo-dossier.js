@@ -15,6 +15,7 @@ import { confirmAction } from "/static/js/confirm.js";
 import { ACTOR_ROLES, FILING_FIELDS, OPINIONS, REPERTOIRES, itemLabel, statusBadge } from "/static/js/labels.js";
 import { opinionForm } from "/static/js/opinion.js";
 import { ficheChanges, fichePreview } from "/static/js/fiche-form.js";
+import { BASIS_LABELS } from "/static/js/fiche-view.js";
 
 const user = requireLogin();
 const id = pathId();
@@ -26,6 +27,7 @@ const field = (fid, label, control, hint) => h("div", { class: control.tagName =
 const dateInput = (fid, name) => h("input", { class: "fr-input", type: "date", id: fid, name, min: todayIso() });
 const lines = (v) => v.split("\n").map((s) => s.trim()).filter(Boolean);
 const staffName = (s) => `${s.first_name} ${s.last_name} — ${s.email}`;
+const byRight = (c) => c.registration_type === "by_right";
 const post = (path, json) => api(`/api/review/cases/${id}/${path}`, { method: "POST", json });
 
 function radios(name, legend, options) {
@@ -289,7 +291,8 @@ const ACTIONS = {
       if (!ok) return null;
       return () => post("decision", { register, motivation: f.motivation.value.trim(), ...(register ? { years } : {}) });
     }, "Signer la décision", {
-      intro: c.opinion ? `Avis de la commission (séance du ${fmtDate(c.opinion.session_date)}) : ${OPINIONS[c.opinion.opinion] || c.opinion.opinion}.` : null,
+      intro: byRight(c) ? "Enregistrement de droit : le dossier est complet ; la certification est enregistrée sans avis de la commission."
+        : c.opinion ? `Avis de la commission (séance du ${fmtDate(c.opinion.session_date)}) : ${OPINIONS[c.opinion.opinion] || c.opinion.opinion}.` : null,
       confirm: (f) => ({
         title: picked(f, "register") === "true" ? "Signer l’enregistrement de la certification ?" : "Signer le refus d’enregistrement ?",
         text: "La décision signée est notifiée au déposant ; elle ne peut plus être modifiée.",
@@ -387,8 +390,10 @@ function facts(c, entity, instructors) {
   const you = c.assignee_id && c.assignee_id === user.id;
   const row = (label, value) => (value ? [h("dt", { class: "fr-text--bold" }, label), h("dd", { class: "fr-ml-0 fr-mb-1w" }, value)] : []);
   return h("dl", { class: "fr-mb-3w", id: "facts" },
+    ...row("N° de dossier", c.reference),
     ...row("Organisme", entity ? `${entity.denomination || "—"}${entity.siret ? ` — SIRET ${entity.siret}` : ""}` : null),
     ...row("Contact du déposant", contact(c, entity)),
+    ...row("Type d’enregistrement", byRight(c) ? `Enregistrement de droit — ${BASIS_LABELS[c.by_right_basis] || ""}, sans avis de la commission` : "Enregistrement sur demande"),
     ...row("Répertoire", `${REPERTOIRES[c.repertoire] || c.repertoire}${c.qualification_level ? ` — niveau ${c.qualification_level}` : ""}${c.is_cqp ? " — CQP" : ""}`),
     ...row("Dépôt", `n°${c.submission_round}, dossier ouvert le ${fmtDate(c.opened_at)}`),
     ...row("Instructeur", c.assignee_id ? (you ? "vous" : assigneeName(c.assignee_id, instructors)) : "non affecté"),
@@ -508,8 +513,9 @@ async function render(focusTab) {
   const decided = c.decision ? decisionBox(c.decision, c.repertoire, await criteria()) : null;
   page.replaceChildren(
     h("h1", {}, c.title || "Dossier"),
-    h("div", { class: "fr-mb-2w" }, Object.assign(statusBadge(c.status, h, c.status_label), { id: "status" }), c.overdue ? h("p", { class: "fr-badge fr-badge--sm fr-badge--warning fr-ml-1w" }, "Échéance dépassée") : null),
-    stepper(c.status, { timeline: c.timeline, label: c.status_label }),
+    h("div", { class: "fr-mb-2w" }, Object.assign(statusBadge(c.status, h, c.status_label), { id: "status" }), c.overdue ? h("p", { class: "fr-badge fr-badge--sm fr-badge--warning fr-ml-1w" }, "Échéance dépassée") : null,
+      byRight(c) ? h("p", { class: "fr-badge fr-badge--sm fr-badge--blue-ecume fr-ml-1w", id: "by-right" }, "Enregistrement de droit") : null),
+    stepper(c.status, { timeline: c.timeline, label: c.status_label, byRight: byRight(c) }),
     facts(c, entity, instructors),
     ...(decided ? [decided] : []),
     section("Actions possibles", "h-actions", ...actionsOf(c, filing, sessions, instructors)),

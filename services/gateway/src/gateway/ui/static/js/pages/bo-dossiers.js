@@ -1,5 +1,5 @@
 // Work queues: GET /api/review/cases with its filters (status, assignee, repertoire,
-// overdue, q) and a server-side sort (?sort=), paginated; the same filters export the CSV.
+// registration_type, overdue, q) and a server-side sort (?sort=), paginated; the same filters export the CSV.
 // Each queue's tag carries its count; cases ticked in the table can be assigned, put on a
 // commission session or exported together.
 import { api, daysLeft, download, fmtDate, h, itemsOf, requireLogin, setBusy, showAlert, showError } from "/static/js/api.js";
@@ -12,7 +12,7 @@ const form = document.getElementById("filters");
 const box = document.getElementById("queue");
 const batchBox = document.getElementById("batch");
 const PAGE = 25;
-const FILTERS = ["q", "status", "assignee", "repertoire"];
+const FILTERS = ["q", "status", "assignee", "repertoire", "registration_type"];
 
 
 // The sortable columns: header → the API's sort key (and the direction a first click asks).
@@ -150,7 +150,8 @@ function row(c) {
     h("td", {}, selectBox(c)),
     h("td", {}, h("a", { href: `/back-office/dossiers/${c.filing_id}` }, c.title || "Dossier sans intitulé"),
       h("br"), h("span", { class: "fr-text--xs", "data-reference": c.reference || null }, c.reference ? `N° ${c.reference} — ` : "", REPERTOIRES[c.repertoire] || c.repertoire, c.qualification_level ? ` — niveau ${c.qualification_level}` : "",
-        c.registration_number ? ` — ${c.registration_number}` : "")),
+        c.registration_number ? ` — ${c.registration_number}` : ""),
+      c.registration_type === "by_right" ? [h("br"), h("span", { class: "fr-badge fr-badge--sm fr-badge--blue-ecume", "data-by-right": "" }, "Enregistrement de droit")] : null),
     h("td", { "data-column-name": "organisation" }, c.organisation || h("span", { class: "fr-text--sm" }, "Organisme en cours de vérification"),
       c.siret ? [h("br"), h("span", { class: "fr-text--xs" }, `SIRET ${c.siret}`)] : null),
     h("td", {}, statusBadge(c.status, h, c.status_label)),

@@ -45,7 +45,8 @@ async function load() {
     h("td", {}, h("div", { class: "fr-checkbox-group fr-checkbox-group--sm" },
       h("input", { type: "checkbox", name: "filing", value: c.filing_id, id: `tick-${c.filing_id}` }),
       h("label", { class: "fr-label", for: `tick-${c.filing_id}` }, c.registration_number || "—", h("span", { class: "fr-sr-only" }, ` — ${c.title}`)))),
-    h("td", {}, h("a", { href: `/back-office/dossiers/${c.filing_id}` }, c.title || c.filing_id)),
+    h("td", {}, h("a", { href: `/back-office/dossiers/${c.filing_id}` }, c.title || "Dossier"),
+      c.reference ? [h("br"), h("span", { class: "fr-text--xs", "data-reference": "" }, `Dossier n° ${c.reference}`)] : null),
     h("td", {}, REPERTOIRES[c.repertoire] || c.repertoire, c.qualification_level ? ` — niveau ${c.qualification_level}` : ""),
     h("td", {}, c.organisation || "—"),
     h("td", {}, fmtDate(c.updated_at))));

@@ -405,6 +405,7 @@ function filingSummary(filing, kase) {
   const reqs = filing.requirements || [];
   const required = reqs.filter((r) => r.required);
   return summary("summary", [
+    ["N° de dossier", filing.reference || null],
     ["Répertoire", `${REPERTOIRES[filing.repertoire] || filing.repertoire}${filing.qualification_level ? ` — niveau ${filing.qualification_level}` : ""}${filing.is_cqp ? " — CQP" : ""}`],
     ["État", filing.procedure_status || filing.status],
     ["Déposée le", filing.submitted_at ? fmtDate(filing.submitted_at) : "pas encore déposée"],
@@ -446,7 +447,8 @@ async function render(focusId) {
     h("p", {}, h("span", { class: "fr-badge fr-badge--info fr-badge--no-icon fr-mr-1w", id: "status" }, filing.procedure_status || filing.status),
       ` ${REPERTOIRES[filing.repertoire] || filing.repertoire}`, filing.qualification_level ? ` — niveau ${filing.qualification_level}` : "", filing.is_cqp ? " — CQP" : "",
       filing.submitted_at ? ` — déposé le ${fmtDate(filing.submitted_at)}` : ""),
-    stepper(kase?.status || (filing.is_draft ? "draft" : "submitted"), { timeline: kase?.timeline, label: filing.procedure_status }),
+    stepper(kase?.status || (filing.is_draft ? "draft" : "submitted"), {
+      timeline: kase?.timeline, label: filing.procedure_status, byRight: (kase?.registration_type || filing.fiche?.registration_type) === "by_right" }),
     filingSummary(filing, kase),
   );
   if (filing.renews) parts.push(renewalNote(filing));

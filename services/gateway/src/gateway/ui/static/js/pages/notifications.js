@@ -34,12 +34,13 @@ async function load() {
     }
     const { count: unread } = await api("/api/notifier/notifications/unread-count");
     const titles = Object.fromEntries(await Promise.all([...groups.keys()].filter(Boolean).map((f) =>
-      api(`/api/filings/${f}`).then((d) => [f, d.title]).catch(() => [f, null]))));
+      api(`/api/filings/${f}`).then((d) => [f, d]).catch(() => [f, null]))));
     box.replaceChildren(
       h("p", {}, `${unread} notification${unread > 1 ? "s" : ""} non lue${unread > 1 ? "s" : ""}.`),
       unread ? h("button", { class: "fr-btn fr-btn--secondary fr-mb-4w", type: "button", id: "read-all", onclick: () => read("/api/notifier/notifications/read-all") }, "Tout marquer comme lu") : null,
       ...[...groups.entries()].map(([filing, list], i) => {
-        const title = filing ? `Dossier « ${titles[filing] || "sans intitulé"} »` : "Votre compte";
+        const d = titles[filing];
+        const title = filing ? `Dossier ${d?.reference ? `n° ${d.reference} ` : ""}« ${d?.title || "sans intitulé"} »` : "Votre compte";
         const link = list.find((n) => n.link)?.link;
         return h("section", { class: "fr-mb-4w", "data-group": filing || "compte", "aria-labelledby": `group-${i}` },
           h("h2", { class: "fr-h5", id: `group-${i}` }, title),
