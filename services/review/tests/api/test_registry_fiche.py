@@ -110,6 +110,11 @@ async def test_the_fiche_is_published_exported_and_filtered(registry: Review) ->
     ]
     assert element.findtext("ANCIENNES_CERTIFICATIONS/ANCIENNE_CERTIFICATION/ID_FICHE_ANCIENNE_CERTIFICATION") == "RNCP31114"
     assert element.findtext("SECTEURS_ACTIVITE") == "Édition de logiciels"
+    assert element.findtext("REGLEMENTATIONS_ACTIVITES") == "Aucune réglementation de l'activité."
+    tags = [child.tag for child in element]
+    order = ["CAPACITES_ATTESTEES", "SECTEURS_ACTIVITE", "TYPE_EMPLOI_ACCESSIBLES", "CODES_ROME", "REGLEMENTATIONS_ACTIVITES", "SI_JURY_FI"]
+    assert [tags.index(tag) for tag in order] == sorted(tags.index(tag) for tag in order)
+    assert "CORRESPONDANCES" not in tags, "an equivalence names no block: no CORRESPONDANCE (docs/API-NOTES.md)"
     assert element.findtext("PREREQUIS_ENTREE_FORMATION") == "Niveau 4 ou expérience équivalente."
     assert element.findtext("TYPE_ENREGISTREMENT") == "Enregistrement sur demande" and element.find("DATE_EFFET") is None
 

@@ -208,6 +208,16 @@ def fiche_element(r: RegistryRecord, today: date) -> ET.Element:
     if f.get("job_types"):
         _sub(fiche, "TYPE_EMPLOI_ACCESSIBLES", _lines(f["job_types"]))
     _codes(fiche, "CODES_ROME", "ROME", "rome", f.get("rome_codes") or [])
+    # REGLEMENTATIONS_ACTIVITES (the regulation of the activity): real v4.1 fiches put it after
+    # CAPACITES_ATTESTEES and before SI_JURY_FI (RS6232, RS5719, RS6547 of the RS fixture named
+    # above); none of them has SECTEURS_ACTIVITE, TYPE_EMPLOI_ACCESSIBLES or CODES_ROME, so its
+    # place among those three comes from the tag order of France compétences' earlier export
+    # (RNCP XML of 11/2019, as StartupsPoleEmploi/avril lists it in
+    # update_certifications.ex, its @discard list: … TYPE_EMPLOI_ACCESSIBLES, CODES_ROME,
+    # REGLEMENTATIONS_ACTIVITES, SI_JURY_FI …), which every v4.1 sample seen agrees with — not
+    # verified on a v4.1 fiche having both (docs/API-NOTES.md).
+    if (f.get("regulation") or "").strip():
+        _sub(fiche, "REGLEMENTATIONS_ACTIVITES", f["regulation"])
     _juries(fiche, f.get("access_routes") or [])
     # Publications (PUBLICATION_DECRET_*), LIEN_URL_DESCRIPTION: no source in certreg.
     _sub(fiche, "DATE_DECISION", _fr(r.decision_date))
@@ -237,9 +247,11 @@ def fiche_element(r: RegistryRecord, today: date) -> ET.Element:
     _sub(fiche, "ACTIF", "Oui" if is_active(r, today) else "Non")
     if (f.get("prerequisites") or "").strip():
         _sub(fiche, "PREREQUIS_ENTREE_FORMATION", f["prerequisites"])
-    # REGLEMENTATIONS_ACTIVITES and CORRESPONDANCES (the fiche's regulation and equivalences):
-    # their place in the v4.1 fiche is not known here (see the XSD), so they are published on
-    # the record page and in the CSV only.
+    # CORRESPONDANCES: real v4.1 fiches have it after PREREQUIS_ENTREE_FORMATION (RNCP36490 of
+    # the RNCP fixture), as correspondences between blocks: CORRESPONDANCE/SOURCE/BLOC_COMPETENCES/
+    # CODE (this fiche's blocks, always given) → DESTINATION/NUMERO_FICHE (+ its blocks). The
+    # fiche's equivalences name a certification (number, label) with no block on either side:
+    # they have no CORRESPONDANCE of their own, so they are on the record page and in the CSV only.
     return fiche
 
 
