@@ -20,7 +20,9 @@ class NotifierConfig(BaseSettings):
     smtp_starttls: bool = False
     # The longest an SMTP exchange may take (connect, and each command's answer).
     smtp_timeout_seconds: float = Field(default=30, gt=0)
-    mail_from: str = "certreg <no-reply@certreg.localhost>"
+    # The sender: an address alone is shown under the service's name (CERTREG_SERVICE_NAME);
+    # « Name <address> » is used as it is.
+    mail_from: str = "no-reply@certreg.localhost"
     # Who signs the decision letters (issue 12, point 9): CERTREG_SIGNATORY_FIRST_NAME,
     # CERTREG_SIGNATORY_LAST_NAME (unset: the letter names the capacity only — no name is
     # invented) and CERTREG_SIGNATORY_CAPACITY.

@@ -44,7 +44,7 @@ async def test_embedded_platform_with_a_real_smtp_server(tmp_path, smtp_sink) ->
         to = f"{uuid.uuid4().hex[:8]}@example.org"
         emit_as_identity(p, sample_event("identity.account.registered", email=to))
         msg = await smtp_sink.wait_for_async(to, "Activez")
-        assert msg["From"] == p.platform.runners["notifier"].ctx.config.mail_from
+        assert msg["From"].addresses[0].display_name == "Enregistrement des certifications professionnelles"
         assert p.mails(to) == []  # real mail: nothing in the local folder
 
 

@@ -48,7 +48,9 @@ async def test_activation_mail_is_written_to_the_embedded_outbox(notifier_factor
         await n.settle()
         [msg] = await wait(lambda: n.eml("camille@example.org"))
         assert "Activez" in msg["Subject"]
-        assert msg["From"] == n.runner.ctx.config.mail_from
+        [sent_by] = msg["From"].addresses  # the address alone configured: the service's name shown
+        assert sent_by.display_name == "Enregistrement des certifications professionnelles"
+        assert sent_by.addr_spec == "no-reply@certreg.localhost"
         [row] = n.mail_rows("camille@example.org")
         assert msg["Message-ID"] == f"<{row.id}@certreg.localhost>"
         text = msg.get_body(("plain",)).get_content()

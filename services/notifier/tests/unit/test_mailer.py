@@ -4,7 +4,7 @@ import itertools
 import uuid
 from datetime import timedelta
 
-from notifier.adapters.mailer import message_id, redact_links
+from notifier.adapters.mailer import message_id, redact_links, sender
 from notifier.config import NotifierConfig
 
 
@@ -20,6 +20,13 @@ def test_message_id_is_stable_and_in_the_sender_domain() -> None:
     mail_id = uuid.uuid4()
     assert message_id(mail_id, "France compétences <no-reply@certreg.example>") == f"<{mail_id}@certreg.example>"
     assert message_id(mail_id, "no-reply@certreg.example") == message_id(mail_id, "x <no-reply@certreg.example>")
+
+
+def test_the_sender_is_shown_under_the_service_name_unless_one_is_configured() -> None:
+    """Issue 13, point 14: never « certreg » as the sender's name by default."""
+    assert NotifierConfig().mail_from == "no-reply@certreg.localhost"
+    assert sender("no-reply@certreg.example", "Certif Pro") == "Certif Pro <no-reply@certreg.example>"
+    assert sender("France compétences <no-reply@certreg.example>", "Certif Pro") == "France compétences <no-reply@certreg.example>"
 
 
 def test_redaction_removes_every_link() -> None:

@@ -53,9 +53,15 @@ def header_text(value: str | None) -> str:
     return " ".join("".join(" " if ch < " " or "\x7f" <= ch <= "\x9f" else ch for ch in value or "").split())
 
 
-def build_message(mail: Mail, attachments: list[Attachment], mail_from: str) -> EmailMessage:
+def sender(mail_from: str, service: str) -> str:
+    """The From header: the configured « Name <address> », or the address under the service's name."""
+    name, address = parseaddr(mail_from)
+    return mail_from if name else formataddr((header_text(service), address))
+
+
+def build_message(mail: Mail, attachments: list[Attachment], mail_from: str, service: str = "") -> EmailMessage:
     msg = EmailMessage()
-    msg["From"] = mail_from
+    msg["From"] = sender(mail_from, service) if service else mail_from
     name = header_text(mail.to_name)
     msg["To"] = formataddr((name, mail.to_addr)) if name else mail.to_addr
     msg["Subject"] = header_text(mail.subject)

@@ -213,7 +213,7 @@ def prepare(deps: NotifierDeps, mail_id: uuid.UUID) -> tuple[EmailMessage, dict[
     attachments = [
         mailer.Attachment(letter.filename, b"".join(deps.storage.iter_chunks(deps.letters_bucket, letter.object_key))) for letter in letters
     ]
-    message = mailer.build_message(mail, attachments, deps.config.mail_from)
+    message = mailer.build_message(mail, attachments, deps.config.mail_from, deps.contacts.service_name)
     return message, json.loads(mail.trace_headers or "{}")
 
 
