@@ -81,3 +81,14 @@ async def h(tmp_path: Path) -> AsyncIterator[Harness]:
 def make_platform():
     """``async with make_platform(tmp_path, **settings) as h``: the harness on other settings."""
     return filings_platform
+
+
+@pytest.fixture(params=["embedded", "infra"])
+async def both_modes(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Harness]:
+    """The harness twice: embedded (SQLite), then on the test PostgreSQL (marked ``infra``)."""
+    overrides: dict[str, Any] = {}
+    if request.param == "infra":
+        request.applymarker(pytest.mark.infra)
+        overrides["database_url"] = request.getfixturevalue("postgres").database_url_template()
+    async with filings_platform(tmp_path, **overrides) as harness:
+        yield harness

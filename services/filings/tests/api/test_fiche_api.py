@@ -5,11 +5,7 @@ stopping the submission, and the whole fiche carried by the submission event."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from certreg_contracts.events.review import CaseRegistered, CaseStatusChanged
 from certreg_testing.samples import RNCP_FILING, random_siret, rncp_fiche
@@ -21,22 +17,12 @@ BLOCKS = [
 ]
 
 
-@pytest.fixture(params=["embedded", "infra"])
-async def fh(request, tmp_path: Path, make_platform) -> AsyncIterator[Any]:
-    overrides: dict[str, Any] = {}
-    if request.param == "infra":
-        request.applymarker(pytest.mark.infra)
-        overrides["database_url"] = request.getfixturevalue("postgres").database_url_template()
-    async with make_platform(tmp_path, **overrides) as harness:
-        yield harness
-
-
 def locs(response) -> dict[tuple[Any, ...], str]:
     return {tuple(e["loc"]): e["msg"] for e in response.json()["detail"]}
 
 
-async def test_the_fiche_is_stored_checked_and_sent_with_the_submission(fh) -> None:
-    h = fh
+async def test_the_fiche_is_stored_checked_and_sent_with_the_submission(both_modes) -> None:
+    h = both_modes
     dep = h.depositor()
     filer, partner = random_siret(), random_siret()
     fiche = rncp_fiche(filer, partner)
@@ -104,10 +90,10 @@ async def test_rs_fiche_by_right_for_a_state_habilitation(h) -> None:
     assert response.status_code == 422 and ("body", "fiche", "by_right_basis") in locs(response), response.text
 
 
-async def test_numbers_named_by_the_fiche_must_exist_in_the_registry(fh) -> None:
+async def test_numbers_named_by_the_fiche_must_exist_in_the_registry(both_modes) -> None:
     """A former certification or an equivalence named by an RNCP/RS number: a number this
     registry gave (review.case.registered), else a 422 naming the field."""
-    h = fh
+    h = both_modes
     dep = h.depositor()
     fiche = {"former_numbers": ["RNCP99001"], "equivalences": [{"label": "Sans numéro"}, {"number": "RS99002", "label": "Habilitation"}]}
     response = await h.client.post("/api/filings", json={**RNCP_FILING, "fiche": fiche}, headers=dep)
@@ -140,10 +126,10 @@ async def test_numbers_named_by_the_fiche_must_exist_in_the_registry(fh) -> None
     assert response.status_code == 422 and ("body", "fiche", "equivalences", 0, "number") in locs(response), response.text
 
 
-async def test_each_round_shows_what_changed_since_the_previous_one(fh) -> None:
+async def test_each_round_shows_what_changed_since_the_previous_one(both_modes) -> None:
     """Field by field, block by block: the depositor before resubmitting (?current=true), and
     the depositor and staff on the round submitted (?round=)."""
-    h = fh
+    h = both_modes
     dep = h.depositor()
     fiche = rncp_fiche(random_siret(), random_siret())
     filing = await h.create(dep, competence_blocks=BLOCKS, fiche=fiche)

@@ -8,11 +8,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from certreg_contracts.calendar import add_months
 from certreg_contracts.events.review import CaseRegistered
@@ -22,16 +18,6 @@ BLOCKS = [
     {"code": "BC01", "title": "Concevoir", "competences": ["Analyser un besoin"], "assessment_methods": ["Étude de cas"]},
     {"code": "BC02", "title": "Développer", "competences": ["Coder"], "assessment_methods": ["Projet encadré"]},
 ]
-
-
-@pytest.fixture(params=["embedded", "infra"])
-async def rh(request, tmp_path: Path, make_platform) -> AsyncIterator[Any]:
-    overrides: dict[str, Any] = {}
-    if request.param == "infra":
-        request.applymarker(pytest.mark.infra)
-        overrides["database_url"] = request.getfixturevalue("postgres").database_url_template()
-    async with make_platform(tmp_path, **overrides) as harness:
-        yield harness
 
 
 async def registered(h: Any, dep: dict[str, str], number: str, *, years: int = 5) -> tuple[dict[str, Any], dt.date]:
@@ -59,8 +45,8 @@ async def registered(h: Any, dep: dict[str, str], number: str, *, years: int = 5
     return filing, end
 
 
-async def test_a_renewal_opens_in_its_window_is_drafted_from_the_registration_and_names_it(rh) -> None:
-    h = rh
+async def test_a_renewal_opens_in_its_window_is_drafted_from_the_registration_and_names_it(both_modes) -> None:
+    h = both_modes
     dep = h.depositor()
     filing, end = await registered(h, dep, "RNCP41001")
     fid = filing["filing_id"]
