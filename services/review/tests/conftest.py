@@ -74,9 +74,16 @@ class Review(ServiceHarness):
         in_response_to: uuid.UUID | None = None,
         title: str = "Concepteur développeur d'applications",
         reference: str | None = None,
-        fiche: Fiche | None = None,
+        **fields: Any,
     ) -> uuid.UUID:
+        """What filings announces at a submission; ``fields`` replace the event's defaults."""
         filing_id = filing_id or uuid.uuid4()
+        defaults: dict[str, Any] = {
+            "activities": ["Concevoir une application", "Déployer une application"],
+            "competences": ["Analyser un besoin", "Développer une interface"],
+            "competence_blocks": [CompetenceBlock(code="BC01", title="Concevoir", competences=["Analyser un besoin"])],
+            "fiche": Fiche(),
+        }
         await self.publish(
             FilingSubmitted(
                 filing_id=filing_id,
@@ -92,9 +99,6 @@ class Review(ServiceHarness):
                 reference=reference,
                 submitted_by=self.depositor_id,
                 submitted_at=datetime.now(UTC),
-                activities=["Concevoir une application", "Déployer une application"],
-                competences=["Analyser un besoin", "Développer une interface"],
-                competence_blocks=[CompetenceBlock(code="BC01", title="Concevoir", competences=["Analyser un besoin"])],
                 assessment_methods=["Mise en situation professionnelle"],
                 documents=[
                     DocumentRef(
@@ -107,7 +111,7 @@ class Review(ServiceHarness):
                         filename="ref.pdf",
                     )
                 ],
-                fiche=fiche or Fiche(),
+                **(defaults | fields),
             )
         )
         return filing_id
@@ -145,12 +149,13 @@ class Review(ServiceHarness):
         """What review emitted (its outbox), oldest first."""
         return self.emitted(routing_key, **({"filing_id": filing_id} if filing_id else {}))
 
-    async def to_admissible(self, filing_id: uuid.UUID) -> None:
+    async def to_admissible(self, filing_id: uuid.UUID, recommendations: str | None = None) -> None:
         await self.post(f"/cases/{filing_id}/completeness", {"complete": True, "missing": [], "message": ""}, self.reviewer)
-        await self.post(f"/cases/{filing_id}/admissibility", {"admissible": True}, self.reviewer)
+        body: dict[str, Any] = {"admissible": True} | ({"recommendations": recommendations} if recommendations else {})
+        await self.post(f"/cases/{filing_id}/admissibility", body, self.reviewer)
 
-    async def to_instruction(self, filing_id: uuid.UUID) -> None:
-        await self.to_admissible(filing_id)
+    async def to_instruction(self, filing_id: uuid.UUID, recommendations: str | None = None) -> None:
+        await self.to_admissible(filing_id, recommendations)
         await self.post(f"/cases/{filing_id}/assignment", {"instructor_id": str(self.instructor_id)}, self.reviewer)
 
     async def new_session(self, day: date | None = None) -> dict[str, Any]:
@@ -159,8 +164,8 @@ class Review(ServiceHarness):
             day += timedelta(days=1)
         return await self.post("/sessions", {"date": day.isoformat()}, self.commission, 201)
 
-    async def to_scheduled(self, filing_id: uuid.UUID) -> dict[str, Any]:
-        await self.to_instruction(filing_id)
+    async def to_scheduled(self, filing_id: uuid.UUID, recommendations: str | None = None) -> dict[str, Any]:
+        await self.to_instruction(filing_id, recommendations)
         await self.post(f"/cases/{filing_id}/ready", None, self.instructor)
         upcoming = (await self.client.get("/api/review/sessions", params={"upcoming": "true"}, headers=self.commission)).json()
         session = upcoming["items"][0] if upcoming["items"] else await self.new_session()
@@ -169,14 +174,17 @@ class Review(ServiceHarness):
             self.p.advance_clock(days=(date.fromisoformat(session["date"]) - self.today()).days)
         return session
 
-    async def to_registered(self, filing_id: uuid.UUID) -> str:
-        """Through the commission's favourable opinion to registration (a registration by
-        right: from completeness straight to the decision); the number."""
+    async def to_registered(
+        self, filing_id: uuid.UUID, *, recommendations: str | None = None, reasons: list[dict[str, str]] | None = None
+    ) -> str:
+        """Through the commission's favourable opinion (with its ``reasons``) to registration,
+        published in the JO (a registration by right: from completeness straight to the
+        decision); the number. ``recommendations`` are made at admissibility."""
         if (await self.case(filing_id))["registration_type"] == "by_right":
             await self.post(f"/cases/{filing_id}/completeness", {"complete": True, "missing": [], "message": ""}, self.reviewer)
         else:
-            session = await self.to_scheduled(filing_id)
-            opinion = {"filing_id": str(filing_id), "opinion": "favourable"}
+            session = await self.to_scheduled(filing_id, recommendations)
+            opinion = {"filing_id": str(filing_id), "opinion": "favourable", "reasons": reasons or []}
             await self.post(f"/sessions/{session['id']}/opinions", opinion, self.commission, 201)
         decision = await self.post(f"/cases/{filing_id}/decision", {"register": True, "motivation": "Oui."}, self.director)
         number: str = decision["registration_number"]

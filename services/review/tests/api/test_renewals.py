@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ from lxml import etree
 
 from certreg_contracts import legal_dates
 from certreg_contracts.calendar import add_months
-from certreg_contracts.events.filings import CompetenceBlock, DocumentRef, Fiche, FilingSubmitted
+from certreg_contracts.events.filings import CompetenceBlock, Fiche
 from services.review.tests.conftest import Review
 
 XSD = etree.XMLSchema(etree.parse(str(Path(__file__).parents[1] / "data" / "fiches-v4.1.xsd")))
@@ -27,72 +27,14 @@ BLOCKS = [
 ]
 
 
-async def submit(
-    review: Review,
-    *,
-    title: str,
-    blocks: list[CompetenceBlock],
-    activities: list[str],
-    renews: str | None = None,
-    nsf: tuple[str, ...] = ("326",),
-) -> uuid.UUID:
-    filing_id = uuid.uuid4()
-    await review.publish(
-        FilingSubmitted(
-            filing_id=filing_id,
-            entity_id=review.entity_id,
-            repertoire="rncp",
-            title=title,
-            qualification_level=6,
-            is_cqp=False,
-            rests_on_standards=False,
-            summary="Former des concepteurs d'applications.",
-            submission_round=1,
-            submitted_by=review.depositor_id,
-            submitted_at=datetime.now(UTC),
-            activities=activities,
-            competences=["Analyser un besoin"],
-            competence_blocks=blocks,
-            assessment_methods=["Mise en situation professionnelle"],
-            documents=[
-                DocumentRef(
-                    document_id=uuid.uuid4(),
-                    doc_type="competence_framework",
-                    version=1,
-                    sha256="a" * 64,
-                    size=10,
-                    content_type="application/pdf",
-                    filename="ref.pdf",
-                )
-            ],
-            renews=renews,
-            fiche=Fiche(nsf_codes=list(nsf), former_numbers=[renews] if renews else []),
-        )
-    )
-    return filing_id
+async def submit(review: Review, *, renews: str | None = None, nsf: tuple[str, ...] = ("326",), **fields: Any) -> uuid.UUID:
+    fiche = Fiche(nsf_codes=list(nsf), former_numbers=[renews] if renews else [])
+    return await review.submit(competences=["Analyser un besoin"], renews=renews, fiche=fiche, **fields)
 
 
 async def register(review: Review, filing_id: uuid.UUID, *, reasons: list[dict[str, str]] | None = None) -> str:
     """Admissible with recommendations, a favourable opinion with its reasons, registered."""
-    await review.post(f"/cases/{filing_id}/completeness", {"complete": True, "missing": [], "message": ""}, review.reviewer)
-    await review.post(
-        f"/cases/{filing_id}/admissibility",
-        {"admissible": True, "recommendations": "Préciser les jurys de la VAE."},
-        review.reviewer,
-    )
-    await review.post(f"/cases/{filing_id}/assignment", {"instructor_id": str(review.instructor_id)}, review.reviewer)
-    await review.post(f"/cases/{filing_id}/ready", None, review.instructor)
-    upcoming = (await review.client.get("/api/review/sessions", params={"upcoming": "true"}, headers=review.commission)).json()
-    session = upcoming["items"][0] if upcoming["items"] else await review.new_session()
-    await review.post(f"/sessions/{session['id']}/agenda", {"filing_id": str(filing_id)}, review.commission, 201)
-    if session["date"] > review.today().isoformat():
-        review.p.advance_clock(days=(date.fromisoformat(session["date"]) - review.today()).days)
-    opinion = {"filing_id": str(filing_id), "opinion": "favourable", "reasons": reasons or []}
-    await review.post(f"/sessions/{session['id']}/opinions", opinion, review.commission, 201)
-    decision = await review.post(f"/cases/{filing_id}/decision", {"register": True, "motivation": "Conforme."}, review.director)
-    await review.publish_jo(filing_id)
-    number: str = decision["registration_number"]
-    return number
+    return await review.to_registered(filing_id, recommendations="Préciser les jurys de la VAE.", reasons=reasons)
 
 
 def days_to(review: Review, day: date) -> int:
@@ -109,7 +51,7 @@ async def record(review: Review, number: str) -> dict[str, Any]:
 async def test_a_renewal_is_reminded_shows_its_diff_and_gets_a_new_linked_number(review_both: Review):
     review = review_both
     await review.verify_entity("Institut des métiers du numérique", "73282932000074")
-    first = await submit(review, title="Concepteur d'applications", blocks=BLOCKS, activities=["Concevoir", "Déployer"])
+    first = await submit(review, title="Concepteur d'applications", competence_blocks=BLOCKS, activities=["Concevoir", "Déployer"])
     reasons = [{"criterion": "controle_evaluation", "text": "Renforcer le contrôle des épreuves du bloc BC02."}]
     number = await register(review, first, reasons=reasons)
     end = date.fromisoformat((await record(review, number))["registration_end"])
@@ -134,7 +76,7 @@ async def test_a_renewal_is_reminded_shows_its_diff_and_gets_a_new_linked_number
     renewal = await submit(
         review,
         title="Concepteur développeur d'applications",
-        blocks=changed,
+        competence_blocks=changed,
         activities=["Concevoir", "Maintenir"],
         renews=number,
         nsf=("326", "326t"),
@@ -161,7 +103,7 @@ async def test_a_renewal_is_reminded_shows_its_diff_and_gets_a_new_linked_number
     assert [(r["source"], r["text"]) for r in shown["recommendations"]] == [
         ("admissibility", "Préciser les jurys de la VAE."),
         ("opinion", "Renforcer le contrôle des épreuves du bloc BC02."),
-        ("decision", "Conforme."),
+        ("decision", "Oui."),
     ]
     assert "contrôle" in shown["recommendations"][1]["label"].lower()
     # The certifier's side sees it too.
@@ -199,7 +141,7 @@ async def test_a_renewal_is_reminded_shows_its_diff_and_gets_a_new_linked_number
 async def test_a_late_sweep_sends_only_the_nearest_reminder(review_both: Review):
     review = review_both
     await review.verify_entity("Institut des métiers du numérique", "73282932000074")
-    number = await register(review, await submit(review, title="Technicien réseaux", blocks=BLOCKS, activities=["Installer"]))
+    number = await register(review, await submit(review, title="Technicien réseaux", competence_blocks=BLOCKS, activities=["Installer"]))
     end = date.fromisoformat((await record(review, number))["registration_end"])
     # The sweeper did not run between 9 and 7 months before the end: one reminder, the 7 months'.
     review.p.advance_clock(days=days_to(review, add_months(end, -7)) + 10)
