@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
-from typing import overload
 
+from certreg_runtime.clock import as_utc
 from certreg_runtime.uploads import stored_filename
 from entities.adapters.tables import Application, Document, Entity
 from entities.api.schemas import (
@@ -23,17 +22,6 @@ from entities.api.schemas import (
 )
 from entities.app.queries import ApplicationRecord, ApplicationsPage, EntityRecord
 from entities.domain.rules import DOC_TYPE_LABELS
-
-
-@overload
-def aware(value: datetime) -> datetime: ...
-@overload
-def aware(value: datetime | None) -> datetime | None: ...
-def aware(value: datetime | None) -> datetime | None:
-    """SQLite gives back naive datetimes: they were written in UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
 
 
 def stored_document_out(doc: Document) -> StoredDocumentOut:
@@ -54,7 +42,7 @@ def document_out(doc: Document) -> DocumentOut:
         **stored_document_out(doc).model_dump(),
         application_id=doc.application_id,
         uploaded_by=doc.uploaded_by,
-        uploaded_at=aware(doc.uploaded_at),
+        uploaded_at=as_utc(doc.uploaded_at),
         download_url=f"/api/entities/applications/{doc.application_id}/documents/{doc.id}",
     )
 
@@ -91,9 +79,9 @@ def entity_out(entity: Entity, *, staff: bool = False) -> EntityOut:
         denomination=entity.denomination,
         address=address,
         status=entity.status,
-        created_at=aware(entity.created_at),
+        created_at=as_utc(entity.created_at),
         verified_by=entity.verified_by if staff else None,
-        verified_at=aware(entity.verified_at),
+        verified_at=as_utc(entity.verified_at),
     )
 
 
@@ -112,10 +100,10 @@ def application_out(record: ApplicationRecord, *, staff: bool = False) -> Applic
         missing_documents=record.missing,
         documents=pieces_out(record.documents),
         entity=entity_out(record.entity, staff=staff),
-        created_at=aware(application.created_at),
-        updated_at=aware(application.updated_at),
-        submitted_at=aware(application.submitted_at),
-        decided_at=aware(application.decided_at),
+        created_at=as_utc(application.created_at),
+        updated_at=as_utc(application.updated_at),
+        submitted_at=as_utc(application.submitted_at),
+        decided_at=as_utc(application.decided_at),
         decided_by=application.decided_by if staff else None,
         rejection_reason=application.rejection_reason,
     )
@@ -143,12 +131,12 @@ def entity_detail_out(record: EntityRecord, *, staff: bool = False) -> EntityDet
                 first_name=m.first_name,
                 last_name=m.last_name,
                 role=m.role,
-                since=aware(m.since),
+                since=as_utc(m.since),
             )
             for m in record.members
         ],
         changes=[
-            EntityChangeOut(changed_by=c.changed_by, changed_at=aware(c.changed_at), before=c.before, after=c.after, reason=c.reason)
+            EntityChangeOut(changed_by=c.changed_by, changed_at=as_utc(c.changed_at), before=c.before, after=c.after, reason=c.reason)
             for c in record.changes
         ]
         if staff

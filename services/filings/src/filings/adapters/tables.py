@@ -9,6 +9,7 @@ from sqlalchemy.orm import registry
 from sqlmodel import AutoString, Field, SQLModel
 
 from certreg_contracts.types import DocType, Repertoire
+from certreg_runtime.clock import as_utc
 from certreg_runtime.db import VERSIONED, UtcDateTime, row_version
 from certreg_runtime.idempotency import add_idempotency_table
 from certreg_runtime.messaging import add_messaging_tables
@@ -22,13 +23,6 @@ class Base(SQLModel, registry=registry()):  # its own metadata = its own databas
 metadata = Base.metadata
 add_messaging_tables(metadata)
 add_idempotency_table(metadata)
-
-
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    """SQLite gives naive datetimes back; every datetime stored here is UTC."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
-    return value
 
 
 def _json_list() -> Any:
@@ -100,7 +94,8 @@ class Filing(Base, table=True):
     updated_at: dt.datetime = Field(sa_column=sa.Column(UtcDateTime(), nullable=False))
 
     def aware(self, name: str) -> dt.datetime | None:
-        return _aware(getattr(self, name))
+        value: dt.datetime | None = getattr(self, name)
+        return as_utc(value)
 
 
 class Document(Base, table=True):
@@ -132,7 +127,8 @@ class Document(Base, table=True):
         return self.superseded_at is None and self.removed_at is None
 
     def aware(self, name: str) -> dt.datetime | None:
-        return _aware(getattr(self, name))
+        value: dt.datetime | None = getattr(self, name)
+        return as_utc(value)
 
 
 class Receipt(Base, table=True):
@@ -153,7 +149,8 @@ class Receipt(Base, table=True):
     described: dict[str, Any] | None = Field(default=None, sa_column=sa.Column(sa.JSON(), nullable=True))
 
     def aware(self, name: str) -> dt.datetime | None:
-        return _aware(getattr(self, name))
+        value: dt.datetime | None = getattr(self, name)
+        return as_utc(value)
 
 
 class RegisteredNumber(Base, table=True):

@@ -113,7 +113,7 @@ def dated_reference(session: Session, filing: Filing, now: dt.datetime) -> rules
     request_items = (filing.open_request or {}).get("items") or []
     return rules.DatedReference(
         today=paris_date(now),
-        round_days={number: paris_date(at if at.tzinfo else at.replace(tzinfo=dt.UTC)) for number, at in rounds},
+        round_days={number: paris_date(at) for number, at in rounds},
         asked=rules.asked_anew(filing.editable_items or [], request_items),
     )
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import ClassVar
 
+from certreg_runtime.clock import as_utc
 from certreg_runtime.errors import Rejected
 
 ACTIVATION = "activation"
@@ -48,11 +49,6 @@ def hash_token(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def aware(moment: datetime) -> datetime:
-    """SQLite gives naive datetimes back: they were stored in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def check_usable(
     *, found: bool, purpose: str | None, allowed: tuple[str, ...], used_at: datetime | None, expires_at: datetime | None, now: datetime
 ) -> None:
@@ -61,5 +57,5 @@ def check_usable(
         raise TokenRejected("token_invalid")
     if used_at is not None:
         raise TokenRejected("token_used")
-    if aware(now) >= aware(expires_at):
+    if as_utc(now) >= as_utc(expires_at):
         raise TokenRejected("token_expired")

@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from certreg_runtime.clock import as_utc
 from certreg_runtime.errors import Throttled
-from identity.domain.onetime import aware
 
 
 @dataclass(frozen=True)
@@ -21,8 +21,8 @@ class Rule:
 
     def retry_after(self, hits: Iterable[datetime], now: datetime) -> int | None:
         """Seconds to wait when ``limit`` hits already fall in the window, else None."""
-        now = aware(now)
-        recent = sorted(aware(h) for h in hits if aware(h) > now - self.window)
+        now = as_utc(now)
+        recent = sorted(as_utc(h) for h in hits if as_utc(h) > now - self.window)
         if len(recent) < self.limit:
             return None
         # The window frees a slot when the oldest hit that keeps it full leaves it.
@@ -51,8 +51,8 @@ class Progressive:
         return delay
 
     def retry_after(self, hits: Iterable[datetime], now: datetime) -> int | None:
-        now = aware(now)
-        recent = sorted(aware(h) for h in hits if aware(h) > now - self.window)
+        now = as_utc(now)
+        recent = sorted(as_utc(h) for h in hits if as_utc(h) > now - self.window)
         if not recent:
             return None
         wait = recent[-1] + self.delay(len(recent)) - now

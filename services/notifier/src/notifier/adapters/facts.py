@@ -6,7 +6,7 @@ maker when it renders a decision."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlmodel import Session
 
@@ -14,6 +14,7 @@ from certreg_contracts import Event
 from certreg_contracts.calendar import paris_date
 from certreg_contracts.events import entities as en
 from certreg_contracts.events import filings as fi
+from certreg_runtime.clock import as_utc
 from notifier.adapters.letters import LetterFacts
 from notifier.adapters.tables import Certifier, Dossier
 
@@ -38,7 +39,7 @@ def remember(session: Session, event: Event, now: datetime) -> None:
         if event.submission_round >= dossier.submission_round:  # a late older round changes nothing
             dossier.qualification_level, dossier.is_cqp = event.qualification_level, event.is_cqp
             dossier.submission_round = event.submission_round
-        if event.submission_round == 1 or _aware(dossier.first_submitted_at) > event.submitted_at:
+        if event.submission_round == 1 or as_utc(dossier.first_submitted_at) > event.submitted_at:
             dossier.first_submitted_at = event.submitted_at
         dossier.updated_at = now
         session.add(dossier)
@@ -60,10 +61,5 @@ def letter_facts(session: Session, filing_id: uuid.UUID, entity_id: uuid.UUID) -
         siret=certifier.siret if certifier else None,
         qualification_level=dossier.qualification_level if dossier else None,
         is_cqp=dossier.is_cqp if dossier else False,
-        first_submitted_on=paris_date(_aware(dossier.first_submitted_at)) if dossier else None,
+        first_submitted_on=paris_date(as_utc(dossier.first_submitted_at)) if dossier else None,
     )
-
-
-def _aware(value: datetime) -> datetime:
-    """SQLite gives naive datetimes back; every datetime stored here is UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

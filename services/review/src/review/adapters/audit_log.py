@@ -11,13 +11,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from certreg_runtime.clock import as_utc
 from review.adapters.tables import AuditEntry
 from review.domain.actor import Actor
 from review.domain.audit import GENESIS, canonical_json, entry_hash
-
-
-def _utc(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def last_seq(session: Session, filing_id: uuid.UUID) -> int:
@@ -44,7 +41,7 @@ def append(
     fields: dict[str, Any] = {
         "filing_id": str(filing_id),
         "seq": (last.seq + 1) if last else 1,
-        "at": _utc(at).astimezone(UTC).isoformat(),
+        "at": as_utc(at).astimezone(UTC).isoformat(),
         "actor_id": str(actor.id) if actor.id else None,
         "actor_role": actor.role,
         "actor_name": actor.name or "",

@@ -10,16 +10,12 @@ deployment that predates the directory fills it in)."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 
 from sqlmodel import Session
 
 from certreg_contracts.events.identity import StaffChanged
+from certreg_runtime.clock import as_utc
 from review.adapters.tables import StaffMember
-
-
-def _utc(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def display_name(event: StaffChanged) -> str:
@@ -31,7 +27,7 @@ def learn(session: Session, event: StaffChanged) -> None:
     (or the name of one known without it: directories filled before names were sent)."""
     member = session.get(StaffMember, event.account_id)
     name = display_name(event)
-    if member is not None and (event.backfill or _utc(member.as_of) >= event.as_of):
+    if member is not None and (event.backfill or as_utc(member.as_of) >= event.as_of):
         if name and not member.name:
             member.name = name
             session.add(member)
