@@ -3,7 +3,8 @@ DSFR tabs reachable with the keyboard and by #hash, the procedure's stepper and 
 at the top; a request answered in one place (the piece asked for "À remplacer" with its
 upload, one answer per question, one "Envoyer ma réponse"); typed text surviving an upload
 and a reload (drafts on the device, a warning before leaving); the staff's private
-annotations, instruction report and external opinion, which the depositor never sees;
+annotations, instruction report and external opinion (with the expert's report, kept and
+downloadable), which the depositor never sees;
 each piece's versions; pieces attached to messages both ways; the depositor's contact."""
 
 from __future__ import annotations
@@ -173,8 +174,22 @@ def test_both_sides_of_a_dossier_tabs_request_answer_drafts_and_private_notes(pa
     opinion = staff.locator("[data-external]")
     expect(opinion).to_contain_text("En attente")
     opinion.locator("textarea").fill("Oui, par une mise en situation de deux heures.")
+    # The expert's report goes with the answer: a file that is not a document is refused next
+    # to its field (nothing recorded), the PDF is kept and offered for download.
+    fake = tmp_path / "rapport.pdf"
+    fake.write_bytes(b"<html>pas un document</html>")
+    opinion.get_by_label("Rapport de l’expert (facultatif)").set_input_files(str(fake))
+    opinion.get_by_role("button", name="Enregistrer l’avis reçu").click()
+    expect(opinion.locator(".fr-error-text")).to_contain_text("Type de fichier non accepté")
+    expect(opinion).to_contain_text("En attente")
+    report = pdf_file(tmp_path, "rapport-leroy.pdf")
+    opinion.get_by_label("Rapport de l’expert (facultatif)").set_input_files(str(report))
     opinion.get_by_role("button", name="Enregistrer l’avis reçu").click()
     expect(staff.locator("[data-external]")).to_contain_text("mise en situation de deux heures")
+    expect(staff.locator("[data-external]")).to_contain_text("rapport-leroy.pdf")
+    with staff.expect_download() as got:
+        staff.get_by_role("button", name="Télécharger le rapport de l’expert rapport-leroy.pdf").click()
+    assert got.value.suggested_filename == "rapport-leroy.pdf" and got.value.path().read_bytes() == report.read_bytes()
 
     # A message with a piece of the filing attached, after the answer's submission reached review.
     staff.get_by_role("tab", name="Messagerie").click()
@@ -214,8 +229,17 @@ def test_both_sides_of_a_dossier_tabs_request_answer_drafts_and_private_notes(pa
     expect(answer.locator("[data-attachments] button")).to_contain_text("competences-v2.pdf", timeout=15_000)
     assert [m["document_ids"] != [] for m in messages(w, fid)][-2:] == [True, True]
     # Nothing of the staff's own writing reaches this side.
-    for text in (SECRET, "référentiels cohérents", "M. Leroy", "deux heures"):
+    for text in (SECRET, "référentiels cohérents", "M. Leroy", "deux heures", "rapport-leroy"):
         assert text not in page.content()
+    # Nor the expert's report, asked for by hand with the depositor's own token.
+    [opinion_id] = [
+        o["id"] for o in httpx.get(f"{w.base}/api/review/cases/{fid}/external-opinions", headers=w.h["instructor"]).json()["items"]
+    ]
+    token = page.evaluate("() => sessionStorage.getItem('certreg.token')")
+    refused = httpx.get(
+        f"{w.base}/api/review/cases/{fid}/external-opinions/{opinion_id}/document", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert refused.status_code == 403
     for tab, panel in (("Historique", "historique"), ("Courriers", "courriers"), ("Dossier", "dossier")):
         page.get_by_role("tab", name=tab).click()
         expect(page.locator(f"#panel-{panel}")).to_be_visible()

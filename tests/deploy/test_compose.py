@@ -26,7 +26,13 @@ from .helpers import (
 )
 
 INFRA = {"postgres", "pgbouncer", "rabbitmq", "minio", "minio-init", "mailpit", "otel-collector", "jaeger"}
-BUCKETS = {"certreg-entities-documents", "certreg-filings-documents", "certreg-filings-receipts", "certreg-notifier-letters"}
+BUCKETS = {
+    "certreg-entities-documents",
+    "certreg-filings-documents",
+    "certreg-filings-receipts",
+    "certreg-notifier-letters",
+    "certreg-review-documents",
+}
 # Long-running containers whose image has no shell or probe tool: gated by what they
 # depend on instead (documented in docker-compose.yml).
 NO_HEALTHCHECK = {"otel-collector"}

@@ -137,6 +137,21 @@ def test_deployments_are_probed_non_root_read_only_and_bounded(overlay: str) -> 
             assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}, name
 
 
+# The services that receive uploads: each is streamed to /tmp (a multipart one is
+# spooled there twice) before it goes to S3, up to CERTREG_MAX_UPLOAD_BYTES (250 MiB).
+UPLOADERS = ("entities", "filings", "review")
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_services_receiving_uploads_have_room_for_them_in_tmp(overlay: str) -> None:
+    deployments = by_kind(rendered(overlay), "Deployment")
+    for name in UPLOADERS:
+        pod = pod_spec(deployments[name])
+        tmp = next(m for m in only_container(deployments[name])["volumeMounts"] if m["mountPath"] == "/tmp")
+        volume = next(v for v in pod["volumes"] if v["name"] == tmp["name"])
+        assert volume["emptyDir"]["sizeLimit"] == "2Gi", name
+
+
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_migration_job_per_service(overlay: str) -> None:
     jobs = by_kind(rendered(overlay), "Job")

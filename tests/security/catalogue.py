@@ -144,6 +144,7 @@ POLICIES: dict[tuple[str, str], Policy] = {
     ("GET", "/api/review/cases/{filing_id}/external-opinions"): _p(CASE_STAFF),
     ("POST", "/api/review/cases/{filing_id}/external-opinions"): _p("instructor", "director"),
     ("POST", "/api/review/cases/{filing_id}/external-opinions/{opinion_id}/answer"): _p("instructor", "director"),
+    ("GET", "/api/review/cases/{filing_id}/external-opinions/{opinion_id}/document"): _p(CASE_STAFF),
     ("GET", "/api/review/cases.csv"): _p(CASE_STAFF),
     ("GET", "/api/review/publications/pending.csv"): _p(CASE_STAFF),
     ("GET", "/api/review/registry/export.xml"): PUBLIC,
@@ -214,7 +215,7 @@ def path_values(world: World, method: str, path: str, side: Side) -> dict[str, s
         "number": side.registration_number,
         "notification_id": side.notification_id,
         "letter_id": side.letter_id,
-        "opinion_id": str(uuid.uuid4()),
+        "opinion_id": side.external_opinion_id,
         "siret": PARTNER_SIRET,
     }
     if path.startswith("/api/entities/"):
@@ -349,6 +350,7 @@ def ids_of(side: Side) -> set[str]:
             side.registered_id,
             side.letter_id,
             side.message_id,
+            side.external_opinion_id,
             side.notification_id,
         )
         if v

@@ -88,6 +88,7 @@ class Side:
     registration_number: str = ""
     letter_id: str = ""
     message_id: str = ""
+    external_opinion_id: str = ""  # an external opinion on the case, answered with the expert's report
     notification_id: str = ""  # one of the manager's notifications
 
 
@@ -308,6 +309,17 @@ class World:
             201,
         )
         side.message_id = message["id"]
+        asked = await self.post_review(
+            f"/cases/{side.filing_id}/external-opinions", {"expert": "Mme Experte", "question": "Votre avis ?"}, "director", 201
+        )
+        side.external_opinion_id = asked["id"]
+        answered = await self.client.post(
+            f"/api/review/cases/{side.filing_id}/external-opinions/{asked['id']}/answer",
+            data={"answer": "Favorable."},
+            files={"file": ("rapport.pdf", PDF, "application/pdf")},
+            headers=self.staff["director"],
+        )
+        expect(answered, 200)
         side.registered_id, _ = await self.filing(side, f"Certification {side.name}", submit=True)
         side.registration_number = await self.to_registered(side.registered_id)
         await self.p.settle()

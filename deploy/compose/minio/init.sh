@@ -6,7 +6,7 @@ set -eu
 
 : "${MINIO_ROOT_USER:?}" "${MINIO_ROOT_PASSWORD:?}" "${S3_ACCESS_KEY:?}" "${S3_SECRET_KEY:?}"
 : "${MINIO_URL:=http://minio:9000}"
-: "${CERTREG_BUCKETS:=certreg-entities-documents certreg-filings-documents certreg-filings-receipts certreg-notifier-letters}"
+: "${CERTREG_BUCKETS:=certreg-entities-documents certreg-filings-documents certreg-filings-receipts certreg-notifier-letters certreg-review-documents}"
 
 mc alias set local "$MINIO_URL" "$MINIO_ROOT_USER" "$MINIO_ROOT_PASSWORD" >/dev/null
 

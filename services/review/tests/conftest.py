@@ -231,11 +231,18 @@ async def review_on_infra(tmp_path, postgres, amqp_url):
 @pytest.fixture(params=["embedded", pytest.param("infra", marks=pytest.mark.infra)])
 def start_review_both(request, tmp_path):
     """``async with start_review_both(**overrides) as review``, in both modes: embedded
-    (SQLite, in-process bus), and on real PostgreSQL and RabbitMQ."""
+    (SQLite, in-process bus, a local folder for files), and on real PostgreSQL, RabbitMQ
+    and S3 (buckets of the test's own: review's sweep deletes objects no row names)."""
     overrides: dict[str, Any] = {}
     if request.param == "infra":
-        postgres, amqp_url = request.getfixturevalue("postgres"), request.getfixturevalue("amqp_url")
-        overrides = {"database_url": postgres.database_url_template(), "amqp_url": amqp_url, "bus_namespace": unique_namespace()}
+        postgres, amqp_url, s3 = (request.getfixturevalue(name) for name in ("postgres", "amqp_url", "s3"))
+        overrides = {
+            "database_url": postgres.database_url_template(),
+            "amqp_url": amqp_url,
+            "bus_namespace": unique_namespace(),
+            "bucket_prefix": unique_namespace(),
+            **s3.settings(),
+        }
     return partial(review_platform, tmp_path, **overrides)
 
 

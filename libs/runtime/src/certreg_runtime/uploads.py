@@ -14,7 +14,7 @@ import tempfile
 import unicodedata
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
@@ -38,6 +38,8 @@ class ReceivedFile:
     sha256: str
     content_type: str
     filename: str
+    # the multipart request's text fields asked for (``receive_upload(text_fields=…)``)
+    fields: dict[str, str] = field(default_factory=dict)
 
     def discard(self) -> None:
         self.path.unlink(missing_ok=True)
@@ -203,9 +205,12 @@ async def receive_upload(
     allowed_types: tuple[str, ...] = DOCUMENT_TYPES,
     field: str = "file",
     tmp_dir: Path | None = None,
+    text_fields: tuple[str, ...] = (),
 ) -> ReceivedFile:
     """Read the request body (raw, or multipart with one file part) into a temporary file.
 
+    ``text_fields``: the multipart text parts to give back with the file
+    (``ReceivedFile.fields``; a part not sent is absent), e.g. a note sent with it.
     Raises 413 past ``max_bytes`` (checked on the declared length first, then while
     reading), 415 when the content is not one of ``allowed_types``, 422 when empty.
     """
@@ -220,6 +225,7 @@ async def receive_upload(
     fd, name = tempfile.mkstemp(prefix="upload-", dir=tmp_dir)
     path = Path(name)
     filename: str | None = None
+    texts: dict[str, str] = {}
     try:
         with os.fdopen(fd, "wb") as out:
             spool = _Spool(out, max_bytes, field)
@@ -229,6 +235,7 @@ async def receive_upload(
                 if part is None or not hasattr(part, "read"):
                     raise Invalid([{"loc": ["body", field], "msg": "Aucun fichier reçu.", "type": "missing"}])
                 filename = getattr(part, "filename", None)
+                texts = {name: value for name in text_fields if isinstance(value := form.get(name), str)}
                 while chunk := await part.read(_SPOOL_CHUNK):
                     await spool.add(chunk)
                 await form.close()
@@ -249,7 +256,7 @@ async def receive_upload(
                 field=field,
                 allowed=list(allowed_types),
             )
-        return ReceivedFile(path, size, sha256, sniffed, stored_filename(filename, sniffed))
+        return ReceivedFile(path, size, sha256, sniffed, stored_filename(filename, sniffed), texts)
     except BaseException:
         path.unlink(missing_ok=True)
         raise

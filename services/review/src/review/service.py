@@ -6,12 +6,14 @@ from functools import partial
 from pathlib import Path
 
 from fastapi import APIRouter
+from sqlmodel import col
 
 from certreg_runtime.service import BackgroundTask, ServiceContext, ServiceDefinition
-from review.adapters.tables import metadata
+from review.adapters.tables import CaseNote, metadata
 from review.api import cases, decisions, exports, messages, notes, partners, registry, requests, sessions
 from review.app.deps import build_deps
 from review.app.handlers import handlers
+from review.app.notes import BUCKET
 from review.config import ReviewConfig
 from review.jobs import sweeper
 
@@ -45,5 +47,8 @@ def definition() -> ServiceDefinition:
         deps=build_deps,
         config=ReviewConfig,
         background=background,
+        # the experts' reports filed with external opinions' answers (issue 13, point 8)
+        buckets=(BUCKET,),
+        blob_rows={BUCKET: [col(CaseNote.answer_object_key)]},
         description="The procedure: control, instruction, deadlines, commission, decisions, registry, dialogue.",
     )

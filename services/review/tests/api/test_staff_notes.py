@@ -5,9 +5,11 @@ and its answer kept; a message carries pieces of its own filing only, either way
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 
+from certreg_testing.samples import EXE, PDF
 from review.adapters.tables import Case
 
 SECRET = "Note privée : l'organisme semble fragile financièrement."
@@ -118,3 +120,73 @@ async def test_a_message_carries_pieces_of_its_own_filing_either_way(review_both
             f"/api/review/cases/{filing}/messages", json={"body": "Autre dossier.", "document_ids": [foreign]}, headers=headers
         )
         assert refused.status_code == 422 and refused.json()["detail"][0]["loc"][-1] == "document_ids"
+
+
+def _stored(review) -> list[str]:
+    """The keys in review's bucket of the experts' reports (a folder, or S3 in the infra mode)."""
+    deps = review.deps
+    return sorted(o.key for o in deps.storage.list_objects(deps.bucket("documents")))
+
+
+async def test_an_external_opinion_keeps_the_experts_report_for_the_staff_only(start_review_both):
+    async with start_review_both(max_upload_bytes=64 * 1024) as review:
+        filing = await review.submit()
+        other = await review.submit()
+        await review.to_instruction(filing)
+        asked = await review.post(
+            f"/cases/{filing}/external-opinions",
+            {"expert": "M. Petit, expert", "question": "Le référentiel tient-il ?"},
+            review.director,
+            201,
+        )
+        answer_url = f"/api/review/cases/{filing}/external-opinions/{asked['id']}/answer"
+        report = PDF + b"% rapport de l'expert\n" * 50
+
+        def send(headers, content: bytes = report, answer: str = "Favorable, voir le rapport joint.", name: str = "rapport.pdf"):
+            return review.client.post(
+                answer_url, data={"answer": answer}, files={"file": (name, content, "application/pdf")}, headers=headers
+            )
+
+        # Refused, and nothing recorded nor stored: a non-document, a file over the limit,
+        # an empty answer, the depositor's side, the commission (it reads, it does not record).
+        refusals = [
+            (await send(review.instructor, EXE, name="rapport.pdf"), 415),
+            (await send(review.instructor, PDF + b"0" * 70 * 1024), 413),
+            (await send(review.instructor, answer="   "), 422),
+            (await send(review.depositor), 403),
+            (await send(review.commission), 403),
+        ]
+        assert [r.status_code for r, _ in refusals] == [code for _, code in refusals], [r.text for r, _ in refusals]
+        assert refusals[2][0].json()["detail"][0]["loc"] == ["body", "answer"]
+        without_file = await review.client.post(answer_url, data={"answer": "Sans pièce."}, headers=review.instructor)
+        assert without_file.status_code == 422, without_file.text
+        pending = (await review.client.get(f"/api/review/cases/{filing}/external-opinions", headers=review.instructor)).json()["items"]
+        assert [(o["answer"], o["document"]) for o in pending] == [(None, None)]
+        assert _stored(review) == []
+
+        # Recorded with the expert's report: hashed, sized, named by its sniffed type, stored once.
+        answered = await send(review.instructor, name="Rapport expert.PDF.exe")
+        assert answered.status_code == 200, answered.text
+        document = answered.json()["document"]
+        assert answered.json()["answer"] == "Favorable, voir le rapport joint."
+        assert document["sha256"] == hashlib.sha256(report).hexdigest() and document["size"] == len(report)
+        assert document["content_type"] == "application/pdf" and document["filename"] == "Rapport_expert.PDF"
+        assert document["download_url"] == f"/api/review/cases/{filing}/external-opinions/{asked['id']}/document"
+        assert _stored(review) == [f"{filing}/{asked['id']}/" + _stored(review)[0].rsplit("/", 1)[1]]
+
+        # Downloaded by every case staff role (the commission with the dossier), never by the depositor's side.
+        for staff in (review.reviewer, review.instructor, review.commission, review.director):
+            got = await review.client.get(document["download_url"], headers=staff)
+            assert got.status_code == 200 and got.content == report
+            assert got.headers["content-disposition"] == 'attachment; filename="Rapport_expert.PDF"'
+            assert got.headers["x-content-type-options"] == "nosniff" and got.headers["cache-control"] == "private, no-store"
+        assert (await review.client.get(document["download_url"], headers=review.depositor)).status_code == 403
+        elsewhere = await review.client.get(f"/api/review/cases/{other}/external-opinions/{asked['id']}/document", headers=review.director)
+        assert elsewhere.status_code == 404
+        listed = (await review.client.get(f"/api/review/cases/{filing}/external-opinions", headers=review.commission)).json()["items"]
+        assert listed[0]["document"] == document
+
+        # Answered once: a second report is refused before it is read, and nothing more is stored.
+        again = await send(review.director)
+        assert again.status_code == 409 and again.json()["code"] == "external_opinion_answered"
+        assert len(_stored(review)) == 1

@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from certreg_runtime.api import CurrentUser
+from certreg_runtime.downloads import attachment
 from certreg_runtime.uploads import receive_upload
 from filings.api import views
 from filings.api.deps import Depositor, DepsDep
@@ -63,7 +64,7 @@ def list_documents(filing_id: uuid.UUID, user: CurrentUser, deps: DepsDep) -> Pi
     },
 )
 def download_document(filing_id: uuid.UUID, document_id: uuid.UUID, user: CurrentUser, deps: DepsDep) -> StreamingResponse:
-    return views.attachment(queries.document_download(deps, user, filing_id, document_id))
+    return attachment(queries.document_download(deps, user, filing_id, document_id))
 
 
 @router.delete("/{filing_id}/documents/{document_id}", status_code=204)

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
 from certreg_runtime.api import CurrentUser
+from certreg_runtime.downloads import attachment
 from filings.api import views
 from filings.api.deps import DepsDep
 from filings.api.schemas import ReceiptList
@@ -29,4 +30,4 @@ def list_receipts(filing_id: uuid.UUID, user: CurrentUser, deps: DepsDep) -> Rec
     },
 )
 def download_receipt(filing_id: uuid.UUID, receipt_id: uuid.UUID, user: CurrentUser, deps: DepsDep) -> StreamingResponse:
-    return views.attachment(queries.receipt_download(deps, user, filing_id, receipt_id))
+    return attachment(queries.receipt_download(deps, user, filing_id, receipt_id))

@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from fastapi.responses import StreamingResponse
-
 from certreg_contracts.events.filings import Fiche
 from certreg_runtime.uploads import stored_filename
 from filings.adapters.tables import Document, Filing, Receipt
@@ -26,7 +24,7 @@ from filings.api.schemas import (
     SubmittedOut,
 )
 from filings.app.commands import Submission
-from filings.app.queries import Download, FilingList, FilingRecord, PieceHistory, receipt_filename
+from filings.app.queries import FilingList, FilingRecord, PieceHistory, receipt_filename
 from filings.app.renewals import renewal_opens_on, renewal_state
 from filings.domain import rules
 from filings.domain.status import DRAFT, may_edit, may_submit, may_withdraw, procedure_status
@@ -169,20 +167,6 @@ def receipt_out(receipt: Receipt) -> ReceiptOut:
 
 def receipt_list(receipts: list[Receipt]) -> ReceiptList:
     return ReceiptList(items=[receipt_out(r) for r in receipts])
-
-
-def attachment(download: Download) -> StreamingResponse:
-    """A stored file, streamed, never shown inline nor cached."""
-    return StreamingResponse(
-        download.chunks,
-        media_type=download.media_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{download.filename}"',
-            "Content-Length": str(download.size),
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "private, no-store",
-        },
-    )
 
 
 def code_labels(fiche: dict[str, Any]) -> dict[str, dict[str, str]]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -14,6 +13,7 @@ from sqlmodel import Session, col, select
 from certreg_contracts.calendar import paris_date
 from certreg_contracts.types import PUBLIC_ROLES
 from certreg_runtime.auth import Principal
+from certreg_runtime.downloads import Download
 from certreg_runtime.errors import NotFound, forbidden, not_found
 from certreg_runtime.service import Deps
 from certreg_runtime.uploads import stored_filename
@@ -51,16 +51,6 @@ class PieceHistory:
     @property
     def current(self) -> Document | None:
         return next((d for d in self.versions if d.is_current), None)
-
-
-@dataclass(frozen=True)
-class Download:
-    """A stored object to send back; ``chunks`` is read from storage only when sent."""
-
-    filename: str
-    size: int
-    media_type: str
-    chunks: Iterator[bytes]
 
 
 # --------------------------------------------------------------------------- access

@@ -462,3 +462,10 @@ class CaseNote(Base, table=True):
     answer: str | None = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
     answered_at: dt.datetime | None = Field(default=None, sa_column=sa.Column(TZ, nullable=True))
     answered_by: uuid.UUID | None = None
+    # the expert's report filed with the answer (review's "documents" bucket): where it is
+    # stored, its name, sniffed type, size and SHA-256
+    answer_object_key: str | None = Field(default=None, max_length=200)
+    answer_filename: str | None = Field(default=None, max_length=200)
+    answer_content_type: str | None = Field(default=None, max_length=120)
+    answer_size: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger(), nullable=True))
+    answer_sha256: str | None = Field(default=None, max_length=64)

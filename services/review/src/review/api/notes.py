@@ -1,21 +1,28 @@
 """The staff's own writing on a case (issue 13, point 8): private annotations, the
-instruction report the commission and the director read, external opinions. Case staff
-only: the depositor's side gets 403 on every route, and none of it is in the case's page
-or timeline."""
+instruction report the commission and the director read, external opinions with the
+expert's report (a file in review's own bucket). Case staff only: the depositor's side
+gets 403 on every route, and none of it is in the case's page or timeline."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
 
 from certreg_runtime.api import require_roles
 from certreg_runtime.auth import Principal
+from certreg_runtime.downloads import attachment
+from certreg_runtime.errors import Invalid
+from certreg_runtime.uploads import receive_upload
+from certreg_runtime.validation import parse
 from review.adapters.tables import CaseNote
 from review.api.deps import DepsDep, Instructor, Staff
 from review.api.schemas import (
     ExternalAnswerIn,
+    ExternalDocumentOut,
     ExternalOpinionIn,
     ExternalOpinionListOut,
     ExternalOpinionOut,
@@ -55,6 +62,15 @@ def external_out(n: CaseNote) -> ExternalOpinionOut:
         answer=n.answer,
         answered_at=n.answered_at,
         answered_by=n.answered_by,
+        document=ExternalDocumentOut(
+            filename=n.answer_filename or "",
+            content_type=n.answer_content_type or "",
+            size=n.answer_size or 0,
+            sha256=n.answer_sha256 or "",
+            download_url=f"/api/review/cases/{n.filing_id}/external-opinions/{n.id}/document",
+        )
+        if n.answer_object_key
+        else None,
     )
 
 
@@ -95,9 +111,55 @@ def ask_external_opinion(filing_id: uuid.UUID, body: ExternalOpinionIn, user: Ex
     return external_out(notes.ask_external_opinion(deps, user, filing_id, body))
 
 
-@router.post("/cases/{filing_id}/external-opinions/{opinion_id}/answer")
-def record_external_answer(
-    filing_id: uuid.UUID, opinion_id: uuid.UUID, body: ExternalAnswerIn, user: ExpertiseAsker, deps: DepsDep
+BINARY = {"type": "string", "format": "binary"}
+
+
+@router.post(
+    "/cases/{filing_id}/external-opinions/{opinion_id}/answer",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": ExternalAnswerIn.model_json_schema()},
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["answer", "file"],
+                        "properties": {"answer": {"type": "string", "maxLength": 20000}, "file": BINARY},
+                    }
+                },
+            },
+        }
+    },
+)
+async def record_external_answer(
+    filing_id: uuid.UUID, opinion_id: uuid.UUID, request: Request, user: ExpertiseAsker, deps: DepsDep
 ) -> ExternalOpinionOut:
-    """The expert's answer, recorded once (409 after)."""
-    return external_out(notes.record_external_answer(deps, user, filing_id, opinion_id, body))
+    """The expert's answer, recorded once (409 after): JSON ``{answer}``, or multipart
+    ``answer`` with the expert's report as ``file`` (streamed, checked like a filing's
+    pieces; 413/415/422 and nothing recorded when refused)."""
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        try:
+            data = await request.json()
+        except ValueError:
+            raise Invalid([{"loc": ["body"], "msg": "JSON invalide.", "type": "json_invalid"}]) from None
+        body = parse(ExternalAnswerIn, data)
+        return external_out(await run_in_threadpool(notes.record_external_answer, deps, user, filing_id, opinion_id, body))
+    await run_in_threadpool(notes.check_answerable, deps, user, filing_id, opinion_id)
+    received = await receive_upload(request, max_bytes=deps.settings.max_upload_bytes, text_fields=("answer",))
+    try:
+        body = parse(ExternalAnswerIn, received.fields)
+        note = await run_in_threadpool(notes.record_external_answer, deps, user, filing_id, opinion_id, body, received)
+    finally:
+        received.discard()
+    return external_out(note)
+
+
+@router.get(
+    "/cases/{filing_id}/external-opinions/{opinion_id}/document",
+    response_class=StreamingResponse,
+    responses={200: {"description": "The expert's report (its sniffed type)", "content": {"application/octet-stream": {"schema": BINARY}}}},
+)
+def download_external_document(filing_id: uuid.UUID, opinion_id: uuid.UUID, user: Staff, deps: DepsDep) -> StreamingResponse:
+    """The expert's report filed with the answer: case staff only, never the depositor's side."""
+    return attachment(notes.external_document(deps, user, filing_id, opinion_id))

@@ -541,8 +541,20 @@ class ReportOut(BaseModel):
     versions: list[NoteOut]
 
 
+class ExternalDocumentOut(BaseModel):
+    """The expert's report filed with an answer: its name, sniffed type, size, SHA-256 and
+    where case staff download it."""
+
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    download_url: str
+
+
 class ExternalOpinionOut(BaseModel):
-    """An external opinion: asked of ``expert`` (``question``), answered or still awaited."""
+    """An external opinion: asked of ``expert`` (``question``), answered or still awaited;
+    ``document``, the expert's report filed with the answer, if any."""
 
     id: uuid.UUID
     expert: str
@@ -553,6 +565,7 @@ class ExternalOpinionOut(BaseModel):
     answer: str | None
     answered_at: datetime | None
     answered_by: uuid.UUID | None
+    document: ExternalDocumentOut | None = None
 
 
 class ExternalOpinionListOut(BaseModel):

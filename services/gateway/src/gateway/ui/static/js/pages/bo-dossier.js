@@ -3,7 +3,7 @@
 // then DSFR tabs — Demande, Pièces (with each piece's versions), Messagerie (attachments
 // both ways), Annotations privées (never shown to the depositor), Avis (instruction report,
 // external opinions, the commission's opinion), Historique.
-import { api, clearErrors, daysLeft, download, fmtDate, fmtDateTime, fmtSize, h, itemsOf, markField, pathId, requireLogin, setBusy, setTitle, showAlert, showError, todayIso } from "/static/js/api.js";
+import { api, clearErrors, daysLeft, download, fmtDate, fmtDateTime, fmtSize, h, itemsOf, markField, messageOf, pathId, requireLogin, setBusy, setTitle, showAlert, showError, todayIso } from "/static/js/api.js";
 import { renderLayout } from "/static/js/layout.js";
 import { caseOverview, criteria, decisionBox, opinionBox } from "/static/js/case.js";
 import { clearDrafts } from "/static/js/autosave.js";
@@ -405,11 +405,13 @@ function facts(c, entity, instructors) {
 
 const byline = (n) => `${n.author_name || ACTOR_ROLES[n.author_role] || n.author_role} — ${fmtDateTime(n.created_at)}`;
 
-/** A small form with one text field, kept as a draft until sent; `send(text)` makes the call. */
-function noteForm(fid, label, hint, button, send, { rows = 4, extra = [] } = {}) {
+/** A small form with one text field, kept as a draft until sent; `send(form)` makes the call.
+ * `extra` fields come before the text, `after` fields (a file) after it. */
+function noteForm(fid, label, hint, button, send, { rows = 4, extra = [], after = [] } = {}) {
   const form = h("form", { novalidate: true, class: "fr-mt-3w", id: `${fid}-form`, "data-autosave": `dossier:${id}:${fid}` },
     ...extra,
     field(fid, label, h("textarea", { class: "fr-input", id: fid, name: fid, rows, maxlength: 20000 }), hint),
+    ...after,
     h("button", { class: "fr-btn fr-btn--secondary", type: "submit" }, button));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
@@ -423,10 +425,38 @@ function noteForm(fid, label, hint, button, send, { rows = 4, extra = [] } = {})
       await render(form.closest(".fr-tabs__panel")?.id?.replace("panel-", ""));
     } catch (err) {
       setBusy(b, false);
-      showError(form, err);
+      // A refused file (413, 415, a quota) is said next to its field.
+      const named = err?.status !== 422 && err?.body?.field ? form.querySelector(`[name="${CSS.escape(err.body.field)}"]`) : null;
+      if (named) {
+        clearErrors(form);
+        markField(named, messageOf(err));
+        named.focus();
+      } else showError(form, err);
     }
   });
   return form;
+}
+
+/** The expert's answer: JSON, or multipart with the expert's report when a file is chosen. */
+function sendExternalAnswer(o, form) {
+  const url = `/api/review/cases/${id}/external-opinions/${o.id}/answer`;
+  const answer = form[`external-answer-${o.id}`].value.trim();
+  const file = form.file.files[0];
+  if (!file) return api(url, { method: "POST", json: { answer } });
+  const body = new FormData();
+  body.append("answer", answer);
+  body.append("file", file, file.name);
+  return api(url, { method: "POST", body });
+}
+
+/** The expert's report, downloadable (case staff only: the API refuses anyone else). */
+function externalDocument(o) {
+  const d = o.document;
+  return h("p", { class: "fr-mb-0", "data-external-document": "" },
+    h("button", { class: "fr-btn fr-btn--tertiary-no-outline fr-btn--sm fr-icon-download-line fr-btn--icon-left", type: "button",
+      onclick: (e) => download(d.download_url, d.filename).catch((err) => showError(e.target.closest("[data-external]"), err)) },
+    "Télécharger le rapport de l’expert", h("span", { class: "fr-sr-only" }, ` ${d.filename}`)),
+    h("span", { class: "fr-text--sm" }, ` ${d.filename}, ${fmtSize(d.size)}`));
 }
 
 async function annotationsPanel() {
@@ -469,10 +499,15 @@ async function opinionsPanel(c) {
       h("h3", { class: "fr-callout__title fr-h6" }, o.expert),
       h("p", { class: "fr-text--sm" }, `Demandé le ${fmtDateTime(o.asked_at)} par ${o.asked_by_name || "un agent"}.`),
       h("p", { class: "cr-pre" }, h("strong", {}, "Question : "), o.question),
-      o.answer ? h("p", { class: "cr-pre" }, h("strong", {}, `Avis reçu le ${fmtDateTime(o.answered_at)} : `), o.answer) : h("p", { class: "fr-badge fr-badge--sm fr-badge--warning" }, "En attente"));
+      o.answer ? h("p", { class: "cr-pre" }, h("strong", {}, `Avis reçu le ${fmtDateTime(o.answered_at)} : `), o.answer) : h("p", { class: "fr-badge fr-badge--sm fr-badge--warning" }, "En attente"),
+      o.document ? externalDocument(o) : null);
     if (!o.answer && (roles.includes("instructor") || roles.includes("director"))) {
+      const fileId = `external-file-${o.id}`;
       item.append(noteForm(`external-answer-${o.id}`, `Avis de ${o.expert}`, "Recopiez ou résumez l’avis reçu ; il est conservé au dossier.", "Enregistrer l’avis reçu",
-        (f) => api(`/api/review/cases/${id}/external-opinions/${o.id}/answer`, { method: "POST", json: { answer: f[`external-answer-${o.id}`].value.trim() } })));
+        (f) => sendExternalAnswer(o, f),
+        { after: [h("div", { class: "fr-upload-group fr-mb-3w" },
+          h("label", { class: "fr-label", for: fileId }, "Rapport de l’expert (facultatif)", h("span", { class: "fr-hint-text" }, "PDF, PNG, JPEG, ODT ou DOCX ; réservé aux agents, jamais montré au déposant.")),
+          h("input", { class: "fr-upload", type: "file", id: fileId, name: "file", accept: ".pdf,.png,.jpg,.jpeg,.odt,.docx" }))] }));
     }
     box.append(item);
   }
