@@ -228,7 +228,7 @@ def test_adjourned_rs_goes_back_to_the_next_session_as_is(office: Office) -> Non
     session = office.to_scheduled(filing_id)
 
     due = working_day_from(api.today() + timedelta(days=10))  # a day off would move it (issue 12, point 4)
-    reasons = [{"criterion": "valeur_ajoutee", "text": "La valeur ajoutée pour l'emploi n'est pas démontrée."}]
+    reasons = [{"criterion": "adequation_besoins", "text": "L'adéquation aux besoins du marché du travail n'est pas démontrée."}]
     no_due = office.api.client.post(
         f"/api/review/sessions/{session['id']}/opinions",
         json={"filing_id": filing_id, "opinion": "adjourned", "reasons": reasons},

@@ -282,9 +282,29 @@ def test_a_refusal_letter_names_the_certifier_the_certification_and_the_appeal()
         ),
     )
     deliver(u, first)  # a redelivery of the first round changes nothing (inbox) …
-    deliver(u, sample_event("review.case.refused", filing_id=filing, entity_id=entity, title="Technicien éolien", repertoire="rncp"))
+    # issue 12, point 7: a reason prints its criterion as the article's item, however long (3° of R. 6113-9 from 1 October 2025)
+    label = (
+        "3° La qualité des référentiels d'activités, de compétences et d'évaluation ainsi que leur cohérence d'ensemble. Les "
+        "référentiels d'activités et de compétences intègrent, en fonction de la certification professionnelle concernée : a) "
+        "Les effets de la transition écologique et de la transition numérique sur les compétences et connaissances nécessaires "
+        "à l'exercice des métiers ou emplois concernés par le projet de certification professionnelle ; b) Les principes de "
+        "prévention en matière de santé et de sécurité au travail ; c) Les compétences liées à la prise en compte des "
+        "situations de handicap, de l'accessibilité et de la conception universelle telle que définie par l'article 2 de la "
+        "convention relative aux droits des personnes handicapées du 30 mars 2007 (article R. 6113-9 du code du travail)"
+    )
+    reasons = [{"criterion": "qualite_referentiels", "text": "Le référentiel d'évaluation ne couvre pas le bloc 2.", "label": label}]
+    deliver(
+        u,
+        sample_event(
+            "review.case.refused", filing_id=filing, entity_id=entity, title="Technicien éolien", repertoire="rncp", reasons=reasons
+        ),
+    )
     text = letter_text(u)
     assert "Numéro de dossier 2026-000123" in text  # kept from the submission (issue 13, point 14)
+    assert "Critère d'enregistrement Motif" in text and "qualite_referentiels" not in text
+    for words in (label[:60], "prévention en matière de santé et de sécurité", "(article R. 6113-9 du code du travail)"):
+        assert words in text
+    assert "ne couvre pas le bloc 2." in text
     assert "Organisme certificateur Institut des métiers du vent (SIRET 73282932000074)" in text
     assert "Niveau de qualification niveau 6 du cadre national des certifications professionnelles" in text  # the latest round's
     assert "Vu la demande d'enregistrement déposée en ligne le 2 mars 2026 par Institut des métiers du vent" in text

@@ -298,10 +298,10 @@ def test_completeness_deadlines_are_told_as_such() -> None:
 
 def test_reasons_print_the_criterion_label_and_article_never_the_key() -> None:
     """Issue 12, point 7: mails printed `valeur_ajoutee`."""
-    label = "Valeur ajoutée pour l'exercice d'un métier ou l'employabilité (article R. 6113-11 du code du travail)"
-    reasons = [{"criterion": "valeur_ajoutee", "text": "Non démontrée.", "label": label}]
+    label = "1° ter Le respect des objectifs fixés à l'article L. 6313-3 (article R. 6113-11 du code du travail)"
+    reasons = [{"criterion": "objectifs_formation", "text": "Non démontrée.", "label": label}]
     rendered = [*render_all("review.case.refused", reasons=reasons)]
     rendered += render_all("review.case.opinion_given", reasons=reasons, opinion="unfavourable", resubmission_due=None)
     for r in rendered:
         text = " ".join(r.text.split())
-        assert f"{label} : Non démontrée." in text and "valeur_ajoutee" not in text
+        assert f"{label} : Non démontrée." in text and "objectifs_formation" not in text

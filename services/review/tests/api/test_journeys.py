@@ -325,7 +325,9 @@ async def test_unfavourable_opinion_refused_with_the_appeal_date(start_review, m
         assert decision["gracious_appeal"] is False
         refused = review.events("review.case.refused", filing)[0]
         # issue 12, point 7: the criterion's label and article travel with it, never the key alone
-        label = "Qualité des référentiels de compétences et d'évaluation (article R. 6113-11 du code du travail)"
+        label = refused["reasons"][0]["label"]  # 2° of R. 6113-11 in the article's words (test_criteria)
+        assert label.startswith("2° La qualité des référentiels de compétences et d'évaluation ainsi que leur cohérence d'ensemble.")
+        assert label.endswith("(article R. 6113-11 du code du travail)")
         assert refused["reasons"] == [{**reasons[0], "label": label}] and refused["appeal_court"] == decision["appeal_court"]
         opinion = review.events("review.case.opinion_given", filing)[-1]
         assert opinion["reasons"][0]["label"] == label

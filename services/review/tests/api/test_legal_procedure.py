@@ -339,20 +339,27 @@ async def test_the_decisions_awaiting_publication_export_as_csv_and_publish_as_a
 
 
 async def test_reasons_carry_the_criterion_in_force_on_the_first_submission(review_both):
-    """Point 7: the commission's reasons are printed with the heading and article of the
-    criteria in force on the filing's first submission (here, from 1 October 2025: décret
-    n° 2025-500), never the key."""
+    """Point 7: the commission's reasons are printed as the article's item in force on the
+    filing's first submission (here, from 1 October 2025: décret n° 2025-500), never the key;
+    the commission chooses among that version's items (2° bis exists from then)."""
     review = review_both
     filing = await review.submit(repertoire="rncp", title="Technicien d'études du bâtiment")
     session = await review.to_scheduled(filing)
     reasons = [{"criterion": "impact_emploi", "text": "Insertion non démontrée."}]
     opinion_in = {"filing_id": str(filing), "opinion": "unfavourable", "reasons": reasons}
     await review.post(f"/sessions/{session['id']}/opinions", opinion_in, review.commission, 201)
-    label = "Impact en matière d'accès ou de retour à l'emploi (article R. 6113-9 du code du travail)"
+    label = (
+        "2° L'impact du projet de certification professionnelle en matière d'accès ou de retour à l'emploi, s'appuyant "
+        "sur l'analyse des promotions de titulaires retenues dans les conditions mentionnées au II et comparé à l'impact "
+        "de certifications professionnelles visant des métiers similaires ou proches (article R. 6113-9 du code du travail)"
+    )
     opinion = review.events("review.case.opinion_given", filing)[-1]
     assert opinion["reasons"] == [{**reasons[0], "label": label}]
     case = await review.case(filing)
-    assert case["criteria"]["impact_emploi"] == "Impact en matière d'accès ou de retour à l'emploi"
+    assert case["criteria"]["impact_emploi"] == "2° Impact en matière d'accès ou de retour à l'emploi"
+    assert list(case["criteria"])[2:4] == ["realite_moyens", "adequation_actions"]  # 2° bis, 2° ter
+    agenda = (await review.client.get(f"/api/review/sessions/{session['id']}/agenda", headers=review.commission)).json()
+    assert [i["criteria"] for i in agenda["items"] if i["filing_id"] == str(filing)] == [case["criteria"]]
     await review.post(f"/cases/{filing}/decision", {"register": False, "motivation": "Insertion non démontrée."}, review.director)
     assert review.events("review.case.refused", filing)[0]["reasons"][0]["label"] == label
 

@@ -236,7 +236,7 @@ def test_refusal_gives_the_court_and_the_appeal_runs_from_the_notification(u):
     """Issue 12, point 3: refused on Monday 30/11/2026 the appeal ran to Saturday
     30/01/2027 (decision + 2 calendar months). It runs from the notification, a délai
     franc extended to the next working day: consulted the same day, until Monday 01/02/2027."""
-    reasons = [{"criterion": "valeur_ajoutee", "text": "Pas de valeur ajoutée démontrée."}]
+    reasons = [{"criterion": "adequation_besoins", "text": "Besoins du marché du travail non démontrés."}]
     filing_id = with_opinion(u, "unfavourable", reasons)
     before = len(u.emitted())
 
@@ -254,7 +254,13 @@ def test_refusal_gives_the_court_and_the_appeal_runs_from_the_notification(u):
     assert refused["appeal_deadline"] is None and refused["notified_at"] is None and refused["made_available_at"]
     assert refused["appeal_court"] == COURT
     assert refused["reasons"] == [
-        {**reasons[0], "label": "Valeur ajoutée pour l'exercice d'un métier ou l'employabilité (article R. 6113-11 du code du travail)"}
+        {
+            **reasons[0],
+            "label": "1° L'adéquation des connaissances et compétences visées par rapport aux besoins du marché du travail, "
+            "appréciée au moyen d'une étude complétée, dans le cas d'une demande de renouvellement d'enregistrement, par un "
+            "bilan de la mise en œuvre de la certification ou habilitation précédemment enregistrée (article R. 6113-11 du "
+            "code du travail)",
+        }
     ]
 
     decisions.consult(u.deps, staff("director"), filing_id)  # staff reading it notify nothing
@@ -271,7 +277,7 @@ def test_refusal_gives_the_court_and_the_appeal_runs_from_the_notification(u):
 
 
 def test_a_decision_nobody_consults_is_notified_by_the_sweeper_fifteen_days_after(u):
-    filing_id = with_opinion(u, "unfavourable", [{"criterion": "valeur_ajoutee", "text": "Non."}])
+    filing_id = with_opinion(u, "unfavourable", [{"criterion": "adequation_besoins", "text": "Non."}])
     decisions.decide(u.deps, staff("director"), filing_id, DecisionIn(register_=False, motivation="Non."))
     advance(u, days=14)
     assert sweeper.sweep(u.deps).notified == []
@@ -290,7 +296,7 @@ def test_a_decision_nobody_consults_is_notified_by_the_sweeper_fifteen_days_afte
 
 
 def test_a_decision_in_the_wrong_state_is_a_conflict(u):
-    unfavourable = with_opinion(u, "unfavourable", [{"criterion": "valeur_ajoutee", "text": "Non."}])
+    unfavourable = with_opinion(u, "unfavourable", [{"criterion": "adequation_besoins", "text": "Non."}])
     with pytest.raises(Conflict) as refused:
         decisions.decide(u.deps, staff("director"), unfavourable, DecisionIn(register_=True, motivation="Oui."))
     assert refused.value.code == "illegal_transition" and refused.value.extra["state"] == "unfavourable"

@@ -379,6 +379,7 @@ class SessionListOut(BaseModel):
 class AgendaEntryOut(CaseSummaryOut):
     added_at: datetime
     opinion: OpinionOut | None
+    criteria: dict[str, str]  # the criteria in force on the case's first submission (the opinion's choices)
 
 
 class AgendaOut(BaseModel):

@@ -287,6 +287,7 @@ def agenda_out(agenda: Agenda) -> AgendaOut:
                 **_summary_fields(e.case),
                 added_at=e.added_at,
                 opinion=opinion_out(e.opinion, day) if e.opinion else None,
+                criteria=rules.criteria_in_force(e.case.repertoire, e.case.opened_at).headings(),
             )
             for e in agenda.entries
         ],

@@ -99,14 +99,15 @@ def criteria_in_force(repertoire: str, opened_at: datetime) -> criteria.Criteria
     return criteria.in_force(repertoire, paris_date(opened_at))
 
 
-# The headings of the latest version of each repertoire (``GET /criteria``).
-CRITERIA: dict[str, dict[str, str]] = {r: versions[-1].headings() for r, versions in criteria.VERSIONS.items()}
+# Every criterion any version of each repertoire knows, with its heading (``GET /criteria``: what
+# the UI looks a stored reason's criterion up in; a case's own list is its ``criteria``).
+CRITERIA: dict[str, dict[str, str]] = {r: criteria.all_headings(r) for r in criteria.VERSIONS}
 CRITERIA_ARTICLES = {r: versions[-1].article for r, versions in criteria.VERSIONS.items()}
 
 
 def criterion_label(repertoire: str, key: str, opened_at: datetime) -> str:
-    """« Impact en matière d'accès ou de retour à l'emploi (2° de l'article R. 6113-9 du code
-    du travail) » — what opinions, letters and mails print, never the key."""
+    """« 2° L'impact du projet de certification professionnelle […] (article R. 6113-9 du code
+    du travail) » — the article's item, what opinions, letters and mails print, never the key."""
     return criteria_in_force(repertoire, opened_at).label(key)
 
 

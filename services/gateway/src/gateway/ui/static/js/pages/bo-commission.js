@@ -70,7 +70,7 @@ function agendaItem(session, item, all) {
   } else if (canAct && item.status === "scheduled") {
     // The session's date is checked by review on its own clock; here only a hint.
     if (!held) li.append(h("p", { class: "fr-text--sm" }, `La séance n’a pas encore eu lieu : l’avis pourra être rendu à partir du ${fmtDate(session.date)}.`));
-    li.append(opinionForm(item, session.id, all[item.repertoire] || {}, async () => {
+    li.append(opinionForm(item, session.id, item.criteria || all[item.repertoire] || {}, async () => {
       await render();
       showAlert(box, `L’avis sur « ${item.title} » est enregistré.`, { title: "Avis enregistré", type: "success" });
     }));
