@@ -218,6 +218,10 @@ def test_procedure_status_reads_in_french() -> None:
     assert procedure_status("draft", None, 0) == "Brouillon"
     assert procedure_status("submitted", None, 1) == "Déposé — en attente du contrôle de complétude"
     assert procedure_status("submitted", "incomplete", 1) == "Incomplet — pièces demandées"
+    # a registration by right waits for the decision, not for an admissibility examination (issue 14)
+    assert "recevabilité" in procedure_status("submitted", "completeness_ok", 1, "on_request")
+    by_right = procedure_status("submitted", "completeness_ok", 1, "by_right")
+    assert "recevabilité" not in by_right and "décision d'enregistrement de droit" in by_right
 
 
 # --------------------------------------------------------------------------- dated pieces across rounds (issue 12, point 1)

@@ -64,6 +64,14 @@ async def test_a_diploma_by_right_goes_from_completeness_to_registration_without
     # and a request on request is not registered without the commission's opinion
     answer = await refused(f"/cases/{on_request}/decision", {"register": True, "motivation": "Oui."}, review.director)
     assert answer["code"] == "illegal_transition"
+    # nor by answering a suspension with a fiche that now says « by right »: a round that
+    # continues the case keeps its path (only a case starting over from « received » changes it)
+    suspension = {"missing": ["fiche"], "message": "Les certificateurs indiqués sont erronés."}
+    await review.post(f"/cases/{on_request}/suspend", suspension, review.reviewer)
+    await review.submit(on_request, round=2, fiche=BY_RIGHT)
+    other = await review.case(on_request, review.headers("reviewer", "director"))
+    assert other["status"] == "completeness_ok" and other["registration_type"] == "on_request"
+    assert "admissibility" in other["allowed_actions"] and "register" not in other["allowed_actions"]
 
     decision = await review.post(f"/cases/{filing}/decision", {"register": True, "motivation": "Diplôme de l'État."}, review.director)
     assert decision["status"] == "awaiting_publication" and decision["registration_number"].startswith("RNCP")

@@ -71,7 +71,9 @@ def summary_out(filing: Filing) -> FilingSummaryOut:
         is_cqp=filing.is_cqp,
         status=filing.status,
         case_status=filing.case_status,
-        procedure_status=procedure_status(filing.status, filing.case_status, filing.submission_round),
+        procedure_status=procedure_status(
+            filing.status, filing.case_status, filing.submission_round, (filing.fiche or {}).get("registration_type")
+        ),
         submission_round=filing.submission_round,
         due_date=filing.due_date,
         due_explanation=filing.due_explanation,

@@ -58,7 +58,7 @@ class Submission:
 
 
 def _not_editable(filing: Filing, item: str | None = None) -> Conflict:
-    label = procedure_status(filing.status, filing.case_status, filing.submission_round)
+    label = procedure_status(filing.status, filing.case_status, filing.submission_round, (filing.fiche or {}).get("registration_type"))
     what = f"« {item} » n'est pas modifiable" if item else "Le dossier n'est pas modifiable"
     return conflict(
         f"{what} : le dossier est « {label} ».",
@@ -435,7 +435,9 @@ def withdraw_filing(deps: Deps, user: Principal, filing_id: uuid.UUID, body: Wit
     with deps.uow() as uow:
         filing = load_filing(uow.session, filing_id, user, write=True, lock=True)
         if not may_withdraw(filing.status, filing.case_status):
-            label = procedure_status(filing.status, filing.case_status, filing.submission_round)
+            label = procedure_status(
+                filing.status, filing.case_status, filing.submission_round, (filing.fiche or {}).get("registration_type")
+            )
             raise conflict(
                 f"Le dossier ne peut plus être retiré : il est « {label} ».",
                 code="not_withdrawable",

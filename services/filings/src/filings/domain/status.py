@@ -45,8 +45,16 @@ CASE_LABELS = {
 }
 
 
-def procedure_status(status: str, case_status: str | None, submission_round: int) -> str:
-    """The procedure's state as the depositor should understand it, in French."""
+# A registration by right (L.6113-5 I, L.6113-6) has no admissibility, instruction or
+# commission: where it waits says so.
+BY_RIGHT_CASE_LABELS = {
+    "completeness_ok": "Complet — en attente de la décision d'enregistrement de droit (sans commission)",
+}
+
+
+def procedure_status(status: str, case_status: str | None, submission_round: int, registration_type: str | None = None) -> str:
+    """The procedure's state as the depositor should understand it, in French (``registration_type``:
+    the fiche's, ``by_right`` for a registration by right)."""
     if status == DRAFT:
         return "Brouillon"
     if status == WITHDRAWN:
@@ -57,6 +65,8 @@ def procedure_status(status: str, case_status: str | None, submission_round: int
         if submission_round > 1:
             return "Complément déposé — en attente de l'examen de France compétences"
         return CASE_LABELS["received"]
+    if registration_type == "by_right" and case_status in BY_RIGHT_CASE_LABELS:
+        return BY_RIGHT_CASE_LABELS[case_status]
     return CASE_LABELS.get(case_status, case_status)
 
 

@@ -226,7 +226,12 @@ def _publish(uow: UnitOfWork, case: Case, decision: Decision, now: datetime) -> 
         competences=snap.get("competences", []),
         competence_blocks=snap.get("competence_blocks", []),
         assessment_methods=snap.get("assessment_methods", []),
-        fiche=certifiers.co_certifiers(uow.session, snap.get("fiche") or {}),
+        # the path the case followed is what the record says (the fiche of a later round
+        # cannot turn a registration after the commission into one by right)
+        fiche=certifiers.co_certifiers(
+            uow.session,
+            {**(snap.get("fiche") or {}), "registration_type": case.registration_type, "by_right_basis": case.by_right_basis},
+        ),
         published_at=now,
         updated_at=now,
     )

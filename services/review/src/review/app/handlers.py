@@ -55,6 +55,15 @@ def _snapshot(event: fe.FilingSubmitted) -> dict[str, Any]:
     }
 
 
+def _choose_path(case: Case, event: fe.FilingSubmitted) -> None:
+    """The case's path (on request, or by right: no commission), from the fiche. Chosen when the
+    case opens, and again only when it starts over from ``received`` (a resubmission after an
+    incomplete or inadmissible round): a round answering a request, an adjournment or a
+    suspension continues the path the case is on."""
+    case.registration_type = event.fiche.registration_type
+    case.by_right_basis = event.fiche.by_right_basis if event.fiche.registration_type == "by_right" else None
+
+
 def _apply_filing(session: Session, case: Case, event: fe.FilingSubmitted) -> None:
     case.title = event.title
     case.repertoire = event.repertoire
@@ -62,8 +71,6 @@ def _apply_filing(session: Session, case: Case, event: fe.FilingSubmitted) -> No
     case.is_cqp = event.is_cqp
     case.cqp_filed_by = event.cqp_filed_by
     case.rests_on_standards = event.rests_on_standards
-    case.registration_type = event.fiche.registration_type
-    case.by_right_basis = event.fiche.by_right_basis
     case.summary = event.summary
     case.renews = event.renews
     # Every piece ever submitted with the filing: what a message may point to.
@@ -95,6 +102,7 @@ def filing_submitted(deps: ReviewDeps, uow: UnitOfWork, event: fe.FilingSubmitte
             opened_at=now,
             updated_at=now,
         )
+        _choose_path(case, event)
         _apply_filing(session, case, event)
         session.add(case)
         session.flush()
@@ -145,6 +153,7 @@ def filing_submitted(deps: ReviewDeps, uow: UnitOfWork, event: fe.FilingSubmitte
         if state == "incomplete":  # the completeness deadline is met
             close_open_request(uow, case, now, "answered")
         move(uow, case, "resubmit", depositor, now, details=details)
+        _choose_path(case, event)  # back to ``received``: the path may change with the fiche
 
 
 # Why a round came too late, by the state the case had reached (for the depositor).
