@@ -1,6 +1,6 @@
 // A case of the procedure (review: GET /api/review/cases/{filing_id}) shown to the
-// depositor and to staff: open requests, opinion, decision, timeline, dialogue.
-import { api, ApiError, clearErrors, daysLeft, fmtDate, fmtDateTime, h, itemsOf, markField, setBusy, showError } from "/static/js/api.js";
+// depositor and to staff: open requests, opinion, decision, timeline.
+import { api, ApiError, daysLeft, fmtDate, fmtDateTime, h } from "/static/js/api.js";
 import { ACTIONS, ACTOR_ROLES, OPINIONS, STATUSES, itemLabel } from "/static/js/labels.js";
 
 const stateLabel = (s) => (STATUSES[s] ? STATUSES[s][0] : s);
@@ -133,46 +133,3 @@ export async function caseOverview(c, { staff = false, requests = true, decision
   return box;
 }
 
-/** The dialogue thread of a case and the form to write in it. */
-export async function dialogue(id, staff) {
-  const box = h("div", { id: "dialogue" });
-  async function fill() {
-    let items = [];
-    try {
-      items = itemsOf(await api(`/api/review/cases/${id}/messages`));
-    } catch {
-      box.replaceChildren(h("p", {}, "Les échanges seront disponibles dès la prise en charge du dossier."));
-      return;
-    }
-    const author = (m) => (m.author_side === "staff" ? `France compétences${m.author_name ? ` (${m.author_name})` : ""}` : m.author_name || ACTOR_ROLES[m.author_role] || "Déposant");
-    const list = items.length
-      ? h("ul", { class: "cr-thread" }, items.map((m) => h("li", { class: m.author_side === "staff" ? "cr-staff" : "" },
-          h("p", { class: "fr-text--sm fr-mb-1w" }, h("strong", {}, author(m)), " — ", h("time", { datetime: m.posted_at }, fmtDateTime(m.posted_at))),
-          m.subject ? h("p", { class: "fr-mb-1w" }, h("strong", {}, m.subject)) : null,
-          h("p", { class: "fr-mb-0 cr-pre" }, m.body))))
-      : h("p", {}, "Aucun message pour l’instant.");
-    const form = h("form", { novalidate: true, class: "fr-mt-3w" },
-      h("div", { class: "fr-input-group" }, h("label", { class: "fr-label", for: "message-subject" }, "Objet (facultatif)"), h("input", { class: "fr-input", id: "message-subject", name: "subject", maxlength: 200 })),
-      h("div", { class: "fr-input-group" }, h("label", { class: "fr-label", for: "message-body" }, staff ? "Écrire au déposant" : "Écrire à France compétences"), h("textarea", { class: "fr-input", id: "message-body", name: "body", rows: 4, maxlength: 10000 })),
-      h("button", { class: "fr-btn fr-btn--secondary", type: "submit" }, "Envoyer le message"));
-    form.addEventListener("submit", async (e) => {
-      e.preventDefault();
-      clearErrors(form);
-      const body = form.body.value.trim();
-      if (!body) return markField(form.body, "Saisissez votre message."), form.body.focus();
-      const button = form.querySelector("button");
-      setBusy(button, true, "Envoi…");
-      try {
-        await api(`/api/review/cases/${id}/messages`, { method: "POST", json: { body, subject: form.subject.value.trim() || null } });
-        await fill();
-        document.getElementById("message-body")?.focus();
-      } catch (err) {
-        setBusy(button, false);
-        showError(form, err);
-      }
-    });
-    box.replaceChildren(list, form);
-  }
-  await fill();
-  return box;
-}
