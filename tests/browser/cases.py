@@ -4,7 +4,9 @@ is clicked through once, in test_journey)."""
 from __future__ import annotations
 
 import time
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
 
 import httpx
 from playwright.sync_api import Page, ViewportSize
@@ -13,6 +15,17 @@ from .conftest import ADMIN_EMAIL, ADMIN_PASSWORD
 from .helpers import PDF, api_token, approved_certifier, staff_member
 
 MOBILE: ViewportSize = {"width": 390, "height": 844}
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def sitting_day(day: date) -> date:
+    """``day``, or the 1st of September when the commission does not sit (August)."""
+    return date(day.year, 9, 1) if day.month == 8 else day
+
+
+def at_ten(day: date) -> datetime:
+    """10:00 in Paris on ``day``, as the instant the platform's clock can be moved to."""
+    return datetime.combine(day, datetime.min.time(), PARIS).astimezone(UTC) + timedelta(hours=10)
 
 
 def shots(page: Page, name: str) -> None:
@@ -49,6 +62,17 @@ class World:
             first, last = self.STAFF[role]
             email, account_id = staff_member(platform, self.admin, role, first, last)
             self.emails[role], self.ids[role], self.h[role] = email, account_id, api_token(platform, email)
+
+    def on_a_sitting_day(self, request) -> date:
+        """Today, or the platform's clock moved to the next day the commission sits (and put
+        back after the test); the tokens renewed for the new time."""
+        today = datetime.now(PARIS).date()
+        day = sitting_day(today)
+        if day != today:
+            request.addfinalizer(lambda: self.platform.clock_file.write_text("0"))
+            self.platform.move_clock_to(at_ten(day))
+            self.refresh()
+        return day
 
     def refresh(self) -> None:
         """New tokens (after the clock moved: they live 15 minutes)."""

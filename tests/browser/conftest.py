@@ -117,7 +117,8 @@ def run_platform(data_dir: Path, **extra_env: str) -> Iterator[RunningPlatform]:
     log = open(data_dir / "server.log", "wb")  # noqa: SIM115 - the server writes to it until stopped
     proc = subprocess.Popen([sys.executable, "-m", "certreg", "up", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 90
+        wait = float(os.environ.get("CERTREG_TEST_READY_SECONDS", "90"))  # as certreg_testing.platform
+        deadline = time.monotonic() + wait
         while True:
             if proc.poll() is not None:
                 raise RuntimeError(f"certreg up exited: {(data_dir / 'server.log').read_text()[-3000:]}")
@@ -127,7 +128,7 @@ def run_platform(data_dir: Path, **extra_env: str) -> Iterator[RunningPlatform]:
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError("certreg up did not answer in 90 s")
+                raise RuntimeError(f"certreg up did not answer in {wait:.0f} s (CERTREG_TEST_READY_SECONDS)")
             time.sleep(0.3)
         running = RunningPlatform(base, data_dir, env, clock_file)
         running.cli("admin", "create", "--email", ADMIN_EMAIL, "--password", ADMIN_PASSWORD, "--role", "si_admin")

@@ -5,13 +5,13 @@ commission corrects its opinion before the decision — each step clicked in the
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
 
-from .cases import World, shots
+from .cases import World, at_ten, shots, sitting_day
 from .conftest import check_accessibility
 from .helpers import login
 
@@ -21,11 +21,6 @@ PARIS = ZoneInfo("Europe/Paris")
 TITLE = "Monteur de réseaux de chaleur"
 
 
-def sitting_day(day: date) -> date:
-    """``day``, or the 1st of September when the commission does not sit (August)."""
-    return date(day.year, 9, 1) if day.month == 8 else day
-
-
 def fr(day: date) -> str:
     months = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"]
     return f"{'1er' if day.day == 1 else day.day} {months[day.month - 1]} {day.year}"
@@ -33,12 +28,7 @@ def fr(day: date) -> str:
 
 def test_the_adjourned_dossier_improved_the_same_day_goes_to_another_session(page, platform, request):
     w = World(platform, "Organisme des réseaux de chaleur")
-    today = datetime.now(PARIS).date()
-    held_day = sitting_day(today)
-    if held_day != today:
-        request.addfinalizer(lambda: platform.clock_file.write_text("0"))
-        platform.move_clock_to(datetime.combine(held_day, datetime.min.time(), PARIS).astimezone(UTC) + timedelta(hours=10))
-        w.refresh()
+    held_day = w.on_a_sitting_day(request)
     held = w.session(held_day.isoformat())
     fid = w.new_filing(TITLE)
     w.to_ready(fid)
@@ -100,7 +90,7 @@ def test_the_adjourned_dossier_improved_the_same_day_goes_to_another_session(pag
 
     # The second session is held: a favourable opinion, then corrected before the decision.
     request.addfinalizer(lambda: platform.clock_file.write_text("0"))
-    platform.move_clock_to(datetime.combine(second_day, datetime.min.time(), PARIS).astimezone(UTC) + timedelta(hours=10))
+    platform.move_clock_to(at_ten(second_day))
     w.refresh()
     w.review(f"/sessions/{second['id']}/opinions", {"filing_id": fid, "opinion": "favourable"}, "commission", 201)
     login(page, w.emails["commission"], "Certif-Portail-2024!", back_office=True)

@@ -4,7 +4,6 @@ destructive actions secondary and after the ones that move the case on."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,7 +12,6 @@ from playwright.sync_api import expect
 from .cases import World, shots
 from .conftest import check_accessibility
 from .helpers import PASSWORD, login, reload_until
-from .test_commission_agenda import sitting_day
 
 pytestmark = pytest.mark.browser
 
@@ -22,12 +20,7 @@ PARIS = ZoneInfo("Europe/Paris")
 
 def test_decision_and_withdrawal_are_confirmed_in_a_modal(page, platform, request):
     w = World(platform, "Organisme des actions gardées")
-    today = datetime.now(PARIS).date()
-    day = sitting_day(today)
-    if day != today:
-        request.addfinalizer(lambda: platform.clock_file.write_text("0"))
-        platform.move_clock_to(datetime.combine(day, datetime.min.time(), PARIS).astimezone(UTC) + timedelta(hours=10))
-        w.refresh()
+    day = w.on_a_sitting_day(request)
     decided, withdrawn = w.new_filing("Soudeur de tuyauteries industrielles"), w.new_filing("Chaudronnier d'atelier")
     w.to_ready(decided)
     session = w.session(day.isoformat())

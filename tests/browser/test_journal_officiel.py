@@ -4,7 +4,6 @@ date) recording the publication of the ticked ones at once, and their CSV export
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,7 +12,6 @@ from playwright.sync_api import expect
 from .cases import World, shots
 from .conftest import check_accessibility
 from .helpers import PASSWORD, login
-from .test_commission_agenda import sitting_day
 
 pytestmark = pytest.mark.browser
 
@@ -22,12 +20,7 @@ PARIS = ZoneInfo("Europe/Paris")
 
 def test_the_director_records_one_publication_for_the_ticked_decisions(page, platform, request):
     w = World(platform, "Organisme du Journal officiel")
-    today = datetime.now(PARIS).date()
-    day = sitting_day(today)
-    if day != today:
-        request.addfinalizer(lambda: platform.clock_file.write_text("0"))
-        platform.move_clock_to(datetime.combine(day, datetime.min.time(), PARIS).astimezone(UTC) + timedelta(hours=10))
-        w.refresh()
+    day = w.on_a_sitting_day(request)
     titles = ["Monteur en installations thermiques", "Technicien de maintenance des ascenseurs", "Poseur de menuiseries"]
     fids = [w.new_filing(t) for t in titles]
     session = w.session(day.isoformat())

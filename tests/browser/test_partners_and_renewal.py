@@ -5,7 +5,7 @@ draft naming the registration and pre-filled from it."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -15,28 +15,19 @@ from playwright.sync_api import expect
 from certreg_contracts.calendar import add_months
 from certreg_testing.samples import random_siret
 
-from .cases import World, shots
+from .cases import World, at_ten, shots
 from .conftest import check_accessibility
 from .helpers import PASSWORD, login, reload_until
-from .test_commission_agenda import sitting_day
 
 pytestmark = pytest.mark.browser
 
 PARIS = ZoneInfo("Europe/Paris")
 
 
-def at(day: date) -> datetime:
-    return datetime.combine(day, datetime.min.time(), PARIS).astimezone(UTC) + timedelta(hours=10)
-
-
 def test_the_certifier_declares_a_partner_and_starts_the_renewal(page, platform, request):
     w = World(platform, "Organisme des partenaires habilités")
-    request.addfinalizer(lambda: platform.clock_file.write_text("0"))
-    today = datetime.now(PARIS).date()
-    day = sitting_day(today)
-    if day != today:
-        platform.move_clock_to(at(day))
-        w.refresh()
+    request.addfinalizer(lambda: platform.clock_file.write_text("0"))  # the clock moves to the renewal window below
+    day = w.on_a_sitting_day(request)
     title = "Technicien de maintenance des ascenseurs"
     fid = w.new_filing(title)
     w.to_ready(fid)
@@ -82,7 +73,7 @@ def test_the_certifier_declares_a_partner_and_starts_the_renewal(page, platform,
 
     # Eight months before the end, the renewal opens: a new draft naming the registration.
     end = date.fromisoformat(httpx.get(f"{platform.base_url}/api/review/registry/{number}").json()["registration_end"])
-    platform.move_clock_to(at(add_months(end, -8)))
+    platform.move_clock_to(at_ten(add_months(end, -8)))
     w.refresh()
     login(page, w.certifier, PASSWORD)
     page.goto(f"/dossiers/{fid}#enregistrement")
