@@ -43,6 +43,7 @@ from certreg_runtime.auth import JwksSource
 from certreg_runtime.bus import OutgoingMessage
 from certreg_runtime.bus.base import ParkedMessage
 from certreg_runtime.bus.inprocess import InProcessBus
+from certreg_runtime.bus.rabbit import RabbitBus
 from certreg_runtime.db import create_db_engine
 from certreg_runtime.messaging import outbox_table
 from certreg_runtime.migrations import upgrade
@@ -192,11 +193,15 @@ class TestPlatform:
 
         The services are checked one after the other, so an event can move from a place
         not yet checked to one already checked; "settled" is therefore nothing pending
-        twice in a row with no event written or handled in between."""
+        twice in a row with no event written or handled in between. On RabbitMQ, the
+        messages still in the queues or being handled count as pending too."""
         deadline = time.monotonic() + timeout
         previous: tuple[int, int] | None = None
+        bus = self.platform.bus
         while time.monotonic() < deadline:
             state = await asyncio.to_thread(self._pending_and_activity)
+            if isinstance(bus, RabbitBus):
+                state = (state[0] + await bus.pending(), state[1])
             if state[0] == 0 and state == previous:
                 return
             previous = state

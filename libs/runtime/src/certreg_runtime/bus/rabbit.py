@@ -279,6 +279,19 @@ class RabbitBus(Bus):
             await channel.close()
         return replayed
 
+    async def pending(self) -> int:
+        """Deliveries not yet handled: ready in this bus's queues, plus those being handled in
+        this process (what a test waits for; parked ones are not counted)."""
+        channel = await self._with_channel()
+        try:
+            ready = 0
+            for consumer in sorted({s.consumer for s in self.subscriptions}):
+                queue = await channel.declare_queue(self.queue_name(consumer), passive=True)
+                ready += queue.declaration_result.message_count or 0
+        finally:
+            await channel.close()
+        return ready + len(self._inflight)
+
     async def ping(self) -> bool:
         """Connected now: a robust connection that lost the broker is not closed, it is
         reconnecting (``connected`` is cleared until it is back)."""
