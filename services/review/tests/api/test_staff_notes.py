@@ -5,9 +5,13 @@ and its answer kept; a message carries pieces of its own filing only, either way
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import uuid
+from collections.abc import AsyncIterator
+
+import httpx
 
 from certreg_testing.samples import EXE, PDF
 from review.adapters.tables import Case
@@ -160,6 +164,17 @@ async def test_an_external_opinion_keeps_the_experts_report_for_the_staff_only(s
         assert refusals[2][0].json()["detail"][0]["loc"] == ["body", "answer"]
         without_file = await review.client.post(answer_url, data={"answer": "Sans pièce."}, headers=review.instructor)
         assert without_file.status_code == 422, without_file.text
+        two_files = [("file", ("a.pdf", PDF, "application/pdf")), ("file", ("b.pdf", PDF, "application/pdf"))]
+        tricks = [
+            await review.client.post(answer_url, data={"answer": "Deux."}, files=two_files, headers=review.instructor),
+            await review.client.post(
+                answer_url,
+                content=b"--xyz\r\nnot a part",
+                headers={**review.instructor, "Content-Type": "multipart/form-data; boundary=xyz"},
+            ),
+            await review.client.post(answer_url, content=b"{not json", headers={**review.instructor, "Content-Type": "application/json"}),
+        ]
+        assert [t.status_code for t in tricks] == [400, 400, 422], [t.text for t in tricks]
         pending = (await review.client.get(f"/api/review/cases/{filing}/external-opinions", headers=review.instructor)).json()["items"]
         assert [(o["answer"], o["document"]) for o in pending] == [(None, None)]
         assert _stored(review) == []
@@ -189,4 +204,33 @@ async def test_an_external_opinion_keeps_the_experts_report_for_the_staff_only(s
         # Answered once: a second report is refused before it is read, and nothing more is stored.
         again = await send(review.director)
         assert again.status_code == 409 and again.json()["code"] == "external_opinion_answered"
+        assert len(_stored(review)) == 1
+
+        # Answered by someone else while the report was on its way: the report had been
+        # stored, the answer is refused under the opinion's lock, and the object goes too.
+        late = await review.post(
+            f"/cases/{filing}/external-opinions", {"expert": "Mme Roux", "question": "Et le jury ?"}, review.director, 201
+        )
+        late_url = f"/api/review/cases/{filing}/external-opinions/{late['id']}/answer"
+        encoded = httpx.Request("POST", late_url, data={"answer": "Le rapport."}, files={"file": ("roux.pdf", report, "application/pdf")})
+        body, started, go = encoded.read(), asyncio.Event(), asyncio.Event()
+
+        async def slowly() -> AsyncIterator[bytes]:
+            yield body[:100]  # read only once the opinion was found unanswered (before the body)
+            started.set()
+            await go.wait()
+            yield body[100:]
+
+        async def answer_meanwhile() -> None:
+            await started.wait()
+            await review.post(f"/cases/{filing}/external-opinions/{late['id']}/answer", {"answer": "Par téléphone."}, review.director)
+            go.set()
+
+        overtaken, _ = await asyncio.gather(
+            review.client.post(late_url, content=slowly(), headers={**review.instructor, "Content-Type": encoded.headers["Content-Type"]}),
+            answer_meanwhile(),
+        )
+        assert overtaken.status_code == 409 and overtaken.json()["code"] == "external_opinion_answered", overtaken.text
+        kept = (await review.client.get(f"/api/review/cases/{filing}/external-opinions", headers=review.director)).json()["items"]
+        assert {o["expert"]: (o["answer"], o["document"] is None) for o in kept}["Mme Roux"] == ("Par téléphone.", True)
         assert len(_stored(review)) == 1
