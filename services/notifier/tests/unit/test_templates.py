@@ -23,6 +23,7 @@ VARIANTS: dict[str, list[dict[str, Any]]] = {
     "review.case.completeness_checked": [
         {"complete": False, "missing": ["criminal_record", "summary"], "due_date": dt.date(2026, 12, 15)},
         {"complete": True, "missing": []},
+        {"complete": True, "missing": [], "registration_type": "by_right"},
     ],
     "review.case.admissibility_decided": [{"admissible": True}, {"admissible": False}],
     "review.case.opinion_given": [
@@ -123,6 +124,14 @@ def test_incomplete_lists_what_is_missing_and_the_due_date() -> None:
     assert "bulletin n°3 du casier judiciaire" in r.text and "qualification_level" in r.text
     assert "15 décembre 2026" in r.text and "dans 18 jours" in r.text
     assert "Le bulletin n°3 date de plus de 3 mois." in r.text
+
+
+def test_a_complete_request_by_right_is_told_no_admissibility_or_commission_follows() -> None:
+    [on_request] = render_all("review.case.completeness_checked", complete=True, missing=[])
+    assert "recevabilité" in on_request.text
+    [by_right] = render_all("review.case.completeness_checked", complete=True, missing=[], registration_type="by_right")
+    assert "recevabilité" not in by_right.text and "sans examen par la commission" in by_right.summary
+    assert "décision d'enregistrement du directeur général" in by_right.text
 
 
 def test_inadmissible_gives_reasons_and_recommendations() -> None:

@@ -38,6 +38,9 @@ async def test_a_diploma_by_right_goes_from_completeness_to_registration_without
     case = await review.case(filing, review.headers("reviewer", "director"))
     assert case["status"] == "completeness_ok"
     assert "sans examen par la commission" in case["banner"]
+    # the notifier is told the path (its mail says the decision follows, not admissibility)
+    assert [e["registration_type"] for e in review.events("review.case.completeness_checked", filing)] == ["by_right"]
+    assert [e["registration_type"] for e in review.events("review.case.completeness_checked", on_request)] == ["on_request"]
     assert case["allowed_actions"] == ["declare_inadmissible", "register", "suspend"]
     # the request on request, in the same state, waits for its admissibility
     other = await review.case(on_request, review.headers("reviewer", "director"))

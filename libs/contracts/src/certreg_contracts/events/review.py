@@ -106,6 +106,10 @@ class CaseCompletenessChecked(_CaseEvent):
     message: str
     due_date: dt.date | None = None
     checked_by: uuid.UUID
+    registration_type: Literal["on_request", "by_right"] = Field(
+        default="on_request",
+        description="the case's path: a complete request by right goes to the registration decision, without admissibility or commission",
+    )
 
 
 class CaseAdmissibilityDecided(_CaseEvent):

@@ -93,6 +93,7 @@ def check_completeness(deps: ReviewDeps, user: Principal, filing_id: uuid.UUID, 
                 message=body.message,
                 due_date=due_date,
                 checked_by=actor.account_id,
+                registration_type=procedure.track_of(case.registration_type),
             )
         )
         uow.commit()

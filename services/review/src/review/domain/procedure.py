@@ -5,7 +5,9 @@ Two paths share the table (``tracks``): a registration *on request* (L.6113-5 II
 admissibility, instruction, the commission's opinion, the decision) and a registration *by
 right* (the State's diplomas and titles of L.6113-5 I, the State's habilitations of
 L.6113-6): completeness, then the director general's registration decision, with no
-admissibility by criteria, no instruction report and no commission opinion.
+admissibility by criteria, no instruction report and no commission opinion. Nor a refusal
+against the criteria: R. 6113-9 examines the RNCP requests « au titre du II de l'article
+L. 6113-5 » (the text quoted in ``legi_criteria.json``), not the diplomas of its I.
 
 An *action* is what someone does (``completeness``, ``ready``, ``register``…); a
 transition is ``(action, from_state) -> to_state`` with an outcome when one action
