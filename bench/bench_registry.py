@@ -3,7 +3,7 @@
 Creates a throwaway database on the server named by $CERTREG_TEST_DATABASE_URL (an admin URL,
 e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres), applies review's migrations and
 bulk-inserts published records with a realistic spread (RNCP and RS, levels, active, expired and
-withdrawn registrations, ~3 000 certifiers with their SIRET, real NSF and ROME codes from
+withdrawn registrations, ~3 000 certifiers with their SIRET, one record in five co-certified, real NSF and ROME codes from
 certreg_reference, frameworks and blocks of a real fiche's size), then:
 
 1. streams ``export.xml`` and ``export.csv`` of every record through the functions the routes
@@ -55,6 +55,9 @@ from review.config import ReviewConfig
 from review.domain import rules
 
 SIZES = (10_000, 100_000)
+# BENCH_REGISTRY_EXPORT_AT=100000: measure the exports at that size only (a loaded machine);
+# the search is timed once the last size is in, before its exports.
+EXPORT_AT = {int(n) for n in os.environ.get("BENCH_REGISTRY_EXPORT_AT", ",".join(map(str, SIZES))).split(",") if n}
 NOW = datetime(2026, 12, 1, 9, tzinfo=UTC)
 TODAY = paris_date(NOW)
 TRADES = (
@@ -123,6 +126,11 @@ class World:
             end = rules.registration_end(start, years)
             status = "withdrawn" if rng.random() < 0.03 else ("expired" if end < TODAY and rng.random() < 0.9 else "active")
             entity_id, name, number_siret = rng.choice(self.certifiers)
+            # One in five co-certified (issue 14): another certifier in the fiche, found by the
+            # certifier filter as the filer is (every certifier's SIRET a registry code).
+            co = [rng.choice(self.certifiers) for _ in range(1 if rng.random() < 0.2 else 0)]
+            co_certifiers = [{"siret": c[2], "name": c[1], "filer": False} for c in co if c[2] != number_siret]
+            fiche = {"certifiers": co_certifiers}
             published = datetime.combine(start, datetime.min.time(), tzinfo=UTC)
             records.append(
                 {
@@ -149,10 +157,13 @@ class World:
                         for b in range(1, 5 if repertoire == "rncp" else 1)
                     ],
                     "assessment_methods": [self.sentence(15) for _ in range(3)],
+                    "fiche": fiche,
                     "published_at": published,
                     "updated_at": published,
                 }
             )
+            for code in sorted({number_siret, *(str(c["siret"]) for c in co_certifiers)}):
+                codes.append({"kind": registry_feed.CERTIFIER, "code": code, "number": number})
             for code in rng.sample(self.nsf, rng.randint(1, 3)):
                 codes.append({"kind": "nsf", "code": code, "number": number})
             for code in rng.sample(self.rome, rng.randint(1, 5)):
@@ -254,6 +265,22 @@ def time_search(engine: sa.Engine, values: dict[str, Any], repeats: int) -> list
     return results
 
 
+def search(engine: sa.Engine, repeats: int, inserted: int) -> None:
+    with Session(engine) as session:
+        values = search_values(session)
+    print(f"load average before the search: {os.getloadavg()}")
+    results = time_search(engine, values, repeats)
+    print(f"\nregistry search at {inserted} records, every filter combination, page of 50 with its total, {repeats} runs (ms)")
+    shown = {k: v for k, v in values.items() if k != "certifier"}
+    print(f"  values: {shown}")
+    print(f"  {'filters':<60} {'p50':>7} {'p99':>7} {'matches':>8}")
+    for label, p50, p99, total in results:
+        print(f"  {label:<60} {p50:>7.2f} {p99:>7.2f} {total:>8}")
+    worst = max(results, key=lambda r: r[2])
+    print(f"  worst p99: {worst[2]:.2f} ms ({worst[0]}), {sum(1 for r in results if r[2] >= 50)} combinations at or over 50 ms")
+    print(f"load average after the search: {os.getloadavg()}", flush=True)
+
+
 def main() -> int:
     repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 30
     os.environ.setdefault("CERTREG_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -285,26 +312,19 @@ def main() -> int:
                 conn.execute(sa.text("VACUUM ANALYZE registry_records"))
                 conn.execute(sa.text("VACUUM ANALYZE registry_codes"))
                 conn.execute(sa.text("VACUUM ANALYZE registry_entries"))
-            print(f"\n{size} records (filled in {time.perf_counter() - t0:.1f} s)")
+            print(f"\n{size} records (filled in {time.perf_counter() - t0:.1f} s)", flush=True)
+            if size == SIZES[-1]:
+                search(engine, repeats, inserted)
+            if size not in EXPORT_AT:
+                continue
             print(f"  {'export':<12} {'MiB out':>9} {'s':>7} {'heap peak MiB':>14} {'RSS growth MiB':>15}")
             for label, chunks in (
                 ("export.xml", fiches_xml(queries.all_records(deps, None), TODAY)),
                 ("export.csv", registry_csv(queries.all_records(deps, None), TODAY)),
             ):
                 out, seconds, heap, rss = measure_export(label, chunks)
-                print(f"  {label:<12} {out / 2**20:>9.1f} {seconds:>7.1f} {heap:>14.1f} {rss:>15.1f}")
-
-        with Session(engine) as session:
-            values = search_values(session)
-        results = time_search(engine, values, repeats)
-        print(f"\nregistry search at {inserted} records, every filter combination, page of 50 with its total, {repeats} runs (ms)")
-        shown = {k: v for k, v in values.items() if k != "certifier"}
-        print(f"  values: {shown}")
-        print(f"  {'filters':<60} {'p50':>7} {'p99':>7} {'matches':>8}")
-        for label, p50, p99, total in results:
-            print(f"  {label:<60} {p50:>7.2f} {p99:>7.2f} {total:>8}")
-        worst = max(results, key=lambda r: r[2])
-        print(f"  worst p99: {worst[2]:.2f} ms ({worst[0]}), {sum(1 for r in results if r[2] >= 50)} combinations at or over 50 ms")
+                print(f"  {label:<12} {out / 2**20:>9.1f} {seconds:>7.1f} {heap:>14.1f} {rss:>15.1f}", flush=True)
+        print(f"load average at the end: {os.getloadavg()}")
     finally:
         engine.dispose()
         server.drop_database(name)

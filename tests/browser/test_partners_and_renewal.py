@@ -1,7 +1,8 @@
 """A registered certification's certifier, in the browser (issue 14): declares a partner
 organisation on the dossier page (a wrong SIRET refused before sending), sees it in the public
 registry, removes it; eight months before the end, starts the renewal, which opens as a new
-draft naming the registration and pre-filled from it."""
+draft naming the registration and pre-filled from it; a partner declared late is listed to
+staff on the back office's « Partenaires déclarés en retard »."""
 
 from __future__ import annotations
 
@@ -88,4 +89,20 @@ def test_the_certifier_declares_a_partner_and_starts_the_renewal(page, platform,
     shots(page, "dossier-renouvellement")
     page.goto(f"/dossiers/{fid}#enregistrement")
     expect(page.locator("#renewal-link")).to_be_visible()
+
+    # A partner authorised since the registration began, declared only now: staff see it late.
+    late = random_siret()
+    body = {"siret": late, "name": "Organisme déclaré tardivement", "scope": "preparation", "since": day.isoformat()}
+    added = httpx.post(f"{platform.base_url}/api/review/registry/{number}/partners", headers=w.dep, json=body)
+    assert added.status_code == 201 and added.json()["late"], added.text
+    login(page, w.emails["reviewer"], PASSWORD, back_office=True)
+    page.goto("/back-office/")
+    page.get_by_role("link", name="Partenaires déclarés en retard").first.click()
+    expect(page).to_have_url("/back-office/partenaires-en-retard")
+    row = page.locator(f"#late-table tr[data-number='{number}'][data-siret='{late}']")
+    expect(row).to_contain_text("Organisme déclaré tardivement")
+    expect(row.locator("[data-change='added']")).to_contain_text(f"{added.json()['days_late']} jours de retard")
+    expect(row.get_by_role("link", name=title)).to_have_attribute("href", f"/back-office/dossiers/{fid}")
+    check_accessibility(page)
+    shots(page, "bo-partenaires-retard")
     assert not page.js_errors, page.js_errors

@@ -71,6 +71,11 @@ async def test_a_renewal_opens_in_its_window_is_drafted_from_the_registration_an
     assert (await h.client.post(f"/api/filings/{fid}/renewal", headers=h.depositor(uuid.uuid4()))).status_code == 404
     draft = await h.create(dep)
     assert (await h.client.post(f"/api/filings/{draft['filing_id']}/renewal", headers=dep)).json()["code"] == "not_registered"
+    # How the recommendations were followed: a renewal's only.
+    follow = {"recommendations_follow_up": "Les jurys de la VAE sont désormais précisés."}
+    refused = await h.client.patch(f"/api/filings/{draft['filing_id']}", json=follow, headers=dep)
+    assert refused.status_code == 422 and refused.json()["detail"][0]["type"] == "not_a_renewal", refused.text
+    assert refused.json()["detail"][0]["loc"][-1] == "recommendations_follow_up"
 
     # Eight months before the end: open. Twins make one renewal.
     h.p.advance_clock(days=(add_months(end, -8) - h.today()).days)
@@ -92,12 +97,18 @@ async def test_a_renewal_opens_in_its_window_is_drafted_from_the_registration_an
     former = (await h.client.get(f"/api/filings/{fid}", headers=dep)).json()
     assert former["registration"]["renewal_id"] == renewal["filing_id"] and former["registration"]["renewal_state"] == "open"
 
-    # Submitted, it tells review which registration it renews.
+    # The certifier says how it followed the recommendations made at the registration.
+    assert renewal["recommendations_follow_up"] is None
+    patched = await h.client.patch(f"/api/filings/{renewal['filing_id']}", json=follow, headers=dep)
+    assert patched.status_code == 200 and patched.json()["recommendations_follow_up"] == follow["recommendations_follow_up"], patched.text
+
+    # Submitted, it tells review which registration it renews, and how it followed its recommendations.
     await h.complete(dep, renewal)
     response = await h.client.post(f"/api/filings/{renewal['filing_id']}/submit", json={"sworn_statement": True}, headers=dep)
     assert response.status_code == 202, response.text
     event = h.outbox("filings.filing.submitted", filing_id=renewal["filing_id"])[-1]
     assert event["renews"] == "RNCP41001" and event["fiche"]["former_numbers"] == ["RNCP41001"]
+    assert event["recommendations_follow_up"] == follow["recommendations_follow_up"]
 
     # Past its end date, a registration is no longer renewed.
     h.p.advance_clock(days=(end - h.today()).days + 1)

@@ -80,6 +80,7 @@ async def test_a_renewal_is_reminded_shows_its_diff_and_gets_a_new_linked_number
         activities=["Concevoir", "Maintenir"],
         renews=number,
         nsf=("326", "326t"),
+        recommendations_follow_up="Les jurys de la VAE sont précisés ; le bloc BC02 a une épreuve de plus.",
     )
     case = await review.case(renewal)
     shown = case["renewal"]
@@ -106,6 +107,8 @@ async def test_a_renewal_is_reminded_shows_its_diff_and_gets_a_new_linked_number
         ("decision", "Oui."),
     ]
     assert "contrôle" in shown["recommendations"][1]["label"].lower()
+    # Beside them, how the certifier says it followed them.
+    assert shown["recommendations_follow_up"] == "Les jurys de la VAE sont précisés ; le bloc BC02 a une épreuve de plus."
     # The certifier's side sees it too.
     assert (await review.case(renewal, review.depositor))["renewal"]["renews"] == number
 

@@ -146,6 +146,10 @@ class FilingSubmitted(Event):
     renews: RegistryNumber | None = Field(
         default=None, description="the registration this request renews (a renewal is filed as a new request naming it)"
     )
+    recommendations_follow_up: str | None = Field(
+        default=None,
+        description="a renewal: how the certifier followed the recommendations made at the registration it renews",
+    )
 
     @model_validator(mode="after")
     def _coherent(self) -> "FilingSubmitted":

@@ -64,6 +64,9 @@ class Filing(Base, table=True):
 
     # A renewal: the registration it renews (a new request naming it, issue 14).
     renews: str | None = Field(default=None, max_length=16, index=True)
+    # A renewal: how the certifier followed the recommendations made when the registration it
+    # renews was examined (shown to review beside them).
+    recommendations_follow_up: str | None = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
     # Once registered (review.case.registered): its number and period, and the renewal
     # drafted from it, if any (one at a time: the row's version makes twins one).
     registration_number: str | None = Field(default=None, max_length=16, index=True)

@@ -208,6 +208,9 @@ class FilingPatch(_Strict):
     competence_blocks: Blocks | None = None
     assessment_methods: Items | None = None
     fiche: FicheIn | None = Field(None, description="the whole fiche (replaces the stored one)")
+    recommendations_follow_up: Summary | None = Field(
+        None, description="a renewal only: how the recommendations made at the registration it renews were followed"
+    )
 
     @field_validator(
         "repertoire",
@@ -397,6 +400,9 @@ class FilingOut(FilingSummaryOut):
     )
     is_draft: bool
     renews: str | None = Field(default=None, description="a renewal: the registration it renews")
+    recommendations_follow_up: str | None = Field(
+        default=None, description="a renewal: how the recommendations made at the registration it renews were followed"
+    )
     registration: RegistrationOut | None = Field(default=None, description="once registered: its number, period and renewal")
 
 

@@ -107,6 +107,7 @@ def filing_out(record: FilingRecord, *, renewal_window_months: int | None = None
         )
     return FilingOut(
         renews=filing.renews,
+        recommendations_follow_up=filing.recommendations_follow_up,
         registration=registration,
         **summary_out(filing).model_dump(),
         cqp_filed_by=filing.cqp_filed_by,

@@ -85,6 +85,14 @@ def _coherence(filing: Filing) -> None:
         errors.append(field_error("competence_blocks", "Les blocs de compétences ne concernent que le RNCP.", "rncp_only"))
     if msg := rules.by_right_problem(filing.repertoire, filing.fiche or {}):
         errors.append(field_error(["fiche", "by_right_basis"], msg, "by_right"))
+    if (filing.recommendations_follow_up or "").strip() and not filing.renews:
+        errors.append(
+            field_error(
+                "recommendations_follow_up",
+                "Seule une demande de renouvellement dit comment les recommandations de l’enregistrement précédent ont été suivies.",
+                "not_a_renewal",
+            )
+        )
     if errors:
         raise invalid(*errors)
 
@@ -420,6 +428,7 @@ def _submitted_event(filing: Filing, content: ReceiptContent, user: Principal) -
         documents=list(content.documents),
         fiche=Fiche.model_validate(filing.fiche or {}),
         renews=filing.renews,
+        recommendations_follow_up=(filing.recommendations_follow_up or None) if filing.renews else None,
     )
 
 

@@ -59,6 +59,7 @@ ROUTES: dict[str, str] = {
     "/back-office/dossiers/{filing_id}": "bo-dossier",
     "/back-office/commission": "bo-commission",
     "/back-office/journal-officiel": "bo-journal-officiel",
+    "/back-office/partenaires-en-retard": "bo-partenaires-retard",
     "/back-office/courriels": "bo-courriels",
     "/back-office/notifications": "bo-notifications",
 }

@@ -319,6 +319,9 @@ class RenewalOut(BaseModel):
     former: RecordSummaryOut | None
     changes: list[RenewalChangeOut]
     recommendations: list[RecommendationOut]
+    recommendations_follow_up: str | None = Field(
+        default=None, description="how the certifier says it followed the recommendations (the renewal filing's text)"
+    )
 
 
 class CaseOut(CaseSummaryOut):

@@ -271,6 +271,7 @@ def renewal_out(r: Renewal, today: date) -> RenewalOut:
         former=record_summary(r.former, today) if r.former else None,
         changes=[RenewalChangeOut(**vars(c)) for c in r.changes],
         recommendations=[RecommendationOut(**vars(x)) for x in r.recommendations],
+        recommendations_follow_up=r.follow_up,
     )
 
 

@@ -52,6 +52,8 @@ def _snapshot(event: fe.FilingSubmitted) -> dict[str, Any]:
         # What the registry's NSF and ROME filters index at publication.
         "nsf_codes": list(event.fiche.nsf_codes),
         "rome_codes": list(event.fiche.rome_codes),
+        # A renewal: how the certifier followed the former registration's recommendations.
+        "recommendations_follow_up": event.recommendations_follow_up,
     }
 
 

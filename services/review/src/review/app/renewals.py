@@ -45,6 +45,7 @@ class Renewal:
     former: RegistryRecord | None
     changes: list[renewal.Change]
     recommendations: list[Recommendation]
+    follow_up: str | None = None  # how the certifier says it followed them (the filing's text)
 
 
 def record_content(record: RegistryRecord) -> dict[str, Any]:
@@ -79,11 +80,16 @@ def renewal_of(session: Session, case: Case) -> Renewal | None:
     the recommendations made at its examination."""
     if not case.renews:
         return None
+    follow_up = (case.snapshot or {}).get("recommendations_follow_up") or None
     former = session.get(RegistryRecord, case.renews)
     if former is None:
-        return Renewal(case.renews, None, [], [])
+        return Renewal(case.renews, None, [], [], follow_up)
     return Renewal(
-        case.renews, former, renewal.diff(record_content(former), case_content(case)), recommendations_of(session, former.filing_id)
+        case.renews,
+        former,
+        renewal.diff(record_content(former), case_content(case)),
+        recommendations_of(session, former.filing_id),
+        follow_up,
     )
 
 

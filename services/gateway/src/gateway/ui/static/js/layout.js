@@ -25,6 +25,9 @@ export function renderLayout() {
       if (r.some((x) => ["reviewer", "instructor", "director", "commission"].includes(x))) nav.append(navItem("/back-office/dossiers", "Dossiers"));
       if (r.some((x) => ["commission", "director"].includes(x))) nav.append(navItem("/back-office/commission", "Commission"));
       if (r.includes("director")) nav.append(navItem("/back-office/journal-officiel", "Journal officiel"));
+      if (r.some((x) => ["reviewer", "instructor", "director", "commission"].includes(x))) {
+        nav.append(navItem("/back-office/partenaires-en-retard", "Partenaires déclarés en retard"));
+      }
       if (r.includes("si_admin")) {
         nav.append(navItem("/back-office/demandes-de-compte", "Demandes de compte"));
         nav.append(navItem("/back-office/agents", "Agents"));
