@@ -182,6 +182,7 @@ def test_both_sides_of_a_dossier_tabs_request_answer_drafts_and_private_notes(pa
     opinion.get_by_role("button", name="Enregistrer l’avis reçu").click()
     expect(opinion.locator(".fr-error-text")).to_contain_text("Type de fichier non accepté")
     expect(opinion).to_contain_text("En attente")
+    check_accessibility(staff)  # the answer's form with its file field, in error
     report = pdf_file(tmp_path, "rapport-leroy.pdf")
     opinion.get_by_label("Rapport de l’expert (facultatif)").set_input_files(str(report))
     opinion.get_by_role("button", name="Enregistrer l’avis reçu").click()
