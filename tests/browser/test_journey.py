@@ -309,7 +309,8 @@ def test_certifier_from_account_creation_to_a_registered_certification(page, pla
     # The director registers the certification.
     login(page, staff["director"], PASSWORD, back_office=True)
     open_case(page, "À décider", filing_id)
-    expect(page.locator("#opinion")).to_contain_text("référentiel d'activités, du référentiel de compétences")
+    # the criterion as the commission's list names it: the item of R. 6113-9 in force (3° from 1 October 2025)
+    expect(page.locator("#opinion")).to_contain_text("3° Qualité des référentiels d'activités, de compétences et d'évaluation")
     page.fill("#motivation", "Avis favorable de la commission ; les critères d’enregistrement sont remplis.")
     page.click("label[for=register-true]")  # nothing is preselected
     visit(page, "bo-dossier-decision")
