@@ -2,7 +2,8 @@
 organisation on the dossier page (a wrong SIRET refused before sending), sees it in the public
 registry, removes it; eight months before the end, starts the renewal, which opens as a new
 draft naming the registration and pre-filled from it; a partner declared late is listed to
-staff on the back office's « Partenaires déclarés en retard »."""
+staff on the back office's « Partenaires déclarés en retard »; the renewal says how the former
+registration's recommendations were followed, which staff read beside them."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from certreg_testing.samples import random_siret
 
 from .cases import World, at_ten, shots
 from .conftest import check_accessibility
-from .helpers import PASSWORD, login, reload_until
+from .helpers import PASSWORD, PDF, login, reload_until
 
 pytestmark = pytest.mark.browser
 
@@ -84,9 +85,25 @@ def test_the_certifier_declares_a_partner_and_starts_the_renewal(page, platform,
     modal.get_by_role("button", name="Créer la demande de renouvellement").click()
     expect(page.locator("#renews")).to_contain_text(number)
     expect(page.locator("#f-title")).to_have_value(title)
-    assert page.url.rstrip("/").split("/")[-1] != fid
+    renewal_id = page.url.rstrip("/").split("/")[-1]
+    assert renewal_id != fid
+    # The renewal says how the former registration's recommendations were followed.
+    follow = "Les jurys de la VAE sont désormais précisés dans le référentiel."
+    page.fill("#f-recommendations_follow_up", follow)
+    page.get_by_role("button", name="Enregistrer la description").click()
+    expect(page.locator("#description-form .fr-alert--success")).to_be_visible()
     check_accessibility(page)
     shots(page, "dossier-renouvellement")
+    renewal = httpx.get(f"{w.base}/api/filings/{renewal_id}", headers=w.dep).json()
+    assert renewal["recommendations_follow_up"] == follow
+    for line in renewal["requirements"]:  # its pieces, dated on the platform's day
+        if line["required"] and not line.get("provided"):
+            params = {"document_date": add_months(end, -8).isoformat()} if line["dated"] else {}
+            files = {"file": ("p.pdf", PDF, "application/pdf")}
+            up = httpx.post(f"{w.base}/api/filings/{renewal_id}/documents/{line['doc_type']}", headers=w.dep, params=params, files=files)
+            assert up.status_code == 201, up.text
+    w.submit(renewal_id)
+    w.wait_status(renewal_id, "received")
     page.goto(f"/dossiers/{fid}#enregistrement")
     expect(page.locator("#renewal-link")).to_be_visible()
 
@@ -105,4 +122,11 @@ def test_the_certifier_declares_a_partner_and_starts_the_renewal(page, platform,
     expect(row.get_by_role("link", name=title)).to_have_attribute("href", f"/back-office/dossiers/{fid}")
     check_accessibility(page)
     shots(page, "bo-partenaires-retard")
+
+    # Staff read the renewal: the recommendations made at the registration, and beside them its follow-up.
+    page.goto(f"/back-office/dossiers/{renewal_id}#demande")
+    expect(page.locator("#renewal")).to_contain_text(number)
+    expect(page.locator("#recommendations li[data-source='decision']")).to_contain_text("Conforme.")
+    expect(page.locator("#follow-up")).to_have_text(follow)
+    check_accessibility(page)
     assert not page.js_errors, page.js_errors

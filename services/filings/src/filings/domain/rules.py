@@ -154,8 +154,9 @@ FIELDS: dict[str, tuple[FieldRule, ...]] = {
     ),
 }
 
-# The filing's own fields a depositor may edit (review's ``editable_items`` name them).
-EDITABLE_FIELDS = ("repertoire", *FILING_FIELDS)
+# The filing's own fields a depositor may edit (review's ``editable_items`` name them); a
+# renewal's recommendations follow-up is edited with the draft (review does not reopen it).
+EDITABLE_FIELDS = ("repertoire", *FILING_FIELDS, "recommendations_follow_up")
 
 LEVELS = range(1, 9)
 

@@ -357,6 +357,34 @@ async function piecesTable(names) {
     h("h2", { class: "fr-h5 fr-mt-4w", id: "h-versions" }, "Versions de chaque pièce"), ...histories);
 }
 
+// A renewal (issue 14): the registration it renews, the recommendations made when that one
+// was examined and, beside them, how the certifier says it followed them; what changed.
+const RECOMMENDATION_SOURCES = { admissibility: "Recevabilité", opinion: "Avis de la commission", decision: "Décision du directeur général" };
+const CHANGE_LABELS = { changed: "modifié", added: "ajouté", removed: "supprimé" };
+
+function renewalPanel(r) {
+  const recommendations = r.recommendations || [];
+  return h("div", { id: "renewal" },
+    h("p", {}, "Cette demande renouvelle l’enregistrement ", h("a", { href: `/registre/${encodeURIComponent(r.renews)}` }, r.renews), "."),
+    h("div", { class: "fr-grid-row fr-grid-row--gutters" },
+      h("div", { class: "fr-col-12 fr-col-md-6" },
+        h("h3", { class: "fr-h6", id: "h-recommendations" }, "Recommandations faites lors de l’enregistrement précédent"),
+        recommendations.length
+          ? h("ul", { id: "recommendations" }, recommendations.map((x) => h("li", { "data-source": x.source },
+            h("strong", {}, RECOMMENDATION_SOURCES[x.source] || x.source), x.at ? ` (${fmtDate(x.at)})` : "", x.label ? ` — ${x.label}` : "", " : ",
+            h("span", { class: "cr-pre" }, x.text))))
+          : h("p", { id: "recommendations" }, "Aucune recommandation n’a été faite.")),
+      h("div", { class: "fr-col-12 fr-col-md-6" },
+        h("h3", { class: "fr-h6", id: "h-follow-up" }, "Suivi des recommandations par le certificateur"),
+        r.recommendations_follow_up
+          ? h("p", { id: "follow-up", class: "cr-pre" }, r.recommendations_follow_up)
+          : h("p", { id: "follow-up" }, "Le certificateur n’a rien indiqué."))),
+    h("h3", { class: "fr-h6", id: "h-renewal-changes" }, "Modifications par rapport à la fiche enregistrée"),
+    (r.changes || []).length
+      ? h("ul", { id: "renewal-changes" }, r.changes.map((c) => h("li", {}, `${c.label}${c.code ? ` ${c.code}` : ""} : ${CHANGE_LABELS[c.change] || c.change}`)))
+      : h("p", { id: "renewal-changes" }, "Aucune modification."));
+}
+
 function description(filing) {
   if (!filing) return h("p", {}, "Description indisponible.");
   const list = (items) => (items?.length ? h("ul", {}, items.map((i) => h("li", {}, i))) : h("p", {}, "—"));
@@ -556,6 +584,7 @@ async function render(focusTab) {
     section("Actions possibles", "h-actions", ...actionsOf(c, filing, sessions, instructors)),
     tabs("Sections du dossier", [
       { id: "demande", label: "Demande", content: h("div", {},
+        c.renewal ? panel(`Renouvellement de ${c.renewal.renews}`, "h-renewal", renewalPanel(c.renewal)) : null,
         panel("Description de la certification", "h-description", description(filing)),
         filing ? panel("Fiche publique (aperçu)", "h-fiche", fichePreview(filing)) : null,
         filing && filing.submission_round > 1 ? panel("Modifications depuis le dépôt précédent", "h-changes", await ficheChanges(id)) : null) },

@@ -26,6 +26,9 @@ const FIELDS = [
   ["competences", "Compétences attestées (une par ligne)", true],
   ["assessment_methods", "Modalités d’évaluation (une par ligne)", true],
 ];
+// A renewal says how it followed the recommendations made at the registration it renews.
+const FOLLOW_UP = ["recommendations_follow_up", "Suivi des recommandations de l’enregistrement précédent (comment vous les avez prises en compte)", false];
+const fieldsOf = (filing) => (filing.renews ? [...FIELDS, FOLLOW_UP] : FIELDS);
 
 function section(title, ...children) {
   const slug = title.toLowerCase().normalize("NFD").replace(/[^a-z]+/g, "-");
@@ -82,7 +85,7 @@ function describe(filing) {
   const editable = (name) => filing.editable_items?.includes(name);
   const form = h("form", { id: "description-form", novalidate: true, "data-autosave": `dossier:${id}:description` });
   identityFields(filing, form, editable);
-  for (const [name, label, list] of FIELDS) {
+  for (const [name, label, list] of fieldsOf(filing)) {
     const value = list ? (filing[name] || []).join("\n") : filing[name] || "";
     form.append(h("div", { class: "fr-input-group" },
       h("label", { class: "fr-label", for: `f-${name}` }, label),
@@ -107,7 +110,7 @@ function describe(filing) {
       form.append(h("button", { class: "fr-btn fr-btn--tertiary fr-btn--sm fr-mb-3w", type: "button", onclick: () => addBlock() }, "Ajouter un bloc"));
     }
   }
-  if ([...IDENTITY, ...FIELDS.map(([name]) => name), "competence_blocks"].some(editable)) {
+  if ([...IDENTITY, ...fieldsOf(filing).map(([name]) => name), "competence_blocks"].some(editable)) {
     form.append(h("button", { class: "fr-btn fr-btn--secondary", type: "submit" }, "Enregistrer la description"));
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
@@ -115,7 +118,7 @@ function describe(filing) {
       const body = identityBody(filing, form, editable);
       if (!body) return form.querySelector("[aria-invalid]")?.focus();
       const before = IDENTITY.map((k) => filing[k]);
-      for (const [name, , list] of FIELDS) {
+      for (const [name, , list] of fieldsOf(filing)) {
         if (!editable(name)) continue;
         const v = form.elements[name].value.trim();
         body[name] = list ? v.split("\n").map((s) => s.trim()).filter(Boolean) : v || null;
