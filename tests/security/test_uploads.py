@@ -1,6 +1,6 @@
-"""Uploads under attack, in the two services that store them (entities: an entity
+"""Uploads under attack, in the services that store them (entities: an entity
 application's pieces, with the onboarding token of a sign-up never activated; filings: a
-filing's pieces).
+filing's pieces; review: the expert's report filed with an external opinion's answer).
 
 - Issue 11, point 2: decompression bombs (ODT/DOCX whose ``mimetype`` inflates to
   hundreds of MiB, bzip2 members, an archive of 300 000 members) sent four at a time:
@@ -13,18 +13,21 @@ filing's pieces).
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import psutil
 import pytest
 
+from certreg_contracts.events.filings import FilingSubmitted
 from certreg_testing.platform import TestPlatform, embedded_platform
 from certreg_testing.samples import EXE, PDF, PNG, random_siret
 
@@ -158,8 +161,14 @@ BOMBS: dict[str, Callable[[], bytes]] = {
 }
 
 
+@functools.cache
+def made_bombs() -> dict[str, bytes]:
+    """Each bomb, made once for the module (the bzip2 one takes seconds)."""
+    return {name: make() for name, make in BOMBS.items()}
+
+
 async def test_decompression_bombs_are_refused_within_a_small_memory_bound(uploads: Uploader) -> None:
-    files = {name: make() for name, make in BOMBS.items()}
+    files = made_bombs()
     client = uploads.p.client
     # Warm up: the first upload of each service loads what any upload needs.
     for method, url, headers in uploads.targets():
@@ -186,6 +195,59 @@ async def test_decompression_bombs_are_refused_within_a_small_memory_bound(uploa
         for data, kind in ((bombs.real_odt(), "application/vnd.oasis.opendocument.text"), (bombs.real_docx(), "wordprocessingml")):
             answer = expect(await send(client, method, url, headers, data, "vrai-document"), 201)
             assert kind in answer["content_type"]
+
+
+async def test_the_experts_report_refuses_the_same_bombs_in_a_multipart_answer(uploads: Uploader) -> None:
+    """Review's upload (issue 13, point 8): the expert's report, a ``file`` part beside the
+    ``answer``. The four bombs at once: refused (415) within the same memory bound, and the
+    opinion still awaits its answer; a real DOCX then goes through."""
+    p = uploads.p
+    filing_id = uuid.uuid4()
+    await p.publish(
+        FilingSubmitted(
+            filing_id=filing_id,
+            entity_id=uuid.uuid4(),
+            repertoire="rs",
+            title="Habilitation",
+            is_cqp=False,
+            rests_on_standards=False,
+            summary="Un dossier.",
+            submission_round=1,
+            submitted_by=uuid.uuid4(),
+            submitted_at=datetime.now(UTC),
+            activities=[],
+            competences=["Consigner une installation"],
+            competence_blocks=[],
+            assessment_methods=["Mise en situation"],
+            documents=[],
+        )
+    )
+    director = p.token(roles=("director",))
+    asked = await p.client.post(
+        f"/api/review/cases/{filing_id}/external-opinions", json={"expert": "M. X", "question": "?"}, headers=director
+    )
+    url = f"/api/review/cases/{filing_id}/external-opinions/{expect(asked, 201)['id']}/answer"
+    files = made_bombs()
+
+    # Each multipart body encoded beforehand, then streamed as a client would send it.
+    encoded = [httpx.Request("POST", url, data={"answer": "Voir le rapport."}, files={"file": (f"{n}.odt", d)}) for n, d in files.items()]
+    bodies = [(r.headers["Content-Type"], r.read()) for r in encoded]
+
+    async def attack() -> list[httpx.Response]:
+        return list(
+            await asyncio.gather(
+                *(p.client.post(url, content=chunks(body), headers={**director, "Content-Type": kind}) for kind, body in bodies)
+            )
+        )
+
+    growth, answers = await peak_rss_growth(attack)
+    print(f"\nresident memory growth during four bombs sent to review at once: +{growth / MIB:.1f} MiB (bound {RSS_BOUND // MIB} MiB)")
+    assert all(a.status_code == 415 for a in answers), [(a.status_code, a.text[:200]) for a in answers]
+    assert growth < RSS_BOUND, f"the process grew by {growth / MIB:.0f} MiB"
+    answered = await p.client.post(
+        url, data={"answer": "Voir le rapport."}, files={"file": ("rapport.docx", bombs.real_docx())}, headers=director
+    )
+    assert "wordprocessingml" in expect(answered, 200)["document"]["content_type"]
 
 
 # ---------------------------------------------------------------------------- point 6
