@@ -8,6 +8,7 @@ read from ``api.today()``)."""
 from __future__ import annotations
 
 import calendar
+import hashlib
 import re
 import uuid
 from datetime import date, timedelta
@@ -263,10 +264,26 @@ def test_adjourned_rs_goes_back_to_the_next_session_as_is(office: Office) -> Non
     assert api.filing_reaches(office.depositor, filing_id, "scheduled")["editable_items"] == []
 
 
-def test_overdue_request_then_abandonment(office: Office) -> None:
+def test_overdue_request_then_abandonment(office: Office, s3) -> None:
     api, client = office.api, office.api.client
     filing_id, title = office.filing("rncp", "Technicien réseaux")
     office.to_instruction(filing_id)
+    # An external opinion answered with the expert's report: through the gateway to review's
+    # process, kept in review's own S3 bucket, downloadable by staff only (issue 13, point 8).
+    asked = office.post(f"/cases/{filing_id}/external-opinions", {"expert": "Mme Expert", "question": "Le jury ?"}, office.instructor, 201)
+    answered = expect(
+        client.post(
+            f"/api/review/cases/{filing_id}/external-opinions/{asked['id']}/answer", headers=office.instructor,
+            data={"answer": "Conforme."}, files={"file": ("rapport.pdf", PDF, "application/pdf")},
+        ),
+        200,
+    )  # fmt: skip
+    report = answered["document"]
+    assert report["sha256"] == hashlib.sha256(PDF).hexdigest()
+    assert expect(client.get(report["download_url"], headers=office.commission), 200).content == PDF
+    assert client.get(report["download_url"], headers=office.depositor).status_code == 403
+    bucket = f"{api.platform.env['CERTREG_BUCKET_PREFIX']}-review-documents"
+    assert [o.object_name for o in s3.client().list_objects(bucket, prefix=f"{filing_id}/{asked['id']}/", recursive=True)] != []
     due = working_day_from(api.today() + timedelta(days=5))  # a day off would move it (issue 12, point 4)
     office.post(
         f"/cases/{filing_id}/requests",
