@@ -1,19 +1,22 @@
 """Load test of the platform as it runs (``certreg up``, a real server in its own process),
 driven by wrk, beside raw baselines measured in the same run.
 
-Creates its data (a reviewer, 1,000 cases in review's database), starts the platform,
-then for each scenario and each number of connections runs wrk and prints one line:
-req/s, p50, p99, errors (connect/read/write/timeouts and non-2xx answers) and the
-platform process's peak RSS during that run. The baselines, in their own uvicorn
-process with the same settings (httptools, uvloop): a FastAPI hello route, a FastAPI
-sync route reading SQLite in the threadpool, and Starlette's ``StaticFiles`` serving the
-same DSFR stylesheet.
+Creates its data (a reviewer, 1,000 cases in review's database, a depositor and 30
+drafts made through the API), starts the platform, then for each scenario and each
+number of connections runs wrk and prints one line: req/s, p50, p99, errors
+(connect/read/write/timeouts and non-2xx answers) and the platform process's peak RSS
+during that run. The baselines, in their own uvicorn process with the same settings
+(httptools, uvloop): a FastAPI hello route, a FastAPI sync route reading 50 rows in the
+threadpool (SQLite, or PostgreSQL with ``--mode infra``: one psycopg connection per
+thread), and Starlette's ``StaticFiles`` serving the same DSFR stylesheet. At the end,
+each main read's rate over the raw database route's at the same connections.
 
     uv run python bench/load.py                     # embedded (SQLite, in-process bus)
     uv run python bench/load.py --mode infra        # the same process on PostgreSQL + RabbitMQ
+    uv run python bench/load.py --mode distributed  # each service its own process behind the gateway (certreg up --distributed)
     uv run python bench/load.py --connections 10,50 --duration 5 --only me,static
 
-``infra`` reads CERTREG_TEST_DATABASE_URL and CERTREG_TEST_AMQP_URL (what the tests use).
+``infra`` and ``distributed`` read CERTREG_TEST_DATABASE_URL and CERTREG_TEST_AMQP_URL (what the tests use).
 Needs ``wrk`` (``apt-get install wrk``)."""
 
 from __future__ import annotations
@@ -29,18 +32,23 @@ import tempfile
 import textwrap
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+
+from certreg_contracts.types import SERVICES
 
 ROOT = Path(__file__).resolve().parent.parent
 CSS = "/static/dsfr/dsfr.min.css"
 EMAIL, PASSWORD = "charge.bench@example.org", "Un-mot-de-passe-2026"
 CASES = 1000
+FILINGS = 30
+RAW_TABLE = "bench_load_raw_cases"
 
 # wrk prints this line at the end of a run (its Lua ``done`` hook).
 DONE = """
@@ -59,12 +67,21 @@ wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 
 BASELINE_APP = textwrap.dedent(
     """
-    import sqlite3, sys
+    import sqlite3, sys, threading
     from fastapi import FastAPI
     from starlette.staticfiles import StaticFiles
 
     app = FastAPI()
     DB = sys.argv[1]
+    local = threading.local()
+
+    def pg():
+        # One connection per worker thread, kept (what a pool does, without its checks).
+        if not hasattr(local, "conn"):
+            import psycopg
+
+            local.conn = psycopg.connect(DB, autocommit=True)
+        return local.conn
 
     @app.get("/hello")
     async def hello():
@@ -74,6 +91,11 @@ BASELINE_APP = textwrap.dedent(
     def sync_db():
         with sqlite3.connect(DB) as conn:
             rows = conn.execute("SELECT filing_id, title, status FROM cases ORDER BY opened_at DESC LIMIT 50").fetchall()
+        return {"items": [{"id": str(r[0]), "title": r[1], "status": r[2]} for r in rows]}
+
+    @app.get("/sync-pg")
+    def sync_pg():
+        rows = pg().execute("SELECT filing_id, title, status FROM bench_load_raw_cases ORDER BY opened_at DESC LIMIT 50").fetchall()
         return {"items": [{"id": str(r[0]), "title": r[1], "status": r[2]} for r in rows]}
 
     app.mount("/static", StaticFiles(directory=sys.argv[2]), name="static")
@@ -105,6 +127,23 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def free_port_run(count: int) -> int:
+    """The first of ``count`` consecutive free ports (``certreg up --distributed`` puts
+    the services on the ports after the gateway's)."""
+    import socket
+
+    for _ in range(100):
+        first = free_port()
+        try:
+            for offset in range(count):
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", first + offset))
+            return first
+        except OSError:
+            continue
+    raise SystemExit(f"no {count} consecutive free ports")
+
+
 def wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -118,7 +157,8 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, timeout: f
 
 
 class PeakRss:
-    """The highest VmRSS of a process while the block runs (sampled every 50 ms)."""
+    """The highest VmRSS of a process and its children (a distributed platform's
+    services) while the block runs (sampled every 50 ms)."""
 
     def __init__(self, pid: int) -> None:
         self.pid = pid
@@ -127,11 +167,15 @@ class PeakRss:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _read(self) -> int:
-        with suppress(OSError):
-            for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) * 1024
-        return 0
+        import psutil
+
+        total = 0
+        with suppress(psutil.Error):
+            root = psutil.Process(self.pid)
+            for proc in [root, *root.children(recursive=True)]:
+                with suppress(psutil.Error):
+                    total += proc.memory_info().rss
+        return total
 
     def _run(self) -> None:
         while not self._stop.wait(0.05):
@@ -199,13 +243,57 @@ def fill_cases(url: str) -> None:
         engine.dispose()
 
 
+def depositor_token(identity_url: str) -> dict[str, str]:
+    """A depositor of a new entity, signed with identity's key as identity signs a
+    login's token (making a real entity takes a dozen requests and a mail)."""
+    from certreg_runtime.db import create_db_engine
+    from certreg_runtime.settings import Settings
+    from certreg_runtime.tokens import issue_token
+    from identity.adapters.keys import KeyRing
+
+    engine = create_db_engine(identity_url)
+    try:
+        keys = KeyRing(engine)
+        keys.reload()
+        settings = Settings()
+        token = issue_token(
+            keys.signing_key(),
+            subject=uuid.uuid4(),
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            ttl=timedelta(hours=2),
+            scope="access",
+            roles=("entity_manager",),
+            entity_id=uuid.uuid4(),
+            name="Claire Durand",
+            email="claire.durand@example.org",
+        )
+    finally:
+        engine.dispose()
+    return {"Authorization": f"Bearer {token}"}
+
+
+def fill_filings(base: str, auth: dict[str, str]) -> str:
+    """``FILINGS`` drafts of the depositor's entity, through the API; returns one's id."""
+    from certreg_testing.samples import RNCP_FILING
+
+    ids = []
+    with httpx.Client(base_url=base, headers=auth, timeout=30) as client:
+        for i in range(FILINGS):
+            answer = client.post("/api/filings", json={**RNCP_FILING, "title": f"Technicien de maintenance {i}"})
+            answer.raise_for_status()
+            ids.append(answer.json()["filing_id"])
+    return str(ids[0])
+
+
 @contextmanager
 def platform(workdir: Path, mode: str) -> Iterator[tuple[str, int, str]]:
-    """``certreg up`` with its data; yields its base URL, its pid and review's database URL."""
+    """``certreg up`` (``--distributed`` in that mode) with its data; yields its base URL,
+    its pid and identity's database URL."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CERTREG_")}
     env.update({"CERTREG_DATA_DIR": str(workdir / "var"), "CERTREG_LOG_LEVEL": "WARNING", "CERTREG_ENVIRONMENT": "development"})
     server = None
-    if mode == "infra":
+    if mode in ("infra", "distributed"):
         from certreg_testing.infra import resolve_amqp, resolve_postgres, unique_namespace
 
         server = resolve_postgres()
@@ -221,19 +309,20 @@ def platform(workdir: Path, mode: str) -> Iterator[tuple[str, int, str]]:
         certreg("migrate", env=env)
         from certreg_runtime.settings import Settings
 
-        review_url = Settings(data_dir=workdir / "var", database_url=env.get("CERTREG_DATABASE_URL")).database_url_for("review")
-        fill_cases(review_url)
+        settings = Settings(data_dir=workdir / "var", database_url=env.get("CERTREG_DATABASE_URL"))
+        fill_cases(settings.database_url_for("review"))
         certreg("admin", "create", "--email", EMAIL, "--password", PASSWORD, "--role", "reviewer", env=env)
-        port = free_port()
+        port = free_port() if mode != "distributed" else free_port_run(len(SERVICES) + 1)
         log = workdir / "up.log"
+        command = [sys.executable, "-m", "certreg", "up", "--port", str(port)]
+        if mode == "distributed":
+            command.append("--distributed")
         with open(log, "wb") as out:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "certreg", "up", "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT
-            )
+            process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
             base = f"http://127.0.0.1:{port}"
-            wait_ready(f"{base}/readyz", process, log)
-            yield base, process.pid, review_url
+            wait_ready(f"{base}/readyz", process, log, timeout=600)
+            yield base, process.pid, settings.database_url_for("identity")
         finally:
             process.terminate()
             process.wait(30)
@@ -243,17 +332,29 @@ def platform(workdir: Path, mode: str) -> Iterator[tuple[str, int, str]]:
 
 
 @contextmanager
-def baseline(workdir: Path) -> Iterator[str]:
-    """The raw FastAPI/Starlette app, on a SQLite copy of the cases."""
+def baseline(workdir: Path, mode: str) -> Iterator[str]:
+    """The raw FastAPI/Starlette app, on a copy of the cases: in SQLite, and in
+    PostgreSQL (a table of CERTREG_TEST_DATABASE_URL's database, dropped at the end)
+    except in the embedded mode."""
     import sqlite3
 
-    db = workdir / "raw.sqlite3"
+    data = [(f"{i:032x}", f"Certification {i}", "received", f"2025-01-{1 + i % 28:02d}") for i in range(CASES)]
+    db = str(workdir / "raw.sqlite3")
     with sqlite3.connect(db) as conn:
         conn.execute("CREATE TABLE cases (filing_id TEXT, title TEXT, status TEXT, opened_at TEXT)")
-        conn.executemany(
-            "INSERT INTO cases VALUES (?, ?, ?, ?)",
-            [(f"{i:032x}", f"Certification {i}", "received", f"2025-01-{1 + i % 28:02d}") for i in range(CASES)],
-        )
+        conn.executemany("INSERT INTO cases VALUES (?, ?, ?, ?)", data)
+    pg_url = None
+    if mode != "embedded":
+        import psycopg
+
+        pg_url = os.environ["CERTREG_TEST_DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://")
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute(f"DROP TABLE IF EXISTS {RAW_TABLE}")
+            conn.execute(f"CREATE TABLE {RAW_TABLE} (filing_id TEXT, title TEXT, status TEXT, opened_at TEXT)")
+            conn.execute(f"CREATE INDEX ON {RAW_TABLE} (opened_at)")
+            with conn.cursor() as cursor:
+                cursor.executemany(f"INSERT INTO {RAW_TABLE} VALUES (%s, %s, %s, %s)", data)
+        db = pg_url
     app = workdir / "raw_app.py"
     app.write_text(BASELINE_APP)
     port = free_port()
@@ -268,14 +369,19 @@ def baseline(workdir: Path) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(30)
+        if pg_url is not None:
+            import psycopg
+
+            with psycopg.connect(pg_url, autocommit=True) as conn:
+                conn.execute(f"DROP TABLE IF EXISTS {RAW_TABLE}")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--mode", choices=["embedded", "infra"], default="embedded")
+    parser.add_argument("--mode", choices=["embedded", "infra", "distributed"], default="embedded")
     parser.add_argument("--connections", default="10,50,200")
     parser.add_argument("--duration", type=int, default=10)
-    parser.add_argument("--only", default="", help="comma-separated scenarios (cases,me,static,login,registry)")
+    parser.add_argument("--only", default="", help="comma-separated scenarios (filings,filing,cases,me,registry,static,login)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install wrk")
@@ -289,26 +395,32 @@ def main() -> int:
         results.append(result)
         rss = f"{result.peak_rss_mb:8.0f}" if result.peak_rss_mb is not None else f"{'-':>8}"
         figures = f"{result.rps:>9.1f} {result.p50_ms:>9.1f} {result.p99_ms:>9.1f} {result.errors:>7} {result.non2xx:>7} {rss}"
-        print(f"{label:<34} {connections:>5} {figures}", flush=True)
+        print(f"{label:<36} {connections:>5} {figures}", flush=True)
 
     with tempfile.TemporaryDirectory(prefix="certreg-load-") as tmp:
         workdir = Path(tmp)
         print(f"certreg load ({args.mode}), wrk {args.duration:g} s per line; peak RSS of the platform process (MB)")
-        print(f"{'scenario':<34} {'conns':>5} {'req/s':>9} {'p50 ms':>9} {'p99 ms':>9} {'errors':>7} {'non2xx':>7} {'RSS':>8}")
-        with baseline(workdir) as raw:
+        print(f"{'scenario':<36} {'conns':>5} {'req/s':>9} {'p50 ms':>9} {'p99 ms':>9} {'errors':>7} {'non2xx':>7} {'RSS':>8}")
+        reads = {"filings", "filing", "cases", "me", "registry"}
+        raw_db = "raw: FastAPI + sync SQLite (50)" if args.mode == "embedded" else "raw: FastAPI + sync PostgreSQL (50)"
+        with baseline(workdir, args.mode) as raw:
             for c in levels:
                 if not only or "me" in only:
                     run("raw: FastAPI hello", f"{raw}/hello", c, headers={})
-                if not only or "cases" in only:
-                    run("raw: FastAPI + sync SQLite (50)", f"{raw}/sync-db", c, headers={})
+                if not only or only & reads:
+                    run(raw_db, f"{raw}/sync-db" if args.mode == "embedded" else f"{raw}/sync-pg", c, headers={})
                 if not only or "static" in only:
                     run("raw: Starlette StaticFiles css", f"{raw}{CSS}", c, headers={"Accept-Encoding": "identity"})
-        with platform(workdir, args.mode) as (base, pid, _):
+        with platform(workdir, args.mode) as (base, pid, identity_url):
             token = httpx.post(f"{base}/api/identity/token", data={"username": EMAIL, "password": PASSWORD}, timeout=30).json()[
                 "access_token"
             ]
             auth = {"Authorization": f"Bearer {token}"}
+            depositor = depositor_token(identity_url)
+            filing_id = fill_filings(base, depositor)
             scenarios: list[tuple[str, str, str, dict[str, str], str]] = [
+                ("filings", "GET /api/filings", "/api/filings", depositor, ""),
+                ("filing", "GET /api/filings/{id}", f"/api/filings/{filing_id}", depositor, ""),
                 ("cases", "GET /api/review/cases?limit=50", "/api/review/cases?limit=50", auth, ""),
                 ("me", "GET /api/identity/me", "/api/identity/me", auth, ""),
                 ("registry", "GET /api/review/registry", "/api/review/registry", {}, ""),
@@ -320,6 +432,13 @@ def main() -> int:
                 for key, label, path, headers, script in scenarios:
                     if not only or key in only:
                         run(label, f"{base}{path}", c, headers=headers, script=script, pid=pid)
+    raw_rates = {r.connections: r.rps for r in results if r.label == raw_db}
+    read_labels = [label for key, label, *_ in scenarios if key in reads]
+    ratios = [r for r in results if r.label in read_labels and r.connections in raw_rates]
+    if ratios:
+        print(f"\nmain reads over the raw database route ({raw_db[5:]}), same run; the goal is 50 %")
+        for r in ratios:
+            print(f"{r.label:<36} {r.connections:>5} {r.rps / raw_rates[r.connections]:>9.0%}")
     return 0
 
 

@@ -117,9 +117,14 @@ class TokenVerifier:
         principal = self._remembered(token)
         if principal is None:
             principal = self._verify(token)
-        if principal.scope != scope:
-            raise unauthorized("Jeton invalide pour cette opération.")
-        return principal
+        return _in_scope(principal, scope)
+
+    def remembered(self, token: str, *, scope: str = ACCESS_SCOPE) -> Principal | None:
+        """The principal of a token verified before and still remembered (no I/O, no
+        signature check: fit for the event loop), or None when it must be verified
+        (``verify``, which may fetch the JWKS). The scope is checked all the same."""
+        principal = self._remembered(token)
+        return None if principal is None else _in_scope(principal, scope)
 
     def _remembered(self, token: str) -> Principal | None:
         with self._lock:
@@ -155,6 +160,12 @@ class TokenVerifier:
             while len(self._verified) > self.VERIFIED_MAX:
                 self._verified.popitem(last=False)
         return principal
+
+
+def _in_scope(principal: Principal, scope: str) -> Principal:
+    if principal.scope != scope:
+        raise unauthorized("Jeton invalide pour cette opération.")
+    return principal
 
 
 def _principal(claims: dict[str, Any]) -> Principal:

@@ -2,7 +2,8 @@
 
 In the embedded mode a target is the service's ASGI app in the same process; when
 distributed it is a base URL, and requests and responses are streamed through (the
-body is never read whole), with the W3C trace headers passed on.
+body is never read whole), with the W3C trace headers passed on, over the gateway's own
+keep-alive connections (``gateway.upstream``: a leaner client than httpx, issue 16).
 
 Upstream failures (distributed mode):
 - a pooled connection the service closed under us (uvicorn closes a keep-alive
@@ -27,28 +28,34 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import AsyncIterator, Mapping
-from http.cookiejar import CookieJar, DefaultCookiePolicy
+from urllib.parse import quote
 
 import httpx
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from certreg_runtime.clients import FORWARDED_FOR, Network, client_address, forwarded_values
+from gateway.upstream import Pool, Timeouts, UpstreamResponse
 
 log = logging.getLogger(__name__)
 
 _SERVICE_PATH = re.compile(r"^/api/([a-z]+)(?:/|$)")
-# Hop-by-hop headers are the connection's, not the message's (RFC 9110 7.6.1).
-_HOP_BY_HOP = {
-    "connection",
-    "keep-alive",
-    "proxy-authenticate",
-    "proxy-authorization",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-    "host",
-}
+# Hop-by-hop headers are the connection's, not the message's (RFC 9110 7.6.1); the
+# client's Host is replaced, and its Expect is answered by the
+# gateway's own server (uvicorn sends the 100 Continue when the body is read).
+_HOP_BY_HOP = frozenset(
+    {
+        b"connection",
+        b"keep-alive",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"te",
+        b"trailer",
+        b"transfer-encoding",
+        b"upgrade",
+        b"host",
+    }
+)
+_NOT_FORWARDED = _HOP_BY_HOP | {b"expect"}
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 IDEMPOTENCY_HEADER = b"idempotency-key"
 RETRY_BODY_LIMIT = 1024 * 1024
@@ -75,33 +82,23 @@ class Gateway:
         self.failovers = 0  # requests sent to the next member after a refused connection (tests, figures)
         self.trusted_proxies = trusted_proxies
         self.fallback = fallback
-        self._client: httpx.AsyncClient | None = None
-        self._fresh: httpx.AsyncClient | None = None
-        self._timeout = timeout
+        self._timeouts = Timeouts(connect=5, read=timeout, pool=POOL_TIMEOUT_SECONDS)
+        # One pool of keep-alive connections per member URL, made on first use (in the
+        # event loop that serves). No cookie jar: cookies pass through in the headers,
+        # each to its own client, and are kept nowhere.
+        self._pools: dict[str, Pool] = {}
         self.retries = 0  # requests sent again after a lost connection (for tests and figures)
 
-    @property
-    def client(self) -> httpx.AsyncClient:
-        if self._client is None:
-            self._client = httpx.AsyncClient(timeout=self._timeouts(), follow_redirects=False, cookies=_no_cookies())
-        return self._client
-
-    @property
-    def fresh_client(self) -> httpx.AsyncClient:
-        """For retries: every request on a new connection (no pooled one is reused)."""
-        if self._fresh is None:
-            self._fresh = httpx.AsyncClient(
-                timeout=self._timeouts(), follow_redirects=False, limits=httpx.Limits(max_keepalive_connections=0), cookies=_no_cookies()
-            )
-        return self._fresh
-
-    def _timeouts(self) -> httpx.Timeout:
-        return httpx.Timeout(self._timeout, connect=5, pool=POOL_TIMEOUT_SECONDS)
+    def _pool(self, member: str) -> Pool:
+        pool = self._pools.get(member)
+        if pool is None:
+            pool = self._pools[member] = Pool(member, self._timeouts)
+        return pool
 
     async def aclose(self) -> None:
-        for client in (self._client, self._fresh):
-            if client is not None:
-                await client.aclose()
+        for pool in self._pools.values():
+            pool.close()
+        self._pools.clear()
 
     def _resolved(self, scope: Scope) -> Scope:
         """The scope with the client's address resolved once (``certreg_runtime.clients``)
@@ -138,28 +135,27 @@ class Gateway:
     async def _proxy(self, service: str, members: list[str], scope: Scope, receive: Receive, send: Send) -> None:
         method: str = scope["method"]
         path: str = scope["path"]
-        query = scope.get("query_string", b"").decode("latin-1")
-        target = path + (f"?{query}" if query else "")
-        headers = [
-            (k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"] if k.decode("latin-1").lower() not in _HOP_BY_HOP
-        ]
+        query: bytes = scope.get("query_string", b"")
+        raw_path: bytes | None = scope.get("raw_path")
+        target = (raw_path if raw_path else quote(path).encode("latin-1")) + (b"?" + query if query else b"")
+        # ASGI header names are lowercase bytes: relayed as they are, never decoded.
+        headers = [(k, v) for k, v in scope["headers"] if k not in _NOT_FORWARDED]
         client_addr = scope.get("client")
         if client_addr:
-            headers.append(("x-forwarded-for", client_addr[0]))
-        headers.append(("x-forwarded-proto", scope.get("scheme", "http")))
-        has_body = any(k.lower() in (b"content-length", b"transfer-encoding") for k, _ in scope["headers"])
+            headers.append((b"x-forwarded-for", client_addr[0].encode("latin-1")))
+        headers.append((b"x-forwarded-proto", scope.get("scheme", "http").encode("latin-1")))
+        has_body = any(k in (b"content-length", b"transfer-encoding") for k, _ in scope["headers"])
         body = _Body(receive, RETRY_BODY_LIMIT) if has_body else None
-        idempotent = method in IDEMPOTENT_METHODS or any(k.lower() == IDEMPOTENCY_HEADER for k, _ in scope["headers"])
+        idempotent = method in IDEMPOTENT_METHODS or any(k == IDEMPOTENCY_HEADER for k, _ in scope["headers"])
         where = f"{method} {path} ({service})"
 
-        client = self.client
         member = 0
-        attempt = 1  # 2: sent again after a lost connection
+        attempt = 1  # 2: sent again after a lost connection, on a new one
         while True:
-            url = members[member] + target
-            request = client.build_request(method, url, headers=headers, content=body.stream() if body else None)
+            pool = self._pool(members[member])
             try:
-                response = await client.send(request, stream=True)
+                content = body.stream() if body else None
+                response = await pool.request(method.encode("latin-1"), target, headers, content, fresh=attempt == 2)
                 break
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 if member + 1 < len(members):  # not sent: the next member of the set gets it
@@ -177,7 +173,6 @@ class Gateway:
                 if attempt == 1 and idempotent and (body is None or body.replayable):
                     self.retries += 1
                     log.warning("gateway: %s: connection lost (%s); sending it again once, on a new connection", where, _describe(exc))
-                    client = self.fresh_client
                     attempt = 2
                     continue
                 reason = "connection lost again" if attempt == 2 else "connection lost, not retried (not idempotent)"
@@ -197,38 +192,34 @@ class Gateway:
         if attempt == 2:
             log.info("gateway: %s: answered %s on the second try", where, response.status_code)
         try:
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": response.status_code,
-                    "headers": [
-                        (k.encode("latin-1"), v.encode("latin-1"))
-                        for k, v in response.headers.multi_items()
-                        # Raw bytes are relayed, so content-encoding and length stay as they are.
-                        if k.lower() not in _HOP_BY_HOP
-                    ],
-                }
-            )
-            try:
-                async for chunk in response.aiter_raw():
-                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
-            except httpx.HTTPError as exc:
-                # The answer has begun: it can only be cut short (the client sees it
-                # incomplete), not replaced by a 503.
-                log.warning("gateway: %s: the answer (%s) was cut short by the service (%s)", where, response.status_code, _describe(exc))
-                raise
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            await _relay(response, send, where)
         finally:
             await response.aclose()
 
 
-def _no_cookies() -> CookieJar:
-    """The proxy's clients keep no cookie: httpx's default jar would store a service's
-    ``Set-Cookie`` (identity's session cookie, answered to one person) and add it to the
-    next request of anyone who sends none — when it is not ``Secure`` (an http public
-    URL), since the hop to the services is plain http. Cookies pass through in the
-    headers, each to its own client, and nowhere else."""
-    return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
+async def _relay(response: UpstreamResponse, send: Send, where: str) -> None:
+    """The answer to the client: its status and headers (raw bytes, so content-encoding
+    and length stay as they are), then its body as it comes — in one message when it
+    has all arrived already (most API answers)."""
+    start = {
+        "type": "http.response.start",
+        "status": response.status_code,
+        "headers": [(k, v) for k, v in response.headers if k.lower() not in _HOP_BY_HOP],
+    }
+    if response.complete:
+        await send(start)
+        await send({"type": "http.response.body", "body": response.buffered(), "more_body": False})
+        return
+    await send(start)
+    try:
+        async for chunk in response.aiter_raw():
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    except httpx.HTTPError as exc:
+        # The answer has begun: it can only be cut short (the client sees it
+        # incomplete), not replaced by a 503.
+        log.warning("gateway: %s: the answer (%s) was cut short by the service (%s)", where, response.status_code, _describe(exc))
+        raise
+    await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 def upstream_urls(target: str) -> list[str]:
