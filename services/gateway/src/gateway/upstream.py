@@ -320,6 +320,7 @@ class Pool:
                 await connection.send(b"".join(lines), body, length, method == b"HEAD", self.timeouts.read)
             except BaseException:
                 connection.close()
+                self._all.discard(connection)
                 raise
         except BaseException:
             self._slots.release()
