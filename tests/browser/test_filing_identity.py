@@ -4,6 +4,7 @@ point 3)."""
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from playwright.sync_api import expect
 
@@ -14,7 +15,7 @@ from .helpers import PASSWORD, login
 pytestmark = pytest.mark.browser
 
 
-def test_title_level_and_cqp_are_corrected_while_editable(page, platform):
+def test_title_level_cqp_and_standards_flag_are_corrected_while_editable(page, platform):
     w = World(platform, "Organisme des intitulés corrigés", roles=("reviewer",))
     fid = w.new_filing("Agent de maintenance des batiments")  # typo, wrong level
     login(page, w.certifier, PASSWORD)
@@ -52,8 +53,6 @@ def test_title_level_and_cqp_are_corrected_while_editable(page, platform):
     expect(page.locator("#status").locator("..")).to_contain_text("niveau 4 — CQP")
     check_accessibility(page)
     shots(page, "dossier-description-niveau-a-corriger")
-    import httpx
-
     filing = httpx.get(f"{w.base}/api/filings/{fid}", headers=w.dep).json()
     assert (filing["title"], filing["qualification_level"], filing["is_cqp"], filing["cqp_filed_by"]) == (
         "Agent de maintenance des bâtiments",
@@ -61,4 +60,26 @@ def test_title_level_and_cqp_are_corrected_while_editable(page, platform):
         True,
         "cpne",
     )
+
+    # An RS request: the standards flag, wrong at creation, corrected on the dossier page.
+    created = httpx.post(
+        f"{w.base}/api/filings",
+        headers=w.dep,
+        json={"repertoire": "rs", "title": "Habilitation aux normes corrigées", "is_cqp": False, "rests_on_standards": False},
+    )
+    assert created.status_code == 201, created.text
+    rs = created.json()["filing_id"]
+    page.goto(f"/dossiers/{rs}")
+    flag = page.locator("#f-rests_on_standards")
+    expect(flag).not_to_be_checked()
+    expect(flag).to_be_enabled()
+    label = "La certification repose sur des normes réglementaires ou de marché"
+    expect(page.locator("label[for=f-rests_on_standards]")).to_have_text(label)
+    page.click("label[for=f-rests_on_standards]")
+    page.click("#description-form button[type=submit]")
+    expect(page.locator("#description-form .fr-alert--success")).to_contain_text("enregistrée")
+    page.reload()
+    expect(page.locator("#f-rests_on_standards")).to_be_checked()
+    check_accessibility(page)
+    assert httpx.get(f"{w.base}/api/filings/{rs}", headers=w.dep).json()["rests_on_standards"] is True
     assert page.js_errors == []
