@@ -54,6 +54,12 @@ async def test_registration_letter_in_s3_attached_to_the_mail(real, smtp_sink, w
         await n.publish(sample_event("filings.filing.submitted", filing_id=filing, entity_id=entity, reference="2026-000654"))
         receipt = await smtp_sink.wait_for_async(to, "Accusé de réception")
         assert receipt["Subject"].endswith("(dossier n° 2026-000654)")
+        # Adjourned first (issue 13, point 6): its letter is in S3 and attached too.
+        await n.publish(sample_event("review.case.opinion_given", filing_id=filing, entity_id=entity, repertoire="rs"))
+        adjourned = await smtp_sink.wait_for_async(to, "ajournement")
+        [attachment] = list(adjourned.iter_attachments())
+        assert attachment.get_filename() == "avis-ajournement-2027-02-15.pdf"
+        assert "Date limite d'envoi du dossier amélioré 15 février 2027" in pdf_text(attachment.get_content())
         await n.publish(
             sample_event(
                 "review.case.registered",
@@ -71,9 +77,10 @@ async def test_registration_letter_in_s3_attached_to_the_mail(real, smtp_sink, w
         pdf = attachment.get_content()
         assert pdf.startswith(b"%PDF") and "Numéro de dossier 2026-000654" in pdf_text(pdf)
         headers = n.auth(account, entity_id=entity)
-        [letter] = (await n.client.get(f"/api/notifier/letters?filing_id={filing}", headers=headers)).json()["items"]
+        letter, adjournment = (await n.client.get(f"/api/notifier/letters?filing_id={filing}", headers=headers)).json()["items"]
+        assert adjournment["kind"] == "adjournment" and adjournment["title"] == "Avis d'ajournement de la commission"
         assert letter["sha256"] == hashlib.sha256(pdf).hexdigest()
         content = await n.client.get(letter["content_url"], headers=headers)
         assert content.status_code == 200 and content.content == pdf
         bell = (await n.client.get("/api/notifier/notifications", headers=headers)).json()
-        assert [i["kind"] for i in bell["items"]] == ["case_registered", "filing_submitted", "account_approved"]
+        assert [i["kind"] for i in bell["items"]] == ["case_registered", "case_opinion", "filing_submitted", "account_approved"]

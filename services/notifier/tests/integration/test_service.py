@@ -211,11 +211,19 @@ async def test_registration_letter_is_stored_attached_and_served_to_members_and_
 
 async def test_refusal_letter_carries_the_appeal(notifier_factory, wait) -> None:
     async with notifier_factory() as n:
-        entity = uuid.uuid4()
-        await approve(n, "member@a.example", entity)
+        entity, filing = uuid.uuid4(), uuid.uuid4()
+        member = await approve(n, "member@a.example", entity)
+        # Adjourned first (issue 13, point 6): the adjournment's letter, attached and listed.
+        await n.publish(sample_event("review.case.opinion_given", filing_id=filing, entity_id=entity))
+        [adjourned] = await wait(lambda: [m for m in n.eml("member@a.example") if "ajournement" in m["Subject"]])
+        [attachment] = list(adjourned.iter_attachments())
+        assert attachment.get_filename() == "avis-ajournement-2027-02-15.pdf" and attachment.get_content().startswith(b"%PDF")
+        listing = (await n.client.get(f"/api/notifier/letters?filing_id={filing}", headers=n.auth(member, entity_id=entity))).json()
+        assert [(i["kind"], i["filename"]) for i in listing["items"]] == [("adjournment", "avis-ajournement-2027-02-15.pdf")]
         await n.publish(
             sample_event(
                 "review.case.refused",
+                filing_id=filing,
                 entity_id=entity,
                 appeal_deadline=dt.date(2027, 1, 27),
                 reasons=[{"criterion": "Insertion professionnelle", "text": "Trop peu de titulaires en emploi."}],

@@ -16,6 +16,7 @@ import pytest
 from sqlmodel import col, select
 
 from certreg_contracts import Envelope, Event
+from certreg_contracts.calendar import paris_date
 from certreg_runtime.clock import FixedClock
 from certreg_runtime.messaging import record_processed
 from certreg_testing.unit import MemoryBlobStore, Unit, unit
@@ -24,6 +25,7 @@ from notifier.adapters.tables import Letter, Mail, Notification, metadata
 from notifier.app.deps import NotifierDeps
 from notifier.app.handlers import handlers
 from notifier.config import NotifierConfig
+from notifier.domain.formatting import date_fr
 from notifier.jobs import letter_maker, mail_sender
 from services.notifier.tests.samples import sample_event
 
@@ -376,3 +378,46 @@ def test_letters_name_the_configured_signatory_and_the_journal_officiel() -> Non
     assert "Publication au Journal officiel Journal officiel du 1er décembre 2026, JORF n°0280 texte n° 42" in text
     assert "Camille MARTIN Directrice générale de France compétences" in text
     assert "Le directeur général de France compétences Fait à Paris" not in text
+
+
+def test_an_adjourned_opinion_makes_a_letter_with_its_reasons_and_the_resubmission_date() -> None:
+    """Issue 13, point 6: the commission's adjournment is a letter too (attached to its mail),
+    with the dossier's number, the reasons under their criteria's labels, the day the
+    improved dossier is due and the signatory; a favourable opinion makes none."""
+    config = NotifierConfig(signatory_first_name="Camille", signatory_last_name="Martin")
+    u = unit(NotifierDeps, "notifier", metadata, clock=FixedClock(NOW), config=config)
+    entity, filing = uuid.uuid4(), uuid.uuid4()
+    member(u, "member@a.example", entity)
+    deliver(u, sample_event("entities.entity.verified", entity_id=entity, denomination="Institut des métiers du vent"))
+    deliver(u, sample_event("filings.filing.submitted", filing_id=filing, entity_id=entity, reference="2026-000777"))
+    deliver(u, sample_event("review.case.opinion_given", filing_id=filing, entity_id=entity, opinion="favourable", resubmission_due=None))
+    assert rows(u, Letter) == []
+    label = (  # review's label of adequation_emplois (R. 6113-9 from 1 October 2025)
+        "1° L'adéquation du métier concerné par le projet de certification professionnelle par rapport aux emplois occupés, "
+        "s'appuyant sur l'analyse des promotions de titulaires retenues dans les conditions mentionnées au II "
+        "(article R. 6113-9 du code du travail)"
+    )
+    reasons = [{"criterion": "adequation_emplois", "text": "Les données d'insertion sont incomplètes.", "label": label}]
+    envelope = deliver(
+        u,
+        sample_event(
+            "review.case.opinion_given",
+            filing_id=filing,
+            entity_id=entity,
+            title="Technicien éolien",
+            opinion="adjourned",
+            resubmission_due=dt.date(2027, 2, 15),
+            reasons=reasons,
+        ),
+    )
+    [letter] = rows(u, Letter)
+    assert letter.kind == "adjournment" and letter.filename == "avis-ajournement-2027-02-15.pdf"
+    [mail] = rows(u, Mail, envelope.event_id)
+    assert json.loads(mail.attachments) == [str(letter.id)] and "avis-ajournement-2027-02-15.pdf" in mail.text_body
+    text = letter_text(u)
+    assert "Avis d'ajournement de la commission" in text and "Numéro de dossier 2026-000777" in text
+    assert "Critère d'enregistrement Motif" in text and label in text and "adequation_emplois" not in text
+    assert "Les données d'insertion sont incomplètes." in text
+    assert "Date limite d'envoi du dossier amélioré 15 février 2027" in text and "au plus tard le 15 février 2027" in text
+    assert "de la certification « Technicien éolien », de niveau 6, de Institut des métiers du vent" in text
+    assert f"Fait à Paris, le {date_fr(paris_date(envelope.occurred_at))} Camille MARTIN Le directeur général de France compétences" in text

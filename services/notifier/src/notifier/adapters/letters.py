@@ -12,7 +12,7 @@ from certreg_contracts.events import review as rv
 from certreg_runtime.pdf import Block, Fields, Grid, Heading, Para, Signature, render_pdf
 from notifier.domain.formatting import REPERTOIRE_NAMES, date_fr
 
-Decision = rv.CaseRegistered | rv.CaseRefused
+Decision = rv.CaseRegistered | rv.CaseRefused | rv.CaseOpinionGiven  # the last: an adjourned opinion
 ISSUER = "France compétences"
 SIGNATORY = "Le directeur général de France compétences"
 
@@ -31,7 +31,11 @@ class Signatory:
         return [name, self.capacity] if name else [self.capacity]
 
 
-TITLES = {"registration": "Décision d'enregistrement", "refusal": "Décision de refus d'enregistrement"}
+TITLES = {
+    "registration": "Décision d'enregistrement",
+    "refusal": "Décision de refus d'enregistrement",
+    "adjournment": "Avis d'ajournement de la commission",
+}
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,9 @@ class LetterFacts:
     qualification_level: int | None = None
     is_cqp: bool = False
     first_submitted_on: dt.date | None = None
+    # The day the letter is made from its event (the envelope's date, Paris time): the date
+    # of a letter whose event carries none (the adjournment); today when unknown.
+    dated: dt.date | None = None
     signatory: Signatory = Signatory()  # who signs (configuration, not a fact learned)
 
     @property
@@ -159,6 +166,39 @@ def refusal_blocks(e: rv.CaseRefused, facts: LetterFacts | None = None) -> list[
     return blocks
 
 
+def adjournment_blocks(e: rv.CaseOpinionGiven, facts: LetterFacts | None = None) -> list[Block]:
+    """The commission's adjourned opinion, told to the certifier: its reasons against the
+    registration criteria and the day by which the improved dossier is due."""
+    facts = facts or LetterFacts()
+    assert e.resubmission_due is not None  # an adjourned opinion always has one (the event checks it)
+    dated = facts.dated or dt.date.today()
+    blocks: list[Block] = [
+        Fields(
+            [
+                *identification(e, facts),
+                ("Avis de la commission", "ajournement"),
+                (legal_dates.DEADLINE_LABELS["adjournment"].capitalize(), date_fr(e.resubmission_due)),
+            ]
+        ),
+        Para(
+            f"La commission de la certification professionnelle a examiné la demande d'enregistrement de {_subject(e, facts)} "
+            f"au {REPERTOIRE_NAMES[e.repertoire]} et a rendu un avis d'ajournement, pour les motifs suivants."
+        ),
+        Heading("Motifs de l'ajournement"),
+    ]
+    if e.reasons:
+        blocks.append(Grid(["Critère d'enregistrement", "Motif"], [[r.label or r.criterion, r.text] for r in e.reasons]))
+    blocks += [
+        Heading("Suite de la procédure"),
+        Para(
+            f"Vous pouvez déposer en ligne un dossier amélioré, qui réponde à ces motifs, au plus tard le {date_fr(e.resubmission_due)}. "
+            "Passé ce délai, sauf retrait de votre demande, le dossier sera présenté en l'état à une prochaine séance de la commission."
+        ),
+        Signature([f"Fait à Paris, le {date_fr(dated)}", *facts.signatory.lines()]),
+    ]
+    return blocks
+
+
 def appeal_wording(e: rv.CaseRefused) -> str:
     """« dans un délai de deux mois à compter de sa notification » (art. R.421-5 CJA), with
     the last day when the event fixes it; else how the notification happens: the letter
@@ -174,23 +214,37 @@ def appeal_wording(e: rv.CaseRefused) -> str:
 def decision(kind: str, event: Event) -> Decision:
     """The decision event a letter of ``kind`` is made from (a routing table that names
     the wrong kind for an event is a bug, not a message to retry)."""
-    expected = rv.CaseRegistered if kind == "registration" else rv.CaseRefused
+    kinds: dict[str, type[Event]] = {"registration": rv.CaseRegistered, "refusal": rv.CaseRefused, "adjournment": rv.CaseOpinionGiven}
+    expected = kinds[kind]
     if not isinstance(event, expected):
         raise TypeError(f"a {kind} letter is made from {expected.routing_key}, not {event.routing_key}")
+    if isinstance(event, rv.CaseOpinionGiven) and event.opinion != "adjourned":
+        raise TypeError(f"an adjournment letter is made from an adjourned opinion, not a {event.opinion} one")
+    assert isinstance(event, rv.CaseRegistered | rv.CaseRefused | rv.CaseOpinionGiven)
     return event
 
 
 def filename(event: Decision) -> str:
     if isinstance(event, rv.CaseRegistered):
         return f"decision-enregistrement-{event.registration_number}.pdf"
+    if isinstance(event, rv.CaseOpinionGiven):
+        return f"avis-ajournement-{event.resubmission_due}.pdf"
     return f"decision-refus-{event.decision_date.isoformat()}.pdf"
 
 
 def kind_of(event: Decision) -> str:
+    if isinstance(event, rv.CaseOpinionGiven):
+        return "adjournment"
     return "registration" if isinstance(event, rv.CaseRegistered) else "refusal"
 
 
 def render(event: Decision, target: Path, facts: LetterFacts | None = None) -> None:
     kind = kind_of(event)
-    blocks = registration_blocks(event, facts) if isinstance(event, rv.CaseRegistered) else refusal_blocks(event, facts)
+    blocks: list[Block]
+    if isinstance(event, rv.CaseRegistered):
+        blocks = registration_blocks(event, facts)
+    elif isinstance(event, rv.CaseOpinionGiven):
+        blocks = adjournment_blocks(event, facts)
+    else:
+        blocks = refusal_blocks(event, facts)
     render_pdf(target, title=TITLES[kind], issuer=ISSUER, blocks=blocks, subject=f"{TITLES[kind]} — {event.title}")

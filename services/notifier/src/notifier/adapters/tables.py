@@ -151,7 +151,7 @@ class Letter(Base, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     filing_id: uuid.UUID = Field(index=True)
     entity_id: uuid.UUID
-    kind: str = Field(max_length=40)  # registration | refusal
+    kind: str = Field(max_length=40)  # registration | refusal | adjournment
     title: str = Field(max_length=300)
     filename: str = Field(max_length=200)
     object_key: str = Field(default="", max_length=300)

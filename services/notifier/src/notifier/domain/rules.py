@@ -115,7 +115,7 @@ class Rule:
     email: bool = True
     # Only when this holds for the event (several rules of one key choose between them).
     when: Callable[[Any], bool] | None = None
-    # A decision letter rendered, stored and attached: "registration" | "refusal".
+    # A letter rendered, stored and attached: "registration" | "refusal" | "adjournment".
     letter: str | None = None
 
     def applies(self, event: Any) -> bool:
@@ -199,7 +199,10 @@ ROUTES: dict[str, tuple[Rule, ...]] = {
     "review.case.ready_for_commission": (Rule(entity_members, "case_ready_for_commission", **B),),
     "review.session.created": (Rule(commission, "session_created", **B),),
     "review.case.scheduled": (Rule(entity_members, "case_scheduled"),),
-    "review.case.opinion_given": (Rule(entity_members, "case_opinion"),),
+    "review.case.opinion_given": (
+        Rule(entity_members, "case_opinion", when=lambda e: e.opinion != "adjourned"),
+        Rule(entity_members, "case_opinion", when=lambda e: e.opinion == "adjourned", letter="adjournment"),
+    ),
     "review.case.returned_to_commission": (Rule(entity_members, "case_returned_to_commission"),),
     "review.case.registered": (Rule(entity_members, "case_registered", letter="registration"),),
     "review.case.refused": (Rule(entity_members, "case_refused", letter="refusal"),),

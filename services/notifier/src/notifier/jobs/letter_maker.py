@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlmodel import col
 
 from certreg_contracts import Envelope
+from certreg_contracts.calendar import paris_date
 from certreg_runtime.storage import store_then_record
 from notifier.adapters import letters
 from notifier.adapters.facts import letter_facts
@@ -93,7 +94,9 @@ def make(deps: NotifierDeps, letter_id: uuid.UUID) -> None:
         c = deps.config
         signatory = letters.Signatory(c.signatory_first_name, c.signatory_last_name, c.signatory_capacity)
         known = dataclasses.replace(letter_facts(uow.session, filing_id, letter.entity_id), signatory=signatory)
-    event = letters.decision(kind, Envelope.model_validate_json(source).open())
+    envelope = Envelope.model_validate_json(source)
+    known = dataclasses.replace(known, dated=paris_date(envelope.occurred_at))
+    event = letters.decision(kind, envelope.open())
     key = f"{filing_id}/{kind}-{event_id}-{uuid.uuid4().hex[:8]}.pdf"
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "letter.pdf"
