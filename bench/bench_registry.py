@@ -17,6 +17,10 @@ certreg_reference, frameworks and blocks of a real fiche's size), then:
 
     CERTREG_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres \\
     uv run python bench/bench_registry.py [REPEATS]
+
+BENCH_REGISTRY_KEEP=1 keeps the database (its name is printed) instead of dropping it;
+BENCH_REGISTRY_DB=<name> reuses a kept database: applies review's migrations to it (so a new
+migration's backfill runs on 100k records), then times the search only (no fill, no exports).
 """
 
 from __future__ import annotations
@@ -285,15 +289,26 @@ def main() -> int:
     repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 30
     os.environ.setdefault("CERTREG_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     server = resolve_postgres()
-    name = f"bench_registry_{uuid.uuid4().hex[:8]}"
-    url = server.create_database(name)
+    reuse = os.environ.get("BENCH_REGISTRY_DB", "")
+    keep = bool(reuse) or os.environ.get("BENCH_REGISTRY_KEEP") == "1"
+    name = reuse or f"bench_registry_{uuid.uuid4().hex[:8]}"
+    url = server.url(name) if reuse else server.create_database(name)
     engine = create_db_engine(url)
     rng = random.Random(20261201)
     world = World(rng)
     from review.service import definition
 
     try:
+        t0 = time.perf_counter()
         upgrade(definition(), engine)
+        if reuse:
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(sa.text("VACUUM ANALYZE"))
+            print(f"database {name}: migrated and analysed in {time.perf_counter() - t0:.1f} s", flush=True)
+            with engine.connect() as conn:
+                inserted = int(conn.execute(sa.text("SELECT count(*) FROM registry_records")).scalar_one())
+            search(engine, repeats, inserted)
+            return 0
         records = metadata.tables[RegistryRecord.__tablename__]
         codes = metadata.tables[RegistryCode.__tablename__]
         entries = metadata.tables[RegistryEntry.__tablename__]
@@ -327,7 +342,10 @@ def main() -> int:
         print(f"load average at the end: {os.getloadavg()}")
     finally:
         engine.dispose()
-        server.drop_database(name)
+        if keep:
+            print(f"database kept: {name}")
+        else:
+            server.drop_database(name)
         server.close()
     return 0
 

@@ -17,7 +17,7 @@ from lxml import etree
 
 from certreg_contracts.events.filings import CoCertifier, CompetenceBlock, DocumentRef, Fiche, FilingSubmitted
 from certreg_testing.infra import unique_namespace
-from review.adapters.tables import RegistryCode
+from review.adapters.tables import RegistryCode, RegistryRecord
 from services.review.tests.conftest import Review, review_platform
 
 XSD = etree.XMLSchema(etree.parse(str(Path(__file__).parents[1] / "data" / "fiches-v4.1.xsd")))
@@ -257,8 +257,9 @@ async def test_the_registry_searches_by_text_and_filters_by_repertoire_level_sta
     await registry.verify_entity("Lycée Jean Moulin", "55208131766522")
     old = await register_for(registry, years=1, title="Technicien réseaux")
     with registry.deps.uow() as uow:  # the filing does not carry its codes yet: as publication will write them
-        uow.session.add_all([RegistryCode(kind="nsf", code="326", number=web), RegistryCode(kind="rome", code="M1805", number=web)])
-        uow.session.add(RegistryCode(kind="nsf", code="326", number=old))
+        web_record, old_record = uow.session.get_one(RegistryRecord, web), uow.session.get_one(RegistryRecord, old)
+        uow.session.add_all([RegistryCode.of(web_record, "nsf", "326"), RegistryCode.of(web_record, "rome", "M1805")])
+        uow.session.add(RegistryCode.of(old_record, "nsf", "326"))
         uow.commit()
     registry.p.advance_clock(days=400)
 

@@ -80,7 +80,7 @@ def _certifier_codes(session: Session, record: RegistryRecord) -> None:
             )
         )
     for siret in sorted(sirets - held):
-        session.add(RegistryCode(kind=CERTIFIER, code=siret, number=record.number))
+        session.add(RegistryCode.of(record, CERTIFIER, siret))
 
 
 def search_entry(record: RegistryRecord) -> RegistryEntry:

@@ -322,13 +322,23 @@ class RegistryEntry(Base, table=True):
 class RegistryCode(Base, table=True):
     """A published record's classification codes (``nsf``, ``rome``) and its certifiers' SIRETs
     (``certifier``: the filer and every co-certifier), one row each: what the registry's NSF,
-    ROME and certifier filters look up (the primary key is their index)."""
+    ROME and certifier filters look up. Each row carries its record's sort key (repertoire and
+    sequence value, fixed by the number itself, so never out of date): the index
+    ix_registry_codes_list (kind, code, repertoire, sequence_value DESC, number), made in SQL by
+    the migration, gives a code's records in the registry's order, so that a page filtered by a
+    code reads its first rows instead of joining and sorting every record with that code."""
 
     __tablename__ = "registry_codes"
 
     kind: str = Field(primary_key=True, max_length=16)
     code: str = Field(primary_key=True, max_length=16)
     number: str = Field(primary_key=True, max_length=16)
+    repertoire: str = Field(max_length=8)
+    sequence_value: int
+
+    @classmethod
+    def of(cls, record: RegistryRecord, kind: str, code: str) -> "RegistryCode":
+        return cls(kind=kind, code=code, number=record.number, repertoire=record.repertoire, sequence_value=record.sequence_value)
 
 
 class RegistryChange(Base, table=True):

@@ -244,7 +244,7 @@ def _publish(uow: UnitOfWork, case: Case, decision: Decision, now: datetime) -> 
     # Its NSF and ROME codes, for the registry's filters, once the filing carries them.
     for kind in ("nsf", "rome"):
         for code in sorted(set(snap.get(f"{kind}_codes", []))):
-            uow.session.add(RegistryCode(kind=kind, code=code, number=number))
+            uow.session.add(RegistryCode.of(record, kind, code))
 
 
 def acknowledge(deps: ReviewDeps, user: Principal, filing_id: uuid.UUID) -> DecisionMade:

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from certreg_contracts.calendar import paris_date
@@ -367,54 +368,81 @@ class RegistryFilters:
     rome: str | None = None
 
 
-def registry_conditions(filters: RegistryFilters, today: date) -> list[sa.ColumnElement[bool]]:
+@dataclass(frozen=True)
+class RegistrySearch:
+    """The registry's search as a query: ``source`` (the entries, or the codes filtered by
+    joined together, and the entries when a condition needs them), its conditions, and the
+    list's order (RNCP then RS, newest number first)."""
+
+    source: Any
+    number: Any
+    where: list[sa.ColumnElement[bool]]
+    order: list[Any]
+
+
+def registry_search(filters: RegistryFilters, today: date) -> RegistrySearch:
+    """A code filter (NSF, ROME, a certifier's SIRET) reads ``registry_codes``, whose rows carry
+    their record's sort key (the number's own: repertoire and sequence value): the most
+    selective code's rows are the list, in its order from ix_registry_codes_list, so that a page
+    stops at its last row instead of joining every record with that code and sorting them, and
+    the entries are joined only for a condition on them (level, state, text, certifier's name).
+    The order is the same as the entries' (the copy equals the record's, and the key is unique),
+    every record has its entry (review.adapters.registry_feed.record_change) and every code row
+    its record."""
     e = RegistryEntry
-    where: list[sa.ColumnElement[bool]] = []
-    if filters.repertoire:
-        where.append(col(e.repertoire) == filters.repertoire)
+    on_entry: list[sa.ColumnElement[bool]] = []
+    codes: list[tuple[str, str]] = []
     if filters.level is not None:
-        where.append(col(e.qualification_level) == filters.level)
+        on_entry.append(col(e.qualification_level) == filters.level)
     if filters.state == "active":
-        where += [col(e.status) == "active", col(e.registration_end) >= today, col(e.registration_start) <= today]
+        on_entry += [col(e.status) == "active", col(e.registration_end) >= today, col(e.registration_start) <= today]
     elif filters.state == "expired":
         # expired, written down by the sweeper or not yet (see rules.record_state)
-        where.append(sa.or_(col(e.status) == "expired", sa.and_(col(e.status) == "active", col(e.registration_end) < today)))
+        on_entry.append(sa.or_(col(e.status) == "expired", sa.and_(col(e.status) == "active", col(e.registration_end) < today)))
     elif filters.state:
-        where.append(col(e.status) == filters.state)
+        on_entry.append(col(e.status) == filters.state)
     if filters.certifier and filters.certifier.strip():
         # Any certifier of the fiche, the filer or a co-certifier: by SIRET (registry_codes),
         # or by part of a name (one name a line in the entry; the words typed made one line).
         who = " ".join(filters.certifier.split())
         if who.isdigit() and len(who) == 14:
-            where.append(col(e.number).in_(select(RegistryCode.number).where(RegistryCode.kind == CERTIFIER, RegistryCode.code == who)))
+            codes.append((CERTIFIER, who))
         else:
-            where.append(col(e.certifier_name).like(f"%{escape_like(who.lower())}%", escape="\\"))
+            on_entry.append(col(e.certifier_name).like(f"%{escape_like(who.lower())}%", escape="\\"))
     if filters.q and filters.q.strip():
-        where.append(col(e.search).like(f"%{escape_like(filters.q.strip().lower())}%", escape="\\"))
-    for kind, code in (("nsf", filters.nsf), ("rome", filters.rome)):
-        if code:
-            where.append(col(e.number).in_(select(RegistryCode.number).where(RegistryCode.kind == kind, RegistryCode.code == code)))
-    return where
+        on_entry.append(col(e.search).like(f"%{escape_like(filters.q.strip().lower())}%", escape="\\"))
+    # most selective first: a SIRET (a few records), a ROME code (~1 500 codes), an NSF code (~100)
+    codes += [(kind, code) for kind, code in (("rome", filters.rome), ("nsf", filters.nsf)) if code]
+    if not codes:
+        where = on_entry + ([col(e.repertoire) == filters.repertoire] if filters.repertoire else [])
+        return RegistrySearch(e, col(e.number), where, [col(e.repertoire), col(e.sequence_value).desc()])
+    first = aliased(RegistryCode, name=f"code_{codes[0][0]}")
+    source: Any = first
+    where = [col(first.kind) == codes[0][0], col(first.code) == codes[0][1]]
+    for kind, code in codes[1:]:
+        other = aliased(RegistryCode, name=f"code_{kind}")
+        source = sa.join(source, other, col(other.number) == col(first.number))
+        where += [col(other.kind) == kind, col(other.code) == code]
+    if filters.repertoire:
+        where.append(col(first.repertoire) == filters.repertoire)
+    if on_entry:
+        source = sa.join(source, e, col(e.number) == col(first.number))
+    return RegistrySearch(source, col(first.number), where + on_entry, [col(first.repertoire), col(first.sequence_value).desc()])
 
 
 def list_registry(
     session: Session, filters: RegistryFilters, today: date, *, limit: int = 50, offset: int = 0
 ) -> tuple[list[RegistryRecord], int]:
-    """A page of the registry and its total, both read from the narrow search entries; then
-    the page's records by their numbers."""
+    """A page of the registry and its total, both read from the narrow search entries and
+    codes (registry_search); then the page's records by their numbers."""
     if is_postgres(session.get_bind()):
         # An interactive search: latency over throughput (parallel workers cost more to start
         # than these scans take, and a busy server has no core to give them).
         session.execute(sa.text("SET LOCAL max_parallel_workers_per_gather = 0"))
-    where = registry_conditions(filters, today)
-    numbers = session.exec(
-        select(RegistryEntry.number)
-        .where(*where)
-        .order_by(col(RegistryEntry.repertoire), col(RegistryEntry.sequence_value).desc())
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    total = session.execute(sa.select(sa.func.count()).select_from(RegistryEntry).where(*where)).scalar_one()
+    search = registry_search(filters, today)
+    page = sa.select(search.number).select_from(search.source).where(*search.where)
+    numbers = list(session.execute(page.order_by(*search.order).limit(limit).offset(offset)).scalars())
+    total = session.execute(sa.select(sa.func.count()).select_from(search.source).where(*search.where)).scalar_one()
     found = {r.number: r for r in session.exec(select(RegistryRecord).where(col(RegistryRecord.number).in_(numbers)))} if numbers else {}
     return [found[n] for n in numbers if n in found], int(total)
 
