@@ -1,19 +1,23 @@
 """The adjourned dossier improved the same day (issue 13, point 1): the session that adjourned
 it is no longer offered, the case goes to another session, moves to a third one, and the
-commission corrects its opinion before the decision — each step clicked in the back office."""
+commission corrects its opinion before the decision — each step clicked in the back office; before
+that, the depositor's view of the adjourned dossier (point 6): the commission's reasons in the
+banner, the adjournment letter, « Déposer le dossier amélioré » clicked through."""
 
 from __future__ import annotations
 
 import re
+import time
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 from playwright.sync_api import expect
 
 from .cases import World, at_ten, shots, sitting_day
 from .conftest import check_accessibility
-from .helpers import login
+from .helpers import PASSWORD, login, reload_until
 
 pytestmark = pytest.mark.browser
 
@@ -44,7 +48,30 @@ def test_the_adjourned_dossier_improved_the_same_day_goes_to_another_session(pag
         "commission",
         201,
     )
-    w.submit(fid)  # the improved dossier, the same day
+    # The depositor's view (issue 13, point 6): the banner names the adjournment, the
+    # commission's reasons and the deadline; the adjournment letter is in « Courriers »; the
+    # improved dossier is deposited with « Déposer le dossier amélioré », the same day.
+    due = date.fromisoformat(w.case(fid)["opinion"]["resubmission_due"])
+    for _ in range(100):  # the notifier makes the letter after the opinion's event
+        letters = httpx.get(f"{w.base}/api/notifier/letters", params={"filing_id": fid}, headers=w.dep).json()["items"]
+        if letters:
+            break
+        time.sleep(0.1)
+    assert [item["kind"] for item in letters] == ["adjournment"]
+    login(page, w.certifier, PASSWORD)
+    reload_until(page, f"/dossiers/{fid}", "#submit-form button", "Déposer le dossier amélioré")
+    banner = page.locator("#banner[data-adjourned]")
+    expect(banner.locator("h2")).to_contain_text("La commission a ajourné l’examen de votre demande")
+    expect(banner.locator("#adjournment-reasons li")).to_have_text([re.compile(r"^2° .*emploi.* : Données d'insertion insuffisantes\.$")])
+    expect(banner).to_contain_text(f"Dossier amélioré à déposer avant le {fr(due)}")
+    page.get_by_role("tab", name="Courriers").click()
+    expect(page.locator("#panel-courriers [data-letter=adjournment]")).to_contain_text("Avis d'ajournement de la commission")
+    check_accessibility(page)
+    shots(page, "portail-dossier-ajourne")
+    banner.get_by_role("link", name="Déposer le dossier amélioré").click()
+    page.check("#sworn_statement", force=True)
+    page.locator("#submit-form button[type=submit]").filter(has_text="Déposer le dossier amélioré").click()
+    expect(page.locator(".fr-alert--success")).to_contain_text("Votre dossier amélioré est déposé")
     w.wait_status(fid, "ready_for_commission")
     first_day = sitting_day(held_day + timedelta(days=7))
     second_day = sitting_day(first_day + timedelta(days=7))

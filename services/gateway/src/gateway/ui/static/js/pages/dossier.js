@@ -6,7 +6,7 @@
 import { actionDone, api, ApiError, clearErrors, daysLeft, download, fmtDate, fmtDateTime, fmtSize, h, intentKey, itemsOf, markField, messageOf, pathId, requireLogin, setBusy, setTitle, showAlert, showError, todayIso, upload } from "/static/js/api.js";
 import { renderLayout } from "/static/js/layout.js";
 import { REPERTOIRES, itemLabel } from "/static/js/labels.js";
-import { caseOverview, criteria, decisionBox, loadCase } from "/static/js/case.js";
+import { caseOverview, criteria, criterionLabel, decisionBox, loadCase } from "/static/js/case.js";
 import { confirmAction } from "/static/js/confirm.js";
 import { clearDrafts } from "/static/js/autosave.js";
 import { reveal, tabs } from "/static/js/tabs.js";
@@ -231,14 +231,17 @@ function pieceRow(filing, req, { asked = false, linkTo = null, rowId = null, his
   return li;
 }
 
-function submitBlock(filing) {
+/** The commission adjourned the case and waits for the improved dossier (no request open). */
+const isAdjourned = (filing, kase) => !filing.open_request && kase?.status === "adjourned" && kase.opinion?.opinion === "adjourned";
+
+function submitBlock(filing, { adjourned = false } = {}) {
   const form = h("form", { id: "submit-form", novalidate: true });
   form.append(
     h("div", { class: "fr-checkbox-group fr-mb-3w" },
       h("input", { type: "checkbox", id: "sworn_statement", name: "sworn_statement" }),
       h("label", { class: "fr-label", for: "sworn_statement" }, "Je certifie sur l’honneur l’exactitude des informations et des pièces fournies.",
         h("span", { class: "fr-hint-text" }, "Des informations fausses ou incomplètes suspendent la demande ; une fausse déclaration la rend irrecevable."))),
-    h("button", { class: "fr-btn fr-icon-send-plane-line fr-btn--icon-left", type: "submit" }, filing.is_draft ? "Déposer la demande" : "Envoyer les compléments"),
+    h("button", { class: "fr-btn fr-icon-send-plane-line fr-btn--icon-left", type: "submit" }, filing.is_draft ? "Déposer la demande" : adjourned ? "Déposer le dossier amélioré" : "Envoyer les compléments"),
   );
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
@@ -251,7 +254,8 @@ function submitBlock(filing) {
       await api(`/api/filings/${id}/submit`, { method: "POST", json: submit, idempotencyKey: intentKey(`submit-filing:${id}`, submit) });
       actionDone(`submit-filing:${id}`);
       await render();
-      showAlert(document.getElementById("page"), "Votre demande est déposée. L’accusé de dépôt est disponible ci-dessous.", { title: "Demande déposée", type: "success" });
+      if (adjourned) showAlert(page, "Votre dossier amélioré est déposé : il sera présenté à une prochaine séance de la commission. L’accusé de dépôt est dans l’onglet Courriers.", { title: "Dossier amélioré déposé", type: "success" });
+      else showAlert(page, "Votre demande est déposée. L’accusé de dépôt est disponible ci-dessous.", { title: "Demande déposée", type: "success" });
     } catch (err) {
       setBusy(button, false);
       if (err instanceof ApiError && err.status === 422 && Array.isArray(err.detail)) showSubmitProblems(form, err.detail);
@@ -404,6 +408,20 @@ function requestBanner(filing) {
     h("p", {}, h("a", { class: "fr-link", href: "#reponse" }, "Répondre")));
 }
 
+/** The commission's adjournment: its reasons against the criteria, the day the improved
+ * dossier is due, and the way to deposit it. */
+function adjournedBanner(filing, kase, all) {
+  const o = kase.opinion;
+  const due = o.resubmission_due || filing.due_date;
+  return h("div", { class: "fr-alert fr-alert--warning fr-mb-4w", id: "banner", "data-adjourned": "" },
+    h("h2", { class: "fr-alert__title" }, `La commission a ajourné l’examen de votre demande${o.session_date ? ` (séance du ${fmtDate(o.session_date)})` : ""}`),
+    h("p", {}, "Déposez un dossier amélioré qui réponde aux motifs de la commission ; à défaut, il sera présenté de nouveau en l’état à une prochaine séance."),
+    o.reasons?.length ? h("p", { class: "fr-mb-1v" }, h("strong", {}, "Motifs de la commission :")) : null,
+    o.reasons?.length ? h("ul", { id: "adjournment-reasons" }, o.reasons.map((r) => h("li", {}, h("strong", {}, r.label || criterionLabel(all, kase.repertoire, r.criterion)), ` : ${r.text}`))) : null,
+    due ? h("p", {}, h("strong", { class: "cr-due", title: filing.due_explanation || null }, `Dossier amélioré à déposer avant le ${fmtDate(due)}`), ` (${daysLeft(due)}).`) : null,
+    filing.can_submit ? h("p", {}, h("a", { class: "fr-link", href: "#submit-form" }, "Déposer le dossier amélioré")) : null);
+}
+
 function filingSummary(filing, kase) {
   const reqs = filing.requirements || [];
   const required = reqs.filter((r) => r.required);
@@ -438,7 +456,9 @@ async function render(focusId) {
   const parts = [];
   const open = filing.open_request;
   const { pieces: askedPieces } = open ? asked(filing) : { pieces: [] };
+  const adjourned = isAdjourned(filing, kase);
   if (open) parts.push(requestBanner(filing));
+  else if (adjourned) parts.push(adjournedBanner(filing, kase, await criteria()));
   else if (filing.banner) {
     parts.push(h("div", { class: `fr-alert fr-alert--${filing.editable ? "warning" : "info"} fr-mb-4w`, id: "banner" },
       h("h2", { class: "fr-alert__title" }, filing.procedure_status),
@@ -512,7 +532,10 @@ async function render(focusId) {
     // A registered certification: its registration, renewal and partner organisations (registration.js).
     ...(filing.registration ? [{ id: "enregistrement", label: "Enregistrement", content: h("div", {}, ...(await registrationSections(filing))) }] : []),
   ]));
-  if (filing.can_submit && !open) parts.push(section(filing.is_draft ? "Dépôt de la demande" : "Envoi des compléments", submitBlock(filing)));
+  if (filing.can_submit && !open) {
+    const title = filing.is_draft ? "Dépôt de la demande" : adjourned ? "Dépôt du dossier amélioré" : "Envoi des compléments";
+    parts.push(section(title, submitBlock(filing, { adjourned })));
+  }
   if (filing.can_withdraw && !filing.is_draft) {
     const withdraw = h("button", { class: "fr-btn fr-btn--tertiary fr-mt-6w", type: "button" }, "Retirer ma demande");
     withdraw.addEventListener("click", async () => {
