@@ -26,6 +26,7 @@ SQL_ONLY_INDEXES = {
     "ix_registry_entries_search_trgm",
     "ix_registry_entries_certifier_trgm",
     "ix_registry_codes_list",
+    "ix_registry_entries_filters",
 }
 
 
