@@ -166,16 +166,27 @@ def page(browser, platform):
     context.close()
 
 
+# Best-practice rules (not WCAG-tagged, so outside the tag selection) that must report nothing at any impact:
+# headings must not skip levels (issue 13).
+STRICT_RULES = ("heading-order",)
+AXE_OPTIONS = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    # In axe 4 a rule's `enabled` overrides the runOnly tag selection.
+    "rules": {rule: {"enabled": True} for rule in STRICT_RULES},
+}
+
+
 def check_accessibility(page: Page) -> None:
-    """axe-core on the current page: no serious or critical violation."""
+    """axe-core on the current page: no serious or critical violation, and no heading-order finding."""
     page.add_script_tag(path=str(AXE))
-    result = page.evaluate(
-        "async () => await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
+    result = page.evaluate("async (options) => await axe.run(document, options)", AXE_OPTIONS)
+    assert any(p["id"] == "heading-order" for p in result["passes"] + result["inapplicable"] + result["violations"]), (
+        "axe did not run heading-order"
     )
     bad = [
         f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
         for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
+        if v["impact"] in ("serious", "critical") or v["id"] in STRICT_RULES
     ]
     assert not bad, f"{page.url}:\n" + "\n".join(bad)
 

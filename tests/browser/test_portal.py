@@ -148,6 +148,9 @@ def test_login_errors(page):
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
     expect(page.locator(".fr-alert--error")).to_contain_text("incorrect")
+    # The alert's title follows the page's outline: an h2 under the h1 (it was an h3: axe's heading-order).
+    expect(page.locator(".fr-alert--error h2.fr-alert__title")).to_have_text("Votre demande n’a pas abouti")
+    check_accessibility(page)
 
 
 def test_contacts_notices_and_legal_pages(page):

@@ -386,7 +386,21 @@ export function markField(el, msg) {
   if (el.tagName !== "FIELDSET") el.setAttribute("aria-invalid", "true");
 }
 
-/** Show an alert at the top of `root` (role=alert, focused). */
+/** The heading level that fits a title placed where `el` is: one below the nearest heading
+ * shown before it (2 when none), so that headings never skip a level (axe's heading-order). */
+export function headingLevelAt(el) {
+  if (!el.isConnected) return 3;
+  const shown = (x) => (x.checkVisibility ? x.checkVisibility({ visibilityProperty: true }) : x.getClientRects().length > 0);
+  let level = 1;
+  for (const x of document.querySelectorAll("h1, h2, h3, h4, h5, h6")) {
+    if (!(x.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING) || el.contains(x)) break;
+    if (shown(x)) level = Number(x.tagName[1]);
+  }
+  return Math.min(level + 1, 6);
+}
+
+/** Show an alert at the top of `root` (role=alert, focused); its title is a heading of the
+ * level that fits where it lands. */
 export function showAlert(root, message, { title = "Votre demande n’a pas abouti", type = "error", focus = true } = {}) {
   root.querySelectorAll(":scope > [data-api-error].fr-alert").forEach((el) => el.remove());
   const box = document.createElement("div");
@@ -394,10 +408,11 @@ export function showAlert(root, message, { title = "Votre demande n’a pas abou
   box.dataset.apiError = "";
   box.setAttribute("role", type === "error" ? "alert" : "status");
   box.tabIndex = -1;
-  const h = document.createElement("h3");
-  h.className = "fr-alert__title";
-  h.textContent = title;
-  box.append(h);
+  root.prepend(box);
+  const heading = document.createElement(`h${headingLevelAt(box)}`);
+  heading.className = "fr-alert__title";
+  heading.textContent = title;
+  box.append(heading);
   const items = Array.isArray(message) ? message : [message];
   if (items.length === 1) {
     const p = document.createElement("p");
@@ -413,7 +428,6 @@ export function showAlert(root, message, { title = "Votre demande n’a pas abou
     }
     box.append(ul);
   }
-  root.prepend(box);
   if (focus) box.focus();
   return box;
 }
