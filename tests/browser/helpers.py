@@ -72,6 +72,23 @@ def reload_until(page: Page, url: str, selector: str, text: str | None = None, *
     raise AssertionError(f"{selector} {text or ''} never appeared on {url}")
 
 
+def letter_text(page: Page, kind: str) -> str:
+    """The text of the ``kind`` letter (registration, refusal…) downloaded from the dossier's
+    « Courriers » tab, as a person gets it; its whitespace runs made single spaces."""
+    import re
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    page.get_by_role("tab", name="Courriers").click()
+    with page.expect_download() as got:
+        page.locator(f"li[data-letter={kind}] button").click()
+    path = got.value.path()
+    assert got.value.suggested_filename.endswith(".pdf"), got.value.suggested_filename
+    reader = PdfReader(BytesIO(Path(path).read_bytes()))
+    return re.sub(r"\s+", " ", " ".join(p.extract_text() or "" for p in reader.pages))
+
+
 # --------------------------------------------------------------------------- set-ups through the API
 # What a browser test does not need to click through again (test_journey clicks it all).
 

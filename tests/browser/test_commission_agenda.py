@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 
 from .cases import World, at_ten, shots, sitting_day
 from .conftest import check_accessibility
-from .helpers import PASSWORD, login, reload_until
+from .helpers import PASSWORD, letter_text, login, reload_until
 
 pytestmark = pytest.mark.browser
 
@@ -140,4 +140,14 @@ def test_the_adjourned_dossier_improved_the_same_day_goes_to_another_session(pag
     expect(page.get_by_text("Correction de l’avis de la commission")).to_be_visible()
     expect(page.get_by_text(re.compile("Erreur de saisie"))).to_be_visible()
     assert w.case(fid)["opinion"]["opinion"] == "unfavourable"
+
+    # Refused: the letter the certifier downloads names the criterion, never its key (point 14).
+    w.review(f"/cases/{fid}/decision", {"register": False, "motivation": "Avis défavorable de la commission."}, "director")
+    login(page, w.certifier, PASSWORD)
+    reload_until(page, f"/dossiers/{fid}", "li[data-letter=refusal]", "Décision de refus")
+    letter = letter_text(page, "refusal")
+    # the item of R. 6113-9 in force, as the commission's list names it
+    assert "2° L'impact du projet de certification professionnelle en matière d'accès ou de retour à l'emploi" in letter, letter
+    assert "Insertion des titulaires non démontrée." in letter, letter
+    assert "impact_emploi" not in letter, letter
     assert page.js_errors == []

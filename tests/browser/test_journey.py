@@ -16,18 +16,20 @@ import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
 from certreg_testing.samples import random_siret
 
 from .conftest import ADMIN_EMAIL, ADMIN_PASSWORD, check_accessibility, screenshot
-from .helpers import PASSWORD, error_of, login, pdf_file, reload_until, unique_email
+from .helpers import PASSWORD, error_of, letter_text, login, pdf_file, reload_until, unique_email
 
 pytestmark = pytest.mark.browser
 
 PARIS = ZoneInfo("Europe/Paris")
 TITLE = "Technicien de maintenance des éoliennes"
+SERVICE = "Enregistrement des certifications professionnelles"
 STAFF = {  # role → (first name, last name)
     "reviewer": ("Rémi", "Contrôle"),
     "instructor": ("Inès", "Instruction"),
@@ -80,6 +82,8 @@ def create_account(page: Page, platform, tmp_path, email: str) -> None:
 def approve_account_and_create_staff(page: Page, platform, email: str) -> dict[str, str]:
     """As the SI administrator; returns the staff e-mails by role."""
     login(page, ADMIN_EMAIL, ADMIN_PASSWORD, back_office=True)
+    # The service's French name (CERTREG_SERVICE_NAME's default), never "certreg" (point 14).
+    expect(page.locator(".fr-header__service-title")).to_have_text(f"{SERVICE} — espace agents")
     visit(page, "bo-accueil-admin")
     page.click("#navigation >> text=Demandes de compte")
     card = page.locator(f"article[data-account='{email}']")
@@ -101,6 +105,29 @@ def approve_account_and_create_staff(page: Page, platform, email: str) -> dict[s
         page.click("#staff-form button[type=submit]")
         expect(page.locator("#staff-form .fr-alert--success")).to_contain_text(emails[role])
     visit(page, "bo-agents")
+    # The invitation sent again (point 11): confirmed, a new link mailed, the old one dead.
+    first_link = platform.wait_for_link(emails["director"], "/mot-de-passe/definir?token=")
+    page.locator(f"tr[data-agent='{emails['director']}']").get_by_role("button", name="Renvoyer l’invitation").click()
+    modal = page.locator("dialog[data-confirmation][data-ready]")
+    expect(modal).to_contain_text("Renvoyer l’invitation à Denis Direction ?")
+    modal.get_by_role("button", name="Renvoyer l’invitation").click()
+    expect(page.locator("#agents .fr-alert--success")).to_contain_text(
+        f"Une nouvelle invitation est envoyée à {emails['director']} ; le lien précédent ne fonctionne plus."
+    )
+    expect(page.locator("dialog[data-confirmation]")).to_have_count(0)
+    for _ in range(100):
+        if len(platform.mails(emails["director"])) == 2:
+            break
+        page.wait_for_timeout(200)
+    assert len(platform.mails(emails["director"])) == 2
+    second_link = platform.wait_for_link(emails["director"], "/mot-de-passe/definir?token=")
+    assert second_link != first_link
+    stale = httpx.post(
+        f"{platform.base_url}/api/identity/password/reset",
+        json={"token": first_link.split("token=", 1)[1], "new_password": PASSWORD},
+    )
+    assert stale.status_code == 400, stale.text
+    visit(page, "bo-agents-invitation-renvoyee")
 
     page.click("#navigation >> text=Courriels envoyés")
     expect(page.locator("#outbox")).to_contain_text(emails["director"])
@@ -208,6 +235,7 @@ def test_certifier_from_account_creation_to_a_registered_certification(page, pla
 
     # The certifier files.
     login(page, certifier, PASSWORD)
+    expect(page.locator(".fr-header__service-title")).to_have_text(SERVICE)
     visit(page, "dossiers")
     filing_id = file_and_submit(page, tmp_path)
 
@@ -342,6 +370,11 @@ def test_certifier_from_account_creation_to_a_registered_certification(page, pla
     page.get_by_role("button", name="Accuser réception de la décision").click()
     expect(page.locator("#decision")).to_contain_text("Réception accusée le")
     visit(page, "dossier-enregistre")
+    # The letter names the level and the certifier (point 14), as downloaded from « Courriers ».
+    letter = letter_text(page, "registration")
+    assert "Niveau de qualification niveau 5 du cadre national des certifications professionnelles" in letter, letter
+    assert f"« {TITLE} », de niveau 5, de Organisme de formation Exemple" in letter, letter
+    assert "Organisme certificateur Organisme de formation Exemple (SIRET" in letter, letter
 
     # The public registry, signed out (the session's mark too: else the page asks the
     # session cookie for a token, as a new tab does).

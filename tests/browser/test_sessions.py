@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import time
 from collections.abc import Iterator
 
@@ -27,6 +28,7 @@ from .helpers import PASSWORD, api_token, approved_certifier, login, staff_membe
 pytestmark = pytest.mark.browser
 
 TTL = 30  # seconds: the short platform's access token lifetime
+SERVICE_NAME = "Certifications professionnelles de l’essai"  # the short platform's CERTREG_SERVICE_NAME
 
 
 def _token(page: Page) -> str:
@@ -159,9 +161,13 @@ def test_the_manager_hands_the_management_over(page, platform: RunningPlatform) 
 def short_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningPlatform]:
     """A platform of its own whose access tokens live TTL seconds (the lead before expiry
     is then a third of it: 10 s), and that commits to examining new organisations' account
-    requests within 5 working days (a setting with no legal source: docs/API-NOTES.md)."""
+    requests within 5 working days (a setting with no legal source: docs/API-NOTES.md), under a
+    service name of its own."""
     yield from run_platform(
-        tmp_path_factory.mktemp("certreg-ui-sessions"), CERTREG_ACCESS_TOKEN_TTL_SECONDS=str(TTL), CERTREG_ACCOUNT_VALIDATION_DAYS="5"
+        tmp_path_factory.mktemp("certreg-ui-sessions"),
+        CERTREG_ACCESS_TOKEN_TTL_SECONDS=str(TTL),
+        CERTREG_ACCOUNT_VALIDATION_DAYS="5",
+        CERTREG_SERVICE_NAME=SERVICE_NAME,
     )
 
 
@@ -172,6 +178,9 @@ def test_the_sign_up_page_states_the_configured_delay_as_the_platforms_own_commi
     try:
         page = context.new_page()
         page.goto("/comptes/creer")
+        # CERTREG_SERVICE_NAME names the service in the header (issue 13, point 14).
+        expect(page.locator(".fr-header__service-title")).to_have_text(SERVICE_NAME)
+        expect(page).to_have_title(re.compile(f" — {re.escape(SERVICE_NAME)}$"))
         expect(page.locator("#validation-delay-text")).to_have_text(
             "pour un nouvel organisme, la plateforme s’engage à un examen sous 5 jours ouvrés après l’activation du compte "
             "(engagement de service de la plateforme, et non délai réglementaire)"

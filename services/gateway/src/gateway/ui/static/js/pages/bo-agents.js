@@ -86,6 +86,9 @@ function row(agent) {
     const resend = h("button", { class: "fr-btn fr-btn--sm fr-btn--tertiary", type: "button" }, "Renvoyer l’invitation", h("span", { class: "fr-sr-only" }, ` à ${name}`));
     resend.addEventListener("click", () => act(agent, resend, {
       path: `staff/${agent.account_id}/invitation`,
+      title: `Renvoyer l’invitation à ${name} ?`,
+      text: `Un nouveau lien pour choisir son mot de passe est envoyé à ${agent.email} ; le lien précédent ne fonctionnera plus.`,
+      confirmLabel: "Renvoyer l’invitation",
       message: `Une nouvelle invitation est envoyée à ${agent.email} ; le lien précédent ne fonctionne plus.`,
     }));
     actions.push(resend);
