@@ -47,17 +47,19 @@ def test_public_page_is_accessible(page, path, name):
 
 
 def test_the_registry_page_keeps_its_filters_and_names_an_unknown_code_next_to_its_field(page):
-    page.goto("/registre?state=expired&level=6&nsf=999")
+    page.goto("/registre?state=expired&level=6&nsf=999&access_route=vae")
     page.wait_for_load_state("networkidle")
     expect(page.locator("#state")).to_have_value("expired")
+    expect(page.locator("#access_route")).to_have_value("vae")
     expect(page.locator("#level")).to_have_value("6")
     expect(page.locator("#search-form .fr-error-text")).to_contain_text("999 n'est pas un code NSF connu.")
     assert "999 n'est pas un code NSF connu." in error_of(page, "nsf")
     page.fill("#nsf", "326")
     page.fill("#certifier", "Organisme sans certification")
+    page.select_option("#access_route", label="Par candidature individuelle")
     page.click("button[type=submit]")
     expect(page.locator("#results")).to_contain_text("Aucune certification ne correspond à votre recherche.")
-    assert "certifier=Organisme" in page.url and "nsf=326" in page.url
+    assert "certifier=Organisme" in page.url and "nsf=326" in page.url and "access_route=individual_application" in page.url
     check_accessibility(page)
     assert page.js_errors == []
 

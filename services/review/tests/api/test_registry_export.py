@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from certreg_contracts.events.filings import CoCertifier, CompetenceBlock, DocumentRef, Fiche, FilingSubmitted
+from certreg_contracts.events.filings import AccessRoute, CoCertifier, CompetenceBlock, DocumentRef, Fiche, FilingSubmitted
 from certreg_testing.infra import unique_namespace
 from review.adapters.tables import RegistryCode, RegistryRecord
 from services.review.tests.conftest import Review, review_platform
@@ -301,12 +301,20 @@ async def test_the_registry_searches_by_text_and_filters_by_repertoire_level_sta
             certifiers=[
                 CoCertifier(siret=CO_FILER, name="Chambre de métiers de la Loire", filer=True),
                 CoCertifier(siret="55208131766522", name="Lycée   Jean Moulin"),
-            ]
+            ],
+            access_routes=[AccessRoute(route="vae", jury="Trois professionnels"), AccessRoute(route="apprenticeship", jury="Jury")],
         ),
     )
     assert await found(certifier="55208131766522") == await found(certifier=" Jean  MOULIN ") == [co, old]
     assert await found(certifier=CO_FILER) == await found(certifier="chambre de métiers") == [co]
     assert await found(certifier="loire\nlycée") == [], "a search never runs from one certifier's name into the next"
+
+    # By an access route the fiche lists (issue 14), alone or with the other filters.
+    assert await found(access_route="vae") == await found(access_route="apprenticeship") == [co]
+    assert await found(access_route="vae", certifier="55208131766522", level=6) == [co]
+    assert await found(access_route="initial_training") == await found(access_route="vae", repertoire="rs") == []
+    response = await registry.client.get("/api/review/registry", params={"access_route": "par correspondance"})
+    assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["query", "access_route"], response.text
 
 
 async def test_a_cursor_past_every_possible_entry_gives_an_empty_page_not_a_500(review_both: Review):

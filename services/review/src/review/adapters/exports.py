@@ -287,6 +287,9 @@ JURIES = (
     ("SI_JURY_CL", "individual_application"),
     ("SI_JURY_VAE", "vae"),
 )
+# The registry's access-route filter indexes each route by its tag's suffix (FI, CA, FC, CQ,
+# CL, VAE: short enough for registry_codes, the open data's own names).
+ROUTE_CODES = {route: tag.removeprefix("SI_JURY_") for tag, route in JURIES}
 
 
 def _juries(fiche: ET.Element, routes: list[dict[str, Any]]) -> None:

@@ -58,6 +58,8 @@ def changes_after(session: Session, after: int, limit: int) -> list[RegistryChan
 CERTIFIER = "certifier"
 """The ``registry_codes`` kind of a certifier's SIRET: every certifier of a fiche (the filer and
 its co-certifiers) is found by the registry's certifier filter."""
+ROUTE = "route"
+"""The ``registry_codes`` kind of a fiche's access routes (``review.adapters.exports.ROUTE_CODES``)."""
 
 
 def certifier_names(record: RegistryRecord) -> str:

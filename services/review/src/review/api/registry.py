@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 
 from certreg_contracts.calendar import paris_date
+from certreg_contracts.events.filings import AccessRouteKind
 from certreg_reference import nomenclature
 from certreg_runtime.errors import field_error, invalid
 from certreg_runtime.paging import Offset, page_size
@@ -37,6 +38,7 @@ def search(
     certifier: Annotated[str | None, Query(max_length=300, description="a SIRET, or part of the certifier's name"), ONE_LINE] = None,
     nsf: Annotated[str | None, Query(max_length=8, description="an NSF code (e.g. 326, 326t)")] = None,
     rome: Annotated[str | None, Query(max_length=8, description="a ROME code (e.g. M1805)")] = None,
+    access_route: Annotated[AccessRouteKind | None, Query(description="a way to the certification the fiche lists")] = None,
     limit: Annotated[int, page_size(200)] = 50,
     offset: Offset = 0,
 ) -> RegistryPageOut:
@@ -49,6 +51,7 @@ def search(
         certifier=certifier,
         nsf=_code("nsf", "NSF", nsf),
         rome=_code("rome", "ROME", rome),
+        access_route=access_route,
     )
     today = paris_date(deps.clock.now())
     page = queries.registry_page(deps, filters, limit=limit, offset=offset)

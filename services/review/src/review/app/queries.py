@@ -18,7 +18,8 @@ from certreg_runtime.auth import Principal
 from certreg_runtime.db import is_postgres
 from certreg_runtime.errors import not_found
 from review.adapters import audit_log, registry_feed
-from review.adapters.registry_feed import CERTIFIER
+from review.adapters.exports import ROUTE_CODES
+from review.adapters.registry_feed import CERTIFIER, ROUTE
 from review.adapters.tables import (
     AgendaItem,
     AuditEntry,
@@ -357,7 +358,7 @@ def messages(deps: ReviewDeps, user: Principal, filing_id: uuid.UUID, *, limit: 
 @dataclass(frozen=True)
 class RegistryFilters:
     """The public registry's search: text, repertoire, level, state on the day, certifier
-    (name or SIRET), NSF and ROME codes; each given filter narrows the list."""
+    (name or SIRET), NSF and ROME codes, an access route; each given filter narrows the list."""
 
     q: str | None = None
     repertoire: str | None = None
@@ -366,6 +367,7 @@ class RegistryFilters:
     certifier: str | None = None  # a SIRET (14 digits) or part of a name
     nsf: str | None = None
     rome: str | None = None
+    access_route: str | None = None  # certreg_contracts.events.filings.ACCESS_ROUTES
 
 
 @dataclass(frozen=True)
@@ -411,8 +413,10 @@ def registry_search(filters: RegistryFilters, today: date) -> RegistrySearch:
             on_entry.append(col(e.certifier_name).like(f"%{escape_like(who.lower())}%", escape="\\"))
     if filters.q and filters.q.strip():
         on_entry.append(col(e.search).like(f"%{escape_like(filters.q.strip().lower())}%", escape="\\"))
-    # most selective first: a SIRET (a few records), a ROME code (~1 500 codes), an NSF code (~100)
-    codes += [(kind, code) for kind, code in (("rome", filters.rome), ("nsf", filters.nsf)) if code]
+    # most selective first: a SIRET (a few records), a ROME code (~1 500 codes), an NSF code
+    # (~100), an access route (6)
+    route = ROUTE_CODES[filters.access_route] if filters.access_route else None
+    codes += [(kind, code) for kind, code in (("rome", filters.rome), ("nsf", filters.nsf), (ROUTE, route)) if code]
     if not codes:
         where = on_entry + ([col(e.repertoire) == filters.repertoire] if filters.repertoire else [])
         return RegistrySearch(e, col(e.number), where, [col(e.repertoire), col(e.sequence_value).desc()])

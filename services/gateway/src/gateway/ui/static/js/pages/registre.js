@@ -1,13 +1,15 @@
 import { api, clearErrors, fmtDate, h, itemsOf, showError } from "/static/js/api.js";
 import "/static/js/layout.js";
 import { REPERTOIRES } from "/static/js/labels.js";
+import { ROUTES } from "/static/js/fiche-view.js";
 
 const form = document.getElementById("search-form");
 const results = document.getElementById("results");
 const pages = document.getElementById("pages");
-const FIELDS = ["q", "certifier", "repertoire", "level", "state", "nsf", "rome"];
+const FIELDS = ["q", "certifier", "repertoire", "level", "state", "nsf", "rome", "access_route"];
 const PAGE = 20;
 const STATES = { active: "Enregistrée", expired: "Enregistrement échu", withdrawn: "Enregistrement retiré" };
+form.access_route.append(...ROUTES.map(([value, label]) => h("option", { value }, label)));
 const params = new URLSearchParams(location.search);
 for (const field of FIELDS) form[field].value = params.get(field) || "";
 let offset = Math.max(0, Number.parseInt(params.get("offset") || "0", 10) || 0);
