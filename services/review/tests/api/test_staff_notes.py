@@ -173,8 +173,12 @@ async def test_an_external_opinion_keeps_the_experts_report_for_the_staff_only(s
                 headers={**review.instructor, "Content-Type": "multipart/form-data; boundary=xyz"},
             ),
             await review.client.post(answer_url, content=b"{not json", headers={**review.instructor, "Content-Type": "application/json"}),
+            # nested deeper than the JSON decoder recurses (found by the injection fuzz: a 500)
+            await review.client.post(
+                answer_url, content=b"[" * 100_000 + b"]" * 100_000, headers={**review.instructor, "Content-Type": "application/json"}
+            ),
         ]
-        assert [t.status_code for t in tricks] == [400, 400, 422], [t.text for t in tricks]
+        assert [t.status_code for t in tricks] == [400, 400, 422, 422], [t.text for t in tricks]
         pending = (await review.client.get(f"/api/review/cases/{filing}/external-opinions", headers=review.instructor)).json()["items"]
         assert [(o["answer"], o["document"]) for o in pending] == [(None, None)]
         assert _stored(review) == []

@@ -141,7 +141,7 @@ async def record_external_answer(
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         try:
             data = await request.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deep for the decoder
             raise Invalid([{"loc": ["body"], "msg": "JSON invalide.", "type": "json_invalid"}]) from None
         body = parse(ExternalAnswerIn, data)
         return external_out(await run_in_threadpool(notes.record_external_answer, deps, user, filing_id, opinion_id, body))
