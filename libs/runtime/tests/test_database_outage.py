@@ -70,9 +70,13 @@ async def test_consumer_database_cut_for_30s_parks_nothing_and_loses_nothing(kin
     published: dict[str, list[str]] = collections.defaultdict(list)
     phase = "before"
 
+    stop = asyncio.Event()
+
     async def publish_continuously() -> None:
+        # Stopped by the flag, not cancelled: a publish cancelled while awaiting the broker's
+        # confirm may still arrive, and its event would be handled without being counted.
         seq = 0
-        while True:
+        while not stop.is_set():
             seq += 1
             envelope = Envelope.wrap(Ping(seq=seq), producer="filings")
             await bus.publish([OutgoingMessage(envelope)])
@@ -94,7 +98,8 @@ async def test_consumer_database_cut_for_30s_parks_nothing_and_loses_nothing(kin
         restored_at = time.monotonic()
         phase = "after"
         await asyncio.sleep(3)
-        publisher.cancel()
+        stop.set()
+        await publisher
         with_all = {e for ids in published.values() for e in ids}
         await wait_until(lambda: set(handled()) >= with_all, timeout=120)
         drained_after = time.monotonic() - restored_at
