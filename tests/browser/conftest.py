@@ -117,7 +117,7 @@ def run_platform(data_dir: Path, **extra_env: str) -> Iterator[RunningPlatform]:
     log = open(data_dir / "server.log", "wb")  # noqa: SIM115 - the server writes to it until stopped
     proc = subprocess.Popen([sys.executable, "-m", "certreg", "up", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        wait = float(os.environ.get("CERTREG_TEST_READY_SECONDS", "90"))  # as certreg_testing.platform
+        wait = float(os.environ.get("CERTREG_TEST_READY_SECONDS", "180"))  # as certreg_testing.platform
         deadline = time.monotonic() + wait
         while True:
             if proc.poll() is not None:

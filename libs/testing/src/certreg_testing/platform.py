@@ -514,10 +514,10 @@ def start_platform(
         raise RuntimeError(f"certreg migrate failed:\n{migrate.stdout}\n{migrate.stderr}")
     for name in ports:
         platform.launch(name)
-    # CERTREG_TEST_READY_SECONDS: how long the services may take to answer /readyz (90 s; more
+    # CERTREG_TEST_READY_SECONDS: how long the services may take to answer /readyz (180 s; more
     # on a machine shared by many test runs, where six interpreters start on two cores).
     if ready_timeout is None:
-        ready_timeout = float(os.environ.get("CERTREG_TEST_READY_SECONDS", "90"))
+        ready_timeout = float(os.environ.get("CERTREG_TEST_READY_SECONDS", "180"))
     try:
         platform.wait_ready(timeout=ready_timeout)
     except RuntimeError:
