@@ -24,12 +24,12 @@ from certreg_testing import pgbouncer
 from certreg_testing.infra import unique_namespace
 from certreg_testing.probe import metadata
 
-pytestmark = pytest.mark.skipif(pgbouncer.BINARY is None, reason="pgbouncer is not installed (apt-get install pgbouncer)")
-
 
 @pytest.fixture
 def through_bouncer(postgres) -> Iterator[str]:
     """A fresh database, its URL through a PgBouncer of two server connections."""
+    if pgbouncer.BINARY is None:
+        pytest.fail("pgbouncer is not installed: bash scripts/install-pgbouncer (Debian's package)", pytrace=False)
     url = postgres.create_database(f"{unique_namespace()}_bouncer")
     with pgbouncer.PgBouncer(url, pool_size=2) as bouncer:
         yield bouncer.url(url)
