@@ -508,6 +508,22 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+/** The DSFR pagination of a list of `total` items, `size` a page, showing the one at `offset`;
+ * `goTo(offset)` loads another page. */
+export function pager(total, offset, size, goTo) {
+  const pages = Math.ceil(total / size);
+  const current = Math.floor(offset / size) + 1;
+  const link = (label, n, cls, enabled) => h("li", {}, enabled
+    ? h("button", { class: `fr-pagination__link ${cls}`, type: "button", onclick: () => goTo((n - 1) * size) }, label)
+    : h("a", { class: `fr-pagination__link ${cls}`, "aria-disabled": "true", role: "link" }, label));
+  return h("nav", { role: "navigation", class: "fr-pagination", "aria-label": "Pagination" }, h("ul", { class: "fr-pagination__list" },
+    link("Première page", 1, "fr-pagination__link--first", current > 1),
+    link("Page précédente", current - 1, "fr-pagination__link--prev fr-pagination__link--lg-label", current > 1),
+    h("li", {}, h("a", { class: "fr-pagination__link", "aria-current": "page", title: `Page ${current} sur ${pages}` }, `${current} / ${pages}`)),
+    link("Page suivante", current + 1, "fr-pagination__link--next fr-pagination__link--lg-label", current < pages),
+    link("Dernière page", pages, "fr-pagination__link--last", current < pages)));
+}
+
 export function $(selector, root = document) {
   return root.querySelector(selector);
 }

@@ -2,7 +2,7 @@
 // registration_type, overdue, q) and a server-side sort (?sort=), paginated; the same filters export the CSV.
 // Each queue's tag carries its count; cases ticked in the table can be assigned, put on a
 // commission session or exported together.
-import { api, daysLeft, download, fmtDate, h, itemsOf, requireLogin, setBusy, showAlert, showError } from "/static/js/api.js";
+import { api, daysLeft, download, fmtDate, h, itemsOf, pager, requireLogin, setBusy, showAlert, showError } from "/static/js/api.js";
 import "/static/js/layout.js";
 import { REPERTOIRES, STATUSES, statusBadge } from "/static/js/labels.js";
 import { QUEUES } from "/static/js/queues.js";
@@ -79,23 +79,10 @@ function renderQueues(current) {
   }));
 }
 
-function pager(total) {
-  const pages = Math.ceil(total / PAGE);
-  const current = Math.floor(offset / PAGE) + 1;
-  const go = (n) => () => {
-    offset = (n - 1) * PAGE;
-    load();
-    box.focus();
-  };
-  const link = (label, n, cls, enabled) => h("li", {}, enabled
-    ? h("button", { class: `fr-pagination__link ${cls}`, type: "button", onclick: go(n) }, label)
-    : h("a", { class: `fr-pagination__link ${cls}`, "aria-disabled": "true", role: "link" }, label));
-  return h("nav", { role: "navigation", class: "fr-pagination", "aria-label": "Pagination" }, h("ul", { class: "fr-pagination__list" },
-    link("Première page", 1, "fr-pagination__link--first", current > 1),
-    link("Page précédente", current - 1, "fr-pagination__link--prev fr-pagination__link--lg-label", current > 1),
-    h("li", {}, h("a", { class: "fr-pagination__link", "aria-current": "page", title: `Page ${current} sur ${pages}` }, `${current} / ${pages}`)),
-    link("Page suivante", current + 1, "fr-pagination__link--next fr-pagination__link--lg-label", current < pages),
-    link("Dernière page", pages, "fr-pagination__link--last", current < pages)));
+function goTo(to) {
+  offset = to;
+  load();
+  box.focus();
 }
 
 function assignee(c) {
@@ -195,7 +182,7 @@ async function load() {
           h("th", { scope: "col" }, h("div", { class: "fr-checkbox-group fr-checkbox-group--sm cr-select" }, all, h("label", { class: "fr-label", for: "select-page" }, h("span", { class: "fr-sr-only" }, "Sélectionner les dossiers de cette page")))),
           COLUMNS.map(sortHeader))),
         h("tbody", {}, items.length ? items.map(row) : h("tr", {}, h("td", { colspan: COLUMNS.length + 1 }, "Aucun dossier dans cette file."))))),
-      total > PAGE ? pager(total) : "",
+      total > PAGE ? pager(total, offset, PAGE, goTo) : "",
     );
   } catch (err) {
     box.replaceChildren();

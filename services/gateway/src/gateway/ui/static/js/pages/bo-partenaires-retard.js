@@ -1,7 +1,7 @@
 // The partner organisations declared late (issue 14): additions and removals the certifier
 // declared more than the declaration period after they took effect
 // (GET /api/review/partners/late, case staff), latest first, a page at a time.
-import { api, fmtDate, fmtDateTime, h, itemsOf, requireLogin, showError } from "/static/js/api.js";
+import { api, fmtDate, fmtDateTime, h, itemsOf, pager, requireLogin, showError } from "/static/js/api.js";
 import "/static/js/layout.js";
 
 requireLogin();
@@ -30,23 +30,10 @@ function changes(item) {
   return out;
 }
 
-function pager(total) {
-  const pages = Math.ceil(total / PAGE);
-  const current = Math.floor(offset / PAGE) + 1;
-  const go = (n) => () => {
-    offset = (n - 1) * PAGE;
-    load();
-    box.focus();
-  };
-  const link = (label, n, cls, enabled) => h("li", {}, enabled
-    ? h("button", { class: `fr-pagination__link ${cls}`, type: "button", onclick: go(n) }, label)
-    : h("a", { class: `fr-pagination__link ${cls}`, "aria-disabled": "true", role: "link" }, label));
-  return h("nav", { role: "navigation", class: "fr-pagination", "aria-label": "Pagination" }, h("ul", { class: "fr-pagination__list" },
-    link("Première page", 1, "fr-pagination__link--first", current > 1),
-    link("Page précédente", current - 1, "fr-pagination__link--prev fr-pagination__link--lg-label", current > 1),
-    h("li", {}, h("a", { class: "fr-pagination__link", "aria-current": "page", title: `Page ${current} sur ${pages}` }, `${current} / ${pages}`)),
-    link("Page suivante", current + 1, "fr-pagination__link--next fr-pagination__link--lg-label", current < pages),
-    link("Dernière page", pages, "fr-pagination__link--last", current < pages)));
+function goTo(to) {
+  offset = to;
+  load();
+  box.focus();
 }
 
 async function load() {
@@ -75,7 +62,7 @@ async function load() {
       h("caption", {}, `${total} déclaration${total > 1 ? "s" : ""} tardive${total > 1 ? "s" : ""}`),
       h("thead", {}, h("tr", {}, ...["Certification", "Intitulé", "Organisme partenaire", "Habilitation", "Déclaration tardive"].map((t) => h("th", { scope: "col" }, t)))),
       h("tbody", {}, rows))),
-    total > PAGE ? pager(total) : "");
+    total > PAGE ? pager(total, offset, PAGE, goTo) : "");
 }
 
 load();
