@@ -4,6 +4,7 @@ notifier knows of the filing (``LetterFacts``), and their rendering."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -135,6 +136,11 @@ def registration_blocks(e: rv.CaseRegistered, facts: LetterFacts | None = None) 
     ]
 
 
+def reasons_grid(reasons: Sequence[rv.Reason]) -> Grid:
+    """The reasons of a refusal or an adjournment, one row per criterion not met."""
+    return Grid(["Critère d'enregistrement", "Motif"], [[r.label or r.criterion, r.text] for r in reasons])
+
+
 def refusal_blocks(e: rv.CaseRefused, facts: LetterFacts | None = None) -> list[Block]:
     facts = facts or LetterFacts()
     signatory = facts.signatory
@@ -154,7 +160,7 @@ def refusal_blocks(e: rv.CaseRefused, facts: LetterFacts | None = None) -> list[
         Para(e.motivation),
     ]
     if e.reasons:
-        blocks.append(Grid(["Critère d'enregistrement", "Motif"], [[r.label or r.criterion, r.text] for r in e.reasons]))
+        blocks.append(reasons_grid(e.reasons))
     blocks += [
         Heading("Voies et délais de recours"),
         Para(
@@ -187,7 +193,7 @@ def adjournment_blocks(e: rv.CaseOpinionGiven, facts: LetterFacts | None = None)
         Heading("Motifs de l'ajournement"),
     ]
     if e.reasons:
-        blocks.append(Grid(["Critère d'enregistrement", "Motif"], [[r.label or r.criterion, r.text] for r in e.reasons]))
+        blocks.append(reasons_grid(e.reasons))
     blocks += [
         Heading("Suite de la procédure"),
         Para(
