@@ -44,6 +44,14 @@ class ReceivedFile:
     def discard(self) -> None:
         self.path.unlink(missing_ok=True)
 
+    # ``with await receive_upload(...) as received:`` — the spooled file is gone after the
+    # block, whether the piece was stored or refused.
+    def __enter__(self) -> ReceivedFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.discard()
+
 
 # What a ZIP container (ODT, DOCX) may hold before it is refused unread: real documents
 # have tens to a few hundred members; the central directory is read into memory by

@@ -98,11 +98,8 @@ async def upload_document(
     """A piece of the application, streamed (raw body or multipart ``file``). Sending
     the same doc_type again replaces the previous piece (a draft keeps one file per piece)."""
     day = await run_in_threadpool(commands.start_upload, deps, user, application_id, doc_type, document_date)
-    received = await receive_upload(request, max_bytes=deps.settings.max_upload_bytes)
-    try:
+    with await receive_upload(request, max_bytes=deps.settings.max_upload_bytes) as received:
         document = await run_in_threadpool(commands.add_document, deps, user, application_id, doc_type, day, received)
-    finally:
-        received.discard()
     return stored_document_out(document)
 
 

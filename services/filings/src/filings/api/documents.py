@@ -42,11 +42,8 @@ async def upload_document(
     pieces take ``?document_date=YYYY-MM-DD``. Replacing a single piece keeps the
     previous one as an older version; several ``support_letter`` are allowed."""
     await run_in_threadpool(commands.check_upload, deps, user, filing_id, doc_type, query.document_date)
-    received = await receive_upload(request, max_bytes=deps.settings.max_upload_bytes)
-    try:
+    with await receive_upload(request, max_bytes=deps.settings.max_upload_bytes) as received:
         document = await run_in_threadpool(commands.upload_document, deps, user, filing_id, doc_type, query.document_date, received)
-    finally:
-        received.discard()
     return views.document_out(document)
 
 

@@ -146,12 +146,9 @@ async def record_external_answer(
         body = parse(ExternalAnswerIn, data)
         return external_out(await run_in_threadpool(notes.record_external_answer, deps, user, filing_id, opinion_id, body))
     await run_in_threadpool(notes.check_answerable, deps, user, filing_id, opinion_id)
-    received = await receive_upload(request, max_bytes=deps.settings.max_upload_bytes, text_fields=("answer",))
-    try:
+    with await receive_upload(request, max_bytes=deps.settings.max_upload_bytes, text_fields=("answer",)) as received:
         body = parse(ExternalAnswerIn, received.fields)
         note = await run_in_threadpool(notes.record_external_answer, deps, user, filing_id, opinion_id, body, received)
-    finally:
-        received.discard()
     return external_out(note)
 
 
