@@ -117,3 +117,13 @@ def sample_event(routing_key: str, *, version: int = 1, **overrides: Any) -> Eve
     """A valid event of ``routing_key`` with plausible values (``overrides`` win)."""
     cls = event_class(routing_key, version)
     return _model(cls, {**OVERRIDES.get(routing_key, {}), **overrides})
+
+
+def registration(**fields: Any) -> Event:
+    """A registration decision (RNCP40123, five years from 1 December 2026), fields overridable."""
+    defaults: dict[str, Any] = {
+        "registration_number": "RNCP40123",
+        "registration_start": dt.date(2026, 12, 1),
+        "registration_end": dt.date(2031, 12, 1),
+    }
+    return sample_event("review.case.registered", **{**defaults, **fields})

@@ -10,7 +10,7 @@ import pytest
 
 from certreg_testing.infra import unique_namespace
 from services.notifier.tests.integration.test_service import pdf_text
-from services.notifier.tests.samples import sample_event
+from services.notifier.tests.samples import registration, sample_event
 
 pytestmark = pytest.mark.infra
 
@@ -61,14 +61,8 @@ async def test_registration_letter_in_s3_attached_to_the_mail(real, smtp_sink, w
         assert attachment.get_filename() == "avis-ajournement-2027-02-15.pdf"
         assert "Date limite d'envoi du dossier amélioré 15 février 2027" in pdf_text(attachment.get_content())
         await n.publish(
-            sample_event(
-                "review.case.registered",
-                filing_id=filing,
-                entity_id=entity,
-                repertoire="rs",
-                registration_number="RS6789",
-                registration_start=dt.date(2026, 12, 1),
-                registration_end=dt.date(2029, 12, 1),
+            registration(
+                filing_id=filing, entity_id=entity, repertoire="rs", registration_number="RS6789", registration_end=dt.date(2029, 12, 1)
             )
         )
         msg = await smtp_sink.wait_for_async(to, "RS6789")

@@ -9,7 +9,7 @@ import io
 import uuid
 
 from certreg_testing.infra import SmtpSink, free_port
-from services.notifier.tests.samples import sample_event
+from services.notifier.tests.samples import registration, sample_event
 
 
 def pdf_text(pdf: bytes) -> str:
@@ -172,17 +172,7 @@ async def test_registration_letter_is_stored_attached_and_served_to_members_and_
         # The dossier's number, kept from the submission (issue 13, point 14).
         await n.publish(sample_event("filings.filing.submitted", filing_id=filing, entity_id=entity, reference="2026-000321"))
         await wait(lambda: [m for m in n.eml("member@a.example") if "Accusé de réception" in m["Subject"]])
-        await n.publish(
-            sample_event(
-                "review.case.registered",
-                filing_id=filing,
-                entity_id=entity,
-                title="Conducteur de travaux",
-                registration_number="RNCP40123",
-                registration_start=dt.date(2026, 12, 1),
-                registration_end=dt.date(2031, 12, 1),
-            )
-        )
+        await n.publish(registration(filing_id=filing, entity_id=entity, title="Conducteur de travaux"))
         await n.settle()
         [msg] = await wait(lambda: [m for m in n.eml("member@a.example") if "RNCP40123" in m["Subject"]])
         assert msg["Subject"].endswith("(dossier n° 2026-000321)")

@@ -27,7 +27,7 @@ from notifier.app.handlers import handlers
 from notifier.config import NotifierConfig
 from notifier.domain.formatting import date_fr
 from notifier.jobs import letter_maker, mail_sender
-from services.notifier.tests.samples import sample_event
+from services.notifier.tests.samples import registration, sample_event
 
 NOW = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
 
@@ -70,17 +70,6 @@ def blobs(u: Unit[NotifierDeps]) -> MemoryBlobStore:
     return u.deps.blobs
 
 
-def registered(entity_id: uuid.UUID, **fields: Any) -> Event:
-    return sample_event(
-        "review.case.registered",
-        entity_id=entity_id,
-        registration_number="RNCP40123",
-        registration_start=dt.date(2026, 12, 1),
-        registration_end=dt.date(2031, 12, 1),
-        **fields,
-    )
-
-
 class Outbox:
     """A transport that keeps what it is given."""
 
@@ -119,7 +108,7 @@ def test_a_redelivered_event_adds_nothing() -> None:
     u = notifier_unit()
     entity = uuid.uuid4()
     member(u, "member@a.example", entity)
-    envelope = deliver(u, registered(entity))
+    envelope = deliver(u, registration(entity_id=entity))
     before = [len(rows(u, model)) for model in (Mail, Notification, Letter)]
     assert before == [2, 2, 1]  # the approval's mail and notification, then the decision's and its letter
 
@@ -156,7 +145,7 @@ def test_a_decision_records_its_letter_and_its_mails_wait_for_it() -> None:
     member(u, "member@a.example", entity)
     mail_sender.claim(u.deps, owner="another sender")  # the approval's mail is out of the way
 
-    envelope = deliver(u, registered(entity))
+    envelope = deliver(u, registration(entity_id=entity))
 
     [letter] = rows(u, Letter)
     assert letter.status == "pending" and letter.filename == "decision-enregistrement-RNCP40123.pdf"
@@ -177,7 +166,7 @@ def test_a_decision_records_its_letter_and_its_mails_wait_for_it() -> None:
 
 def test_two_makers_racing_for_a_letter_leave_one_letter_and_one_object(monkeypatch: pytest.MonkeyPatch) -> None:
     u = notifier_unit()
-    deliver(u, registered(uuid.uuid4()))
+    deliver(u, registration(entity_id=uuid.uuid4()))
     [letter] = rows(u, Letter)
     render = letters.render
     calls = []
@@ -201,7 +190,7 @@ def test_two_makers_racing_for_a_letter_leave_one_letter_and_one_object(monkeypa
 
 def test_a_letter_that_fails_is_tried_again_after_the_back_off(monkeypatch: pytest.MonkeyPatch) -> None:
     u = notifier_unit()
-    deliver(u, registered(uuid.uuid4()))
+    deliver(u, registration(entity_id=uuid.uuid4()))
     render = letters.render
 
     def broken(event: Any, target: Path, facts: Any = None) -> None:
@@ -228,7 +217,7 @@ async def test_the_mails_of_a_decision_are_sent_once_with_their_letter() -> None
     member(u, "two@a.example", entity)
     outbox = Outbox()
     assert await mail_sender.send_due(u.deps, outbox) == 2  # the approvals
-    envelope = deliver(u, registered(entity))
+    envelope = deliver(u, registration(entity_id=entity))
     assert await mail_sender.send_due(u.deps, outbox) == 0  # the letter is not made yet
 
     letter_maker.make_due(u.deps)

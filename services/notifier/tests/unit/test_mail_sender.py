@@ -22,7 +22,8 @@ from notifier.app.deps import LETTERS, NotifierDeps
 from notifier.config import NotifierConfig
 from notifier.jobs import letter_maker, mail_sender
 from notifier.service import definition
-from services.notifier.tests.unit.test_handlers import blobs, deliver, member, notifier_unit, registered, rows
+from services.notifier.tests.samples import registration
+from services.notifier.tests.unit.test_handlers import blobs, deliver, member, notifier_unit, rows
 
 
 class Recording:
@@ -143,7 +144,7 @@ async def test_a_round_cut_short_by_the_database_is_taken_again_by_the_same_send
 
 def test_a_letter_left_by_a_crash_before_its_row_is_swept(monkeypatch: pytest.MonkeyPatch) -> None:
     u = notifier_unit()
-    deliver(u, registered(uuid.uuid4()))
+    deliver(u, registration(entity_id=uuid.uuid4()))
     [letter] = rows(u, Letter)
 
     class Killed(Exception):
