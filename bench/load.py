@@ -491,6 +491,20 @@ def raise_open_files(wanted: int = 8192) -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(wanted, hard) if hard != resource.RLIM_INFINITY else wanted, hard))
 
 
+def drain(probes: list[tuple[str, dict[str, str]]], timeout: float = 300) -> float:
+    """Seconds after a run until the platform answers each probe (a read of identity,
+    filings and review) within a second again: the backlog wrk's connections left (wrk
+    counts only the answers that came during the run; the others are still being
+    worked on after it). The next line starts after it."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        with suppress(httpx.HTTPError):
+            if all(httpx.get(url, headers=headers, timeout=1).status_code == 200 for url, headers in probes):
+                return time.monotonic() - started
+        time.sleep(0.2)
+    return time.monotonic() - started
+
+
 def case_ids(base: str, auth: dict[str, str], count: int = 50) -> list[str]:
     answer = httpx.get(f"{base}/api/review/cases", params={"limit": count}, headers=auth, timeout=30)
     answer.raise_for_status()
@@ -515,12 +529,15 @@ def main() -> int:
     only = set(filter(None, args.only.split(",")))
     results: list[Result] = []
 
+    probes: list[tuple[str, dict[str, str]]] = []  # set once the platform is up
+
     def show(result: Result, label: str) -> None:
         result.label = label
         results.append(result)
         rss = f"{result.peak_rss_mb:8.0f}" if result.peak_rss_mb is not None else f"{'-':>8}"
         figures = f"{result.rps:>9.1f} {result.p50_ms:>9.1f} {result.p99_ms:>9.1f} {result.errors:>7} {result.non2xx:>7} {rss}"
-        print(f"{label:<50} {result.connections:>5} {figures}", flush=True)
+        drained = f"{drain(probes):>8.1f}" if probes else f"{'-':>8}"
+        print(f"{label:<50} {result.connections:>5} {figures} {drained}", flush=True)
 
     def run(label: str, url: str, connections: int, headers: dict[str, str], script: str = "", pid: int | None = None) -> None:
         show(wrk(url, connections, args.duration, headers=headers, script=script, pid=pid), label)
@@ -532,8 +549,12 @@ def main() -> int:
     encodings = [("gzip", BROWSER_GZIP), ("uncompressed", IDENTITY)]
     with tempfile.TemporaryDirectory(prefix="certreg-load-") as tmp:
         workdir = Path(tmp)
-        print(f"certreg load ({args.mode}), wrk {args.duration:g} s per line; peak RSS of the platform process (MB)")
-        print(f"{'scenario':<50} {'conns':>5} {'req/s':>9} {'p50 ms':>9} {'p99 ms':>9} {'errors':>7} {'non2xx':>7} {'RSS':>8}")
+        print(
+            f"certreg load ({args.mode}), wrk {args.duration:g} s per line; peak RSS of the platform process (MB); drain: s until it answers reads within 1 s again"
+        )
+        print(
+            f"{'scenario':<50} {'conns':>5} {'req/s':>9} {'p50 ms':>9} {'p99 ms':>9} {'errors':>7} {'non2xx':>7} {'RSS':>8} {'drain s':>8}"
+        )
         reads = {"filings", "filing", "cases", "me", "registry"}
         raw_db = "raw: FastAPI + sync SQLite (50)" if args.mode == "embedded" else "raw: FastAPI + sync PostgreSQL (50)"
         with baseline(workdir, args.mode) as raw:
@@ -554,6 +575,11 @@ def main() -> int:
             depositor = depositor_token(identity_url)
             filing_ids = fill_filings(base, depositor)
             cases = case_ids(base, auth)
+            probes += [
+                (f"{base}/api/identity/me", auth),
+                (f"{base}/api/filings/{filing_ids[0]}", depositor),
+                (f"{base}/api/review/cases?limit=1", auth),
+            ]
             from certreg_testing.samples import PDF, RNCP_FILING
 
             drafts = [f"/api/filings/{i}" for i in filing_ids]
