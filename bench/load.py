@@ -550,7 +550,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="certreg-load-") as tmp:
         workdir = Path(tmp)
         print(
-            f"certreg load ({args.mode}), wrk {args.duration:g} s per line; peak RSS of the platform process (MB); drain: s until it answers reads within 1 s again"
+            f"certreg load ({args.mode}), wrk {args.duration:g} s per line; RSS: the platform's peak (MB); "
+            "drain: s until it answers reads within 1 s again"
         )
         print(
             f"{'scenario':<50} {'conns':>5} {'req/s':>9} {'p50 ms':>9} {'p99 ms':>9} {'errors':>7} {'non2xx':>7} {'RSS':>8} {'drain s':>8}"
