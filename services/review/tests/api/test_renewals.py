@@ -1,8 +1,10 @@
 """Renewals on review's side (issue 14), in both modes: the certifier is reminded 9 and 7
 months before a registration ends (once each; not while a renewal is under way; a late sweep
 sends only the nearest); a renewal filed 8 months before the end shows the differences from
-the registered fiche and the recommendations made at its registration; its decision gives a
-new number linked to the former both ways (registry, feed, export.xml), the former readable."""
+the registered fiche (the same co-certifiers, one published under the name the entities
+service knows, are no change) and the recommendations made at its registration; its decision
+gives a new number linked to the former both ways (registry, feed, export.xml), the former
+readable."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from lxml import etree
 
 from certreg_contracts import legal_dates
 from certreg_contracts.calendar import add_months
-from certreg_contracts.events.filings import CompetenceBlock, Fiche
+from certreg_contracts.events.filings import CoCertifier, CompetenceBlock, Fiche
 from services.review.tests.conftest import Review
 
 XSD = etree.XMLSchema(etree.parse(str(Path(__file__).parents[1] / "data" / "fiches-v4.1.xsd")))
@@ -27,8 +29,15 @@ BLOCKS = [
 ]
 
 
+# Co-certified: the filer, and a co-certifier review knows (verified below), named as typed.
+CERTIFIERS = [
+    CoCertifier(siret="73282932000074", name="Nous", filer=True),
+    CoCertifier(siret="13002526500013", name="Université (nom saisi)"),
+]
+
+
 async def submit(review: Review, *, renews: str | None = None, nsf: tuple[str, ...] = ("326",), **fields: Any) -> uuid.UUID:
-    fiche = Fiche(nsf_codes=list(nsf), former_numbers=[renews] if renews else [])
+    fiche = Fiche(nsf_codes=list(nsf), former_numbers=[renews] if renews else [], certifiers=CERTIFIERS)
     return await review.submit(competences=["Analyser un besoin"], renews=renews, fiche=fiche, **fields)
 
 
@@ -51,6 +60,7 @@ async def record(review: Review, number: str) -> dict[str, Any]:
 async def test_a_renewal_is_reminded_shows_its_diff_and_gets_a_new_linked_number(review_both: Review):
     review = review_both
     await review.verify_entity("Institut des métiers du numérique", "73282932000074")
+    await review.verify_entity("Université de technologie", "13002526500013", uuid.uuid4())
     first = await submit(review, title="Concepteur d'applications", competence_blocks=BLOCKS, activities=["Concevoir", "Déployer"])
     reasons = [{"criterion": "controle_evaluation", "text": "Renforcer le contrôle des épreuves du bloc BC02."}]
     number = await register(review, first, reasons=reasons)
@@ -86,6 +96,7 @@ async def test_a_renewal_is_reminded_shows_its_diff_and_gets_a_new_linked_number
     shown = case["renewal"]
     assert shown["renews"] == number and shown["former"]["number"] == number and shown["former"]["status"] == "active"
     changes = {(c["field"], c["code"]): c for c in shown["changes"]}
+    # The same co-certifiers as registered (there named as the entities service knows them): no change.
     assert set(changes) == {
         ("title", None),
         ("activities", None),
@@ -122,6 +133,7 @@ async def test_a_renewal_is_reminded_shows_its_diff_and_gets_a_new_linked_number
     assert new_number != number
     new, former = await record(review, new_number), await record(review, number)
     assert (new["renews"], new["renewed_by"]) == (number, None)
+    assert [c["name"] for c in new["fiche"]["certifiers"]] == ["Institut des métiers du numérique", "Université de technologie"]
     assert (former["renews"], former["renewed_by"], former["status"]) == (None, new_number, "active")
     changes_feed = (await review.client.get("/api/review/registry/changes", params={"limit": 500})).json()["items"]
     assert [(c["number"], c["kind"]) for c in changes_feed if c["number"] in (number, new_number)][-2:] == [

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from certreg_contracts import legal_dates
 from certreg_contracts.calendar import add_months, paris_date
 from certreg_contracts.events import review as ev
-from review.adapters import audit_log
+from review.adapters import audit_log, certifiers
 from review.adapters.tables import Case, Decision, RegistryRecord, RenewalReminder
 from review.app.deps import ReviewDeps
 from review.app.transitions import case_fields, get_case
@@ -61,7 +61,10 @@ def record_content(record: RegistryRecord) -> dict[str, Any]:
     }
 
 
-def case_content(case: Case) -> dict[str, Any]:
+def case_content(session: Session, case: Case) -> dict[str, Any]:
+    """The renewal request's side, its co-certifiers named as its publication would name them
+    (``certifiers.co_certifiers``, as the registered side was): a certifier who renews with the
+    same certifiers changed nothing, whatever name was typed for a known one."""
     snap = case.snapshot or {}
     return {
         "title": case.title,
@@ -71,7 +74,7 @@ def case_content(case: Case) -> dict[str, Any]:
         "competences": snap.get("competences", []),
         "competence_blocks": snap.get("competence_blocks", []),
         "assessment_methods": snap.get("assessment_methods", []),
-        **renewal.fiche_content(snap.get("fiche")),
+        **renewal.fiche_content(certifiers.co_certifiers(session, snap.get("fiche") or {})),
     }
 
 
@@ -87,7 +90,7 @@ def renewal_of(session: Session, case: Case) -> Renewal | None:
     return Renewal(
         case.renews,
         former,
-        renewal.diff(record_content(former), case_content(case)),
+        renewal.diff(record_content(former), case_content(session, case)),
         recommendations_of(session, former.filing_id),
         follow_up,
     )
