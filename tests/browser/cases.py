@@ -137,9 +137,10 @@ class World:
         found: dict[str, Any] = answer.json()
         return found
 
-    def to_ready(self, fid: str) -> None:
-        """Submitted, complete, admissible, assigned, instructed: ready for the commission."""
-        self.submit(fid)
+    def to_ready(self, fid: str, *, submit: bool = True) -> None:
+        """Submitted (unless it already is), complete, admissible, assigned, instructed: ready for the commission."""
+        if submit:
+            self.submit(fid)
         self.wait_status(fid, "received")
         self.review(f"/cases/{fid}/completeness", {"complete": True, "missing": [], "message": ""}, "reviewer")
         self.review(f"/cases/{fid}/admissibility", {"admissible": True}, "reviewer")

@@ -2,8 +2,11 @@
 organisation on the dossier page (a wrong SIRET refused before sending), sees it in the public
 registry, removes it; eight months before the end, starts the renewal, which opens as a new
 draft naming the registration and pre-filled from it; a partner declared late is listed to
-staff on the back office's « Partenaires déclarés en retard »; the renewal says how the former
-registration's recommendations were followed, which staff read beside them."""
+staff on the back office's « Partenaires déclarés en retard »; the renewal renames the
+certification, changes a block and says how the former registration's recommendations were
+followed, which staff read beside them with the diff from the registered fiche (field by field,
+block by block); its decision gives a new number, which the registry links to the former one
+both ways (the former stays readable)."""
 
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from playwright.sync_api import expect
 from certreg_contracts.calendar import add_months
 from certreg_testing.samples import random_siret
 
-from .cases import World, at_ten, shots
+from .cases import World, at_ten, shots, sitting_day
 from .conftest import check_accessibility
 from .helpers import PASSWORD, PDF, login, reload_until
 
@@ -87,15 +90,23 @@ def test_the_certifier_declares_a_partner_and_starts_the_renewal(page, platform,
     expect(page.locator("#f-title")).to_have_value(title)
     renewal_id = page.url.rstrip("/").split("/")[-1]
     assert renewal_id != fid
-    # The renewal says how the former registration's recommendations were followed.
+    # The renewal renames the certification and says how the former registration's
+    # recommendations were followed.
     follow = "Les jurys de la VAE sont désormais précisés dans le référentiel."
+    new_title = "Technicien de maintenance des ascenseurs et monte-charges"
+    page.fill("#f-title", new_title)
     page.fill("#f-recommendations_follow_up", follow)
     page.get_by_role("button", name="Enregistrer la description").click()
     expect(page.locator("#description-form .fr-alert--success")).to_be_visible()
     check_accessibility(page)
     shots(page, "dossier-renouvellement")
     renewal = httpx.get(f"{w.base}/api/filings/{renewal_id}", headers=w.dep).json()
-    assert renewal["recommendations_follow_up"] == follow
+    assert renewal["recommendations_follow_up"] == follow and renewal["title"] == new_title
+    # …and a block's assessment methods change.
+    methods = ["Mise en situation professionnelle", "Entretien avec le jury"]
+    blocks = [{**b, "assessment_methods": methods} for b in renewal["competence_blocks"]]
+    patched = httpx.patch(f"{w.base}/api/filings/{renewal_id}", headers=w.dep, json={"competence_blocks": blocks})
+    assert patched.status_code == 200, patched.text
     for line in renewal["requirements"]:  # its pieces, dated on the platform's day
         if line["required"] and not line.get("provided"):
             params = {"document_date": add_months(end, -8).isoformat()} if line["dated"] else {}
@@ -128,5 +139,39 @@ def test_the_certifier_declares_a_partner_and_starts_the_renewal(page, platform,
     expect(page.locator("#renewal")).to_contain_text(number)
     expect(page.locator("#recommendations li[data-source='decision']")).to_contain_text("Conforme.")
     expect(page.locator("#follow-up")).to_have_text(follow)
+    # …and the diff with the registered fiche, field by field and block by block.
+    changed = page.locator("#renewal-changes tr[data-field='title']")
+    expect(changed.locator("[data-side='before']")).to_have_text(title)
+    expect(changed.locator("[data-side='after']")).to_have_text(new_title)
+    block = page.locator("#renewal-changes tr[data-field='competence_blocks'][data-code='BC01']")
+    expect(block).to_have_attribute("data-change", "changed")
+    expect(block.locator("[data-side='before'] [data-part='assessment_methods']")).not_to_contain_text("Entretien avec le jury")
+    expect(block.locator("[data-side='after'] [data-part='assessment_methods']")).to_contain_text("Entretien avec le jury")
+    expect(page.locator("#renewal-changes tbody tr")).to_have_count(2)
+    check_accessibility(page)
+    shots(page, "bo-renouvellement-modifications")
+
+    # Its decision: a new number, linked to the former one, which stays readable and says so.
+    rday = sitting_day(add_months(end, -8))
+    if rday != add_months(end, -8):
+        platform.move_clock_to(at_ten(rday))
+        w.refresh()
+    w.to_ready(renewal_id, submit=False)
+    rsession = w.session(rday.isoformat())
+    w.review(f"/sessions/{rsession['id']}/agenda", {"filing_id": renewal_id}, "commission", 201)
+    w.review(f"/sessions/{rsession['id']}/opinions", {"filing_id": renewal_id, "opinion": "favourable"}, "commission", 201)
+    decision = {"register": True, "motivation": "Renouvellement conforme."}
+    new_number = w.review(f"/cases/{renewal_id}/decision", decision, "director")["registration_number"]
+    assert new_number != number
+    rjo = {"jo_date": rday.isoformat(), "jo_reference": "JORF n°0100 texte n° 7", "effective_date": rday.isoformat()}
+    w.review(f"/cases/{renewal_id}/publication", rjo, "director")
+    page.goto(f"/registre/{new_number}")
+    expect(page.locator("h1")).to_contain_text(new_title)
+    expect(page.locator("#renews")).to_contain_text(f"Renouvelle la certification {number}")
+    page.locator("#renews").get_by_role("link", name=number).click()
+    expect(page).to_have_url(f"/registre/{number}")
+    expect(page.locator("h1")).to_contain_text(title)
+    expect(page.locator("#renewed-by")).to_contain_text(f"Renouvelée par la certification {new_number}")
+    expect(page.locator("#renewed-by").get_by_role("link", name=new_number)).to_have_attribute("href", f"/registre/{new_number}")
     check_accessibility(page)
     assert not page.js_errors, page.js_errors

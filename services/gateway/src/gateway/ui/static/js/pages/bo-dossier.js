@@ -15,7 +15,7 @@ import { confirmAction } from "/static/js/confirm.js";
 import { ACTOR_ROLES, FILING_FIELDS, OPINIONS, REPERTOIRES, itemLabel, statusBadge } from "/static/js/labels.js";
 import { opinionForm } from "/static/js/opinion.js";
 import { ficheChanges, fichePreview } from "/static/js/fiche-form.js";
-import { BASIS_LABELS } from "/static/js/fiche-view.js";
+import { BASIS_LABELS, ROUTE_LABELS } from "/static/js/fiche-view.js";
 
 const user = requireLogin();
 const id = pathId();
@@ -360,7 +360,60 @@ async function piecesTable(names) {
 // A renewal (issue 14): the registration it renews, the recommendations made when that one
 // was examined and, beside them, how the certifier says it followed them; what changed.
 const RECOMMENDATION_SOURCES = { admissibility: "Recevabilité", opinion: "Avis de la commission", decision: "Décision du directeur général" };
-const CHANGE_LABELS = { changed: "modifié", added: "ajouté", removed: "supprimé" };
+const CHANGE_KINDS = { added: ["Ajouté", "success"], removed: ["Retiré", "error"], changed: ["Modifié", "info"] };
+const COHORT = { certified: " certifiés", certified_by_vae: " par la VAE", employed_6_months_rate: " % en emploi à 6 mois", employed_in_job_2_years_rate: " % dans le métier à 2 ans" };
+
+// One item of a fiche's list, in words (certifiers, access routes, equivalences, cohorts).
+function itemText(field, x) {
+  if (typeof x !== "object" || x === null) return String(x);
+  if (field === "certifiers") return `${x.name} — SIRET ${x.siret}${x.filer ? " (déposant)" : ""}`;
+  if (field === "access_routes") return `${ROUTE_LABELS[x.route] || x.route} — jury : ${x.jury}`;
+  if (field === "equivalences") return [x.number, x.label].filter(Boolean).join(" — ");
+  if (field === "statistics") return `${x.year} : ${Object.entries(COHORT).filter(([k]) => x[k] != null).map(([k, unit]) => `${x[k]}${unit}`).join(", ") || "—"}`;
+  return Object.values(x).filter((v) => v !== null && v !== "").join(" — ");
+}
+
+// One side of a change: a block (its title, competences, assessment methods); a list, the
+// items the other side lacks marked (struck out before, underlined after); or a value.
+function changeSide(c, side) {
+  const value = c[side];
+  if (value == null || value === "" || (Array.isArray(value) && !value.length)) {
+    if (c.change === "added" && side === "before") return "Absent de la fiche enregistrée";
+    if (c.change === "removed" && side === "after") return "Supprimé";
+    return "—";
+  }
+  if (c.field === "competence_blocks") {
+    return h("div", {},
+      h("p", { class: "fr-mb-1v" }, h("strong", {}, `${c.code} — ${value.title || ""}`)),
+      h("p", { class: "fr-mb-1v" }, "Compétences : ", (value.competences || []).join(" ; ") || "—"),
+      h("p", { class: "fr-mb-0", "data-part": "assessment_methods" }, "Modalités d’évaluation : ", (value.assessment_methods || []).join(" ; ") || "—"));
+  }
+  if (Array.isArray(value)) {
+    const marked = ((side === "before" ? c.removed : c.added) || []).map((x) => JSON.stringify(x));
+    return h("ul", { class: "fr-mb-0" }, value.map((x) => {
+      const t = itemText(c.field, x);
+      if (!marked.includes(JSON.stringify(x))) return h("li", {}, t);
+      return side === "before"
+        ? h("li", { "data-removed": "" }, h("del", {}, h("span", { class: "fr-sr-only" }, "Retiré : "), t))
+        : h("li", { "data-added": "" }, h("ins", {}, h("span", { class: "fr-sr-only" }, "Ajouté : "), t));
+    }));
+  }
+  return h("span", { class: "cr-pre" }, String(value));
+}
+
+// The renewal's differences from the registered fiche, field by field and block by block.
+function renewalChanges(changes) {
+  if (!changes.length) return h("p", { id: "renewal-changes" }, "Aucune modification : la demande reprend la fiche enregistrée.");
+  const kind = (c) => CHANGE_KINDS[c.change] || CHANGE_KINDS.changed;
+  return h("div", { class: "fr-table fr-table--no-caption cr-scroll" }, h("table", { id: "renewal-changes" },
+    h("caption", {}, "Modifications par rapport à la fiche enregistrée"),
+    h("thead", {}, h("tr", {}, ["Rubrique", "Modification", "Fiche enregistrée", "Demande de renouvellement"].map((x) => h("th", { scope: "col" }, x)))),
+    h("tbody", {}, changes.map((c) => h("tr", { "data-field": c.field, "data-code": c.code || "", "data-change": c.change },
+      h("th", { scope: "row" }, c.code ? `${c.label} (${c.code})` : c.label),
+      h("td", {}, h("span", { class: `fr-badge fr-badge--sm fr-badge--${kind(c)[1]} fr-badge--no-icon` }, kind(c)[0])),
+      h("td", { "data-side": "before" }, changeSide(c, "before")),
+      h("td", { "data-side": "after" }, changeSide(c, "after")))))));
+}
 
 function renewalPanel(r) {
   const recommendations = r.recommendations || [];
@@ -380,9 +433,7 @@ function renewalPanel(r) {
           ? h("p", { id: "follow-up", class: "cr-pre" }, r.recommendations_follow_up)
           : h("p", { id: "follow-up" }, "Le certificateur n’a rien indiqué."))),
     h("h3", { class: "fr-h6", id: "h-renewal-changes" }, "Modifications par rapport à la fiche enregistrée"),
-    (r.changes || []).length
-      ? h("ul", { id: "renewal-changes" }, r.changes.map((c) => h("li", {}, `${c.label}${c.code ? ` ${c.code}` : ""} : ${CHANGE_LABELS[c.change] || c.change}`)))
-      : h("p", { id: "renewal-changes" }, "Aucune modification."));
+    renewalChanges(r.changes || []));
 }
 
 function description(filing) {
