@@ -18,6 +18,7 @@ from lxml import etree
 from certreg_contracts.events.filings import AccessRoute, CoCertifier, CompetenceBlock, DocumentRef, Fiche, FilingSubmitted
 from certreg_testing.infra import unique_namespace
 from review.adapters.tables import RegistryCode, RegistryRecord
+from review.app import queries
 from services.review.tests.conftest import Review, review_platform
 
 XSD = etree.XMLSchema(etree.parse(str(Path(__file__).parents[1] / "data" / "fiches-v4.1.xsd")))
@@ -249,7 +250,9 @@ async def test_a_registration_expires_after_its_end_date_in_the_registry_its_exp
     assert bad.status_code == 422
 
 
-async def test_the_registry_searches_by_text_and_filters_by_repertoire_level_state_certifier_and_codes(registry: Review):
+async def test_the_registry_searches_by_text_and_filters_by_repertoire_level_state_certifier_and_codes(
+    registry: Review, monkeypatch: pytest.MonkeyPatch
+):
     await registry.verify_entity("Académie du Numérique", SIRET)
     web = await register_for(registry, title="Développeur web et web mobile")
     rs = await register_for(registry, repertoire="rs", title="Habilitation électrique")
@@ -315,6 +318,25 @@ async def test_the_registry_searches_by_text_and_filters_by_repertoire_level_sta
     assert await found(access_route="initial_training") == await found(access_route="vae", repertoire="rs") == []
     response = await registry.client.get("/api/review/registry", params={"access_route": "par correspondance"})
     assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["query", "access_route"], response.text
+
+    # The total is exact up to a cap; past it the answer is "more than the cap" (a broad search
+    # counts a bounded number of rows at 100k records), and the cap is never short of the page.
+    async def counted(**params: Any) -> tuple[list[str], int, bool]:
+        page = (await registry.client.get("/api/review/registry", params=params)).json()
+        return [i["number"] for i in page["items"]], page["total"], page["total_is_lower_bound"]
+
+    everything = [co, old, web, rs]
+    assert await counted() == (everything, 4, False)
+    assert await counted(limit=1, offset=2) == ([web], 4, False)
+    assert await counted(offset=9) == ([], 4, False), "past the end: counted, not guessed from the empty page"
+    monkeypatch.setattr(queries, "REGISTRY_COUNT_CAP", 2)
+    assert await counted(limit=1) == ([co], 2, True)
+    assert await counted(limit=3) == (everything[:3], 3, True), "the cap reaches the page's end: a next page is known"
+    assert await counted(limit=1, offset=3) == ([rs], 4, False)
+    assert await counted(limit=3, offset=2) == ([web, rs], 4, False), "a short page ends the list: its total is exact"
+    assert await counted(offset=9) == ([], 4, False)
+    assert await counted(level=6) == ([co, old, web], 3, False)
+    assert await counted(level=6, limit=2) == ([co, old], 2, True)
 
 
 async def test_a_cursor_past_every_possible_entry_gives_an_empty_page_not_a_500(review_both: Review):

@@ -55,7 +55,13 @@ def search(
     )
     today = paris_date(deps.clock.now())
     page = queries.registry_page(deps, filters, limit=limit, offset=offset)
-    return RegistryPageOut(items=[views.record_summary(r, today) for r in page.items], total=page.total, limit=limit, offset=offset)
+    return RegistryPageOut(
+        items=[views.record_summary(r, today) for r in page.records],
+        total=page.total,
+        total_is_lower_bound=page.total_is_lower_bound,
+        limit=limit,
+        offset=offset,
+    )
 
 
 @router.get("/registry/changes")

@@ -518,6 +518,9 @@ class RegistryChangesOut(BaseModel):
 class RegistryPageOut(BaseModel):
     items: list[RecordSummaryOut]
     total: int
+    # True when more than ``total`` records match: the search stops counting at
+    # review.app.queries.REGISTRY_COUNT_CAP (or at the page's end, when further).
+    total_is_lower_bound: bool = False
     limit: int
     offset: int
 

@@ -434,11 +434,31 @@ def registry_search(filters: RegistryFilters, today: date) -> RegistrySearch:
     return RegistrySearch(source, col(first.number), where + on_entry, [col(first.repertoire), col(first.sequence_value).desc()])
 
 
-def list_registry(
-    session: Session, filters: RegistryFilters, today: date, *, limit: int = 50, offset: int = 0
-) -> tuple[list[RegistryRecord], int]:
+REGISTRY_COUNT_CAP = 10_000
+"""The registry search counts its matches up to this many (more: ``total_is_lower_bound``)."""
+
+
+@dataclass(frozen=True)
+class RegistryResult:
+    """A page of the registry, and how many records match: exactly ``total``, or, when
+    ``total_is_lower_bound``, more than ``total`` (counting stopped there)."""
+
+    records: list[RegistryRecord]
+    total: int
+    total_is_lower_bound: bool = False
+
+
+def list_registry(session: Session, filters: RegistryFilters, today: date, *, limit: int = 50, offset: int = 0) -> RegistryResult:
     """A page of the registry and its total, both read from the narrow search entries and
-    codes (registry_search); then the page's records by their numbers."""
+    codes (registry_search); then the page's records by their numbers.
+
+    The total is counted only when the page does not tell it (a page short of ``limit`` that
+    is not past the end ends the list), and then up to a cap: at most
+    max(REGISTRY_COUNT_CAP, offset + limit) + 1 matching rows are read, so that a broad search
+    (the whole registry, a repertoire, a state: tens of thousands of rows) costs a bounded
+    scan instead of all of them, on SQLite as on PostgreSQL. Past the cap the answer is "more
+    than ``cap``", never a guess; ``cap`` is at least the page's end, so a next page is always
+    known to exist."""
     if is_postgres(session.get_bind()):
         # An interactive search: latency over throughput (parallel workers cost more to start
         # than these scans take, and a busy server has no core to give them).
@@ -446,16 +466,21 @@ def list_registry(
     search = registry_search(filters, today)
     page = sa.select(search.number).select_from(search.source).where(*search.where)
     numbers = list(session.execute(page.order_by(*search.order).limit(limit).offset(offset)).scalars())
-    total = session.execute(sa.select(sa.func.count()).select_from(search.source).where(*search.where)).scalar_one()
+    if len(numbers) < limit and (numbers or offset == 0):
+        total, lower_bound = offset + len(numbers), False
+    else:
+        cap = max(REGISTRY_COUNT_CAP, offset + limit)
+        capped = sa.select(sa.literal(1)).select_from(search.source).where(*search.where).limit(cap + 1).subquery()
+        counted = int(session.execute(sa.select(sa.func.count()).select_from(capped)).scalar_one())
+        total, lower_bound = min(counted, cap), counted > cap
     found = {r.number: r for r in session.exec(select(RegistryRecord).where(col(RegistryRecord.number).in_(numbers)))} if numbers else {}
-    return [found[n] for n in numbers if n in found], int(total)
+    return RegistryResult([found[n] for n in numbers if n in found], total, lower_bound)
 
 
-def registry_page(deps: ReviewDeps, filters: RegistryFilters, *, limit: int, offset: int) -> Page[RegistryRecord]:
+def registry_page(deps: ReviewDeps, filters: RegistryFilters, *, limit: int, offset: int) -> RegistryResult:
     today = paris_date(deps.clock.now())
     with deps.uow() as uow:
-        rows, total = list_registry(uow.session, filters, today, limit=limit, offset=offset)
-    return Page(rows, total)
+        return list_registry(uow.session, filters, today, limit=limit, offset=offset)
 
 
 def registry_record(deps: ReviewDeps, number: str) -> RegistryRecord:

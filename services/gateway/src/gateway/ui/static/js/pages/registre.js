@@ -21,11 +21,13 @@ function card(c) {
     h("p", { class: "fr-card__detail" }, `${STATES[c.status] || c.status} du ${fmtDate(c.registration_start)} au ${fmtDate(c.registration_end)}`)))));
 }
 
-function pager(total) {
+// more: true when more than `total` certifications match (the API stops counting there, and
+// `total` is then at least the end of this page).
+function pager(total, more) {
   const links = [];
   const go = (to, label) => h("button", { class: "fr-btn fr-btn--secondary fr-mr-2w", type: "button", onclick: () => { offset = to; search(); } }, label);
   if (offset > 0) links.push(go(Math.max(0, offset - PAGE), "Page précédente"));
-  if (offset + PAGE < total) links.push(go(offset + PAGE, "Page suivante"));
+  if (more || offset + PAGE < total) links.push(go(offset + PAGE, "Page suivante"));
   pages.replaceChildren(...links);
 }
 
@@ -44,12 +46,16 @@ async function search() {
     const data = await api(`/api/review/registry?${query}`, { auth: false });
     const items = itemsOf(data);
     const total = data?.total ?? items.length;
+    const more = data?.total_is_lower_bound === true;
     const range = items.length ? ` (${offset + 1} à ${offset + items.length})` : "";
+    const count = more
+      ? `Plus de ${total.toLocaleString("fr-FR")} certifications trouvées`
+      : `${total.toLocaleString("fr-FR")} certification${total > 1 ? "s" : ""} trouvée${total > 1 ? "s" : ""}`;
     results.replaceChildren(
-      h("p", { role: "status" }, `${total} certification${total > 1 ? "s" : ""} trouvée${total > 1 ? "s" : ""}${range}`),
+      h("p", { role: "status" }, `${count}${range}`),
       items.length ? h("ul", { class: "fr-raw-list" }, items.map(card)) : h("p", {}, "Aucune certification ne correspond à votre recherche."),
     );
-    pager(total);
+    pager(total, more);
   } catch (err) {
     results.replaceChildren();
     // A code that does not exist is named next to its field.
