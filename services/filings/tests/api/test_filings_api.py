@@ -8,9 +8,11 @@ import uuid
 from typing import Any
 
 import pypdf
+import sqlalchemy as sa
 
 from certreg_contracts.events.review import CaseStatusChanged, CaseWithdrawalRefused, RequestItem, RequestOpened
 from certreg_testing.samples import PDF
+from filings.api.schemas import FilingPage, FilingSummaryOut
 
 
 def locs(response) -> set[tuple[Any, ...]]:
@@ -444,3 +446,43 @@ async def test_an_event_about_an_unknown_filing_is_parked_and_an_entity_manager_
     manager = h.token(roles=["entity_manager"], entity_id=h.entity_id)
     filing = await h.create(manager, repertoire="rs", qualification_level=None, competence_blocks=[])
     assert (await h.client.get(f"/api/filings/{filing['filing_id']}", headers=h.depositor())).status_code == 200
+
+
+async def test_the_list_reads_only_its_columns_and_says_what_the_page_says(both_modes) -> None:
+    """The list reads the summary's columns, not the description's JSON (issue 16), and
+    each line says what the filing's page says, by-right labels included, in the JSON
+    ``FilingPage`` would give."""
+    h = both_modes
+    dep = h.depositor()
+    fiche = {"registration_type": "by_right", "by_right_basis": "L6113-6", "rome_codes": ["H1208"]}
+    title = "Habilitation « électrique »"
+    by_right = await h.create(dep, repertoire="rs", qualification_level=None, competence_blocks=[], fiche=fiche, title=title)
+    await h.complete(dep, by_right)
+    submitted = await h.client.post(f"/api/filings/{by_right['filing_id']}/submit", json={"sworn_statement": True}, headers=dep)
+    assert submitted.status_code == 202
+    await h.p.settle()
+    common = {"filing_id": by_right["filing_id"], "entity_id": h.entity_id, "repertoire": "rs", "title": by_right["title"]}
+    await h.publish(CaseStatusChanged(**common, status="completeness_ok", editable_items=[], banner="Complet", sequence=1))
+    await h.create(dep, title="Soudeur")
+
+    statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    sa.event.listen(h.ctx.engine, "before_cursor_execute", seen)
+    try:
+        answer = await h.client.get("/api/filings", headers=dep)
+    finally:
+        sa.event.remove(h.ctx.engine, "before_cursor_execute", seen)
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/json"
+    listing = [s for s in statements if "FROM filings" in s]
+    assert listing and not any("competence_blocks" in s or "open_request" in s for s in listing), listing
+
+    assert answer.content == FilingPage.model_validate_json(answer.content).model_dump_json().encode()
+    page = answer.json()
+    assert page["total"] == 2 and [i["title"] for i in page["items"]] == ["Soudeur", by_right["title"]]
+    for item in page["items"]:
+        shown = (await h.client.get(f"/api/filings/{item['filing_id']}", headers=dep)).json()
+        assert item == {key: shown[key] for key in FilingSummaryOut.model_fields}
+    assert "décision d'enregistrement de droit" in page["items"][1]["procedure_status"]

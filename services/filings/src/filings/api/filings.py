@@ -6,11 +6,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from certreg_contracts.calendar import paris_date
 from certreg_runtime.api import CurrentUser, IdempotencyKeyHeader
 from certreg_runtime.idempotency import answer_once
+from certreg_runtime.web import json_answer
 from filings.api import views
 from filings.api.deps import Depositor, DepsDep
 from filings.api.schemas import (
@@ -48,10 +49,10 @@ def create_filing(body: FilingIn, user: Depositor, deps: DepsDep, idempotency_ke
     )
 
 
-@router.get("")
-def list_filings(query: Annotated[FilingQuery, Query()], user: CurrentUser, deps: DepsDep) -> FilingPage:
+@router.get("", response_model=FilingPage)
+def list_filings(query: Annotated[FilingQuery, Query()], user: CurrentUser, deps: DepsDep) -> Response:
     """The filings of the caller's entity (staff: every filing), last changed first."""
-    return views.filing_page(queries.list_filings(deps, user, query))
+    return json_answer(views.filing_page(queries.list_filings(deps, user, query)))
 
 
 @router.get("/{filing_id}")

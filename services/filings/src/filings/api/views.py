@@ -6,13 +6,13 @@ import datetime as dt
 from typing import Any
 
 from certreg_contracts.events.filings import Fiche
+from certreg_runtime.clock import as_utc
 from certreg_runtime.uploads import stored_filename
 from filings.adapters.tables import Document, Filing, Receipt
 from filings.api.schemas import (
     CompetenceBlockOut,
     DocumentOut,
     FilingOut,
-    FilingPage,
     FilingSummaryOut,
     OpenRequestOut,
     PieceList,
@@ -138,8 +138,31 @@ def submitted_out(submission: Submission) -> SubmittedOut:
     )
 
 
-def filing_page(page: FilingList) -> FilingPage:
-    return FilingPage(items=[summary_out(f) for f in page.filings], total=page.total, limit=page.limit, offset=page.offset)
+def summary_fields(row: Any) -> dict[str, Any]:
+    """``summary_out``'s fields, in its order, from a row of ``queries.SUMMARY_COLUMNS``."""
+    return {
+        "filing_id": row.id,
+        "reference": row.reference,
+        "entity_id": row.entity_id,
+        "repertoire": row.repertoire,
+        "title": row.title,
+        "qualification_level": row.qualification_level,
+        "is_cqp": row.is_cqp,
+        "status": row.status,
+        "case_status": row.case_status,
+        "procedure_status": procedure_status(row.status, row.case_status, row.submission_round, row.registration_type),
+        "submission_round": row.submission_round,
+        "due_date": row.due_date,
+        "due_explanation": row.due_explanation,
+        "created_at": as_utc(row.created_at),
+        "updated_at": as_utc(row.updated_at),
+        "submitted_at": as_utc(row.submitted_at),
+    }
+
+
+def filing_page(page: FilingList) -> dict[str, Any]:
+    """``FilingPage``'s content, for ``json_answer`` (the same JSON, no model built)."""
+    return {"items": [summary_fields(r) for r in page.filings], "total": page.total, "limit": page.limit, "offset": page.offset}
 
 
 def piece_list(pieces: list[PieceHistory]) -> PieceList:

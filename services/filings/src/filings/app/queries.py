@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -35,10 +36,36 @@ class FilingRecord:
 
 @dataclass(frozen=True)
 class FilingList:
-    filings: list[Filing]
+    """One page of the list: each filing's ``SUMMARY_COLUMNS`` only (a row, not an ORM object)."""
+
+    filings: list[sa.Row[Any]]
     total: int
     limit: int
     offset: int
+
+
+# What a line of the list shows (views.summary_fields), and nothing more: the list never
+# reads the description's JSON columns (the blocks, the fiche, the open request) nor
+# builds ORM objects (issue 16: they were most of the list's own CPU). Of the fiche, only
+# its registration type (the by-right labels), extracted by the database.
+SUMMARY_COLUMNS: tuple[Any, ...] = (
+    col(Filing.id),
+    col(Filing.reference),
+    col(Filing.entity_id),
+    col(Filing.repertoire),
+    col(Filing.title),
+    col(Filing.qualification_level),
+    col(Filing.is_cqp),
+    col(Filing.status),
+    col(Filing.case_status),
+    col(Filing.submission_round),
+    col(Filing.due_date),
+    col(Filing.due_explanation),
+    col(Filing.created_at),
+    col(Filing.updated_at),
+    col(Filing.submitted_at),
+    col(Filing.fiche)["registration_type"].as_string().label("registration_type"),
+)
 
 
 @dataclass(frozen=True)
@@ -129,8 +156,8 @@ def list_filings(deps: Deps, user: Principal, query: FilingQuery) -> FilingList:
         conditions.append(sa.func.lower(Filing.title).contains(query.q.strip().lower(), autoescape=True))
     with deps.uow() as uow:
         total = uow.session.exec(select(sa.func.count()).select_from(Filing).where(*conditions)).one()
-        rows = uow.session.exec(
-            select(Filing)
+        rows = uow.session.execute(
+            sa.select(*SUMMARY_COLUMNS)
             .where(*conditions)
             .order_by(col(Filing.updated_at).desc(), col(Filing.id))
             .offset(query.offset)
