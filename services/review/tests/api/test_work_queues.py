@@ -10,6 +10,7 @@ import uuid
 from datetime import date, timedelta
 
 from certreg_contracts.events.identity import StaffChanged
+from review.api.schemas import CaseListOut
 
 
 async def test_the_queue_names_the_organisation_and_the_instructor_and_counts_days(review_both):
@@ -26,6 +27,9 @@ async def test_the_queue_names_the_organisation_and_the_instructor_and_counts_da
 
     answer = await review.client.get("/api/review/cases", params={"ids": str(first)}, headers=review.reviewer)
     assert answer.status_code == 200, answer.text
+    # Sent without a model per line (issue 16): the JSON ``CaseListOut`` gives, byte for byte.
+    assert answer.headers["content-type"] == "application/json"
+    assert answer.content == CaseListOut.model_validate_json(answer.content).model_dump_json().encode()
     [line] = answer.json()["items"]
     assert line["organisation"] == "Université d'Exemple" and line["siret"] == "12345678900012"
     assert line["assignee_name"] == "Inès Martin"
@@ -43,9 +47,9 @@ async def test_the_queue_names_the_organisation_and_the_instructor_and_counts_da
     second = await review.submit(title="Autre")
     await review.to_admissible(second)
     await review.post(f"/cases/{second}/assignment", {"instructor_id": str(other)}, review.reviewer)
-    items = (
-        await review.client.get("/api/review/cases", params={"ids": f"{first},{second}", "sort": "title"}, headers=review.director)
-    ).json()["items"]
+    both = await review.client.get("/api/review/cases", params={"ids": f"{first},{second}", "sort": "title"}, headers=review.director)
+    assert both.content == CaseListOut.model_validate_json(both.content).model_dump_json().encode()
+    items = both.json()["items"]
     assert [(i["title"], i["assignee_name"]) for i in items] == [
         ("Autre", "Léo Roux"),
         ("Licence professionnelle métiers du bois", "Inès Martin"),

@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from certreg_contracts.calendar import paris_date
 from certreg_runtime.api import CurrentUser
 from certreg_runtime.paging import Offset, page_size
+from certreg_runtime.web import json_answer
 from review.api import views
 from review.api.deps import Assigner, CaseFiltersDep, DepsDep, Director, Instructor, Reviewer, Staff
 from review.api.schemas import (
@@ -29,17 +30,18 @@ from review.domain import rules
 router = APIRouter(tags=["cases"])
 
 
-@router.get("/cases")
+@router.get("/cases", response_model=CaseListOut)
 def list_cases(
     user: Staff,
     deps: DepsDep,
     filters: CaseFiltersDep,
     limit: Annotated[int, page_size(200)] = 50,
     offset: Offset = 0,
-) -> CaseListOut:
+) -> Response:
     page = queries.case_page(deps, filters, limit=limit, offset=offset)
     today = paris_date(deps.clock.now())
-    return CaseListOut(items=[views.case_summary(r, today) for r in page.items], total=page.total, limit=limit, offset=offset)
+    items = [views.case_summary_fields(r, today) for r in page.items]
+    return json_answer({"items": items, "total": page.total, "limit": limit, "offset": offset})
 
 
 @router.get("/cases/{filing_id}", response_model_exclude_unset=True)
