@@ -111,3 +111,28 @@ async def test_a_failing_rollback_after_a_read_is_logged_not_raised(cut_database
 
     await cut_database(work)  # the read was done: leaving the block does not fail
     assert any("closing (rolling back what was not committed) failed" in r.getMessage() for r in caplog.records)
+
+
+def test_a_read_only_unit_of_work_opens_no_transaction_on_postgresql(postgres, engine) -> None:
+    """``Deps.reads()``: its statements run in autocommit (no ``BEGIN``/``ROLLBACK`` round
+    trips, issue 16); the connection goes back to the pool as it came, and the next unit of
+    work has its transaction. SQLite's engine is left as it is."""
+    from psycopg.pq import TransactionStatus
+
+    pg = create_db_engine(postgres.create_database(f"{unique_db_prefix()}_reads"), pool_size=1)
+    try:
+        for _ in range(2):
+            with UnitOfWork(pg, metadata, "probe", read_only=True) as uow:
+                assert uow.session.execute(sa.select(sa.literal(1))).scalar_one() == 1
+                dbapi = uow.session.connection().connection.dbapi_connection
+                assert dbapi is not None and dbapi.autocommit
+                assert dbapi.pgconn.transaction_status == TransactionStatus.IDLE
+            with UnitOfWork(pg, metadata, "probe") as uow:
+                uow.session.execute(sa.select(sa.literal(1)))
+                same = uow.session.connection().connection.dbapi_connection
+                assert same is dbapi and not same.autocommit
+                assert same.pgconn.transaction_status == TransactionStatus.INTRANS
+    finally:
+        pg.dispose()
+    with UnitOfWork(engine, metadata, "probe", read_only=True) as uow:
+        assert uow.session.get_bind() is engine

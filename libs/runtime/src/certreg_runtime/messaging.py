@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+import weakref
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -88,6 +89,25 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+_READING: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+
+
+def reading_engine(engine: Engine) -> Engine:
+    """What a read-only unit of work runs on: on PostgreSQL, ``engine`` in autocommit (the
+    same pool), each statement its own transaction — what READ COMMITTED gives each
+    statement of a transaction anyway — without the ``BEGIN`` and ``ROLLBACK`` round
+    trips around them (two of a list's four; issue 16). psycopg switches autocommit on
+    the client, and the pool switches it back when the connection returns. SQLite's
+    connections already run reads without a transaction (``certreg_runtime.db``), and
+    its driver's isolation switch would undo that: ``engine`` itself there."""
+    if engine.dialect.name != "postgresql":
+        return engine
+    found = _READING.get(engine)
+    if found is None:
+        found = _READING[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return found
+
+
 class UnitOfWork:
     """A session and the events it emits, committed together or not at all.
 
@@ -106,8 +126,9 @@ class UnitOfWork:
         cause: Envelope | None = None,
         correlation_id: uuid.UUID | None = None,
         on_commit: Callable[[], None] | None = None,
+        read_only: bool = False,
     ) -> None:
-        self.session = Session(engine, expire_on_commit=False)
+        self.session = Session(reading_engine(engine) if read_only else engine, expire_on_commit=False)
         self._outbox = outbox_table(metadata)
         self._producer = producer
         self.cause = cause

@@ -81,6 +81,12 @@ class Deps:
     def uow(self, *, cause: Envelope | None = None, correlation_id: uuid.UUID | None = None) -> UnitOfWork:
         return self.uow_factory(cause=cause, correlation_id=correlation_id)
 
+    def reads(self) -> UnitOfWork:
+        """A unit of work that only reads (a page, a list): on PostgreSQL its statements run
+        in autocommit, without the ``BEGIN``/``ROLLBACK`` round trips
+        (``certreg_runtime.messaging.reading_engine``). Never to write nor lock in."""
+        return self.uow_factory(read_only=True)
+
     def bucket(self, purpose: str = "documents") -> str:
         return self.settings.bucket(self.service, purpose)
 
@@ -113,8 +119,16 @@ class ServiceContext:
     # The readiness checks, bounded in time (``/readyz``).
     checks: DependencyChecks = field(default_factory=DependencyChecks)
 
-    def uow(self, *, cause: Envelope | None = None, correlation_id: uuid.UUID | None = None) -> UnitOfWork:
-        return UnitOfWork(self.engine, self.metadata, self.name, cause=cause, correlation_id=correlation_id, on_commit=self.relay.wake)
+    def uow(self, *, cause: Envelope | None = None, correlation_id: uuid.UUID | None = None, read_only: bool = False) -> UnitOfWork:
+        return UnitOfWork(
+            self.engine,
+            self.metadata,
+            self.name,
+            cause=cause,
+            correlation_id=correlation_id,
+            on_commit=self.relay.wake,
+            read_only=read_only,
+        )
 
     def bucket(self, purpose: str = "documents") -> str:
         return self.settings.bucket(self.name, purpose)

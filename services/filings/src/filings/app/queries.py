@@ -154,7 +154,7 @@ def list_filings(deps: Deps, user: Principal, query: FilingQuery) -> FilingList:
         conditions.append(col(Filing.repertoire) == query.repertoire)
     if query.q and query.q.strip():
         conditions.append(sa.func.lower(Filing.title).contains(query.q.strip().lower(), autoescape=True))
-    with deps.uow() as uow:
+    with deps.reads() as uow:
         total = uow.session.exec(select(sa.func.count()).select_from(Filing).where(*conditions)).one()
         rows = uow.session.execute(
             sa.select(*SUMMARY_COLUMNS)
@@ -168,7 +168,7 @@ def list_filings(deps: Deps, user: Principal, query: FilingQuery) -> FilingList:
 
 def get_filing(deps: Deps, user: Principal, filing_id: uuid.UUID) -> FilingRecord:
     check_reader(user)
-    with deps.uow() as uow:
+    with deps.reads() as uow:
         return record_of(uow.session, load_filing(uow.session, filing_id, user), deps.clock.now())
 
 

@@ -26,7 +26,7 @@ def jwks(deps: IdentityDeps) -> dict[str, Any]:
 
 
 def me(deps: IdentityDeps, user: Principal) -> schemas.Me:
-    with deps.uow() as uow:
+    with deps.reads() as uow:
         account = uow.session.get(Account, user.account_id)
         if account is None:
             raise not_found("account")

@@ -213,7 +213,7 @@ def pending_publications(deps: ReviewDeps) -> Iterator[dict[str, Any]]:
 
 
 def case_page(deps: ReviewDeps, filters: CaseFilters, *, limit: int, offset: int) -> Page[dict[str, Any]]:
-    with deps.uow() as uow:
+    with deps.reads() as uow:
         rows, total = list_cases(uow.session, filters, limit=limit, offset=offset)
     return Page(rows, total)
 
