@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from certreg_testing.infra import free_port
 from certreg_testing.platform import write_clock_offset
@@ -40,6 +40,9 @@ ADMIN_PASSWORD = "Administrateur-SI-2024!"
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "browser: drives the web interfaces in Chromium (needs /usr/bin/chromium: scripts/install-browser)")
+    # A page whose API answer takes more than Playwright's 5 s on a loaded 2-core machine
+    # (another worker starting a platform) is slow, not wrong; a passing check waits no longer.
+    expect.set_options(timeout=15_000)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -7,7 +7,7 @@ const box = document.getElementById("outbox");
 const PAGE = 50;
 const STATUS = { sent: ["Envoyé", "success"], pending: ["En attente", "info"], failed: ["Échec", "error"] };
 const list = h("div", { class: "fr-accordions-group" });
-const more = h("button", { class: "fr-btn fr-btn--secondary fr-mt-3w", type: "button" }, "Afficher les courriels plus anciens");
+const more = h("button", { class: "fr-btn fr-btn--secondary fr-mt-3w cr-hidden", type: "button" }, "Afficher les courriels plus anciens");
 const count = h("p", { role: "status" });
 let offset = 0;
 
@@ -38,5 +38,6 @@ async function load() {
   }
 }
 more.addEventListener("click", load);
+count.textContent = "Chargement…";
 box.replaceChildren(count, list, more);
 await load();
