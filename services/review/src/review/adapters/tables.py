@@ -39,6 +39,9 @@ class Case(Base, table=True):
         sa.Index("ix_cases_status", "status", "overdue", "opened_at", "filing_id"),
         sa.Index("ix_cases_assignee", "assignee_id", "overdue", "opened_at", "filing_id"),
         sa.Index("ix_cases_repertoire", "repertoire", "overdue", "opened_at", "filing_id"),
+        # Repertoire and status together (the list's worst filter at 100k: counted by a scan
+        # of the table, 67 ms; from this index alone, migration a3c5e7f9b1d2).
+        sa.Index("ix_cases_status_repertoire", "status", "repertoire", "overdue", "opened_at", "filing_id"),
         sa.Index("ix_cases_entity", "entity_id"),
         sa.Index("ix_cases_session", "session_id"),
         # The work queues' sortable columns (``?sort=``), each with the id as tie-breaker.
