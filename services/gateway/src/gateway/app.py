@@ -54,7 +54,15 @@ def create_gateway(
     ``CERTREG_*`` by default). ``hsts``: the ``Strict-Transport-Security`` value sent on
     every answer (``Settings.hsts_header()``), None for none. ``trusted_proxies``: whose
     ``X-Forwarded-For`` is believed (``Settings.trusted_networks``; none by default)."""
-    app = FastAPI(title="certreg gateway", lifespan=_lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    # FastAPI's own telemetry off: the gateway's server span is its TraceSwitch's (below), as in ServiceApp.
+    app = FastAPI(
+        title="certreg gateway",
+        lifespan=_lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        telemetry={"tracing": False, "metrics": False, "logs": False},
+    )
     gateway = Gateway(targets, app, trusted_proxies=trusted_proxies)
     app.state.gateway = gateway
     app.state.services_lifespan = lifespan
