@@ -14,10 +14,12 @@ from typing import Any
 
 import pytest
 from lxml import etree
+from sqlmodel import col, select
 
 from certreg_contracts.events.filings import AccessRoute, CoCertifier, CompetenceBlock, DocumentRef, Fiche, FilingSubmitted
 from certreg_testing.infra import unique_namespace
-from review.adapters.tables import RegistryCode, RegistryRecord
+from review.adapters.registry_feed import ROUTE_BITS
+from review.adapters.tables import RegistryCode, RegistryEntry, RegistryRecord
 from review.app import queries
 from services.review.tests.conftest import Review, review_platform
 
@@ -316,6 +318,11 @@ async def test_the_registry_searches_by_text_and_filters_by_repertoire_level_sta
     assert await found(access_route="vae") == await found(access_route="apprenticeship") == [co]
     assert await found(access_route="vae", certifier="55208131766522", level=6) == [co]
     assert await found(access_route="initial_training") == await found(access_route="vae", repertoire="rs") == []
+    assert await found(access_route="vae", state="active", q="chantier") == [co]
+    with registry.deps.uow() as uow:  # one bit each in the search entry, no code rows to join
+        assert uow.session.get_one(RegistryEntry, co).routes == ROUTE_BITS["vae"] | ROUTE_BITS["apprenticeship"]
+        assert uow.session.get_one(RegistryEntry, web).routes == 0
+        assert not uow.session.exec(select(RegistryCode).where(col(RegistryCode.number) == co, col(RegistryCode.kind) == "route")).all()
     response = await registry.client.get("/api/review/registry", params={"access_route": "par correspondance"})
     assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["query", "access_route"], response.text
 

@@ -58,8 +58,24 @@ def changes_after(session: Session, after: int, limit: int) -> list[RegistryChan
 CERTIFIER = "certifier"
 """The ``registry_codes`` kind of a certifier's SIRET: every certifier of a fiche (the filer and
 its co-certifiers) is found by the registry's certifier filter."""
-ROUTE = "route"
-"""The ``registry_codes`` kind of a fiche's access routes (``review.adapters.exports.ROUTE_CODES``)."""
+ROUTE_BITS = {
+    "initial_training": 1,  # FI
+    "apprenticeship": 2,  # CA
+    "continuing_training": 4,  # FC
+    "professionalisation": 8,  # CQ
+    "individual_application": 16,  # CL
+    "vae": 32,  # VAE
+}
+"""Each access route's bit in ``RegistryEntry.routes`` (the v4.1 fiche's SI_JURY_* order,
+``review.adapters.exports.ROUTE_CODES``): never renumbered, the entries hold them."""
+
+
+def route_mask(record: RegistryRecord) -> int:
+    """The access routes ``record``'s fiche lists, as ``RegistryEntry.routes``."""
+    mask = 0
+    for route in (record.fiche or {}).get("access_routes") or []:
+        mask |= ROUTE_BITS.get(str(route.get("route")), 0)
+    return mask
 
 
 def certifier_names(record: RegistryRecord) -> str:
@@ -98,4 +114,5 @@ def search_entry(record: RegistryRecord) -> RegistryEntry:
         certifier_siret=record.certifier_siret,
         certifier_name=certifier_names(record),
         search=record.search,
+        routes=route_mask(record),
     )

@@ -320,6 +320,10 @@ class RegistryEntry(Base, table=True):
     # (registry_feed.certifier_names); their SIRETs are registry_codes of kind "certifier".
     certifier_name: str = Field(default="", sa_column=sa.Column(sa.Text(), nullable=False, server_default=""))
     search: str = Field(default="", max_length=1200)
+    # The fiche's access routes, one bit each (registry_feed.ROUTE_BITS: FI 1, CA 2, FC 4, CQ 8,
+    # CL 16, VAE 32): the access-route filter is ``routes & bit != 0`` in the same row as the
+    # state and the text, instead of a join through a third of the records' code rows.
+    routes: int = Field(default=0, sa_column=sa.Column(sa.Integer(), nullable=False, server_default="0"))
 
 
 class RegistryCode(Base, table=True):

@@ -16,8 +16,6 @@ from certreg_runtime.auth import Principal
 from certreg_runtime.errors import conflict, field_error, forbidden, invalid
 from certreg_runtime.messaging import UnitOfWork
 from review.adapters import audit_log, certifiers, numbers, registry_feed
-from review.adapters.exports import ROUTE_CODES
-from review.adapters.registry_feed import ROUTE
 from review.adapters.tables import Case, Decision, RegistryCode, RegistryRecord, search_text
 from review.api.schemas import DecisionIn, PublicationIn
 from review.app import renewals
@@ -243,13 +241,11 @@ def _publish(uow: UnitOfWork, case: Case, decision: Decision, now: datetime) -> 
     registry_feed.record_change(uow.session, record, "renewed" if former is not None else "registered", now)
     if former is not None:
         registry_feed.record_change(uow.session, former, "updated", now)
-    # Its NSF and ROME codes and its access routes, for the registry's filters.
+    # Its NSF and ROME codes, for the registry's filters (its access routes are in its search
+    # entry: registry_feed.search_entry).
     for kind in ("nsf", "rome"):
         for code in sorted(set(snap.get(f"{kind}_codes", []))):
             uow.session.add(RegistryCode.of(record, kind, code))
-    routes = (snap.get("fiche") or {}).get("access_routes") or []
-    for code in sorted({ROUTE_CODES[r["route"]] for r in routes if r.get("route") in ROUTE_CODES}):
-        uow.session.add(RegistryCode.of(record, ROUTE, code))
 
 
 def acknowledge(deps: ReviewDeps, user: Principal, filing_id: uuid.UUID) -> DecisionMade:

@@ -18,8 +18,7 @@ from certreg_runtime.auth import Principal
 from certreg_runtime.db import is_postgres
 from certreg_runtime.errors import not_found
 from review.adapters import audit_log, registry_feed
-from review.adapters.exports import ROUTE_CODES
-from review.adapters.registry_feed import CERTIFIER, ROUTE
+from review.adapters.registry_feed import CERTIFIER, ROUTE_BITS
 from review.adapters.tables import (
     AgendaItem,
     AuditEntry,
@@ -387,7 +386,8 @@ def registry_search(filters: RegistryFilters, today: date) -> RegistrySearch:
     their record's sort key (the number's own: repertoire and sequence value): the most
     selective code's rows are the list, in its order from ix_registry_codes_list, so that a page
     stops at its last row instead of joining every record with that code and sorting them, and
-    the entries are joined only for a condition on them (level, state, text, certifier's name).
+    the entries are joined only for a condition on them (level, state, text, certifier's name,
+    access route).
     The order is the same as the entries' (the copy equals the record's, and the key is unique),
     every record has its entry (review.adapters.registry_feed.record_change) and every code row
     its record."""
@@ -413,10 +413,11 @@ def registry_search(filters: RegistryFilters, today: date) -> RegistrySearch:
             on_entry.append(col(e.certifier_name).like(f"%{escape_like(who.lower())}%", escape="\\"))
     if filters.q and filters.q.strip():
         on_entry.append(col(e.search).like(f"%{escape_like(filters.q.strip().lower())}%", escape="\\"))
-    # most selective first: a SIRET (a few records), a ROME code (~1 500 codes), an NSF code
-    # (~100), an access route (6)
-    route = ROUTE_CODES[filters.access_route] if filters.access_route else None
-    codes += [(kind, code) for kind, code in (("rome", filters.rome), ("nsf", filters.nsf), (ROUTE, route)) if code]
+    if filters.access_route:
+        # A third of the records each: a bit of the entry, read with its other filters.
+        on_entry.append(col(e.routes).op("&")(ROUTE_BITS[filters.access_route]) != 0)
+    # most selective first: a SIRET (a few records), a ROME code (~1 500 codes), an NSF code (~100)
+    codes += [(kind, code) for kind, code in (("rome", filters.rome), ("nsf", filters.nsf)) if code]
     if not codes:
         where = on_entry + ([col(e.repertoire) == filters.repertoire] if filters.repertoire else [])
         return RegistrySearch(e, col(e.number), where, [col(e.repertoire), col(e.sequence_value).desc()])
