@@ -177,8 +177,6 @@ class World:
                 codes.append({"kind": "nsf", "code": code, **key})
             for code in rng.sample(self.rome, rng.randint(1, 5)):
                 codes.append({"kind": "rome", "code": code, **key})
-            for route in routes:
-                codes.append({"kind": registry_feed.ROUTE, "code": ROUTE_CODES[route], **key})
         return records, codes
 
 
@@ -238,15 +236,10 @@ def search_values(session: Session) -> dict[str, Any]:
         .scalars()
         .first()
     )
-    route = (
-        session.execute(
-            sa.select(col(RegistryCode.code)).where(col(RegistryCode.kind) == registry_feed.ROUTE, col(RegistryCode.number) == number)
-        )
-        .scalars()
-        .first()
-    )
-    assert route is not None, "no access route in registry_codes: a database filled before routes were (rebuild it)"
-    by_code = {code: name for name, code in ROUTE_CODES.items()}
+    mask = session.execute(sa.select(col(RegistryEntry.routes)).where(col(RegistryEntry.number) == number)).scalar_one()
+    assert mask, "no access route in the entry: a database filled before routes were (rebuild it)"
+    # the route first by its code (CA, CL, CQ, FC, FI, VAE), as when they were registry codes
+    route = min((r for r, bit in registry_feed.ROUTE_BITS.items() if mask & bit), key=ROUTE_CODES.__getitem__)
     return {
         "q": "technicien",
         "repertoire": "rncp",
@@ -255,7 +248,7 @@ def search_values(session: Session) -> dict[str, Any]:
         "certifier": name,
         "nsf": nsf,
         "rome": rome,
-        "access_route": by_code[route],
+        "access_route": route,
         "_name": name.split(" ", 1)[1],  # part of the name, as one types it
         "_siret": siret_value,
     }
