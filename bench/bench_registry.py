@@ -4,7 +4,8 @@ Creates a throwaway database on the server named by $CERTREG_TEST_DATABASE_URL (
 e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres), applies review's migrations and
 bulk-inserts published records with a realistic spread (RNCP and RS, levels, active, expired and
 withdrawn registrations, ~3 000 certifiers with their SIRET, one record in five co-certified, real NSF and ROME codes from
-certreg_reference, one to three access routes of the fiche's six, frameworks and blocks of a real fiche's size), then:
+certreg_reference, one to three access routes of the fiche's six (the entry's route bits, from
+registry_feed.search_entry), frameworks and blocks of a real fiche's size), then:
 
 1. streams ``export.xml`` and ``export.csv`` of every record through the functions the routes
    call (``queries.all_records`` → ``fiches_xml`` / ``registry_csv``) and prints the bytes, the
