@@ -361,6 +361,7 @@ def main() -> int:
     finally:
         engine.dispose()
         if keep:
+            server.keep(name)  # else close() drops what create_database made
             print(f"database kept: {name}")
         else:
             server.drop_database(name)

@@ -39,6 +39,20 @@ def test_postgres_create_select_drop(postgres):
         assert conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None
 
 
+def test_a_kept_database_outlives_its_server_object(postgres):
+    """A bench's BENCH_REGISTRY_KEEP: close() drops what the object created, except what it keeps."""
+    server = infra.PostgresServer(postgres.admin_url)  # the same server, a second object
+    name = f"{infra.unique_db_prefix()}_kept"
+    server.create_database(name)
+    server.keep(name)
+    server.close()
+    try:
+        with postgres._admin() as conn:
+            assert conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is not None
+    finally:
+        postgres.drop_database(name)
+
+
 def test_postgres_service_databases(postgres):
     prefix = infra.unique_db_prefix()
     template = postgres.database_url_template(prefix)

@@ -216,6 +216,10 @@ class PostgresServer:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)) + force)
         self._created.discard(name)
 
+    def keep(self, name: str) -> None:
+        """Leave ``name`` in place at close() (a bench's data, reused by a later run)."""
+        self._created.discard(name)
+
     def database_url_template(self, prefix: str | None = None) -> str:
         """A ``CERTREG_DATABASE_URL`` value: database ``<prefix>_{service}``, ``{service}`` left
         for the services to fill (they create their database lazily). Databases with this
