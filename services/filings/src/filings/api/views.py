@@ -61,26 +61,7 @@ def editable_items(filing: Filing) -> list[str]:
 
 
 def summary_out(filing: Filing) -> FilingSummaryOut:
-    return FilingSummaryOut(
-        filing_id=filing.id,
-        reference=filing.reference,
-        entity_id=filing.entity_id,
-        repertoire=filing.repertoire,
-        title=filing.title,
-        qualification_level=filing.qualification_level,
-        is_cqp=filing.is_cqp,
-        status=filing.status,
-        case_status=filing.case_status,
-        procedure_status=procedure_status(
-            filing.status, filing.case_status, filing.submission_round, (filing.fiche or {}).get("registration_type")
-        ),
-        submission_round=filing.submission_round,
-        due_date=filing.due_date,
-        due_explanation=filing.due_explanation,
-        created_at=filing.aware("created_at"),
-        updated_at=filing.aware("updated_at"),
-        submitted_at=filing.aware("submitted_at"),
-    )
+    return FilingSummaryOut(**summary_fields(filing, (filing.fiche or {}).get("registration_type")))
 
 
 def requirement_out(line: dict[str, Any]) -> RequirementOut:
@@ -138,8 +119,9 @@ def submitted_out(submission: Submission) -> SubmittedOut:
     )
 
 
-def summary_fields(row: Any) -> dict[str, Any]:
-    """``summary_out``'s fields, in its order, from a row of ``queries.SUMMARY_COLUMNS``."""
+def summary_fields(row: Any, registration_type: str | None) -> dict[str, Any]:
+    """A filing's summary fields, in ``FilingSummaryOut``'s order: from a ``Filing``, or from a
+    row of ``queries.SUMMARY_COLUMNS`` (the list, which reads only those columns)."""
     return {
         "filing_id": row.id,
         "reference": row.reference,
@@ -150,7 +132,7 @@ def summary_fields(row: Any) -> dict[str, Any]:
         "is_cqp": row.is_cqp,
         "status": row.status,
         "case_status": row.case_status,
-        "procedure_status": procedure_status(row.status, row.case_status, row.submission_round, row.registration_type),
+        "procedure_status": procedure_status(row.status, row.case_status, row.submission_round, registration_type),
         "submission_round": row.submission_round,
         "due_date": row.due_date,
         "due_explanation": row.due_explanation,
@@ -162,7 +144,8 @@ def summary_fields(row: Any) -> dict[str, Any]:
 
 def filing_page(page: FilingList) -> dict[str, Any]:
     """``FilingPage``'s content, for ``json_answer`` (the same JSON, no model built)."""
-    return {"items": [summary_fields(r) for r in page.filings], "total": page.total, "limit": page.limit, "offset": page.offset}
+    items = [summary_fields(r, r.registration_type) for r in page.filings]
+    return {"items": items, "total": page.total, "limit": page.limit, "offset": page.offset}
 
 
 def piece_list(pieces: list[PieceHistory]) -> PieceList:
