@@ -77,18 +77,14 @@ def _summary_fields(row: Mapping[str, Any] | Case, today: date | None = None) ->
     }
 
 
-def case_summary(row: Mapping[str, Any] | Case, today: date) -> CaseSummaryOut:
-    """A line of the case list (a row of ``queries.list_cases``, or the case itself);
-    ``today`` is the Paris day the days since the deposit are counted to."""
-    return CaseSummaryOut(**_summary_fields(row, today))
-
-
 SUMMARY_KEYS = tuple(CaseSummaryOut.model_fields)
 
 
 def case_summary_fields(row: Mapping[str, Any], today: date) -> dict[str, Any]:
-    """``case_summary``'s content in its fields' order, for ``json_answer`` (the list sends
-    the same JSON without building, dumping and validating a model per line, issue 16)."""
+    """A line of the case list (a row of ``queries.list_cases``) as ``CaseSummaryOut``'s
+    content in its fields' order; ``today`` is the Paris day the days since the deposit are
+    counted to. For ``json_answer``: the list sends the same JSON without building, dumping
+    and validating a model per line (issue 16)."""
     fields = _summary_fields(row, today)
     return {key: fields[key] for key in SUMMARY_KEYS}
 
