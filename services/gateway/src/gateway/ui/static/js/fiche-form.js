@@ -177,7 +177,8 @@ export function fichePreview(filing) {
 }
 
 const show = (v) => (v == null || v === "" ? "—" : Array.isArray(v) ? v.map((x) => (typeof x === "object" ? Object.values(x).join(" — ") : x)).join(" ; ") : typeof v === "object" ? Object.values(v).filter((x) => x !== null).join(" — ") : String(v));
-const KINDS = { added: ["Ajouté", "success"], removed: ["Retiré", "error"], changed: ["Modifié", "info"] };
+/** A change's kind: its label and its DSFR badge colour (round to round, and a renewal's diff). */
+export const CHANGE_KINDS = { added: ["Ajouté", "success"], removed: ["Retiré", "error"], changed: ["Modifié", "info"] };
 
 /** What changed since the previous round (`current`: what the next round will change). */
 export async function ficheChanges(filingId, { current = false } = {}) {
@@ -197,7 +198,7 @@ export async function ficheChanges(filingId, { current = false } = {}) {
           h("thead", {}, h("tr", {}, ["Élément", "", "Avant", "Après"].map((x) => h("th", { scope: "col" }, x)))),
           h("tbody", {}, c.changes.map((x) => h("tr", { "data-path": x.path.join(".") },
             h("td", {}, x.label, x.path.length > 2 && x.path[0] !== "fiche" ? ` (${x.path.at(-1)})` : x.path.length > 3 ? ` (${x.path.at(-1)})` : ""),
-            h("td", {}, h("span", { class: `fr-badge fr-badge--sm fr-badge--${KINDS[x.kind][1]} fr-badge--no-icon` }, KINDS[x.kind][0])),
+            h("td", {}, h("span", { class: `fr-badge fr-badge--sm fr-badge--${CHANGE_KINDS[x.kind][1]} fr-badge--no-icon` }, CHANGE_KINDS[x.kind][0])),
             h("td", { class: "cr-pre" }, show(x.before)),
             h("td", { class: "cr-pre" }, show(x.after))))))));
     }

@@ -14,7 +14,7 @@ import { dialogue } from "/static/js/thread.js";
 import { confirmAction } from "/static/js/confirm.js";
 import { ACTOR_ROLES, FILING_FIELDS, OPINIONS, REPERTOIRES, itemLabel, statusBadge } from "/static/js/labels.js";
 import { opinionForm } from "/static/js/opinion.js";
-import { ficheChanges, fichePreview } from "/static/js/fiche-form.js";
+import { CHANGE_KINDS, ficheChanges, fichePreview } from "/static/js/fiche-form.js";
 import { BASIS_LABELS, ROUTE_LABELS } from "/static/js/fiche-view.js";
 
 const user = requireLogin();
@@ -360,7 +360,6 @@ async function piecesTable(names) {
 // A renewal (issue 14): the registration it renews, the recommendations made when that one
 // was examined and, beside them, how the certifier says it followed them; what changed.
 const RECOMMENDATION_SOURCES = { admissibility: "Recevabilité", opinion: "Avis de la commission", decision: "Décision du directeur général" };
-const CHANGE_KINDS = { added: ["Ajouté", "success"], removed: ["Retiré", "error"], changed: ["Modifié", "info"] };
 const COHORT = { certified: " certifiés", certified_by_vae: " par la VAE", employed_6_months_rate: " % en emploi à 6 mois", employed_in_job_2_years_rate: " % dans le métier à 2 ans" };
 
 // One item of a fiche's list, in words (certifiers, access routes, equivalences, cohorts).
