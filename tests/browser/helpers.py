@@ -6,7 +6,7 @@ import time
 import uuid
 from pathlib import Path
 
-from playwright.sync_api import Page
+from playwright.sync_api import Locator, Page, expect
 
 from certreg_testing.samples import random_siret
 
@@ -39,6 +39,19 @@ def error_of(page: Page, field_id: str) -> str:
         field_id,
     )
     return text
+
+
+def tick(page: Page, label: Locator) -> None:
+    """Ticks the DSFR checkbox of ``label`` (the input is drawn by its label) and checks it is
+    ticked. In CI runs a click on such a label was sometimes followed by an unticked box (the
+    form drawn again, cause not found), the form then sent without it: clicked again then."""
+    box = page.locator(f"#{label.get_attribute('for')}")
+    for _ in range(5):
+        if box.is_checked():
+            break
+        label.click()
+        page.wait_for_timeout(300)
+    expect(box).to_be_checked()
 
 
 def login(page: Page, email: str, password: str, *, back_office: bool = False) -> None:

@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 from certreg_contracts.legal_dates import dated_piece_expiry, french_date
 
 from .conftest import ADMIN_EMAIL, ADMIN_PASSWORD, check_accessibility, screenshot
-from .helpers import PASSWORD, PDF, api_token, approved_certifier, error_of, login, pdf_file, reload_until, staff_member
+from .helpers import PASSWORD, PDF, api_token, approved_certifier, error_of, login, pdf_file, reload_until, staff_member, tick
 
 pytestmark = pytest.mark.browser
 
@@ -101,7 +101,7 @@ def test_a_bulletin_valid_at_filing_does_not_block_the_answer(page, platform, tm
     check_accessibility(page)
     screenshot(page, "dossier-piece-datee-appreciee-au-depot")
     page.fill("#answer-0", "Un tuteur pour trois stagiaires.")  # one answer per question (issue 13, point 6)
-    page.click("label[for=answer-sworn]")
+    tick(page, page.locator("label[for=answer-sworn]"))
     page.get_by_role("button", name="Envoyer ma réponse").click()
     page.get_by_role("tab", name="Courriers").click()
     expect(page.get_by_role("button", name=re.compile("Accusé de dépôt n°2"))).to_be_visible()
@@ -125,7 +125,7 @@ def test_a_bulletin_valid_at_filing_does_not_block_the_answer(page, platform, tm
         f"au {french_date(moved_today)} : daté du {french_date(bulletin)}, il ne l'était plus après le {french_date(expiry)}"
     )
     expect(line).to_contain_text("À remplacer")
-    page.click("label[for=answer-sworn]")
+    tick(page, page.locator("label[for=answer-sworn]"))
     page.get_by_role("button", name="Envoyer ma réponse").click()
     assert "nouvelle version" in error_of(page, "file-criminal_record")  # asked for: a new version first
     check_accessibility(page)
@@ -137,7 +137,7 @@ def test_a_bulletin_valid_at_filing_does_not_block_the_answer(page, platform, tm
     page.locator("#piece-criminal_record button[type=submit]").click()
     expect(page.locator("#piece-criminal_record")).to_contain_text("version 2")
     expect(page.locator("#piece-criminal_record")).to_contain_text("Remplacée")
-    page.click("label[for=answer-sworn]")
+    tick(page, page.locator("label[for=answer-sworn]"))
     page.get_by_role("button", name="Envoyer ma réponse").click()
     page.get_by_role("tab", name="Courriers").click()
     expect(page.get_by_role("button", name=re.compile("Accusé de dépôt n°3"))).to_be_visible()

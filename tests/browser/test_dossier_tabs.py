@@ -20,7 +20,7 @@ from playwright.sync_api import Page, expect
 
 from .cases import World
 from .conftest import check_accessibility, screenshot
-from .helpers import PASSWORD, login, pdf_file
+from .helpers import PASSWORD, login, pdf_file, tick
 
 pytestmark = pytest.mark.browser
 
@@ -62,13 +62,6 @@ def under_instruction_with_a_request(w: World, fid: str) -> None:
     items = [{"doc_type": "competence_framework"}, *({"question": q} for q in QUESTIONS)]
     due = (date.today() + timedelta(days=20)).isoformat()
     w.review(f"/cases/{fid}/requests", {"items": items, "message": "Merci de compléter votre dossier.", "due_date": due}, "instructor", 201)
-
-
-def tick_attachment(page: Page, filename: str) -> None:
-    """Ticks the piece to attach to the message, and checks it is ticked before sending (a
-    click on the DSFR label was once lost: the message went without its piece)."""
-    page.locator("#fs-attachments label", has_text=filename).click()  # the DSFR input is drawn by its label
-    expect(page.locator("#fs-attachments").get_by_label(filename, exact=False)).to_be_checked()
 
 
 def test_both_sides_of_a_dossier_tabs_request_answer_drafts_and_private_notes(page, browser, platform, tmp_path):
@@ -208,7 +201,7 @@ def test_both_sides_of_a_dossier_tabs_request_answer_drafts_and_private_notes(pa
         staff.get_by_role("tab", name="Messagerie").click()
     expect(staff.locator("#dialogue .cr-thread")).to_contain_text("Deux sessions par an.")
     staff.fill("#message-body", "Voici le référentiel que nous avons annoté.")
-    tick_attachment(staff, "competences-v2.pdf")
+    tick(staff, staff.locator("#fs-attachments label", has_text="competences-v2.pdf"))
     staff.get_by_role("button", name="Envoyer le message").click()
     sent = staff.locator("#dialogue .cr-thread > li", has_text="que nous avons annoté")
     expect(sent.locator("[data-attachments] button")).to_contain_text("competences-v2.pdf", timeout=15_000)
@@ -231,7 +224,7 @@ def test_both_sides_of_a_dossier_tabs_request_answer_drafts_and_private_notes(pa
     expect(staff_message.locator("[data-attachments] button")).to_contain_text("competences-v2.pdf")
     # The depositor answers with a piece attached too.
     page.fill("#message-body", "Merci, voici notre version commentée.")
-    tick_attachment(page, "competences-v2.pdf")
+    tick(page, page.locator("#fs-attachments label", has_text="competences-v2.pdf"))
     page.get_by_role("button", name="Envoyer le message").click()
     answer = page.locator("#dialogue .cr-thread > li", has_text="notre version commentée")
     expect(answer.locator("[data-attachments] button")).to_contain_text("competences-v2.pdf", timeout=15_000)
