@@ -6,7 +6,7 @@ import time
 import uuid
 from pathlib import Path
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Error, Locator, Page, expect
 
 from certreg_testing.samples import random_siret
 
@@ -94,11 +94,24 @@ def letter_text(page: Page, kind: str) -> str:
     from pypdf import PdfReader
 
     page.get_by_role("tab", name="Courriers").click()
-    with page.expect_download() as got:
-        page.locator(f"li[data-letter={kind}] button").click()
-    path = got.value.path()
+    # DSFR discloses the panel on a later frame: click the letter once it is shown.
+    expect(page.locator("#panel-courriers")).to_have_class(re.compile("fr-tabs__panel--selected"))
+    button = page.locator(f"#panel-courriers li[data-letter={kind}] button")
+    expect(button).to_be_visible()
+    # Once in CI a click gave no download within 30 s and no error on the page. A second
+    # click is what a person would do; what the page showed is kept to explain it.
+    for attempt in (1, 2):
+        try:
+            with page.expect_download(timeout=15_000) as got:
+                button.click()
+            break
+        except Error:
+            shown = page.locator("#panel-courriers").inner_text()
+            if attempt == 2:
+                raise AssertionError(f"no download of the {kind} letter; the panel showed: {shown}") from None
+            print(f"letter_text: no download of the {kind} letter after a click; the panel showed: {shown}")
+    reader = PdfReader(BytesIO(Path(got.value.path()).read_bytes()))
     assert got.value.suggested_filename.endswith(".pdf"), got.value.suggested_filename
-    reader = PdfReader(BytesIO(Path(path).read_bytes()))
     return re.sub(r"\s+", " ", " ".join(p.extract_text() or "" for p in reader.pages))
 
 
