@@ -42,7 +42,7 @@ def error_of(page: Page, field_id: str) -> str:
 
 
 def tick(page: Page, label: Locator) -> None:
-    """Ticks the DSFR checkbox of ``label`` (the input is drawn by its label) and checks it is
+    """Ticks the DSFR checkbox (or radio button) of ``label`` (the input is drawn by its label) and checks it is
     ticked. In CI runs a click on such a label was sometimes followed by an unticked box (the
     form drawn again, cause not found), the form then sent without it: clicked again then."""
     box = page.locator(f"#{label.get_attribute('for')}")

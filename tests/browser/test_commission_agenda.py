@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 
 from .cases import World, at_ten, shots, sitting_day
 from .conftest import check_accessibility
-from .helpers import PASSWORD, letter_text, login, reload_until
+from .helpers import PASSWORD, letter_text, login, reload_until, tick
 
 pytestmark = pytest.mark.browser
 
@@ -125,7 +125,7 @@ def test_the_adjourned_dossier_improved_the_same_day_goes_to_another_session(pag
     fix = page.locator("[data-action=correct_opinion]")
     expect(fix).to_contain_text(f"Corriger l’avis de la séance du {fr(second_day)}")
     expect(fix.locator("input[type=radio]:checked")).to_have_count(0)
-    fix.locator("label", has_text="Défavorable").click()
+    tick(page, fix.locator("label", has_text="Défavorable"))
     fix.locator("select").first.select_option("impact_emploi")
     fix.locator("textarea").first.fill("Insertion des titulaires non démontrée.")
     fix.locator("button[type=submit]").click()

@@ -23,7 +23,7 @@ from playwright.sync_api import Page, expect
 from certreg_testing.samples import random_siret
 
 from .conftest import ADMIN_EMAIL, ADMIN_PASSWORD, check_accessibility, screenshot
-from .helpers import PASSWORD, error_of, letter_text, login, pdf_file, reload_until, unique_email
+from .helpers import PASSWORD, error_of, letter_text, login, pdf_file, reload_until, tick, unique_email
 
 pytestmark = pytest.mark.browser
 
@@ -327,7 +327,7 @@ def test_certifier_from_account_creation_to_a_registered_certification(page, pla
         platform.move_clock_to(datetime.combine(day, time(10), PARIS))
         request.addfinalizer(lambda: platform.clock_file.write_text("0"))
     opinion = page.locator(f"form[data-opinion='{filing_id}']")
-    opinion.locator("label[for$='-favourable']").click()
+    tick(page, opinion.locator("label[for$='-favourable']"))
     opinion.locator("select").first.select_option("qualite_referentiels")
     opinion.locator("textarea").first.fill("Référentiels complets et cohérents avec le métier visé.")
     visit(page, "bo-commission")
