@@ -9,12 +9,24 @@ query and size. Drops the database at the end.
 
     CERTREG_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres \
     uv run python bench/bench_cases.py [REPEATS]
+
+Beside p50/p99 (wall time, which a shared machine's load distorts) each line gives ``cpu``,
+the CPU time per request of the PostgreSQL backend and of this process together (read from
+/proc, so only when the server runs on this machine; "-" otherwise), and ``explain``, the
+server's own execution time of each statement ``list_cases`` ran (EXPLAIN ANALYZE, median of
+5): the page, then the count when one was needed. ``matches`` ends with "+" when the total
+is a lower bound (the capped count).
+
+Environment: ``CERTREG_BENCH_SIZES`` (comma-separated, default 1000,10000,100000);
+``CERTREG_BENCH_KEEP=1`` keeps the database and prints its URL (to EXPLAIN by hand; drop it
+yourself).
 """
 
 from __future__ import annotations
 
 import os
 import random
+import statistics
 import sys
 import time
 import uuid
@@ -28,10 +40,10 @@ from certreg_runtime.db import create_db_engine
 from certreg_runtime.migrations import upgrade
 from certreg_testing.infra import resolve_postgres
 from review.adapters.tables import Case, metadata, search_text
-from review.app.queries import CaseFilters, list_cases
+from review.app.queries import CaseFilters, Page, list_cases
 from review.service import definition
 
-SIZES = (1_000, 10_000, 100_000)
+SIZES = tuple(int(n) for n in os.environ.get("CERTREG_BENCH_SIZES", "1000,10000,100000").split(","))
 STATUS_WEIGHTS = {
     "received": 5,
     "incomplete": 3,
@@ -94,6 +106,8 @@ def rows(n: int, rng: random.Random, start: datetime) -> list[dict[str, Any]]:
     for status in rng.choices(statuses, weights, k=n):
         filing_id = uuid.uuid4()
         repertoire = "rncp" if rng.random() < 0.6 else "rs"
+        # the State's diplomas and titles, registered by right (about one RNCP filing in ten here)
+        by_right = repertoire == "rncp" and rng.random() < 0.1
         title = f"{rng.choice(KINDS)} {rng.choice(TRADES)} {rng.choice(('', 'option A', 'spécialité B', 'niveau avancé'))}".strip()
         opened = start + timedelta(minutes=rng.randrange(0, 3 * 365 * 24 * 60))
         assigned = status not in ("received", "incomplete", "completeness_ok", "inadmissible", "admissible")
@@ -117,6 +131,7 @@ def rows(n: int, rng: random.Random, start: datetime) -> list[dict[str, Any]]:
                 "submission_round": 1,
                 "submitted_by": uuid.uuid4(),
                 "status": status,
+                "registration_type": "by_right" if by_right else "on_request",
                 "overdue": overdue,
                 "due_date": due,
                 "assignee_id": rng.choice(INSTRUCTORS) if assigned else None,
@@ -127,16 +142,61 @@ def rows(n: int, rng: random.Random, start: datetime) -> list[dict[str, Any]]:
     return out
 
 
-def time_query(engine: sa.Engine, filters: CaseFilters, repeats: int, offset: int = 0) -> tuple[float, float, int]:
+def cpu_ticks(pid: int | None) -> int:
+    """User + system CPU ticks of a process of this machine (0 when unknown)."""
+    if pid is None:
+        return 0
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])
+
+
+def explain_ms(session: Session, filters: CaseFilters, offset: int) -> list[float]:
+    """The server's execution time of each statement ``list_cases`` runs (median of 5)."""
+    statements: list[tuple[str, Any]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+        statements.append((statement, parameters))
+
+    bind = session.connection()
+    sa.event.listen(bind, "before_cursor_execute", record)
+    try:
+        list_cases(session, filters, limit=50, offset=offset)
+    finally:
+        sa.event.remove(bind, "before_cursor_execute", record)
+    times = []
+    for statement, parameters in statements:
+        runs = []
+        for _ in range(5):
+            plan = bind.exec_driver_sql(f"EXPLAIN (ANALYZE, FORMAT JSON) {statement}", parameters).scalar_one()
+            runs.append(float(plan[0]["Execution Time"]))
+        times.append(statistics.median(runs))
+    return times
+
+
+def time_query(
+    engine: sa.Engine, filters: CaseFilters, repeats: int, offset: int = 0
+) -> tuple[float, float, float | None, Page[Any], list[float]]:
     samples = []
-    total = 0
     with Session(engine) as session:
-        list_cases(session, filters, limit=50, offset=offset)  # warm the plan and the cache
+        page = list_cases(session, filters, limit=50, offset=offset)  # warm the plan and the cache
+        backend: int | None = session.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+        if not os.path.exists(f"/proc/{backend}/stat"):
+            backend = None
+        ticks, cpu0 = cpu_ticks(backend), time.process_time()
         for _ in range(repeats):
             t0 = time.perf_counter()
-            _, total = list_cases(session, filters, limit=50, offset=offset)
+            page = list_cases(session, filters, limit=50, offset=offset)
             samples.append((time.perf_counter() - t0) * 1000)
-    return pct(samples, 50), pct(samples, 99), total
+        cpu = None
+        if backend is not None:
+            server = (cpu_ticks(backend) - ticks) / os.sysconf("SC_CLK_TCK")
+            cpu = (server + time.process_time() - cpu0) * 1000 / repeats
+        explained = explain_ms(session, filters, offset)
+    return pct(samples, 50), pct(samples, 99), cpu, page, explained
 
 
 def main() -> int:
@@ -147,13 +207,14 @@ def main() -> int:
     url = server.create_database(name)
     engine = create_db_engine(url)
     rng = random.Random(20260101)
+    keep = False
     start = datetime(2023, 1, 1, tzinfo=UTC)
     try:
         upgrade(definition(), engine)
         table = metadata.tables[Case.__tablename__]
         inserted = 0
-        print(f"review case list on PostgreSQL, {repeats} runs per query, page of 50 (ms)")
-        print(f"{'cases':>8}  {'query':<22} {'p50':>8} {'p99':>8} {'matches':>8}")
+        print(f"review case list on PostgreSQL, {repeats} runs per query, page of 50 (ms); load average {os.getloadavg()[0]:.1f}")
+        print(f"{'cases':>8}  {'query':<26} {'p50':>7} {'p99':>7} {'cpu':>6}  {'explain':<14} {'matches':>8}")
         for size in SIZES:
             t0 = time.perf_counter()
             while inserted < size:
@@ -163,24 +224,45 @@ def main() -> int:
                 inserted += len(batch)
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.execute(sa.text("VACUUM ANALYZE cases"))  # what autovacuum does in steady state
+                one = str(conn.execute(sa.text("SELECT filing_id FROM cases ORDER BY opened_at LIMIT 1")).scalar_one())
+                selection = tuple(conn.execute(sa.text("SELECT filing_id FROM cases ORDER BY updated_at LIMIT 50")).scalars())
             fill = time.perf_counter() - t0
             queries = [
                 ("default list", CaseFilters(), 0),
                 ("status filter", CaseFilters(status=("under_instruction",)), 0),
+                ("two statuses", CaseFilters(status=("received", "completeness_ok")), 0),
                 ("assignee filter", CaseFilters(assignee=INSTRUCTORS[7]), 0),
+                ("unassigned", CaseFilters(unassigned=True), 0),
                 ("overdue filter", CaseFilters(overdue=True), 0),
+                ("repertoire", CaseFilters(repertoire="rs"), 0),
                 ("repertoire+status", CaseFilters(repertoire="rs", status=("registered",)), 0),
+                ("registration by right", CaseFilters(registration_type="by_right"), 0),
                 ("text search", CaseFilters(q="logisticien"), 0),
+                ("text search, one match", CaseFilters(q=one[:13]), 0),
+                ("text search, none", CaseFilters(q="zzzz"), 0),
+                ("text + status", CaseFilters(q="logisticien", status=("registered",)), 0),
+                ("selection of 50 (ids)", CaseFilters(ids=selection), 0),
+                ("sort by title", CaseFilters(sort="title"), 0),
+                ("status, sort -due", CaseFilters(status=("awaiting_complement",), sort="-due"), 0),
+                ("status, sort title", CaseFilters(status=("under_instruction",), sort="title"), 0),
+                ("page 21 (offset 1000)", CaseFilters(), 1000),
                 ("deep offset page", CaseFilters(), max(0, size // 2)),
             ]
             for label, filters, offset in queries:
-                p50, p99, total = time_query(engine, filters, repeats, offset)
-                print(f"{size:>8}  {label:<22} {p50:>8.2f} {p99:>8.2f} {total:>8}")
-            print(f"{size:>8}  (filled in {fill:.1f} s)")
+                p50, p99, cpu, page, explained = time_query(engine, filters, repeats, offset)
+                matches = f"{page.total}{'+' if page.total_is_lower_bound else ''}"
+                times = " + ".join(f"{t:.1f}" for t in explained)
+                shown = "-" if cpu is None else f"{cpu:.2f}"
+                print(f"{size:>8}  {label:<26} {p50:>7.2f} {p99:>7.2f} {shown:>6}  {times:<14} {matches:>8}")
+            print(f"{size:>8}  (filled in {fill:.1f} s; load average {os.getloadavg()[0]:.1f})")
+        keep = os.environ.get("CERTREG_BENCH_KEEP") == "1"
+        if keep:
+            print(f"kept: {url}")
     finally:
         engine.dispose()
-        server.drop_database(name)
-        server.close()
+        if not keep:
+            server.drop_database(name)
+            server.close()
     return 0
 
 

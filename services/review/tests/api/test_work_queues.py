@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 from certreg_contracts.events.identity import StaffChanged
 from review.api.schemas import CaseListOut
+from review.app import queries
 
 
 async def test_the_queue_names_the_organisation_and_the_instructor_and_counts_days(review_both):
@@ -138,3 +139,35 @@ async def test_the_dossier_number_is_listed_exported_and_found(review_both):
     exported = await review.client.get("/api/review/cases.csv", params={"ids": str(numbered)}, headers=review.reviewer)
     [row] = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
     assert row["Numéro de dossier"] == "2026-000123"
+
+
+async def test_the_total_is_exact_up_to_a_cap_then_a_lower_bound(review_both, monkeypatch):
+    """Issue 16: counting every case cost ~15 ms of each list at 100k cases; the list counts up
+    to ``CASE_COUNT_CAP`` (then « more than »), and a page that ends the list, or a deep page
+    with another after it, gives its total without counting. The cap never hides a next page."""
+    review = review_both
+    filings = []
+    for n in range(4):
+        filings.append(await review.submit(title=f"Dossier {n}"))
+        review.p.advance_clock(days=1)
+    newest_first = [str(f) for f in reversed(filings)]
+
+    async def counted(**params: object) -> tuple[list[str], int, bool]:
+        answer = await review.client.get("/api/review/cases", params=params, headers=review.reviewer)
+        assert answer.status_code == 200, answer.text
+        page = answer.json()
+        return [i["filing_id"] for i in page["items"]], page["total"], page["total_is_lower_bound"]
+
+    assert await counted() == (newest_first, 4, False)
+    assert await counted(limit=1, offset=2) == (newest_first[2:3], 4, False)
+    assert await counted(offset=9) == ([], 4, False), "past the end: counted, not guessed from the empty page"
+    monkeypatch.setattr(queries, "CASE_COUNT_CAP", 2)
+    assert await counted(limit=1) == (newest_first[:1], 2, True)
+    assert await counted(limit=2) == (newest_first[:2], 2, True)
+    assert await counted(limit=3) == (newest_first[:3], 3, True), "past the cap with a next page: the page's end"
+    assert await counted(limit=1, offset=2) == (newest_first[2:3], 3, True)
+    assert await counted(limit=4) == (newest_first, 4, False), "a full page that ends the list is exact"
+    assert await counted(limit=3, offset=2) == (newest_first[2:], 4, False), "a short page ends the list: its total is exact"
+    assert await counted(offset=9) == ([], 4, False)
+    assert await counted(status="received", limit=1) == (newest_first[:1], 2, True)
+    assert await counted(q="dossier 1", limit=1) == ([str(filings[1])], 1, False)

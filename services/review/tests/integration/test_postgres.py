@@ -75,12 +75,12 @@ def test_list_query_filters_orders_and_searches(engine):
         late = _case("awaiting_complement", overdue=True, opened_at=base, title="Opérateur logistique")
         session.add_all([late, *[_case(opened_at=base + timedelta(days=i), title=f"Titre {i}") for i in range(5)]])
         session.commit()
-        rows, total = queries.list_cases(session, queries.CaseFilters(), limit=3)
-        assert total == 6 and rows[0]["filing_id"] == late.filing_id and rows[1]["title"] == "Titre 4"
-        rows, total = queries.list_cases(session, queries.CaseFilters(q="logistique"))
-        assert total == 1 and rows[0]["filing_id"] == late.filing_id
-        rows, total = queries.list_cases(session, queries.CaseFilters(status=("received",), overdue=False), offset=4)
-        assert total == 5 and [r["title"] for r in rows] == ["Titre 0"]
+        page = queries.list_cases(session, queries.CaseFilters(), limit=3)
+        assert page.total == 6 and page.items[0]["filing_id"] == late.filing_id and page.items[1]["title"] == "Titre 4"
+        page = queries.list_cases(session, queries.CaseFilters(q="logistique"))
+        assert page.total == 1 and page.items[0]["filing_id"] == late.filing_id
+        page = queries.list_cases(session, queries.CaseFilters(status=("received",), overdue=False), offset=4)
+        assert page.total == 5 and [r["title"] for r in page.items] == ["Titre 0"]
         assert len(list(queries.iter_cases(session, queries.CaseFilters()))) == 6
 
 
@@ -142,5 +142,5 @@ def test_list_by_repertoire_and_status_is_counted_from_an_index(engine):
         count = "SELECT count(*) FROM cases WHERE status = 'registered' AND repertoire = 'rs'"
         plan = "\n".join(session.execute(sa.text(f"EXPLAIN {count}")).scalars())
         assert "Index Only Scan using ix_cases_status_repertoire" in plan, plan
-        rows, total = queries.list_cases(session, queries.CaseFilters(repertoire="rs", status=("registered",)))
-        assert total == 5 and {r["status"] for r in rows} == {"registered"}
+        page = queries.list_cases(session, queries.CaseFilters(repertoire="rs", status=("registered",)))
+        assert page.total == 5 and {r["status"] for r in page.items} == {"registered"}

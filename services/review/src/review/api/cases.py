@@ -41,7 +41,9 @@ def list_cases(
     page = queries.case_page(deps, filters, limit=limit, offset=offset)
     today = paris_date(deps.clock.now())
     items = [views.case_summary_fields(r, today) for r in page.items]
-    return json_answer({"items": items, "total": page.total, "limit": limit, "offset": offset})
+    return json_answer(
+        {"items": items, "total": page.total, "total_is_lower_bound": page.total_is_lower_bound, "limit": limit, "offset": offset}
+    )
 
 
 @router.get("/cases/{filing_id}", response_model_exclude_unset=True)

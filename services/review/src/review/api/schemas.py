@@ -202,6 +202,9 @@ class CaseSummaryOut(BaseModel):
 class CaseListOut(BaseModel):
     items: list[CaseSummaryOut]
     total: int
+    # True when more than ``total`` cases match: the list stops counting at
+    # review.app.queries.CASE_COUNT_CAP (or at the page's end, when further).
+    total_is_lower_bound: bool = False
     limit: int
     offset: int
 

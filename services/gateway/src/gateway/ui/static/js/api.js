@@ -509,19 +509,28 @@ export function h(tag, attrs = {}, ...children) {
 }
 
 /** The DSFR pagination of a list of `total` items, `size` a page, showing the one at `offset`;
- * `goTo(offset)` loads another page. */
-export function pager(total, offset, size, goTo) {
-  const pages = Math.ceil(total / size);
+ * `goTo(offset)` loads another page. `more`: more than `total` items (a list that stops
+ * counting, `total_is_lower_bound`): the next page stays open and the last one is unknown. */
+export function pager(total, offset, size, goTo, more = false) {
+  const pages = Math.max(1, Math.ceil(total / size));
   const current = Math.floor(offset / size) + 1;
+  const of = more ? `plus de ${pages}` : `${pages}`;
   const link = (label, n, cls, enabled) => h("li", {}, enabled
     ? h("button", { class: `fr-pagination__link ${cls}`, type: "button", onclick: () => goTo((n - 1) * size) }, label)
     : h("a", { class: `fr-pagination__link ${cls}`, "aria-disabled": "true", role: "link" }, label));
   return h("nav", { role: "navigation", class: "fr-pagination", "aria-label": "Pagination" }, h("ul", { class: "fr-pagination__list" },
     link("Première page", 1, "fr-pagination__link--first", current > 1),
     link("Page précédente", current - 1, "fr-pagination__link--prev fr-pagination__link--lg-label", current > 1),
-    h("li", {}, h("a", { class: "fr-pagination__link", "aria-current": "page", title: `Page ${current} sur ${pages}` }, `${current} / ${pages}`)),
-    link("Page suivante", current + 1, "fr-pagination__link--next fr-pagination__link--lg-label", current < pages),
-    link("Dernière page", pages, "fr-pagination__link--last", current < pages)));
+    h("li", {}, h("a", { class: "fr-pagination__link", "aria-current": "page", title: `Page ${current} sur ${of}` }, `${current} / ${of}`)),
+    link("Page suivante", current + 1, "fr-pagination__link--next fr-pagination__link--lg-label", more || current < pages),
+    link("Dernière page", pages, "fr-pagination__link--last", !more && current < pages)));
+}
+
+/** « 1 234 dossiers », or « Plus de 1 000 dossiers » when a list stopped counting
+ * (`total_is_lower_bound`); `word` is the singular, its plural takes an s. */
+export function countText(total, more, word) {
+  const n = Number(total).toLocaleString("fr-FR");
+  return more ? `Plus de ${n} ${word}s` : `${n} ${word}${total > 1 ? "s" : ""}`;
 }
 
 export function $(selector, root = document) {

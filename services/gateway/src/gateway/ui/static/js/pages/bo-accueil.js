@@ -1,6 +1,6 @@
 // The back office's dashboard: the agent's work queues with their counts, the nearest
 // deadlines of the cases they work on, and the other areas of their roles.
-import { api, daysLeft, fmtDate, h, itemsOf, requireLogin } from "/static/js/api.js";
+import { api, countText, daysLeft, fmtDate, h, itemsOf, requireLogin } from "/static/js/api.js";
 import "/static/js/layout.js";
 import { ROLES, statusBadge } from "/static/js/labels.js";
 import { queuesOf } from "/static/js/queues.js";
@@ -20,12 +20,21 @@ async function count(url) {
     return null;
   }
 }
+/** The case list's count: `{n, more}`, `more` when it stopped counting (« Plus de 1 000 »). */
+async function caseCount(url) {
+  try {
+    const d = await api(url);
+    return { n: d.total, more: d.total_is_lower_bound === true };
+  } catch {
+    return null;
+  }
+}
 const plural = (n, word) => `${n} ${word}${n > 1 ? "s" : ""}`;
 
 /** Each queue of the agent's roles, its count, a link to it. */
 async function queues() {
   const mine = queuesOf(r);
-  const counts = await Promise.all(mine.map(([, q]) => count(`/api/review/cases?limit=1&${q}`)));
+  const counts = await Promise.all(mine.map(([, q]) => caseCount(`/api/review/cases?limit=1&${q}`)));
   return h("section", { class: "fr-mb-5w", "aria-labelledby": "queues-title" },
     h("h2", { id: "queues-title", class: "fr-h4" }, "Vos files de travail"),
     h("div", { class: "fr-table" }, h("table", { id: "queue-counts" },
@@ -33,7 +42,7 @@ async function queues() {
       h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "File"), h("th", { scope: "col" }, "Dossiers"))),
       h("tbody", {}, mine.map(([name, q], i) => h("tr", { "data-queue": name },
         h("th", { scope: "row" }, h("a", { href: `/back-office/dossiers?${q}` }, name)),
-        h("td", {}, counts[i] === null ? "—" : String(counts[i]))))))));
+        h("td", {}, counts[i] === null ? "—" : counts[i].more ? `Plus de ${counts[i].n.toLocaleString("fr-FR")}` : String(counts[i].n))))))));
 }
 
 /** The nearest deadlines (requests, incomplete dossiers, improved dossiers) of the cases in reach. */
@@ -68,8 +77,8 @@ if (r.includes("si_admin")) {
   tiles.push(tile("/back-office/courriels", "Courriels envoyés", "La boîte d’envoi du mode intégré."));
 }
 if (caseStaff) {
-  const n = await count("/api/review/cases?limit=1");
-  tiles.push(tile("/back-office/dossiers", "Dossiers", n === null ? "Files de travail par rôle." : `${plural(n, "dossier")} au total.`));
+  const c = await caseCount("/api/review/cases?limit=1");
+  tiles.push(tile("/back-office/dossiers", "Dossiers", c === null ? "Files de travail par rôle." : `${countText(c.n, c.more, "dossier")} au total.`));
 }
 if (r.some((x) => ["commission", "director"].includes(x))) tiles.push(tile("/back-office/commission", "Commission", "Séances, ordres du jour et avis."));
 const [queueBox, deadlineBox] = caseStaff ? await Promise.all([queues(), deadlines()]) : [null, null];

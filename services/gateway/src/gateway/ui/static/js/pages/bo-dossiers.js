@@ -1,8 +1,9 @@
 // Work queues: GET /api/review/cases with its filters (status, assignee, repertoire,
 // registration_type, overdue, q) and a server-side sort (?sort=), paginated; the same filters export the CSV.
 // Each queue's tag carries its count; cases ticked in the table can be assigned, put on a
-// commission session or exported together.
-import { api, daysLeft, download, fmtDate, h, itemsOf, pager, requireLogin, setBusy, showAlert, showError } from "/static/js/api.js";
+// commission session or exported together. The API counts up to 1 000 cases: past it the
+// total is a lower bound (« Plus de 1 000 dossiers ») and the pager keeps its next page.
+import { api, countText, daysLeft, download, fmtDate, h, itemsOf, pager, requireLogin, setBusy, showAlert, showError } from "/static/js/api.js";
 import "/static/js/layout.js";
 import { REPERTOIRES, STATUSES, statusBadge } from "/static/js/labels.js";
 import { QUEUES } from "/static/js/queues.js";
@@ -56,7 +57,8 @@ async function countOf(q) {
   const c = new URLSearchParams(q);
   c.set("limit", "1");
   try {
-    return (await api(`/api/review/cases?${c}`)).total;
+    const data = await api(`/api/review/cases?${c}`);
+    return { n: data.total, more: data.total_is_lower_bound === true };
   } catch {
     return null;
   }
@@ -70,10 +72,12 @@ function renderQueues(current) {
     const here = q.toString() === current.toString();
     const count = h("span", { class: "cr-queue-count" });
     const link = h("a", { class: "fr-tag cr-queue", href: `/back-office/dossiers${q.size ? "?" + q : ""}`, "aria-current": here ? "page" : null }, name, count);
-    countOf(q).then((n) => {
-      if (n === null || n === undefined) return;
-      count.replaceChildren(` ${n}`, h("span", { class: "fr-sr-only" }, ` dossier${n > 1 ? "s" : ""}`));
+    countOf(q).then((counted) => {
+      if (counted === null || counted.n === null || counted.n === undefined) return;
+      const { n, more } = counted;
+      count.replaceChildren(more ? ` plus de ${n.toLocaleString("fr-FR")}` : ` ${n}`, h("span", { class: "fr-sr-only" }, ` dossier${n > 1 ? "s" : ""}`));
       link.dataset.count = String(n);
+      if (more) link.dataset.countLowerBound = "true";
     });
     return h("li", {}, link);
   }));
@@ -164,6 +168,7 @@ async function load() {
     const data = await api(`/api/review/cases?${listed}`);
     const items = itemsOf(data);
     const total = data.total ?? items.length;
+    const more = data.total_is_lower_bound === true;
     const all = h("input", { type: "checkbox", id: "select-page" });
     all.checked = items.length > 0 && items.every((c) => selected.has(c.filing_id));
     all.addEventListener("change", () => {
@@ -177,12 +182,12 @@ async function load() {
     const order = sort ? "triés par la colonne choisie" : "échéances dépassées en premier, puis les plus récents";
     box.replaceChildren(
       h("div", { class: "fr-table fr-table--no-caption-top" }, h("table", {},
-        h("caption", {}, `${total} dossier${total > 1 ? "s" : ""} — ${order}`),
+        h("caption", {}, `${countText(total, more, "dossier")} — ${order}`),
         h("thead", {}, h("tr", {},
           h("th", { scope: "col" }, h("div", { class: "fr-checkbox-group fr-checkbox-group--sm cr-select" }, all, h("label", { class: "fr-label", for: "select-page" }, h("span", { class: "fr-sr-only" }, "Sélectionner les dossiers de cette page")))),
           COLUMNS.map(sortHeader))),
         h("tbody", {}, items.length ? items.map(row) : h("tr", {}, h("td", { colspan: COLUMNS.length + 1 }, "Aucun dossier dans cette file."))))),
-      total > PAGE ? pager(total, offset, PAGE, goTo) : "",
+      total > PAGE || more ? pager(total, offset, PAGE, goTo, more) : "",
     );
   } catch (err) {
     box.replaceChildren();

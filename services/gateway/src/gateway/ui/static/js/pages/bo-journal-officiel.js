@@ -17,7 +17,8 @@ async function pending() {
     const data = await api(`/api/review/cases?status=awaiting_publication&sort=deposited&limit=${LIMIT}&offset=${offset}`);
     const items = itemsOf(data);
     out.push(...items);
-    if (items.length < LIMIT || out.length >= (data.total ?? 0)) return out;
+    // past 1 000 the total is a lower bound (total_is_lower_bound): read on until a short page
+    if (items.length < LIMIT || (!data.total_is_lower_bound && out.length >= (data.total ?? 0))) return out;
   }
 }
 
