@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, load_only
 from sqlmodel import Session, col, select
 
 from certreg_contracts.calendar import paris_date
@@ -397,12 +397,17 @@ class RegistryFilters:
 class RegistrySearch:
     """The registry's search as a query: ``source`` (the entries, or the codes filtered by
     joined together, and the entries when a condition needs them), its conditions, and the
-    list's order (RNCP then RS, newest number first)."""
+    list's sort key (RNCP then RS, newest number first: ``order``)."""
 
     source: Any
     number: Any
     where: list[sa.ColumnElement[bool]]
-    order: list[Any]
+    repertoire: Any
+    sequence_value: Any
+
+    @property
+    def order(self) -> list[Any]:
+        return [self.repertoire, self.sequence_value.desc()]
 
 
 def registry_search(filters: RegistryFilters, today: date) -> RegistrySearch:
@@ -444,7 +449,7 @@ def registry_search(filters: RegistryFilters, today: date) -> RegistrySearch:
     codes += [(kind, code) for kind, code in (("rome", filters.rome), ("nsf", filters.nsf)) if code]
     if not codes:
         where = on_entry + ([col(e.repertoire) == filters.repertoire] if filters.repertoire else [])
-        return RegistrySearch(e, col(e.number), where, [col(e.repertoire), col(e.sequence_value).desc()])
+        return RegistrySearch(e, col(e.number), where, col(e.repertoire), col(e.sequence_value))
     first = aliased(RegistryCode, name=f"code_{codes[0][0]}")
     source: Any = first
     where = [col(first.kind) == codes[0][0], col(first.code) == codes[0][1]]
@@ -456,11 +461,38 @@ def registry_search(filters: RegistryFilters, today: date) -> RegistrySearch:
         where.append(col(first.repertoire) == filters.repertoire)
     if on_entry:
         source = sa.join(source, e, col(e.number) == col(first.number))
-    return RegistrySearch(source, col(first.number), where + on_entry, [col(first.repertoire), col(first.sequence_value).desc()])
+    return RegistrySearch(source, col(first.number), where + on_entry, col(first.repertoire), col(first.sequence_value))
 
 
 REGISTRY_COUNT_CAP = 1_000
 """The registry search counts its matches up to this many (more: ``total_is_lower_bound``)."""
+
+SUMMARY = load_only(
+    *(
+        getattr(RegistryRecord, name)
+        for name in (
+            "number",
+            "repertoire",
+            "sequence_value",
+            "title",
+            "qualification_level",
+            "is_cqp",
+            "entity_id",
+            "certifier_siret",
+            "certifier_name",
+            "decision_date",
+            "registration_start",
+            "registration_end",
+            "status",
+            "jo_date",
+            "jo_reference",
+            "renews",
+            "renewed_by",
+        )
+    )
+)
+"""What a page of the registry shows of each record (review.api.views.record_summary): not its
+frameworks and fiche (JSON, ~2 KB a record), which only the record's own page reads."""
 
 
 @dataclass(frozen=True)
@@ -475,35 +507,63 @@ class RegistryResult:
 
 def list_registry(session: Session, filters: RegistryFilters, today: date, *, limit: int = 50, offset: int = 0) -> RegistryResult:
     """A page of the registry and its total, both read from the narrow search entries and
-    codes (registry_search); then the page's records by their numbers.
+    codes (registry_search), in one pass; then the page's records by their numbers.
 
-    The total is counted only when the page does not tell it (a page short of ``limit`` that
-    is not past the end ends the list), and then up to a cap: at most
-    max(REGISTRY_COUNT_CAP, offset + limit) + 1 matching rows are read, so that a broad search
-    (the whole registry, a repertoire, a state: tens of thousands of rows) costs a bounded
-    scan instead of all of them, on SQLite as on PostgreSQL. Past the cap the answer is "more
-    than ``cap``", never a guess; ``cap`` is at least the page's end, so a next page is always
-    known to exist."""
+    The total is counted up to a cap: at most cap + 1 matching rows are read, cap =
+    max(REGISTRY_COUNT_CAP, offset + limit), so that a broad search (the whole registry, a
+    repertoire, a state: tens of thousands of rows) costs a bounded scan instead of all of
+    them, on SQLite as on PostgreSQL. Past the cap the answer is "more than ``cap``", never a
+    guess; ``cap`` is at least the page's end, so a next page is always known to exist.
+    The page and the count are one query: the first cap + 1 matches in the list's order, the
+    page cut from them and ``count(*) OVER ()`` counting them, so that a search whose matches
+    are found by reading a few thousand rows (a text or an NSF code with a state, a level or a
+    route) reads them once, not once for the page and again for its count (bench_registry.py).
+    Only a page past the end (no row to carry the count) is counted on its own."""
     if is_postgres(session.get_bind()):
         # An interactive search: latency over throughput (parallel workers cost more to start
         # than these scans take, and a busy server has no core to give them).
-        session.execute(sa.text("SET LOCAL max_parallel_workers_per_gather = 0"))
         # The search's narrow tables stay in memory (a few MB at 100k records): a row looked up
         # by index costs about what a row read in sequence does. At the default (4, for disks)
         # a code's records (2 213 of an NSF code) were counted with the state's 33 622 entries
         # by hashing them all rather than by looking up each of the 2 213 (bench_registry.py).
-        session.execute(sa.text("SET LOCAL random_page_cost = 1.1"))
+        # Both for this transaction only (SET LOCAL), in one round trip.
+        session.execute(
+            sa.text("SELECT set_config('max_parallel_workers_per_gather', '0', true), set_config('random_page_cost', '1.1', true)")
+        )
     search = registry_search(filters, today)
-    page = sa.select(search.number).select_from(search.source).where(*search.where)
-    numbers = list(session.execute(page.order_by(*search.order).limit(limit).offset(offset)).scalars())
-    if len(numbers) < limit and (numbers or offset == 0):
-        total, lower_bound = offset + len(numbers), False
+    cap = max(REGISTRY_COUNT_CAP, offset + limit)
+    # Materialised (PostgreSQL): planned for all its rows. As a plain subquery it was planned for
+    # the page's 50 only, as if the count over it did not need the rest: a text with a state
+    # then walked the whole list in order (100 ms at a load of 10 on 2 cores) instead of sorting
+    # the 1 700 rows its trigram and state indexes give (6 ms).
+    first = (
+        sa.select(search.number.label("number"), search.repertoire.label("repertoire"), search.sequence_value.label("sequence_value"))
+        .select_from(search.source)
+        .where(*search.where)
+        .order_by(*search.order)
+        .limit(cap + 1)
+        .cte("first")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+    page = (
+        sa.select(first.c.number, sa.func.count().over().label("counted"))
+        .order_by(first.c.repertoire, first.c.sequence_value.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    rows = session.execute(page).all()
+    numbers = [r.number for r in rows]
+    if rows or offset == 0:
+        counted = int(rows[0].counted) if rows else 0
     else:
-        cap = max(REGISTRY_COUNT_CAP, offset + limit)
         capped = sa.select(sa.literal(1)).select_from(search.source).where(*search.where).limit(cap + 1).subquery()
         counted = int(session.execute(sa.select(sa.func.count()).select_from(capped)).scalar_one())
-        total, lower_bound = min(counted, cap), counted > cap
-    found = {r.number: r for r in session.exec(select(RegistryRecord).where(col(RegistryRecord.number).in_(numbers)))} if numbers else {}
+    total, lower_bound = min(counted, cap), counted > cap
+    found = (
+        {r.number: r for r in session.exec(select(RegistryRecord).options(SUMMARY).where(col(RegistryRecord.number).in_(numbers)))}
+        if numbers
+        else {}
+    )
     return RegistryResult([found[n] for n in numbers if n in found], total, lower_bound)
 
 
