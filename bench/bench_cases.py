@@ -245,6 +245,8 @@ def main() -> int:
                 ("sort by title", CaseFilters(sort="title"), 0),
                 ("status, sort -due", CaseFilters(status=("awaiting_complement",), sort="-due"), 0),
                 ("status, sort title", CaseFilters(status=("under_instruction",), sort="title"), 0),
+                ("two statuses, sort due", CaseFilters(status=("received", "completeness_ok"), sort="due"), 0),
+                ("text, sort title", CaseFilters(q="logisticien", sort="title"), 0),
                 ("page 21 (offset 1000)", CaseFilters(), 1000),
                 ("deep offset page", CaseFilters(), max(0, size // 2)),
             ]

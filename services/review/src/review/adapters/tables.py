@@ -42,11 +42,31 @@ class Case(Base, table=True):
         # Repertoire and status together (the list's worst filter at 100k: counted by a scan
         # of the table, 67 ms; from this index alone, migration a3c5e7f9b1d2).
         sa.Index("ix_cases_status_repertoire", "status", "repertoire", "overdue", "opened_at", "filing_id"),
+        # The director's queue by path (registration by right) and the unassigned cases, in list
+        # order: at 100k their pages walked ix_cases_list and filtered the table's rows (by
+        # right: its count a scan of the table), ``IS NULL`` giving no order to ix_cases_assignee
+        # (migration 4e6a8c0b2d13, issue 16).
+        sa.Index("ix_cases_registration_type", "registration_type", "overdue", "opened_at", "filing_id"),
+        sa.Index(
+            "ix_cases_unassigned",
+            "overdue",
+            "opened_at",
+            "filing_id",
+            postgresql_where=sa.text("assignee_id IS NULL"),
+            sqlite_where=sa.text("assignee_id IS NULL"),
+        ),
+        # A status sorted by its deadline (« Échéance »): ix_cases_sort_due walked the cases
+        # without one (most of them, first in descending order) to find a status whose cases
+        # all have one (awaiting a complement: 69 ms at 100k).
+        sa.Index("ix_cases_status_due", "status", "due_date", "filing_id"),
         sa.Index("ix_cases_entity", "entity_id"),
         sa.Index("ix_cases_session", "session_id"),
         # The work queues' sortable columns (``?sort=``), each with the id as tie-breaker.
         sa.Index("ix_cases_sort_opened", "opened_at", "filing_id"),
-        sa.Index("ix_cases_sort_due", "due_date", "filing_id"),
+        # (status last: a list of statuses sorted by deadline, « À contrôler » by « Échéance »,
+        # walks the cases with a deadline first and checks their status from the index alone:
+        # 0.8 ms at 100k, 11-26 ms reading each case's row; migration 4e6a8c0b2d13)
+        sa.Index("ix_cases_sort_due", "due_date", "filing_id", "status"),
         sa.Index("ix_cases_sort_title", "title", "filing_id"),
         sa.Index("ix_cases_sort_organisation", "organisation", "filing_id"),
         sa.Index("ix_cases_sort_updated", "updated_at", "filing_id"),
