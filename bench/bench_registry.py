@@ -14,7 +14,8 @@ registry_feed.search_entry), frameworks and blocks of a real fiche's size), then
 2. times the registry search (``queries.list_registry``, page of 50, with its total) for EVERY
    combination of its eight filters (text, repertoire, level, state, certifier, NSF, ROME,
    access route: 256 combinations, the certifier's given both as a SIRET and as part of a name,
-   each with values that match), printing p50/p99 per combination and the worst p99.
+   each with values that match), printing p50/p99 per combination, its CPU per search (this
+   process and its PostgreSQL backend, when the server runs on this machine) and the worst p99.
 
     CERTREG_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres \\
     uv run python bench/bench_registry.py [REPEATS]
@@ -255,11 +256,24 @@ def search_values(session: Session) -> dict[str, Any]:
     }
 
 
-def time_search(engine: sa.Engine, values: dict[str, Any], repeats: int) -> list[tuple[str, float, float, str]]:
+def backend_cpu(pid: int) -> float | None:
+    """CPU seconds (user + system) of the PostgreSQL backend ``pid``, when the server runs on
+    this machine (else None): with this process's own, a search's cost that the load of a
+    shared machine does not distort the way it does the wall clock."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def time_search(engine: sa.Engine, values: dict[str, Any], repeats: int) -> list[tuple[str, float, float, str, str]]:
     names = ("q", "repertoire", "level", "state", "certifier", "nsf", "rome", "access_route")
     only = {n.strip() for n in os.environ.get("BENCH_REGISTRY_ONLY", "").split(",") if n.strip()}
     results = []
     with Session(engine) as session:
+        backend = int(session.execute(sa.text("SELECT pg_backend_pid()")).scalar_one())
         for size in range(len(names) + 1):
             for combo in itertools.combinations(names, size):
                 if only and not (set(combo) <= only and (combo or "none" in only)):
@@ -272,15 +286,19 @@ def time_search(engine: sa.Engine, values: dict[str, Any], repeats: int) -> list
                     queries.list_registry(session, filters, TODAY, limit=50)  # warm the plan and the cache
                     samples = []
                     total = ""
+                    cpu0, server0 = time.process_time(), backend_cpu(backend)
                     for _ in range(repeats):
                         t0 = time.perf_counter()
                         result = queries.list_registry(session, filters, TODAY, limit=50)
                         samples.append((time.perf_counter() - t0) * 1000)
                         total = f"{'>' if result.total_is_lower_bound else ''}{result.total}"
+                    client, server1 = time.process_time() - cpu0, backend_cpu(backend)
+                    server = f"{(server1 - server0) * 1000 / repeats:.1f}" if server0 is not None and server1 is not None else "?"
+                    cpu = f"{client * 1000 / repeats:.1f}+{server}"
                     label = (
                         "+".join(k if k != "certifier" else f"certifier({certifier[1:] if certifier else ''})" for k in combo) or "(none)"
                     )
-                    results.append((label, pct(samples, 50), pct(samples, 99), total))
+                    results.append((label, pct(samples, 50), pct(samples, 99), total, cpu))
     return results
 
 
@@ -295,9 +313,10 @@ def search(engine: sa.Engine, repeats: int, inserted: int) -> None:
     )
     shown = {k: v for k, v in values.items() if k != "certifier"}
     print(f"  values: {shown}")
-    print(f"  {'filters':<60} {'p50':>7} {'p99':>7} {'matches':>8}")
-    for label, p50, p99, total in results:
-        print(f"  {label:<60} {p50:>7.2f} {p99:>7.2f} {total:>8}")
+    print("  CPU ms: per search, this process's + its PostgreSQL backend's (when on this machine)")
+    print(f"  {'filters':<60} {'p50':>7} {'p99':>7} {'matches':>8} {'CPU ms':>10}")
+    for label, p50, p99, total, cpu in results:
+        print(f"  {label:<60} {p50:>7.2f} {p99:>7.2f} {total:>8} {cpu:>10}")
     worst = max(results, key=lambda r: r[2])
     print(f"  worst p99: {worst[2]:.2f} ms ({worst[0]}), {sum(1 for r in results if r[2] >= 50)} combinations at or over 50 ms")
     print(f"load average after the search: {os.getloadavg()}", flush=True)
