@@ -182,6 +182,10 @@ class World:
         return records, codes
 
 
+CODE_FILTERS = ("qualification_level", "status", "registration_start", "registration_end", "routes")
+"""The record's filter columns a code row carries (RegistryCode), as registry_feed.record_change writes them."""
+
+
 def search_entry_row(row: dict[str, Any]) -> dict[str, Any]:
     """The record's search entry, as registry_feed.search_entry writes it."""
     entry = registry_feed.search_entry(RegistryRecord(**row))
@@ -355,9 +359,13 @@ def main() -> int:
             t0 = time.perf_counter()
             while inserted < size:
                 rows, code_rows = world.batch(min(5000, size - inserted))
+                entry_rows = {e["number"]: e for e in (search_entry_row(r) for r in rows)}
+                for code_row in code_rows:  # each code row carries its record's filter columns
+                    entry = entry_rows[code_row["number"]]
+                    code_row.update({k: entry[k] for k in CODE_FILTERS})
                 with engine.begin() as conn:
                     conn.execute(records.insert(), rows)
-                    conn.execute(entries.insert(), [search_entry_row(r) for r in rows])
+                    conn.execute(entries.insert(), list(entry_rows.values()))
                     conn.execute(codes.insert(), code_rows)
                 inserted += len(rows)
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

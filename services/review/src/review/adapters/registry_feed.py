@@ -37,12 +37,24 @@ def record_change(session: Session, record: RegistryRecord, kind: str, now: date
         session.execute(sa.text("LOCK TABLE registry_changes IN SHARE ROW EXCLUSIVE MODE"))
     record.updated_at = now
     session.add(record)
-    session.merge(search_entry(record))
+    entry = session.merge(search_entry(record))
     _certifier_codes(session, record)
-    entry = RegistryChange(number=record.number, kind=kind, status=record.status, occurred_at=now)
-    session.add(entry)
+    # Every code row of the record carries its filter columns (RegistryCode): as the entry's.
+    session.execute(
+        sa.update(RegistryCode)
+        .where(col(RegistryCode.number) == record.number)
+        .values(
+            qualification_level=entry.qualification_level,
+            status=entry.status,
+            registration_start=entry.registration_start,
+            registration_end=entry.registration_end,
+            routes=entry.routes,
+        )
+    )
+    change = RegistryChange(number=record.number, kind=kind, status=record.status, occurred_at=now)
+    session.add(change)
     session.flush()
-    return entry
+    return change
 
 
 def changes_after(session: Session, after: int, limit: int) -> list[RegistryChange]:

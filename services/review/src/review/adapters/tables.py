@@ -362,10 +362,32 @@ class RegistryCode(Base, table=True):
     number: str = Field(primary_key=True, max_length=16)
     repertoire: str = Field(max_length=8)
     sequence_value: int
+    # Its record's level, state and access routes, as its search entry has them (kept equal by
+    # review.adapters.registry_feed.record_change): a code filter with a level, a state or a
+    # route is read from the code's rows alone (on PostgreSQL from ix_registry_codes_list,
+    # which includes them), without looking each record up in the entries.
+    qualification_level: int | None = None
+    status: str | None = Field(default=None, max_length=16)
+    registration_start: dt.date | None = None
+    registration_end: dt.date | None = None
+    routes: int = Field(default=0, sa_column=sa.Column(sa.Integer(), nullable=False, server_default="0"))
 
     @classmethod
     def of(cls, record: RegistryRecord, kind: str, code: str) -> "RegistryCode":
-        return cls(kind=kind, code=code, number=record.number, repertoire=record.repertoire, sequence_value=record.sequence_value)
+        from review.adapters.registry_feed import route_mask  # which reads these tables
+
+        return cls(
+            kind=kind,
+            code=code,
+            number=record.number,
+            repertoire=record.repertoire,
+            sequence_value=record.sequence_value,
+            qualification_level=record.qualification_level,
+            status=record.status,
+            registration_start=record.registration_start,
+            registration_end=record.registration_end,
+            routes=route_mask(record),
+        )
 
 
 class RegistryChange(Base, table=True):

@@ -238,14 +238,15 @@ def _publish(uow: UnitOfWork, case: Case, decision: Decision, now: datetime) -> 
     certifiers.name_record(uow.session, record)
     # A renewal's record is linked to the registration it renews, both ways (issue 14).
     former = renewals.link(uow.session, record, case.renews)
-    registry_feed.record_change(uow.session, record, "renewed" if former is not None else "registered", now)
-    if former is not None:
-        registry_feed.record_change(uow.session, former, "updated", now)
     # Its NSF and ROME codes, for the registry's filters (its access routes are in its search
-    # entry: registry_feed.search_entry).
+    # entry: registry_feed.search_entry), before record_change, which writes the record's filter
+    # columns in every code row.
     for kind in ("nsf", "rome"):
         for code in sorted(set(snap.get(f"{kind}_codes", []))):
             uow.session.add(RegistryCode.of(record, kind, code))
+    registry_feed.record_change(uow.session, record, "renewed" if former is not None else "registered", now)
+    if former is not None:
+        registry_feed.record_change(uow.session, former, "updated", now)
 
 
 def acknowledge(deps: ReviewDeps, user: Principal, filing_id: uuid.UUID) -> DecisionMade:

@@ -426,28 +426,39 @@ class RegistrySearch:
         return [self.repertoire, self.sequence_value.desc()]
 
 
+def _record_filters(filters: RegistryFilters, today: date, t: Any) -> list[sa.ColumnElement[bool]]:
+    """The level, state and access-route conditions on ``t``: the search entries, or a code's
+    rows, which carry the same columns (RegistryCode)."""
+    where: list[sa.ColumnElement[bool]] = []
+    if filters.level is not None:
+        where.append(col(t.qualification_level) == filters.level)
+    if filters.state == "active":
+        where += [col(t.status) == "active", col(t.registration_end) >= today, col(t.registration_start) <= today]
+    elif filters.state == "expired":
+        # expired, written down by the sweeper or not yet (see rules.record_state)
+        where.append(sa.or_(col(t.status) == "expired", sa.and_(col(t.status) == "active", col(t.registration_end) < today)))
+    elif filters.state:
+        where.append(col(t.status) == filters.state)
+    if filters.access_route:
+        # A third of the records each: a bit of the row, read with its other filters.
+        where.append(col(t.routes).op("&")(ROUTE_BITS[filters.access_route]) != 0)
+    return where
+
+
 def registry_search(filters: RegistryFilters, today: date) -> RegistrySearch:
     """A code filter (NSF, ROME, a certifier's SIRET) reads ``registry_codes``, whose rows carry
-    their record's sort key (the number's own: repertoire and sequence value): the most
-    selective code's rows are the list, in its order from ix_registry_codes_list, so that a page
-    stops at its last row instead of joining every record with that code and sorting them, and
-    the entries are joined only for a condition on them (level, state, text, certifier's name,
-    access route).
+    their record's sort key (the number's own: repertoire and sequence value) and its level,
+    state and access routes: the most selective code's rows are the list, in its order from
+    ix_registry_codes_list, filtered there by level, state and route (PostgreSQL: from the
+    index alone), so that a page stops at its last row instead of joining every record with
+    that code and sorting them; the entries are joined only for a text (the words, a
+    certifier's name).
     The order is the same as the entries' (the copy equals the record's, and the key is unique),
-    every record has its entry (review.adapters.registry_feed.record_change) and every code row
-    its record."""
+    every record has its entry and every code row its record's filter columns
+    (review.adapters.registry_feed.record_change)."""
     e = RegistryEntry
     on_entry: list[sa.ColumnElement[bool]] = []
     codes: list[tuple[str, str]] = []
-    if filters.level is not None:
-        on_entry.append(col(e.qualification_level) == filters.level)
-    if filters.state == "active":
-        on_entry += [col(e.status) == "active", col(e.registration_end) >= today, col(e.registration_start) <= today]
-    elif filters.state == "expired":
-        # expired, written down by the sweeper or not yet (see rules.record_state)
-        on_entry.append(sa.or_(col(e.status) == "expired", sa.and_(col(e.status) == "active", col(e.registration_end) < today)))
-    elif filters.state:
-        on_entry.append(col(e.status) == filters.state)
     if filters.certifier and filters.certifier.strip():
         # Any certifier of the fiche, the filer or a co-certifier: by SIRET (registry_codes),
         # or by part of a name (one name a line in the entry; the words typed made one line).
@@ -458,17 +469,14 @@ def registry_search(filters: RegistryFilters, today: date) -> RegistrySearch:
             on_entry.append(col(e.certifier_name).like(f"%{escape_like(who.lower())}%", escape="\\"))
     if filters.q and filters.q.strip():
         on_entry.append(col(e.search).like(f"%{escape_like(filters.q.strip().lower())}%", escape="\\"))
-    if filters.access_route:
-        # A third of the records each: a bit of the entry, read with its other filters.
-        on_entry.append(col(e.routes).op("&")(ROUTE_BITS[filters.access_route]) != 0)
     # most selective first: a SIRET (a few records), a ROME code (~1 500 codes), an NSF code (~100)
     codes += [(kind, code) for kind, code in (("rome", filters.rome), ("nsf", filters.nsf)) if code]
     if not codes:
-        where = on_entry + ([col(e.repertoire) == filters.repertoire] if filters.repertoire else [])
+        where = _record_filters(filters, today, e) + on_entry + ([col(e.repertoire) == filters.repertoire] if filters.repertoire else [])
         return RegistrySearch(e, col(e.number), where, col(e.repertoire), col(e.sequence_value))
     first = aliased(RegistryCode, name=f"code_{codes[0][0]}")
     source: Any = first
-    where = [col(first.kind) == codes[0][0], col(first.code) == codes[0][1]]
+    where = [col(first.kind) == codes[0][0], col(first.code) == codes[0][1], *_record_filters(filters, today, first)]
     for kind, code in codes[1:]:
         other = aliased(RegistryCode, name=f"code_{kind}")
         source = sa.join(source, other, col(other.number) == col(first.number))
