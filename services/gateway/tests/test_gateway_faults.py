@@ -19,6 +19,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI, Request, Response
 
+from certreg_runtime.admission import BUSY, RETRY_AFTER_SECONDS, Admission, AdmissionMiddleware
 from certreg_testing.dead_ends import SilentServer, refused_port
 from certreg_testing.infra import free_port
 from gateway.app import create_gateway
@@ -354,3 +355,41 @@ async def test_a_cookie_set_for_one_client_is_never_sent_for_another() -> None:
         await gateway.aclose()
         server.should_exit = True
         thread.join(10)
+
+
+# --------------------------------------------------------------------------- a busy service
+
+
+async def test_a_busy_service_s_503_passes_through_unchanged() -> None:
+    """Issue 16: a service at its admission limit answers 503 ``busy`` with ``Retry-After``
+    (``certreg_runtime.admission``); the gateway passes it on as it is — in the process
+    (``certreg up``) and over HTTP (distributed) — never as its own 503 nor a retry."""
+    app = FastAPI()
+
+    @app.get("/api/svc/things")
+    def things() -> dict[str, bool]:
+        return {"ok": True}
+
+    full = Admission("svc", reads=1, writes=1, reading=1, writing=1)
+    busy = AdmissionMiddleware(app, full)
+    async with running(create_gateway({"svc": busy})) as c:
+        in_process = await c.get("/api/svc/things")
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(busy, host="127.0.0.1", port=port, log_config=None, lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started:
+            assert time.monotonic() < deadline, "the service did not start"
+            await asyncio.sleep(0.02)
+        async with running(create_gateway({"svc": f"http://127.0.0.1:{port}"})) as c:
+            over_http = await c.get("/api/svc/things")
+    finally:
+        server.should_exit = True
+        thread.join(10)
+    for answer in (in_process, over_http):
+        assert answer.status_code == 503
+        assert answer.headers["retry-after"] == str(RETRY_AFTER_SECONDS)
+        assert answer.json() == {"detail": BUSY, "code": "busy"}
+    assert full.refused == 2

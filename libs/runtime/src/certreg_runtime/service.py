@@ -33,6 +33,7 @@ from starlette.types import ASGIApp
 
 from certreg_contracts import Envelope, Event
 from certreg_contracts.subscriptions import CONSUMERS
+from certreg_runtime.admission import Admission, AdmissionMiddleware
 from certreg_runtime.aio import cancel_all
 from certreg_runtime.auth import HttpJwks, JwksSource, TokenVerifier
 from certreg_runtime.batching import Batches, Item
@@ -224,7 +225,7 @@ class ServiceRunner:
         self.batches = Batches[tuple[EventHandler, Envelope]](
             self._handle_batch, max_batch=settings.bus_handler_batch, workers=settings.bus_handler_workers
         )
-        self.app = build_app(definition, self.ctx)
+        self.app = build_app(definition, self.ctx, threads=threads)
         self._tasks: list[asyncio.Task[None]] = []
 
     def migrate(self) -> None:
@@ -373,9 +374,10 @@ async def _forever(task: BackgroundTask, service: str) -> None:
 class ServiceApp(FastAPI):
     """A service's app: a server span per request, its context going into the outbox
     rows the request writes — recorded only when spans are exported (``TraceSwitch``:
-    the ids flow either way)."""
+    the ids flow either way); outside it, ``admission``'s limits of requests at once."""
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, *, admission: Admission | None = None, **kwargs: Any) -> None:
+        self.admission = admission  # its limits of requests at once (certreg_runtime.admission)
         # FastAPI's own telemetry off: the server span is this app's (above), and FastAPI's
         # wrapper and per-operation spans cost ~5 % of a list request's CPU for spans the
         # sampler drops when nothing exports them (py-spy, issue 16).
@@ -384,15 +386,19 @@ class ServiceApp(FastAPI):
     def build_middleware_stack(self) -> ASGIApp:
         plain = super().build_middleware_stack()
         instrumented = OpenTelemetryMiddleware(plain, excluded_urls=EXCLUDED_URLS, default_span_details=route_span_details)
-        return TraceSwitch(instrumented, plain)
+        switched = TraceSwitch(instrumented, plain)
+        return AdmissionMiddleware(switched, self.admission) if self.admission else switched
 
 
 EXCLUDED_URLS = ExcludeList(["healthz", "readyz"])
 
 
-def build_app(definition: ServiceDefinition, ctx: ServiceContext) -> FastAPI:
+def build_app(definition: ServiceDefinition, ctx: ServiceContext, *, threads: int | None = None) -> FastAPI:
+    """``threads``: the worker threads of the process's sync routes (its admission limits)."""
     name = definition.name
+    reads, writes = ctx.settings.admission_for(name, threads or ctx.settings.threads_for([name]))
     app = ServiceApp(
+        admission=Admission(name, reads=reads, writes=writes),
         title=f"certreg {name}",
         description=definition.description,
         openapi_url=f"/api/{name}/openapi.json",

@@ -68,6 +68,12 @@ class Settings(BaseSettings):
     db_prepared_statements: bool = False
     # How long a request waits for a pooled connection before it is answered 503.
     db_pool_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Admission (``certreg_runtime.admission``): the requests one service process takes at
+    # once, reads (GET, HEAD, OPTIONS) and writes counted apart; one more is answered 503
+    # ``busy`` with ``Retry-After`` at once. None: derived from the threads
+    # (``admission_for``).
+    admission_reads: int | None = Field(default=None, ge=1)
+    admission_writes: int | None = Field(default=None, ge=1)
 
     # RabbitMQ; unset means the in-process bus.
     amqp_url: str | None = None
@@ -235,6 +241,20 @@ class Settings(BaseSettings):
         if self.database_url_for(service).startswith("sqlite"):
             return threads + self.background_threads
         return self.db_pool_size
+
+    def admission_for(self, service: str, threads: int) -> tuple[int, int]:
+        """The reads and writes ``service`` takes at once (``certreg_runtime.admission``),
+        ``threads`` being the worker threads of its process's sync routes: reads twice
+        the threads (as many waiting for a thread as running); writes the same on
+        PostgreSQL, and on SQLite, whose one write lock lets a single writer run at a
+        time, a quarter of the threads (a writer waiting for the lock holds a thread the
+        reads need)."""
+        reads = self.admission_reads or 2 * threads
+        if self.admission_writes:
+            return reads, self.admission_writes
+        if _is_sqlite(self.database_url_for(service)):
+            return reads, max(2, threads // 4)
+        return reads, 2 * threads
 
     def service_url(self, service: str) -> str | None:
         url: str | None = getattr(self, f"{service}_url", None)
