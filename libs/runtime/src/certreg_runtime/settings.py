@@ -247,13 +247,13 @@ class Settings(BaseSettings):
         ``threads`` being the worker threads of its process's sync routes: reads twice
         the threads (as many waiting for a thread as running); writes the same on
         PostgreSQL, and on SQLite, whose one write lock lets a single writer run at a
-        time, a quarter of the threads (a writer waiting for the lock holds a thread the
-        reads need)."""
+        time, half the threads (a writer waiting for the lock holds a thread that the
+        reads of every service of the process need)."""
         reads = self.admission_reads or 2 * threads
         if self.admission_writes:
             return reads, self.admission_writes
         if _is_sqlite(self.database_url_for(service)):
-            return reads, max(2, threads // 4)
+            return reads, max(2, threads // 2)
         return reads, 2 * threads
 
     def service_url(self, service: str) -> str | None:
