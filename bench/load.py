@@ -61,13 +61,25 @@ CASES = 1000
 FILINGS = 30
 RAW_TABLE = "bench_load_raw_cases"
 
-# wrk prints this line at the end of a run (its Lua ``done`` hook).
+# wrk prints this line at the end of a run (its Lua ``done`` hook), with the 2xx answers
+# and the 503s (an admission limit's or the hashing gate's "busy") counted by each thread.
 DONE = """
+local threads = {}
+setup = function(thread) table.insert(threads, thread) end
+local scenario_response = response
+ok2xx, busy503 = 0, 0
+response = function(status, headers, body)
+  if status >= 200 and status < 300 then ok2xx = ok2xx + 1 elseif status == 503 then busy503 = busy503 + 1 end
+  if scenario_response then scenario_response(status, headers, body) end
+end
 done = function(summary, latency, requests)
   local e = summary.errors
-  io.write(string.format('WRK {"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, "socket_errors": %d, "non2xx": %d}\\n',
+  local ok, busy = 0, 0
+  for _, t in ipairs(threads) do ok = ok + t:get("ok2xx"); busy = busy + t:get("busy503") end
+  io.write(string.format('WRK {"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, '
+    .. '"socket_errors": %d, "non2xx": %d, "ok": %d, "busy": %d}\\n',
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
-    e.connect + e.read + e.write + e.timeout, e.status))
+    e.connect + e.read + e.write + e.timeout, e.status, ok, busy))
 end
 """
 LOGIN = f"""
@@ -128,6 +140,9 @@ class Result:
     errors: int
     non2xx: int
     peak_rss_mb: float | None
+    # 2xx answers per second, and the 503s among non2xx (told to come back: "busy").
+    ok_rps: float = 0.0
+    busy: int = 0
 
 
 def free_port() -> int:
@@ -232,6 +247,8 @@ def wrk(url: str, connections: int, duration: float, *, headers: dict[str, str],
         data["socket_errors"],
         data["non2xx"],
         peak,
+        data["ok"] / seconds,
+        data["busy"],
     )
 
 
@@ -421,14 +438,18 @@ def lua_string(text: str) -> str:
 def journey(base: str, auth: dict[str, str], connections: int, duration: float, pid: int | None) -> Result:
     """``connections`` depositors at once, each filing in a loop: create a draft, change
     its title, upload every required piece, submit. Every request's time counts (not the
-    journey's); errors: transport errors and answers other than the expected status."""
+    journey's); errors: transport errors and answers other than the expected status. A
+    503 with ``Retry-After`` (busy) is waited for and the step sent again, as a client
+    should (counted in non2xx and 503)."""
     import asyncio
 
     from certreg_testing.samples import PDF, RNCP_FILING
 
     today = datetime.now(UTC).date().isoformat()
     times: list[float] = []
-    failures = {"socket": 0, "status": 0}
+    failures = {"socket": 0, "status": 0, "busy": 0}
+    oks = 0
+    stop_at = [float("inf")]
 
     async def call(client: httpx.AsyncClient, expected: int, method: str, path: str, **kwargs: object) -> httpx.Response | None:
         started = time.perf_counter()
@@ -438,9 +459,17 @@ def journey(base: str, auth: dict[str, str], connections: int, duration: float, 
             failures["socket"] += 1
             return None
         times.append(time.perf_counter() - started)
+        if answer.status_code == 503 and "Retry-After" in answer.headers and time.monotonic() < stop_at[0]:
+            # Told to come back (busy): as a client should, after Retry-After, the same step.
+            failures["status"] += 1
+            failures["busy"] += 1
+            await asyncio.sleep(float(answer.headers["Retry-After"]))
+            return await call(client, expected, method, path, **kwargs)
         if answer.status_code != expected:
             failures["status"] += 1
             return None
+        nonlocal oks
+        oks += 1
         return answer
 
     async def depositor(client: httpx.AsyncClient, n: int, stop: float) -> None:
@@ -463,7 +492,7 @@ def journey(base: str, auth: dict[str, str], connections: int, duration: float, 
         limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
         async with httpx.AsyncClient(base_url=base, headers=auth, timeout=30, limits=limits) as client:
             started = time.monotonic()
-            stop = started + duration
+            stop = stop_at[0] = started + duration
             await asyncio.gather(*(depositor(client, n, stop) for n in range(connections)))
             return time.monotonic() - started
 
@@ -478,7 +507,8 @@ def journey(base: str, auth: dict[str, str], connections: int, duration: float, 
     def pct(q: float) -> float:
         return times[min(len(times) - 1, int(q * len(times)))] * 1000 if times else 0.0
 
-    return Result("", connections, len(times) / seconds, pct(0.50), pct(0.99), failures["socket"], failures["status"], peak)
+    rate, busy = len(times) / seconds, failures["busy"]
+    return Result("", connections, rate, pct(0.50), pct(0.99), failures["socket"], failures["status"], peak, oks / seconds, busy)
 
 
 def raise_open_files(wanted: int = 8192) -> None:
@@ -535,7 +565,10 @@ def main() -> int:
         result.label = label
         results.append(result)
         rss = f"{result.peak_rss_mb:8.0f}" if result.peak_rss_mb is not None else f"{'-':>8}"
-        figures = f"{result.rps:>9.1f} {result.p50_ms:>9.1f} {result.p99_ms:>9.1f} {result.errors:>7} {result.non2xx:>7} {rss}"
+        figures = (
+            f"{result.rps:>9.1f} {result.ok_rps:>9.1f} {result.p50_ms:>9.1f} {result.p99_ms:>9.1f} {result.errors:>7} "
+            f"{result.non2xx:>7} {result.busy:>7} {rss}"
+        )
         drained = f"{drain(probes):>8.1f}" if probes else f"{'-':>8}"
         print(f"{label:<50} {result.connections:>5} {figures} {drained}", flush=True)
 
@@ -554,7 +587,8 @@ def main() -> int:
             "drain: s until it answers reads within 1 s again"
         )
         print(
-            f"{'scenario':<50} {'conns':>5} {'req/s':>9} {'p50 ms':>9} {'p99 ms':>9} {'errors':>7} {'non2xx':>7} {'RSS':>8} {'drain s':>8}"
+            f"{'scenario':<50} {'conns':>5} {'req/s':>9} {'2xx/s':>9} {'p50 ms':>9} {'p99 ms':>9} {'errors':>7} {'non2xx':>7} "
+            f"{'503':>7} {'RSS':>8} {'drain s':>8}"
         )
         reads = {"filings", "filing", "cases", "me", "registry"}
         raw_db = "raw: FastAPI + sync SQLite (50)" if args.mode == "embedded" else "raw: FastAPI + sync PostgreSQL (50)"
