@@ -3,8 +3,8 @@ come back (issue 16).
 
 Past its capacity a service only makes everyone wait longer: in the embedded mode every
 write takes SQLite's one write lock, so writes go one at a time, and N clients each
-waiting for its answer wait N / rate (Little's law: 5–30 s at 200–500 connections, 82 s
-for logins). Here a service takes at most ``reads`` reading requests (GET, HEAD,
+waiting for its answer wait N / rate (Little's law: 5–30 s at 200–500 connections in the
+issue's first figures, and without bound as clients grow). Here a service takes at most ``reads`` reading requests (GET, HEAD,
 OPTIONS) and ``writes`` others at once; one more is answered at once **503** with
 ``Retry-After`` and the project's error body, code ``busy`` — the shape of the
 password-hashing gate's refusal (``identity.domain.passwords``) — so that the admitted

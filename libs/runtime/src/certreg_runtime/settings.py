@@ -244,17 +244,18 @@ class Settings(BaseSettings):
 
     def admission_for(self, service: str, threads: int) -> tuple[int, int]:
         """The reads and writes ``service`` takes at once (``certreg_runtime.admission``),
-        ``threads`` being the worker threads of its process's sync routes: reads twice
-        the threads (as many waiting for a thread as running); writes the same on
-        PostgreSQL, and on SQLite, whose one write lock lets a single writer run at a
-        time, half the threads (a writer waiting for the lock holds a thread that the
-        reads of every service of the process need)."""
-        reads = self.admission_reads or 2 * threads
+        ``threads`` being the worker threads of its process's sync routes: what the
+        service gets through in a few seconds at the rates measured on 2 shared cores
+        (bench/README.md), so that an admitted request never waits longer. Reads ten per
+        thread (400 on SQLite: 250–650 reads/s; 100 for a PostgreSQL process of 10
+        threads); writes the same on PostgreSQL, and on SQLite, whose one write lock lets
+        one writer run at a time (100–280 writes/s), five per thread (200)."""
+        reads = self.admission_reads or 10 * threads
         if self.admission_writes:
             return reads, self.admission_writes
         if _is_sqlite(self.database_url_for(service)):
-            return reads, max(2, threads // 2)
-        return reads, 2 * threads
+            return reads, 5 * threads
+        return reads, 10 * threads
 
     def service_url(self, service: str) -> str | None:
         url: str | None = getattr(self, f"{service}_url", None)
