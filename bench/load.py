@@ -663,7 +663,7 @@ wrk.headers["Content-Type"] = "application/json"
     if ratios:
         print(f"\nmain reads over the raw database route ({raw_db[5:]}), same run; the goal is 50 %")
         for r in ratios:
-            print(f"{r.label:<50} {r.connections:>5} {r.rps / raw_rates[r.connections]:>9.0%}")
+            print(f"{r.label:<50} {r.connections:>5} {r.ok_rps / raw_rates[r.connections]:>9.0%}")
     raw_static = {
         (r.label.removeprefix("raw: StaticFiles "), r.connections): r.rps for r in results if r.label.startswith("raw: StaticFiles ")
     }
@@ -672,7 +672,7 @@ wrk.headers["Content-Type"] = "application/json"
         print("\nstatic files over plain uvicorn's StaticFiles, same file, same Accept-Encoding, same run; the goal is 90 %")
         print("(StaticFiles never compresses: with gzip asked, the gateway sends the gzipped file, plain uvicorn the whole one)")
         for r in static:
-            print(f"{r.label:<50} {r.connections:>5} {r.rps / raw_static[(r.label.removeprefix('GET '), r.connections)]:>9.0%}")
+            print(f"{r.label:<50} {r.connections:>5} {r.ok_rps / raw_static[(r.label.removeprefix('GET '), r.connections)]:>9.0%}")
     return 0
 
 

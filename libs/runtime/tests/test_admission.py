@@ -138,9 +138,9 @@ def test_every_service_gets_its_limits_from_the_settings(tmp_path: Path) -> None
         jwks=lambda refresh=False: {"keys": []},
         threads=40,
     )
-    assert runner.app.admission == Admission("probe", reads=400, writes=200)  # type: ignore[attr-defined]
+    assert runner.app.admission == Admission("probe", reads=800, writes=400)  # type: ignore[attr-defined]
     given = Settings(data_dir=tmp_path, admission_reads=7, admission_writes=3)
     assert given.admission_for("probe", 40) == (7, 3)
     on_postgres = Settings(data_dir=tmp_path, database_url="postgresql+psycopg://u:p@h/certreg_{service}")
-    assert on_postgres.admission_for("probe", 10) == (100, 100)
+    assert on_postgres.admission_for("probe", 10) == (200, 100)
     engine.dispose()
