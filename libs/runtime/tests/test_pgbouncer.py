@@ -10,6 +10,7 @@ import collections
 import threading
 import uuid
 from collections.abc import Iterator, Sequence
+from datetime import UTC
 
 import pytest
 import sqlalchemy as sa
@@ -38,7 +39,9 @@ def through_bouncer(postgres) -> Iterator[str]:
 def test_statements_repeated_from_many_threads_work_through_transaction_pooling(through_bouncer) -> None:
     """psycopg prepares a statement on its fifth run; through transaction pooling the next
     transaction gets another server connection, which does not have it (or has another
-    client's "_pg3_0"): ``create_db_engine`` does not prepare unless told to."""
+    client's "_pg3_0"): ``create_db_engine`` does not prepare unless told to. Its sessions'
+    ``SET TIME ZONE 'UTC'`` holds: PgBouncer sets a client's ``TimeZone`` again on the
+    server connection each transaction gets."""
     engine = create_db_engine(through_bouncer, pool_size=8)
     errors: list[Exception] = []
 
@@ -47,6 +50,9 @@ def test_statements_repeated_from_many_threads_work_through_transaction_pooling(
             for i in range(40):
                 with engine.begin() as conn:
                     assert conn.execute(sa.text("SELECT CAST(:x AS integer) + 1"), {"x": i}).scalar_one() == i + 1
+                    # Each client's session in UTC (``create_db_engine``), whichever server
+                    # connection its transaction gets: moments read as datetime.timezone.utc.
+                    assert conn.execute(sa.text("SELECT now()")).scalar_one().tzinfo is UTC
         except Exception as exc:
             errors.append(exc)
 

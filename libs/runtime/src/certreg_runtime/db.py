@@ -75,7 +75,31 @@ def create_db_engine(
     # failure is transient (503 with Retry-After for a request, a retry for a handler or
     # the relay), the next attempt connecting afresh (tests/…/test_database_outage.py).
     kwargs.setdefault("pool_pre_ping", False)
-    return sa.create_engine(url, **{**pooled, **kwargs})
+    engine = sa.create_engine(url, **{**pooled, **kwargs})
+    if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() == "psycopg":
+        sa.event.listen(engine, "connect", _session_in_utc)
+    return engine
+
+
+def _session_in_utc(dbapi_conn: Any, _: Any) -> None:
+    """Each connection's session in ``UTC``, where psycopg reads a ``timestamptz`` straight
+    as a ``datetime.timezone.utc`` moment (``UtcDateTime`` then keeps it as it is).
+
+    Any other zone (PostgreSQL's image says ``Etc/UTC``, a server may say Europe/Paris)
+    makes psycopg convert every moment to a ``ZoneInfo`` and ``UtcDateTime`` convert it
+    back: a page of 600 moments took 2.4 times the CPU to load (issue 16). The moments
+    are the same; no SQL of the platform depends on the session's zone (dates are
+    computed in Python, in Paris time). Behind PgBouncer the ``SET`` holds in
+    transaction pooling too: ``TimeZone`` is one of the parameters it keeps per client
+    and sets again on the server connection each transaction gets."""
+    if dbapi_conn.info.parameter_status("TimeZone") == "UTC":
+        return
+    autocommit = dbapi_conn.autocommit
+    dbapi_conn.autocommit = True
+    try:
+        dbapi_conn.execute("SET TIME ZONE 'UTC'")
+    finally:
+        dbapi_conn.autocommit = autocommit
 
 
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
