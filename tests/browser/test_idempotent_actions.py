@@ -1,6 +1,7 @@
 """The portal sends one Idempotency-Key per user action and reuses it on its own retries:
 a draft whose creation was made but whose answer was lost (the gateway answered 503)
-is made once, and the depositor lands on it; the submission likewise."""
+is made once, and the depositor lands on it; the submission likewise. A read refused busy
+is read again after its Retry-After."""
 
 from __future__ import annotations
 
@@ -78,3 +79,30 @@ def test_a_lost_answer_is_retried_with_the_same_key_and_the_action_made_once(pag
     page.click("#filing-form button[type=submit]")
     page.wait_for_url("**/dossiers/*-*")
     assert again and again[0]["idempotency-key"] != posts[0]["idempotency-key"]
+
+    # A busy service (its admission limit reached) answers a read 503 with Retry-After: the
+    # page reads again after it, by itself, and shows the list rather than an error.
+    page.unroute("**/api/filings")
+    reads: list[str] = []
+
+    def busy_once(route: Route) -> None:
+        if route.request.method != "GET":
+            route.continue_()
+            return
+        reads.append(route.request.url)
+        if len(reads) == 1:
+            route.fulfill(
+                status=503,
+                headers={"content-type": "application/json", "retry-after": "1"},
+                body='{"detail":"Service très sollicité : réessayez dans quelques secondes.","code":"busy"}',
+            )
+        else:
+            route.continue_()
+
+    page.route("**/api/filings?*", busy_once)
+    page.route("**/api/filings", busy_once)
+    page.goto("/dossiers")
+    expect(page.get_by_text(TITLE + " bis")).to_be_visible()
+    assert len(reads) == 2, reads
+    expect(page.locator(".fr-alert--error")).to_have_count(0)
+    assert page.js_errors == []

@@ -71,8 +71,9 @@ class Server:
 def _env(tmp_path: Path, mode: str, request: pytest.FixtureRequest) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CERTREG_")}
     env.update({"CERTREG_DATA_DIR": str(tmp_path / "var"), "CERTREG_LOG_LEVEL": "WARNING"})
-    # Admission limits below the defaults (400 reads, 200 writes on SQLite), so that this
-    # burst meets them: each service answers the requests past them 503 busy at once.
+    # Admission limits below the defaults (20 reads and 10 writes per worker thread), so that
+    # this burst meets them: each service answers the requests past them 503 busy (after
+    # the admission's 1 s pause).
     env.update({"CERTREG_ADMISSION_READS": str(ADMISSION_READS), "CERTREG_ADMISSION_WRITES": str(ADMISSION_WRITES)})
     if mode == "infra":
         postgres: Any = request.getfixturevalue("postgres")
@@ -190,8 +191,8 @@ async def test_200_clients_at_once_are_all_answered_in_bounded_time_and_memory(s
         assert isinstance(answer, httpx.Response)
         statuses[kind].append(answer.status_code)
         if answer.status_code == 503 and kind != "static":
-            # Too many at once (hashes, or the service's reads or writes): refused at once,
-            # with when to come back.
+            # Too many at once (hashes, or the service's reads or writes): refused, with
+            # when to come back.
             assert int(answer.headers["Retry-After"]) > 0 and answer.json()["code"] == "busy", answer.text
         else:
             assert answer.status_code == {**READS, **WRITES}.get(kind, 200), (kind, answer.status_code, answer.text[:300])

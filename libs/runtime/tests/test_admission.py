@@ -1,10 +1,12 @@
-"""Issue 16: a service takes so many reads and writes at once; one more is answered at once
-503 ``busy`` with ``Retry-After`` (the password-hashing gate's shape), and a place is
-given back whatever ended the request: its answer, an error, its client gone."""
+"""Issue 16: a service takes so many reads and writes at once; one more is answered 503
+``busy`` with ``Retry-After`` (the password-hashing gate's shape) after a short pause
+that holds nothing, and a place is given back whatever ended the request: its answer, an
+error, its client gone."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 import httpx
@@ -52,7 +54,7 @@ class Held:
 
         app = FastAPI()
         app.include_router(router)
-        self.admission = Admission("x", reads=2, writes=1)
+        self.admission = Admission("x", reads=2, writes=1, pause=0.2)
         self.app = AdmissionMiddleware(app, self.admission)
 
     def client(self) -> httpx.AsyncClient:
@@ -71,16 +73,20 @@ def assert_busy(answer: httpx.Response) -> None:
     assert answer.headers["Cache-Control"] == "no-store" and answer.headers["X-Content-Type-Options"] == "nosniff"
 
 
-async def test_past_its_limits_a_request_is_refused_at_once_then_admitted_once_one_ended() -> None:
+async def test_past_its_limits_a_request_is_refused_after_a_pause_then_admitted_once_one_ended() -> None:
     held = Held()
     async with held.client() as client:
         reads = [asyncio.create_task(client.get("/api/x/items")) for _ in range(2)]
         write = asyncio.create_task(client.post("/api/x/items"))
         await held.until_entered(3)
         assert (held.admission.reading, held.admission.writing) == (2, 1)
-        # Full: refused at once, reads and writes each against their own limit.
-        assert_busy(await client.get("/api/x/items"))
-        assert_busy(await client.post("/api/x/items"))
+        # Full: refused, reads and writes each against their own limit, after the pause
+        # (a client sending again at once is paced by it) and without waiting for a place.
+        started = time.monotonic()
+        refusals = await asyncio.gather(client.get("/api/x/items"), client.post("/api/x/items"))
+        assert 0.2 <= time.monotonic() - started < 2
+        for answer in refusals:
+            assert_busy(answer)
         assert held.admission.refused == 2
         # Health and readiness never: an orchestrator must not restart a busy service.
         health = asyncio.create_task(client.get("/api/x/healthz"))
@@ -120,7 +126,7 @@ async def test_exempt_paths_are_never_refused(path: str) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b"{}"})
 
-    full = Admission("x", reads=1, writes=1, reading=1, writing=1)
+    full = Admission("x", reads=1, writes=1, reading=1, writing=1, pause=0)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=AdmissionMiddleware(app, full)), base_url="http://x") as client:
         assert (await client.get(path)).status_code == 200
         assert_busy(await client.get("/api/x/items"))

@@ -370,7 +370,7 @@ async def test_a_busy_service_s_503_passes_through_unchanged() -> None:
     def things() -> dict[str, bool]:
         return {"ok": True}
 
-    full = Admission("svc", reads=1, writes=1, reading=1, writing=1)
+    full = Admission("svc", reads=1, writes=1, reading=1, writing=1, pause=0)
     busy = AdmissionMiddleware(app, full)
     async with running(create_gateway({"svc": busy})) as c:
         in_process = await c.get("/api/svc/things")

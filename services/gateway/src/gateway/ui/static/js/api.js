@@ -199,14 +199,15 @@ export function actionDone(action) {
   intents.delete(action);
 }
 
-const RETRIES = 3; // tries of a request sent with an idempotency key, when the service is unreachable
+const RETRIES = 3; // tries of a read, or of a request sent with an idempotency key, when the service is unreachable or busy
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Call the API. `json` sends a JSON body, `form` a urlencoded one, `body` anything else.
  * `token` overrides the session token (the onboarding token); `auth:false` sends none.
  * `idempotencyKey` (see intentKey) sends it, and lets the call be sent again by itself,
- * with the same key, when the service is unreachable or answers 502/503/504.
+ * with the same key, when the service is unreachable or answers 502/503/504 (after its
+ * Retry-After: a busy service says when to come back); a GET, safe to repeat, is too.
  * Resolves with the parsed body; rejects with an ApiError. A 401 on an authenticated
  * call renews the token (the session's cookie, else the password asked again in place)
  * and sends the call again; only when neither works does it go to the login page.
@@ -225,7 +226,7 @@ export async function api(path, { method = "GET", json, form, body, headers = {}
   } else if (form) {
     payload = new URLSearchParams(form);
   }
-  const tries = idempotencyKey ? RETRIES : 1;
+  const tries = idempotencyKey || method === "GET" ? RETRIES : 1;
   let res;
   for (let attempt = 1; ; attempt++) {
     try {
