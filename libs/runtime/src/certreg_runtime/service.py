@@ -20,7 +20,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, FastAPI
-from fastapi.middleware.asyncexitstack import AsyncExitStackMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.routing import APIRoute
@@ -30,14 +29,12 @@ from opentelemetry.util.http import ExcludeList
 from pydantic_settings import BaseSettings
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
-from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.types import ASGIApp
 
 from certreg_contracts import Envelope, Event
 from certreg_contracts.subscriptions import CONSUMERS
 from certreg_runtime.admission import Admission, AdmissionMiddleware
 from certreg_runtime.aio import cancel_all
-from certreg_runtime.asgi import ServiceMiddleware
 from certreg_runtime.auth import HttpJwks, JwksSource, TokenVerifier
 from certreg_runtime.batching import Batches, Item
 from certreg_runtime.bus import Bus, topic_matches
@@ -55,7 +52,7 @@ from certreg_runtime.relay import OutboxRelay
 from certreg_runtime.settings import Settings, service_config
 from certreg_runtime.storage import BlobStore
 from certreg_runtime.telemetry import TraceSwitch
-from certreg_runtime.web import install_error_handlers
+from certreg_runtime.web import ApiHeadersMiddleware, CorrelationMiddleware, install_error_handlers
 
 log = logging.getLogger(__name__)
 
@@ -387,49 +384,10 @@ class ServiceApp(FastAPI):
         super().__init__(telemetry={"tracing": False, "metrics": False, "logs": False}, **kwargs)
 
     def build_middleware_stack(self) -> ASGIApp:
-        """One plain ASGI middleware around the router (``certreg_runtime.asgi``: the same
-        behaviour as the standard stack, at a fraction of its CPU); the standard stack
-        under a ``TraceSwitch`` for what it does not handle, and in debug or with a body
-        limit."""
         plain = super().build_middleware_stack()
-        standard = TraceSwitch(instrumented(plain), plain)
-        if self.debug or self.max_body_size is not None:
-            return self.admitted(standard)
-        error_handler = None
-        handlers: dict[Any, Any] = {}
-        for key, value in self.exception_handlers.items():
-            if key in (500, Exception):
-                error_handler = value
-            else:
-                handlers[key] = value
-        # Starlette's ExceptionMiddleware, for its handler tables (its defaults and the app's).
-        exceptions = ExceptionMiddleware(self.router, handlers=handlers, debug=self.debug)
-        app: ASGIApp = self.router
-        table: dict[Any, Any] | None = exceptions._exception_handlers
-        if self.user_middleware:  # the app's own middlewares, around Starlette's and FastAPI's inner two as before
-            app = ExceptionMiddleware(AsyncExitStackMiddleware(self.router), handlers=handlers, debug=self.debug)
-            for cls, args, kwargs in reversed(self.user_middleware):
-                app = cls(app, *args, **kwargs)
-            table = None
-        return self.admitted(
-            ServiceMiddleware(
-                app,
-                handlers=table,
-                status_handlers=exceptions._status_handlers,
-                error_handler=error_handler,
-                standard=standard,
-                instrument=instrumented,
-            )
-        )
-
-    def admitted(self, app: ASGIApp) -> ASGIApp:
-        """``app`` under the admission limits, outermost (``certreg_runtime.admission``)."""
-        return AdmissionMiddleware(app, self.admission) if self.admission else app
-
-
-def instrumented(app: ASGIApp) -> ASGIApp:
-    """``app`` under OpenTelemetry's ASGI middleware (a server span per request)."""
-    return OpenTelemetryMiddleware(app, excluded_urls=EXCLUDED_URLS, default_span_details=route_span_details)
+        instrumented = OpenTelemetryMiddleware(plain, excluded_urls=EXCLUDED_URLS, default_span_details=route_span_details)
+        switched = TraceSwitch(instrumented, plain)
+        return AdmissionMiddleware(switched, self.admission) if self.admission else switched
 
 
 EXCLUDED_URLS = ExcludeList(["healthz", "readyz"])
@@ -448,9 +406,9 @@ def build_app(definition: ServiceDefinition, ctx: ServiceContext, *, threads: in
         redoc_url=None,
     )
     app.state.ctx = ctx
-    # The correlation id and the API headers (``certreg_runtime.web``) are ServiceApp's
-    # middleware's (``certreg_runtime.asgi``).
     install_error_handlers(app)
+    app.add_middleware(CorrelationMiddleware)
+    app.add_middleware(ApiHeadersMiddleware)
     if ctx.settings.environment != "production":
         add_docs_page(app, name)
 
