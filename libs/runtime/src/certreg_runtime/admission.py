@@ -64,6 +64,17 @@ class Admission:
     pause: float = REFUSAL_PAUSE_SECONDS
     _logged_at: float = field(default=-LOG_EVERY_SECONDS, repr=False)
 
+    def full(self, write: bool) -> bool:
+        """Whether a write (or a read) would be one too many."""
+        return self.writing >= self.writes if write else self.reading >= self.reads
+
+    def track(self, write: bool, step: int) -> None:
+        """Counts a write (or a read) in (``step`` 1) or out (-1)."""
+        if write:
+            self.writing += step
+        else:
+            self.reading += step
+
     def note_refusal(self, write: bool) -> None:
         self.refused += 1
         now = time.monotonic()
@@ -106,26 +117,16 @@ class AdmissionMiddleware:
             await self.app(scope, receive, send)
             return
         admission = self.admission
-        if scope["method"] in READ_METHODS:
-            if admission.reading >= admission.reads:
-                admission.note_refusal(False)
-                await _busy(send, admission.pause)
-                return
-            admission.reading += 1
-            try:
-                await self.app(scope, receive, send)
-            finally:
-                admission.reading -= 1
-        else:
-            if admission.writing >= admission.writes:
-                admission.note_refusal(True)
-                await _busy(send, admission.pause)
-                return
-            admission.writing += 1
-            try:
-                await self.app(scope, receive, send)
-            finally:
-                admission.writing -= 1
+        write = scope["method"] not in READ_METHODS
+        if admission.full(write):
+            admission.note_refusal(write)
+            await _busy(send, admission.pause)
+            return
+        admission.track(write, 1)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            admission.track(write, -1)
 
 
 async def _busy(send: Send, pause: float) -> None:
