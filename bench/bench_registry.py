@@ -182,13 +182,9 @@ class World:
         return records, codes
 
 
-CODE_FILTERS = ("qualification_level", "status", "registration_start", "registration_end", "routes")
-"""The record's filter columns a code row carries (RegistryCode), as registry_feed.record_change writes them."""
-
-
-def search_entry_row(row: dict[str, Any]) -> dict[str, Any]:
+def search_entry_row(record: RegistryRecord, filters: dict[str, Any]) -> dict[str, Any]:
     """The record's search entry, as registry_feed.search_entry writes it."""
-    entry = registry_feed.search_entry(RegistryRecord(**row))
+    entry = registry_feed.search_entry(record, filters)
     return {c.name: getattr(entry, c.name) for c in metadata.tables[RegistryEntry.__tablename__].columns}
 
 
@@ -359,13 +355,14 @@ def main() -> int:
             t0 = time.perf_counter()
             while inserted < size:
                 rows, code_rows = world.batch(min(5000, size - inserted))
-                entry_rows = {e["number"]: e for e in (search_entry_row(r) for r in rows)}
+                batch_records = [RegistryRecord(**r) for r in rows]
+                filters = {record.number: registry_feed.filter_columns(record) for record in batch_records}
+                entry_rows = [search_entry_row(record, filters[record.number]) for record in batch_records]
                 for code_row in code_rows:  # each code row carries its record's filter columns
-                    entry = entry_rows[code_row["number"]]
-                    code_row.update({k: entry[k] for k in CODE_FILTERS})
+                    code_row.update(filters[code_row["number"]])
                 with engine.begin() as conn:
                     conn.execute(records.insert(), rows)
-                    conn.execute(entries.insert(), list(entry_rows.values()))
+                    conn.execute(entries.insert(), entry_rows)
                     conn.execute(codes.insert(), code_rows)
                 inserted += len(rows)
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

@@ -18,7 +18,7 @@ from sqlmodel import col, select
 
 from certreg_contracts.events.filings import AccessRoute, CoCertifier, CompetenceBlock, DocumentRef, Fiche, FilingSubmitted
 from certreg_testing.infra import unique_namespace
-from review.adapters.registry_feed import ROUTE_BITS
+from review.adapters.registry_feed import ROUTE_BITS, code_row
 from review.adapters.tables import RegistryCode, RegistryEntry, RegistryRecord
 from review.app import queries
 from services.review.tests.conftest import Review, review_platform
@@ -263,8 +263,8 @@ async def test_the_registry_searches_by_text_and_filters_by_repertoire_level_sta
     old = await register_for(registry, years=1, title="Technicien réseaux")
     with registry.deps.uow() as uow:  # the filing does not carry its codes yet: as publication will write them
         web_record, old_record = uow.session.get_one(RegistryRecord, web), uow.session.get_one(RegistryRecord, old)
-        uow.session.add_all([RegistryCode.of(web_record, "nsf", "326"), RegistryCode.of(web_record, "rome", "M1805")])
-        uow.session.add(RegistryCode.of(old_record, "nsf", "326"))
+        uow.session.add_all([code_row(web_record, "nsf", "326"), code_row(web_record, "rome", "M1805")])
+        uow.session.add(code_row(old_record, "nsf", "326"))
         uow.commit()
     registry.p.advance_clock(days=400)
 

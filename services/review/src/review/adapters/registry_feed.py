@@ -14,6 +14,7 @@ Registry changes are rare (a decision, an expiry, a withdrawal), so the turn cos
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -37,20 +38,11 @@ def record_change(session: Session, record: RegistryRecord, kind: str, now: date
         session.execute(sa.text("LOCK TABLE registry_changes IN SHARE ROW EXCLUSIVE MODE"))
     record.updated_at = now
     session.add(record)
-    entry = session.merge(search_entry(record))
-    _certifier_codes(session, record)
+    filters = filter_columns(record)
+    session.merge(search_entry(record, filters))
+    _certifier_codes(session, record, filters)
     # Every code row of the record carries its filter columns (RegistryCode): as the entry's.
-    session.execute(
-        sa.update(RegistryCode)
-        .where(col(RegistryCode.number) == record.number)
-        .values(
-            qualification_level=entry.qualification_level,
-            status=entry.status,
-            registration_start=entry.registration_start,
-            registration_end=entry.registration_end,
-            routes=entry.routes,
-        )
-    )
+    session.execute(sa.update(RegistryCode).where(col(RegistryCode.number) == record.number).values(**filters))
     change = RegistryChange(number=record.number, kind=kind, status=record.status, occurred_at=now)
     session.add(change)
     session.flush()
@@ -97,7 +89,27 @@ def certifier_names(record: RegistryRecord) -> str:
     return "\n".join(" ".join(name.split()).lower() for _, name in certifiers_of(record) if name.strip())
 
 
-def _certifier_codes(session: Session, record: RegistryRecord) -> None:
+def filter_columns(record: RegistryRecord) -> dict[str, Any]:
+    """The record's sort key and filter columns that its search entry and each of its code
+    rows carry (``RegistryEntry``, ``RegistryCode``)."""
+    return {
+        "repertoire": record.repertoire,
+        "sequence_value": record.sequence_value,
+        "qualification_level": record.qualification_level,
+        "status": record.status,
+        "registration_start": record.registration_start,
+        "registration_end": record.registration_end,
+        "routes": route_mask(record),
+    }
+
+
+def code_row(record: RegistryRecord, kind: str, code: str, filters: dict[str, Any] | None = None) -> RegistryCode:
+    """``record``'s ``kind`` code ``code`` in ``registry_codes``, with its filter columns
+    (``filters``: ``filter_columns(record)`` when already computed)."""
+    return RegistryCode(kind=kind, code=code, number=record.number, **(filters or filter_columns(record)))
+
+
+def _certifier_codes(session: Session, record: RegistryRecord, filters: dict[str, Any]) -> None:
     """The SIRETs of every certifier of ``record`` in ``registry_codes`` (kind ``certifier``)."""
     sirets = {siret for siret, _ in certifiers_of(record) if siret}
     held = set(
@@ -110,21 +122,16 @@ def _certifier_codes(session: Session, record: RegistryRecord) -> None:
             )
         )
     for siret in sorted(sirets - held):
-        session.add(RegistryCode.of(record, CERTIFIER, siret))
+        session.add(code_row(record, CERTIFIER, siret, filters))
 
 
-def search_entry(record: RegistryRecord) -> RegistryEntry:
-    """The record's row in the registry's search."""
+def search_entry(record: RegistryRecord, filters: dict[str, Any] | None = None) -> RegistryEntry:
+    """The record's row in the registry's search (``filters``: ``filter_columns(record)`` when
+    already computed)."""
     return RegistryEntry(
         number=record.number,
-        repertoire=record.repertoire,
-        sequence_value=record.sequence_value,
-        qualification_level=record.qualification_level,
-        status=record.status,
-        registration_start=record.registration_start,
-        registration_end=record.registration_end,
         certifier_siret=record.certifier_siret,
         certifier_name=certifier_names(record),
         search=record.search,
-        routes=route_mask(record),
+        **(filters or filter_columns(record)),
     )

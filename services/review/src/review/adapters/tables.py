@@ -372,23 +372,6 @@ class RegistryCode(Base, table=True):
     registration_end: dt.date | None = None
     routes: int = Field(default=0, sa_column=sa.Column(sa.Integer(), nullable=False, server_default="0"))
 
-    @classmethod
-    def of(cls, record: RegistryRecord, kind: str, code: str) -> "RegistryCode":
-        from review.adapters.registry_feed import route_mask  # which reads these tables
-
-        return cls(
-            kind=kind,
-            code=code,
-            number=record.number,
-            repertoire=record.repertoire,
-            sequence_value=record.sequence_value,
-            qualification_level=record.qualification_level,
-            status=record.status,
-            registration_start=record.registration_start,
-            registration_end=record.registration_end,
-            routes=route_mask(record),
-        )
-
 
 class RegistryChange(Base, table=True):
     """The registry's change feed, append-only: what a reuser follows (``GET

@@ -16,7 +16,7 @@ from certreg_runtime.auth import Principal
 from certreg_runtime.errors import conflict, field_error, forbidden, invalid
 from certreg_runtime.messaging import UnitOfWork
 from review.adapters import audit_log, certifiers, numbers, registry_feed
-from review.adapters.tables import Case, Decision, RegistryCode, RegistryRecord, search_text
+from review.adapters.tables import Case, Decision, RegistryRecord, search_text
 from review.api.schemas import DecisionIn, PublicationIn
 from review.app import renewals
 from review.app.deps import ReviewDeps
@@ -243,7 +243,7 @@ def _publish(uow: UnitOfWork, case: Case, decision: Decision, now: datetime) -> 
     # columns in every code row.
     for kind in ("nsf", "rome"):
         for code in sorted(set(snap.get(f"{kind}_codes", []))):
-            uow.session.add(RegistryCode.of(record, kind, code))
+            uow.session.add(registry_feed.code_row(record, kind, code))
     registry_feed.record_change(uow.session, record, "renewed" if former is not None else "registered", now)
     if former is not None:
         registry_feed.record_change(uow.session, former, "updated", now)
