@@ -5,6 +5,7 @@ is read again after its Retry-After."""
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import httpx
@@ -19,6 +20,15 @@ pytestmark = pytest.mark.browser
 TITLE = "Opérateur de maintenance idempotente"
 
 
+def answer_503(route: Route, code: str, detail: str) -> None:
+    """A 503 with ``Retry-After: 1`` and the API's error body, as the gateway or a busy service sends it."""
+    route.fulfill(
+        status=503,
+        headers={"content-type": "application/json", "retry-after": "1"},
+        body=json.dumps({"detail": detail, "code": code}),
+    )
+
+
 def answer_lost_once(seen: list[dict[str, str]]):
     """The first request reaches the service (which acts on it), but its answer is lost:
     the page gets a 503 with Retry-After, as from the gateway. The next ones go through."""
@@ -30,11 +40,7 @@ def answer_lost_once(seen: list[dict[str, str]]):
         seen.append(route.request.headers)
         if len(seen) == 1:
             route.fetch()  # done on the server
-            route.fulfill(
-                status=503,
-                headers={"content-type": "application/json", "retry-after": "1"},
-                body='{"detail":"Service momentanément indisponible.","code":"service_unavailable"}',
-            )
+            answer_503(route, "service_unavailable", "Service momentanément indisponible.")
         else:
             route.continue_()
 
@@ -91,11 +97,7 @@ def test_a_lost_answer_is_retried_with_the_same_key_and_the_action_made_once(pag
             return
         reads.append(route.request.url)
         if len(reads) == 1:
-            route.fulfill(
-                status=503,
-                headers={"content-type": "application/json", "retry-after": "1"},
-                body='{"detail":"Service très sollicité : réessayez dans quelques secondes.","code":"busy"}',
-            )
+            answer_503(route, "busy", "Service très sollicité : réessayez dans quelques secondes.")
         else:
             route.continue_()
 
