@@ -211,9 +211,15 @@ def list_cases(session: Session, filters: CaseFilters, *, limit: int = 50, offse
     if more and end >= CASE_COUNT_CAP:
         return Page(rows, end, True)
     cap = max(CASE_COUNT_CAP, end)
-    capped = sa.select(sa.literal(1)).select_from(Case).where(*where).limit(cap + 1).subquery()
-    counted = int(session.execute(sa.select(sa.func.count()).select_from(capped)).scalar_one())
+    counted = count_up_to(session, Case, where, cap)
     return Page(rows, min(counted, cap), counted > cap)
+
+
+def count_up_to(session: Session, source: Any, where: list[sa.ColumnElement[bool]], cap: int) -> int:
+    """How many rows of ``source`` match ``where``, reading at most ``cap`` + 1 of them: more
+    than ``cap`` comes out as ``cap`` + 1 (the lists' capped totals)."""
+    capped = sa.select(sa.literal(1)).select_from(source).where(*where).limit(cap + 1).subquery()
+    return int(session.execute(sa.select(sa.func.count()).select_from(capped)).scalar_one())
 
 
 def iter_cases(session: Session, filters: CaseFilters, *, chunk: int = 1000) -> Iterator[dict[str, Any]]:
@@ -580,8 +586,7 @@ def list_registry(session: Session, filters: RegistryFilters, today: date, *, li
     if rows or offset == 0:
         counted = int(rows[0].counted) if rows else 0
     else:
-        capped = sa.select(sa.literal(1)).select_from(search.source).where(*search.where).limit(cap + 1).subquery()
-        counted = int(session.execute(sa.select(sa.func.count()).select_from(capped)).scalar_one())
+        counted = count_up_to(session, search.source, search.where, cap)
     total, lower_bound = min(counted, cap), counted > cap
     found = (
         {r.number: r for r in session.exec(select(RegistryRecord).options(SUMMARY).where(col(RegistryRecord.number).in_(numbers)))}
