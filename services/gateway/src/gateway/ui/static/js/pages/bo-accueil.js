@@ -12,29 +12,21 @@ const tile = (href, title, desc) => h("div", { class: "fr-col-12 fr-col-md-4" },
   h("h3", { class: "fr-tile__title" }, h("a", { href }, title)), h("p", { class: "fr-tile__desc" }, desc)))));
 const r = user.roles;
 const caseStaff = r.some((x) => ["reviewer", "instructor", "director", "commission"].includes(x));
+/** A list's count: `{n, more}`, `more` when it stopped counting (the case list past
+ * 1 000: « Plus de 1 000 »); null when it could not be read. */
 async function count(url) {
   try {
     const d = await api(url);
-    return d.total ?? (d.items || d).length;
+    return { n: d.total ?? (d.items || d).length, more: d.total_is_lower_bound === true };
   } catch {
     return null;
   }
 }
-/** The case list's count: `{n, more}`, `more` when it stopped counting (« Plus de 1 000 »). */
-async function caseCount(url) {
-  try {
-    const d = await api(url);
-    return { n: d.total, more: d.total_is_lower_bound === true };
-  } catch {
-    return null;
-  }
-}
-const plural = (n, word) => `${n} ${word}${n > 1 ? "s" : ""}`;
 
 /** Each queue of the agent's roles, its count, a link to it. */
 async function queues() {
   const mine = queuesOf(r);
-  const counts = await Promise.all(mine.map(([, q]) => caseCount(`/api/review/cases?limit=1&${q}`)));
+  const counts = await Promise.all(mine.map(([, q]) => count(`/api/review/cases?limit=1&${q}`)));
   return h("section", { class: "fr-mb-5w", "aria-labelledby": "queues-title" },
     h("h2", { id: "queues-title", class: "fr-h4" }, "Vos files de travail"),
     h("div", { class: "fr-table" }, h("table", { id: "queue-counts" },
@@ -71,13 +63,13 @@ async function deadlines() {
 }
 
 if (r.includes("si_admin")) {
-  const n = await count("/api/identity/account-requests?limit=1");
-  tiles.push(tile("/back-office/demandes-de-compte", "Demandes de compte", n === null ? "Nouveaux organismes à valider." : `${plural(n, "demande")} en attente.`));
+  const c = await count("/api/identity/account-requests?limit=1");
+  tiles.push(tile("/back-office/demandes-de-compte", "Demandes de compte", c === null ? "Nouveaux organismes à valider." : `${countText(c.n, c.more, "demande")} en attente.`));
   tiles.push(tile("/back-office/agents", "Agents", "Créer les comptes des agents et leurs rôles."));
   tiles.push(tile("/back-office/courriels", "Courriels envoyés", "La boîte d’envoi du mode intégré."));
 }
 if (caseStaff) {
-  const c = await caseCount("/api/review/cases?limit=1");
+  const c = await count("/api/review/cases?limit=1");
   tiles.push(tile("/back-office/dossiers", "Dossiers", c === null ? "Files de travail par rôle." : `${countText(c.n, c.more, "dossier")} au total.`));
 }
 if (r.some((x) => ["commission", "director"].includes(x))) tiles.push(tile("/back-office/commission", "Commission", "Séances, ordres du jour et avis."));
