@@ -71,3 +71,29 @@ def test_remembering_is_bounded() -> None:
         v.verify(t)
     v.verify(tokens[0])  # dropped (least recently used): verified again
     assert v.verifications == 6
+
+
+def test_the_signing_key_is_loaded_once_not_for_every_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loading a PEM checks the RSA key, ~30 ms of CPU holding the GIL: done for every token,
+    it made logins drain for 82 s after 500 of them (issue 16)."""
+    import jwt.algorithms
+    from cryptography.hazmat.primitives import serialization
+
+    loads: list[bytes] = []
+    load = serialization.load_pem_private_key
+
+    def counted(data: bytes, *args: object, **kwargs: object) -> object:
+        loads.append(data)
+        return load(data, *args, **kwargs)  # type: ignore[arg-type]
+
+    # where the platform loads it, and where PyJWT would if given the PEM
+    monkeypatch.setattr(jwt.algorithms, "load_pem_private_key", counted)
+    monkeypatch.setattr(serialization, "load_pem_private_key", counted)
+    key = SigningKey.generate()
+    claims = {"issuer": "certreg-identity", "audience": "certreg", "ttl": timedelta(minutes=5)}
+    issued = [issue_token(key, subject=uuid.uuid4(), **claims) for _ in range(5)]  # type: ignore[arg-type]
+    assert len(loads) <= 1, f"the key's PEM was loaded {len(loads)} times for 5 tokens"
+    # and the tokens are still good
+    keys = jwks([key])
+    v = TokenVerifier(lambda refresh=False: keys, issuer="certreg-identity", audience="certreg")
+    assert all(v.verify(t) for t in issued)
