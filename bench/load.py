@@ -23,6 +23,7 @@ connections (goals: 50 % and 90 %).
     uv run python bench/load.py --mode infra        # the same process on PostgreSQL + RabbitMQ
     uv run python bench/load.py --mode distributed  # each service its own process behind the gateway (certreg up --distributed)
     uv run python bench/load.py --connections 10,50 --duration 5 --only me,static
+    uv run python bench/load.py --connections 500 --duration 30 --only journey --set CERTREG_ADMISSION_WRITES=100
 
 ``infra`` and ``distributed`` read CERTREG_TEST_DATABASE_URL and CERTREG_TEST_AMQP_URL (what the tests use).
 Needs ``wrk`` (``apt-get install wrk``)."""
@@ -143,6 +144,8 @@ class Result:
     # 2xx answers per second, and the 503s among non2xx (told to come back: "busy").
     ok_rps: float = 0.0
     busy: int = 0
+    # A line printed under the result (the journey's steps).
+    detail: str = ""
 
 
 def free_port() -> int:
@@ -184,30 +187,44 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, timeout: f
 
 class PeakRss:
     """The highest VmRSS of a process and its children (a distributed platform's
-    services) while the block runs (sampled every 50 ms)."""
+    services) while the block runs (sampled every 50 ms; the process tree, which
+    walks all of /proc, looked up again every 2 s: in the journey this sampler shares
+    the load generator's process, and walking /proc 20 times a second took a third of
+    its CPU)."""
 
     def __init__(self, pid: int) -> None:
         self.pid = pid
         self.peak = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
+        self._tree: list[object] = []
+
+    def _find_tree(self) -> None:
+        import psutil
+
+        with suppress(psutil.Error):
+            root = psutil.Process(self.pid)
+            self._tree = [root, *root.children(recursive=True)]
 
     def _read(self) -> int:
         import psutil
 
         total = 0
-        with suppress(psutil.Error):
-            root = psutil.Process(self.pid)
-            for proc in [root, *root.children(recursive=True)]:
-                with suppress(psutil.Error):
-                    total += proc.memory_info().rss
+        for proc in self._tree:
+            with suppress(psutil.Error):
+                total += proc.memory_info().rss  # type: ignore[attr-defined]
         return total
 
     def _run(self) -> None:
+        found = time.monotonic()
         while not self._stop.wait(0.05):
+            if time.monotonic() - found > 2:
+                self._find_tree()
+                found = time.monotonic()
             self.peak = max(self.peak, self._read())
 
     def __enter__(self) -> PeakRss:
+        self._find_tree()
         self.peak = self._read()
         self._thread.start()
         return self
@@ -317,11 +334,14 @@ def fill_filings(base: str, auth: dict[str, str]) -> list[str]:
 
 
 @contextmanager
-def platform(workdir: Path, mode: str) -> Iterator[tuple[str, int, str]]:
+def platform(workdir: Path, mode: str, overrides: dict[str, str] | None = None) -> Iterator[tuple[str, int, str]]:
     """``certreg up`` (``--distributed`` in that mode) with its data; yields its base URL,
-    its pid and identity's database URL."""
+    its pid and identity's database URL. The shell's ``CERTREG_*`` variables are not
+    passed on (a developer's own settings would change the figures); ``overrides`` are
+    (``--set``)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CERTREG_")}
     env.update({"CERTREG_DATA_DIR": str(workdir / "var"), "CERTREG_LOG_LEVEL": "WARNING", "CERTREG_ENVIRONMENT": "development"})
+    env.update(overrides or {})
     server = None
     if mode in ("infra", "distributed"):
         from certreg_testing.infra import resolve_amqp, resolve_postgres, unique_namespace
@@ -440,31 +460,41 @@ def journey(base: str, auth: dict[str, str], connections: int, duration: float, 
     its title, upload every required piece, submit. Every request's time counts (not the
     journey's); errors: transport errors and answers other than the expected status. A
     503 with ``Retry-After`` (busy) is waited for and the step sent again, as a client
-    should (counted in non2xx and 503)."""
+    should (counted in non2xx and 503).
+
+    Each depositor has its own client and connection, as real ones would: one pool of
+    500 connections costs httpx a scan of all of them per request, which made this
+    process the bottleneck (a whole core at ~60 requests a second, the platform at a
+    quarter of one) and its own queue the measured wait. The line after the result gives
+    each step's p50 / p99 and this process's CPU: near 100 % of a core, the figures are
+    the load generator's, not the platform's."""
     import asyncio
 
     from certreg_testing.samples import PDF, RNCP_FILING
 
     today = datetime.now(UTC).date().isoformat()
     times: list[float] = []
+    steps: dict[str, list[float]] = {"create": [], "patch": [], "piece": [], "submit": []}
     failures = {"socket": 0, "status": 0, "busy": 0}
     oks = 0
     stop_at = [float("inf")]
 
-    async def call(client: httpx.AsyncClient, expected: int, method: str, path: str, **kwargs: object) -> httpx.Response | None:
+    async def call(client: httpx.AsyncClient, step: str, expected: int, method: str, path: str, **kwargs: object) -> httpx.Response | None:
         started = time.perf_counter()
         try:
             answer = await client.request(method, path, **kwargs)  # type: ignore[arg-type]
         except httpx.HTTPError:
             failures["socket"] += 1
             return None
-        times.append(time.perf_counter() - started)
+        took = time.perf_counter() - started
+        times.append(took)
+        steps[step].append(took)
         if answer.status_code == 503 and "Retry-After" in answer.headers and time.monotonic() < stop_at[0]:
             # Told to come back (busy): as a client should, after Retry-After, the same step.
             failures["status"] += 1
             failures["busy"] += 1
             await asyncio.sleep(float(answer.headers["Retry-After"]))
-            return await call(client, expected, method, path, **kwargs)
+            return await call(client, step, expected, method, path, **kwargs)
         if answer.status_code != expected:
             failures["status"] += 1
             return None
@@ -472,43 +502,52 @@ def journey(base: str, auth: dict[str, str], connections: int, duration: float, 
         oks += 1
         return answer
 
-    async def depositor(client: httpx.AsyncClient, n: int, stop: float) -> None:
-        while time.monotonic() < stop:
-            made = await call(client, 201, "POST", "/api/filings", json={**RNCP_FILING, "title": f"Parcours {n} {uuid.uuid4().hex[:6]}"})
-            if made is None:
-                continue
-            filing = made.json()
-            path = f"/api/filings/{filing['filing_id']}"
-            if await call(client, 200, "PATCH", path, json={"title": f"Parcours {n} revu"}) is None:
-                continue
-            for line in filing["requirements"]:
-                if line["required"] and time.monotonic() < stop:
-                    params = {"filename": "piece.pdf", **({"document_date": today} if line["dated"] else {})}
-                    await call(client, 201, "POST", f"{path}/documents/{line['doc_type']}", params=params, content=PDF)
-            if time.monotonic() < stop:
-                await call(client, 202, "POST", f"{path}/submit", json={"sworn_statement": True})
+    async def depositor(client: httpx.AsyncClient, n: int) -> None:
+        async with client:
+            while time.monotonic() < stop_at[0]:
+                made = await call(
+                    client, "create", 201, "POST", "/api/filings", json={**RNCP_FILING, "title": f"Parcours {n} {uuid.uuid4().hex[:6]}"}
+                )
+                if made is None:
+                    continue
+                filing = made.json()
+                path = f"/api/filings/{filing['filing_id']}"
+                if await call(client, "patch", 200, "PATCH", path, json={"title": f"Parcours {n} revu"}) is None:
+                    continue
+                for line in filing["requirements"]:
+                    if line["required"] and time.monotonic() < stop_at[0]:
+                        params = {"filename": "piece.pdf", **({"document_date": today} if line["dated"] else {})}
+                        await call(client, "piece", 201, "POST", f"{path}/documents/{line['doc_type']}", params=params, content=PDF)
+                if time.monotonic() < stop_at[0]:
+                    await call(client, "submit", 202, "POST", f"{path}/submit", json={"sworn_statement": True})
 
-    async def run() -> float:
-        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-        async with httpx.AsyncClient(base_url=base, headers=auth, timeout=30, limits=limits) as client:
-            started = time.monotonic()
-            stop = stop_at[0] = started + duration
-            await asyncio.gather(*(depositor(client, n, stop) for n in range(connections)))
-            return time.monotonic() - started
+    async def run() -> tuple[float, float]:
+        one = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+        clients = [httpx.AsyncClient(base_url=base, headers=auth, timeout=30, limits=one, trust_env=False) for _ in range(connections)]
+        started, cpu = time.monotonic(), time.process_time()
+        stop_at[0] = started + duration
+        await asyncio.gather(*(depositor(client, n) for n, client in enumerate(clients)))
+        return time.monotonic() - started, time.process_time() - cpu
 
     if pid is not None:
         with PeakRss(pid) as rss:
-            seconds = asyncio.run(run())
+            seconds, cpu = asyncio.run(run())
         peak: float | None = rss.peak / 2**20
     else:
-        seconds, peak = asyncio.run(run()), None
-    times.sort()
+        (seconds, cpu), peak = asyncio.run(run()), None
 
-    def pct(q: float) -> float:
-        return times[min(len(times) - 1, int(q * len(times)))] * 1000 if times else 0.0
+    def pct(values: list[float], q: float) -> float:
+        ordered = sorted(values)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else 0.0
 
     rate, busy = len(times) / seconds, failures["busy"]
-    return Result("", connections, rate, pct(0.50), pct(0.99), failures["socket"], failures["status"], peak, oks / seconds, busy)
+    detail = ", ".join(f"{step} {pct(v, 0.5):.0f} / {pct(v, 0.99):.0f} ms" for step, v in steps.items())
+    detail += f"; the load generator's CPU: {cpu / seconds:.0%} of a core"
+    result = Result(
+        "", connections, rate, pct(times, 0.50), pct(times, 0.99), failures["socket"], failures["status"], peak, oks / seconds, busy
+    )
+    result.detail = detail
+    return result
 
 
 def raise_open_files(wanted: int = 8192) -> None:
@@ -547,6 +586,13 @@ def main() -> int:
     parser.add_argument("--connections", default="10,50,200,500")
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="CERTREG_NAME=VALUE",
+        help="a setting for the platform (repeatable), e.g. --set CERTREG_ADMISSION_WRITES=100",
+    )
+    parser.add_argument(
         "--only",
         default="",
         help="comma-separated scenarios (filings,filing,cases,me,registry,static,create,patch,upload,message,journey,login)",
@@ -571,6 +617,8 @@ def main() -> int:
         )
         drained = f"{drain(probes):>8.1f}" if probes else f"{'-':>8}"
         print(f"{label:<50} {result.connections:>5} {figures} {drained}", flush=True)
+        if result.detail:
+            print(f"    {result.detail}", flush=True)
 
     def run(label: str, url: str, connections: int, headers: dict[str, str], script: str = "", pid: int | None = None) -> None:
         show(wrk(url, connections, args.duration, headers=headers, script=script, pid=pid), label)
@@ -602,7 +650,10 @@ def main() -> int:
                     for _, name, path in statics:
                         for encoding, headers in encodings:
                             run(f"raw: StaticFiles {name} ({encoding})", f"{raw}{path}", c, headers=headers)
-        with platform(workdir, args.mode) as (base, pid, identity_url):
+        overrides = dict(item.split("=", 1) for item in args.set)
+        if unknown := [name for name in overrides if not name.startswith("CERTREG_")]:
+            parser.error(f"--set takes CERTREG_ settings, not {', '.join(unknown)}")
+        with platform(workdir, args.mode, overrides) as (base, pid, identity_url):
             token = httpx.post(f"{base}/api/identity/token", data={"username": EMAIL, "password": PASSWORD}, timeout=30).json()[
                 "access_token"
             ]
