@@ -144,9 +144,90 @@ def test_every_service_gets_its_limits_from_the_settings(tmp_path: Path) -> None
         jwks=lambda refresh=False: {"keys": []},
         threads=40,
     )
-    assert runner.app.admission == Admission("probe", reads=800, writes=400)  # type: ignore[attr-defined]
+    assert runner.app.admission == Admission("probe", reads=800, writes=400, wait=1.0, floor=40)  # type: ignore[attr-defined]
     given = Settings(data_dir=tmp_path, admission_reads=7, admission_writes=3)
     assert given.admission_for("probe", 40) == (7, 3)
     on_postgres = Settings(data_dir=tmp_path, database_url="postgresql+psycopg://u:p@h/certreg_{service}")
     assert on_postgres.admission_for("probe", 10) == (200, 100)
     engine.dispose()
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def full_for(admission: Admission, clock: Clock, seconds: int, per_second: int, inside: int) -> None:
+    """``inside`` writes in for ``seconds`` seconds, ``per_second`` of them ending (and as
+    many coming) each second."""
+    while admission.writing < inside:
+        admission.track(True, 1)
+    for _ in range(seconds * per_second):
+        clock.now += 1 / per_second
+        admission.track(True, -1)
+        admission.track(True, 1)
+
+
+def test_the_limit_follows_what_the_service_gets_through() -> None:
+    """400 writes let in at first (the cap: nothing measured yet); the service ends 120 a
+    second while full, so after a few seconds it lets in what it ends in ``wait``: 60 with
+    0.5 s — an admitted write waits about half a second instead of 400 / 120 = 3.3 s."""
+    clock = Clock()
+    admission = Admission("x", reads=800, writes=400, wait=0.5, floor=40, clock=clock)
+    assert admission.limit(True) == 400
+    full_for(admission, clock, seconds=10, per_second=120, inside=400)
+    assert 55 <= admission.limit(True) <= 65
+    assert admission.limit(False) == 800  # reads measured apart
+    # Faster (fewer handlers running, say): it follows.
+    full_for(admission, clock, seconds=10, per_second=300, inside=admission.limit(True))
+    assert 140 <= admission.limit(True) <= 160
+
+
+def test_a_quiet_second_says_nothing_of_the_capacity() -> None:
+    """Below ``floor`` in (the service not full), the few requests that end are not what
+    it could do: the limit stays, and a burst after a quiet hour meets it."""
+    clock = Clock()
+    admission = Admission("x", reads=800, writes=400, wait=1.0, floor=40, clock=clock)
+    full_for(admission, clock, seconds=10, per_second=150, inside=400)
+    busy_limit = admission.limit(True)
+    while admission.writing:
+        admission.track(True, -1)
+    clock.now += 3600
+    full_for(admission, clock, seconds=10, per_second=2, inside=3)
+    assert admission.limit(True) == busy_limit
+
+
+def test_the_limit_stays_between_the_threads_and_the_cap() -> None:
+    clock = Clock()
+    slow = Admission("x", reads=800, writes=400, wait=1.0, floor=40, clock=clock)
+    full_for(slow, clock, seconds=20, per_second=5, inside=400)  # big uploads: 5 a second
+    assert slow.limit(True) == 40
+    while slow.writing > 40:  # as many in as let in: the limit, the floor
+        slow.track(True, -1)
+    full_for(slow, clock, seconds=20, per_second=100, inside=40)  # still measured at the floor: it rises
+    assert slow.limit(True) >= 90
+    fast = Admission("x", reads=800, writes=400, wait=1.0, floor=40, clock=clock)
+    full_for(fast, clock, seconds=20, per_second=2000, inside=400)
+    assert fast.limit(True) == 400
+
+
+async def test_past_the_measured_limit_a_write_is_refused() -> None:
+    """Through the middleware: once the limit has followed the service's rate down, a
+    write past it is answered 503 busy though the cap is far."""
+    clock = Clock()
+    admission = Admission("x", reads=800, writes=400, wait=0.5, floor=2, pause=0, clock=clock)
+    full_for(admission, clock, seconds=10, per_second=10, inside=400)
+    while admission.writing > admission.limit(True):
+        admission.track(True, -1)
+    assert admission.limit(True) == 5
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=AdmissionMiddleware(app, admission)), base_url="http://x") as client:
+        assert_busy(await client.post("/api/x/items"))
+        assert (await client.get("/api/x/items")).status_code == 200

@@ -1,14 +1,25 @@
 """Admission: at most so many requests in a service at once, the others told at once to
 come back (issue 16).
 
-Past its capacity a service only makes everyone wait longer: in the embedded mode every
-write takes SQLite's one write lock, so writes go one at a time, and N clients each
-waiting for its answer wait N / rate (Little's law: 5–30 s at 200–500 connections in the
-issue's first figures, and without bound as clients grow). Here a service takes at most ``reads`` reading requests (GET, HEAD,
-OPTIONS) and ``writes`` others at once; one more is answered at once **503** with
-``Retry-After`` and the project's error body, code ``busy`` — the shape of the
-password-hashing gate's refusal (``identity.domain.passwords``) — so that the admitted
-ones finish in bounded time and the rest come back later instead of all waiting.
+Past its capacity a service only makes everyone wait longer: N clients each waiting for
+its answer wait N / rate (Little's law), without bound as clients grow. In the embedded
+mode every service shares one process's CPU and every write of a service takes its
+SQLite file's one write lock; 500 depositors filing at once waited p99 9 s with 400
+writes let in. Here a service takes at most what it gets through in ``wait`` seconds
+(1 s, ``CERTREG_ADMISSION_WAIT_SECONDS``), reads (GET, HEAD, OPTIONS) and writes counted
+apart; one more is answered **503** with ``Retry-After`` and the project's error body,
+code ``busy`` — the shape of the password-hashing gate's refusal
+(``identity.domain.passwords``) — so that the admitted ones wait about ``wait`` seconds
+and the rest come back later instead of all waiting.
+
+What a service gets through is measured, not guessed: over each second in which it was
+full all along (never fewer than ``floor`` requests of the kind in: its worker threads
+all busy), the requests that ended are its rate, and the limit moves halfway to rate × ``wait``; it never goes
+below ``floor`` nor above the configured cap (``CERTREG_ADMISSION_READS`` /
+``_WRITES``). A second with fewer in says nothing of the capacity and leaves the limit
+as it was: after a quiet hour a burst meets the last measured limit, and a new process
+starts at the cap. Measured at 500 connections, embedded (bench/README.md): the
+journey's admitted requests p99 9 s with the cap (400 writes) alone.
 
 A request holds its place from the moment it enters the service until the service's
 app returns: when it answered, failed, or its client went away (whatever ended it).
@@ -22,9 +33,10 @@ nor connection held: a client that sends again at once without reading ``Retry-A
 the CPU from the admitted requests — measured at 500 connections, embedded: new drafts
 fell from 166 to 85 answered a second with refusals at once (bench/README.md).
 
-Pure ASGI, on the event loop (no lock: one loop runs a service's requests): two integer
-comparisons per request. Settings: ``CERTREG_ADMISSION_READS`` and
-``CERTREG_ADMISSION_WRITES`` (``Settings.admission_for``; deploy/README.md)."""
+Pure ASGI, on the event loop (no lock: one loop runs a service's requests): a few
+integer comparisons per request. Settings: ``CERTREG_ADMISSION_READS``,
+``CERTREG_ADMISSION_WRITES``, ``CERTREG_ADMISSION_WAIT_SECONDS``
+(``Settings.admission_for``; deploy/README.md)."""
 
 from __future__ import annotations
 
@@ -32,6 +44,7 @@ import asyncio
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -46,14 +59,28 @@ EXEMPT_SUFFIXES = ("/healthz", "/readyz", "/.well-known/jwks.json", "/openapi.js
 RETRY_AFTER_SECONDS = 2
 # How long a refusal waits before it is sent (see the module's docstring).
 REFUSAL_PAUSE_SECONDS = 1.0
+# About how long an admitted request waits, by default (``CERTREG_ADMISSION_WAIT_SECONDS``).
+TARGET_WAIT_SECONDS = 1.0
+# How often the limits follow what the service gets through.
+WINDOW_SECONDS = 1.0
 BUSY = "Service très sollicité : réessayez dans quelques secondes."
 # A refusal is logged at most this often per service (they come by the hundred).
 LOG_EVERY_SECONDS = 10.0
 
 
 @dataclass
+class Window:
+    """One kind's current second: since when, how many ended, the fewest that were in."""
+
+    started: float
+    fewest: int
+    ended: int = 0
+
+
+@dataclass
 class Admission:
-    """A service's limits and what is in it now (for tests and figures too)."""
+    """A service's limits and what is in it now (for tests and figures too). ``reads``
+    and ``writes`` are the caps; ``limit(write)`` is what is let in now."""
 
     service: str
     reads: int
@@ -62,32 +89,65 @@ class Admission:
     writing: int = 0
     refused: int = 0
     pause: float = REFUSAL_PAUSE_SECONDS
-    _logged_at: float = field(default=-LOG_EVERY_SECONDS, repr=False)
+    wait: float = TARGET_WAIT_SECONDS
+    floor: int = 1
+    clock: Callable[[], float] = field(default=time.monotonic, repr=False, compare=False)
+    _limits: dict[bool, int] = field(default_factory=dict, repr=False, compare=False)
+    _windows: dict[bool, Window] = field(default_factory=dict, repr=False, compare=False)
+    _logged_at: float = field(default=-LOG_EVERY_SECONDS, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        now = self.clock()
+        self._limits = {False: self.reads, True: self.writes}
+        self._windows = {False: Window(now, 0), True: Window(now, 0)}
+
+    def limit(self, write: bool) -> int:
+        return self._limits[write]
 
     def full(self, write: bool) -> bool:
         """Whether a write (or a read) would be one too many."""
-        return self.writing >= self.writes if write else self.reading >= self.reads
+        return (self.writing if write else self.reading) >= self._limits[write]
 
     def track(self, write: bool, step: int) -> None:
         """Counts a write (or a read) in (``step`` 1) or out (-1)."""
         if write:
             self.writing += step
+            inside = self.writing
         else:
             self.reading += step
+            inside = self.reading
+        if step > 0:
+            return
+        window = self._windows[write]
+        window.ended += 1
+        window.fewest = min(window.fewest, inside + 1)  # in as this one ended, itself counted
+        now = self.clock()
+        elapsed = now - window.started
+        if elapsed < WINDOW_SECONDS:
+            return
+        cap = self.writes if write else self.reads
+        floor = min(self.floor, cap)
+        if window.fewest >= floor:  # full all along: what ended is what the service gets through
+            measured = window.ended / elapsed * self.wait
+            self._limits[write] = max(floor, min(cap, round((self._limits[write] + measured) / 2)))
+        self._windows[write] = Window(now, fewest=inside + 1)
 
     def note_refusal(self, write: bool) -> None:
         self.refused += 1
         now = time.monotonic()
         if now - self._logged_at >= LOG_EVERY_SECONDS:
             self._logged_at = now
-            kind, limit = ("writes", self.writes) if write else ("reads", self.reads)
+            kind = "writes" if write else "reads"
             log.warning(
-                "%s: %d %s in flight, its limit: answered 503 busy (%d refused so far; CERTREG_ADMISSION_%s)",
+                "%s: %d %s in flight, its limit now (what it gets through in %gs, at most %d: CERTREG_ADMISSION_%s): "
+                "answered 503 busy (%d refused so far)",
                 self.service,
-                limit,
+                self._limits[write],
                 kind,
-                self.refused,
+                self.wait,
+                self.writes if write else self.reads,
                 kind.upper(),
+                self.refused,
             )
 
 

@@ -396,9 +396,10 @@ EXCLUDED_URLS = ExcludeList(["healthz", "readyz"])
 def build_app(definition: ServiceDefinition, ctx: ServiceContext, *, threads: int | None = None) -> FastAPI:
     """``threads``: the worker threads of the process's sync routes (its admission limits)."""
     name = definition.name
-    reads, writes = ctx.settings.admission_for(name, threads or ctx.settings.threads_for([name]))
+    threads = threads or ctx.settings.threads_for([name])
+    reads, writes = ctx.settings.admission_for(name, threads)
     app = ServiceApp(
-        admission=Admission(name, reads=reads, writes=writes),
+        admission=Admission(name, reads=reads, writes=writes, wait=ctx.settings.admission_wait_seconds, floor=threads),
         title=f"certreg {name}",
         description=definition.description,
         openapi_url=f"/api/{name}/openapi.json",

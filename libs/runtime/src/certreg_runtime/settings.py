@@ -69,11 +69,12 @@ class Settings(BaseSettings):
     # How long a request waits for a pooled connection before it is answered 503.
     db_pool_timeout_seconds: float = Field(default=10.0, gt=0)
     # Admission (``certreg_runtime.admission``): the requests one service process takes at
-    # once, reads (GET, HEAD, OPTIONS) and writes counted apart; one more is answered 503
-    # ``busy`` with ``Retry-After`` at once. None: derived from the threads
-    # (``admission_for``).
+    # once, reads (GET, HEAD, OPTIONS) and writes counted apart — what it gets through in
+    # ``admission_wait_seconds``, measured, at most these caps; one more is answered 503
+    # ``busy`` with ``Retry-After``. None: derived from the threads (``admission_for``).
     admission_reads: int | None = Field(default=None, ge=1)
     admission_writes: int | None = Field(default=None, ge=1)
+    admission_wait_seconds: float = Field(default=1.0, gt=0)
 
     # RabbitMQ; unset means the in-process bus.
     amqp_url: str | None = None
@@ -243,14 +244,12 @@ class Settings(BaseSettings):
         return self.db_pool_size
 
     def admission_for(self, service: str, threads: int) -> tuple[int, int]:
-        """The reads and writes ``service`` takes at once (``certreg_runtime.admission``),
-        ``threads`` being the worker threads of its process's sync routes: what the
-        service gets through in a few seconds at the rates measured on 2 shared cores
-        (bench/README.md), so that an admitted request never waits longer, and no fewer:
-        past the limit the clients that send again at once take the CPU with refusals.
-        Reads twenty per thread (800 on SQLite at 250–650 reads/s; 200 for a PostgreSQL
-        process of 10 threads), writes ten (400 on SQLite, whose one write lock lets one
-        writer run at a time, at 120–280 writes/s; 100 on PostgreSQL)."""
+        """The most reads and writes ``service`` ever takes at once
+        (``certreg_runtime.admission``; below them, what it gets through in
+        ``admission_wait_seconds``, measured), ``threads`` being the worker threads of its
+        process's sync routes. Reads twenty per thread (800 on SQLite; 200 for a PostgreSQL
+        process of 10 threads), writes ten (400 on SQLite, 100 on PostgreSQL): the limit a
+        new process starts with, before it has measured anything."""
         return self.admission_reads or 20 * threads, self.admission_writes or 10 * threads
 
     def service_url(self, service: str) -> str | None:
