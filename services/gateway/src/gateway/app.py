@@ -81,6 +81,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """The in-process services' lifespan, if any; the proxy's HTTP client closed after them."""
     gateway: Gateway = app.state.gateway
     services: Lifespan | None = app.state.services_lifespan
+    if gateway.upstreams:
+        raise_open_files()
     async with AsyncExitStack() as stack:
         stack.push_async_callback(gateway.aclose)
         if services is not None:
@@ -104,3 +106,15 @@ async def _remote_readiness(targets: Mapping[str, ASGIApp | str]) -> dict[str, b
 
         results = await asyncio.gather(*(one(n, t) for n, t in targets.items() if isinstance(t, str)))
     return dict(results)
+
+
+def raise_open_files() -> None:
+    """As many open files as the system lets this process have: the gateway holds its
+    clients' connections and up to ``MAX_CONNECTIONS`` to each service, past the usual
+    soft limit of 1,024."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 65536)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
