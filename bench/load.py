@@ -489,10 +489,12 @@ def journey(base: str, auth: dict[str, str], connections: int, duration: float, 
         took = time.perf_counter() - started
         times.append(took)
         steps[step].append(took)
-        if answer.status_code == 503 and "Retry-After" in answer.headers and time.monotonic() < stop_at[0]:
+        if answer.status_code == 503 and "Retry-After" in answer.headers:
             # Told to come back (busy): as a client should, after Retry-After, the same step.
             failures["status"] += 1
             failures["busy"] += 1
+            if time.monotonic() >= stop_at[0]:
+                return None
             await asyncio.sleep(float(answer.headers["Retry-After"]))
             return await call(client, step, expected, method, path, **kwargs)
         if answer.status_code != expected:
