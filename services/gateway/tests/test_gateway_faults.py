@@ -18,6 +18,7 @@ import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI, Request, Response
+from starlette.types import ASGIApp
 
 from certreg_runtime.admission import BUSY, RETRY_AFTER_SECONDS, Admission, AdmissionMiddleware
 from certreg_testing.dead_ends import SilentServer, refused_port
@@ -50,15 +51,22 @@ def buggy_service() -> Iterator[str]:
     def ok() -> dict[str, bool]:
         return {"ok": True}
 
+    with served(app) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def served(app: ASGIApp) -> Iterator[str]:
+    """``app`` behind a real uvicorn on a free port, in a thread; yields its base URL."""
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the service did not start"
-        time.sleep(0.02)
     try:
+        deadline = time.monotonic() + 10
+        while not server.started:
+            assert time.monotonic() < deadline, "the service did not start"
+            time.sleep(0.02)
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
@@ -374,20 +382,9 @@ async def test_a_busy_service_s_503_passes_through_unchanged() -> None:
     busy = AdmissionMiddleware(app, full)
     async with running(create_gateway({"svc": busy})) as c:
         in_process = await c.get("/api/svc/things")
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(busy, host="127.0.0.1", port=port, log_config=None, lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 10
-        while not server.started:
-            assert time.monotonic() < deadline, "the service did not start"
-            await asyncio.sleep(0.02)
-        async with running(create_gateway({"svc": f"http://127.0.0.1:{port}"})) as c:
+    with served(busy) as url:
+        async with running(create_gateway({"svc": url})) as c:
             over_http = await c.get("/api/svc/things")
-    finally:
-        server.should_exit = True
-        thread.join(10)
     for answer in (in_process, over_http):
         assert answer.status_code == 503
         assert answer.headers["retry-after"] == str(RETRY_AFTER_SECONDS)
@@ -411,30 +408,19 @@ async def test_the_service_decides_who_waits_not_the_gateway_s_queue() -> None:
         return {"ok": True}
 
     admission = Admission("svc", reads=10, writes=120, pause=0)
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(AdmissionMiddleware(app, admission), host="127.0.0.1", port=port, log_config=None, lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 10
-        while not server.started:
-            assert time.monotonic() < deadline, "the service did not start"
-            await asyncio.sleep(0.02)
-        async with running(create_gateway({"svc": f"http://127.0.0.1:{port}"})) as c:
-            sent = [asyncio.create_task(c.post("/api/svc/things", json={})) for _ in range(150)]
-            deadline = time.monotonic() + 5
-            while sum(task.done() for task in sent) < 30:
-                assert time.monotonic() < deadline, f"{sum(t.done() for t in sent)} of 150 answered in 5 s; 30 refused expected"
-                await asyncio.sleep(0.05)
-            refused = [task.result() for task in sent if task.done()]
-            released.set()
-            answers = await asyncio.gather(*sent)
-    finally:
-        released.set()
-        server.should_exit = True
-        thread.join(10)
+    with served(AdmissionMiddleware(app, admission)) as url:
+        try:
+            async with running(create_gateway({"svc": url})) as c:
+                sent = [asyncio.create_task(c.post("/api/svc/things", json={})) for _ in range(150)]
+                deadline = time.monotonic() + 5
+                while sum(task.done() for task in sent) < 30:
+                    assert time.monotonic() < deadline, f"{sum(t.done() for t in sent)} of 150 answered in 5 s; 30 refused expected"
+                    await asyncio.sleep(0.05)
+                refused = [task.result() for task in sent if task.done()]
+                released.set()
+                answers = await asyncio.gather(*sent)
+        finally:
+            released.set()  # else the server's thread waits for the held requests
     assert len(refused) == 30
     assert all(a.status_code == 503 and a.json()["code"] == "busy" for a in refused)
     assert sorted(a.status_code for a in answers).count(200) == 120
