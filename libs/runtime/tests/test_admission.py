@@ -6,15 +6,17 @@ error, its client gone."""
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from pathlib import Path
 
+import anyio.to_thread
 import httpx
 import pytest
 from fastapi import APIRouter, FastAPI
 from starlette.types import Receive, Scope, Send
 
-from certreg_runtime.admission import RETRY_AFTER_SECONDS, Admission, AdmissionMiddleware
+from certreg_runtime.admission import RETRY_AFTER_SECONDS, Admission, AdmissionMiddleware, threads_queued
 from certreg_runtime.bus.inprocess import InProcessBus
 from certreg_runtime.db import create_db_engine
 from certreg_runtime.service import ServiceRunner
@@ -160,11 +162,28 @@ class Clock:
         return self.now
 
 
+class Threads:
+    """Whether requests wait for a worker thread (``Admission.saturated``)."""
+
+    def __init__(self) -> None:
+        self.queued = True
+
+    def __call__(self) -> bool:
+        return self.queued
+
+
+def measured(clock: Clock, threads: Threads, *, wait: float = 1.0, floor: int = 40, pause: float = 1.0) -> Admission:
+    """Caps of 800 reads and 400 writes, on a clock and threads the test moves."""
+    return Admission("x", reads=800, writes=400, wait=wait, floor=floor, pause=pause, clock=clock, saturated=threads)
+
+
 def full_for(admission: Admission, clock: Clock, seconds: int, per_second: int, inside: int) -> None:
     """``inside`` writes in for ``seconds`` seconds, ``per_second`` of them ending (and as
     many coming) each second."""
     while admission.writing < inside:
         admission.track(True, 1)
+    while admission.writing > inside:
+        admission.track(True, -1)
     for _ in range(seconds * per_second):
         clock.now += 1 / per_second
         admission.track(True, -1)
@@ -173,10 +192,11 @@ def full_for(admission: Admission, clock: Clock, seconds: int, per_second: int, 
 
 def test_the_limit_follows_what_the_service_gets_through() -> None:
     """400 writes let in at first (the cap: nothing measured yet); the service ends 120 a
-    second while full, so after a few seconds it lets in what it ends in ``wait``: 60 with
-    0.5 s — an admitted write waits about half a second instead of 400 / 120 = 3.3 s."""
-    clock = Clock()
-    admission = Admission("x", reads=800, writes=400, wait=0.5, floor=40, clock=clock)
+    second with requests waiting for its threads, so after a few seconds it lets in what
+    it ends in ``wait``: 60 with 0.5 s — an admitted write waits about half a second
+    instead of 400 / 120 = 3.3 s."""
+    clock, threads = Clock(), Threads()
+    admission = measured(clock, threads, wait=0.5)
     assert admission.limit(True) == 400
     full_for(admission, clock, seconds=10, per_second=120, inside=400)
     assert 55 <= admission.limit(True) <= 65
@@ -186,39 +206,59 @@ def test_the_limit_follows_what_the_service_gets_through() -> None:
     assert 140 <= admission.limit(True) <= 160
 
 
-def test_a_quiet_second_says_nothing_of_the_capacity() -> None:
-    """Below ``floor`` in (the service not full), the few requests that end are not what
-    it could do: the limit stays, and a burst after a quiet hour meets it."""
-    clock = Clock()
-    admission = Admission("x", reads=800, writes=400, wait=1.0, floor=40, clock=clock)
-    full_for(admission, clock, seconds=10, per_second=150, inside=400)
-    busy_limit = admission.limit(True)
-    while admission.writing:
-        admission.track(True, -1)
-    clock.now += 3600
-    full_for(admission, clock, seconds=10, per_second=2, inside=3)
-    assert admission.limit(True) == busy_limit
+def test_requests_waiting_on_their_clients_are_not_cut() -> None:
+    """A hundred slow uploads (5 end a second) while the threads are free: what ends is
+    the clients' pace, not the service's; the limit stays at the cap. Once the threads are
+    free again after a busy spell, it goes back up."""
+    clock, threads = Clock(), Threads()
+    threads.queued = False
+    admission = measured(clock, threads)
+    full_for(admission, clock, seconds=20, per_second=5, inside=100)
+    assert admission.limit(True) == 400
+    threads.queued = True
+    full_for(admission, clock, seconds=10, per_second=100, inside=400)
+    assert admission.limit(True) <= 110
+    threads.queued = False
+    full_for(admission, clock, seconds=10, per_second=20, inside=30)
+    assert admission.limit(True) >= 390
 
 
 def test_the_limit_stays_between_the_threads_and_the_cap() -> None:
-    clock = Clock()
-    slow = Admission("x", reads=800, writes=400, wait=1.0, floor=40, clock=clock)
-    full_for(slow, clock, seconds=20, per_second=5, inside=400)  # big uploads: 5 a second
+    clock, threads = Clock(), Threads()
+    slow = measured(clock, threads)
+    full_for(slow, clock, seconds=20, per_second=5, inside=400)  # 5 a second with the threads all busy
     assert slow.limit(True) == 40
-    while slow.writing > 40:  # as many in as let in: the limit, the floor
-        slow.track(True, -1)
     full_for(slow, clock, seconds=20, per_second=100, inside=40)  # still measured at the floor: it rises
     assert slow.limit(True) >= 90
-    fast = Admission("x", reads=800, writes=400, wait=1.0, floor=40, clock=clock)
+    fast = measured(clock, threads)
     full_for(fast, clock, seconds=20, per_second=2000, inside=400)
     assert fast.limit(True) == 400
+
+
+def test_threads_queued_reads_the_worker_threads_of_the_running_loop() -> None:
+    """The default signal: requests waiting for one of the process's worker threads."""
+
+    async def probe() -> tuple[bool, bool]:
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = 1
+        release = threading.Event()
+        idle = threads_queued()
+        first = asyncio.create_task(anyio.to_thread.run_sync(release.wait))
+        second = asyncio.create_task(anyio.to_thread.run_sync(release.wait))
+        await asyncio.sleep(0.1)
+        busy = threads_queued()
+        release.set()
+        await asyncio.gather(first, second)
+        return idle, busy
+
+    assert asyncio.run(probe()) == (False, True)
 
 
 async def test_past_the_measured_limit_a_write_is_refused() -> None:
     """Through the middleware: once the limit has followed the service's rate down, a
     write past it is answered 503 busy though the cap is far."""
-    clock = Clock()
-    admission = Admission("x", reads=800, writes=400, wait=0.5, floor=2, pause=0, clock=clock)
+    clock, threads = Clock(), Threads()
+    admission = measured(clock, threads, wait=0.5, floor=2, pause=0)
     full_for(admission, clock, seconds=10, per_second=10, inside=400)
     while admission.writing > admission.limit(True):
         admission.track(True, -1)

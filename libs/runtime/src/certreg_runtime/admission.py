@@ -13,13 +13,16 @@ code ``busy`` — the shape of the password-hashing gate's refusal
 and the rest come back later instead of all waiting.
 
 What a service gets through is measured, not guessed: over each second in which it was
-full all along (never fewer than ``floor`` requests of the kind in: its worker threads
-all busy), the requests that ended are its rate, and the limit moves halfway to rate × ``wait``; it never goes
-below ``floor`` nor above the configured cap (``CERTREG_ADMISSION_READS`` /
-``_WRITES``). A second with fewer in says nothing of the capacity and leaves the limit
-as it was: after a quiet hour a burst meets the last measured limit, and a new process
-starts at the cap. Measured at 500 connections, embedded (bench/README.md): the
-journey's admitted requests p99 9 s with the cap (400 writes) alone.
+saturated all along (every request that ended left others waiting for a worker thread),
+the requests that ended are its rate, and the limit moves halfway to rate × ``wait``; it
+never goes below ``floor`` (its threads) nor above the configured cap
+(``CERTREG_ADMISSION_READS`` / ``_WRITES``), where a new process starts. In a second in
+which a thread was free, requests in flight were waiting on something else than the
+service — their clients (a slow upload over a poor line), a timer — and the limit moves
+halfway back up to the cap: a hundred slow uploads are never refused for the service's
+sake while its threads are idle. Measured at 500 connections, embedded
+(bench/README.md): the journey's admitted requests p99 9 s with the cap (400 writes)
+alone, 2.2 s.
 
 A request holds its place from the moment it enters the service until the service's
 app returns: when it answered, failed, or its client went away (whatever ended it).
@@ -47,6 +50,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import anyio.to_thread
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from certreg_runtime.web import API_HEADERS
@@ -68,13 +72,22 @@ BUSY = "Service très sollicité : réessayez dans quelques secondes."
 LOG_EVERY_SECONDS = 10.0
 
 
+def threads_queued() -> bool:
+    """Whether requests are waiting for one of the process's worker threads (all busy):
+    the service itself is what they wait for. Requests in flight with threads free wait
+    on something else — their clients (a slow upload), a timer — and say nothing of what
+    the service gets through."""
+    return anyio.to_thread.current_default_thread_limiter().statistics().tasks_waiting > 0
+
+
 @dataclass
 class Window:
-    """One kind's current second: since when, how many ended, the fewest that were in."""
+    """One kind's current second: since when, how many ended, whether every one of them
+    ended with requests waiting for a thread."""
 
     started: float
-    fewest: int
     ended: int = 0
+    saturated: bool = True
 
 
 @dataclass
@@ -92,6 +105,7 @@ class Admission:
     wait: float = TARGET_WAIT_SECONDS
     floor: int = 1
     clock: Callable[[], float] = field(default=time.monotonic, repr=False, compare=False)
+    saturated: Callable[[], bool] = field(default=threads_queued, repr=False, compare=False)
     _limits: dict[bool, int] = field(default_factory=dict, repr=False, compare=False)
     _windows: dict[bool, Window] = field(default_factory=dict, repr=False, compare=False)
     _logged_at: float = field(default=-LOG_EVERY_SECONDS, repr=False, compare=False)
@@ -99,7 +113,7 @@ class Admission:
     def __post_init__(self) -> None:
         now = self.clock()
         self._limits = {False: self.reads, True: self.writes}
-        self._windows = {False: Window(now, 0), True: Window(now, 0)}
+        self._windows = {False: Window(now), True: Window(now)}
 
     def limit(self, write: bool) -> int:
         return self._limits[write]
@@ -112,25 +126,24 @@ class Admission:
         """Counts a write (or a read) in (``step`` 1) or out (-1)."""
         if write:
             self.writing += step
-            inside = self.writing
         else:
             self.reading += step
-            inside = self.reading
         if step > 0:
             return
         window = self._windows[write]
         window.ended += 1
-        window.fewest = min(window.fewest, inside + 1)  # in as this one ended, itself counted
+        window.saturated = window.saturated and self.saturated()
         now = self.clock()
         elapsed = now - window.started
         if elapsed < WINDOW_SECONDS:
             return
         cap = self.writes if write else self.reads
         floor = min(self.floor, cap)
-        if window.fewest >= floor:  # full all along: what ended is what the service gets through
-            measured = window.ended / elapsed * self.wait
-            self._limits[write] = max(floor, min(cap, round((self._limits[write] + measured) / 2)))
-        self._windows[write] = Window(now, fewest=inside + 1)
+        # Saturated all along: what ended is what the service gets through. Else the
+        # service was not what requests waited for: back halfway to the cap.
+        target = window.ended / elapsed * self.wait if window.saturated else cap
+        self._limits[write] = max(floor, min(cap, round((self._limits[write] + target) / 2)))
+        self._windows[write] = Window(now)
 
     def note_refusal(self, write: bool) -> None:
         self.refused += 1
