@@ -21,8 +21,8 @@ which a thread was free, requests in flight were waiting on something else than 
 service — their clients (a slow upload over a poor line), a timer — and the limit moves
 halfway back up to the cap: a hundred slow uploads are never refused for the service's
 sake while its threads are idle. Measured at 500 connections, embedded
-(bench/README.md): the journey's admitted requests p99 9 s with the cap (400 writes)
-alone, 2.2 s.
+(bench/README.md): the journey's admitted requests waited p99 9 s with the cap (400
+writes) alone, 2.2 s with the measured limit.
 
 A request holds its place from the moment it enters the service until the service's
 app returns: when it answered, failed, or its client went away (whatever ended it).
@@ -37,7 +37,7 @@ the CPU from the admitted requests — measured at 500 connections, embedded: ne
 fell from 166 to 85 answered a second with refusals at once (bench/README.md).
 
 Pure ASGI, on the event loop (no lock: one loop runs a service's requests): a few
-integer comparisons per request. Settings: ``CERTREG_ADMISSION_READS``,
+integer comparisons per request, and a look at the worker threads' queue as one ends. Settings: ``CERTREG_ADMISSION_READS``,
 ``CERTREG_ADMISSION_WRITES``, ``CERTREG_ADMISSION_WAIT_SECONDS``
 (``Settings.admission_for``; deploy/README.md)."""
 
