@@ -150,8 +150,9 @@ class WriteGate:
     Without it, every writer waited in SQLite's own busy handler, which polls the lock
     with sleeps of up to 100 ms: a released lock stayed free while the waiters slept, and
     went to whoever polled first, not to who had waited longest. 500 depositors filing at
-    once (``bench/load.py --only journey``) waited p99 28 s, the write rate falling from
-    128 to 45 a second as threads piled up (issue 16). ``BEGIN IMMEDIATE`` stays: other
+    once (``bench/load.py --only journey``, 150 writes let in): admitted requests p99
+    4.7 s and max 9.5 s without the gate, 2.5 and 3.3 s with it (issue 16;
+    bench/README.md, "The filing journey at 500"). ``BEGIN IMMEDIATE`` stays: other
     processes on the same file (the CLI, a second worker) still wait in SQLite."""
 
     def __init__(self) -> None:
