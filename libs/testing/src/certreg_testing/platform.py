@@ -27,6 +27,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from datetime import time as clock_time
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar, overload
@@ -37,7 +38,7 @@ from sqlmodel import select
 
 from certreg.platform import Platform, definitions, embedded_app
 from certreg_contracts import Envelope, Event
-from certreg_contracts.calendar import paris_date
+from certreg_contracts.calendar import PARIS, paris_date
 from certreg_contracts.types import SERVICES
 from certreg_runtime.auth import JwksSource
 from certreg_runtime.bus import OutgoingMessage
@@ -241,6 +242,13 @@ class TestPlatform:
         """Move every service's clock forward (they read the same offset file)."""
         current = float(self.clock_file.read_text() or 0) if self.clock_file.exists() else 0.0
         write_clock_offset(self.clock_file, current + days * 86400 + seconds)
+
+    def advance_clock_to(self, day: date) -> None:
+        """Move the clock forward to noon of ``day`` in Paris. Legal dates are Paris dates:
+        whole days of 86,400 s land an hour off across a change of summer time."""
+        noon = datetime.combine(day, clock_time(12), tzinfo=PARIS)
+        assert noon >= self.now(), f"the clock only moves forward ({self.now()} is past {noon})"
+        self.advance_clock(seconds=(noon - self.now()).total_seconds())
 
     def mails(self, to: str | None = None) -> list[EmailMessage]:
         """Mail written by the notifier to the embedded outbox folder, oldest first."""

@@ -111,9 +111,7 @@ async def test_a_renewal_opens_in_its_window_is_drafted_from_the_registration_an
     assert event["recommendations_follow_up"] == follow["recommendations_follow_up"]
 
     # Past its end date, a registration is no longer renewed.
-    # Two days past: whole days of 86,400 s across a change of summer time land an hour off,
-    # and from 23:00 to midnight in Paris "one day past" was still the end date.
-    h.p.advance_clock(days=(end - h.today()).days + 2)
+    h.p.advance_clock_to(end + dt.timedelta(days=1))
     late = await h.client.post(f"/api/filings/{fid}/renewal", headers=dep)
     assert late.status_code == 409 and late.json()["code"] == "registration_ended", late.text
     assert (await h.client.get(f"/api/filings/{fid}", headers=dep)).json()["registration"]["renewal_state"] == "ended"
