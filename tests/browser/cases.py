@@ -104,7 +104,7 @@ class World:
         filing = httpx.get(f"{self.base}/api/filings/{fid}", headers=self.dep).json()
         for line in filing["requirements"]:
             if line["required"] and not line.get("provided"):
-                params = {"document_date": time.strftime("%Y-%m-%d")} if line["dated"] else {}
+                params = {"document_date": self.platform.today().isoformat()} if line["dated"] else {}
                 up = httpx.post(
                     f"{self.base}/api/filings/{filing['filing_id']}/documents/{line['doc_type']}",
                     headers=self.dep,

@@ -12,13 +12,14 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from certreg_contracts.calendar import paris_date
 from certreg_testing.infra import free_port
 from certreg_testing.platform import write_clock_offset
 
@@ -64,6 +65,11 @@ class RunningPlatform:
     def move_clock_to(self, when: datetime) -> None:
         """Every service's clock reads ``when`` from now on (CERTREG_CLOCK_OFFSET_FILE)."""
         write_clock_offset(self.clock_file, (when - datetime.now(UTC)).total_seconds())
+
+    def today(self) -> date:
+        """The platform's day: a Paris date (the machine's runs on UTC), clock moved or not."""
+        offset = float(self.clock_file.read_text() or 0)
+        return paris_date(datetime.fromtimestamp(time.time() + offset, UTC))
 
     def mails(self, to: str) -> list[email.message.EmailMessage]:
         found = []

@@ -9,7 +9,7 @@ them all); the depositor's part is clicked."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -133,7 +133,7 @@ def test_a_bulletin_valid_at_filing_does_not_block_the_answer(page, platform, tm
 
     # A recent bulletin (dated today: within three months of the new round's day).
     page.set_input_files("#file-criminal_record", str(pdf_file(tmp_path, "b3-recent.pdf")))
-    page.fill("#date-criminal_record", date.today().isoformat())
+    page.fill("#date-criminal_record", platform.today().isoformat())
     page.locator("#piece-criminal_record button[type=submit]").click()
     expect(page.locator("#piece-criminal_record")).to_contain_text("version 2")
     expect(page.locator("#piece-criminal_record")).to_contain_text("Remplacée")

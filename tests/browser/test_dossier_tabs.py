@@ -10,8 +10,7 @@ each piece's versions; pieces attached to messages both ways; the depositor's co
 from __future__ import annotations
 
 import re
-import time
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -60,7 +59,7 @@ def under_instruction_with_a_request(w: World, fid: str) -> None:
     w.review(f"/cases/{fid}/admissibility", {"admissible": True}, "reviewer")
     w.review(f"/cases/{fid}/assignment", {"instructor_id": w.ids["instructor"]}, "reviewer")
     items = [{"doc_type": "competence_framework"}, *({"question": q} for q in QUESTIONS)]
-    due = (date.today() + timedelta(days=20)).isoformat()
+    due = (w.platform.today() + timedelta(days=20)).isoformat()
     w.review(f"/cases/{fid}/requests", {"items": items, "message": "Merci de compléter votre dossier.", "due_date": due}, "instructor", 201)
 
 
@@ -273,7 +272,7 @@ def test_a_description_draft_survives_an_upload_and_a_reload(page, platform, tmp
     required.set_input_files(str(pdf_file(tmp_path, "piece.pdf")))
     date_input = page.locator(f"#date-{key}")
     if date_input.count():
-        date_input.fill(time.strftime("%Y-%m-%d"))
+        date_input.fill(platform.today().isoformat())
     page.locator(f"#piece-{key} button[type=submit]").click()
     expect(page.locator(f"#piece-{key}")).to_contain_text("piece.pdf")
     page.get_by_role("tab", name="Dossier").click()

@@ -4,8 +4,6 @@ its field, and the preview of the public fiche as the registry will show it."""
 
 from __future__ import annotations
 
-import time
-
 import httpx
 import pytest
 from playwright.sync_api import expect
@@ -102,7 +100,7 @@ def test_a_state_diploma_by_right_is_registered_without_the_commission(page, pla
     expect(page.locator("#status")).to_have_text("En attente de publication au JO")
     expect(page.locator("#procedure-stepper .fr-stepper__state")).to_have_text("Étape 3 sur 3 — En attente de publication au JO")
 
-    today = time.strftime("%Y-%m-%d")
+    today = platform.today().isoformat()
     jo = {"jo_date": today, "jo_reference": "JORF n°0280 du 1er décembre 2026, texte n° 7", "effective_date": today}
     w.review(f"/cases/{fid}/publication", jo, "director")
     case = w.case(fid, "director")

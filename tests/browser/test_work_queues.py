@@ -125,7 +125,7 @@ def test_the_commission_puts_a_selection_on_a_session(page, platform):
     filings = [world.new_filing(title) for title in ("Menuisier agenceur", "Électricien d’équipement")]
     for fid in filings:
         world.to_ready(fid)
-    day = date.today() + timedelta(days=12)
+    day = platform.today() + timedelta(days=12)
     while day.month == 8:
         day += timedelta(days=1)
     session = world.session(day.isoformat())
@@ -150,7 +150,7 @@ def test_the_dashboard_counts_each_queue_and_lists_the_nearest_deadlines(page, p
     fid = world.new_filing("Agent de médiation")
     world.submit(fid)
     world.wait_status(fid, "received")
-    due = (date.today() + timedelta(days=9)).isoformat()
+    due = (platform.today() + timedelta(days=9)).isoformat()
     world.review(
         f"/cases/{fid}/completeness",
         {"complete": False, "missing": ["competence_framework"], "message": "Il manque le référentiel.", "due_date": due},

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from certreg_contracts import Event, legal_dates
+from certreg_contracts.calendar import paris_date
 from certreg_contracts.events import review as rv
 from certreg_runtime.pdf import Block, Fields, Grid, Heading, Para, Signature, render_pdf
 from notifier.domain.formatting import REPERTOIRE_NAMES, date_fr
@@ -177,7 +178,7 @@ def adjournment_blocks(e: rv.CaseOpinionGiven, facts: LetterFacts | None = None)
     registration criteria and the day by which the improved dossier is due."""
     facts = facts or LetterFacts()
     assert e.resubmission_due is not None  # an adjourned opinion always has one (the event checks it)
-    dated = facts.dated or dt.date.today()
+    dated = facts.dated or paris_date(dt.datetime.now(dt.UTC))
     blocks: list[Block] = [
         Fields(
             [
