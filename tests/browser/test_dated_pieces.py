@@ -142,3 +142,30 @@ def test_a_bulletin_valid_at_filing_does_not_block_the_answer(page, platform, tm
     page.get_by_role("tab", name="Courriers").click()
     expect(page.get_by_role("button", name=re.compile("Accusé de dépôt n°3"))).to_be_visible()
     assert page.js_errors == []
+
+
+def test_a_form_s_today_is_the_paris_day_whatever_the_browser_s_zone(browser, platform):
+    """A date a form checks against "today" (a piece's date, the JO's, a mandate's) is the
+    Paris day, as the server's: a browser in Tahiti or Kiritimati is on another day for
+    half of every day, and used to call Paris's today "à venir" or accept tomorrow."""
+    admin = api_token(platform, ADMIN_EMAIL, ADMIN_PASSWORD)
+    certifier = approved_certifier(platform, admin, "Organisme des fuseaux horaires")
+    filing = httpx.post(
+        f"{platform.base_url}/api/filings",
+        headers=api_token(platform, certifier),
+        json={"repertoire": "rncp", "title": TITLE, "qualification_level": 4, "is_cqp": False, "rests_on_standards": False},
+    )
+    assert filing.status_code == 201, filing.text
+    now = datetime.now(UTC)
+    paris = now.astimezone(PARIS).date()
+    # One of the two is on another calendar day than Paris at any hour (UTC-11, UTC+14).
+    zone = next(z for z in ("Pacific/Pago_Pago", "Pacific/Kiritimati") if now.astimezone(ZoneInfo(z)).date() != paris)
+    context = browser.new_context(base_url=platform.base_url, locale="fr-FR", timezone_id=zone)
+    try:
+        page = context.new_page()
+        login(page, certifier, PASSWORD)
+        page.goto(f"/dossiers/{filing.json()['filing_id']}")
+        page.get_by_role("tab", name="Pièces").click()
+        expect(page.locator("#date-criminal_record")).to_have_attribute("max", platform.today().isoformat())
+    finally:
+        context.close()

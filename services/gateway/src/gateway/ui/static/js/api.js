@@ -589,11 +589,6 @@ export function fmtSize(bytes) {
   return `${(bytes / 1024 / 1024).toFixed(1).replace(".", ",")} Mo`;
 }
 
-export function todayIso() {
-  const d = new Date();
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
-}
-
 /** The page's id from its path: /dossiers/{id} → id. */
 export function pathId(index = -1) {
   const parts = location.pathname.split("/").filter(Boolean);

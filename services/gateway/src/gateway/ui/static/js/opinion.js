@@ -1,6 +1,6 @@
 // The commission's opinion on a case of a session, with its reasons against the
 // registration criteria (GET /api/review/criteria): the case page and the commission page.
-import { api, clearErrors, h, markField, setBusy, showError, todayIso } from "/static/js/api.js";
+import { api, clearErrors, h, markField, setBusy, showError, parisToday } from "/static/js/api.js";
 import { OPINIONS } from "/static/js/labels.js";
 
 /**
@@ -35,7 +35,7 @@ export function opinionForm(kase, sessionId, criteria, onDone, { correction = fa
     h("button", { class: "fr-btn fr-btn--tertiary fr-btn--sm fr-icon-add-line fr-btn--icon-left fr-mb-2w", type: "button", onclick: addReason }, "Ajouter un motif"),
     h("div", { class: "fr-input-group" },
       h("label", { class: "fr-label", for: `due-${key}` }, "Date limite de dépôt du dossier amélioré", h("span", { class: "fr-hint-text" }, "Seulement pour un ajournement.")),
-      h("input", { class: "fr-input", type: "date", id: `due-${key}`, name: "resubmission_due", min: todayIso() })),
+      h("input", { class: "fr-input", type: "date", id: `due-${key}`, name: "resubmission_due", min: parisToday() })),
     correction ? h("div", { class: "fr-input-group" },
       h("label", { class: "fr-label", for: `why-${key}` }, "Motif de la correction", h("span", { class: "fr-hint-text" }, "Obligatoire ; il figure à l’historique du dossier.")),
       h("textarea", { class: "fr-input", id: `why-${key}`, name: "correction_reason", rows: 2, maxlength: 2000 })) : null,

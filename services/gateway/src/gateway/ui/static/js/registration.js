@@ -2,7 +2,7 @@
 // renewal (filed as a new request, from the platform's window before the end date), and the
 // certification's partner organisations (added and removed at any time while registered).
 // Its own module: the dossier page only calls registrationSections(filing) and renewalNote(filing).
-import { actionDone, api, clearErrors, fmtDate, fmtDateTime, h, intentKey, markField, setBusy, showError, todayIso } from "/static/js/api.js";
+import { actionDone, api, clearErrors, fmtDate, fmtDateTime, h, intentKey, markField, setBusy, showError, parisToday } from "/static/js/api.js";
 import { confirmAction } from "/static/js/confirm.js";
 import { normaliseSiret, siretProblem } from "/static/js/siret.js";
 
@@ -119,7 +119,7 @@ function addForm(box, number) {
     h("div", { class: "fr-select-group" }, h("label", { class: "fr-label", for: "p-scope" }, "Habilité pour"),
       h("select", { class: "fr-select", id: "p-scope", name: "scope" }, ...Object.entries(SCOPES).map(([v, t]) => h("option", { value: v }, t)))),
     h("div", { class: "fr-input-group" }, h("label", { class: "fr-label", for: "p-since" }, "Habilité depuis le"),
-      h("input", { class: "fr-input", type: "date", id: "p-since", name: "since", value: todayIso(), max: todayIso() })),
+      h("input", { class: "fr-input", type: "date", id: "p-since", name: "since", value: parisToday(), max: parisToday() })),
     h("button", { class: "fr-btn", type: "submit" }, "Déclarer l’organisme"));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();

@@ -1,6 +1,6 @@
 // Commission sessions: create one (not in August, not in the past), put the cases ready
 // for the commission on its agenda, give an opinion on each once the session is held.
-import { api, clearErrors, fmtDate, h, itemsOf, markField, requireLogin, setBusy, showAlert, showError, todayIso } from "/static/js/api.js";
+import { api, clearErrors, fmtDate, h, itemsOf, markField, requireLogin, setBusy, showAlert, showError, parisToday } from "/static/js/api.js";
 import "/static/js/layout.js";
 import { criteria, criterionLabel } from "/static/js/case.js";
 import { OPINIONS, REPERTOIRES, statusBadge } from "/static/js/labels.js";
@@ -14,7 +14,7 @@ function createForm() {
   const form = h("form", { novalidate: true, class: "fr-mb-6w", id: "session-form" }, h("h2", {}, "Nouvelle séance"),
     h("div", { class: "fr-input-group" },
       h("label", { class: "fr-label", for: "session-date" }, "Date de la séance", h("span", { class: "fr-hint-text" }, "Aujourd’hui ou plus tard ; la commission ne siège pas en août.")),
-      h("input", { class: "fr-input", type: "date", id: "session-date", name: "date", min: todayIso() })),
+      h("input", { class: "fr-input", type: "date", id: "session-date", name: "date", min: parisToday() })),
     h("button", { class: "fr-btn", type: "submit" }, "Créer la séance"));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
@@ -60,7 +60,7 @@ function agendaForm(session, ready) {
 
 function agendaItem(session, item, all) {
   const o = item.opinion;
-  const held = session.date <= todayIso();
+  const held = session.date <= parisToday();
   const li = h("li", { class: "fr-mb-3w", "data-filing": item.filing_id },
     h("p", { class: "fr-mb-1w" }, item.reference ? h("span", { "data-reference": "" }, `N° ${item.reference} — `) : null, h("a", { href: `/back-office/dossiers/${item.filing_id}` }, item.title), ` — ${REPERTOIRES[item.repertoire] || item.repertoire}${item.qualification_level ? ` niveau ${item.qualification_level}` : ""} `, statusBadge(item.status, h, item.status_label)));
   if (o) {
@@ -83,7 +83,7 @@ async function sessionBlock(session, ready, all) {
   try {
     agenda = itemsOf(await api(`/api/review/sessions/${session.id}/agenda`));
   } catch { /* shown as empty */ }
-  const upcoming = session.date >= todayIso();
+  const upcoming = session.date >= parisToday();
   return h("section", { class: "fr-mb-6w", "data-session": session.date, "aria-labelledby": `s-${session.id}` },
     h("h3", { id: `s-${session.id}` }, `Séance du ${fmtDate(session.date)}`),
     h("p", { class: "fr-text--sm" }, `${agenda.length} dossier${agenda.length > 1 ? "s" : ""} à l’ordre du jour.`),
@@ -103,7 +103,7 @@ async function render() {
   }
   if (canAct) ready = itemsOf(await api("/api/review/cases?status=ready_for_commission&limit=200").catch(() => ({ items: [] })));
   const all = await criteria();
-  const today = todayIso();
+  const today = parisToday();
   const upcoming = sessions.filter((s) => s.date >= today);
   const past = sessions.filter((s) => s.date < today).reverse();
   box.replaceChildren(

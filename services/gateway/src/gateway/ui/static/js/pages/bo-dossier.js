@@ -3,7 +3,7 @@
 // then DSFR tabs — Demande, Pièces (with each piece's versions), Messagerie (attachments
 // both ways), Annotations privées (never shown to the depositor), Avis (instruction report,
 // external opinions, the commission's opinion), Historique.
-import { api, clearErrors, daysLeft, download, fmtDate, fmtDateTime, fmtSize, h, itemsOf, markField, messageOf, pathId, requireLogin, setBusy, setTitle, showAlert, showError, todayIso } from "/static/js/api.js";
+import { api, clearErrors, daysLeft, download, fmtDate, fmtDateTime, fmtSize, h, itemsOf, markField, messageOf, pathId, requireLogin, setBusy, setTitle, showAlert, showError, parisToday } from "/static/js/api.js";
 import { renderLayout } from "/static/js/layout.js";
 import { caseOverview, criteria, decisionBox, opinionBox } from "/static/js/case.js";
 import { clearDrafts } from "/static/js/autosave.js";
@@ -24,7 +24,7 @@ const page = document.getElementById("page");
 const textarea = (fid, name, rows = 3) => h("textarea", { class: "fr-input", id: fid, name, rows });
 const field = (fid, label, control, hint) => h("div", { class: control.tagName === "SELECT" ? "fr-select-group" : "fr-input-group" },
   h("label", { class: "fr-label", for: fid }, label, hint ? h("span", { class: "fr-hint-text" }, hint) : null), control);
-const dateInput = (fid, name) => h("input", { class: "fr-input", type: "date", id: fid, name, min: todayIso() });
+const dateInput = (fid, name) => h("input", { class: "fr-input", type: "date", id: fid, name, min: parisToday() });
 const lines = (v) => v.split("\n").map((s) => s.trim()).filter(Boolean);
 const staffName = (s) => `${s.first_name} ${s.last_name} — ${s.email}`;
 const byRight = (c) => c.registration_type === "by_right";
@@ -197,7 +197,7 @@ const ACTIONS = {
     if (!items.length) ok = (markField(f.querySelector("#fs-items"), "Demandez au moins une pièce ou posez une question."), false);
     if (!required(f, "message", "Le message au déposant est obligatoire.")) ok = false;
     if (!f.due_date.value) ok = (markField(f.due_date, "Indiquez la date limite de réponse."), false);
-    else if (f.due_date.value <= todayIso()) ok = (markField(f.due_date, "La date limite doit être postérieure à aujourd’hui."), false);
+    else if (f.due_date.value <= parisToday()) ok = (markField(f.due_date, "La date limite doit être postérieure à aujourd’hui."), false);
     if (!ok) return null;
     return post("requests", { items, message: f.message.value.trim(), due_date: f.due_date.value });
   }, "Envoyer la demande"),
@@ -256,14 +256,14 @@ const ACTIONS = {
   },
 
   publish: (c) => actionForm("publish", "Publication au Journal officiel", [
-    field("jo-date", "Date du Journal officiel", h("input", { class: "fr-input", type: "date", id: "jo-date", name: "jo_date", max: todayIso() })),
+    field("jo-date", "Date du Journal officiel", h("input", { class: "fr-input", type: "date", id: "jo-date", name: "jo_date", max: parisToday() })),
     field("jo-reference", "Référence de publication (NOR ou texte)", h("input", { class: "fr-input", id: "jo-reference", name: "jo_reference", maxlength: 120 }),
       "Par exemple : JORF n°0280 du 1er décembre 2026, texte n° 42."),
     field("effective-date", "Date d’effet de l’enregistrement", h("input", { class: "fr-input", type: "date", id: "effective-date", name: "effective_date" }), "La fiche publique est active à partir de cette date."),
   ], (f) => {
     let ok = true;
     if (!f.jo_date.value) ok = (markField(f.jo_date, "Indiquez la date du Journal officiel."), false);
-    else if (f.jo_date.value > todayIso()) ok = (markField(f.jo_date, "La date de publication ne peut pas être à venir."), false);
+    else if (f.jo_date.value > parisToday()) ok = (markField(f.jo_date, "La date de publication ne peut pas être à venir."), false);
     if (!required(f, "jo_reference", "Indiquez la référence de publication.")) ok = false;
     if (!f.effective_date.value) ok = (markField(f.effective_date, "Indiquez la date d’effet."), false);
     else if (f.jo_date.value && f.effective_date.value < f.jo_date.value) ok = (markField(f.effective_date, "La date d’effet ne peut pas précéder la publication."), false);
@@ -319,7 +319,7 @@ function actionsOf(c, filing, sessions, instructors) {
   for (const a of allowed) {
     if (a === "register" || a === "refuse") continue;
     if (a === "opinion") forms.push(opinionAction(c));
-    else if (a === "abandon" && !(c.open_requests || []).some((r) => r.overdue || r.due_date < todayIso())) continue; // only past the deadline
+    else if (a === "abandon" && !(c.open_requests || []).some((r) => r.overdue || r.due_date < parisToday())) continue; // only past the deadline
     else if (ACTIONS[a]) forms.push(ACTIONS[a](c, filing, sessions, allowed, instructors));
   }
   if (allowed.includes("register") || allowed.includes("refuse")) forms.unshift(ACTIONS.decision(c, filing, sessions, allowed));

@@ -1,7 +1,7 @@
 // The Journal officiel (issue 12, point 5): the registrations decided and not yet published
 // (GET /api/review/cases?status=awaiting_publication), ticked, and one publication recorded
 // for all of them (POST /api/review/publications: all or none); their CSV export.
-import { api, clearErrors, download, fmtDate, h, itemsOf, markField, requireLogin, setBusy, showAlert, showError, todayIso } from "/static/js/api.js";
+import { api, clearErrors, download, fmtDate, h, itemsOf, markField, requireLogin, setBusy, showAlert, showError, parisToday } from "/static/js/api.js";
 import "/static/js/layout.js";
 import { confirmAction } from "/static/js/confirm.js";
 import { REPERTOIRES } from "/static/js/labels.js";
@@ -67,7 +67,7 @@ function check() {
   }
   const f = form;
   if (!f.jo_date.value) ok = (markField(f.jo_date, "Indiquez la date du Journal officiel."), false);
-  else if (f.jo_date.value > todayIso()) ok = (markField(f.jo_date, "La date de publication ne peut pas être à venir."), false);
+  else if (f.jo_date.value > parisToday()) ok = (markField(f.jo_date, "La date de publication ne peut pas être à venir."), false);
   if (!f.jo_reference.value.trim()) ok = (markField(f.jo_reference, "Indiquez la référence de publication."), false);
   if (!f.effective_date.value) ok = (markField(f.effective_date, "Indiquez la date d’effet."), false);
   else if (f.jo_date.value && f.effective_date.value < f.jo_date.value) ok = (markField(f.effective_date, "La date d’effet ne peut pas précéder la publication."), false);

@@ -2,7 +2,7 @@
 // template of step 3 is filled in with their name), the organisation, its pieces. Then the
 // account (identity), the entity application with its pieces (entities, onboarding token),
 // and its submission. Errors are listed at the top (links to their fields) and next to each field.
-import { actionDone, api, ApiError, clearErrors, fmtDate, h, intentKey, markField, messageOf, setBusy, showAlert, showError, showFieldErrors, todayIso, upload } from "/static/js/api.js";
+import { actionDone, api, ApiError, clearErrors, fmtDate, h, intentKey, markField, messageOf, setBusy, showAlert, showError, showFieldErrors, parisToday, upload } from "/static/js/api.js";
 import "/static/js/layout.js";
 import { normaliseSiret, siretProblem } from "/static/js/siret.js";
 
@@ -208,7 +208,7 @@ function localErrors() {
     if (!form.mandate_delegation.files.length) errors.push({ field: "mandate_delegation", msg: "Joignez la délégation de mandat signée." });
     const date = v("mandate_date");
     if (!date) errors.push({ field: "mandate_date", msg: "Indiquez la date de signature de la délégation." });
-    else if (date > todayIso()) errors.push({ field: "mandate_date", msg: "La date de signature ne peut pas être dans le futur." });
+    else if (date > parisToday()) errors.push({ field: "mandate_date", msg: "La date de signature ne peut pas être dans le futur." });
     else {
       const limit = new Date();
       limit.setMonth(limit.getMonth() - 3);

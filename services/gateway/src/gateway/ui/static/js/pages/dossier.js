@@ -3,7 +3,7 @@
 // "Envoyer ma réponse"), the procedure's stepper and a summary, then DSFR tabs — Dossier
 // (description), Pièces (checklist, uploads, versions), Échanges, Courriers, Historique.
 // Typed text is kept as a draft on the device (autosave.js) and survives uploads and reloads.
-import { actionDone, api, ApiError, clearErrors, daysLeft, download, fmtDate, fmtDateTime, fmtSize, h, intentKey, itemsOf, markField, messageOf, pathId, requireLogin, setBusy, setTitle, showAlert, showError, todayIso, upload } from "/static/js/api.js";
+import { actionDone, api, ApiError, clearErrors, daysLeft, download, fmtDate, fmtDateTime, fmtSize, h, intentKey, itemsOf, markField, messageOf, pathId, requireLogin, setBusy, setTitle, showAlert, showError, parisToday, upload } from "/static/js/api.js";
 import { renderLayout } from "/static/js/layout.js";
 import { REPERTOIRES, itemLabel } from "/static/js/labels.js";
 import { caseOverview, criteria, criterionLabel, decisionBox, loadCase } from "/static/js/case.js";
@@ -198,7 +198,7 @@ function pieceRow(filing, req, { asked = false, linkTo = null, rowId = null, his
       h("label", { class: "fr-label", for: `file-${key}` }, docs.length && !req.multiple ? "Remplacer la pièce" : "Ajouter un fichier", h("span", { class: "fr-hint-text" }, "PDF, PNG, JPEG, ODT ou DOCX.")), file)));
     let date = null;
     if (req.dated) {
-      date = h("input", { class: "fr-input", type: "date", id: `date-${key}`, name: `document_date.${key}`, max: todayIso() });
+      date = h("input", { class: "fr-input", type: "date", id: `date-${key}`, name: `document_date.${key}`, max: parisToday() });
       form.append(h("div", { class: "fr-col-12 fr-col-md-3" }, h("div", { class: "fr-input-group" }, h("label", { class: "fr-label", for: `date-${key}` }, "Date du document", h("span", { class: "fr-hint-text" }, "Moins de trois mois.")), date)));
     }
     const button = h("button", { class: "fr-btn fr-btn--secondary fr-icon-upload-line fr-btn--icon-left", type: "submit" }, "Envoyer", h("span", { class: "fr-sr-only" }, ` : ${req.label || key}`));
