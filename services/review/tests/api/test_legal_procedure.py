@@ -117,7 +117,7 @@ async def test_an_incomplete_dossier_past_its_deadline_is_reminded_overdue_and_m
     overdue, and could not be declared abandoned. Its deadline behaves like a request's."""
     review = review_both
     filing = await review.submit()
-    due = review.today() + timedelta(days=10)
+    due = legal_dates.working_day_from(review.today() + timedelta(days=10))  # a day off would move it
     completeness = {"complete": False, "missing": ["criminal_record"], "message": "Le bulletin n°3 manque.", "due_date": due.isoformat()}
     await review.post(f"/cases/{filing}/completeness", completeness, review.reviewer)
     [deadline] = (await review.case(filing, review.depositor))["open_requests"]
@@ -125,9 +125,9 @@ async def test_an_incomplete_dossier_past_its_deadline_is_reminded_overdue_and_m
     early = await review.client.post(f"/api/review/cases/{filing}/abandon", json={}, headers=review.director)
     assert early.status_code == 409 and early.json()["code"] == "request_not_overdue"
 
-    review.p.advance_clock(days=3)  # 7 days left
+    review.p.advance_clock_to(due - timedelta(days=7))
     assert [d for _, d in (await review.sweep()).reminders] == [7]
-    review.p.advance_clock(days=27)  # 20 days past
+    review.p.advance_clock_to(due + timedelta(days=20))
     assert len((await review.sweep()).overdue) == 1
     [reminder] = review.events("review.request.reminder_due", filing)
     assert reminder["kind"] == "completeness" and reminder["days_left"] == 7

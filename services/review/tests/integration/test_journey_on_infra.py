@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from certreg_contracts.legal_dates import working_day_from
 from review.jobs.audit_check import check_all
 
 pytestmark = pytest.mark.infra
@@ -19,7 +20,7 @@ async def test_registration_and_adjournment_on_postgres_and_rabbitmq(review_on_i
     session = await review.to_scheduled(filing)
     await review.to_scheduled(adjourned)
     await review.post(f"/sessions/{session['id']}/opinions", {"filing_id": str(filing), "opinion": "favourable"}, review.commission, 201)
-    due = review.today() + timedelta(days=3)
+    due = working_day_from(review.today() + timedelta(days=3))  # a day off would move it
     await review.post(
         f"/sessions/{session['id']}/opinions",
         {
@@ -36,7 +37,7 @@ async def test_registration_and_adjournment_on_postgres_and_rabbitmq(review_on_i
     assert decision["registration_number"] == "RNCP1"
     assert (await review.client.get("/api/review/registry/RNCP1")).status_code == 200
 
-    review.p.advance_clock(days=4)
+    review.p.advance_clock_to(due + timedelta(days=1))
     later = await review.new_session(review.today() + timedelta(days=10))
     assert (await review.sweep()).returned == [adjourned]
     case = await review.case(adjourned)
