@@ -159,7 +159,7 @@ def list_filings(deps: Deps, user: Principal, query: FilingQuery) -> FilingList:
         rows = uow.session.execute(
             sa.select(*SUMMARY_COLUMNS)
             .where(*conditions)
-            .order_by(col(Filing.updated_at).desc(), col(Filing.id))
+            .order_by(col(Filing.updated_at).desc(), col(Filing.id).desc())  # ix_filings_entity_updated, backwards
             .offset(query.offset)
             .limit(query.limit)
         ).all()
