@@ -1,7 +1,8 @@
 """a depositor's list read from an index: (entity_id, updated_at, id) (issue 16)
 
-An entity with 3,000 filings: the list's count and first page 1.48 -> 0.66 ms on SQLite,
-2.19 -> 1.09 ms on PostgreSQL (bench/README.md, "The filings list's index").
+An entity with 3,000 filings: the list's count and first page p50 0.79 -> 0.35 ms on
+SQLite, 3.91 -> 0.95 ms on PostgreSQL (bench/bench_filings_list.py; bench/README.md,
+"The filings list's index").
 
 Revision ID: a7c9e1f3b5d2
 Revises: f2a4c6e8b0d1
