@@ -25,7 +25,7 @@ import uuid
 from collections import Counter
 from collections.abc import Awaitable, Coroutine, Iterator
 from concurrent.futures import Future
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -35,6 +35,7 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test
 
+from certreg_contracts.legal_dates import working_day_from
 from certreg_contracts.types import TERMINAL_CASE_STATUSES
 from certreg_testing.platform import embedded_platform
 from certreg_testing.procedure import (
@@ -157,6 +158,10 @@ class Procedure(RuleBasedStateMachine):
         self.final: dict[str, str] = {}  # filing -> the final state first seen
         self.expected: dict[str, Counter[str]] = {}  # filing -> notifications owed, by kind
         self.depositor_steps: dict[str, list[int]] = {}  # filing -> answers to its withdrawals/submissions
+        # filing -> the due date of its last request: each new one is due later, since the
+        # bell does not ring again for a text it already shows unread (the same dossier,
+        # the same due date: notifier's _new_to), and the model owes one per request.
+        self.last_due: dict[str, date] = {}
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         return self.running.loop.run(coro)
@@ -216,8 +221,12 @@ class Procedure(RuleBasedStateMachine):
         if action == "assign":
             return c.post(f"{review}/assignment", json={"instructor_id": str(o.instructor_id)}, headers=headers)
         if action == "request":
-            due = (today + timedelta(days=2)).isoformat()
-            body = {"items": [{"question": "Combien de promotions ?"}], "message": "Une précision.", "due_date": due}
+            # After any earlier request's (its first may come from the start state, due the
+            # first working day from two days after it was opened, never later than this).
+            soonest = today + timedelta(days=2)
+            previous = self.last_due.get(filing_id, working_day_from(soonest))
+            due = self.last_due[filing_id] = working_day_from(max(soonest, previous + timedelta(days=1)))
+            body = {"items": [{"question": "Combien de promotions ?"}], "message": "Une précision.", "due_date": due.isoformat()}
             return c.post(f"{review}/requests", json=body, headers=headers)
         if action == "ready":
             return c.post(f"{review}/ready", headers=headers)
