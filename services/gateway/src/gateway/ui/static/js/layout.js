@@ -11,6 +11,36 @@ function navItem(href, label) {
   return h("li", { class: "fr-nav__item" }, h("a", { class: "fr-nav__link", href, "aria-current": here ? "page" : null }, label));
 }
 
+// The last unread count shown (kept for the tab's next pages): the header shows it at once,
+// so that the badge arriving a moment later does not shift the page under a click.
+const BELL_KEY = "certreg.bell-count";
+let bellCount = sessionStorage.getItem(BELL_KEY) === null ? null : Number(sessionStorage.getItem(BELL_KEY));
+
+function showBellCount(n) {
+  bellCount = n;
+  sessionStorage.setItem(BELL_KEY, String(n));
+  // The header's bell and its copy in the mobile menu.
+  document.querySelectorAll("[data-bell]").forEach((el) => el.replaceChildren(
+    "Notifications",
+    h("span", { class: "fr-badge fr-badge--sm fr-badge--info fr-badge--no-icon cr-bell-count", "data-bell-count": "", text: String(n) }),
+    h("span", { class: "fr-sr-only" }, ` non lue${n > 1 ? "s" : ""}`),
+  ));
+  document.querySelector("#tools-links [data-bell-count]")?.setAttribute("id", "bell-count");
+}
+
+function forgetBellCount() {
+  bellCount = null;
+  sessionStorage.removeItem(BELL_KEY);
+}
+
+/** The bell's unread count asked again and shown in place (after notifications are read):
+ * the header is not drawn again, nothing else on the page moves. */
+export function refreshBell() {
+  return api("/api/notifier/notifications/unread-count")
+    .then((d) => showBellCount(d?.count || 0))
+    .catch(() => {});
+}
+
 export function renderLayout() {
   const user = currentUser();
   const tools = document.getElementById("tools-links");
@@ -47,18 +77,8 @@ export function renderLayout() {
     // The bell, for the portal's users and the agents alike (each their own page).
     const bell = h("a", { class: "fr-btn fr-icon-notification-3-line", href: back ? "/back-office/notifications" : "/notifications", id: "bell", "data-bell": "" }, "Notifications");
     tools.append(h("li", {}, bell));
-    api("/api/notifier/notifications/unread-count")
-      .then((d) => {
-        const n = d?.count || 0;
-        // The header's bell and its copy in the mobile menu (made below, before this answer).
-        document.querySelectorAll("[data-bell]").forEach((el) => el.replaceChildren(
-          "Notifications",
-          h("span", { class: "fr-badge fr-badge--sm fr-badge--info fr-badge--no-icon cr-bell-count", "data-bell-count": "", text: String(n) }),
-          h("span", { class: "fr-sr-only" }, ` non lue${n > 1 ? "s" : ""}`),
-        ));
-        document.querySelector("#tools-links [data-bell-count]")?.setAttribute("id", "bell-count");
-      })
-      .catch(() => {});
+    if (bellCount !== null) showBellCount(bellCount);
+    refreshBell();
     // Who is signed in: plain text, not a button that does nothing.
     tools.append(h("li", {}, h("p", { class: "cr-header-user fr-icon-account-circle-line", id: "header-user", text: user.name || user.email })));
     const out = h("button", { class: "fr-btn fr-icon-logout-box-r-line", type: "button" }, "Se déconnecter");
@@ -68,8 +88,10 @@ export function renderLayout() {
     });
     tools.append(h("li", {}, out));
   } else if (back) {
+    forgetBellCount();
     tools.append(link("/back-office/connexion", "Se connecter", "lock-line"));
   } else {
+    forgetBellCount();
     tools.append(link("/connexion", "Se connecter", "lock-line"));
     tools.append(link("/comptes/creer", "Créer un compte", "user-add-line"));
   }

@@ -4,7 +4,7 @@
 // both ways), Annotations privées (never shown to the depositor), Avis (instruction report,
 // external opinions, the commission's opinion), Historique.
 import { api, clearErrors, daysLeft, download, fmtDate, fmtDateTime, fmtSize, h, itemsOf, markField, messageOf, pathId, requireLogin, setBusy, setTitle, showAlert, showError, parisToday } from "/static/js/api.js";
-import { renderLayout } from "/static/js/layout.js";
+import { refreshBell } from "/static/js/layout.js";
 import { caseOverview, criteria, decisionBox, opinionBox } from "/static/js/case.js";
 import { clearDrafts } from "/static/js/autosave.js";
 import { memberNames, pieceHistory } from "/static/js/pieces.js";
@@ -650,4 +650,4 @@ async function render(focusTab) {
 }
 render();
 // Opening the dossier reads its notifications (the bell's count follows).
-api(`/api/notifier/notifications/read-all?filing_id=${id}`, { method: "POST" }).then(() => renderLayout()).catch(() => {});
+api(`/api/notifier/notifications/read-all?filing_id=${id}`, { method: "POST" }).then(() => refreshBell()).catch(() => {});

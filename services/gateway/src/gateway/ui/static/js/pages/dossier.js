@@ -4,7 +4,7 @@
 // (description), Pièces (checklist, uploads, versions), Échanges, Courriers, Historique.
 // Typed text is kept as a draft on the device (autosave.js) and survives uploads and reloads.
 import { actionDone, api, ApiError, clearErrors, daysLeft, download, fmtDate, fmtDateTime, fmtSize, h, intentKey, itemsOf, markField, messageOf, pathId, requireLogin, setBusy, setTitle, showAlert, showError, parisToday, upload } from "/static/js/api.js";
-import { renderLayout } from "/static/js/layout.js";
+import { refreshBell } from "/static/js/layout.js";
 import { REPERTOIRES, itemLabel } from "/static/js/labels.js";
 import { caseOverview, criteria, criterionLabel, decisionBox, loadCase } from "/static/js/case.js";
 import { confirmAction } from "/static/js/confirm.js";
@@ -557,4 +557,4 @@ async function render(focusId) {
 
 await render();
 // Opening the dossier reads its notifications (the bell's count follows).
-api(`/api/notifier/notifications/read-all?filing_id=${id}`, { method: "POST" }).then(() => renderLayout()).catch(() => {});
+api(`/api/notifier/notifications/read-all?filing_id=${id}`, { method: "POST" }).then(() => refreshBell()).catch(() => {});
