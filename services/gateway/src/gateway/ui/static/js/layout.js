@@ -14,10 +14,8 @@ function navItem(href, label) {
 // The last unread count shown (kept for the tab's next pages): the header shows it at once,
 // so that the badge arriving a moment later does not shift the page under a click.
 const BELL_KEY = "certreg.bell-count";
-let bellCount = sessionStorage.getItem(BELL_KEY) === null ? null : Number(sessionStorage.getItem(BELL_KEY));
 
 function showBellCount(n) {
-  bellCount = n;
   sessionStorage.setItem(BELL_KEY, String(n));
   // The header's bell and its copy in the mobile menu.
   document.querySelectorAll("[data-bell]").forEach((el) => el.replaceChildren(
@@ -26,11 +24,6 @@ function showBellCount(n) {
     h("span", { class: "fr-sr-only" }, ` non lue${n > 1 ? "s" : ""}`),
   ));
   document.querySelector("#tools-links [data-bell-count]")?.setAttribute("id", "bell-count");
-}
-
-function forgetBellCount() {
-  bellCount = null;
-  sessionStorage.removeItem(BELL_KEY);
 }
 
 /** The bell's unread count asked again and shown in place (after notifications are read):
@@ -73,11 +66,13 @@ export function renderLayout() {
     }
     nav.append(navItem("/registre", "Registre public"));
   }
+  if (!user) sessionStorage.removeItem(BELL_KEY); // no one's count for the next one signed in
   if (user) {
     // The bell, for the portal's users and the agents alike (each their own page).
     const bell = h("a", { class: "fr-btn fr-icon-notification-3-line", href: back ? "/back-office/notifications" : "/notifications", id: "bell", "data-bell": "" }, "Notifications");
     tools.append(h("li", {}, bell));
-    if (bellCount !== null) showBellCount(bellCount);
+    const known = sessionStorage.getItem(BELL_KEY);
+    if (known !== null) showBellCount(Number(known));
     refreshBell();
     // Who is signed in: plain text, not a button that does nothing.
     tools.append(h("li", {}, h("p", { class: "cr-header-user fr-icon-account-circle-line", id: "header-user", text: user.name || user.email })));
@@ -88,10 +83,8 @@ export function renderLayout() {
     });
     tools.append(h("li", {}, out));
   } else if (back) {
-    forgetBellCount();
     tools.append(link("/back-office/connexion", "Se connecter", "lock-line"));
   } else {
-    forgetBellCount();
     tools.append(link("/connexion", "Se connecter", "lock-line"));
     tools.append(link("/comptes/creer", "Créer un compte", "user-add-line"));
   }
