@@ -166,6 +166,6 @@ def test_a_form_s_today_is_the_paris_day_whatever_the_browser_s_zone(browser, pl
         login(page, certifier, PASSWORD)
         page.goto(f"/dossiers/{filing.json()['filing_id']}")
         page.get_by_role("tab", name="Pièces").click()
-        expect(page.locator("#date-criminal_record")).to_have_attribute("max", platform.today().isoformat())
+        expect(page.locator("#date-criminal_record")).to_have_attribute("max", paris.isoformat())  # the browser's clock, in Paris
     finally:
         context.close()

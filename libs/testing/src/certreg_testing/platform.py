@@ -246,9 +246,9 @@ class TestPlatform:
     def advance_clock_to(self, day: date) -> None:
         """Move the clock forward to noon of ``day`` in Paris. Legal dates are Paris dates:
         whole days of 86,400 s land an hour off across a change of summer time."""
-        noon = datetime.combine(day, clock_time(12), tzinfo=PARIS)
-        assert noon >= self.now(), f"the clock only moves forward ({self.now()} is past {noon})"
-        self.advance_clock(seconds=(noon - self.now()).total_seconds())
+        noon, now = datetime.combine(day, clock_time(12), tzinfo=PARIS), self.now()
+        assert noon >= now, f"the clock only moves forward ({now} is past {noon})"
+        self.advance_clock(seconds=(noon - now).total_seconds())
 
     def mails(self, to: str | None = None) -> list[EmailMessage]:
         """Mail written by the notifier to the embedded outbox folder, oldest first."""
