@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     # most one connection at a time and never across a hand-off to another thread (routes
     # open their unit of work in their body), so a pool at least as large as the threads
     # that may use it never makes one wait. ``http_threads``: the worker threads of sync
-    # routes, per process (None: 40 when every database of the process is SQLite, else
+    # routes, per process (None: 16 when every database of the process is SQLite, else
     # ``db_pool_size - background_threads``). ``background_threads``: those of event
     # handlers, relays and jobs, per process. ``db_pool_size``: the PostgreSQL connections
     # of a service per process (SQLite: http_threads + background_threads, always).
@@ -233,7 +233,11 @@ class Settings(BaseSettings):
         if self.http_threads is not None:
             return self.http_threads
         if all(self.database_url_for(s).startswith("sqlite") for s in services):
-            return 40
+            # Every service in one process, one GIL: with 40 threads (Starlette's default)
+            # reads at 200 connections waited p99 3.6 s, with 16 1.8 s, at a higher rate
+            # (bench/README.md, "The filing journey at 500"). Threads waiting for a
+            # SQLite write turn hold no GIL; more of them only make the others wait.
+            return 16
         return max(2, self.db_pool_size - self.background_threads)
 
     def pool_size_for(self, service: str, threads: int) -> int:
@@ -247,8 +251,8 @@ class Settings(BaseSettings):
         """The most reads and writes ``service`` ever takes at once
         (``certreg_runtime.admission``; below them, what it gets through in
         ``admission_wait_seconds``, measured), ``threads`` being the worker threads of its
-        process's sync routes. Reads twenty per thread (800 on SQLite; 200 for a PostgreSQL
-        process of 10 threads), writes ten (400 on SQLite, 100 on PostgreSQL): the limit a
+        process's sync routes. Reads twenty per thread (320 on SQLite; 200 for a PostgreSQL
+        process of 10 threads), writes ten (160 on SQLite, 100 on PostgreSQL): the limit a
         new process starts with, before it has measured anything."""
         return self.admission_reads or 20 * threads, self.admission_writes or 10 * threads
 
