@@ -3,6 +3,7 @@ driven through Debian's Chromium by Playwright. Never downloads a browser."""
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
 import os
@@ -10,14 +11,14 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Frame, Page, Request, expect
 
 from certreg_contracts.calendar import paris_date
 from certreg_testing.infra import free_port
@@ -163,16 +164,82 @@ def browser() -> Iterator[object]:
         b.close()
 
 
+# Layout shifts the page makes on its own (not after an input), kept for a failure's report:
+# a click that lands where a button was a moment before does nothing a test can see.
+RECORD_SHIFTS = """
+window.__certregShifts = [];
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    if (e.hadRecentInput) continue;
+    const what = (e.sources || []).map((s) => s.node ? (s.node.id || s.node.className || s.node.nodeName) : "?");
+    window.__certregShifts.push(`${Math.round(e.startTime)} ms ${e.value.toFixed(4)} ${what.join(", ")}`);
+  }
+}).observe({ type: "layout-shift", buffered: true });
+"""
+
+
+class BrowserLog:
+    """What a page did, told with a failing test: its console, its requests (method, path,
+    status, time) and its layout shifts, each with the time since the test began."""
+
+    def __init__(self, pg: Page) -> None:
+        self.page = pg
+        self.start = time.monotonic()
+        self.lines: list[str] = []
+        pg.on("console", lambda m: self.add(f"console {m.type}: {m.text}"))
+        pg.on("requestfinished", lambda r: self.add(f"{r.method} {self.path(r.url)} → {self.status(r)}, {r.timing['responseEnd']:.0f} ms"))
+        pg.on("requestfailed", lambda r: self.add(f"{r.method} {self.path(r.url)} failed: {r.failure}"))
+        pg.on("framenavigated", self.navigated)
+
+    def navigated(self, frame: Frame) -> None:
+        if frame.parent_frame is None:
+            self.add(f"page {self.path(frame.url)}")
+
+    def add(self, line: str) -> None:
+        self.lines.append(f"{time.monotonic() - self.start:7.2f} s  {line}")
+
+    @staticmethod
+    def path(url: str) -> str:
+        return re.sub(r"^https?://[^/]+", "", url)
+
+    @staticmethod
+    def status(request: Request) -> object:
+        response = request.response()
+        return response.status if response else "?"
+
+    def report(self) -> str:
+        try:
+            shifts = self.page.evaluate("() => window.__certregShifts || []")
+        except Exception as exc:  # the page may be gone or stuck
+            shifts = [f"(not read: {exc})"]
+        static = re.compile(r" /(static|favicon)|console log: %cdsfr")
+        lines = [line for line in self.lines if not static.search(line)]
+        return "\n".join([*lines[-80:], "layout shifts (since the last page load):", *shifts])
+
+
 @pytest.fixture
-def page(browser, platform):
+def page(browser, platform, request):
     # bypass_csp: axe-core is injected as an inline script, which the pages' CSP forbids.
     context = browser.new_context(base_url=platform.base_url, locale="fr-FR", bypass_csp=True, viewport={"width": 1280, "height": 900})
+    context.add_init_script(RECORD_SHIFTS)
     pg = context.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
     pg.js_errors = errors
+    request.node.browser_log = BrowserLog(pg)
     yield pg
     context.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    log = getattr(item, "browser_log", None)
+    if log is not None and report.when == "call" and report.failed:
+        report.sections.append(("browser: console, requests, layout shifts", log.report()))
+        with contextlib.suppress(Exception):  # a screenshot is a help, never a second failure
+            screenshot(log.page, f"failed-{item.name}")
+    return report
 
 
 # Best-practice rules (not WCAG-tagged, so outside the tag selection) that must report nothing at any impact:
