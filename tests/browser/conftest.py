@@ -187,7 +187,7 @@ class BrowserLog:
         self.start = time.monotonic()
         self.lines: list[str] = []
         pg.on("console", lambda m: self.add(f"console {m.type}: {m.text}"))
-        pg.on("requestfinished", lambda r: self.add(f"{r.method} {self.path(r.url)} → {self.status(r)}, {r.timing['responseEnd']:.0f} ms"))
+        pg.on("requestfinished", self.finished)
         pg.on("requestfailed", lambda r: self.add(f"{r.method} {self.path(r.url)} failed: {r.failure}"))
         pg.on("framenavigated", self.navigated)
 
@@ -202,10 +202,13 @@ class BrowserLog:
     def path(url: str) -> str:
         return re.sub(r"^https?://[^/]+", "", url)
 
-    @staticmethod
-    def status(request: Request) -> object:
+    def finished(self, request: Request) -> None:
         response = request.response()
-        return response.status if response else "?"
+        line = f"{request.method} {self.path(request.url)} → {response.status if response else '?'}, {request.timing['responseEnd']:.0f} ms"
+        if response is not None and response.status >= 400 and "/api/" in request.url:
+            with contextlib.suppress(Exception):  # an API error's body: which field, why
+                line += f": {response.text()[:500]}"
+        self.add(line)
 
     def report(self) -> str:
         try:

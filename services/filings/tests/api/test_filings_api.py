@@ -326,6 +326,50 @@ async def test_review_reopens_exactly_the_listed_items_and_the_resubmission_answ
     assert [v["submitted_in_round"] for v in record_piece["versions"]] == [2, 1]
 
 
+async def test_a_request_is_shown_whole_whichever_of_its_two_events_comes_first(both_modes) -> None:
+    """Review opens a request with two events, the status and the request; the consumer may
+    get the status first. The depositor's page then showed a request without its items —
+    an answer form with no piece to replace nor question to answer, whose « Envoyer » met a
+    422 (a browser test caught it under load)."""
+    h = both_modes
+    dep = h.depositor()
+    filing = await h.create(dep)
+    fid = filing["filing_id"]
+    await h.complete(dep, filing)
+    assert (await h.client.post(f"/api/filings/{fid}/submit", json={"sworn_statement": True}, headers=dep)).status_code == 202
+    await h.p.settle()
+    common = {"filing_id": fid, "entity_id": h.entity_id, "repertoire": "rncp", "title": filing["title"]}
+    request_id, due = uuid.uuid4(), h.today() + dt.timedelta(days=30)
+    items = [RequestItem(doc_type="criminal_record"), RequestItem(question="Qui compose le jury ?")]
+    await h.publish(
+        CaseStatusChanged(
+            **common,
+            status="awaiting_complement",
+            previous_status="under_instruction",
+            editable_items=["criminal_record"],
+            banner="Des compléments vous sont demandés : un bulletin récent.",
+            open_request_id=request_id,
+            request_items=items,
+            request_message="Un bulletin récent.",
+            due_date=due,
+            sequence=5,
+        )
+    )
+    view = (await h.client.get(f"/api/filings/{fid}", headers=dep)).json()
+    assert view["can_submit"] and view["open_request"]["request_id"] == str(request_id)
+    assert view["open_request"]["items"] == [i.model_dump(mode="json") for i in items]
+    assert view["open_request"]["message"] == "Un bulletin récent." and view["open_request"]["opened_at"]
+    # The request's own event, delivered next, changes nothing the depositor sees.
+    await h.publish(
+        RequestOpened(
+            **common, request_id=request_id, items=items, message="Un bulletin récent.", due_date=due, opened_by=uuid.uuid4(), sequence=5
+        )
+    )
+    again = (await h.client.get(f"/api/filings/{fid}", headers=dep)).json()
+    assert again["open_request"]["items"] == view["open_request"]["items"]
+    assert again["open_request"]["message"] == view["open_request"]["message"]
+
+
 async def test_a_status_delivered_late_does_not_replace_a_newer_one(h) -> None:
     dep = h.depositor()
     filing = await h.create(dep)

@@ -254,6 +254,13 @@ async def test_overdue_request_reminders_then_abandonment(review):
         review.instructor,
         201,
     )
+    # The status that opens the request tells it whole, as its own event does: filings may
+    # get either first and must show the request with its items.
+    [opened] = review.events("review.request.opened", filing)
+    status = review.events("review.case.status_changed", filing)[-1]
+    assert status["status"] == "awaiting_complement" and status["open_request_id"] == opened["request_id"]
+    assert status["request_items"] == opened["items"] == [{"doc_type": "criminal_record", "question": None}]
+    assert status["request_message"] == opened["message"] == "Bulletin n°3 périmé."
     early = await review.client.post(f"/api/review/cases/{filing}/abandon", json={}, headers=review.director)
     assert early.status_code == 409 and early.json()["code"] == "request_not_overdue"
 

@@ -79,6 +79,12 @@ class CaseStatusChanged(_CaseEvent):
     editable_items: list[str] = Field(description="doc_types and filing field names the depositor may change now; empty = locked")
     banner: str | None = Field(default=None, description="the message shown on top of the filing's page")
     open_request_id: uuid.UUID | None = None
+    request_items: list[RequestItem] = Field(
+        default_factory=list,
+        description="what the request this change opens asks (with open_request_id): a consumer that gets this event "
+        "before review.request.opened shows the whole request at once, never a request without its items",
+    )
+    request_message: str | None = Field(default=None, description="the message of the request this change opens")
     due_date: dt.date | None = None
     due_explanation: str | None = Field(
         default=None, description="why the deadline is that day (moved to the next working day when it fell on a day off), shown on hover"

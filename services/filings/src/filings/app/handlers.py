@@ -41,14 +41,17 @@ def case_status_changed(deps: Deps, uow: UnitOfWork, event: CaseStatusChanged) -
     if event.open_request_id is None:
         filing.open_request = None
     elif not filing.open_request or filing.open_request.get("request_id") != str(event.open_request_id):
-        # Its details come with review.request.opened (before or after this event).
+        # The request comes whole with the status that opens it, whichever of this event and
+        # review.request.opened arrives first (a depositor never sees a request without its
+        # items, nor answers one). An event from before request_items: its items come with
+        # review.request.opened.
         filing.open_request = {
             "request_id": str(event.open_request_id),
-            "items": [],
-            "message": event.banner,
+            "items": [item.model_dump(mode="json") for item in event.request_items],
+            "message": event.request_message or event.banner,
             "due_date": event.due_date.isoformat() if event.due_date else None,
             "due_explanation": event.due_explanation,
-            "opened_at": None,
+            "opened_at": uow.cause.occurred_at.isoformat() if uow.cause and event.request_items else None,
         }
     if event.status == "withdrawn" and filing.status != WITHDRAWN:
         filing.status = WITHDRAWN

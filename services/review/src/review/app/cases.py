@@ -210,7 +210,7 @@ def open_request(deps: ReviewDeps, user: Principal, filing_id: uuid.UUID, body: 
             due_date=due_date,
             due_explanation=deadline.explanation,
             banner_extra=f"{body.message} (date limite : {rules.fr_date(due_date)})",
-            open_request_id=request.id,
+            opened_request=request,
         )
         uow.emit(
             ev.RequestOpened(

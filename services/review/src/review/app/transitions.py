@@ -74,13 +74,15 @@ def move(
     due_date: date | None = None,
     due_explanation: str | None = None,
     banner_extra: str | None = None,
-    open_request_id: uuid.UUID | None = None,
+    opened_request: InfoRequest | None = None,
     announce: bool = False,
 ) -> procedure.Transition:
     """Make a transition of the state machine: state, audit entry, status_changed.
 
     A transition that keeps the state says nothing, unless ``announce`` (what the depositor
-    sees changed all the same: another session, a corrected opinion)."""
+    sees changed all the same: another session, a corrected opinion). ``opened_request``:
+    the request this transition opens, told whole with the status (its items and message),
+    whichever of this event and ``review.request.opened`` a consumer gets first."""
     tr = procedure.transition(action, case.status, actor.roles, outcome, track=case.registration_type)
     previous = case.status
     case.status = tr.target
@@ -102,7 +104,9 @@ def move(
                 previous_status=procedure.case_status(previous),
                 editable_items=editable or [],
                 banner=banner(tr.target, banner_extra, case.registration_type),
-                open_request_id=open_request_id,
+                open_request_id=opened_request.id if opened_request else None,
+                request_items=opened_request.items if opened_request else [],
+                request_message=opened_request.message if opened_request else None,
                 due_date=due_date,
                 due_explanation=due_explanation if due_date else None,
                 changed_by=actor.id,
