@@ -602,6 +602,9 @@ def main() -> int:
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install wrk")
+    missing = [v for v in ("CERTREG_TEST_DATABASE_URL", "CERTREG_TEST_AMQP_URL") if args.mode != "embedded" and not os.environ.get(v)]
+    if missing:
+        raise SystemExit(f"--mode {args.mode} needs {' and '.join(missing)} (PostgreSQL and RabbitMQ: see bench/README.md)")
     raise_open_files()
     levels = [int(c) for c in args.connections.split(",")]
     only = set(filter(None, args.only.split(",")))
