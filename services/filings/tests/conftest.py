@@ -64,6 +64,17 @@ class Harness(ServiceHarness):
                 )
                 assert response.status_code == 201, response.text
 
+    async def submitted(self, headers: dict[str, str], **body: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        """A filing created, completed and submitted, whatever review says about the
+        submission settled first; with the fields every review event about it names."""
+        filing = await self.create(headers, **body)
+        await self.complete(headers, filing)
+        response = await self.client.post(f"/api/filings/{filing['filing_id']}/submit", json={"sworn_statement": True}, headers=headers)
+        assert response.status_code == 202, response.text
+        await self.p.settle()
+        about = {key: filing[key] for key in ("filing_id", "repertoire", "title")}
+        return filing, {**about, "entity_id": self.entity_id}
+
 
 @asynccontextmanager
 async def filings_platform(data_dir: Path, **overrides: Any) -> AsyncIterator[Harness]:

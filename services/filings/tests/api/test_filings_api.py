@@ -249,15 +249,10 @@ async def test_a_dated_piece_that_aged_blocks_the_submission(h) -> None:
 
 async def test_review_reopens_exactly_the_listed_items_and_the_resubmission_answers(h) -> None:
     dep = h.depositor()
-    filing = await h.create(dep)
+    filing, common = await h.submitted(dep)
     fid = filing["filing_id"]
-    await h.complete(dep, filing)
-    assert (await h.client.post(f"/api/filings/{fid}/submit", json={"sworn_statement": True}, headers=dep)).status_code == 202
-    await h.p.settle()  # whatever review says about the submission comes first
-
     request_id = uuid.uuid4()
     due = h.today() + dt.timedelta(days=30)
-    common = {"filing_id": fid, "entity_id": h.entity_id, "repertoire": "rncp", "title": filing["title"]}
     await h.publish(
         RequestOpened(
             **common,
@@ -333,12 +328,8 @@ async def test_a_request_is_shown_whole_whichever_of_its_two_events_comes_first(
     422 (a browser test caught it under load)."""
     h = both_modes
     dep = h.depositor()
-    filing = await h.create(dep)
+    filing, common = await h.submitted(dep)
     fid = filing["filing_id"]
-    await h.complete(dep, filing)
-    assert (await h.client.post(f"/api/filings/{fid}/submit", json={"sworn_statement": True}, headers=dep)).status_code == 202
-    await h.p.settle()
-    common = {"filing_id": fid, "entity_id": h.entity_id, "repertoire": "rncp", "title": filing["title"]}
     request_id, due = uuid.uuid4(), h.today() + dt.timedelta(days=30)
     items = [RequestItem(doc_type="criminal_record"), RequestItem(question="Qui compose le jury ?")]
     await h.publish(
@@ -372,12 +363,8 @@ async def test_a_request_is_shown_whole_whichever_of_its_two_events_comes_first(
 
 async def test_a_status_delivered_late_does_not_replace_a_newer_one(h) -> None:
     dep = h.depositor()
-    filing = await h.create(dep)
+    filing, common = await h.submitted(dep)
     fid = filing["filing_id"]
-    await h.complete(dep, filing)
-    assert (await h.client.post(f"/api/filings/{fid}/submit", json={"sworn_statement": True}, headers=dep)).status_code == 202
-    await h.p.settle()
-    common = {"filing_id": fid, "entity_id": h.entity_id, "repertoire": "rncp", "title": filing["title"]}
     # Review scheduled the case (sequence 7) right after making it ready (sequence 6);
     # the consumer handled them in the opposite order.
     await h.publish(CaseStatusChanged(**common, status="scheduled", editable_items=[], banner="Inscrit", sequence=7))
@@ -500,12 +487,7 @@ async def test_the_list_reads_only_its_columns_and_says_what_the_page_says(both_
     dep = h.depositor()
     fiche = {"registration_type": "by_right", "by_right_basis": "L6113-6", "rome_codes": ["H1208"]}
     title = "Habilitation « électrique »"
-    by_right = await h.create(dep, repertoire="rs", qualification_level=None, competence_blocks=[], fiche=fiche, title=title)
-    await h.complete(dep, by_right)
-    submitted = await h.client.post(f"/api/filings/{by_right['filing_id']}/submit", json={"sworn_statement": True}, headers=dep)
-    assert submitted.status_code == 202
-    await h.p.settle()
-    common = {"filing_id": by_right["filing_id"], "entity_id": h.entity_id, "repertoire": "rs", "title": by_right["title"]}
+    by_right, common = await h.submitted(dep, repertoire="rs", qualification_level=None, competence_blocks=[], fiche=fiche, title=title)
     await h.publish(CaseStatusChanged(**common, status="completeness_ok", editable_items=[], banner="Complet", sequence=1))
     await h.create(dep, title="Soudeur")
 
