@@ -223,7 +223,12 @@ class BrowserLog:
 @pytest.fixture
 def page(browser, platform, request):
     # bypass_csp: axe-core is injected as an inline script, which the pages' CSP forbids.
-    context = browser.new_context(base_url=platform.base_url, locale="fr-FR", bypass_csp=True, viewport={"width": 1280, "height": 900})
+    # reduced_motion: DSFR's tab panels slide in for 0.3 s (none with reduced motion); a
+    # test acts within milliseconds of opening a tab, and a click on a panel still sliding
+    # could land beside its button (an upload's « Envoyer » that sent nothing, in CI).
+    context = browser.new_context(
+        base_url=platform.base_url, locale="fr-FR", bypass_csp=True, viewport={"width": 1280, "height": 900}, reduced_motion="reduce"
+    )
     context.add_init_script(RECORD_SHIFTS)
     pg = context.new_page()
     errors: list[str] = []
